@@ -1,0 +1,173 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Security.Authentication;
+
+namespace AssetSync.Innomaint;
+
+/// <summary>
+/// One GET per call against the Innomaint asset API. It never retries and never throws for an
+/// HTTP or network failure: every such case becomes a typed <see cref="FetchOutcome"/>.
+/// Only cancellation (and the attempt timeout the caller wraps it in) escapes as an exception.
+/// </summary>
+internal sealed class InnomaintClient
+{
+    private readonly HttpClient _http;
+    private readonly string _baseUrl;
+    private readonly AssetPathTemplate _path;
+    private readonly AuthenticationHeaderValue _authorization;
+    private readonly long _maxBodyBytes;
+    private readonly TimeProvider _time;
+
+    public InnomaintClient(HttpClient http, Uri baseUrl, AssetPathTemplate path, string apiToken, long maxBodyBytes, TimeProvider time)
+    {
+        _time = time;
+        _http = http;
+        _baseUrl = baseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        _path = path;
+        _authorization = new AuthenticationHeaderValue("Bearer", apiToken);
+        _maxBodyBytes = maxBodyBytes;
+    }
+
+    public static string UserAgent { get; } = "AssetSync/" + typeof(InnomaintClient).Assembly.GetName().Version?.ToString(3);
+
+    public Uri BuildUri(string serialNumber)
+    {
+        var path = _path.Expand(serialNumber);
+        return new Uri(_baseUrl + (path.StartsWith('/') ? path : "/" + path), UriKind.Absolute);
+    }
+
+    public async Task<FetchOutcome> FetchOnceAsync(string serialNumber, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, BuildUri(serialNumber));
+        request.Headers.Authorization = _authorization;
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        request.Headers.UserAgent.ParseAdd(UserAgent);
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsNetworkFailure(ex, cancellationToken))
+        {
+            return FetchOutcome.Failure(FailureKind.Network, DescribeNetworkFailure(ex));
+        }
+
+        using (response)
+        {
+            var status = (int)response.StatusCode;
+            if (status is >= 300 and < 400)
+            {
+                // Redirects are never followed: the token must not travel to a host we were not told about.
+                return FetchOutcome.Failure(FailureKind.ClientError,
+                    $"Innomaint answered {status} (a redirect). Redirects are not followed, so the token is never sent elsewhere; check -BaseUrl.", status);
+            }
+            if (status is < 200 or >= 300)
+            {
+                var kind = FailureKindExtensions.FromStatusCode(status);
+                return FetchOutcome.Failure(kind, DescribeStatus(status, response.ReasonPhrase, kind), status, ReadRetryAfter(response));
+            }
+
+            byte[]? rented = null;
+            try
+            {
+                var declared = response.Content.Headers.ContentLength;
+                if (declared > _maxBodyBytes)
+                {
+                    return TooLarge(status);
+                }
+                await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+                rented = ArrayPool<byte>.Shared.Rent((int)Math.Min(declared ?? 16 * 1024, _maxBodyBytes) + 1);
+                var length = 0;
+                while (true)
+                {
+                    if (length == rented.Length)
+                    {
+                        if (length > _maxBodyBytes)
+                        {
+                            return TooLarge(status);
+                        }
+                        var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)rented.Length * 2, _maxBodyBytes + 1));
+                        rented.AsSpan(0, length).CopyTo(bigger);
+                        ArrayPool<byte>.Shared.Return(rented);
+                        rented = bigger;
+                    }
+                    var read = await stream.ReadAsync(rented.AsMemory(length), cancellationToken).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+                    length += read;
+                    if (length > _maxBodyBytes)
+                    {
+                        // Stop reading at the limit: a 100 MB body is never held in memory.
+                        return TooLarge(status);
+                    }
+                }
+
+                var asset = AssetDetailParser.TryParse(rented.AsMemory(0, length), serialNumber, out var error);
+                return asset is null
+                    ? FetchOutcome.Failure(FailureKind.InvalidResponse, error!, status)
+                    : FetchOutcome.Success(asset, status);
+            }
+            catch (Exception ex) when (IsNetworkFailure(ex, cancellationToken))
+            {
+                return FetchOutcome.Failure(FailureKind.Network, "The connection broke while the response was read: " + DescribeNetworkFailure(ex), status);
+            }
+            finally
+            {
+                if (rented is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(rented);
+                }
+            }
+        }
+    }
+
+    private FetchOutcome TooLarge(int status) => FetchOutcome.Failure(FailureKind.InvalidResponse,
+        $"The response body is larger than the limit of {_maxBodyBytes:N0} bytes.", status);
+
+    private static bool IsNetworkFailure(Exception ex, CancellationToken token) =>
+        !token.IsCancellationRequested && ex is HttpRequestException or IOException or SocketException or AuthenticationException;
+
+    private static string DescribeNetworkFailure(Exception ex)
+    {
+        // HttpRequestException messages name host and port at most; they never carry request headers.
+        var detail = ex is HttpRequestException { HttpRequestError: var error and not HttpRequestError.Unknown }
+            ? $"{error}: {ex.Message}"
+            : ex.Message;
+        return "Network failure talking to Innomaint (" + detail + ")";
+    }
+
+    private static string DescribeStatus(int status, string? reason, FailureKind kind)
+    {
+        var text = $"Innomaint answered {status}{(string.IsNullOrWhiteSpace(reason) ? "" : " " + reason)}";
+        return kind switch
+        {
+            FailureKind.NotFound => text + ": the asset does not exist in Innomaint.",
+            FailureKind.Credentials => text + ": the API token was refused.",
+            _ => text + ".",
+        };
+    }
+
+    private TimeSpan? ReadRetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header is null)
+        {
+            return null;
+        }
+        if (header.Delta is { } delta)
+        {
+            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
+        }
+        if (header.Date is { } date)
+        {
+            var wait = date - _time.GetUtcNow();
+            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,148 @@
+using AssetSync.Innomaint;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace AssetSync.Resilience;
+
+/// <summary>
+/// Fetches one asset with the run's resilience rules: Polly retries (only the kinds the contract
+/// marks transient; exponential backoff; Retry-After honoured up to a cap), and for every attempt a
+/// slot among ThrottleLimit, a token from the shared rate budget, then the per-attempt timeout.
+/// Slot and token are taken per attempt and released before a backoff wait, so an asset waiting
+/// to retry never holds up the others.
+/// </summary>
+internal sealed class ResilientFetcher : IDisposable
+{
+    private static readonly ResiliencePropertyKey<AttemptState> StateKey = new("AssetSync.Attempt");
+
+    private readonly InnomaintClient _client;
+    private readonly SyncOptions _options;
+    private readonly TimeProvider _time;
+    private readonly RateBudget? _budget;
+    private readonly SemaphoreSlim _slots;
+    private readonly SyncObserver _observer;
+    private readonly ResiliencePipeline<FetchOutcome> _retry;
+    private readonly ResiliencePipeline _attemptTimeout;
+
+    public ResilientFetcher(InnomaintClient client, SyncOptions options, TimeProvider time, SyncObserver observer)
+    {
+        _client = client;
+        _options = options;
+        _time = time;
+        _observer = observer;
+        _slots = new SemaphoreSlim(options.ThrottleLimit, options.ThrottleLimit);
+        _budget = double.IsPositiveInfinity(options.RequestsPerSecond) ? null : new RateBudget(options.RequestsPerSecond, time);
+
+        var builder = new ResiliencePipelineBuilder<FetchOutcome> { TimeProvider = time };
+        if (options.MaximumRetryCount > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions<FetchOutcome>
+            {
+                MaxRetryAttempts = options.MaximumRetryCount,
+                ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Result is { IsRetryable: true }),
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(RetryDelay(args.AttemptNumber, args.Outcome.Result?.RetryAfter)),
+                OnRetry = args =>
+                {
+                    var outcome = args.Outcome.Result!;
+                    var state = args.Context.Properties.GetValue(StateKey, null!);
+                    _observer.RetryScheduled(new RetryNotice(state.SerialNumber, state.Attempts, options.MaximumRetryCount + 1,
+                        args.RetryDelay, outcome.Kind!.Value.ToContractName(), outcome.HttpStatus, outcome.Message ?? ""));
+                    return default;
+                },
+            });
+        }
+        _retry = builder.Build();
+        _attemptTimeout = new ResiliencePipelineBuilder { TimeProvider = time }.AddTimeout(options.Timeout).Build();
+    }
+
+    /// <summary>Time between requests that the rate budget enforces; null when unlimited.</summary>
+    public TimeSpan? RateInterval => _budget?.Interval;
+
+    /// <summary>The final outcome and the number of requests sent. Throws only when cancelled.</summary>
+    public async Task<(FetchOutcome Outcome, int Attempts)> FetchAsync(string serialNumber, CancellationToken cancellationToken)
+    {
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        var state = new AttemptState(serialNumber);
+        context.Properties.Set(StateKey, state);
+        try
+        {
+            var outcome = await _retry.ExecuteAsync(
+                static (ctx, self) => self.AttemptAsync(ctx),
+                context, this).ConfigureAwait(false);
+            return (outcome, state.Attempts);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    private async ValueTask<FetchOutcome> AttemptAsync(ResilienceContext context)
+    {
+        var state = context.Properties.GetValue(StateKey, null!);
+        var token = context.CancellationToken;
+        await _slots.WaitAsync(token).ConfigureAwait(false);
+        try
+        {
+            if (_budget is not null)
+            {
+                var started = _time.GetTimestamp();
+                using var lease = await _budget.AcquireAsync(1, token).ConfigureAwait(false);
+                var waited = _time.GetElapsedTime(started);
+                if (waited > TimeSpan.FromMilliseconds(1))
+                {
+                    _observer.RateLimitWaited(state.SerialNumber, waited);
+                }
+            }
+            state.Attempts++;
+            try
+            {
+                return await _attemptTimeout.ExecuteAsync(
+                    static (s, ct) => new ValueTask<FetchOutcome>(s.Client.FetchOnceAsync(s.Serial, ct)),
+                    (Client: _client, Serial: state.SerialNumber), token).ConfigureAwait(false);
+            }
+            catch (TimeoutRejectedException)
+            {
+                return FetchOutcome.Failure(FailureKind.Timeout,
+                    $"Innomaint gave no complete answer within {_options.Timeout.TotalSeconds:0.###} s.");
+            }
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    /// <summary>Backoff for retry number <paramref name="attemptNumber"/> (0-based), at least the server's Retry-After.</summary>
+    internal TimeSpan RetryDelay(int attemptNumber, TimeSpan? retryAfter)
+    {
+        var backoff = _options.RetryInterval * Math.Pow(2, attemptNumber);
+        if (_options.UseJitter)
+        {
+            backoff *= 0.75 + (Random.Shared.NextDouble() * 0.5);
+        }
+        if (retryAfter is { } asked)
+        {
+            var capped = asked > _options.MaxRetryAfter ? _options.MaxRetryAfter : asked;
+            if (capped > backoff)
+            {
+                return capped;
+            }
+        }
+        return backoff;
+    }
+
+    public void Dispose()
+    {
+        _slots.Dispose();
+        _budget?.Dispose();
+    }
+
+    private sealed class AttemptState(string serialNumber)
+    {
+        public string SerialNumber { get; } = serialNumber;
+
+        public int Attempts { get; set; }
+    }
+}

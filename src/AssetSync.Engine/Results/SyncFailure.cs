@@ -1,0 +1,21 @@
+namespace AssetSync;
+
+/// <summary>An asset whose current state is error, with its latest error.</summary>
+public sealed class SyncFailure
+{
+    public required string SerialNumber { get; init; }
+
+    public string? ErrorKind { get; init; }
+
+    public int? HttpStatus { get; init; }
+
+    public int? Attempts { get; init; }
+
+    public string? Error { get; init; }
+
+    public DateTimeOffset? FailedAt { get; init; }
+
+    public long? RunId { get; init; }
+
+    public override string ToString() => $"{SerialNumber}: {ErrorKind} {Error}";
+}

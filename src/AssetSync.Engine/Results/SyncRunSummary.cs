@@ -1,0 +1,40 @@
+namespace AssetSync;
+
+/// <summary>One run as cmms_sync_log records it: the result of a run, and a row of the status's LastRuns.</summary>
+public sealed class SyncRunSummary
+{
+    public required long RunId { get; init; }
+
+    /// <summary>batch, retry_failed or serials (null for runs written before AssetSync).</summary>
+    public string? Mode { get; init; }
+
+    /// <summary>Assets decided: Succeeded + Failed.</summary>
+    public int Total { get; init; }
+
+    public int Succeeded { get; init; }
+
+    public int Failed { get; init; }
+
+    /// <summary>Assets selected but not attempted, e.g. serial numbers that are not in ic3_asset_master.</summary>
+    public int Skipped { get; init; }
+
+    /// <summary>running, complete, cancelled, failed, or interrupted (a run whose process died).</summary>
+    public required string Status { get; init; }
+
+    public DateTimeOffset? StartedAt { get; init; }
+
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    public TimeSpan? Duration { get; init; }
+
+    /// <summary>Why the run failed, when it did.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>The machine the run ran on.</summary>
+    public string? Host { get; init; }
+
+    /// <summary>The OS account the run ran as.</summary>
+    public string? User { get; init; }
+
+    public override string ToString() => $"Run {RunId} ({Mode}): {Status}, {Succeeded} succeeded, {Failed} failed, {Skipped} skipped";
+}

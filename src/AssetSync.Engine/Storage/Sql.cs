@@ -1,0 +1,169 @@
+namespace AssetSync.Storage;
+
+/// <summary>Every statement AssetSync runs. Values always travel as parameters, never in the text.</summary>
+internal static class Sql
+{
+    /// <summary>Key of the session advisory lock that lets one run at a time work on a database.</summary>
+    public const long RunLockKey = 0x4173_7365_7453_796E; // "AssetSyn"
+
+    /// <summary>Key of the transaction advisory lock that serialises schema upgrades.</summary>
+    public const long SchemaLockKey = 0x4173_7365_7453_6368; // "AssetSch"
+
+    public const string SchemaVersionTableExists = "SELECT to_regclass('assetsync_schema_version') IS NOT NULL";
+
+    public const string SchemaVersion = "SELECT COALESCE(max(version), 0) FROM assetsync_schema_version";
+
+    public const string CreateSchemaVersionTable = """
+        CREATE TABLE IF NOT EXISTS assetsync_schema_version (
+            version     integer PRIMARY KEY,
+            description text NOT NULL,
+            applied_at  timestamptz NOT NULL DEFAULT now()
+        )
+        """;
+
+    public const string SchemaLock = "SELECT pg_advisory_xact_lock($1)";
+
+    public const string RecordMigration = "INSERT INTO assetsync_schema_version (version, description) VALUES ($1, $2)";
+
+    public const string TryRunLock = "SELECT pg_try_advisory_lock($1)";
+
+    public const string RunUnlock = "SELECT pg_advisory_unlock($1)";
+
+    /// <summary>Whether any session of this database holds the run lock (a 'running' row without it is an orphan).</summary>
+    public const string RunLockHeld = """
+        SELECT EXISTS (
+            SELECT 1 FROM pg_locks
+            WHERE locktype = 'advisory' AND granted
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND classid = ($1 >> 32)::oid AND objid = ($1 & 4294967295)::oid AND objsubid = 1)
+        """;
+
+    public const string LatestRunningRun = """
+        SELECT id, host, os_user, started_at FROM cmms_sync_log
+        WHERE sync_type = 'api_sync' AND status = 'running' ORDER BY id DESC LIMIT 1
+        """;
+
+    /// <summary>Runs left 'running' by a process that died; only called while holding the run lock.</summary>
+    public const string MarkInterrupted = """
+        UPDATE cmms_sync_log SET status = 'interrupted'
+        WHERE sync_type = 'api_sync' AND status = 'running' AND id <> $1
+        """;
+
+    public const string StartRun = """
+        INSERT INTO cmms_sync_log (sync_type, status, assets_synced, duration_ms, synced_at, mode, started_at, total, failed, skipped, batch_size, offset_start, host, os_user)
+        VALUES ('api_sync', 'running', 0, 0, now(), $1, now(), 0, 0, 0, $2, $3, $4, $5)
+        RETURNING id, started_at
+        """;
+
+    public const string FinishRun = """
+        UPDATE cmms_sync_log
+        SET status = $2, assets_synced = $3, failed = $4, skipped = $5, total = $3 + $4,
+            finished_at = now(), synced_at = now(), duration_ms = $6, error_message = $7
+        WHERE id = $1
+        RETURNING finished_at
+        """;
+
+    public const string CountBatch = "SELECT count(*) FROM ic3_asset_master WHERE cmms_asset_id IS NOT NULL";
+
+    /// <summary>First page of the batch order: report_seq_no (nulls last), then asset_id.</summary>
+    public const string BatchFirstPage = """
+        SELECT cmms_asset_id, report_seq_no, asset_id FROM ic3_asset_master
+        WHERE cmms_asset_id IS NOT NULL
+        ORDER BY report_seq_no NULLS LAST, asset_id
+        LIMIT $1 OFFSET $2
+        """;
+
+    /// <summary>Next page after a row whose report_seq_no is not null (keyset: no OFFSET rescans).</summary>
+    public const string BatchNextPageAfterSeq = """
+        SELECT cmms_asset_id, report_seq_no, asset_id FROM ic3_asset_master
+        WHERE cmms_asset_id IS NOT NULL
+          AND (report_seq_no IS NULL OR report_seq_no > $2 OR (report_seq_no = $2 AND asset_id > $3))
+        ORDER BY report_seq_no NULLS LAST, asset_id
+        LIMIT $1
+        """;
+
+    /// <summary>Next page after a row whose report_seq_no is null.</summary>
+    public const string BatchNextPageInNulls = """
+        SELECT cmms_asset_id, report_seq_no, asset_id FROM ic3_asset_master
+        WHERE cmms_asset_id IS NOT NULL AND report_seq_no IS NULL AND asset_id > $2
+        ORDER BY asset_id
+        LIMIT $1
+        """;
+
+    /// <summary>Assets whose current state (latest api_sync row by id) is error, in serial order, after $1.</summary>
+    public const string FailedPage = """
+        SELECT c.serialnumber FROM (
+            SELECT DISTINCT ON (serialnumber) serialnumber, status FROM ic3_sync_log
+            WHERE sync_type = 'api_sync' AND serialnumber IS NOT NULL AND ($1::text IS NULL OR serialnumber > $1)
+            ORDER BY serialnumber, id DESC) c
+        WHERE c.status = 'error'
+          AND EXISTS (SELECT 1 FROM ic3_asset_master m WHERE m.cmms_asset_id = c.serialnumber)
+        ORDER BY c.serialnumber
+        LIMIT $2
+        """;
+
+    public const string CountFailed = """
+        SELECT count(*) FROM (
+            SELECT DISTINCT ON (serialnumber) serialnumber, status FROM ic3_sync_log
+            WHERE sync_type = 'api_sync' AND serialnumber IS NOT NULL
+            ORDER BY serialnumber, id DESC) c
+        WHERE c.status = 'error'
+          AND EXISTS (SELECT 1 FROM ic3_asset_master m WHERE m.cmms_asset_id = c.serialnumber)
+        """;
+
+    public const string KnownSerials = "SELECT DISTINCT cmms_asset_id FROM ic3_asset_master WHERE cmms_asset_id = ANY($1)";
+
+    public const string EnrichMaster = """
+        UPDATE ic3_asset_master SET
+            asset_code = $2, asset_name = $3, category = $4, make = $5, model = $6, department = $7,
+            location_site = $8, location_building = $9, location_floor = $10, location_room = $11,
+            cmms_status = $12, criticality = $13, install_date = $14, warranty_expiry = $15,
+            cmms_last_modified = $16, cmms_payload = $17, cmms_synced_at = now()
+        WHERE cmms_asset_id = $1
+        """;
+
+    public const string DeleteSchedules = "DELETE FROM ic3_asset_pm_schedule WHERE cmms_asset_id = $1";
+
+    public const string InsertSchedules = """
+        INSERT INTO ic3_asset_pm_schedule (cmms_asset_id, schedule_id, task, frequency_days, next_due, synced_at)
+        SELECT $1, s.schedule_id, s.task, s.frequency_days, s.next_due, now()
+        FROM unnest($2::text[], $3::text[], $4::integer[], $5::date[]) AS s(schedule_id, task, frequency_days, next_due)
+        """;
+
+    public const string InsertAssetLog = """
+        INSERT INTO ic3_sync_log (serialnumber, sync_type, status, error_message, synced_at, run_id, attempts, http_status, error_kind, duration_ms)
+        VALUES ($1, 'api_sync', $2, $3, now(), $4, $5, $6, $7, $8)
+        ON CONFLICT (run_id, serialnumber) WHERE run_id IS NOT NULL DO NOTHING
+        """;
+
+    public const string Status = """
+        WITH cur AS (
+            SELECT DISTINCT ON (serialnumber) serialnumber, status FROM ic3_sync_log
+            WHERE sync_type = 'api_sync' AND serialnumber IS NOT NULL
+            ORDER BY serialnumber, id DESC)
+        SELECT count(*),
+               count(*) FILTER (WHERE cur.status = 'success'),
+               count(*) FILTER (WHERE cur.status IS NOT NULL AND cur.status <> 'success'),
+               count(*) FILTER (WHERE cur.status IS NULL),
+               (SELECT max(COALESCE(finished_at, synced_at)) FROM cmms_sync_log WHERE sync_type = 'api_sync' AND status <> 'running')
+        FROM ic3_asset_master m LEFT JOIN cur ON cur.serialnumber = m.cmms_asset_id
+        WHERE m.cmms_asset_id IS NOT NULL
+        """;
+
+    public const string LastRuns = """
+        SELECT id, mode, status, started_at, finished_at, total, assets_synced, failed, skipped, duration_ms, error_message, host, os_user
+        FROM cmms_sync_log WHERE sync_type = 'api_sync'
+        ORDER BY id DESC LIMIT $1
+        """;
+
+    public const string Failures = """
+        SELECT c.serialnumber, c.error_kind, c.http_status, c.attempts, c.error_message, c.synced_at, c.run_id FROM (
+            SELECT DISTINCT ON (serialnumber) serialnumber, status, error_kind, http_status, attempts, error_message, synced_at, run_id
+            FROM ic3_sync_log
+            WHERE sync_type = 'api_sync' AND serialnumber IS NOT NULL
+            ORDER BY serialnumber, id DESC) c
+        WHERE c.status = 'error'
+          AND EXISTS (SELECT 1 FROM ic3_asset_master m WHERE m.cmms_asset_id = c.serialnumber)
+        ORDER BY c.synced_at, c.serialnumber
+        """;
+}

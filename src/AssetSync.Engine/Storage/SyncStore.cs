@@ -1,0 +1,521 @@
+using System.Data;
+using System.Runtime.CompilerServices;
+using AssetSync.Innomaint;
+using Npgsql;
+using NpgsqlTypes;
+using Polly;
+using Polly.Retry;
+
+namespace AssetSync.Storage;
+
+/// <summary>
+/// All of AssetSync's database work, over one <see cref="NpgsqlDataSource"/>. Every statement is
+/// parameterised; every call is cancellable; transient database errors (connection lost, server
+/// restarting) are retried under a policy of their own, separate from the API's.
+/// </summary>
+internal sealed class SyncStore : IAsyncDisposable
+{
+    private const int PageSize = 1000;
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly ResiliencePipeline _retry;
+
+    public SyncStore(string connectionString, int maxRetryCount, TimeSpan retryInterval, TimeProvider time, Action<string>? onRetry = null)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (string.IsNullOrEmpty(builder.ApplicationName))
+        {
+            builder.ApplicationName = "AssetSync";
+        }
+        _dataSource = NpgsqlDataSource.Create(builder);
+        Target = DatabaseSettings.Describe(connectionString);
+
+        var pipeline = new ResiliencePipelineBuilder { TimeProvider = time };
+        if (maxRetryCount > 0)
+        {
+            pipeline.AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = maxRetryCount,
+                BackoffType = DelayBackoffType.Exponential,
+                Delay = retryInterval,
+                MaxDelay = TimeSpan.FromSeconds(8),
+                ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(IsTransient),
+                OnRetry = args =>
+                {
+                    onRetry?.Invoke($"Database error ({Describe(args.Outcome.Exception)}); retry {args.AttemptNumber + 1} of {maxRetryCount} in {args.RetryDelay.TotalSeconds:0.##} s.");
+                    return default;
+                },
+            });
+        }
+        _retry = pipeline.Build();
+    }
+
+    /// <summary>host:port/database, for messages. Never the password.</summary>
+    public string Target { get; }
+
+    public static bool IsTransient(NpgsqlException ex) => ex.IsTransient || ex is PostgresException { SqlState: "57P01" or "57P02" or "57P03" };
+
+    public static string Describe(Exception? ex) => ex switch
+    {
+        PostgresException pg => $"{pg.SqlState}: {pg.MessageText}",
+        NpgsqlException { InnerException: { } inner } npg => $"{npg.Message} ({inner.Message})",
+        null => "unknown",
+        _ => ex.Message,
+    };
+
+    private ValueTask<T> WithRetry<T>(Func<CancellationToken, ValueTask<T>> action, CancellationToken ct) =>
+        _retry.ExecuteAsync(static (a, token) => a(token), action, ct);
+
+    // ---- schema -----------------------------------------------------------------------------
+
+    public ValueTask<int> GetSchemaVersionAsync(CancellationToken ct) => WithRetry(async token =>
+    {
+        await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+        await using (var exists = new NpgsqlCommand(Sql.SchemaVersionTableExists, conn))
+        {
+            if (!(bool)(await exists.ExecuteScalarAsync(token).ConfigureAwait(false))!)
+            {
+                return 0;
+            }
+        }
+        await using var cmd = new NpgsqlCommand(Sql.SchemaVersion, conn);
+        return Convert.ToInt32(await cmd.ExecuteScalarAsync(token).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+    }, ct);
+
+    public async Task EnsureSchemaAsync(CancellationToken ct)
+    {
+        var version = await GetSchemaVersionAsync(ct).ConfigureAwait(false);
+        if (version < SchemaCatalog.LatestVersion)
+        {
+            throw new SchemaMissingException(version, SchemaCatalog.LatestVersion);
+        }
+    }
+
+    /// <summary>Applies one migration in a transaction, unless another session applied it meanwhile. True when applied here.</summary>
+    public ValueTask<bool> ApplyMigrationAsync(SchemaMigration migration, CancellationToken ct) => WithRetry(async token =>
+    {
+        await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+        await using var tx = await conn.BeginTransactionAsync(token).ConfigureAwait(false);
+        await ExecAsync(conn, tx, Sql.SchemaLock, token, Sql.SchemaLockKey).ConfigureAwait(false);
+        await ExecAsync(conn, tx, Sql.CreateSchemaVersionTable, token).ConfigureAwait(false);
+        await using (var check = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM assetsync_schema_version WHERE version = $1)", conn, tx))
+        {
+            check.Parameters.Add(new NpgsqlParameter { Value = migration.Version });
+            if ((bool)(await check.ExecuteScalarAsync(token).ConfigureAwait(false))!)
+            {
+                return false;
+            }
+        }
+        // Migration files are our own constant SQL, embedded at build time; no user value is in them.
+        await using (var apply = new NpgsqlCommand(migration.Sql, conn, tx))
+        {
+            await apply.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+        }
+        await ExecAsync(conn, tx, Sql.RecordMigration, token, migration.Version, migration.Description).ConfigureAwait(false);
+        await tx.CommitAsync(token).ConfigureAwait(false);
+        return true;
+    }, ct);
+
+    // ---- run lock and run rows --------------------------------------------------------------
+
+    /// <summary>Takes the database's run lock on a connection of its own, held until the lock is disposed.</summary>
+    public async Task<RunLock> AcquireRunLockAsync(bool wait, TimeSpan waitTimeout, TimeProvider time, CancellationToken ct)
+    {
+        var conn = await WithRetry(t => _dataSource.OpenConnectionAsync(t), ct).ConfigureAwait(false);
+        try
+        {
+            var started = time.GetTimestamp();
+            while (true)
+            {
+                await using (var cmd = new NpgsqlCommand(Sql.TryRunLock, conn))
+                {
+                    cmd.Parameters.Add(new NpgsqlParameter { Value = Sql.RunLockKey });
+                    if ((bool)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
+                    {
+                        return new RunLock(conn);
+                    }
+                }
+                if (!wait || time.GetElapsedTime(started) >= waitTimeout)
+                {
+                    var holder = await GetRunningRunAsync(conn, ct).ConfigureAwait(false);
+                    throw holder ?? new SyncRunLockedException(null, null, null, null);
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(500), time, ct).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            await conn.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static async Task<SyncRunLockedException?> GetRunningRunAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(Sql.LatestRunningRun, conn);
+        await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        if (!await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            return null;
+        }
+        return new SyncRunLockedException(reader.GetInt64(0), GetString(reader, 1), GetString(reader, 2), GetTimestamp(reader, 3));
+    }
+
+    public ValueTask<(long RunId, DateTimeOffset StartedAt)> StartRunAsync(AssetSelection selection, string host, string user, CancellationToken ct) =>
+        WithRetry(async token =>
+        {
+            await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+            await using var tx = await conn.BeginTransactionAsync(token).ConfigureAwait(false);
+            long id;
+            DateTimeOffset startedAt;
+            await using (var cmd = new NpgsqlCommand(Sql.StartRun, conn, tx))
+            {
+                cmd.Parameters.Add(new NpgsqlParameter { Value = selection.Mode });
+                cmd.Parameters.Add(new NpgsqlParameter { Value = selection.Mode == "serials" ? DBNull.Value : selection.BatchSize });
+                cmd.Parameters.Add(new NpgsqlParameter { Value = selection.Mode == "batch" ? selection.Offset : DBNull.Value });
+                cmd.Parameters.Add(new NpgsqlParameter { Value = host });
+                cmd.Parameters.Add(new NpgsqlParameter { Value = user });
+                await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
+                await reader.ReadAsync(token).ConfigureAwait(false);
+                id = reader.GetInt64(0);
+                startedAt = GetTimestamp(reader, 1)!.Value;
+            }
+            await ExecAsync(conn, tx, Sql.MarkInterrupted, token, id).ConfigureAwait(false);
+            await tx.CommitAsync(token).ConfigureAwait(false);
+            return (id, startedAt);
+        }, ct);
+
+    public ValueTask<DateTimeOffset> FinishRunAsync(long runId, string status, int succeeded, int failed, int skipped, long durationMs, string? error, CancellationToken ct) =>
+        WithRetry(async token =>
+        {
+            await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+            await using var cmd = new NpgsqlCommand(Sql.FinishRun, conn);
+            cmd.Parameters.Add(new NpgsqlParameter { Value = runId });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = status });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = succeeded });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = failed });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = skipped });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = (int)Math.Min(durationMs, int.MaxValue) });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            var finished = await cmd.ExecuteScalarAsync(token).ConfigureAwait(false);
+            return finished is DateTime dt ? new DateTimeOffset(DateTime.SpecifyKind(dt, DateTimeKind.Utc)) : DateTimeOffset.UtcNow;
+        }, ct);
+
+    // ---- selection --------------------------------------------------------------------------
+
+    public ValueTask<long> CountAsync(AssetSelection selection, CancellationToken ct) => WithRetry(async token =>
+    {
+        if (selection.Mode == "serials")
+        {
+            return (long)selection.SerialNumbers!.Count;
+        }
+        await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand(selection.Mode == "batch" ? Sql.CountBatch : Sql.CountFailed, conn);
+        var all = Convert.ToInt64(await cmd.ExecuteScalarAsync(token).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        all = Math.Max(0, all - selection.Offset);
+        return selection.BatchSize > 0 ? Math.Min(all, selection.BatchSize) : all;
+    }, ct);
+
+    /// <summary>Which of <paramref name="serials"/> are in ic3_asset_master.</summary>
+    public ValueTask<HashSet<string>> KnownSerialsAsync(IReadOnlyList<string> serials, CancellationToken ct) => WithRetry(async token =>
+    {
+        await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand(Sql.KnownSerials, conn);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = serials.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
+        while (await reader.ReadAsync(token).ConfigureAwait(false))
+        {
+            known.Add(reader.GetString(0));
+        }
+        return known;
+    }, ct);
+
+    /// <summary>Streams the batch order page by page (keyset), so no list of all assets is ever held.</summary>
+    public async IAsyncEnumerable<string> SelectBatchAsync(int batchSize, int offset, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var remaining = batchSize == 0 ? long.MaxValue : batchSize;
+        object? lastSeq = null, lastId = null;
+        var first = true;
+        while (remaining > 0)
+        {
+            var limit = (int)Math.Min(PageSize, remaining);
+            var page = await WithRetry(async token =>
+            {
+                await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+                await using var cmd = conn.CreateCommand();
+                cmd.Parameters.Add(new NpgsqlParameter { Value = limit });
+                if (first)
+                {
+                    cmd.CommandText = Sql.BatchFirstPage;
+                    cmd.Parameters.Add(new NpgsqlParameter { Value = offset });
+                }
+                else if (lastSeq is not null)
+                {
+                    cmd.CommandText = Sql.BatchNextPageAfterSeq;
+                    cmd.Parameters.Add(new NpgsqlParameter { Value = lastSeq });
+                    cmd.Parameters.Add(new NpgsqlParameter { Value = lastId });
+                }
+                else
+                {
+                    cmd.CommandText = Sql.BatchNextPageInNulls;
+                    cmd.Parameters.Add(new NpgsqlParameter { Value = lastId });
+                }
+                var rows = new List<(string Serial, object? Seq, object Id)>(limit);
+                await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
+                while (await reader.ReadAsync(token).ConfigureAwait(false))
+                {
+                    rows.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetValue(1), reader.GetValue(2)));
+                }
+                return rows;
+            }, ct).ConfigureAwait(false);
+
+            first = false;
+            foreach (var row in page)
+            {
+                yield return row.Serial;
+            }
+            if (page.Count < limit)
+            {
+                yield break;
+            }
+            remaining -= page.Count;
+            (_, lastSeq, lastId) = page[^1];
+        }
+    }
+
+    /// <summary>Streams the failed assets in serial order, page by page.</summary>
+    public async IAsyncEnumerable<string> SelectFailedAsync(int batchSize, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var remaining = batchSize == 0 ? long.MaxValue : batchSize;
+        string? last = null;
+        while (remaining > 0)
+        {
+            var limit = (int)Math.Min(PageSize, remaining);
+            var page = await WithRetry(async token =>
+            {
+                await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+                await using var cmd = new NpgsqlCommand(Sql.FailedPage, conn);
+                cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)last ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+                cmd.Parameters.Add(new NpgsqlParameter { Value = limit });
+                var rows = new List<string>(limit);
+                await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
+                while (await reader.ReadAsync(token).ConfigureAwait(false))
+                {
+                    rows.Add(reader.GetString(0));
+                }
+                return rows;
+            }, ct).ConfigureAwait(false);
+
+            foreach (var serial in page)
+            {
+                yield return serial;
+            }
+            if (page.Count < limit)
+            {
+                yield break;
+            }
+            remaining -= page.Count;
+            last = page[^1];
+        }
+    }
+
+    // ---- applying outcomes ------------------------------------------------------------------
+
+    /// <summary>
+    /// Writes a fetched asset: master row, the replaced set of PM schedules and the success log row,
+    /// in one round trip. A batch without an explicit transaction runs as one implicit transaction:
+    /// if any statement fails, none of them took effect.
+    /// </summary>
+    public ValueTask<bool> ApplySuccessAsync(long runId, AssetDetail asset, string requestedSerial, int attempts, int? httpStatus, long durationMs, CancellationToken ct) =>
+        WithRetry(async token =>
+        {
+            await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+            await using var batch = new NpgsqlBatch(conn);
+
+            var master = new NpgsqlBatchCommand(Sql.EnrichMaster);
+            master.Parameters.Add(Text(requestedSerial));
+            master.Parameters.Add(Text(asset.AssetCode));
+            master.Parameters.Add(Text(asset.AssetName));
+            master.Parameters.Add(Text(asset.Category));
+            master.Parameters.Add(Text(asset.Make));
+            master.Parameters.Add(Text(asset.Model));
+            master.Parameters.Add(Text(asset.Department));
+            master.Parameters.Add(Text(asset.LocationSite));
+            master.Parameters.Add(Text(asset.LocationBuilding));
+            master.Parameters.Add(Text(asset.LocationFloor));
+            master.Parameters.Add(Text(asset.LocationRoom));
+            master.Parameters.Add(Text(asset.Status));
+            master.Parameters.Add(Text(asset.Criticality));
+            master.Parameters.Add(new NpgsqlParameter { Value = (object?)asset.InstallDate ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Date });
+            master.Parameters.Add(new NpgsqlParameter { Value = (object?)asset.WarrantyExpiry ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Date });
+            master.Parameters.Add(new NpgsqlParameter { Value = (object?)asset.LastModified?.ToUniversalTime() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            master.Parameters.Add(new NpgsqlParameter { Value = asset.RawPayload, NpgsqlDbType = NpgsqlDbType.Jsonb });
+            batch.BatchCommands.Add(master);
+
+            var delete = new NpgsqlBatchCommand(Sql.DeleteSchedules);
+            delete.Parameters.Add(Text(requestedSerial));
+            batch.BatchCommands.Add(delete);
+
+            if (asset.PmSchedules.Count > 0)
+            {
+                var schedules = asset.PmSchedules;
+                var insert = new NpgsqlBatchCommand(Sql.InsertSchedules);
+                insert.Parameters.Add(Text(requestedSerial));
+                insert.Parameters.Add(new NpgsqlParameter { Value = schedules.Select(s => s.ScheduleId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+                insert.Parameters.Add(new NpgsqlParameter { Value = schedules.Select(s => s.Task).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+                insert.Parameters.Add(new NpgsqlParameter { Value = schedules.Select(s => s.FrequencyDays).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+                insert.Parameters.Add(new NpgsqlParameter { Value = schedules.Select(s => s.NextDue).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Date });
+                batch.BatchCommands.Add(insert);
+            }
+
+            var log = new NpgsqlBatchCommand(Sql.InsertAssetLog);
+            AddLogParameters(log, requestedSerial, "success", null, runId, attempts, httpStatus, null, durationMs);
+            batch.BatchCommands.Add(log);
+
+            await batch.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            return log.RecordsAffected == 1;
+        }, ct);
+
+    /// <summary>Writes an error log row; the asset's data is left as it was.</summary>
+    public ValueTask<bool> ApplyFailureAsync(long runId, string serial, FailureKind kind, string message, int attempts, int? httpStatus, long durationMs, CancellationToken ct) =>
+        WithRetry(async token =>
+        {
+            await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+            await using var cmd = new NpgsqlCommand(Sql.InsertAssetLog, conn);
+            AddLogParameters(cmd.Parameters, serial, "error", message, runId, attempts, httpStatus, kind.ToContractName(), durationMs);
+            return await cmd.ExecuteNonQueryAsync(token).ConfigureAwait(false) == 1;
+        }, ct);
+
+    private static void AddLogParameters(NpgsqlBatchCommand command, string serial, string status, string? error, long runId, int attempts, int? httpStatus, string? kind, long durationMs) =>
+        AddLogParameters(command.Parameters, serial, status, error, runId, attempts, httpStatus, kind, durationMs);
+
+    private static void AddLogParameters(NpgsqlParameterCollection p, string serial, string status, string? error, long runId, int attempts, int? httpStatus, string? kind, long durationMs)
+    {
+        p.Add(Text(serial));
+        p.Add(Text(status));
+        p.Add(Text(error));
+        p.Add(new NpgsqlParameter { Value = runId, NpgsqlDbType = NpgsqlDbType.Bigint });
+        p.Add(new NpgsqlParameter { Value = attempts, NpgsqlDbType = NpgsqlDbType.Integer });
+        p.Add(new NpgsqlParameter { Value = (object?)httpStatus ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
+        p.Add(Text(kind));
+        p.Add(new NpgsqlParameter { Value = (int)Math.Min(durationMs, int.MaxValue), NpgsqlDbType = NpgsqlDbType.Integer });
+    }
+
+    // ---- status -----------------------------------------------------------------------------
+
+    public ValueTask<SyncStatus> GetStatusAsync(int lastRuns, CancellationToken ct) => WithRetry(async token =>
+    {
+        await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+        long total, synced, failed, never;
+        DateTimeOffset? lastSyncAt;
+        await using (var cmd = new NpgsqlCommand(Sql.Status, conn))
+        await using (var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false))
+        {
+            await reader.ReadAsync(token).ConfigureAwait(false);
+            total = reader.GetInt64(0);
+            synced = reader.GetInt64(1);
+            failed = reader.GetInt64(2);
+            never = reader.GetInt64(3);
+            lastSyncAt = GetTimestamp(reader, 4);
+        }
+
+        bool lockHeld;
+        await using (var cmd = new NpgsqlCommand(Sql.RunLockHeld, conn))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = Sql.RunLockKey });
+            lockHeld = (bool)(await cmd.ExecuteScalarAsync(token).ConfigureAwait(false))!;
+        }
+
+        var runs = new List<SyncRunSummary>();
+        if (lastRuns > 0)
+        {
+            await using var cmd = new NpgsqlCommand(Sql.LastRuns, conn);
+            cmd.Parameters.Add(new NpgsqlParameter { Value = lastRuns });
+            await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
+            var newest = true;
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                var status = GetString(reader, 2) ?? "unknown";
+                // A 'running' row is live only if it is the newest and someone holds the run lock.
+                if (status == "running" && !(newest && lockHeld))
+                {
+                    status = "interrupted";
+                }
+                newest = false;
+                var succeeded = GetInt(reader, 6) ?? 0;
+                var failedRun = GetInt(reader, 7) ?? 0;
+                var duration = GetInt(reader, 9);
+                runs.Add(new SyncRunSummary
+                {
+                    RunId = reader.GetInt64(0),
+                    Mode = GetString(reader, 1),
+                    Status = status,
+                    StartedAt = GetTimestamp(reader, 3),
+                    FinishedAt = GetTimestamp(reader, 4),
+                    Total = GetInt(reader, 5) ?? succeeded + failedRun,
+                    Succeeded = succeeded,
+                    Failed = failedRun,
+                    Skipped = GetInt(reader, 8) ?? 0,
+                    Duration = duration is null ? null : TimeSpan.FromMilliseconds(duration.Value),
+                    Error = GetString(reader, 10),
+                    Host = GetString(reader, 11),
+                    User = GetString(reader, 12),
+                });
+            }
+        }
+
+        return new SyncStatus
+        {
+            TotalAssets = total,
+            SyncedAssets = synced,
+            FailedAssets = failed,
+            NeverSynced = never,
+            LastSyncAt = lastSyncAt,
+            LastRuns = runs,
+        };
+    }, ct);
+
+    public async IAsyncEnumerable<SyncFailure> GetFailuresAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var conn = await WithRetry(t => _dataSource.OpenConnectionAsync(t), ct).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand(Sql.Failures, conn);
+        await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            yield return new SyncFailure
+            {
+                SerialNumber = reader.GetString(0),
+                ErrorKind = GetString(reader, 1),
+                HttpStatus = GetInt(reader, 2),
+                Attempts = GetInt(reader, 3),
+                Error = GetString(reader, 4),
+                FailedAt = GetTimestamp(reader, 5),
+                RunId = reader.IsDBNull(6) ? null : reader.GetInt64(6),
+            };
+        }
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------
+
+    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+
+    private static async Task ExecAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string sql, CancellationToken ct, params object[] values)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn, tx);
+        foreach (var v in values)
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = v });
+        }
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    private static string? GetString(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    private static int? GetInt(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : Convert.ToInt32(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset? GetTimestamp(NpgsqlDataReader r, int i) =>
+        r.IsDBNull(i) ? null : r.GetFieldValue<DateTime>(i) is var dt ? new DateTimeOffset(DateTime.SpecifyKind(dt, DateTimeKind.Utc)) : null;
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+}

@@ -1,0 +1,44 @@
+namespace AssetSync;
+
+/// <summary>
+/// Receives a run's events as they happen. Called from worker threads, possibly at once:
+/// an implementation hands them on (the cmdlets queue them for the pipeline thread) and returns quickly.
+/// Every method does nothing by default.
+/// </summary>
+public abstract class SyncObserver
+{
+    /// <summary>The run row is written; <paramref name="total"/> assets are selected (null when unknown).</summary>
+    public virtual void RunStarted(long runId, string mode, long? total)
+    {
+    }
+
+    /// <summary>An asset is decided and its log row committed.</summary>
+    public virtual void AssetCompleted(AssetSyncResult result)
+    {
+    }
+
+    /// <summary>An asset will be retried.</summary>
+    public virtual void RetryScheduled(RetryNotice notice)
+    {
+    }
+
+    /// <summary>A request waited for the rate budget.</summary>
+    public virtual void RateLimitWaited(string serialNumber, TimeSpan wait)
+    {
+    }
+
+    /// <summary>Something the user should know that does not stop the run.</summary>
+    public virtual void Warning(string message)
+    {
+    }
+
+    /// <summary>Detail for -Debug.</summary>
+    public virtual void Debug(string message)
+    {
+    }
+
+    /// <summary>An observer that ignores everything.</summary>
+    public static SyncObserver None { get; } = new NoneObserver();
+
+    private sealed class NoneObserver : SyncObserver;
+}

@@ -1,0 +1,142 @@
+namespace AssetSync;
+
+/// <summary>
+/// Every setting of a sync run, with its default.
+/// </summary>
+/// <remarks>
+/// <list type="table">
+/// <listheader><term>Setting</term><description>Default</description></listheader>
+/// <item><term><see cref="ConnectionString"/></term><description>required</description></item>
+/// <item><term><see cref="BaseUrl"/></term><description>required; http or https</description></item>
+/// <item><term><see cref="ApiToken"/></term><description>required; never logged</description></item>
+/// <item><term><see cref="AssetPath"/></term><description><c>/api/v1/assets/{serialnumber}</c></description></item>
+/// <item><term><see cref="MaximumRetryCount"/></term><description>3 retries (4 attempts), 0 to 10</description></item>
+/// <item><term><see cref="RetryInterval"/></term><description>1 s base: waits 1, 2, 4 s</description></item>
+/// <item><term><see cref="UseJitter"/></term><description>false</description></item>
+/// <item><term><see cref="Timeout"/></term><description>15 s per attempt</description></item>
+/// <item><term><see cref="MaxRetryAfter"/></term><description>60 s cap on a server's Retry-After</description></item>
+/// <item><term><see cref="RequestsPerSecond"/></term><description>5; shared by every request of a run, retries included</description></item>
+/// <item><term><see cref="ThrottleLimit"/></term><description>4 requests in flight</description></item>
+/// <item><term><see cref="CircuitBreakerThreshold"/></term><description>10 assets in a row failing transient/network/timeout; 0 = off</description></item>
+/// <item><term><see cref="MaxResponseBytes"/></term><description>1 MiB</description></item>
+/// <item><term><see cref="DatabaseMaxRetryCount"/></term><description>5 retries of a transient database error</description></item>
+/// <item><term><see cref="DatabaseRetryInterval"/></term><description>0.5 s base, doubling, at most 8 s a wait</description></item>
+/// </list>
+/// </remarks>
+public sealed class SyncOptions
+{
+    public const int DefaultMaximumRetryCount = 3;
+    public const int MaxMaximumRetryCount = 10;
+    public const double DefaultRequestsPerSecond = 5;
+    public const int DefaultThrottleLimit = 4;
+    public const int DefaultCircuitBreakerThreshold = 10;
+    public static readonly TimeSpan DefaultRetryInterval = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan DefaultMaxRetryAfter = TimeSpan.FromSeconds(60);
+
+    /// <summary>Npgsql connection string of the IC3 database.</summary>
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>Absolute http or https URL of Innomaint, e.g. https://cmms.example.org.</summary>
+    public string BaseUrl { get; set; } = "";
+
+    /// <summary>The bearer token. A secret: it is sent in the Authorization header and nowhere else.</summary>
+    public string ApiToken { get; set; } = "";
+
+    /// <summary>Path template holding {serialnumber}.</summary>
+    public string AssetPath { get; set; } = Innomaint.AssetPathTemplate.Default;
+
+    /// <summary>Retries after the first attempt, for the kinds the contract marks transient.</summary>
+    public int MaximumRetryCount { get; set; } = DefaultMaximumRetryCount;
+
+    /// <summary>The base backoff: retry n waits RetryInterval × 2^(n-1).</summary>
+    public TimeSpan RetryInterval { get; set; } = DefaultRetryInterval;
+
+    /// <summary>Spread each backoff randomly (±25 %) so many clients do not retry in step.</summary>
+    public bool UseJitter { get; set; }
+
+    /// <summary>Per-attempt timeout: the whole answer, body included, must arrive within it.</summary>
+    public TimeSpan Timeout { get; set; } = DefaultTimeout;
+
+    /// <summary>The longest wait a server's Retry-After can ask for.</summary>
+    public TimeSpan MaxRetryAfter { get; set; } = DefaultMaxRetryAfter;
+
+    /// <summary>The API quota. <see cref="double.PositiveInfinity"/> turns the limit off.</summary>
+    public double RequestsPerSecond { get; set; } = DefaultRequestsPerSecond;
+
+    /// <summary>Requests in flight at once. Latency then does not eat into the quota.</summary>
+    public int ThrottleLimit { get; set; } = DefaultThrottleLimit;
+
+    /// <summary>Consecutive assets failing transient/network/timeout that stop the run; 0 turns the breaker off.</summary>
+    public int CircuitBreakerThreshold { get; set; } = DefaultCircuitBreakerThreshold;
+
+    /// <summary>The largest response body accepted.</summary>
+    public long MaxResponseBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Retries of a transient database error (connection lost, server restarting).</summary>
+    public int DatabaseMaxRetryCount { get; set; } = 5;
+
+    /// <summary>Base wait between database retries; doubles each time, capped at 8 s.</summary>
+    public TimeSpan DatabaseRetryInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Accept any TLS certificate. Only for test systems; the cmdlets warn when it is on.</summary>
+    public bool SkipCertificateCheck { get; set; }
+
+    /// <summary>Checks every setting and throws <see cref="SyncConfigurationException"/> naming the first bad one.</summary>
+    public void Validate()
+    {
+        DatabaseSettings.ValidateConnectionString(ConnectionString);
+        ValidateBaseUrl(BaseUrl);
+        if (string.IsNullOrEmpty(ApiToken))
+        {
+            throw new SyncConfigurationException("No API token was given. Pass -ApiToken or -Credential, or set ASSETSYNC_API_TOKEN.", nameof(ApiToken));
+        }
+        _ = new Innomaint.AssetPathTemplate(AssetPath);
+        Require(MaximumRetryCount is >= 0 and <= MaxMaximumRetryCount, nameof(MaximumRetryCount), $"must be between 0 and {MaxMaximumRetryCount}");
+        Require(RetryInterval >= TimeSpan.Zero, nameof(RetryInterval), "must not be negative");
+        Require(Timeout > TimeSpan.Zero, nameof(Timeout), "must be greater than zero");
+        Require(MaxRetryAfter >= TimeSpan.Zero, nameof(MaxRetryAfter), "must not be negative");
+        Require(RequestsPerSecond > 0 && !double.IsNaN(RequestsPerSecond), nameof(RequestsPerSecond), "must be greater than zero");
+        Require(ThrottleLimit is >= 1 and <= 1024, nameof(ThrottleLimit), "must be between 1 and 1024");
+        Require(CircuitBreakerThreshold >= 0, nameof(CircuitBreakerThreshold), "must be 0 (off) or more");
+        Require(MaxResponseBytes is >= 1024 and <= int.MaxValue - 1, nameof(MaxResponseBytes), "must be between 1 KiB and 2 GiB");
+        Require(DatabaseMaxRetryCount >= 0, nameof(DatabaseMaxRetryCount), "must not be negative");
+        Require(DatabaseRetryInterval >= TimeSpan.Zero, nameof(DatabaseRetryInterval), "must not be negative");
+    }
+
+    /// <summary>Checks an Innomaint base URL: absolute, http or https, no query or fragment.</summary>
+    public static Uri ValidateBaseUrl(string? baseUrl)
+    {
+        if (string.IsNullOrWhiteSpace(baseUrl))
+        {
+            throw new SyncConfigurationException("No Innomaint base URL was given. Pass -BaseUrl or set ASSETSYNC_BASE_URL.", nameof(BaseUrl));
+        }
+        if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new SyncConfigurationException(
+                $"The base URL '{baseUrl}' is not an absolute http or https URL. Use a URL such as https://cmms.example.org.", nameof(BaseUrl));
+        }
+        if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || !string.IsNullOrEmpty(uri.UserInfo))
+        {
+            throw new SyncConfigurationException(
+                $"The base URL '{uri.GetLeftPart(UriPartial.Path)}' must not carry a query, fragment or user info; put credentials in -ApiToken.", nameof(BaseUrl));
+        }
+        return uri;
+    }
+
+    private static void Require(bool ok, string setting, string rule)
+    {
+        if (!ok)
+        {
+            throw new SyncConfigurationException($"{setting} {rule}.", setting);
+        }
+    }
+
+    /// <summary>A copy, so a running engine never sees later changes.</summary>
+    internal SyncOptions Clone() => (SyncOptions)MemberwiseClone();
+
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"BaseUrl={BaseUrl}, AssetPath={AssetPath}, MaximumRetryCount={MaximumRetryCount}, RetryInterval={RetryInterval}, " +
+        $"Timeout={Timeout}, RequestsPerSecond={RequestsPerSecond}, ThrottleLimit={ThrottleLimit}, ApiToken=***";
+}
