@@ -1,0 +1,30 @@
+using System.Management.Automation;
+using AssetSync.Commands.Infrastructure;
+
+namespace AssetSync.Commands;
+
+/// <summary>
+/// <para type="synopsis">Lists the assets whose current state is error, with their latest error.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "CmmsSyncFailure")]
+[OutputType(typeof(SyncFailure))]
+public sealed class GetCmmsSyncFailureCommand : DatabaseCommandBase
+{
+    /// <summary>Only failures of these kinds (not_found, client_error, transient, network, timeout, invalid_response, database).</summary>
+    [Parameter]
+    [ValidateSet("not_found", "client_error", "transient", "network", "timeout", "invalid_response", "database")]
+    public string[]? ErrorKind { get; set; }
+
+    protected override async Task EndProcessingAsync()
+    {
+        await using var database = new SyncDatabase(ResolveConnectionString());
+        var kinds = ErrorKind is { Length: > 0 } ? new HashSet<string>(ErrorKind, StringComparer.OrdinalIgnoreCase) : null;
+        await foreach (var failure in database.GetFailuresAsync(CancelToken).ConfigureAwait(false))
+        {
+            if (kinds is null || (failure.ErrorKind is not null && kinds.Contains(failure.ErrorKind)))
+            {
+                PostObject(failure);
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using System.Management.Automation;
+using System.Reflection;
+using System.Runtime.Loader;
+
+namespace AssetSync.Commands.Infrastructure;
+
+/// <summary>
+/// Loads AssetSync.Engine and its packages (Npgsql, Polly, Microsoft.Extensions.*) from
+/// module/bin/engine into a load context of their own. PowerShell and other modules may already
+/// hold different versions of those assemblies in the default context; ours never meet them.
+/// Only the engine's own types cross over, and they use nothing but the BCL.
+/// </summary>
+internal sealed class EngineLoadContext : AssemblyLoadContext
+{
+    private const string EngineAssemblyName = "AssetSync.Engine";
+    private static readonly string EngineDirectory = Path.Combine(
+        Path.GetDirectoryName(typeof(EngineLoadContext).Assembly.Location)!, "engine");
+
+    private static EngineLoadContext? s_instance;
+    private static readonly object s_gate = new();
+
+    private EngineLoadContext() : base("AssetSync.Engine", isCollectible: false)
+    {
+    }
+
+    /// <summary>Assemblies shipped in the engine folder load here; everything else (the BCL) falls back to the default context.</summary>
+    protected override Assembly? Load(AssemblyName assemblyName)
+    {
+        var path = Path.Combine(EngineDirectory, assemblyName.Name + ".dll");
+        return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
+    }
+
+    protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)
+    {
+        var path = Path.Combine(EngineDirectory, unmanagedDllName);
+        return File.Exists(path) ? LoadUnmanagedDllFromPath(path) : IntPtr.Zero;
+    }
+
+    /// <summary>The default context cannot find AssetSync.Engine (it is not next to us): hand it ours.</summary>
+    internal static Assembly? ResolveFromDefault(AssemblyLoadContext context, AssemblyName name)
+    {
+        if (!string.Equals(name.Name, EngineAssemblyName, StringComparison.Ordinal))
+        {
+            return null;
+        }
+        lock (s_gate)
+        {
+            s_instance ??= new EngineLoadContext();
+        }
+        return s_instance.LoadFromAssemblyName(name);
+    }
+}
+
+/// <summary>Hooks the resolver when the module is imported, and unhooks it on Remove-Module.</summary>
+public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
+{
+    /// <inheritdoc/>
+    public void OnImport() => AssemblyLoadContext.Default.Resolving += EngineLoadContext.ResolveFromDefault;
+
+    /// <inheritdoc/>
+    public void OnRemove(PSModuleInfo psModuleInfo) => AssemblyLoadContext.Default.Resolving -= EngineLoadContext.ResolveFromDefault;
+}

@@ -1,0 +1,37 @@
+using System.Management.Automation;
+
+namespace AssetSync.Commands.Infrastructure;
+
+/// <summary>
+/// One place that turns the engine's typed exceptions into PowerShell error records: a unique
+/// ErrorId, the right category, a useful target, and the next command to run.
+/// </summary>
+internal static class ErrorRecords
+{
+    public static ErrorRecord From(Exception exception, object? target = null) => exception switch
+    {
+        SyncConfigurationException e => Make(e, "AssetSync.InvalidSetting", ErrorCategory.InvalidArgument, target ?? e.Setting,
+            $"Correct the {e.Setting} setting and run the command again. See Get-Help about_AssetSync."),
+        CredentialsRefusedException e => Make(e, "AssetSync.CredentialsRefused", ErrorCategory.AuthenticationError, target ?? e.SerialNumber,
+            "Check the API token (-ApiToken, -Credential or $env:ASSETSYNC_API_TOKEN), then run Invoke-CmmsSync again."),
+        InnomaintUnreachableException e => Make(e, "AssetSync.InnomaintUnreachable", ErrorCategory.ConnectionError, target,
+            "Check that Innomaint answers at -BaseUrl, then run Invoke-CmmsRetryFailed."),
+        DatabaseUnavailableException e => Make(e, "AssetSync.DatabaseUnavailable", ErrorCategory.ConnectionError, target,
+            "Check -ConnectionString (or $env:ASSETSYNC_CONNECTION_STRING) and that PostgreSQL is running, then run Get-CmmsSyncStatus."),
+        SchemaMissingException e => Make(e, "AssetSync.SchemaMissing", ErrorCategory.NotInstalled, target,
+            "Run Initialize-CmmsSyncSchema against this database."),
+        SyncRunLockedException e => Make(e, "AssetSync.SyncRunInProgress", ErrorCategory.ResourceBusy, target ?? e.RunId,
+            "Wait for the other run (Get-CmmsSyncStatus shows it), or add -Wait."),
+        _ => Make(exception, "AssetSync.UnexpectedError", ErrorCategory.NotSpecified, target, null),
+    };
+
+    private static ErrorRecord Make(Exception e, string id, ErrorCategory category, object? target, string? recommendedAction)
+    {
+        var record = new ErrorRecord(e, id, category, target);
+        if (recommendedAction is not null)
+        {
+            record.ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = recommendedAction };
+        }
+        return record;
+    }
+}

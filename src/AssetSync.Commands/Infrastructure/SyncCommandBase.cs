@@ -1,0 +1,317 @@
+using System.Management.Automation;
+using System.Net;
+using System.Security;
+
+namespace AssetSync.Commands.Infrastructure;
+
+/// <summary>
+/// The parameters every sync cmdlet shares (named after Invoke-RestMethod and ForEach-Object -Parallel)
+/// and the one way a sync is run: options from parameters and environment, -WhatIf, progress,
+/// verbose retries, one result object per asset or one summary.
+/// </summary>
+public abstract class SyncCommandBase : DatabaseCommandBase
+{
+    internal const string BaseUrlVariable = "ASSETSYNC_BASE_URL";
+    internal const string ApiTokenVariable = "ASSETSYNC_API_TOKEN";
+    private const int ProgressActivityId = 0x4153;
+
+    /// <summary>Innomaint's base URL. Defaults to $env:ASSETSYNC_BASE_URL.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? BaseUrl { get; set; }
+
+    /// <summary>The API token. Defaults to $env:ASSETSYNC_API_TOKEN.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public SecureString? ApiToken { get; set; }
+
+    /// <summary>A credential whose password is the API token (the user name is ignored).</summary>
+    [Parameter]
+    [Credential]
+    [ValidateNotNull]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>Path template with {serialnumber}; default /api/v1/assets/{serialnumber}.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string AssetPath { get; set; } = "/api/v1/assets/{serialnumber}";
+
+    /// <summary>Retries after the first attempt, 0 to 10.</summary>
+    [Parameter]
+    [ValidateRange(0, 10)]
+    public int MaximumRetryCount { get; set; } = 3;
+
+    /// <summary>Base backoff in seconds (fractions allowed): waits of 1×, 2×, 4× this.</summary>
+    [Parameter]
+    [ValidateRange(0.0, 3600.0)]
+    public double RetryIntervalSec { get; set; } = 1;
+
+    /// <summary>Per-attempt timeout in seconds.</summary>
+    [Parameter]
+    public double TimeoutSec { get; set; } = 15;
+
+    /// <summary>The API quota, shared by every request of the run, retries included.</summary>
+    [Parameter]
+    public double RequestsPerSecond { get; set; } = 5;
+
+    /// <summary>Requests in flight at once.</summary>
+    [Parameter]
+    [ValidateRange(1, 1024)]
+    public int ThrottleLimit { get; set; } = 4;
+
+    /// <summary>Assets in a row failing transient/network/timeout before the run stops; 0 turns it off.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int CircuitBreakerThreshold { get; set; } = 10;
+
+    /// <summary>Wait for a run already in progress on this database instead of failing at once.</summary>
+    [Parameter]
+    public SwitchParameter Wait { get; set; }
+
+    /// <summary>How long -Wait waits, in seconds.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int WaitTimeoutSec { get; set; } = 600;
+
+    /// <summary>Accept any TLS certificate (test systems only).</summary>
+    [Parameter]
+    public SwitchParameter SkipCertificateCheck { get; set; }
+
+    /// <summary>Emit one SyncRunSummary for the run instead of one result per asset.</summary>
+    [Parameter]
+    public SwitchParameter Summary { get; set; }
+
+    /// <summary>Builds the engine's options: parameters first, then environment variables. Validates them all.</summary>
+    internal SyncOptions BuildOptions()
+    {
+        var options = new SyncOptions
+        {
+            ConnectionString = ResolveConnectionString(),
+            BaseUrl = Resolve(BaseUrl, BaseUrlVariable, "BaseUrl", "the Innomaint base URL"),
+            ApiToken = ResolveToken(),
+            AssetPath = AssetPath,
+            MaximumRetryCount = MaximumRetryCount,
+            RetryInterval = TimeSpan.FromSeconds(RetryIntervalSec),
+            Timeout = Seconds(TimeoutSec, "TimeoutSec"),
+            RequestsPerSecond = RequestsPerSecond,
+            ThrottleLimit = ThrottleLimit,
+            CircuitBreakerThreshold = CircuitBreakerThreshold,
+            SkipCertificateCheck = SkipCertificateCheck,
+        };
+        if (RequestsPerSecond <= 0 || double.IsNaN(RequestsPerSecond))
+        {
+            throw new SyncConfigurationException(
+                $"-RequestsPerSecond must be greater than zero; it was {RequestsPerSecond}. Use the quota Innomaint grants your token, e.g. 5.", "RequestsPerSecond");
+        }
+        options.Validate();
+        return options;
+    }
+
+    private static TimeSpan Seconds(double value, string name)
+    {
+        if (value <= 0 || double.IsNaN(value) || value > 86400)
+        {
+            throw new SyncConfigurationException($"-{name} must be greater than 0 and at most 86400; it was {value}.", name);
+        }
+        return TimeSpan.FromSeconds(value);
+    }
+
+    private static string Resolve(string? value, string variable, string parameter, string what)
+    {
+        var resolved = string.IsNullOrWhiteSpace(value) ? Environment.GetEnvironmentVariable(variable) : value;
+        return string.IsNullOrWhiteSpace(resolved)
+            ? throw new SyncConfigurationException($"No {what}: pass -{parameter} or set the environment variable {variable}.", parameter)
+            : resolved;
+    }
+
+    private string ResolveToken()
+    {
+        if (ApiToken is not null && Credential is not null)
+        {
+            throw new SyncConfigurationException("Pass either -ApiToken or -Credential, not both.", "ApiToken");
+        }
+        var token = ApiToken is not null
+            ? new NetworkCredential(string.Empty, ApiToken).Password
+            : Credential?.GetNetworkCredential().Password ?? Environment.GetEnvironmentVariable(ApiTokenVariable);
+        return string.IsNullOrEmpty(token)
+            ? throw new SyncConfigurationException(
+                $"No API token: pass -ApiToken (a SecureString) or -Credential, or set the environment variable {ApiTokenVariable}.", "ApiToken")
+            : token;
+    }
+
+    /// <summary>Runs one sync with <paramref name="selection"/>, streaming results (or the summary) to the pipeline.</summary>
+    internal async Task RunSyncAsync(AssetSelection selection, SyncOptions options)
+    {
+        var whatIf = await OnPipelineThread(IsWhatIf).ConfigureAwait(false);
+        var verbose = await OnPipelineThread(() => IsEnabled("Verbose", "VerbosePreference")).ConfigureAwait(false);
+        var debug = await OnPipelineThread(() => IsEnabled("Debug", "DebugPreference")).ConfigureAwait(false);
+        if (options.SkipCertificateCheck)
+        {
+            PostWarning("-SkipCertificateCheck is set: Innomaint's TLS certificate is not checked, so the API token could be sent to an impostor. Use it only on test systems.");
+        }
+
+        await using var engine = new SyncEngine(options) { WaitForLock = Wait, LockWaitTimeout = TimeSpan.FromSeconds(WaitTimeoutSec) };
+        if (whatIf)
+        {
+            await using var database = new SyncDatabase(options.ConnectionString);
+            await database.EnsureSchemaAsync(CancelToken).ConfigureAwait(false);
+            var count = 0;
+            await foreach (var serial in database.PreviewAsync(selection, CancelToken).ConfigureAwait(false))
+            {
+                count++;
+                var target = $"{serial} ({engine.GetAssetUri(serial).AbsolutePath})";
+                Post(() => ShouldProcess(target, "Sync asset from Innomaint"));
+            }
+            Post(() => ShouldProcess($"{count} asset(s) selected by {selection}", "Sync from Innomaint"));
+            return;
+        }
+
+        var reporter = new Reporter(this, verbose, debug, !Summary);
+        try
+        {
+            var summary = await engine.RunAsync(selection, reporter, CancelToken).ConfigureAwait(false);
+            reporter.Finish();
+            if (Summary)
+            {
+                PostObject(summary);
+            }
+            if (summary.Status == "cancelled")
+            {
+                PostWarning($"Run {summary.RunId} was cancelled: {summary.Succeeded} succeeded and {summary.Failed} failed before the stop; the rest were left untouched.");
+            }
+        }
+        catch (SyncRunFailedException ex)
+        {
+            reporter.Finish();
+            if (Summary && ex.Summary is not null)
+            {
+                PostObject(ex.Summary);
+            }
+            throw;
+        }
+    }
+
+    private bool IsWhatIf() =>
+        (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) && w is SwitchParameter { IsPresent: true })
+        || LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+
+    private bool IsEnabled(string parameter, string preference)
+    {
+        if (MyInvocation.BoundParameters.TryGetValue(parameter, out var p))
+        {
+            return p is SwitchParameter { IsPresent: true };
+        }
+        return GetVariableValue(preference) is ActionPreference pref && pref != ActionPreference.SilentlyContinue && pref != ActionPreference.Ignore;
+    }
+
+    /// <summary>The engine's events, turned into pipeline output, progress and messages. Called from worker threads.</summary>
+    private sealed class Reporter(SyncCommandBase cmdlet, bool verbose, bool debug, bool emitResults) : SyncObserver
+    {
+        private readonly object _gate = new();
+        private long _runId;
+        private long? _total;
+        private long _done;
+        private long _failed;
+        private long _startedTicks;
+        private long _lastProgressTicks;
+
+        public override void RunStarted(long runId, string mode, long? total)
+        {
+            _runId = runId;
+            _total = total;
+            _startedTicks = Environment.TickCount64;
+            if (verbose)
+            {
+                cmdlet.PostVerbose($"Run {runId} started ({mode}): {(total is null ? "assets" : total + " asset(s)")} to sync.");
+            }
+        }
+
+        public override void AssetCompleted(AssetSyncResult result)
+        {
+            if (emitResults)
+            {
+                cmdlet.PostObject(result);
+            }
+            ProgressRecord? record = null;
+            lock (_gate)
+            {
+                _done++;
+                if (result.Status == AssetSyncStatus.Failed)
+                {
+                    _failed++;
+                }
+                var now = Environment.TickCount64;
+                // A few updates a second are plenty for a person, and cheap for a 20,000-asset run.
+                if (now - _lastProgressTicks >= 200 || _done == _total)
+                {
+                    _lastProgressTicks = now;
+                    record = Progress(result.SerialNumber, now);
+                }
+            }
+            if (record is not null)
+            {
+                cmdlet.PostProgress(record);
+            }
+        }
+
+        private ProgressRecord Progress(string serial, long now)
+        {
+            var status = _total is { } t ? $"{_done} of {t} done, {_failed} failed" : $"{_done} done, {_failed} failed";
+            var record = new ProgressRecord(ProgressActivityId, $"Syncing assets from Innomaint (run {_runId})", status)
+            {
+                CurrentOperation = $"Last: {serial}",
+            };
+            if (_total is { } total && total > 0)
+            {
+                record.PercentComplete = (int)Math.Min(100, _done * 100 / total);
+                var elapsed = (now - _startedTicks) / 1000.0;
+                if (_done > 0 && elapsed > 0)
+                {
+                    record.SecondsRemaining = (int)Math.Ceiling((total - _done) * elapsed / _done);
+                }
+            }
+            return record;
+        }
+
+        public void Finish()
+        {
+            lock (_gate)
+            {
+                if (_startedTicks == 0)
+                {
+                    return;
+                }
+            }
+            cmdlet.PostProgress(new ProgressRecord(ProgressActivityId, $"Syncing assets from Innomaint (run {_runId})", "Done")
+            {
+                RecordType = ProgressRecordType.Completed,
+            });
+        }
+
+        public override void RetryScheduled(RetryNotice notice)
+        {
+            if (verbose)
+            {
+                cmdlet.PostVerbose(notice.ToString());
+            }
+        }
+
+        public override void RateLimitWaited(string serialNumber, TimeSpan wait)
+        {
+            if (verbose)
+            {
+                cmdlet.PostVerbose($"Rate limit: asset '{serialNumber}' waited {wait.TotalMilliseconds:0} ms for the request budget.");
+            }
+        }
+
+        public override void Warning(string message) => cmdlet.PostWarning(message);
+
+        public override void Debug(string message)
+        {
+            if (debug)
+            {
+                cmdlet.PostDebug(message);
+            }
+        }
+    }
+}

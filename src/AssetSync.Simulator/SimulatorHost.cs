@@ -1,0 +1,266 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace AssetSync.Simulator;
+
+/// <summary>Builds and runs the simulator on 127.0.0.1. Used by Program (by hand, build.ps1, Pester) and in-process by xunit.</summary>
+public static class SimulatorHost
+{
+    /// <summary>Control endpoints live here. An asset path is its prefix plus ONE encoded segment, so it can never reach them.</summary>
+    public const string ControlPrefix = "/_sim/";
+
+    public static WebApplication Build(SimulatorOptions options, int port = 0, string[]? args = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args ?? []);
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(System.Net.IPAddress.Loopback, port);
+            k.AddServerHeader = false;
+        });
+        var app = builder.Build();
+        var state = new SimulatorState(options);
+        app.Run(context => HandleAsync(context, state));
+        return app;
+    }
+
+    /// <summary>Starts the server; returns it and its base URL (http://127.0.0.1:port).</summary>
+    public static async Task<(WebApplication App, string BaseUrl)> StartAsync(SimulatorOptions options, int port = 0)
+    {
+        var app = Build(options, port);
+        await app.StartAsync().ConfigureAwait(false);
+        var address = app.Urls.First().Replace("[::1]", "127.0.0.1", StringComparison.Ordinal);
+        return (app, address.TrimEnd('/'));
+    }
+
+    private static async Task HandleAsync(HttpContext context, SimulatorState state)
+    {
+        // The raw target keeps %2F, %3F and %2E%2E as sent: the segment is decoded by us, once.
+        var raw = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
+        var path = raw.Split('?', 2)[0];
+        if (path.StartsWith(ControlPrefix, StringComparison.Ordinal))
+        {
+            await ControlAsync(context, state, path[ControlPrefix.Length..]).ConfigureAwait(false);
+            return;
+        }
+
+        var prefix = state.Options.AssetPrefix;
+        if (!HttpMethods.IsGet(context.Request.Method) || !path.StartsWith(prefix, StringComparison.Ordinal) || path.Length == prefix.Length
+            || path.IndexOf('/', prefix.Length) >= 0)
+        {
+            state.Arrive(null);
+            await Reply(context, state, 404, new JsonObject { ["error"] = "no such endpoint" }).ConfigureAwait(false);
+            return;
+        }
+        var serial = Uri.UnescapeDataString(path[prefix.Length..]);
+
+        if (!state.Arrive(serial))
+        {
+            context.Response.Headers.RetryAfter = state.Options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Reply(context, state, 429, new JsonObject { ["error"] = "rate limit exceeded" }).ConfigureAwait(false);
+            return;
+        }
+
+        var latency = state.Options.LatencyMaxMs > state.Options.LatencyMs
+            ? Random.Shared.Next(state.Options.LatencyMs, state.Options.LatencyMaxMs + 1)
+            : state.Options.LatencyMs;
+        if (latency > 0)
+        {
+            try
+            {
+                await Task.Delay(latency, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
+        if (context.Request.Headers.Authorization.ToString() != "Bearer " + state.Options.Token)
+        {
+            await Reply(context, state, 401, new JsonObject { ["error"] = "invalid token" }).ConfigureAwait(false);
+            return;
+        }
+
+        var fault = state.NextFault(serial);
+        if (fault == "ok" && !state.Exists(serial))
+        {
+            fault = "404";
+        }
+        await ServeAsync(context, state, serial, fault).ConfigureAwait(false);
+    }
+
+    private static async Task ServeAsync(HttpContext context, SimulatorState state, string serial, string fault)
+    {
+        var body = AssetGenerator.Body(serial, state.Options.Seed);
+        switch (fault)
+        {
+            case "ok":
+                await Reply(context, state, 200, body).ConfigureAwait(false);
+                return;
+            case "timeout":
+                state.CountStatus(0);
+                try
+                {
+                    await Task.Delay(state.Options.HangMs, context.RequestAborted).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+                context.Abort();
+                return;
+            case "reset":
+                state.CountStatus(-1);
+                context.Abort();
+                return;
+            case "malformed":
+                await Raw(context, state, 200, "{\"serialnumber\": \"" + serial + "\", \"make\": ").ConfigureAwait(false);
+                return;
+            case "truncated":
+                var full = body.ToJsonString();
+                await Raw(context, state, 200, full[..(full.Length / 2)]).ConfigureAwait(false);
+                return;
+            case "notobject":
+                await Raw(context, state, 200, "[1,2,3]").ConfigureAwait(false);
+                return;
+            case "wrongserial":
+                body["serialnumber"] = serial + "-OTHER";
+                await Reply(context, state, 200, body).ConfigureAwait(false);
+                return;
+            case "badtype":
+                body["pm_schedules"] = new JsonArray(new JsonObject { ["schedule_id"] = "PM-X", ["frequency_days"] = "often" });
+                await Reply(context, state, 200, body).ConfigureAwait(false);
+                return;
+            case "deep":
+                await Raw(context, state, 200, "{\"serialnumber\":\"" + serial + "\",\"x\":" + new string('[', 5000) + new string(']', 5000) + "}").ConfigureAwait(false);
+                return;
+            case "badutf8":
+                state.CountStatus(200);
+                context.Response.StatusCode = 200;
+                context.Response.ContentType = "application/json";
+                var prefix = Encoding.UTF8.GetBytes("{\"serialnumber\":\"" + serial + "\",\"make\":\"");
+                await context.Response.Body.WriteAsync(prefix).ConfigureAwait(false);
+                await context.Response.Body.WriteAsync(new byte[] { 0xC3, 0x28, 0xFF }).ConfigureAwait(false);
+                await context.Response.Body.WriteAsync("\"}"u8.ToArray()).ConfigureAwait(false);
+                return;
+            case "huge":
+                // 100 MB, streamed without Content-Length: a client must stop reading at its limit.
+                state.CountStatus(200);
+                context.Response.StatusCode = 200;
+                context.Response.ContentType = "application/json";
+                var chunk = Encoding.ASCII.GetBytes(new string(' ', 64 * 1024));
+                try
+                {
+                    await context.Response.Body.WriteAsync("{\"serialnumber\":\""u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
+                    for (var i = 0; i < 1600; i++)
+                    {
+                        await context.Response.Body.WriteAsync(chunk, context.RequestAborted).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or IOException)
+                {
+                }
+                return;
+            case "redirect":
+                context.Response.Headers.Location = "http://127.0.0.2:9/steal-token";
+                await Reply(context, state, 302, new JsonObject()).ConfigureAwait(false);
+                return;
+            case "503-date":
+                context.Response.Headers.RetryAfter = DateTimeOffset.UtcNow.AddSeconds(state.Options.RetryAfterSeconds).ToString("R");
+                await Reply(context, state, 503, new JsonObject { ["error"] = "maintenance" }).ConfigureAwait(false);
+                return;
+            case "429":
+                context.Response.Headers.RetryAfter = state.Options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await Reply(context, state, 429, new JsonObject { ["error"] = "slow down" }).ConfigureAwait(false);
+                return;
+            default:
+                var status = int.Parse(fault, System.Globalization.CultureInfo.InvariantCulture);
+                await Reply(context, state, status, new JsonObject { ["error"] = $"simulated {status}" }).ConfigureAwait(false);
+                return;
+        }
+    }
+
+    private static async Task ControlAsync(HttpContext context, SimulatorState state, string command)
+    {
+        try
+        {
+            switch (context.Request.Method, command)
+            {
+                case ("GET", "stats"):
+                    await Json(context, 200, state.Stats()).ConfigureAwait(false);
+                    return;
+                case ("POST", "stats/reset"):
+                    state.ResetStats();
+                    break;
+                case ("POST", "heal"):
+                    state.Heal();
+                    break;
+                case ("POST", "faults"):
+                    // {"random":"500=0.1,reset=0.05"} and/or {"scripts":{"SERIAL":["500","500"]},"repeatLast":false}
+                    var doc = await JsonNode.ParseAsync(context.Request.Body).ConfigureAwait(false) as JsonObject ?? [];
+                    if (doc["random"] is { } random)
+                    {
+                        state.SetRandomFaults(random.GetValue<string>());
+                    }
+                    if (doc["scripts"] is JsonObject scripts)
+                    {
+                        var repeat = doc["repeatLast"]?.GetValue<bool>() ?? false;
+                        foreach (var (serial, steps) in scripts)
+                        {
+                            state.SetScript(serial, steps!.AsArray().Select(s => s!.GetValue<string>()).ToList(), repeat);
+                        }
+                    }
+                    break;
+                case ("GET", "config"):
+                    await Json(context, 200, state.Options).ConfigureAwait(false);
+                    return;
+                case ("POST", "config"):
+                    var update = await JsonSerializer.DeserializeAsync<Dictionary<string, JsonElement>>(context.Request.Body).ConfigureAwait(false) ?? [];
+                    foreach (var (key, value) in update)
+                    {
+                        var prop = typeof(SimulatorOptions).GetProperty(key, System.Reflection.BindingFlags.IgnoreCase | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+                            ?? throw new ArgumentException($"Unknown setting '{key}'.");
+                        prop.SetValue(state.Options, value.Deserialize(prop.PropertyType));
+                    }
+                    break;
+                case ("GET", "serials"):
+                    await Json(context, 200, Enumerable.Range(1, state.Options.Assets).Select(AssetGenerator.SerialFor)).ConfigureAwait(false);
+                    return;
+                case ("GET", "asset"):
+                    var s = context.Request.Query["serial"].ToString();
+                    await Json(context, 200, new { serial = s, exists = state.Exists(s), fault = state.FaultyKindOf(s), body = AssetGenerator.Body(s, state.Options.Seed) }).ConfigureAwait(false);
+                    return;
+                default:
+                    await Json(context, 404, new { error = $"unknown control command {context.Request.Method} {command}" }).ConfigureAwait(false);
+                    return;
+            }
+            await Json(context, 200, new { ok = true }).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ArgumentException or JsonException or FormatException or InvalidOperationException)
+        {
+            await Json(context, 400, new { error = ex.Message }).ConfigureAwait(false);
+        }
+    }
+
+    private static Task Reply(HttpContext context, SimulatorState state, int status, JsonNode body) =>
+        Raw(context, state, status, body.ToJsonString());
+
+    private static async Task Raw(HttpContext context, SimulatorState state, int status, string text)
+    {
+        state.CountStatus(status);
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        var bytes = Encoding.UTF8.GetBytes(text);
+        context.Response.ContentLength = bytes.Length;
+        await context.Response.Body.WriteAsync(bytes).ConfigureAwait(false);
+    }
+
+    private static async Task Json(HttpContext context, int status, object value)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(JsonSerializer.Serialize(value)).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,47 @@
+namespace AssetSync.Simulator;
+
+/// <summary>Settings of the simulator; every one can be given on the command line (--Assets 500) or changed at /_sim/config.</summary>
+public sealed class SimulatorOptions
+{
+    /// <summary>Assets served: serials INF-000001 … INF-{Assets:000000}.</summary>
+    public int Assets { get; set; } = 500;
+
+    /// <summary>Seed of every random choice (bodies, faulty assets, random faults).</summary>
+    public int Seed { get; set; } = 1;
+
+    /// <summary>The bearer token expected; anything else gets 401.</summary>
+    public string Token { get; set; } = "demo-token";
+
+    /// <summary>Path prefix of the asset endpoint; the serial is the one segment after it.</summary>
+    public string AssetPrefix { get; set; } = "/api/v1/assets/";
+
+    /// <summary>Fixed latency in ms, or the lower bound of a uniform spread when LatencyMaxMs is larger.</summary>
+    public int LatencyMs { get; set; }
+
+    /// <summary>Upper bound of a uniform latency spread (0: fixed latency).</summary>
+    public int LatencyMaxMs { get; set; }
+
+    /// <summary>Requests allowed in any one-second window; beyond it 429 with Retry-After. 0: unlimited.</summary>
+    public double RateLimit { get; set; }
+
+    /// <summary>Retry-After seconds sent with a rate-limit 429.</summary>
+    public int RetryAfterSeconds { get; set; } = 1;
+
+    /// <summary>How long a "timeout" fault hangs, in ms.</summary>
+    public int HangMs { get; set; } = 120_000;
+
+    /// <summary>Fraction of serials that do not exist in Innomaint (always 404, never healed).</summary>
+    public double NotFoundRate { get; set; }
+
+    /// <summary>Fraction of serials that are faulty, each with one fault drawn from FaultyKinds.</summary>
+    public double FaultyRate { get; set; }
+
+    /// <summary>Faults a faulty asset may draw, comma-separated (see Fault names).</summary>
+    public string FaultyKinds { get; set; } = "500,502,503,504,429,timeout,reset,malformed,truncated";
+
+    /// <summary>Requests a faulty asset fails before it answers well; 0: until healed.</summary>
+    public int FaultyFailCount { get; set; }
+
+    /// <summary>Per-request random fault probabilities, e.g. "500=0.05,reset=0.01".</summary>
+    public string RandomFaults { get; set; } = "";
+}

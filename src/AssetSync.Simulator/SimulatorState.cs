@@ -1,0 +1,225 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace AssetSync.Simulator;
+
+/// <summary>Faults and statistics; changed by the control endpoints while the server runs.</summary>
+public sealed class SimulatorState
+{
+    private readonly object _gate = new();
+    private readonly ConcurrentDictionary<string, ScriptedFault> _scripts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _perSerial = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<int, int> _perStatus = new();
+    private readonly ConcurrentDictionary<string, int> _faultyServed = new(StringComparer.Ordinal);
+    private readonly List<long> _arrivals = [];
+    private readonly Queue<long> _window = new();
+    private Dictionary<string, double> _randomFaults = new(StringComparer.OrdinalIgnoreCase);
+    private Random _random;
+    private bool _healed;
+
+    public SimulatorState(SimulatorOptions options)
+    {
+        Options = options;
+        _random = new Random(options.Seed);
+        _randomFaults = ParseRates(options.RandomFaults);
+    }
+
+    public SimulatorOptions Options { get; }
+
+    public static readonly string[] FaultNames =
+    [
+        "ok", "400", "401", "403", "404", "405", "408", "409", "410", "422", "429", "500", "502", "503", "504",
+        "timeout", "reset", "malformed", "truncated", "huge", "deep", "badutf8", "wrongserial", "badtype", "notobject", "redirect", "503-date",
+    ];
+
+    public static Dictionary<string, double> ParseRates(string text)
+    {
+        var rates = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var kv = part.Split('=', 2);
+            if (kv.Length != 2 || !FaultNames.Contains(kv[0]) || !double.TryParse(kv[1], System.Globalization.CultureInfo.InvariantCulture, out var p))
+            {
+                throw new ArgumentException($"Bad random fault '{part}': use name=probability with a name from {string.Join(", ", FaultNames)}.");
+            }
+            rates[kv[0]] = p;
+        }
+        return rates;
+    }
+
+    public bool Exists(string serial)
+    {
+        if (!serial.StartsWith("INF-", StringComparison.Ordinal) || !int.TryParse(serial.AsSpan(4), out var index) || index < 1 || index > Options.Assets)
+        {
+            return false;
+        }
+        return Draw(serial, "notfound") >= Options.NotFoundRate;
+    }
+
+    /// <summary>A per-serial number in [0,1) fixed by the seed: which assets are faulty, and with what.</summary>
+    private double Draw(string serial, string salt) =>
+        new Random(HashCode.Combine(Options.Seed, AssetGenerator.StableHash(serial), AssetGenerator.StableHash(salt))).NextDouble();
+
+    /// <summary>The fault for this request of <paramref name="serial"/>, or "ok".</summary>
+    public string NextFault(string serial)
+    {
+        if (_scripts.TryGetValue(serial, out var script))
+        {
+            var step = script.Next();
+            if (step is not null)
+            {
+                return step;
+            }
+        }
+        if (!_healed && Options.FaultyRate > 0 && Draw(serial, "faulty") < Options.FaultyRate)
+        {
+            var kinds = Options.FaultyKinds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var kind = kinds[(int)(Draw(serial, "kind") * kinds.Length)];
+            var served = _faultyServed.AddOrUpdate(serial, 1, (_, n) => n + 1);
+            if (Options.FaultyFailCount == 0 || served <= Options.FaultyFailCount)
+            {
+                return kind;
+            }
+        }
+        lock (_gate)
+        {
+            foreach (var (name, p) in _randomFaults)
+            {
+                if (_random.NextDouble() < p)
+                {
+                    return name;
+                }
+            }
+        }
+        return "ok";
+    }
+
+    /// <summary>The fault a serial is set up with, for tests that need to know the expected outcome.</summary>
+    public string? FaultyKindOf(string serial)
+    {
+        if (Options.FaultyRate <= 0 || Draw(serial, "faulty") >= Options.FaultyRate)
+        {
+            return null;
+        }
+        var kinds = Options.FaultyKinds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return kinds[(int)(Draw(serial, "kind") * kinds.Length)];
+    }
+
+    /// <summary>Records an arrival; false when it goes beyond the rate limit.</summary>
+    public bool Arrive(string? serial)
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (serial is not null)
+        {
+            _perSerial.AddOrUpdate(serial, 1, (_, n) => n + 1);
+        }
+        lock (_gate)
+        {
+            _arrivals.Add(now);
+            if (Options.RateLimit <= 0)
+            {
+                return true;
+            }
+            var second = Stopwatch.Frequency;
+            while (_window.Count > 0 && now - _window.Peek() >= second)
+            {
+                _window.Dequeue();
+            }
+            if (_window.Count >= Options.RateLimit)
+            {
+                return false;
+            }
+            _window.Enqueue(now);
+            return true;
+        }
+    }
+
+    public void CountStatus(int status) => _perStatus.AddOrUpdate(status, 1, (_, n) => n + 1);
+
+    public void SetScript(string serial, IReadOnlyList<string> steps, bool repeatLast)
+    {
+        foreach (var s in steps)
+        {
+            if (!FaultNames.Contains(s))
+            {
+                throw new ArgumentException($"Unknown fault '{s}'. Known: {string.Join(", ", FaultNames)}.");
+            }
+        }
+        _scripts[serial] = new ScriptedFault(steps, repeatLast);
+    }
+
+    public void SetRandomFaults(string text)
+    {
+        var rates = ParseRates(text);
+        lock (_gate)
+        {
+            _randomFaults = rates;
+        }
+    }
+
+    /// <summary>Clears every fault except assets that do not exist.</summary>
+    public void Heal()
+    {
+        _scripts.Clear();
+        lock (_gate)
+        {
+            _randomFaults = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
+            _healed = true;
+        }
+    }
+
+    public void ResetStats()
+    {
+        _perSerial.Clear();
+        _perStatus.Clear();
+        lock (_gate)
+        {
+            _arrivals.Clear();
+        }
+    }
+
+    public object Stats()
+    {
+        long[] arrivals;
+        lock (_gate)
+        {
+            arrivals = [.. _arrivals];
+        }
+        Array.Sort(arrivals);
+        // Highest number of arrivals in any half-open one-second window [t, t+1s).
+        var max = 0;
+        var start = 0;
+        for (var end = 0; end < arrivals.Length; end++)
+        {
+            while (arrivals[end] - arrivals[start] >= Stopwatch.Frequency)
+            {
+                start++;
+            }
+            max = Math.Max(max, end - start + 1);
+        }
+        var span = arrivals.Length > 1 ? (arrivals[^1] - arrivals[0]) / (double)Stopwatch.Frequency : 0;
+        return new
+        {
+            requests = arrivals.Length,
+            maxPerSecond = max,
+            averagePerSecond = span > 0 ? (arrivals.Length - 1) / span : 0,
+            perStatus = _perStatus.ToDictionary(kv => kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value),
+            perSerial = _perSerial.ToDictionary(kv => kv.Key, kv => kv.Value),
+        };
+    }
+
+    private sealed class ScriptedFault(IReadOnlyList<string> steps, bool repeatLast)
+    {
+        private int _next;
+
+        public string? Next()
+        {
+            var i = Interlocked.Increment(ref _next) - 1;
+            if (i < steps.Count)
+            {
+                return steps[i];
+            }
+            return repeatLast && steps.Count > 0 ? steps[^1] : null;
+        }
+    }
+}
