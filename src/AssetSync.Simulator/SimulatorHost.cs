@@ -19,6 +19,9 @@ public static class SimulatorHost
         {
             k.Listen(System.Net.IPAddress.Loopback, port);
             k.AddServerHeader = false;
+            // Hostile-input tests send 10 KB serial numbers; keep the asset path reachable.
+            k.Limits.MaxRequestLineSize = 256 * 1024;
+            k.Limits.MaxRequestBufferSize = 1024 * 1024;
         });
         var app = builder.Build();
         var state = new SimulatorState(options);

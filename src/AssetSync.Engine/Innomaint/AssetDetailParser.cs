@@ -18,6 +18,13 @@ internal static class AssetDetailParser
     /// <summary>Parses <paramref name="body"/>; returns null and a reason when it is invalid.</summary>
     public static AssetDetail? TryParse(ReadOnlyMemory<byte> body, string requestedSerial, out string? error)
     {
+        // JsonDocument checks UTF-8 only lazily, when a string is read: check the whole body first.
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            error = "The response is not valid UTF-8.";
+            return null;
+        }
+
         JsonDocument document;
         try
         {

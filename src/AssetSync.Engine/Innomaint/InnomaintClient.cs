@@ -35,7 +35,8 @@ internal sealed class InnomaintClient
     public Uri BuildUri(string serialNumber)
     {
         var path = _path.Expand(serialNumber);
-        return new Uri(_baseUrl + (path.StartsWith('/') ? path : "/" + path), UriKind.Absolute);
+        // No canonicalisation: Uri would otherwise turn %2E%2E back into ".." and drop the segment.
+        return new Uri(_baseUrl + (path.StartsWith('/') ? path : "/" + path), new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
     }
 
     public async Task<FetchOutcome> FetchOnceAsync(string serialNumber, CancellationToken cancellationToken)

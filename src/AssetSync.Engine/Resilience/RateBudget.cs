@@ -27,7 +27,9 @@ internal sealed class RateBudget : RateLimiter
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(requestsPerSecond);
         _time = time;
-        Interval = TimeSpan.FromSeconds(1 / requestsPerSecond);
+        // 1 % headroom: requests leave here evenly spaced, but connection set-up and scheduling jitter
+        // on the way can bring two closer at the server; the quota is what the server counts.
+        Interval = TimeSpan.FromSeconds(1.01 / requestsPerSecond);
         _intervalTicks = (long)(Interval.TotalSeconds * time.TimestampFrequency);
     }
 

@@ -1,0 +1,174 @@
+#!/usr/bin/env pwsh
+<#
+.SYNOPSIS
+Builds, tests, demonstrates, benchmarks and packages AssetSync.
+
+.DESCRIPTION
+  Build    compiles the engine, the cmdlets and the simulator; lays out module/bin so that
+           Import-Module ./AssetSync.psd1 works from the repository root.
+  Test     Build, then xunit, then Pester against the built module, on a throwaway PostgreSQL
+           (unless ASSETSYNC_TEST_CONNECTION_STRING names one). Ends with "N passed, N failed".
+  Demo     Build, then a full sync against the simulator and a throwaway PostgreSQL.
+  Clean    removes build output.
+
+.EXAMPLE
+dotnet tool restore && dotnet pwsh ./build.ps1 -Task Demo
+
+.EXAMPLE
+dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Demo', 'Clean')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Demo: leave PostgreSQL and the simulator running, and print the $env: lines to use them.
+    [switch] $KeepRunning,
+
+    # Demo: use this PostgreSQL (a fresh database is created in it) instead of a throwaway cluster.
+    [string] $ConnectionString,
+
+    # Test: only these Pester files / xunit filter, for a quick loop.
+    [string] $PesterPath,
+    [string] $XunitFilter
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$root = $PSScriptRoot
+$out = Join-Path $root 'out'
+$moduleBin = Join-Path $root 'module/bin'
+Import-Module (Join-Path $root 'tests/Shared/PostgresCluster.psm1') -Force
+
+function Invoke-Native {
+    param([string] $Exe, [string[]] $Arguments)
+    & $Exe @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "'$Exe $($Arguments -join ' ')' failed with exit code $LASTEXITCODE." }
+}
+
+function Invoke-Build {
+    Write-Host "== Build ($Configuration)"
+    Invoke-Native dotnet @('build', (Join-Path $root 'AssetSync.sln'), '-c', $Configuration, '--nologo', '-v', 'quiet', '-clp:ErrorsOnly')
+    # The cmdlet assembly alone in module/bin; the engine and its packages in module/bin/engine,
+    # where only the module's own load context looks (see EngineLoadContext.cs).
+    if (Test-Path $moduleBin) { Remove-Item -Recurse -Force $moduleBin }
+    New-Item -ItemType Directory -Path (Join-Path $moduleBin 'engine') | Out-Null
+    Invoke-Native dotnet @('publish', (Join-Path $root 'src/AssetSync.Engine'), '-c', $Configuration, '--no-build', '--nologo', '-v', 'quiet',
+        '-o', (Join-Path $moduleBin 'engine'))
+    $commands = Join-Path $root "src/AssetSync.Commands/bin/$Configuration/net8.0"
+    Copy-Item (Join-Path $commands 'AssetSync.Commands.dll'), (Join-Path $commands 'AssetSync.Commands.pdb') $moduleBin
+    Remove-Item (Join-Path $moduleBin 'engine/*.deps.json') -ErrorAction SilentlyContinue
+    Write-Host "   module laid out in $moduleBin"
+}
+
+function Get-NuGetPackageRoot {
+    $line = (& dotnet nuget locals global-packages --list) -join "`n"
+    if ($line -match 'global-packages:\s*(.+)$') { return $Matches[1].Trim() }
+    return (Join-Path $HOME '.nuget/packages')
+}
+
+function Restore-TestDependencies {
+    Invoke-Native dotnet @('restore', (Join-Path $root 'tests/Shared/TestDependencies.csproj'), '--nologo', '-v', 'quiet')
+    $packages = Get-NuGetPackageRoot
+    $pester = Get-ChildItem -Path (Join-Path $packages 'pester/5.7.1') -Recurse -Filter 'Pester.psd1' | Select-Object -First 1
+    if (-not $pester) { throw "Pester 5.7.1 was not restored into $packages." }
+    $npgsql8 = Join-Path $packages 'npgsql/8.0.9/lib/net8.0/Npgsql.dll'
+    [pscustomobject]@{ Pester = $pester.FullName; Npgsql8 = $npgsql8 }
+}
+
+function Start-TestCluster {
+    if ($env:ASSETSYNC_TEST_CONNECTION_STRING) {
+        Write-Host "   using ASSETSYNC_TEST_CONNECTION_STRING"
+        return $null
+    }
+    $cluster = Start-PostgresCluster
+    $env:ASSETSYNC_TEST_CONNECTION_STRING = $cluster.ConnectionString
+    $env:ASSETSYNC_TEST_PG_DATADIR = $cluster.DataDir
+    $env:ASSETSYNC_TEST_PG_BIN = $cluster.Bin
+    Write-Host "   throwaway PostgreSQL on 127.0.0.1:$($cluster.Port)"
+    return $cluster
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $deps = Restore-TestDependencies
+    New-Item -ItemType Directory -Force -Path $out | Out-Null
+    $counts = @{ Passed = 0; Failed = 0; Skipped = 0 }
+    $cluster = $null
+    $savedCs = $env:ASSETSYNC_TEST_CONNECTION_STRING
+    try {
+        $cluster = Start-TestCluster
+
+        Write-Host "== xunit"
+        $trxDir = Join-Path $out 'xunit'
+        Remove-Item -Recurse -Force $trxDir -ErrorAction SilentlyContinue
+        foreach ($project in Get-ChildItem (Join-Path $root 'tests') -Recurse -Filter '*.Tests.csproj') {
+            $testArgs = @('test', $project.FullName, '-c', $Configuration, '--no-build', '--nologo',
+                '--logger', "trx;LogFileName=$($project.BaseName).trx", '--results-directory', $trxDir)
+            if ($XunitFilter) { $testArgs += @('--filter', $XunitFilter) }
+            & dotnet @testArgs
+            $trx = Join-Path $trxDir "$($project.BaseName).trx"
+            if (-not (Test-Path $trx)) {
+                Write-Host "   $($project.BaseName): no results (the test host failed)"
+                $counts.Failed++
+                continue
+            }
+            $c = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
+            $counts.Passed += [int]$c.passed
+            $counts.Failed += [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted
+            $counts.Skipped += [int]$c.notExecuted
+        }
+
+        Write-Host "== Pester (against the built module)"
+        $nunit = Join-Path $out 'pester.xml'
+        Remove-Item $nunit -ErrorAction SilentlyContinue
+        $pesterArgs = @('-NoProfile', '-NonInteractive', '-File', (Join-Path $root 'tests/Shared/Invoke-PesterSuite.ps1'),
+            '-PesterModule', $deps.Pester, '-ResultPath', $nunit, '-Npgsql8Path', $deps.Npgsql8)
+        if ($PesterPath) { $pesterArgs += @('-Path', $PesterPath) }
+        & ([Diagnostics.Process]::GetCurrentProcess().MainModule.FileName) @pesterArgs
+        $pesterExit = $LASTEXITCODE
+        if (Test-Path $nunit) {
+            $cases = ([xml](Get-Content -Raw $nunit)).SelectNodes('//test-case')
+            foreach ($case in $cases) {
+                switch ($case.result) {
+                    'Success' { $counts.Passed++ }
+                    'Failure' { $counts.Failed++ }
+                    'Error' { $counts.Failed++ }
+                    default { $counts.Skipped++ }
+                }
+            }
+            if ($pesterExit -ne 0 -and $counts.Failed -eq 0) { $counts.Failed++ }
+        } else {
+            Write-Host "   Pester wrote no results (exit code $pesterExit)"
+            $counts.Failed++
+        }
+    } finally {
+        if ($cluster) { Stop-PostgresCluster $cluster }
+        $env:ASSETSYNC_TEST_CONNECTION_STRING = $savedCs
+    }
+
+    $line = "$($counts.Passed) passed, $($counts.Failed) failed"
+    if ($counts.Skipped -gt 0) { $line += ", $($counts.Skipped) skipped" }
+    Write-Host $line
+    if ($counts.Failed -gt 0 -or $counts.Passed -eq 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    & (Join-Path $root 'tests/Shared/Invoke-Demo.ps1') -Configuration $Configuration -KeepRunning:$KeepRunning -ConnectionString $ConnectionString
+    if (-not $?) { exit 1 }
+}
+
+switch ($Task) {
+    'Build' { Invoke-Build }
+    'Test' { Invoke-Test }
+    'Demo' { Invoke-Demo }
+    'Clean' {
+        foreach ($p in @($out, $moduleBin) + (Get-ChildItem $root -Recurse -Directory -Include bin, obj | Where-Object FullName -NotMatch '[\\/]\.git[\\/]').FullName) {
+            if ($p -and (Test-Path $p)) { Remove-Item -Recurse -Force $p }
+        }
+    }
+}

@@ -1,0 +1,263 @@
+using System.Net;
+using AssetSync.Innomaint;
+using AssetSync.Resilience;
+using AssetSync.Tests.Fixtures;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AssetSync.Tests.Resilience;
+
+/// <summary>The contract's failure table, row by row, on a fake clock: requests made and waits taken.</summary>
+public class ResilientFetcherTests
+{
+    private const string Token = "s3cret-token-never-shown";
+
+    private sealed class Recorder : SyncObserver
+    {
+        public List<RetryNotice> Retries { get; } = [];
+
+        public override void RetryScheduled(RetryNotice notice)
+        {
+            lock (Retries)
+            {
+                Retries.Add(notice);
+            }
+        }
+    }
+
+    private static (ResilientFetcher Fetcher, Recorder Recorder) Create(StubHandler handler, FakeTimeProvider time, Action<SyncOptions>? configure = null)
+    {
+        var options = new SyncOptions { ApiToken = Token, BaseUrl = "http://127.0.0.1:9", ConnectionString = "Host=127.0.0.1", RequestsPerSecond = double.PositiveInfinity };
+        configure?.Invoke(options);
+        var client = new InnomaintClient(new HttpClient(handler), new Uri(options.BaseUrl), new AssetPathTemplate(options.AssetPath), Token, options.MaxResponseBytes, time);
+        var recorder = new Recorder();
+        return (new ResilientFetcher(client, options, time, recorder), recorder);
+    }
+
+    /// <summary>Runs the fetch, moving the fake clock on until it is done; never sleeps through real backoff.</summary>
+    private static async Task<(FetchOutcome Outcome, int Attempts)> Drive(ResilientFetcher fetcher, FakeTimeProvider time, string serial = "S1")
+    {
+        var task = fetcher.FetchAsync(serial, CancellationToken.None);
+        for (var i = 0; i < 10_000 && !task.IsCompleted; i++)
+        {
+            await Task.Delay(1);
+            if (!task.IsCompleted)
+            {
+                time.Advance(TimeSpan.FromMilliseconds(250));
+            }
+        }
+        return await task;
+    }
+
+    [Theory]
+    [InlineData(404, "not_found", 1)]
+    [InlineData(400, "client_error", 1)]
+    [InlineData(405, "client_error", 1)]
+    [InlineData(409, "client_error", 1)]
+    [InlineData(410, "client_error", 1)]
+    [InlineData(422, "client_error", 1)]
+    [InlineData(418, "client_error", 1)]
+    [InlineData(401, "credentials", 1)]
+    [InlineData(403, "credentials", 1)]
+    [InlineData(408, "transient", 4)]
+    [InlineData(429, "transient", 4)]
+    [InlineData(500, "transient", 4)]
+    [InlineData(502, "transient", 4)]
+    [InlineData(503, "transient", 4)]
+    [InlineData(504, "transient", 4)]
+    public async Task Each_status_gets_its_kind_and_retries(int status, string kind, int requests)
+    {
+        var time = new FakeTimeProvider();
+        var handler = new StubHandler((_, _, _) => Task.FromResult(StubHandler.Json((HttpStatusCode)status, "{}")));
+        var (fetcher, recorder) = Create(handler, time);
+
+        var (outcome, attempts) = await Drive(fetcher, time);
+
+        Assert.Equal(kind, outcome.Kind!.Value.ToContractName());
+        Assert.Equal(status, outcome.HttpStatus);
+        Assert.Equal(requests, handler.Requests);
+        Assert.Equal(requests, attempts);
+        var expectedWaits = requests == 4 ? new[] { 1.0, 2.0, 4.0 } : [];
+        Assert.Equal(expectedWaits, recorder.Retries.Select(r => r.Delay.TotalSeconds));
+        Assert.DoesNotContain(Token, outcome.Message);
+    }
+
+    [Fact]
+    public void The_defaults_are_the_seed_texts_1_2_4_seconds_and_15_second_timeout()
+    {
+        var o = new SyncOptions();
+        Assert.Equal(3, o.MaximumRetryCount);
+        Assert.Equal(TimeSpan.FromSeconds(1), o.RetryInterval);
+        Assert.Equal(TimeSpan.FromSeconds(15), o.Timeout);
+        Assert.Equal(5, o.RequestsPerSecond);
+    }
+
+    [Fact]
+    public async Task A_transient_failure_that_passes_is_a_success_after_the_waits_so_far()
+    {
+        var time = new FakeTimeProvider();
+        var handler = new StubHandler((_, n, _) => Task.FromResult(n <= 2
+            ? StubHandler.Json(HttpStatusCode.BadGateway, "{}")
+            : StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset("S1"))));
+        var (fetcher, recorder) = Create(handler, time);
+
+        var (outcome, attempts) = await Drive(fetcher, time);
+
+        Assert.True(outcome.Succeeded);
+        Assert.Equal(3, attempts);
+        Assert.Equal(new[] { 1.0, 2.0 }, recorder.Retries.Select(r => r.Delay.TotalSeconds));
+    }
+
+    [Fact]
+    public async Task Connection_failures_are_network_and_retried()
+    {
+        var time = new FakeTimeProvider();
+        var handler = new StubHandler((_, _, _) => throw new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused (127.0.0.1:9)"));
+        var (fetcher, _) = Create(handler, time);
+
+        var (outcome, _) = await Drive(fetcher, time);
+
+        Assert.Equal(FailureKind.Network, outcome.Kind);
+        Assert.Equal(4, handler.Requests);
+    }
+
+    [Fact]
+    public async Task Invalid_responses_are_retried()
+    {
+        var time = new FakeTimeProvider();
+        var handler = new StubHandler((_, _, _) => Task.FromResult(StubHandler.Json(HttpStatusCode.OK, "{\"serialnumber\":")));
+        var (fetcher, _) = Create(handler, time);
+
+        var (outcome, _) = await Drive(fetcher, time);
+
+        Assert.Equal(FailureKind.InvalidResponse, outcome.Kind);
+        Assert.Equal(4, handler.Requests);
+    }
+
+    [Fact]
+    public async Task Retry_after_in_seconds_is_honoured_when_longer_than_the_backoff()
+    {
+        var time = new FakeTimeProvider();
+        var handler = new StubHandler((_, n, _) =>
+        {
+            if (n > 1)
+            {
+                return Task.FromResult(StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset("S1")));
+            }
+            var r = StubHandler.Json(HttpStatusCode.TooManyRequests, "{}");
+            r.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(7));
+            return Task.FromResult(r);
+        });
+        var (fetcher, recorder) = Create(handler, time);
+
+        var (outcome, _) = await Drive(fetcher, time);
+
+        Assert.True(outcome.Succeeded);
+        Assert.Equal(7, Assert.Single(recorder.Retries).Delay.TotalSeconds);
+    }
+
+    [Fact]
+    public async Task Retry_after_as_a_date_is_honoured_against_the_clock_and_capped()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero));
+        var handler = new StubHandler((_, n, _) =>
+        {
+            var r = StubHandler.Json(HttpStatusCode.ServiceUnavailable, "{}");
+            r.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(
+                n == 1 ? time.GetUtcNow().AddSeconds(5) : time.GetUtcNow().AddHours(1));
+            return Task.FromResult(n <= 2 ? r : StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset("S1")));
+        });
+        var (fetcher, recorder) = Create(handler, time, o => o.MaxRetryAfter = TimeSpan.FromSeconds(30));
+
+        var (outcome, _) = await Drive(fetcher, time);
+
+        Assert.True(outcome.Succeeded);
+        Assert.Equal(new[] { 5.0, 30.0 }, recorder.Retries.Select(r => r.Delay.TotalSeconds));
+    }
+
+    [Fact]
+    public async Task An_attempt_without_a_complete_answer_in_time_is_a_timeout_and_retried()
+    {
+        var time = new FakeTimeProvider();
+        var handler = new StubHandler(async (_, _, ct) =>
+        {
+            await Task.Delay(Timeout.Infinite, ct);
+            throw new InvalidOperationException("unreachable");
+        });
+        var (fetcher, recorder) = Create(handler, time, o => o.Timeout = TimeSpan.FromSeconds(15));
+
+        var (outcome, attempts) = await Drive(fetcher, time);
+
+        Assert.Equal(FailureKind.Timeout, outcome.Kind);
+        Assert.Equal(4, attempts);
+        Assert.Equal(3, recorder.Retries.Count);
+        Assert.Contains("15 s", outcome.Message);
+    }
+
+    [Fact]
+    public async Task Cancellation_during_a_backoff_wait_ends_the_fetch_at_once()
+    {
+        var time = new FakeTimeProvider();
+        var handler = new StubHandler((_, _, _) => Task.FromResult(StubHandler.Json(HttpStatusCode.ServiceUnavailable, "{}")));
+        var (fetcher, recorder) = Create(handler, time, o => o.RetryInterval = TimeSpan.FromMinutes(10));
+        using var cts = new CancellationTokenSource();
+
+        var task = fetcher.FetchAsync("S1", cts.Token);
+        while (recorder.Retries.Count == 0)
+        {
+            await Task.Delay(1);
+        }
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(1));
+        Assert.Equal(1, handler.Requests);
+    }
+
+    [Fact]
+    public async Task Zero_retries_means_one_attempt()
+    {
+        var time = new FakeTimeProvider();
+        var handler = new StubHandler((_, _, _) => Task.FromResult(StubHandler.Json(HttpStatusCode.InternalServerError, "{}")));
+        var (fetcher, _) = Create(handler, time, o => o.MaximumRetryCount = 0);
+
+        var (outcome, attempts) = await Drive(fetcher, time);
+
+        Assert.Equal(FailureKind.Transient, outcome.Kind);
+        Assert.Equal(1, attempts);
+    }
+
+    [Fact]
+    public async Task The_request_carries_the_contract_headers_and_one_encoded_segment()
+    {
+        var time = new FakeTimeProvider();
+        var handler = new StubHandler((_, _, _) => Task.FromResult(StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset("a/../b?c"))));
+        var (fetcher, _) = Create(handler, time);
+
+        var (outcome, _) = await Drive(fetcher, time, "a/../b?c");
+
+        Assert.True(outcome.Succeeded);
+        var request = Assert.Single(handler.Seen);
+        Assert.Equal("/api/v1/assets/a%2F..%2Fb%3Fc", request.RequestUri!.AbsolutePath);
+        Assert.Equal("Bearer", request.Headers.Authorization!.Scheme);
+        Assert.Equal("application/json", request.Headers.Accept.Single().MediaType);
+        Assert.StartsWith("AssetSync/", request.Headers.UserAgent.ToString());
+    }
+
+    [Fact]
+    public async Task A_redirect_is_not_followed_and_not_retried()
+    {
+        var time = new FakeTimeProvider();
+        var handler = new StubHandler((_, _, _) =>
+        {
+            var r = StubHandler.Json(HttpStatusCode.Found, "{}");
+            r.Headers.Location = new Uri("http://127.0.0.2/steal");
+            return Task.FromResult(r);
+        });
+        var (fetcher, _) = Create(handler, time);
+
+        var (outcome, _) = await Drive(fetcher, time);
+
+        Assert.Equal(FailureKind.ClientError, outcome.Kind);
+        Assert.Equal(1, handler.Requests);
+    }
+}

@@ -1,0 +1,325 @@
+using System.Diagnostics;
+using AssetSync.Tests.Fixtures;
+
+namespace AssetSync.Tests;
+
+/// <summary>Whole runs against the simulator on 127.0.0.1 and a real PostgreSQL database.</summary>
+public sealed class SyncEngineTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>, IAsyncLifetime
+{
+    private SimulatorServer _sim = null!;
+
+    public async Task InitializeAsync()
+    {
+        _sim = await SimulatorServer.StartAsync();
+        await db.ApplySchemaAsync();
+        await db.ResetAsync();
+    }
+
+    public async Task DisposeAsync() => await _sim.DisposeAsync();
+
+    private sealed class Collector : SyncObserver
+    {
+        public List<AssetSyncResult> Results { get; } = [];
+        public List<string> Warnings { get; } = [];
+        public TaskCompletionSource FirstResult { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void AssetCompleted(AssetSyncResult result)
+        {
+            lock (Results)
+            {
+                Results.Add(result);
+            }
+            FirstResult.TrySetResult();
+        }
+
+        public override void Warning(string message)
+        {
+            lock (Warnings)
+            {
+                Warnings.Add(message);
+            }
+        }
+    }
+
+    private static IEnumerable<string> Serials(int from, int count) => Enumerable.Range(from, count).Select(Simulator.AssetGenerator.SerialFor);
+
+    [Fact]
+    public async Task A_batch_run_enriches_assets_logs_each_once_and_totals_the_run()
+    {
+        await db.SeedAssetsAsync(Serials(1, 30));
+        await _sim.ScriptAsync("INF-000002", "404");
+        await _sim.ScriptAsync("INF-000003", "500", "503");
+        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
+        var collector = new Collector();
+
+        var summary = await engine.RunAsync(AssetSelection.Batch(0), collector);
+
+        Assert.Equal("complete", summary.Status);
+        Assert.Equal(30, summary.Total);
+        Assert.Equal(29, summary.Succeeded);
+        Assert.Equal(1, summary.Failed);
+        Assert.Equal(30, collector.Results.Count);
+        var notFound = collector.Results.Single(r => r.SerialNumber == "INF-000002");
+        Assert.Equal(("not_found", 404, 1), (notFound.ErrorKind, notFound.HttpStatus, notFound.Attempts));
+        Assert.Equal(3, collector.Results.Single(r => r.SerialNumber == "INF-000003").Attempts);
+
+        var run = (await db.RowsAsync("SELECT status, assets_synced, failed, total, mode, host, os_user, finished_at FROM cmms_sync_log WHERE id = $1", summary.RunId)).Single();
+        Assert.Equal(new object?[] { "complete", 29, 1, 30, "batch" }, run[..5]);
+        Assert.NotNull(run[7]);
+        Assert.Equal(30L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
+        Assert.Equal(30L, await db.ScalarAsync<long>("SELECT count(DISTINCT serialnumber) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
+
+        // The enriched columns equal the simulator's body, schedules included.
+        var expected = Simulator.AssetGenerator.Body("INF-000005", _sim.Options.Seed);
+        var row = (await db.RowsAsync("SELECT make, model, location_room, cmms_status, cmms_payload::text, cmms_synced_at FROM ic3_asset_master WHERE cmms_asset_id = 'INF-000005'")).Single();
+        Assert.Equal((string?)expected["make"], row[0]);
+        Assert.Equal((string?)expected["model"], row[1]);
+        Assert.Equal((string?)expected["location"]!["room"], row[2]);
+        Assert.Equal((string?)expected["status"], row[3]);
+        Assert.NotNull(row[5]);
+        Assert.Equal(expected["pm_schedules"]!.AsArray().Count,
+            await db.ScalarAsync<long>("SELECT count(*) FROM ic3_asset_pm_schedule WHERE cmms_asset_id = 'INF-000005'"));
+        Assert.Null(await db.ScalarAsync<string?>("SELECT coalesce(make, 'none') FROM ic3_asset_master WHERE cmms_asset_id = 'INF-000002'") is "none" ? null : "written");
+
+        var status = await new SyncDatabase(db.ConnectionString).GetStatusAsync();
+        Assert.Equal((30L, 29L, 1L, 0L), (status.TotalAssets, status.SyncedAssets, status.FailedAssets, status.NeverSynced));
+    }
+
+    [Fact]
+    public async Task Schedules_are_replaced_as_a_set()
+    {
+        await db.SeedAssetsAsync(["INF-000010"]);
+        await db.ExecAsync("INSERT INTO ic3_asset_pm_schedule (cmms_asset_id, schedule_id, task) VALUES ('INF-000010', 'GONE-1', 'old')");
+        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
+
+        await engine.RunAsync(AssetSelection.Serials(["INF-000010"]));
+
+        var ids = (await db.RowsAsync("SELECT schedule_id FROM ic3_asset_pm_schedule WHERE cmms_asset_id = 'INF-000010' ORDER BY 1")).Select(r => (string)r[0]!).ToList();
+        var expected = Simulator.AssetGenerator.Body("INF-000010", _sim.Options.Seed)["pm_schedules"]!.AsArray().Select(s => (string)s!["schedule_id"]!).Order().ToList();
+        Assert.Equal(expected, ids);
+        Assert.DoesNotContain("GONE-1", ids);
+    }
+
+    [Fact]
+    public async Task Retry_failed_syncs_exactly_the_failed_set_and_the_partition_holds()
+    {
+        await db.SeedAssetsAsync(Serials(1, 20));
+        foreach (var s in new[] { "INF-000004", "INF-000008", "INF-000015" })
+        {
+            await _sim.ScriptAsync(s, "500", "500", "500", "500");
+        }
+        await _sim.ScriptAsync("INF-000009", "404", "404");
+        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
+        var first = await engine.RunAsync(AssetSelection.Batch(0));
+        Assert.Equal(4, first.Failed);
+
+        await using var database = new SyncDatabase(db.ConnectionString);
+        Assert.Equal(["INF-000004", "INF-000008", "INF-000009", "INF-000015"], await database.PreviewAsync(AssetSelection.RetryFailed()).ToListAsync());
+        await _sim.ResetStatsAsync();
+
+        var collector = new Collector();
+        var retry = await engine.RunAsync(AssetSelection.RetryFailed(), collector);
+
+        Assert.Equal("retry_failed", retry.Mode);
+        Assert.Equal(["INF-000004", "INF-000008", "INF-000009", "INF-000015"], collector.Results.Select(r => r.SerialNumber).Order());
+        Assert.Equal(3, retry.Succeeded);
+        Assert.Equal(1, retry.Failed);
+        var status = await database.GetStatusAsync();
+        Assert.Equal((20L, 19L, 1L, 0L), (status.TotalAssets, status.SyncedAssets, status.FailedAssets, status.NeverSynced));
+        Assert.Equal(status.TotalAssets, status.SyncedAssets + status.FailedAssets + status.NeverSynced);
+    }
+
+    [Fact]
+    public async Task Hostile_serials_reach_the_server_as_one_segment_and_are_stored_verbatim()
+    {
+        string[] hostile = ["a/b", "..", "../../_sim/heal", "x?y=1#z", "100%", "with space", "o'neil\"s", "Zürich-Ω", "'; DROP TABLE ic3_sync_log; --", "tab\there", new string('K', 10_000)];
+        await db.SeedAssetsAsync(hostile);
+        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
+        var collector = new Collector();
+
+        var summary = await engine.RunAsync(AssetSelection.Batch(0), collector);
+
+        // The simulator knows none of them, so each must come back 404: proof the segment arrived whole.
+        Assert.Equal(hostile.Length, summary.Failed);
+        Assert.All(collector.Results, r => Assert.Equal("not_found", r.ErrorKind));
+        var stats = await _sim.StatsAsync();
+        foreach (var s in hostile)
+        {
+            Assert.True(stats.GetProperty("perSerial").TryGetProperty(s, out _), $"the server never saw '{s[..Math.Min(20, s.Length)]}'");
+        }
+        var logged = (await db.RowsAsync("SELECT serialnumber FROM ic3_sync_log WHERE run_id = $1", summary.RunId)).Select(r => (string)r[0]!).Order(StringComparer.Ordinal);
+        Assert.Equal(hostile.Order(StringComparer.Ordinal), logged);
+    }
+
+    [Fact]
+    public async Task Refused_credentials_stop_the_run_and_mark_no_asset_failed()
+    {
+        await db.SeedAssetsAsync(Serials(1, 50));
+        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.ApiToken = "wrong-token-xyz"));
+
+        var ex = await Assert.ThrowsAsync<CredentialsRefusedException>(() => engine.RunAsync(AssetSelection.Batch(0)));
+
+        Assert.Equal(401, ex.HttpStatus);
+        Assert.DoesNotContain("wrong-token-xyz", ex.ToString());
+        Assert.Equal("failed", ex.Summary!.Status);
+        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE status = 'error'"));
+        Assert.Equal("failed", await db.ScalarAsync<string>("SELECT status FROM cmms_sync_log WHERE id = $1", ex.Summary.RunId));
+    }
+
+    [Fact]
+    public async Task The_circuit_opens_after_consecutive_outage_failures_and_leaves_the_rest_untouched()
+    {
+        await db.SeedAssetsAsync(Serials(1, 200));
+        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o =>
+        {
+            o.BaseUrl = "http://127.0.0.1:1";
+            o.MaximumRetryCount = 1;
+            o.CircuitBreakerThreshold = 5;
+            o.ThrottleLimit = 1;
+        }));
+
+        var ex = await Assert.ThrowsAsync<InnomaintUnreachableException>(() => engine.RunAsync(AssetSelection.Batch(0)));
+
+        Assert.Contains("appears to be unreachable", ex.Message);
+        var logged = await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", ex.Summary!.RunId);
+        Assert.InRange(logged, 5, 12);
+        Assert.Equal(logged, ex.Summary.Failed);
+    }
+
+    [Fact]
+    public async Task Cancellation_during_slow_requests_records_a_cancelled_run_within_a_second()
+    {
+        await db.SeedAssetsAsync(Serials(1, 100));
+        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o =>
+        {
+            o.ThrottleLimit = 2;
+            o.Timeout = TimeSpan.FromSeconds(60);
+        }));
+        for (var i = 5; i <= 100; i++)
+        {
+            await _sim.ScriptAsync(Simulator.AssetGenerator.SerialFor(i), "timeout");
+        }
+        var collector = new Collector();
+        using var cts = new CancellationTokenSource();
+
+        var run = engine.RunAsync(AssetSelection.Batch(0), collector, cts.Token);
+        await collector.FirstResult.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await Task.Delay(300);
+        var stopwatch = Stopwatch.StartNew();
+        cts.Cancel();
+        var summary = await run;
+        stopwatch.Stop();
+
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(1), $"took {stopwatch.Elapsed}");
+        Assert.Equal("cancelled", summary.Status);
+        // Only the healthy first four can have been decided; the hanging ones get no row.
+        Assert.InRange(summary.Succeeded, 1, 4);
+        Assert.Equal(0, summary.Failed);
+        Assert.Equal((long)summary.Succeeded, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1 AND status = 'success'", summary.RunId));
+        Assert.Equal((long)summary.Succeeded, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
+        Assert.Equal(("cancelled", summary.Succeeded), (await db.ScalarAsync<string>("SELECT status FROM cmms_sync_log WHERE id = $1", summary.RunId),
+            await db.ScalarAsync<int>("SELECT assets_synced FROM cmms_sync_log WHERE id = $1", summary.RunId)));
+    }
+
+    [Fact]
+    public async Task A_database_failure_in_the_middle_of_an_asset_leaves_it_untouched()
+    {
+        // An asset whose body has PM schedules, so the failing statement comes after the master update.
+        var serial = Enumerable.Range(21, 100).Select(Simulator.AssetGenerator.SerialFor)
+            .First(s => Simulator.AssetGenerator.Body(s, _sim.Options.Seed)["pm_schedules"]!.AsArray().Count > 0);
+        await db.SeedAssetsAsync([serial, "INF-000200"]);
+        await db.ExecAsync("UPDATE ic3_asset_master SET make = 'before' WHERE cmms_asset_id = $1", serial);
+        // The master row is written first in the batch; the schedule insert then fails for this one asset.
+        await db.ExecAsync("""
+            CREATE OR REPLACE FUNCTION fail_pm() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.cmms_asset_id LIKE 'INF-0000%' THEN RAISE EXCEPTION 'disk on fire'; END IF; RETURN NEW; END $$;
+            CREATE TRIGGER fail_pm BEFORE INSERT ON ic3_asset_pm_schedule FOR EACH ROW EXECUTE FUNCTION fail_pm();
+            """);
+        try
+        {
+            await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
+            var collector = new Collector();
+
+            var summary = await engine.RunAsync(AssetSelection.Serials([serial, "INF-000200"]), collector);
+
+            var failed = collector.Results.Single(r => r.SerialNumber == serial);
+            Assert.Equal("database", failed.ErrorKind);
+            Assert.Contains("disk on fire", failed.Error);
+            Assert.Equal("before", await db.ScalarAsync<string>("SELECT make FROM ic3_asset_master WHERE cmms_asset_id = $1", serial));
+            Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_asset_master WHERE cmms_asset_id = $1 AND cmms_payload IS NOT NULL", serial));
+            Assert.Equal("error", await db.ScalarAsync<string>("SELECT status FROM ic3_sync_log WHERE run_id = $1 AND serialnumber = $2", summary.RunId, serial));
+            Assert.Equal(AssetSyncStatus.Succeeded, collector.Results.Single(r => r.SerialNumber == "INF-000200").Status);
+        }
+        finally
+        {
+            await db.ExecAsync("DROP TRIGGER fail_pm ON ic3_asset_pm_schedule");
+        }
+    }
+
+    [Fact]
+    public async Task Serials_not_in_the_register_are_skipped_with_a_warning()
+    {
+        await db.SeedAssetsAsync(["INF-000031"]);
+        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
+        var collector = new Collector();
+
+        var summary = await engine.RunAsync(AssetSelection.Serials(["INF-000031", "NOT-THERE"]), collector);
+
+        Assert.Equal((1, 1, "serials"), (summary.Succeeded, summary.Skipped, summary.Mode));
+        Assert.Contains(collector.Warnings, w => w.Contains("NOT-THERE"));
+        Assert.Equal(0, await _sim.RequestsForAsync("NOT-THERE"));
+    }
+
+    [Fact]
+    public async Task The_rate_budget_holds_at_the_server_and_latency_does_not_eat_it()
+    {
+        await db.SeedAssetsAsync(Serials(1, 16));
+        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o =>
+        {
+            o.RequestsPerSecond = 5;
+            o.ThrottleLimit = 4;
+        }));
+        _sim.Options.LatencyMs = 300;
+        try
+        {
+            await _sim.ResetStatsAsync();
+            var summary = await engine.RunAsync(AssetSelection.Batch(0));
+            var stats = await _sim.StatsAsync();
+
+            Assert.Equal(16, summary.Succeeded);
+            Assert.InRange(stats.GetProperty("maxPerSecond").GetInt32(), 1, 5);
+            // 16 requests at 5/s: 3 s of spacing, not the seed's 16 × (0.3 + 0.2) = 8 s.
+            Assert.InRange(stats.GetProperty("averagePerSecond").GetDouble(), 4.5, 5.01);
+        }
+        finally
+        {
+            _sim.Options.LatencyMs = 0;
+        }
+    }
+
+    [Fact]
+    public async Task A_second_run_is_refused_while_one_holds_the_lock()
+    {
+        await db.SeedAssetsAsync(Serials(1, 40));
+        for (var i = 1; i <= 40; i++)
+        {
+            await _sim.ScriptAsync(Simulator.AssetGenerator.SerialFor(i), "timeout");
+        }
+        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.Timeout = TimeSpan.FromSeconds(30)));
+        await using var second = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
+        using var cts = new CancellationTokenSource();
+        var first = engine.RunAsync(AssetSelection.Batch(0), null, cts.Token);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await db.ScalarAsync<long>("SELECT count(*) FROM cmms_sync_log WHERE status = 'running'") == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        var ex = await Assert.ThrowsAsync<SyncRunLockedException>(() => second.RunAsync(AssetSelection.Batch(0)));
+
+        Assert.Equal(Environment.MachineName, ex.Host);
+        Assert.Contains("in progress", ex.Message);
+        cts.Cancel();
+        Assert.Equal("cancelled", (await first).Status);
+    }
+}

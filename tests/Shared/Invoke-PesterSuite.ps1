@@ -1,0 +1,19 @@
+# Runs the Pester suite in its own pwsh process, so a failed test fails the run (Run.Exit)
+# and no module state leaks into build.ps1.
+param(
+    [Parameter(Mandatory)] [string] $PesterModule,
+    [Parameter(Mandatory)] [string] $ResultPath,
+    [string] $Npgsql8Path,
+    [string] $Path
+)
+$ErrorActionPreference = 'Stop'
+Import-Module $PesterModule -Force
+$env:ASSETSYNC_TEST_NPGSQL8 = $Npgsql8Path
+$config = New-PesterConfiguration
+$config.Run.Path = if ($Path) { $Path } else { Join-Path $PSScriptRoot '../pester' }
+$config.Run.Exit = $true
+$config.Output.Verbosity = 'Detailed'
+$config.TestResult.Enabled = $true
+$config.TestResult.OutputFormat = 'NUnitXml'
+$config.TestResult.OutputPath = $ResultPath
+Invoke-Pester -Configuration $config

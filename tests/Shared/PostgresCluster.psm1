@@ -1,0 +1,77 @@
+# A throwaway PostgreSQL cluster for tests and the demo: initdb in a temporary folder, listening on
+# 127.0.0.1 and a free port, run as a non-root user (postgres refuses to run as root).
+
+Set-StrictMode -Version Latest
+
+function Find-PgBin {
+    foreach ($candidate in @($env:ASSETSYNC_PG_BIN, '/usr/lib/postgresql/15/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/17/bin')) {
+        if ($candidate -and (Test-Path (Join-Path $candidate 'initdb'))) { return $candidate }
+    }
+    $initdb = Get-Command initdb -ErrorAction SilentlyContinue
+    if ($initdb) { return Split-Path $initdb.Source }
+    throw "PostgreSQL's server binaries (initdb, pg_ctl) were not found. Install PostgreSQL 15 (Debian: apt-get install postgresql-15) or set ASSETSYNC_PG_BIN to the folder that holds them."
+}
+
+function Get-FreeTcpPort {
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $listener.Start()
+    try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
+}
+
+function Invoke-AsPgUser {
+    param([string] $Exe, [string[]] $Arguments)
+    $isRoot = (& id -u) -eq '0'
+    if ($isRoot) {
+        & runuser -u postgres -- $Exe @Arguments
+    } else {
+        & $Exe @Arguments
+    }
+    if ($LASTEXITCODE -ne 0) { throw "$([IO.Path]::GetFileName($Exe)) failed with exit code $LASTEXITCODE." }
+}
+
+function Start-PostgresCluster {
+    <#
+    .SYNOPSIS
+    Starts a throwaway cluster; returns an object with ConnectionString (admin, with password), Port, DataDir, Bin.
+    .PARAMETER Durable
+    Keep PostgreSQL's default durability (fsync on), for benchmarks. Tests run with fsync off.
+    #>
+    param([switch] $Durable)
+    $bin = Find-PgBin
+    $isRoot = (& id -u) -eq '0'
+    $dir = Join-Path ([IO.Path]::GetTempPath()) ("assetsync-pg-" + [guid]::NewGuid().ToString('N').Substring(0, 12))
+    New-Item -ItemType Directory -Path $dir | Out-Null
+    $password = [Convert]::ToHexString([Security.Cryptography.RandomNumberGenerator]::GetBytes(16)).ToLowerInvariant()
+    $pwFile = Join-Path $dir 'pwfile'
+    Set-Content -Path $pwFile -Value $password -NoNewline
+    if ($isRoot) { & chown -R postgres $dir }
+    $data = Join-Path $dir 'data'
+    Invoke-AsPgUser (Join-Path $bin 'initdb') @('-D', $data, '-U', 'postgres', '--auth=scram-sha-256', "--pwfile=$pwFile", '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync') | Out-Null
+    & rm -f $pwFile
+    $port = Get-FreeTcpPort
+    $settings = @("listen_addresses='127.0.0.1'", "port=$port", "unix_socket_directories='$dir'", 'max_connections=300', 'shared_buffers=128MB')
+    if (-not $Durable) { $settings += @('fsync=off', 'synchronous_commit=off', 'full_page_writes=off') }
+    Add-Content -Path (Join-Path $data 'postgresql.conf') -Value ($settings -join "`n")
+    Invoke-AsPgUser (Join-Path $bin 'pg_ctl') @('-D', $data, '-l', (Join-Path $dir 'server.log'), '-w', '-t', '60', 'start') | Out-Null
+    [pscustomobject]@{
+        ConnectionString = "Host=127.0.0.1;Port=$port;Username=postgres;Password=$password;Database=postgres"
+        Host             = '127.0.0.1'
+        Port             = $port
+        Password         = $password
+        Dir              = $dir
+        DataDir          = $data
+        Bin              = $bin
+    }
+}
+
+function Stop-PostgresCluster {
+    param([Parameter(Mandatory)] $Cluster)
+    try {
+        Invoke-AsPgUser (Join-Path $Cluster.Bin 'pg_ctl') @('-D', $Cluster.DataDir, '-m', 'immediate', '-w', 'stop') | Out-Null
+    } catch {
+        Write-Warning "Could not stop PostgreSQL cleanly: $_"
+    }
+    Remove-Item -Recurse -Force $Cluster.Dir -ErrorAction SilentlyContinue
+}
+
+Export-ModuleMember -Function Start-PostgresCluster, Stop-PostgresCluster, Find-PgBin, Get-FreeTcpPort, Invoke-AsPgUser
