@@ -128,7 +128,7 @@ function Invoke-Test {
         $pesterArgs = @('-NoProfile', '-NonInteractive', '-File', (Join-Path $root 'tests/Shared/Invoke-PesterSuite.ps1'),
             '-PesterModule', $deps.Pester, '-ResultPath', $nunit, '-Npgsql8Path', $deps.Npgsql8)
         if ($PesterPath) { $pesterArgs += @('-Path', $PesterPath) }
-        & ([Diagnostics.Process]::GetCurrentProcess().MainModule.FileName) @pesterArgs
+        Invoke-Pwsh @pesterArgs
         $pesterExit = $LASTEXITCODE
         if (Test-Path $nunit) {
             $cases = ([xml](Get-Content -Raw $nunit)).SelectNodes('//test-case')

@@ -74,4 +74,15 @@ function Stop-PostgresCluster {
     Remove-Item -Recurse -Force $Cluster.Dir -ErrorAction SilentlyContinue
 }
 
-Export-ModuleMember -Function Start-PostgresCluster, Stop-PostgresCluster, Find-PgBin, Get-FreeTcpPort, Invoke-AsPgUser
+function Invoke-Pwsh {
+    <# Runs a new pwsh the way the current one was started: as 'dotnet pwsh.dll' (the .NET tool) or as a native pwsh. #>
+    param([Parameter(ValueFromRemainingArguments)] [string[]] $Arguments)
+    $exe = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'pwsh') {
+        & $exe @Arguments
+    } else {
+        & $exe (Join-Path $PSHOME 'pwsh.dll') @Arguments
+    }
+}
+
+Export-ModuleMember -Function Start-PostgresCluster, Stop-PostgresCluster, Find-PgBin, Get-FreeTcpPort, Invoke-AsPgUser, Invoke-Pwsh

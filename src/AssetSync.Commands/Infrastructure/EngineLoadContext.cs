@@ -23,10 +23,22 @@ internal sealed class EngineLoadContext : AssemblyLoadContext
     {
     }
 
-    /// <summary>Assemblies shipped in the engine folder load here; everything else (the BCL) falls back to the default context.</summary>
+    private static readonly string FrameworkDirectory = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+
+    /// <summary>
+    /// Assemblies shipped in the engine folder load here, except those the running .NET itself
+    /// provides (System.Diagnostics.DiagnosticSource, say): a second copy of a framework assembly
+    /// makes its types differ from the ones System.Net.Http uses ("Method not found: MeterFactory").
+    /// Everything else falls back to the default context.
+    /// </summary>
     protected override Assembly? Load(AssemblyName assemblyName)
     {
-        var path = Path.Combine(EngineDirectory, assemblyName.Name + ".dll");
+        var file = assemblyName.Name + ".dll";
+        if (File.Exists(Path.Combine(FrameworkDirectory, file)))
+        {
+            return Default.LoadFromAssemblyPath(Path.Combine(FrameworkDirectory, file));
+        }
+        var path = Path.Combine(EngineDirectory, file);
         return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
     }
 

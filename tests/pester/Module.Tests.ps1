@@ -1,0 +1,30 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    $manifest = Join-Path $root 'AssetSync.psd1'
+}
+
+Describe 'The built module' {
+    It 'passes Test-ModuleManifest with explicit exports, PowerShell 7.4 and Core' {
+        $m = Test-ModuleManifest -Path $manifest -ErrorAction Stop
+        $m.PowerShellVersion | Should -Be ([version]'7.4')
+        $m.CompatiblePSEditions | Should -Contain 'Core'
+        $m.PrivateData.PSData.Tags | Should -Not -BeNullOrEmpty
+        $m.PrivateData.PSData.ProjectUri | Should -Not -BeNullOrEmpty
+        $m.PrivateData.PSData.LicenseUri | Should -Not -BeNullOrEmpty
+        (Get-Content -Raw $manifest) | Should -Not -Match "CmdletsToExport\s*=\s*'\*'"
+    }
+
+    It 'imports from the repository root and exports the five cmdlets' {
+        $cmds = Invoke-Pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest' -ErrorAction Stop; (Get-Command -Module AssetSync).Name -join ','"
+        $LASTEXITCODE | Should -Be 0
+        ($cmds -split ',' | Sort-Object) | Should -Be @('Get-CmmsSyncFailure', 'Get-CmmsSyncStatus', 'Initialize-CmmsSyncSchema', 'Invoke-CmmsRetryFailed', 'Invoke-CmmsSync')
+    }
+
+    It 'keeps the engine and its packages out of the cmdlet folder' {
+        Test-Path (Join-Path $root 'module/bin/AssetSync.Commands.dll') | Should -BeTrue
+        Test-Path (Join-Path $root 'module/bin/Npgsql.dll') | Should -BeFalse
+        Test-Path (Join-Path $root 'module/bin/engine/Npgsql.dll') | Should -BeTrue
+        Test-Path (Join-Path $root 'module/bin/engine/AssetSync.Engine.dll') | Should -BeTrue
+    }
+}

@@ -1,0 +1,140 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot '../../AssetSync.psd1') -Force
+    $cs = New-TestDatabase
+    Initialize-CmmsSyncSchema -ConnectionString $cs -Confirm:$false
+    Add-TestAsset $cs -Count 40
+    # 404 for every 10th asset; the rest answer at once.
+    $sim = Start-Simulator -Arguments @('--Assets', '40')
+    Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/faults" -ContentType 'application/json' -Body (@{ scripts = @{ 'INF-000010' = @('404', '404', '404'); 'INF-000020' = @('404', '404', '404') } } | ConvertTo-Json) | Out-Null
+    $common = @{
+        ConnectionString = $cs; BaseUrl = $sim.BaseUrl
+        ApiToken = (ConvertTo-SecureString $sim.Token -AsPlainText -Force)
+        RetryIntervalSec = 0.01; RequestsPerSecond = 1000; TimeoutSec = 5
+    }
+}
+AfterAll {
+    Stop-Simulator $sim
+    Remove-TestDatabase $cs
+}
+
+Describe 'Invoke-CmmsSync' {
+    It '-WhatIf lists assets, calls no API and writes nothing' {
+        Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/stats/reset" | Out-Null
+        $info = Invoke-CmmsSync @common -BatchSize 5 -WhatIf 6>&1 | Out-String
+        (Get-SimulatorStats $sim).requests | Should -Be 0
+        Invoke-TestSql $cs 'SELECT count(*) FROM cmms_sync_log' | Should -Be '0'
+    }
+
+    It 'streams one typed result per asset' {
+        $results = @(Invoke-CmmsSync @common -BatchSize 0)
+        $results.Count | Should -Be 40
+        $results[0].GetType().FullName | Should -Be 'AssetSync.AssetSyncResult'
+        $results[0].PSObject.Properties.Name | Should -Contain 'Duration'
+        foreach ($p in 'SerialNumber', 'Status', 'Attempts', 'HttpStatus', 'ErrorKind', 'Error', 'Duration', 'RunId') {
+            $results[0].PSObject.Properties.Name | Should -Contain $p
+        }
+        @($results | Where-Object Status -eq Failed).SerialNumber | Sort-Object | Should -Be @('INF-000010', 'INF-000020')
+        @($results | Where-Object ErrorKind -eq 'not_found').Count | Should -Be 2
+    }
+
+    It '-Summary emits only the run summary' {
+        $summary = @(Invoke-CmmsSync @common -BatchSize 10 -Offset 5 -Summary)
+        $summary.Count | Should -Be 1
+        $summary[0].GetType().FullName | Should -Be 'AssetSync.SyncRunSummary'
+        $summary[0].Total | Should -Be 10
+        $summary[0].Failed | Should -Be 1
+        $summary[0].Status | Should -Be 'complete'
+        $summary[0].Mode | Should -Be 'batch'
+    }
+
+    It 'binds serial numbers from the pipeline by value and by property name' {
+        $byValue = @('INF-000001', 'INF-000002' | Invoke-CmmsSync @common)
+        ($byValue.SerialNumber | Sort-Object) | Should -Be @('INF-000001', 'INF-000002')
+        $byProperty = @(Get-CmmsSyncFailure -ConnectionString $cs | Invoke-CmmsSync @common)
+        ($byProperty.SerialNumber | Sort-Object) | Should -Be @('INF-000010', 'INF-000020')
+    }
+
+    It 'Invoke-CmmsRetryFailed re-runs exactly the failed assets' {
+        $r = Invoke-CmmsRetryFailed @common -Summary
+        $r.Mode | Should -Be 'retry_failed'
+        $r.Total | Should -Be 2
+        $r.Failed | Should -Be 2
+    }
+
+    It 'reports progress records while it runs' {
+        $ps = [PowerShell]::Create()
+        $null = $ps.AddCommand('Import-Module').AddArgument((Join-Path $PSScriptRoot '../../AssetSync.psd1')).AddStatement()
+        $null = $ps.AddCommand('Invoke-CmmsSync').AddParameters($common).AddParameter('BatchSize', 0).AddParameter('Summary')
+        $null = $ps.Invoke()
+        $ps.HadErrors | Should -BeFalse
+        $ps.Streams.Progress.Count | Should -BeGreaterThan 0
+        $ps.Streams.Progress[-1].RecordType | Should -Be 'Completed'
+        $ps.Streams.Progress[0].StatusDescription | Should -Match '\d+ of 40 done, \d+ failed'
+        $ps.Dispose()
+    }
+
+    It 'refuses bad settings before anything is sent or written' -TestCases @(
+        @{ Extra = @{ BatchSize = -1 } }
+        @{ Extra = @{ Offset = -5 } }
+        @{ Extra = @{ RequestsPerSecond = 0 } }
+        @{ Extra = @{ RequestsPerSecond = -2 } }
+        @{ Extra = @{ BaseUrl = 'ftp://cmms.example.org' } }
+        @{ Extra = @{ AssetPath = '/api/v1/assets/' } }
+        @{ Extra = @{ ConnectionString = 'Host=127.0.0.1;Nonsense' } }
+    ) {
+        param($Extra)
+        Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/stats/reset" | Out-Null
+        $runs = Invoke-TestSql $cs 'SELECT count(*) FROM cmms_sync_log'
+        $p = $common.Clone()
+        foreach ($k in $Extra.Keys) { $p[$k] = $Extra[$k] }
+        { Invoke-CmmsSync @p -ErrorAction Stop } | Should -Throw
+        (Get-SimulatorStats $sim).requests | Should -Be 0
+        Invoke-TestSql $cs 'SELECT count(*) FROM cmms_sync_log' | Should -Be $runs
+    }
+
+    It 'names parameter and environment variable of a missing setting' {
+        $p = $common.Clone(); $p.Remove('BaseUrl')
+        { Invoke-CmmsSync @p -ErrorAction Stop } | Should -Throw -ExpectedMessage '*-BaseUrl*ASSETSYNC_BASE_URL*'
+        $p = $common.Clone(); $p.Remove('ApiToken')
+        { Invoke-CmmsSync @p -ErrorAction Stop } | Should -Throw -ExpectedMessage '*-ApiToken*ASSETSYNC_API_TOKEN*'
+    }
+
+    It 'stops with a terminating AuthenticationError when the token is refused, and never shows it' {
+        $p = $common.Clone(); $p.ApiToken = ConvertTo-SecureString 'leaky-wrong-token' -AsPlainText -Force
+        $err = { Invoke-CmmsSync @p -BatchSize 0 -ErrorAction Stop -Verbose 4>&1 } | Should -Throw -PassThru
+        $err.CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $err.FullyQualifiedErrorId | Should -BeLike 'AssetSync.CredentialsRefused*'
+        ($err | Out-String) | Should -Not -Match 'leaky-wrong-token'
+    }
+
+    It 'takes the token from -Credential and from the environment' {
+        $cred = [pscredential]::new('ignored', (ConvertTo-SecureString $sim.Token -AsPlainText -Force))
+        $p = $common.Clone(); $p.Remove('ApiToken')
+        (Invoke-CmmsSync @p -Credential $cred -SerialNumber 'INF-000003').Status | Should -Be 'Succeeded'
+        $env:ASSETSYNC_API_TOKEN = $sim.Token
+        try { (Invoke-CmmsSync @p -SerialNumber 'INF-000004').Status | Should -Be 'Succeeded' } finally { Remove-Item Env:ASSETSYNC_API_TOKEN }
+    }
+
+    It 'stops within a second on PowerShell.Stop() and records the run as cancelled' {
+        Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/faults" -ContentType 'application/json' -Body (@{ random = 'timeout=1' } | ConvertTo-Json) | Out-Null
+        try {
+            $ps = [PowerShell]::Create()
+            $null = $ps.AddCommand('Import-Module').AddArgument((Join-Path $PSScriptRoot '../../AssetSync.psd1')).AddStatement()
+            $p = $common.Clone(); $p.TimeoutSec = 60
+            $null = $ps.AddCommand('Invoke-CmmsSync').AddParameters($p).AddParameter('BatchSize', 0)
+            $async = $ps.BeginInvoke()
+            $deadline = (Get-Date).AddSeconds(20)
+            while ((Invoke-TestSql $cs "SELECT count(*) FROM cmms_sync_log WHERE status = 'running'") -eq '0' -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            Start-Sleep -Milliseconds 300
+            $sw = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $sw.Stop()
+            $sw.Elapsed.TotalSeconds | Should -BeLessThan 1
+            Invoke-TestSql $cs 'SELECT status FROM cmms_sync_log ORDER BY id DESC LIMIT 1' | Should -Be 'cancelled'
+            $ps.Dispose()
+        } finally {
+            Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/heal" | Out-Null
+        }
+    }
+}
