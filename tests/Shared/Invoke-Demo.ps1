@@ -1,0 +1,93 @@
+# The demo behind './build.ps1 -Task Demo': AssetSync against the Innomaint simulator and a
+# throwaway PostgreSQL, from schema to retry-failed. Everything started here is stopped at the
+# end, on Ctrl+C too, unless -KeepRunning.
+param(
+    [string] $Configuration = 'Release',
+    [switch] $KeepRunning,
+    [string] $ConnectionString
+)
+$ErrorActionPreference = 'Stop'
+$root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+Import-Module (Join-Path $PSScriptRoot 'PostgresCluster.psm1') -Force
+
+function Invoke-DemoSql([string] $Cs, [string] $Sql) {
+    $parts = @{}
+    foreach ($pair in $Cs -split ';') { if ($pair -match '^\s*([^=]+?)\s*=\s*(.*)$') { $parts[$Matches[1].ToLowerInvariant()] = $Matches[2] } }
+    $env:PGPASSWORD = $parts['password']
+    try {
+        $Sql | & (Join-Path (Find-PgBin) 'psql') -X -q -t -A -v ON_ERROR_STOP=1 -h $parts['host'] -p ($parts['port'] ?? 5432) -U ($parts['username'] ?? $parts['user id']) -d ($parts['database'] ?? 'postgres') -f -
+        if ($LASTEXITCODE -ne 0) { throw 'psql failed' }
+    } finally { Remove-Item Env:PGPASSWORD -ErrorAction SilentlyContinue }
+}
+
+$cluster = $null
+$sim = $null
+$started = Get-Date
+try {
+    Write-Host "`n== 1. A throwaway PostgreSQL and the Innomaint simulator (500 assets, 10% faulty, a few missing)" -ForegroundColor Cyan
+    $admin = $ConnectionString
+    if (-not $admin) {
+        $cluster = Start-PostgresCluster
+        $admin = $cluster.ConnectionString
+    }
+    # A database of the demo's own, so it never touches anyone's data.
+    $dbName = 'assetsync_demo_' + (Get-Date -Format 'yyyyMMddHHmmss')
+    Invoke-DemoSql $admin "CREATE DATABASE $dbName"
+    $cs = ($admin -replace 'Database=[^;]*;?', '').TrimEnd(';') + ";Database=$dbName"
+
+    $simDll = Join-Path $root "src/AssetSync.Simulator/bin/$Configuration/net10.0/AssetSync.Simulator.dll"
+    $urlFile = Join-Path ([IO.Path]::GetTempPath()) ("assetsync-demo-" + [guid]::NewGuid().ToString('N') + '.url')
+    $token = 'demo-' + [guid]::NewGuid().ToString('N').Substring(0, 12)
+    $simArgs = @($simDll, '--UrlFile', $urlFile, '--Token', $token, '--Assets', '500', '--Seed', '42',
+        '--FaultyRate', '0.1', '--FaultyKinds', '500,502,503,504,429,timeout,reset,truncated', '--NotFoundRate', '0.01', '--HangMs', '5000')
+    $sim = Start-Process dotnet -ArgumentList $simArgs -PassThru -RedirectStandardOutput ($urlFile + '.log')
+    while (-not (Test-Path $urlFile)) { if ($sim.HasExited) { throw 'The simulator did not start.' }; Start-Sleep -Milliseconds 50 }
+    $baseUrl = (Get-Content -Raw $urlFile).Trim()
+    Write-Host "   PostgreSQL database $dbName; simulator at $baseUrl"
+
+    Import-Module (Join-Path $root 'AssetSync.psd1') -Force
+    $env:ASSETSYNC_CONNECTION_STRING = $cs
+    $env:ASSETSYNC_BASE_URL = $baseUrl
+    $env:ASSETSYNC_API_TOKEN = $token
+
+    Write-Host "`n== 2. Initialize-CmmsSyncSchema, then fill ic3_asset_master as IC3 would" -ForegroundColor Cyan
+    Initialize-CmmsSyncSchema -Confirm:$false -Verbose 4>&1 | ForEach-Object { "   $_" }
+    Invoke-DemoSql $cs "INSERT INTO ic3_asset_master (cmms_asset_id, report_seq_no) SELECT 'INF-' || lpad(i::text, 6, '0'), i FROM generate_series(1, 500) i"
+    Write-Host '   500 assets registered.'
+
+    Write-Host "`n== 3. Invoke-CmmsSync -BatchSize 0" -ForegroundColor Cyan
+    $sync = @{ RequestsPerSecond = 100; ThrottleLimit = 8; RetryIntervalSec = 0.25; TimeoutSec = 2; CircuitBreakerThreshold = 50 }
+    $results = Invoke-CmmsSync -BatchSize 0 @sync
+    $failed = @($results | Where-Object Status -eq Failed)
+    Write-Host "   $($results.Count) assets: $(@($results | Where-Object Status -eq Succeeded).Count) succeeded, $($failed.Count) failed. The failures:"
+    $failed | Sort-Object ErrorKind, SerialNumber | Select-Object -First 15 | Format-Table -AutoSize | Out-String | Write-Host
+    $failed | Group-Object ErrorKind | Sort-Object Name | Format-Table Name, Count -AutoSize | Out-String | Write-Host
+
+    Write-Host "== 4. Innomaint heals; Invoke-CmmsRetryFailed -Summary" -ForegroundColor Cyan
+    Invoke-RestMethod -Method Post "$baseUrl/_sim/heal" | Out-Null
+    $retry = Invoke-CmmsRetryFailed -Summary @sync
+    $retry | Format-Table -AutoSize | Out-String | Write-Host
+    $missing = @(1..500 | ForEach-Object { 'INF-{0:000000}' -f $_ } | Where-Object { -not (Invoke-RestMethod "$baseUrl/_sim/asset?serial=$_").exists }).Count
+    Write-Host "   Failed after retry: $($retry.Failed); assets Innomaint does not have (404): $missing"
+
+    Write-Host "`n== 5. Get-CmmsSyncStatus and Get-CmmsSyncFailure" -ForegroundColor Cyan
+    Get-CmmsSyncStatus | Out-String | Write-Host
+    Get-CmmsSyncFailure | Format-Table -AutoSize | Out-String | Write-Host
+    Write-Host ("Demo finished in {0:0} s." -f ((Get-Date) - $started).TotalSeconds)
+    if ($retry.Failed -ne $missing) { throw "Expected only the $missing missing assets to fail after retry, but $($retry.Failed) did." }
+
+    if ($KeepRunning) {
+        Write-Host "`nPostgreSQL and the simulator keep running. Paste these lines into pwsh to play:" -ForegroundColor Yellow
+        Write-Host "`$env:ASSETSYNC_CONNECTION_STRING = '$cs'"
+        Write-Host "`$env:ASSETSYNC_BASE_URL = '$baseUrl'"
+        Write-Host "`$env:ASSETSYNC_API_TOKEN = '$token'"
+        Write-Host "Import-Module '$root/AssetSync.psd1'"
+        if ($cluster) { Write-Host "# stop later: pg_ctl -D '$($cluster.DataDir)' stop (as user postgres); kill $($sim.Id)" }
+    }
+} finally {
+    if (-not $KeepRunning) {
+        if ($sim -and -not $sim.HasExited) { $sim.Kill($true) }
+        if ($cluster) { Stop-PostgresCluster $cluster }
+        elseif ($ConnectionString -and $dbName) { try { Invoke-DemoSql $admin "DROP DATABASE IF EXISTS $dbName WITH (FORCE)" } catch { Write-Warning "Could not drop ${dbName}: $_" } }
+    }
+}

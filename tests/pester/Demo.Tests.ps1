@@ -1,0 +1,20 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+}
+
+Describe 'The demo (build.ps1 -Task Demo)' {
+    It 'runs end to end and leaves only the missing assets failed' {
+        # The test cluster stands in for "your own PostgreSQL": the demo makes a database of its own there.
+        $out = Invoke-Pwsh -NoProfile -NonInteractive -File (Join-Path $root 'tests/Shared/Invoke-Demo.ps1') -ConnectionString $env:ASSETSYNC_TEST_CONNECTION_STRING 2>&1
+        $text = $out -join "`n"
+        $LASTEXITCODE | Should -Be 0 -Because $text
+        $text | Should -Match '500 assets: \d+ succeeded, \d+ failed'
+        $m = [regex]::Match($text, 'Failed after retry: (\d+); assets Innomaint does not have \(404\): (\d+)')
+        $m.Success | Should -BeTrue
+        $m.Groups[1].Value | Should -Be $m.Groups[2].Value
+        [int]$m.Groups[2].Value | Should -BeGreaterThan 0
+        $text | Should -Match 'SyncedAssets : 4\d\d'
+        $text | Should -Not -Match ([regex]::Escape(($env:ASSETSYNC_TEST_CONNECTION_STRING -split 'Password=')[1].Split(';')[0]))
+    }
+}
