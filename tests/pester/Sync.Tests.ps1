@@ -6,7 +6,7 @@ BeforeAll {
     Add-TestAsset $cs -Count 40
     # 404 for every 10th asset; the rest answer at once.
     $sim = Start-Simulator -Arguments @('--Assets', '40')
-    Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/faults" -ContentType 'application/json' -Body (@{ scripts = @{ 'INF-000010' = @('404', '404', '404'); 'INF-000020' = @('404', '404', '404') } } | ConvertTo-Json) | Out-Null
+    Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/faults" -ContentType 'application/json' -Body (@{ repeatLast = $true; scripts = @{ 'INF-000010' = @('404'); 'INF-000020' = @('404') } } | ConvertTo-Json) | Out-Null
     $common = @{
         ConnectionString = $cs; BaseUrl = $sim.BaseUrl
         ApiToken = (ConvertTo-SecureString $sim.Token -AsPlainText -Force)
