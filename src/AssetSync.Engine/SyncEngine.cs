@@ -127,7 +127,7 @@ public sealed class SyncEngine : IAsyncDisposable
             }
             observer.RunStarted(runId, selection.Mode, total);
 
-            var run = new RunState(runId, store, observer);
+            var run = new RunState(runId, store, observer, new CircuitGuard(_options.CircuitBreakerThreshold));
             var started = _time.GetTimestamp();
             using var fetcher = new ResilientFetcher(_client, _options, _time, observer);
             using var runCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -221,7 +221,6 @@ public sealed class SyncEngine : IAsyncDisposable
     private async Task WorkAsync(RunState run, ChannelReader<string> queue, ResilientFetcher fetcher, CancellationTokenSource runCts)
     {
         var token = runCts.Token;
-        var circuit = run.Circuit ??= new CircuitGuard(_options.CircuitBreakerThreshold);
         try
         {
             await foreach (var serial in queue.ReadAllAsync(token).ConfigureAwait(false))
@@ -241,7 +240,7 @@ public sealed class SyncEngine : IAsyncDisposable
                 run.Record(result);
                 run.Observer.AssetCompleted(result);
 
-                if (circuit.Record(outcome.Kind, out var inRow))
+                if (run.Circuit.Record(outcome.Kind, out var inRow))
                 {
                     run.SetFatal(new InnomaintUnreachableException(inRow, outcome.Message ?? "unknown"));
                     runCts.Cancel();
@@ -300,7 +299,7 @@ public sealed class SyncEngine : IAsyncDisposable
     public async ValueTask DisposeAsync() => await _services.DisposeAsync().ConfigureAwait(false);
 
     /// <summary>What the workers of one run share.</summary>
-    private sealed class RunState(long runId, SyncStore store, SyncObserver observer)
+    private sealed class RunState(long runId, SyncStore store, SyncObserver observer, CircuitGuard circuit)
     {
         private int _succeeded;
         private int _failed;
@@ -312,7 +311,8 @@ public sealed class SyncEngine : IAsyncDisposable
 
         public SyncObserver Observer { get; } = observer;
 
-        public CircuitGuard? Circuit { get; set; }
+        /// <summary>One guard for the whole run: every worker's outcomes count in the same row.</summary>
+        public CircuitGuard Circuit { get; } = circuit;
 
         public int Succeeded => Volatile.Read(ref _succeeded);
 

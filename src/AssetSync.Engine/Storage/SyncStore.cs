@@ -370,7 +370,7 @@ internal sealed class SyncStore : IAsyncDisposable
             }
 
             var log = new NpgsqlBatchCommand(Sql.InsertAssetLog);
-            AddLogParameters(log, requestedSerial, "success", null, runId, attempts, httpStatus, null, durationMs);
+            AddLogParameters(log.Parameters, requestedSerial, "success", null, runId, attempts, httpStatus, null, durationMs);
             batch.BatchCommands.Add(log);
 
             await batch.ExecuteNonQueryAsync(token).ConfigureAwait(false);
@@ -386,9 +386,6 @@ internal sealed class SyncStore : IAsyncDisposable
             AddLogParameters(cmd.Parameters, serial, "error", message, runId, attempts, httpStatus, kind.ToContractName(), durationMs);
             return await cmd.ExecuteNonQueryAsync(token).ConfigureAwait(false) == 1;
         }, ct);
-
-    private static void AddLogParameters(NpgsqlBatchCommand command, string serial, string status, string? error, long runId, int attempts, int? httpStatus, string? kind, long durationMs) =>
-        AddLogParameters(command.Parameters, serial, status, error, runId, attempts, httpStatus, kind, durationMs);
 
     private static void AddLogParameters(NpgsqlParameterCollection p, string serial, string status, string? error, long runId, int attempts, int? httpStatus, string? kind, long durationMs)
     {
