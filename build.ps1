@@ -60,6 +60,8 @@ function Invoke-Build {
         '-o', (Join-Path $moduleBin 'engine'))
     $commands = Join-Path $root "src/AssetSync.Commands/bin/$Configuration/net8.0"
     Copy-Item (Join-Path $commands 'AssetSync.Commands.dll'), (Join-Path $commands 'AssetSync.Commands.pdb') $moduleBin
+    # The user-facing types (results, errors) live in the default context, beside the cmdlets.
+    Move-Item (Join-Path $moduleBin 'engine/AssetSync.Model.*') $moduleBin
     Remove-Item (Join-Path $moduleBin 'engine/*.deps.json') -ErrorAction SilentlyContinue
     Write-Host "   module laid out in $moduleBin"
 }

@@ -21,10 +21,22 @@ Describe 'The built module' {
         ($cmds -split ',' | Sort-Object) | Should -Be @('Get-CmmsSyncFailure', 'Get-CmmsSyncStatus', 'Initialize-CmmsSyncSchema', 'Invoke-CmmsRetryFailed', 'Invoke-CmmsSync')
     }
 
+    It 'makes the user-facing types resolvable while the engine stays isolated' {
+        $out = Invoke-Pwsh -NoProfile -NonInteractive -Command @"
+Import-Module '$manifest' -ErrorAction Stop
+`$alc = [System.Runtime.Loader.AssemblyLoadContext]
+'{0}|{1}|{2}' -f [AssetSync.AssetSyncResult].FullName, `$alc::GetLoadContext([AssetSync.SyncStatus].Assembly).Name, [AssetSync.CredentialsRefusedException].BaseType.Name
+"@
+        $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
+        ($out | Select-Object -Last 1) | Should -Be 'AssetSync.AssetSyncResult|Default|SyncRunFailedException'
+    }
+
     It 'keeps the engine and its packages out of the cmdlet folder' {
         Test-Path (Join-Path $root 'module/bin/AssetSync.Commands.dll') | Should -BeTrue
         Test-Path (Join-Path $root 'module/bin/Npgsql.dll') | Should -BeFalse
         Test-Path (Join-Path $root 'module/bin/engine/Npgsql.dll') | Should -BeTrue
         Test-Path (Join-Path $root 'module/bin/engine/AssetSync.Engine.dll') | Should -BeTrue
+        Test-Path (Join-Path $root 'module/bin/AssetSync.Model.dll') | Should -BeTrue
+        Test-Path (Join-Path $root 'module/bin/engine/AssetSync.Model.dll') | Should -BeFalse
     }
 }

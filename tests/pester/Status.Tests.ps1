@@ -33,7 +33,7 @@ INSERT INTO cmms_sync_log (sync_type, status, assets_synced, duration_ms, synced
  VALUES ('api_sync','complete',1,10,'2026-01-02','batch','2026-01-02','2026-01-02 00:00:10',3,2,0);
 "@ | Out-Null
         $s = Get-CmmsSyncStatus -ConnectionString $cs
-        $s.GetType().FullName | Should -Be 'AssetSync.SyncStatus'
+        $s | Should -BeOfType ([AssetSync.SyncStatus])
         $s.TotalAssets | Should -Be 5
         $s.SyncedAssets | Should -Be 1
         $s.FailedAssets | Should -Be 2
@@ -61,7 +61,7 @@ INSERT INTO cmms_sync_log (sync_type, status, assets_synced, duration_ms, synced
     It 'lists failures as objects that export to CSV' {
         $f = @(Get-CmmsSyncFailure -ConnectionString $cs)
         $f.SerialNumber | Sort-Object | Should -Be @('INF-000002', 'INF-000003')
-        $f[0].GetType().FullName | Should -Be 'AssetSync.SyncFailure'
+        $f[0] | Should -BeOfType ([AssetSync.SyncFailure])
         $csv = $f | ConvertTo-Csv | ConvertFrom-Csv
         $csv[0].PSObject.Properties.Name | Should -Contain 'ErrorKind'
     }

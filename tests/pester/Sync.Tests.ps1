@@ -29,7 +29,7 @@ Describe 'Invoke-CmmsSync' {
     It 'streams one typed result per asset' {
         $results = @(Invoke-CmmsSync @common -BatchSize 0)
         $results.Count | Should -Be 40
-        $results[0].GetType().FullName | Should -Be 'AssetSync.AssetSyncResult'
+        $results[0] | Should -BeOfType ([AssetSync.AssetSyncResult])
         $results[0].PSObject.Properties.Name | Should -Contain 'Duration'
         foreach ($p in 'SerialNumber', 'Status', 'Attempts', 'HttpStatus', 'ErrorKind', 'Error', 'Duration', 'RunId') {
             $results[0].PSObject.Properties.Name | Should -Contain $p
@@ -41,7 +41,7 @@ Describe 'Invoke-CmmsSync' {
     It '-Summary emits only the run summary' {
         $summary = @(Invoke-CmmsSync @common -BatchSize 10 -Offset 5 -Summary)
         $summary.Count | Should -Be 1
-        $summary[0].GetType().FullName | Should -Be 'AssetSync.SyncRunSummary'
+        $summary[0] | Should -BeOfType ([AssetSync.SyncRunSummary])
         $summary[0].Total | Should -Be 10
         $summary[0].Failed | Should -Be 1
         $summary[0].Status | Should -Be 'complete'

@@ -13,8 +13,12 @@ namespace AssetSync.Commands.Infrastructure;
 internal sealed class EngineLoadContext : AssemblyLoadContext
 {
     private const string EngineAssemblyName = "AssetSync.Engine";
-    private static readonly string EngineDirectory = Path.Combine(
-        Path.GetDirectoryName(typeof(EngineLoadContext).Assembly.Location)!, "engine");
+
+    /// <summary>The types users see; shared by both contexts, loaded in the default one.</summary>
+    private const string ModelAssemblyName = "AssetSync.Model";
+
+    private static readonly string ModuleDirectory = Path.GetDirectoryName(typeof(EngineLoadContext).Assembly.Location)!;
+    private static readonly string EngineDirectory = Path.Combine(ModuleDirectory, "engine");
 
     private static EngineLoadContext? s_instance;
     private static readonly object s_gate = new();
@@ -34,6 +38,10 @@ internal sealed class EngineLoadContext : AssemblyLoadContext
     protected override Assembly? Load(AssemblyName assemblyName)
     {
         var file = assemblyName.Name + ".dll";
+        if (string.Equals(assemblyName.Name, ModelAssemblyName, StringComparison.Ordinal))
+        {
+            return Default.LoadFromAssemblyName(assemblyName);
+        }
         if (File.Exists(Path.Combine(FrameworkDirectory, file)))
         {
             return Default.LoadFromAssemblyPath(Path.Combine(FrameworkDirectory, file));
@@ -48,9 +56,19 @@ internal sealed class EngineLoadContext : AssemblyLoadContext
         return File.Exists(path) ? LoadUnmanagedDllFromPath(path) : IntPtr.Zero;
     }
 
-    /// <summary>The default context cannot find AssetSync.Engine (it is not next to us): hand it ours.</summary>
+    internal static Assembly LoadModel() =>
+        Default.LoadFromAssemblyPath(Path.Combine(ModuleDirectory, ModelAssemblyName + ".dll"));
+
+    /// <summary>
+    /// The default context does not probe the module folder: hand it AssetSync.Model from beside us,
+    /// and AssetSync.Engine from our own context.
+    /// </summary>
     internal static Assembly? ResolveFromDefault(AssemblyLoadContext context, AssemblyName name)
     {
+        if (string.Equals(name.Name, ModelAssemblyName, StringComparison.Ordinal))
+        {
+            return LoadModel();
+        }
         if (!string.Equals(name.Name, EngineAssemblyName, StringComparison.Ordinal))
         {
             return null;
@@ -67,7 +85,12 @@ internal sealed class EngineLoadContext : AssemblyLoadContext
 public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
 {
     /// <inheritdoc/>
-    public void OnImport() => AssemblyLoadContext.Default.Resolving += EngineLoadContext.ResolveFromDefault;
+    public void OnImport()
+    {
+        AssemblyLoadContext.Default.Resolving += EngineLoadContext.ResolveFromDefault;
+        // Load the user-facing types now, so [AssetSync.AssetSyncResult] resolves from the first line of a script.
+        EngineLoadContext.LoadModel();
+    }
 
     /// <inheritdoc/>
     public void OnRemove(PSModuleInfo psModuleInfo) => AssemblyLoadContext.Default.Resolving -= EngineLoadContext.ResolveFromDefault;
