@@ -63,6 +63,10 @@ function Invoke-Build {
     # The user-facing types (results, errors) live in the default context, beside the cmdlets.
     Move-Item (Join-Path $moduleBin 'engine/AssetSync.Model.*') $moduleBin
     Remove-Item (Join-Path $moduleBin 'engine/*.deps.json') -ErrorAction SilentlyContinue
+    # PowerShell looks for help in <ModuleBase>/en-US, and the manifest sits at the repository root.
+    $helpOut = Join-Path $root 'en-US'
+    if (Test-Path $helpOut) { Remove-Item -Recurse -Force $helpOut }
+    Copy-Item -Recurse (Join-Path $root 'module/en-US') $helpOut
     Write-Host "   module laid out in $moduleBin"
 }
 
@@ -169,7 +173,7 @@ switch ($Task) {
     'Test' { Invoke-Test }
     'Demo' { Invoke-Demo }
     'Clean' {
-        foreach ($p in @($out, $moduleBin) + (Get-ChildItem $root -Recurse -Directory -Include bin, obj | Where-Object FullName -NotMatch '[\\/]\.git[\\/]').FullName) {
+        foreach ($p in @($out, $moduleBin, (Join-Path $root 'en-US')) + (Get-ChildItem $root -Recurse -Directory -Include bin, obj | Where-Object FullName -NotMatch '[\\/]\.git[\\/]').FullName) {
             if ($p -and (Test-Path $p)) { Remove-Item -Recurse -Force $p }
         }
     }
