@@ -1,0 +1,56 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $manifest = (Resolve-Path (Join-Path $PSScriptRoot '../../AssetSync.psd1')).Path
+    $cs = New-TestDatabase
+    Invoke-Pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest'; Initialize-CmmsSyncSchema -ConnectionString '$cs' -Confirm:`$false" | Out-Null
+    Add-TestAsset $cs -Count 200
+    # Four assets answer; every other request hangs, so the run is mid-flight when Ctrl+C comes.
+    $sim = Start-Simulator -Arguments @('--Assets', '200', '--RandomFaults', 'timeout=1', '--HangMs', '60000')
+    Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/faults" -ContentType 'application/json' -Body (@{ scripts = @{
+        'INF-000001' = @('ok'); 'INF-000002' = @('ok'); 'INF-000003' = @('ok'); 'INF-000004' = @('ok') } } | ConvertTo-Json) | Out-Null
+}
+AfterAll {
+    Stop-Simulator $sim
+    Remove-TestDatabase $cs
+}
+
+Describe 'Ctrl+C (a real SIGINT to pwsh)' {
+    It 'records a cancelled run within a second and keeps what was decided' {
+        $pidFile = Join-Path ([IO.Path]::GetTempPath()) ("ctrlc-" + [guid]::NewGuid().ToString('N'))
+        $env:ASSETSYNC_API_TOKEN = $sim.Token
+        $env:ASSETSYNC_CONNECTION_STRING = $cs
+        try {
+            $job = Start-ThreadJob -ScriptBlock {
+                param($manifest, $baseUrl, $pidFile)
+                Import-Module (Join-Path $using:PSScriptRoot 'TestHelpers.psm1')
+                Invoke-Pwsh -NoProfile -NonInteractive -Command "`$PID | Set-Content '$pidFile'; Import-Module '$manifest'; Invoke-CmmsSync -BaseUrl '$baseUrl' -BatchSize 0 -TimeoutSec 120 -ThrottleLimit 8 | Out-Null; 'after'" 2>&1
+                "exit=$LASTEXITCODE"
+            } -ArgumentList $manifest, $sim.BaseUrl, $pidFile
+            $deadline = (Get-Date).AddSeconds(30)
+            while (((Invoke-TestSql $cs "SELECT count(*) FROM cmms_sync_log WHERE status = 'running'") -eq '0' -or
+                    (Invoke-TestSql $cs 'SELECT count(*) FROM ic3_sync_log') -lt 4) -and (Get-Date) -lt $deadline) {
+                Start-Sleep -Milliseconds 50
+            }
+            Start-Sleep -Milliseconds 300
+            $target = [int](Get-Content $pidFile)
+
+            $sw = [Diagnostics.Stopwatch]::StartNew()
+            & kill -s INT $target
+            while ((Invoke-TestSql $cs 'SELECT status FROM cmms_sync_log ORDER BY id DESC LIMIT 1') -eq 'running' -and $sw.Elapsed.TotalSeconds -lt 10) {
+                Start-Sleep -Milliseconds 20
+            }
+            $sw.Stop()
+            $output = $job | Wait-Job -Timeout 20 | Receive-Job
+
+            $sw.Elapsed.TotalSeconds | Should -BeLessThan 1
+            Invoke-TestSql $cs 'SELECT status FROM cmms_sync_log ORDER BY id DESC LIMIT 1' | Should -Be 'cancelled'
+            Invoke-TestSql $cs 'SELECT assets_synced FROM cmms_sync_log ORDER BY id DESC LIMIT 1' | Should -Be '4'
+            Invoke-TestSql $cs 'SELECT count(*) FROM ic3_sync_log' | Should -Be '4'
+            ($output -join "`n") | Should -Not -Match 'after'
+        } finally {
+            Remove-Item Env:ASSETSYNC_API_TOKEN, Env:ASSETSYNC_CONNECTION_STRING -ErrorAction SilentlyContinue
+            Remove-Item $pidFile -ErrorAction SilentlyContinue
+            Get-Job | Remove-Job -Force -ErrorAction SilentlyContinue
+        }
+    }
+}
