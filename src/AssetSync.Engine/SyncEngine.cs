@@ -148,7 +148,7 @@ public sealed class SyncEngine : IAsyncDisposable
                 if (run.Fatal is null)
                 {
                     run.SetFatal(new DatabaseUnavailableException(
-                        $"The run's results are in ic3_sync_log, but its row in cmms_sync_log could not be completed: {SyncStore.Describe(ex)}. The next run reports it as interrupted.", ex));
+                        $"The run's results are in ic3_sync_log, but its row in cmms_sync_log could not be completed: {SyncStore.Describe(ex)}. The next run reports it as interrupted.", ex, store.Target));
                     status = "failed";
                 }
                 finishedAt = _time.GetUtcNow();
@@ -242,7 +242,7 @@ public sealed class SyncEngine : IAsyncDisposable
 
                 if (run.Circuit.Record(outcome.Kind, out var inRow))
                 {
-                    run.SetFatal(new InnomaintUnreachableException(inRow, outcome.Message ?? "unknown"));
+                    run.SetFatal(new InnomaintUnreachableException(inRow, outcome.Message ?? "unknown") { BaseUrl = _options.BaseUrl });
                     runCts.Cancel();
                     return;
                 }

@@ -222,6 +222,74 @@ public sealed class SyncEngineTests(DatabaseFixture db) : IClassFixture<Database
     }
 
     [Fact]
+    public async Task Cancelled_before_the_start_writes_no_run()
+    {
+        await db.SeedAssetsAsync(Serials(1, 5));
+        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => engine.RunAsync(AssetSelection.Batch(0), null, cts.Token));
+
+        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM cmms_sync_log"));
+        Assert.Equal(0, await _sim.RequestsForAsync("INF-000001"));
+    }
+
+    private sealed class RetryWatcher : SyncObserver
+    {
+        public TaskCompletionSource Retrying { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public int Completed;
+
+        public override void AssetCompleted(AssetSyncResult result) => Interlocked.Increment(ref Completed);
+
+        public override void RetryScheduled(RetryNotice notice) => Retrying.TrySetResult();
+    }
+
+    [Fact]
+    public async Task Cancellation_during_a_backoff_wait_is_prompt_and_the_waiting_asset_gets_no_row()
+    {
+        await db.SeedAssetsAsync(Serials(1, 5));
+        await _sim.ScriptAsync("INF-000003", "503", "503", "503", "503");
+        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.RetryInterval = TimeSpan.FromMinutes(10)));
+        var watcher = new RetryWatcher();
+        using var cts = new CancellationTokenSource();
+
+        var run = engine.RunAsync(AssetSelection.Batch(0), watcher, cts.Token);
+        await watcher.Retrying.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        while (Volatile.Read(ref watcher.Completed) < 4)
+        {
+            await Task.Delay(10);
+        }
+        var stopwatch = Stopwatch.StartNew();
+        cts.Cancel();
+        var summary = await run;
+
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(1), $"took {stopwatch.Elapsed}");
+        Assert.Equal(("cancelled", 4, 0), (summary.Status, summary.Succeeded, summary.Failed));
+        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE serialnumber = 'INF-000003'"));
+        Assert.Equal(1, await _sim.RequestsForAsync("INF-000003"));
+    }
+
+    [Fact]
+    public async Task Cancellation_during_a_rate_limit_wait_is_prompt()
+    {
+        await db.SeedAssetsAsync(Serials(1, 10));
+        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.RequestsPerSecond = 0.2));
+        var collector = new Collector();
+        using var cts = new CancellationTokenSource();
+
+        var run = engine.RunAsync(AssetSelection.Batch(0), collector, cts.Token);
+        await collector.FirstResult.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        var stopwatch = Stopwatch.StartNew();
+        cts.Cancel();
+        var summary = await run;
+
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(1), $"took {stopwatch.Elapsed}");
+        Assert.Equal(("cancelled", 1), (summary.Status, summary.Succeeded));
+        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
+    }
+
+    [Fact]
     public async Task A_database_failure_in_the_middle_of_an_asset_leaves_it_untouched()
     {
         // An asset whose body has PM schedules, so the failing statement comes after the master update.

@@ -7,7 +7,10 @@ AfterAll { Remove-TestDatabase $cs }
 
 Describe 'Initialize-CmmsSyncSchema and Get-CmmsSyncStatus' {
     It 'refuses a database without the schema, naming Initialize-CmmsSyncSchema' {
-        { Get-CmmsSyncStatus -ConnectionString $cs -ErrorAction Stop } | Should -Throw -ErrorId 'AssetSync.SchemaMissing,AssetSync.Commands.GetCmmsSyncStatusCommand' -ExpectedMessage '*Initialize-CmmsSyncSchema*'
+        $err = { Get-CmmsSyncStatus -ConnectionString $cs -ErrorAction Stop } | Should -Throw -ErrorId 'AssetSync.SchemaMissing,AssetSync.Commands.GetCmmsSyncStatusCommand' -ExpectedMessage '*Initialize-CmmsSyncSchema*' -PassThru
+        $err.CategoryInfo.Category | Should -Be 'NotInstalled'
+        $err.TargetObject | Should -BeLike '127.0.0.1:*/p_*'
+        $err.ErrorDetails.RecommendedAction | Should -Match 'Initialize-CmmsSyncSchema'
     }
 
     It '-WhatIf lists the migration and changes nothing' {

@@ -105,7 +105,28 @@ Describe 'Invoke-CmmsSync' {
         $err = { Invoke-CmmsSync @p -BatchSize 0 -ErrorAction Stop -Verbose 4>&1 } | Should -Throw -PassThru
         $err.CategoryInfo.Category | Should -Be 'AuthenticationError'
         $err.FullyQualifiedErrorId | Should -BeLike 'AssetSync.CredentialsRefused*'
+        $err.TargetObject | Should -BeLike 'INF-*'
         ($err | Out-String) | Should -Not -Match 'leaky-wrong-token'
+    }
+
+    It 'stops with InnomaintUnreachable (ConnectionError, the URL as target) when the circuit opens, after emitting the summary' {
+        $p = $common.Clone(); $p.BaseUrl = 'http://127.0.0.1:1'
+        $summary = $null
+        $err = { Invoke-CmmsSync @p -BatchSize 0 -MaximumRetryCount 0 -CircuitBreakerThreshold 3 -ThrottleLimit 1 -Summary -ErrorAction Stop -OutVariable script:summary } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'AssetSync.InnomaintUnreachable*'
+        $err.CategoryInfo.Category | Should -Be 'ConnectionError'
+        $err.TargetObject | Should -Be 'http://127.0.0.1:1'
+        $err.Exception.Message | Should -Match 'appears to be unreachable'
+        $script:summary.Status | Should -Be 'failed'
+    }
+
+    It 'stops with DatabaseUnavailable (ConnectionError, host:port/database as target) when PostgreSQL cannot be reached' {
+        $p = $common.Clone(); $p.ConnectionString = 'Host=127.0.0.1;Port=1;Database=ic3;Username=u;Password=not-shown;Timeout=2'
+        $err = { Invoke-CmmsSync @p -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'AssetSync.DatabaseUnavailable*'
+        $err.CategoryInfo.Category | Should -Be 'ConnectionError'
+        $err.TargetObject | Should -Be '127.0.0.1:1/ic3'
+        ($err | Out-String) | Should -Not -Match 'not-shown'
     }
 
     It 'takes the token from -Credential and from the environment' {

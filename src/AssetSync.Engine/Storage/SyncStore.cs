@@ -87,7 +87,7 @@ internal sealed class SyncStore : IAsyncDisposable
         var version = await GetSchemaVersionAsync(ct).ConfigureAwait(false);
         if (version < SchemaCatalog.LatestVersion)
         {
-            throw new SchemaMissingException(version, SchemaCatalog.LatestVersion);
+            throw new SchemaMissingException(version, SchemaCatalog.LatestVersion) { Target = Target };
         }
     }
 

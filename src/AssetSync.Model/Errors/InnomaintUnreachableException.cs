@@ -6,4 +6,7 @@ public sealed class InnomaintUnreachableException(int consecutiveFailures, strin
     "assets not yet attempted were left untouched. Check Innomaint and -BaseUrl, then run Invoke-CmmsRetryFailed.")
 {
     public int ConsecutiveFailures { get; } = consecutiveFailures;
+
+    /// <summary>The Innomaint base URL that did not answer.</summary>
+    public string? BaseUrl { get; init; }
 }

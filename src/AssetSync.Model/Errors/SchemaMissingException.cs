@@ -9,4 +9,7 @@ public sealed class SchemaMissingException(int currentVersion, int requiredVersi
     public int CurrentVersion { get; } = currentVersion;
 
     public int RequiredVersion { get; } = requiredVersion;
+
+    /// <summary>host:port/database lacking the schema.</summary>
+    public string? Target { get; init; }
 }
