@@ -29,7 +29,7 @@ public static class AssetGenerator
     /// <summary>The 200 body for <paramref name="serial"/>.</summary>
     public static JsonObject Body(string serial, int seed)
     {
-        var rng = new Random(HashCode.Combine(seed, StableHash(serial)));
+        var rng = new Random(StableHash($"{seed}|{serial}"));
         var item = Catalog[rng.Next(Catalog.Length)];
         var department = Departments[rng.Next(Departments.Length)];
         var install = new DateOnly(2015, 1, 1).AddDays(rng.Next(0, 3650));

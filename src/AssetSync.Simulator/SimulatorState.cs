@@ -58,7 +58,7 @@ public sealed class SimulatorState
 
     /// <summary>A per-serial number in [0,1) fixed by the seed: which assets are faulty, and with what.</summary>
     private double Draw(string serial, string salt) =>
-        new Random(HashCode.Combine(Options.Seed, AssetGenerator.StableHash(serial), AssetGenerator.StableHash(salt))).NextDouble();
+        new Random(AssetGenerator.StableHash($"{Options.Seed}|{salt}|{serial}")).NextDouble();
 
     /// <summary>The fault for this request of <paramref name="serial"/>, or "ok".</summary>
     public string NextFault(string serial)

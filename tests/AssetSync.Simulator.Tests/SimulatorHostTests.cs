@@ -58,6 +58,13 @@ public sealed class SimulatorHostTests : IAsyncLifetime
             s => AssetGenerator.Body(s, _options.Seed)["pm_schedules"]!.AsArray().Count > 0);
     }
 
+    [Fact]
+    public void Bodies_and_fault_choices_hash_the_same_in_every_process()
+    {
+        // FNV-1a of "abc"; string.GetHashCode or HashCode.Combine would differ from run to run.
+        Assert.Equal(0x1A47E90B, AssetGenerator.StableHash("abc"));
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("wrong")]

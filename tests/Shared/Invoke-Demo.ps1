@@ -51,7 +51,7 @@ try {
     $env:ASSETSYNC_API_TOKEN = $token
 
     Write-Host "`n== 2. Initialize-CmmsSyncSchema, then fill ic3_asset_master as IC3 would" -ForegroundColor Cyan
-    Initialize-CmmsSyncSchema -Confirm:$false -Verbose 4>&1 | ForEach-Object { "   $_" }
+    Initialize-CmmsSyncSchema -Confirm:$false -PassThru | ForEach-Object { "   applied schema migration $_" } | Write-Host
     Invoke-DemoSql $cs "INSERT INTO ic3_asset_master (cmms_asset_id, report_seq_no) SELECT 'INF-' || lpad(i::text, 6, '0'), i FROM generate_series(1, 500) i"
     Write-Host '   500 assets registered.'
 
@@ -60,19 +60,19 @@ try {
     $results = Invoke-CmmsSync -BatchSize 0 @sync
     $failed = @($results | Where-Object Status -eq Failed)
     Write-Host "   $($results.Count) assets: $(@($results | Where-Object Status -eq Succeeded).Count) succeeded, $($failed.Count) failed. The failures:"
-    $failed | Sort-Object ErrorKind, SerialNumber | Select-Object -First 15 | Format-Table -AutoSize | Out-String | Write-Host
-    $failed | Group-Object ErrorKind | Sort-Object Name | Format-Table Name, Count -AutoSize | Out-String | Write-Host
+    $failed | Sort-Object ErrorKind, SerialNumber | Select-Object -First 15 | Format-Table -AutoSize | Out-String -Width 160 | Write-Host
+    $failed | Group-Object ErrorKind | Sort-Object Name | Format-Table Name, Count -AutoSize | Out-String -Width 160 | Write-Host
 
     Write-Host "== 4. Innomaint heals; Invoke-CmmsRetryFailed -Summary" -ForegroundColor Cyan
     Invoke-RestMethod -Method Post "$baseUrl/_sim/heal" | Out-Null
     $retry = Invoke-CmmsRetryFailed -Summary @sync
-    $retry | Format-Table -AutoSize | Out-String | Write-Host
+    $retry | Format-Table -AutoSize | Out-String -Width 160 | Write-Host
     $missing = @(1..500 | ForEach-Object { 'INF-{0:000000}' -f $_ } | Where-Object { -not (Invoke-RestMethod "$baseUrl/_sim/asset?serial=$_").exists }).Count
     Write-Host "   Failed after retry: $($retry.Failed); assets Innomaint does not have (404): $missing"
 
     Write-Host "`n== 5. Get-CmmsSyncStatus and Get-CmmsSyncFailure" -ForegroundColor Cyan
-    Get-CmmsSyncStatus | Out-String | Write-Host
-    Get-CmmsSyncFailure | Format-Table -AutoSize | Out-String | Write-Host
+    Get-CmmsSyncStatus | Out-String -Width 160 | Write-Host
+    Get-CmmsSyncFailure | Format-Table -AutoSize | Out-String -Width 160 | Write-Host
     Write-Host ("Demo finished in {0:0} s." -f ((Get-Date) - $started).TotalSeconds)
     if ($retry.Failed -ne $missing) { throw "Expected only the $missing missing assets to fail after retry, but $($retry.Failed) did." }
 

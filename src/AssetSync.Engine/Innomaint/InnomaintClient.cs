@@ -135,11 +135,15 @@ internal sealed class InnomaintClient
 
     private static string DescribeNetworkFailure(Exception ex)
     {
-        // HttpRequestException messages name host and port at most; they never carry request headers.
-        var detail = ex is HttpRequestException { HttpRequestError: var error and not HttpRequestError.Unknown }
-            ? $"{error}: {ex.Message}"
-            : ex.Message;
-        return "Network failure talking to Innomaint (" + detail + ")";
+        // Exception texts here name host and port at most; they never carry request headers.
+        // The innermost one says what actually happened (reset, refused, name not known).
+        var root = ex.GetBaseException();
+        var detail = ReferenceEquals(root, ex) ? ex.Message : $"{ex.Message} {root.Message}";
+        if (ex is HttpRequestException { HttpRequestError: var error and not HttpRequestError.Unknown })
+        {
+            detail = $"{error}: {detail}";
+        }
+        return "Network failure talking to Innomaint (" + detail.Trim() + ")";
     }
 
     private static string DescribeStatus(int status, string? reason, FailureKind kind)
