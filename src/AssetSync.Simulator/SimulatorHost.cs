@@ -17,7 +17,13 @@ public static class SimulatorHost
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(System.Net.IPAddress.Loopback, port);
+            k.Listen(System.Net.IPAddress.Loopback, port, listen =>
+            {
+                if (options.Https)
+                {
+                    listen.UseHttps(SelfSignedCertificate());
+                }
+            });
             k.AddServerHeader = false;
             // Hostile-input tests send 10 KB serial numbers; keep the asset path reachable.
             k.Limits.MaxRequestLineSize = 256 * 1024;
@@ -27,6 +33,19 @@ public static class SimulatorHost
         var state = new SimulatorState(options);
         app.Run(context => HandleAsync(context, state));
         return app;
+    }
+
+    /// <summary>A throwaway certificate for 127.0.0.1 that no client trusts: TLS errors must stay errors.</summary>
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2 SelfSignedCertificate()
+    {
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+            "CN=127.0.0.1", key, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        var san = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+        san.AddIpAddress(System.Net.IPAddress.Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(7));
+        return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(cert.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx), null);
     }
 
     /// <summary>Starts the server; returns it and its base URL (http://127.0.0.1:port).</summary>
@@ -167,7 +186,7 @@ public static class SimulatorHost
                 }
                 return;
             case "redirect":
-                context.Response.Headers.Location = "http://127.0.0.2:9/steal-token";
+                context.Response.Headers.Location = state.Options.RedirectTo;
                 await Reply(context, state, 302, new JsonObject()).ConfigureAwait(false);
                 return;
             case "503-date":

@@ -42,6 +42,12 @@ public sealed class SimulatorOptions
     /// <summary>Requests a faulty asset fails before it answers well; 0: until healed.</summary>
     public int FaultyFailCount { get; set; }
 
+    /// <summary>Where a "redirect" fault points; by default a host that is not this one.</summary>
+    public string RedirectTo { get; set; } = "http://127.0.0.2:9/steal-token";
+
+    /// <summary>Serve https with a self-signed certificate made at start, for TLS tests.</summary>
+    public bool Https { get; set; }
+
     /// <summary>Per-request random fault probabilities, e.g. "500=0.05,reset=0.01".</summary>
     public string RandomFaults { get; set; } = "";
 }

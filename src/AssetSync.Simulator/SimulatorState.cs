@@ -71,10 +71,13 @@ public sealed class SimulatorState
                 return step;
             }
         }
-        if (!_healed && Options.FaultyRate > 0 && Draw(serial, "faulty") < Options.FaultyRate)
+        if (FaultyKindOf(serial) is { } kind)
         {
-            var kinds = Options.FaultyKinds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var kind = kinds[(int)(Draw(serial, "kind") * kinds.Length)];
+            // A 404 asset does not exist: healing the service does not create it.
+            if (_healed && kind != "404")
+            {
+                return "ok";
+            }
             var served = _faultyServed.AddOrUpdate(serial, 1, (_, n) => n + 1);
             if (Options.FaultyFailCount == 0 || served <= Options.FaultyFailCount)
             {
@@ -157,7 +160,7 @@ public sealed class SimulatorState
         }
     }
 
-    /// <summary>Clears every fault except assets that do not exist.</summary>
+    /// <summary>Clears every fault except assets that do not exist (NotFoundRate, and faulty assets whose fault is 404).</summary>
     public void Heal()
     {
         _scripts.Clear();
