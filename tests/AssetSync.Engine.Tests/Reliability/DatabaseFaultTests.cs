@@ -1,0 +1,110 @@
+using AssetSync.Simulator;
+using AssetSync.Tests.Fixtures;
+
+namespace AssetSync.Tests.Reliability;
+
+[Collection(ExclusiveCollection.Name)]
+public sealed class DatabaseFaultTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>, IAsyncLifetime
+{
+    private SimulatorServer _sim = null!;
+
+    public async Task InitializeAsync()
+    {
+        _sim = await SimulatorServer.StartAsync(o => o.LatencyMs = 5);
+        await db.ApplySchemaAsync();
+        await db.ResetAsync();
+    }
+
+    public async Task DisposeAsync() => await _sim.DisposeAsync();
+
+    private sealed class Counter(int trigger) : SyncObserver
+    {
+        private int _done;
+        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void AssetCompleted(AssetSyncResult result)
+        {
+            if (Interlocked.Increment(ref _done) == trigger)
+            {
+                Reached.TrySetResult();
+            }
+        }
+    }
+
+    private async Task AssertNoHalfWrittenAssetAsync()
+    {
+        // Data and log agree for every asset: enriched exactly when its current state is success.
+        Assert.Equal(0L, await db.ScalarAsync<long>("""
+            SELECT count(*) FROM ic3_asset_master m
+            LEFT JOIN LATERAL (SELECT status FROM ic3_sync_log l WHERE l.serialnumber = m.cmms_asset_id ORDER BY id DESC LIMIT 1) cur ON true
+            WHERE (m.cmms_payload IS NOT NULL) <> (cur.status IS NOT DISTINCT FROM 'success')
+            """));
+        Assert.Equal(0L, await db.ScalarAsync<long>("""
+            SELECT count(*) FROM ic3_asset_master m
+            WHERE m.cmms_payload IS NOT NULL
+              AND jsonb_array_length(COALESCE(m.cmms_payload->'pm_schedules', '[]'::jsonb))
+                  <> (SELECT count(*) FROM ic3_asset_pm_schedule p WHERE p.cmms_asset_id = m.cmms_asset_id)
+            """));
+    }
+
+    [Fact]
+    public async Task A_restart_mid_run_is_ridden_out_with_nothing_lost_or_half_written()
+    {
+        await db.SeedAssetsAsync(Enumerable.Range(1, 400).Select(AssetGenerator.SerialFor));
+        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o =>
+        {
+            o.RequestsPerSecond = 150;
+            o.DatabaseMaxRetryCount = 8;
+            o.DatabaseRetryInterval = TimeSpan.FromMilliseconds(200);
+        }));
+        var counter = new Counter(60);
+
+        var run = engine.RunAsync(AssetSelection.Batch(0), counter);
+        await counter.Reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await PostgresServer.RestartAsync();
+        var summary = await run;
+
+        Assert.Equal(("complete", 400, 0), (summary.Status, summary.Succeeded, summary.Failed));
+        Assert.Equal(400L, await db.ScalarAsync<long>("SELECT count(DISTINCT serialnumber) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
+        Assert.Equal(400L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
+        Assert.Equal(("complete", 400), (await db.ScalarAsync<string>("SELECT status FROM cmms_sync_log WHERE id = $1", summary.RunId),
+            await db.ScalarAsync<int>("SELECT assets_synced FROM cmms_sync_log WHERE id = $1", summary.RunId)));
+        await AssertNoHalfWrittenAssetAsync();
+    }
+
+    [Fact]
+    public async Task The_database_gone_for_good_fails_the_run_and_keeps_everything_decided_before()
+    {
+        await db.SeedAssetsAsync(Enumerable.Range(1, 400).Select(AssetGenerator.SerialFor));
+        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o =>
+        {
+            o.RequestsPerSecond = 150;
+            o.DatabaseMaxRetryCount = 2;
+            o.DatabaseRetryInterval = TimeSpan.FromMilliseconds(100);
+        }));
+        var counter = new Counter(40);
+
+        var run = engine.RunAsync(AssetSelection.Batch(0), counter);
+        await counter.Reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        DatabaseUnavailableException ex;
+        try
+        {
+            await PostgresServer.StopAsync();
+            ex = await Assert.ThrowsAsync<DatabaseUnavailableException>(() => run);
+        }
+        finally
+        {
+            await PostgresServer.StartAsync();
+        }
+
+        Assert.Contains("could not be reached", ex.Message);
+        Assert.Equal("failed", ex.Summary!.Status);
+        Assert.InRange(ex.Summary.Succeeded, 40, 399);
+        // Everything decided before the loss is in the log, and nothing else.
+        Assert.Equal((long)ex.Summary.Succeeded, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", ex.Summary.RunId));
+        await AssertNoHalfWrittenAssetAsync();
+        // The run row could not be closed; it reads as interrupted.
+        await using var database = new SyncDatabase(db.ConnectionString);
+        Assert.Equal("interrupted", (await database.GetStatusAsync()).LastRuns[0].Status);
+    }
+}
