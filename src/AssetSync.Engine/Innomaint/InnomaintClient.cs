@@ -84,7 +84,7 @@ internal sealed class InnomaintClient
                 var length = 0;
                 while (true)
                 {
-                    if (length == rented.Length)
+                    if (length == Math.Min(rented.Length, _maxBodyBytes + 1))
                     {
                         if (length > _maxBodyBytes)
                         {
@@ -95,7 +95,9 @@ internal sealed class InnomaintClient
                         ArrayPool<byte>.Shared.Return(rented);
                         rented = bigger;
                     }
-                    var read = await stream.ReadAsync(rented.AsMemory(length), cancellationToken).ConfigureAwait(false);
+                    // The pool may hand out a larger array than asked for: never read past limit + 1.
+                    var room = (int)Math.Min(rented.Length, _maxBodyBytes + 1) - length;
+                    var read = await stream.ReadAsync(rented.AsMemory(length, room), cancellationToken).ConfigureAwait(false);
                     if (read == 0)
                     {
                         break;

@@ -9,7 +9,8 @@ namespace AssetSync.Tests.Fixtures;
 public sealed class SimulatorServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly HttpClient _control = new();
+    // The control client trusts the https variant's self-signed certificate; AssetSync itself must not.
+    private readonly HttpClient _control = new(new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true } });
 
     private SimulatorServer(WebApplication app, string baseUrl, SimulatorOptions options)
     {
@@ -31,7 +32,7 @@ public sealed class SimulatorServer : IAsyncDisposable
         var (app, url) = await SimulatorHost.StartAsync(options);
         var server = new SimulatorServer(app, url, options);
         // Warm the server up (first-request JIT would otherwise skew its arrival times), then forget it.
-        using (var warm = new HttpClient())
+        using (var warm = new HttpClient(new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true } }))
         {
             await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => warm.GetAsync(url + "/api/v1/assets/WARM-UP")));
         }

@@ -1,0 +1,67 @@
+using AssetSync.Simulator;
+using AssetSync.Tests.Fixtures;
+
+namespace AssetSync.Tests.Reliability;
+
+/// <summary>Two scheduled jobs at once: the advisory lock lets one work; the other fails at once or waits.</summary>
+public sealed class OverlappingRunTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>, IAsyncLifetime
+{
+    private SimulatorServer _sim = null!;
+
+    public async Task InitializeAsync()
+    {
+        _sim = await SimulatorServer.StartAsync(o => o.LatencyMs = 20);
+        await db.ApplySchemaAsync();
+        await db.ResetAsync();
+        await db.SeedAssetsAsync(Enumerable.Range(1, 30).Select(AssetGenerator.SerialFor));
+    }
+
+    public async Task DisposeAsync() => await _sim.DisposeAsync();
+
+    private async Task WaitForRunningRowAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await db.ScalarAsync<long>("SELECT count(*) FROM cmms_sync_log WHERE status = 'running'") == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the first run never started");
+            await Task.Delay(10);
+        }
+    }
+
+    [Fact]
+    public async Task With_wait_the_second_run_starts_after_the_first_and_no_asset_is_synced_by_both_at_once()
+    {
+        await using var first = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.RequestsPerSecond = 20));
+        await using var second = new SyncEngine(_sim.SyncOptions(db.ConnectionString)) { WaitForLock = true, LockWaitTimeout = TimeSpan.FromSeconds(30) };
+
+        var one = first.RunAsync(AssetSelection.Batch(0));
+        await WaitForRunningRowAsync();
+        var two = second.RunAsync(AssetSelection.Batch(0));
+        var (a, b) = (await one, await two);
+
+        Assert.Equal((30, 30), (a.Succeeded, b.Succeeded));
+        Assert.True(b.StartedAt >= a.FinishedAt, $"second started {b.StartedAt:O}, first finished {a.FinishedAt:O}");
+        // Every log row of the first run is older than every log row of the second.
+        Assert.True(await db.ScalarAsync<bool>(
+            "SELECT (SELECT max(synced_at) FROM ic3_sync_log WHERE run_id = $1) <= (SELECT min(synced_at) FROM ic3_sync_log WHERE run_id = $2)", a.RunId, b.RunId));
+    }
+
+    [Fact]
+    public async Task A_wait_that_times_out_fails_naming_the_running_run()
+    {
+        await using var first = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.RequestsPerSecond = 5));
+        await using var second = new SyncEngine(_sim.SyncOptions(db.ConnectionString)) { WaitForLock = true, LockWaitTimeout = TimeSpan.FromMilliseconds(700) };
+        using var cts = new CancellationTokenSource();
+
+        var one = first.RunAsync(AssetSelection.Batch(0), null, cts.Token);
+        await WaitForRunningRowAsync();
+        var ex = await Assert.ThrowsAsync<SyncRunLockedException>(() => second.RunAsync(AssetSelection.Batch(0)));
+        cts.Cancel();
+        var a = await one;
+
+        Assert.Equal(a.RunId, ex.RunId);
+        Assert.Equal(Environment.UserName, ex.User);
+        Assert.NotNull(ex.StartedAt);
+        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM cmms_sync_log"));
+    }
+}
