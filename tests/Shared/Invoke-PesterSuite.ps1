@@ -7,6 +7,9 @@ param(
     [string] $Path
 )
 $ErrorActionPreference = 'Stop'
+# Plain text everywhere, children included: escape codes in a failure message would break the NUnit XML.
+$env:NO_COLOR = '1'
+$PSStyle.OutputRendering = 'PlainText'
 Import-Module $PesterModule -Force
 $env:ASSETSYNC_TEST_NPGSQL8 = $Npgsql8Path
 $config = New-PesterConfiguration

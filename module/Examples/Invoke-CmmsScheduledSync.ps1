@@ -1,0 +1,86 @@
+<#
+.SYNOPSIS
+The scheduled job: sync every asset, retry the failures, report what is left.
+
+.DESCRIPTION
+Runs Invoke-CmmsSync -BatchSize 0, then Invoke-CmmsRetryFailed. Writes a transcript and a CSV of
+the assets still failing into -LogPath, keeping the newest -Keep of each.
+
+Exit codes, for the scheduler:
+  0  every asset synced
+  1  the runs completed, but some assets failed (see the CSV)
+  2  a run itself failed: credentials refused, database unreachable, Innomaint unreachable
+     (circuit open), another run in progress, missing schema, bad settings, or cancelled
+
+Settings come from the usual environment variables (ASSETSYNC_CONNECTION_STRING,
+ASSETSYNC_BASE_URL, ASSETSYNC_API_TOKEN) or from the parameters. On Windows keep the token in a
+credential file made once by the task's account:
+  Get-Credential -UserName innomaint | Export-Clixml C:\AssetSync\token.xml
+
+.EXAMPLE
+pwsh -NoProfile -File Invoke-CmmsScheduledSync.ps1 -LogPath C:\AssetSync\logs -CredentialPath C:\AssetSync\token.xml
+#>
+[CmdletBinding()]
+param(
+    # Folder for transcripts and failure CSVs; created if missing.
+    [string] $LogPath = (Join-Path ([IO.Path]::GetTempPath()) 'AssetSync'),
+
+    # How many transcripts and CSVs to keep.
+    [ValidateRange(1, 10000)]
+    [int] $Keep = 14,
+
+    # A credential saved with Export-Clixml whose password is the API token.
+    [string] $CredentialPath,
+
+    [string] $ConnectionString,
+    [string] $BaseUrl,
+
+    # The API quota, the base backoff and the requests in flight, as the sync cmdlets take them.
+    [double] $RequestsPerSecond = 5,
+    [double] $RetryIntervalSec = 1,
+    [int] $ThrottleLimit = 4
+)
+
+$ErrorActionPreference = 'Stop'
+New-Item -ItemType Directory -Force -Path $LogPath | Out-Null
+$stamp = Get-Date -Format 'yyyyMMdd-HHmmss-fff'
+$transcript = Join-Path $LogPath "assetsync-$stamp.log"
+$csv = Join-Path $LogPath "failures-$stamp.csv"
+Start-Transcript -Path $transcript | Out-Null
+$exitCode = 2
+try {
+    # The module this script ships with, else whatever AssetSync is installed.
+    $bundled = Join-Path $PSScriptRoot '../../AssetSync.psd1'
+    if (Test-Path $bundled) { Import-Module $bundled } else { Import-Module AssetSync }
+
+    $common = @{ RequestsPerSecond = $RequestsPerSecond; RetryIntervalSec = $RetryIntervalSec; ThrottleLimit = $ThrottleLimit }
+    if ($ConnectionString) { $common.ConnectionString = $ConnectionString }
+    if ($BaseUrl) { $common.BaseUrl = $BaseUrl }
+    if ($CredentialPath) { $common.Credential = Import-Clixml -Path $CredentialPath }
+    $statusParameters = @{}
+    if ($ConnectionString) { $statusParameters.ConnectionString = $ConnectionString }
+
+    $sync = Invoke-CmmsSync -BatchSize 0 -Summary @common
+    Write-Host ("Sync run {0}: {1}, {2} succeeded, {3} failed." -f $sync.RunId, $sync.Status, $sync.Succeeded, $sync.Failed)
+    if ($sync.Status -ne 'complete') { throw "Sync run $($sync.RunId) ended $($sync.Status)." }
+
+    $retry = Invoke-CmmsRetryFailed -Summary @common
+    Write-Host ("Retry run {0}: {1}, {2} succeeded, {3} failed." -f $retry.RunId, $retry.Status, $retry.Succeeded, $retry.Failed)
+    if ($retry.Status -ne 'complete') { throw "Retry run $($retry.RunId) ended $($retry.Status)." }
+
+    $failures = @(Get-CmmsSyncFailure @statusParameters)
+    $failures | Export-Csv -Path $csv -NoTypeInformation
+    Write-Host "$($failures.Count) asset(s) still failing; listed in $csv"
+    $exitCode = if ($failures.Count -eq 0) { 0 } else { 1 }
+} catch {
+    Write-Host "AssetSync run failed: $($_.Exception.Message)"
+    if ($_.ErrorDetails.RecommendedAction) { Write-Host "Next: $($_.ErrorDetails.RecommendedAction)" }
+    $exitCode = 2
+} finally {
+    Stop-Transcript | Out-Null
+    # Keep the newest $Keep of each kind of file.
+    foreach ($pattern in 'assetsync-*.log', 'failures-*.csv') {
+        Get-ChildItem -Path $LogPath -Filter $pattern | Sort-Object Name -Descending | Select-Object -Skip $Keep | Remove-Item -Force
+    }
+}
+exit $exitCode
