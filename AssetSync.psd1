@@ -15,6 +15,7 @@
         'Get-CmmsSyncStatus'
         'Get-CmmsSyncFailure'
         'Initialize-CmmsSyncSchema'
+        'Export-CmmsSyncReport'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -98,7 +98,22 @@ function Start-TestCluster {
     return $cluster
 }
 
+function Install-TestPrerequisites {
+    # The report test renders HTML in Debian's Chromium; install it where this machine can.
+    if (Get-Command chromium, chromium-browser -ErrorAction SilentlyContinue) { return }
+    if ((& id -u) -eq '0' -and (Get-Command apt-get -ErrorAction SilentlyContinue)) {
+        Write-Host '== Installing chromium (Debian package) for the report test'
+        $env:DEBIAN_FRONTEND = 'noninteractive'
+        & apt-get update -qq | Out-Null
+        & apt-get install -y -qq chromium | Out-Null
+        if ($LASTEXITCODE -ne 0) { Write-Warning 'Could not install chromium; the report test will fail.' }
+    } else {
+        Write-Warning 'chromium is not installed (Debian: apt-get install chromium); the report test will fail.'
+    }
+}
+
 function Invoke-Test {
+    Install-TestPrerequisites
     Invoke-Build
     $deps = Restore-TestDependencies
     New-Item -ItemType Directory -Force -Path $out | Out-Null

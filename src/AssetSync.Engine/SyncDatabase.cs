@@ -73,6 +73,49 @@ public sealed class SyncDatabase : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Everything Export-CmmsSyncReport shows: the status with the latest <paramref name="lastRuns"/> runs,
+    /// failures by kind, the <paramref name="top"/> assets failing for longest, and up to <paramref name="top"/> never-synced ones.
+    /// Failures are streamed, and only the top ones are kept.
+    /// </summary>
+    public async Task<SyncReport> GetReportAsync(int lastRuns = 20, int top = 25, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(top);
+        var status = await GetStatusAsync(lastRuns, cancellationToken).ConfigureAwait(false);
+        var byKind = new Dictionary<string, long>(StringComparer.Ordinal);
+        // Max-heap on FailingSince: the newest of the kept ones leaves first.
+        var oldest = new PriorityQueue<SyncFailure, DateTimeOffset>(Comparer<DateTimeOffset>.Create((a, b) => b.CompareTo(a)));
+        await foreach (var f in GetFailuresAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var kind = f.ErrorKind ?? "unknown";
+            byKind[kind] = byKind.GetValueOrDefault(kind) + 1;
+            if (top > 0)
+            {
+                oldest.Enqueue(f, f.FailingSince ?? f.FailedAt ?? DateTimeOffset.MaxValue);
+                if (oldest.Count > top)
+                {
+                    oldest.Dequeue();
+                }
+            }
+        }
+        var oldestList = new List<SyncFailure>(oldest.Count);
+        while (oldest.TryDequeue(out var f, out _))
+        {
+            oldestList.Add(f);
+        }
+        oldestList.Reverse();
+        var never = await DatabaseErrors.Guard(Target, () => _store.GetNeverSyncedAsync(top, cancellationToken).AsTask()).ConfigureAwait(false);
+        return new SyncReport
+        {
+            GeneratedAt = DateTimeOffset.UtcNow,
+            Database = Target,
+            Status = status,
+            FailuresByKind = byKind.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).ToList(),
+            OldestFailing = oldestList,
+            NeverSynced = never,
+        };
+    }
+
     /// <summary>How many assets a selection holds now (serials mode: those in ic3_asset_master).</summary>
     public Task<long> CountAsync(AssetSelection selection, CancellationToken cancellationToken = default) =>
         DatabaseErrors.Guard(Target, () => _store.CountAsync(selection, cancellationToken).AsTask());

@@ -136,6 +136,15 @@ internal static class Sql
         ON CONFLICT (run_id, serialnumber) WHERE run_id IS NOT NULL DO NOTHING
         """;
 
+    /// <summary>Assets with no api_sync row at all, in sync order.</summary>
+    public const string NeverSynced = """
+        SELECT m.cmms_asset_id FROM ic3_asset_master m
+        WHERE m.cmms_asset_id IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM ic3_sync_log l WHERE l.serialnumber = m.cmms_asset_id AND l.sync_type = 'api_sync')
+        ORDER BY m.report_seq_no NULLS LAST, m.asset_id
+        LIMIT $1
+        """;
+
     public const string Status = """
         WITH cur AS (
             SELECT DISTINCT ON (serialnumber) serialnumber, status FROM ic3_sync_log
@@ -156,8 +165,14 @@ internal static class Sql
         ORDER BY id DESC LIMIT $1
         """;
 
+    /// <summary>Current failures, with when each began failing: its first error after its last success.</summary>
     public const string Failures = """
-        SELECT c.serialnumber, c.error_kind, c.http_status, c.attempts, c.error_message, c.synced_at, c.run_id FROM (
+        SELECT c.serialnumber, c.error_kind, c.http_status, c.attempts, c.error_message, c.synced_at, c.run_id,
+               (SELECT min(e.synced_at) FROM ic3_sync_log e
+                WHERE e.serialnumber = c.serialnumber AND e.sync_type = 'api_sync'
+                  AND e.id > COALESCE((SELECT max(s.id) FROM ic3_sync_log s
+                                       WHERE s.serialnumber = c.serialnumber AND s.sync_type = 'api_sync' AND s.status = 'success'), 0))
+        FROM (
             SELECT DISTINCT ON (serialnumber) serialnumber, status, error_kind, http_status, attempts, error_message, synced_at, run_id
             FROM ic3_sync_log
             WHERE sync_type = 'api_sync' AND serialnumber IS NOT NULL

@@ -489,9 +489,24 @@ internal sealed class SyncStore : IAsyncDisposable
                 Error = GetString(reader, 4),
                 FailedAt = GetTimestamp(reader, 5),
                 RunId = reader.IsDBNull(6) ? null : reader.GetInt64(6),
+                FailingSince = GetTimestamp(reader, 7),
             };
         }
     }
+
+    public ValueTask<List<string>> GetNeverSyncedAsync(int limit, CancellationToken ct) => WithRetry(async token =>
+    {
+        await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand(Sql.NeverSynced, conn);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = limit });
+        var serials = new List<string>(limit);
+        await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
+        while (await reader.ReadAsync(token).ConfigureAwait(false))
+        {
+            serials.Add(reader.GetString(0));
+        }
+        return serials;
+    }, ct);
 
     // ---- helpers ----------------------------------------------------------------------------
 

@@ -17,5 +17,8 @@ public sealed class SyncFailure
 
     public long? RunId { get; init; }
 
+    /// <summary>When the asset began failing: its first error after its last success.</summary>
+    public DateTimeOffset? FailingSince { get; init; }
+
     public override string ToString() => $"{SerialNumber}: {ErrorKind} {Error}";
 }

@@ -1,0 +1,146 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace AssetSync.Reporting;
+
+/// <summary>
+/// Renders a <see cref="SyncReport"/> as one self-contained HTML page: inline CSS and SVG, no script,
+/// no font or image fetched from anywhere, so it opens the same from a mail attachment or a share.
+/// Figures carry data-* attributes so tools (and tests) can read them back.
+/// </summary>
+public static class SyncReportWriter
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    public static string Render(SyncReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var s = report.Status;
+        var html = new StringBuilder(16 * 1024);
+        html.Append("""
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>AssetSync health report</title>
+            <style>
+            body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:2rem;color:#1f2933;background:#f7f9fb}
+            h1{font-size:1.6rem;margin:0 0 .2rem}h2{font-size:1.15rem;margin:2rem 0 .6rem}
+            .meta{color:#52606d;font-size:.9rem}
+            .cards{display:flex;gap:1rem;flex-wrap:wrap;margin-top:1.2rem}
+            .card{background:#fff;border-radius:8px;padding:1rem 1.4rem;box-shadow:0 1px 3px rgba(0,0,0,.12);min-width:9rem}
+            .card .n{font-size:2rem;font-weight:600}.card .l{color:#52606d;font-size:.85rem}
+            .ok{color:#1b7f3b}.bad{color:#c62828}.never{color:#8a6d00}
+            table{border-collapse:collapse;background:#fff;box-shadow:0 1px 3px rgba(0,0,0,.12);font-size:.9rem}
+            th,td{padding:.4rem .8rem;border-bottom:1px solid #e4e7eb;text-align:left;vertical-align:top}
+            th{background:#eef2f6}td.num{text-align:right}
+            .legend span{display:inline-block;width:.8rem;height:.8rem;margin:0 .3rem 0 1rem;vertical-align:middle}
+            .empty{color:#52606d;font-style:italic}
+            </style></head><body>
+            """);
+        html.Append("<h1>AssetSync health report</h1>");
+        html.Append(CultureInfo.InvariantCulture, $"<div class=\"meta\">Database {E(report.Database)} · generated {report.GeneratedAt.ToUniversalTime():yyyy-MM-dd HH:mm} UTC · last sync {(s.LastSyncAt is { } at ? at.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", Invariant) : "never")}</div>");
+
+        html.Append("<div class=\"cards\">");
+        Card(html, "total-assets", s.TotalAssets, "assets in the register", "");
+        Card(html, "synced-assets", s.SyncedAssets, "synced", "ok");
+        Card(html, "failed-assets", s.FailedAssets, "failing now", "bad");
+        Card(html, "never-synced", s.NeverSynced, "never synced", "never");
+        html.Append("</div>");
+
+        html.Append("<h2>Latest runs</h2>");
+        RunsChart(html, s.LastRuns);
+
+        html.Append("<h2>Current failures by error kind</h2>");
+        if (report.FailuresByKind.Count == 0)
+        {
+            html.Append("<p class=\"empty\">No asset is failing.</p>");
+        }
+        else
+        {
+            html.Append("<table data-testid=\"failures-by-kind\"><tr><th>Error kind</th><th>Assets</th></tr>");
+            foreach (var (kind, count) in report.FailuresByKind)
+            {
+                html.Append(Invariant, $"<tr data-kind=\"{E(kind)}\" data-count=\"{count}\"><td>{E(kind)}</td><td class=\"num\">{count:N0}</td></tr>");
+            }
+            html.Append("</table>");
+        }
+
+        html.Append("<h2>Failing for longest</h2>");
+        if (report.OldestFailing.Count == 0)
+        {
+            html.Append("<p class=\"empty\">No asset is failing.</p>");
+        }
+        else
+        {
+            html.Append("<table data-testid=\"oldest-failing\"><tr><th>Serial number</th><th>Failing since</th><th>Kind</th><th>HTTP</th><th>Last error</th></tr>");
+            foreach (var f in report.OldestFailing)
+            {
+                html.Append(Invariant, $"<tr data-serial=\"{E(f.SerialNumber)}\"><td>{E(f.SerialNumber)}</td><td>{f.FailingSince?.ToUniversalTime().ToString("yyyy-MM-dd HH:mm", Invariant)}</td><td>{E(f.ErrorKind)}</td><td class=\"num\">{f.HttpStatus}</td><td>{E(f.Error)}</td></tr>");
+            }
+            html.Append("</table>");
+        }
+
+        html.Append(Invariant, $"<h2>Never synced ({s.NeverSynced:N0})</h2>");
+        if (report.NeverSynced.Count == 0)
+        {
+            html.Append("<p class=\"empty\">Every asset has been synced at least once.</p>");
+        }
+        else
+        {
+            html.Append("<table data-testid=\"never-synced-list\"><tr><th>Serial number</th></tr>");
+            foreach (var serial in report.NeverSynced)
+            {
+                html.Append(Invariant, $"<tr data-serial=\"{E(serial)}\"><td>{E(serial)}</td></tr>");
+            }
+            html.Append("</table>");
+            if (s.NeverSynced > report.NeverSynced.Count)
+            {
+                html.Append(Invariant, $"<p class=\"meta\">… and {s.NeverSynced - report.NeverSynced.Count:N0} more.</p>");
+            }
+        }
+        html.Append("</body></html>\n");
+        return html.ToString();
+    }
+
+    private static void Card(StringBuilder html, string id, long value, string label, string css) =>
+        html.Append(Invariant, $"<div class=\"card\"><div class=\"n {css}\" data-testid=\"{id}\" data-value=\"{value}\">{value:N0}</div><div class=\"l\">{label}</div></div>");
+
+    /// <summary>A stacked bar per run, oldest on the left: green succeeded, red failed.</summary>
+    private static void RunsChart(StringBuilder html, IReadOnlyList<SyncRunSummary> newestFirst)
+    {
+        if (newestFirst.Count == 0)
+        {
+            html.Append("<p class=\"empty\">No run yet.</p>");
+            return;
+        }
+        var runs = newestFirst.Reverse().ToList();
+        const int height = 220, barWidth = 38, gap = 18, top = 20, bottom = 40, left = 50;
+        var max = Math.Max(1, runs.Max(r => r.Succeeded + r.Failed));
+        var width = left + runs.Count * (barWidth + gap) + gap;
+        var plot = height - top - bottom;
+        html.Append(Invariant, $"<svg data-testid=\"runs-chart\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"Succeeded and failed assets per run\" style=\"background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12)\">");
+        html.Append(Invariant, $"<text x=\"{left - 8}\" y=\"{top + 4}\" font-size=\"11\" text-anchor=\"end\" fill=\"#52606d\">{max:N0}</text>");
+        html.Append(Invariant, $"<text x=\"{left - 8}\" y=\"{top + plot}\" font-size=\"11\" text-anchor=\"end\" fill=\"#52606d\">0</text>");
+        html.Append(Invariant, $"<line x1=\"{left}\" y1=\"{top + plot}\" x2=\"{width - gap / 2}\" y2=\"{top + plot}\" stroke=\"#9aa5b1\"/>");
+        for (var i = 0; i < runs.Count; i++)
+        {
+            var r = runs[i];
+            var x = left + gap + i * (barWidth + gap);
+            var ok = (int)Math.Round((double)r.Succeeded / max * plot);
+            var bad = (int)Math.Round((double)r.Failed / max * plot);
+            var y = top + plot;
+            html.Append(Invariant, $"<g data-run-id=\"{r.RunId}\" data-succeeded=\"{r.Succeeded}\" data-failed=\"{r.Failed}\" data-status=\"{E(r.Status)}\">");
+            html.Append(Invariant, $"<title>Run {r.RunId} ({E(r.Mode)}, {E(r.Status)}): {r.Succeeded:N0} succeeded, {r.Failed:N0} failed</title>");
+            html.Append(Invariant, $"<rect x=\"{x}\" y=\"{y - ok}\" width=\"{barWidth}\" height=\"{ok}\" fill=\"#2e9d57\"/>");
+            html.Append(Invariant, $"<rect x=\"{x}\" y=\"{y - ok - bad}\" width=\"{barWidth}\" height=\"{bad}\" fill=\"#d64545\"/>");
+            html.Append(Invariant, $"<text x=\"{x + barWidth / 2}\" y=\"{y + 16}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#1f2933\">#{r.RunId}</text>");
+            html.Append(Invariant, $"<text x=\"{x + barWidth / 2}\" y=\"{y + 30}\" font-size=\"9\" text-anchor=\"middle\" fill=\"#52606d\">{E(r.Status)}</text>");
+            html.Append("</g>");
+        }
+        html.Append("</svg>");
+        html.Append("<div class=\"legend meta\"><span style=\"background:#2e9d57\"></span>succeeded<span style=\"background:#d64545\"></span>failed</div>");
+    }
+
+    private static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
+}

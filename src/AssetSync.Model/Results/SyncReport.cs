@@ -1,0 +1,21 @@
+namespace AssetSync;
+
+/// <summary>What Export-CmmsSyncReport shows: the state, the latest runs, and the failures worth a look.</summary>
+public sealed class SyncReport
+{
+    public required DateTimeOffset GeneratedAt { get; init; }
+
+    /// <summary>host:port/database the report describes.</summary>
+    public required string Database { get; init; }
+
+    public required SyncStatus Status { get; init; }
+
+    /// <summary>Current failures per error kind, largest first.</summary>
+    public required IReadOnlyList<KeyValuePair<string, long>> FailuresByKind { get; init; }
+
+    /// <summary>The assets failing for longest, oldest first.</summary>
+    public required IReadOnlyList<SyncFailure> OldestFailing { get; init; }
+
+    /// <summary>Assets never synced, in sync order (at most the report's limit; Status.NeverSynced has the count).</summary>
+    public required IReadOnlyList<string> NeverSynced { get; init; }
+}
