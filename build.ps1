@@ -9,6 +9,8 @@ Builds, tests, demonstrates, benchmarks and packages AssetSync.
   Test     Build, then xunit, then Pester against the built module, on a throwaway PostgreSQL
            (unless ASSETSYNC_TEST_CONNECTION_STRING names one). Ends with "N passed, N failed".
   Demo     Build, then a full sync against the simulator and a throwaway PostgreSQL.
+  Package  Build, then a versioned module folder (out/package/AssetSync/<version>) and its
+           .nupkg (out/package), ready for Publish-PSResource or a file share.
   Clean    removes build output.
 
 .EXAMPLE
@@ -19,7 +21,7 @@ dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -30,6 +32,9 @@ param(
 
     # Demo: use this PostgreSQL (a fresh database is created in it) instead of a throwaway cluster.
     [string] $ConnectionString,
+
+    # Package: use the module already built.
+    [switch] $NoBuild,
 
     # Test: only these Pester files / xunit filter, for a quick loop.
     [string] $PesterPath,
@@ -183,10 +188,32 @@ function Invoke-Demo {
     if (-not $?) { exit 1 }
 }
 
+function Invoke-Package {
+    if (-not $NoBuild) { Invoke-Build }
+    $version = (Import-PowerShellDataFile (Join-Path $root 'AssetSync.psd1')).ModuleVersion
+    $packageRoot = Join-Path $out 'package'
+    $folder = Join-Path $packageRoot "AssetSync/$version"
+    if (Test-Path $packageRoot) { Remove-Item -Recurse -Force $packageRoot }
+    New-Item -ItemType Directory -Force -Path (Join-Path $folder 'module') | Out-Null
+    # The same layout as the repository, so the manifest's relative paths hold.
+    Copy-Item (Join-Path $root 'AssetSync.psd1'), (Join-Path $root 'LICENSE'), (Join-Path $root 'README.md') $folder
+    Copy-Item -Recurse (Join-Path $root 'en-US') $folder
+    foreach ($item in 'bin', 'Examples', 'AssetSync.format.ps1xml') {
+        Copy-Item -Recurse (Join-Path $root "module/$item") (Join-Path $folder 'module')
+    }
+    Get-ChildItem $folder -Recurse -Include '*.pdb', '*.xml' | Where-Object { $_.Name -notlike '*-Help.xml' -and $_.Name -ne 'AssetSync.format.ps1xml' } | Remove-Item
+    Test-ModuleManifest (Join-Path $folder 'AssetSync.psd1') -ErrorAction Stop | Out-Null
+    Compress-PSResource -Path $folder -DestinationPath $packageRoot
+    $nupkg = Get-ChildItem $packageRoot -Filter '*.nupkg' | Select-Object -First 1
+    Write-Host "   module folder: $folder"
+    Write-Host "   package:       $($nupkg.FullName)"
+}
+
 switch ($Task) {
     'Build' { Invoke-Build }
     'Test' { Invoke-Test }
     'Demo' { Invoke-Demo }
+    'Package' { Invoke-Package }
     'Clean' {
         foreach ($p in @($out, $moduleBin, (Join-Path $root 'en-US')) + (Get-ChildItem $root -Recurse -Directory -Include bin, obj | Where-Object FullName -NotMatch '[\\/]\.git[\\/]').FullName) {
             if ($p -and (Test-Path $p)) { Remove-Item -Recurse -Force $p }

@@ -34,6 +34,7 @@ public sealed class InvokeCmmsSyncCommand : SyncCommandBase
     /// <summary>Sync exactly these serial numbers (ic3_asset_master.cmms_asset_id).</summary>
     [Parameter(Mandatory = true, ParameterSetName = SerialSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, Position = 0)]
     [Alias("CmmsAssetId", "Serial")]
+    [ArgumentCompleter(typeof(Completion.FailedSerialNumberCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] SerialNumber { get; set; } = [];
 

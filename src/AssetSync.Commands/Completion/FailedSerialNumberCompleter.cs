@@ -1,0 +1,58 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using AssetSync.Commands.Infrastructure;
+
+namespace AssetSync.Commands.Completion;
+
+/// <summary>
+/// Tab completion of -SerialNumber from the assets failing now, when the database is known
+/// (-ConnectionString on the line, or ASSETSYNC_CONNECTION_STRING). Quietly offers nothing when
+/// it is not, or when the database does not answer within two seconds: completion must never hang a prompt.
+/// </summary>
+public sealed class FailedSerialNumberCompleter : IArgumentCompleter
+{
+    private const int MaxResults = 100;
+
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var connectionString = fakeBoundParameters["ConnectionString"] as string
+            ?? Environment.GetEnvironmentVariable(DatabaseCommandBase.ConnectionStringVariable);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return [];
+        }
+        var prefix = (wordToComplete ?? "").Trim('\'', '"');
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            return Task.Run(() => FindAsync(connectionString, prefix, timeout.Token)).GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (ex is AssetSyncException or OperationCanceledException)
+        {
+            return [];
+        }
+    }
+
+    private static async Task<List<CompletionResult>> FindAsync(string connectionString, string prefix, CancellationToken ct)
+    {
+        var results = new List<CompletionResult>();
+        await using var database = new SyncDatabase(connectionString);
+        await foreach (var f in database.GetFailuresAsync(ct).ConfigureAwait(false))
+        {
+            if (f.SerialNumber.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            {
+                var text = f.SerialNumber.IndexOfAny([' ', '\'', '"', '$', '`', ';', ',', '(', ')', '{', '}', '|', '&', '@', '#']) >= 0
+                    ? "'" + f.SerialNumber.Replace("'", "''", StringComparison.Ordinal) + "'"
+                    : f.SerialNumber;
+                results.Add(new CompletionResult(text, f.SerialNumber, CompletionResultType.ParameterValue, $"{f.SerialNumber}: {f.ErrorKind} {f.Error}"));
+                if (results.Count == MaxResults)
+                {
+                    break;
+                }
+            }
+        }
+        return results;
+    }
+}
