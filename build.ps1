@@ -9,6 +9,8 @@ Builds, tests, demonstrates, benchmarks and packages AssetSync.
   Test     Build, then xunit, then Pester against the built module, on a throwaway PostgreSQL
            (unless ASSETSYNC_TEST_CONNECTION_STRING names one). Ends with "N passed, N failed".
   Demo     Build, then a full sync against the simulator and a throwaway PostgreSQL.
+  Bench    Build, then whole-run benchmarks on a throwaway PostgreSQL with default durability
+           (-Quick: a reduced set); prints one table row per scenario, also in out/bench.md.
   Package  Build, then a versioned module folder (out/package/AssetSync/<version>) and its
            .nupkg (out/package), ready for Publish-PSResource or a file share.
   Clean    removes build output.
@@ -21,7 +23,7 @@ dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -32,6 +34,9 @@ param(
 
     # Demo: use this PostgreSQL (a fresh database is created in it) instead of a throwaway cluster.
     [string] $ConnectionString,
+
+    # Bench: a reduced set, in under 3 minutes.
+    [switch] $Quick,
 
     # Package: use the module already built.
     [switch] $NoBuild,
@@ -188,6 +193,18 @@ function Invoke-Demo {
     if (-not $?) { exit 1 }
 }
 
+function Invoke-Bench {
+    Invoke-Build
+    New-Item -ItemType Directory -Force -Path $out | Out-Null
+    $cluster = Start-PostgresCluster -Durable
+    try {
+        & (Join-Path $root 'tests/Bench/Invoke-Benchmark.ps1') -AdminConnectionString $cluster.ConnectionString -Configuration $Configuration `
+            -Quick:$Quick -ResultPath (Join-Path $out 'bench.md')
+    } finally {
+        Stop-PostgresCluster $cluster
+    }
+}
+
 function Invoke-Package {
     if (-not $NoBuild) { Invoke-Build }
     $version = (Import-PowerShellDataFile (Join-Path $root 'AssetSync.psd1')).ModuleVersion
@@ -214,6 +231,7 @@ switch ($Task) {
     'Test' { Invoke-Test }
     'Demo' { Invoke-Demo }
     'Package' { Invoke-Package }
+    'Bench' { Invoke-Bench }
     'Clean' {
         foreach ($p in @($out, $moduleBin, (Join-Path $root 'en-US')) + (Get-ChildItem $root -Recurse -Directory -Include bin, obj | Where-Object FullName -NotMatch '[\\/]\.git[\\/]').FullName) {
             if ($p -and (Test-Path $p)) { Remove-Item -Recurse -Force $p }

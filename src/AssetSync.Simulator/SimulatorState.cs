@@ -137,6 +137,12 @@ public sealed class SimulatorState
         }
     }
 
+    private readonly ConcurrentDictionary<string, byte[]> _bodies = new(StringComparer.Ordinal);
+
+    /// <summary>The 200 body of <paramref name="serial"/>, serialised once.</summary>
+    public byte[] BodyBytes(string serial) =>
+        _bodies.GetOrAdd(serial, s => System.Text.Encoding.UTF8.GetBytes(AssetGenerator.Body(s, Options.Seed).ToJsonString()));
+
     public void CountStatus(int status) => _perStatus.AddOrUpdate(status, 1, (_, n) => n + 1);
 
     public void SetScript(string serial, IReadOnlyList<string> steps, bool repeatLast)

@@ -27,6 +27,13 @@ internal sealed class SyncStore : IAsyncDisposable
         {
             builder.ApplicationName = "AssetSync";
         }
+        if (builder.MaxAutoPrepare == 0)
+        {
+            // The same few statements run for every asset: prepared once per connection, they skip
+            // parsing and planning on every later use.
+            builder.MaxAutoPrepare = 32;
+            builder.AutoPrepareMinUsages = 2;
+        }
         _dataSource = NpgsqlDataSource.Create(builder);
         Target = DatabaseSettings.Describe(connectionString);
 
