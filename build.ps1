@@ -51,7 +51,7 @@ Set-StrictMode -Version Latest
 $root = $PSScriptRoot
 $out = Join-Path $root 'out'
 $moduleBin = Join-Path $root 'module/bin'
-Import-Module (Join-Path $root 'tests/Shared/PostgresCluster.psm1') -Force
+Import-Module (Join-Path $root 'tests/Shared/TestServices.psm1') -Force
 
 function Invoke-Native {
     param([string] $Exe, [string[]] $Arguments)

@@ -11,34 +11,21 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-Import-Module (Join-Path $root 'tests/Shared/PostgresCluster.psm1') -Force
+Import-Module (Join-Path $root 'tests/Shared/TestServices.psm1') -Force
 $manifest = Join-Path $root 'AssetSync.psd1'
-$simDll = Join-Path $root "src/AssetSync.Simulator/bin/$Configuration/net10.0/AssetSync.Simulator.dll"
-
-function Invoke-Sql([string] $Cs, [string] $Sql) {
-    $parts = @{}
-    foreach ($pair in $Cs -split ';') { if ($pair -match '^\s*([^=]+?)\s*=\s*(.*)$') { $parts[$Matches[1].ToLowerInvariant()] = $Matches[2] } }
-    $env:PGPASSWORD = $parts['password']
-    try {
-        $Sql | & (Join-Path (Find-PgBin) 'psql') -X -q -t -A -v ON_ERROR_STOP=1 -h $parts['host'] -p $parts['port'] -U $parts['username'] -d $parts['database'] -f -
-        if ($LASTEXITCODE -ne 0) { throw 'psql failed' }
-    } finally { Remove-Item Env:PGPASSWORD -ErrorAction SilentlyContinue }
-}
 
 function New-BenchDatabase([int] $Assets) {
     $name = 'bench_' + [guid]::NewGuid().ToString('N').Substring(0, 10)
-    Invoke-Sql $AdminConnectionString "CREATE DATABASE $name" | Out-Null
-    $cs = ($AdminConnectionString -replace 'Database=[^;]*;?', '').TrimEnd(';') + ";Database=$name"
+    Invoke-PgSql $AdminConnectionString "CREATE DATABASE $name" | Out-Null
+    $cs = Set-ConnectionDatabase $AdminConnectionString $name
     Invoke-Pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest'; Initialize-CmmsSyncSchema -ConnectionString '$cs' -Confirm:`$false" | Out-Null
-    Invoke-Sql $cs "INSERT INTO ic3_asset_master (cmms_asset_id, report_seq_no) SELECT 'INF-' || lpad(i::text, 6, '0'), i FROM generate_series(1, $Assets) i; VACUUM ANALYZE ic3_asset_master;" | Out-Null
+    Invoke-PgSql $cs "INSERT INTO ic3_asset_master (cmms_asset_id, report_seq_no) SELECT 'INF-' || lpad(i::text, 6, '0'), i FROM generate_series(1, $Assets) i; VACUUM ANALYZE ic3_asset_master;" | Out-Null
     $cs
 }
 
 function Start-Sim([string[]] $Arguments) {
-    $urlFile = Join-Path ([IO.Path]::GetTempPath()) ('bench-sim-' + [guid]::NewGuid().ToString('N'))
-    $p = Start-Process dotnet -ArgumentList (@($simDll, '--UrlFile', $urlFile, '--Token', 'bench-token') + $Arguments) -PassThru -RedirectStandardOutput "$urlFile.log"
-    while (-not (Test-Path $urlFile)) { if ($p.HasExited) { throw 'simulator did not start' }; Start-Sleep -Milliseconds 50 }
-    [pscustomobject]@{ Process = $p; Url = (Get-Content -Raw $urlFile).Trim() }
+    $sim = Start-SimulatorProcess -Arguments $Arguments -Token 'bench-token' -Configuration $Configuration
+    [pscustomobject]@{ Process = $sim.Process; Url = $sim.BaseUrl }
 }
 
 # One sync in a fresh pwsh, so peak memory is the run's own; reports wall time, first result and peak working set.

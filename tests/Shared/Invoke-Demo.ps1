@@ -8,17 +8,7 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-Import-Module (Join-Path $PSScriptRoot 'PostgresCluster.psm1') -Force
-
-function Invoke-DemoSql([string] $Cs, [string] $Sql) {
-    $parts = @{}
-    foreach ($pair in $Cs -split ';') { if ($pair -match '^\s*([^=]+?)\s*=\s*(.*)$') { $parts[$Matches[1].ToLowerInvariant()] = $Matches[2] } }
-    $env:PGPASSWORD = $parts['password']
-    try {
-        $Sql | & (Join-Path (Find-PgBin) 'psql') -X -q -t -A -v ON_ERROR_STOP=1 -h $parts['host'] -p ($parts['port'] ?? 5432) -U ($parts['username'] ?? $parts['user id']) -d ($parts['database'] ?? 'postgres') -f -
-        if ($LASTEXITCODE -ne 0) { throw 'psql failed' }
-    } finally { Remove-Item Env:PGPASSWORD -ErrorAction SilentlyContinue }
-}
+Import-Module (Join-Path $PSScriptRoot 'TestServices.psm1') -Force
 
 $cluster = $null
 $sim = $null
@@ -32,17 +22,13 @@ try {
     }
     # A database of the demo's own, so it never touches anyone's data.
     $dbName = 'assetsync_demo_' + (Get-Date -Format 'yyyyMMddHHmmss')
-    Invoke-DemoSql $admin "CREATE DATABASE $dbName"
-    $cs = ($admin -replace 'Database=[^;]*;?', '').TrimEnd(';') + ";Database=$dbName"
+    Invoke-PgSql $admin "CREATE DATABASE $dbName" | Out-Null
+    $cs = Set-ConnectionDatabase $admin $dbName
 
-    $simDll = Join-Path $root "src/AssetSync.Simulator/bin/$Configuration/net10.0/AssetSync.Simulator.dll"
-    $urlFile = Join-Path ([IO.Path]::GetTempPath()) ("assetsync-demo-" + [guid]::NewGuid().ToString('N') + '.url')
     $token = 'demo-' + [guid]::NewGuid().ToString('N').Substring(0, 12)
-    $simArgs = @($simDll, '--UrlFile', $urlFile, '--Token', $token, '--Assets', '500', '--Seed', '42',
+    $sim = Start-SimulatorProcess -Token $token -Configuration $Configuration -Arguments @('--Assets', '500', '--Seed', '42',
         '--FaultyRate', '0.1', '--FaultyKinds', '500,502,503,504,429,timeout,reset,truncated', '--NotFoundRate', '0.01', '--HangMs', '5000')
-    $sim = Start-Process dotnet -ArgumentList $simArgs -PassThru -RedirectStandardOutput ($urlFile + '.log')
-    while (-not (Test-Path $urlFile)) { if ($sim.HasExited) { throw 'The simulator did not start.' }; Start-Sleep -Milliseconds 50 }
-    $baseUrl = (Get-Content -Raw $urlFile).Trim()
+    $baseUrl = $sim.BaseUrl
     Write-Host "   PostgreSQL database $dbName; simulator at $baseUrl"
 
     Import-Module (Join-Path $root 'AssetSync.psd1') -Force
@@ -52,7 +38,7 @@ try {
 
     Write-Host "`n== 2. Initialize-CmmsSyncSchema, then fill ic3_asset_master as IC3 would" -ForegroundColor Cyan
     Initialize-CmmsSyncSchema -Confirm:$false -PassThru | ForEach-Object { "   applied schema migration $_" } | Write-Host
-    Invoke-DemoSql $cs "INSERT INTO ic3_asset_master (cmms_asset_id, report_seq_no) SELECT 'INF-' || lpad(i::text, 6, '0'), i FROM generate_series(1, 500) i"
+    Invoke-PgSql $cs "INSERT INTO ic3_asset_master (cmms_asset_id, report_seq_no) SELECT 'INF-' || lpad(i::text, 6, '0'), i FROM generate_series(1, 500) i" | Out-Null
     Write-Host '   500 assets registered.'
 
     Write-Host "`n== 3. Invoke-CmmsSync -BatchSize 0" -ForegroundColor Cyan
@@ -82,12 +68,12 @@ try {
         Write-Host "`$env:ASSETSYNC_BASE_URL = '$baseUrl'"
         Write-Host "`$env:ASSETSYNC_API_TOKEN = '$token'"
         Write-Host "Import-Module '$root/AssetSync.psd1'"
-        if ($cluster) { Write-Host "# stop later: pg_ctl -D '$($cluster.DataDir)' stop (as user postgres); kill $($sim.Id)" }
+        if ($cluster) { Write-Host "# stop later: pg_ctl -D '$($cluster.DataDir)' stop (as user postgres); kill $($sim.Process.Id)" }
     }
 } finally {
     if (-not $KeepRunning) {
-        if ($sim -and -not $sim.HasExited) { $sim.Kill($true) }
+        Stop-SimulatorProcess $sim
         if ($cluster) { Stop-PostgresCluster $cluster }
-        elseif ($ConnectionString -and $dbName) { try { Invoke-DemoSql $admin "DROP DATABASE IF EXISTS $dbName WITH (FORCE)" } catch { Write-Warning "Could not drop ${dbName}: $_" } }
+        elseif ($ConnectionString -and $dbName) { try { Invoke-PgSql $admin "DROP DATABASE IF EXISTS $dbName WITH (FORCE)" | Out-Null } catch { Write-Warning "Could not drop ${dbName}: $_" } }
     }
 }

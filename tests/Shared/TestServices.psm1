@@ -1,5 +1,6 @@
-# A throwaway PostgreSQL cluster for tests and the demo: initdb in a temporary folder, listening on
-# 127.0.0.1 and a free port, run as a non-root user (postgres refuses to run as root).
+# The services tests, the demo and the benchmarks run against: a throwaway PostgreSQL cluster
+# (initdb in a temporary folder, 127.0.0.1 and a free port, run as a non-root user because postgres
+# refuses to run as root), psql against it, the Innomaint simulator as a process, and a new pwsh.
 
 Set-StrictMode -Version Latest
 
@@ -74,6 +75,54 @@ function Stop-PostgresCluster {
     Remove-Item -Recurse -Force $Cluster.Dir -ErrorAction SilentlyContinue
 }
 
+function ConvertFrom-ConnectionString([string] $ConnectionString) {
+    $parts = @{}
+    foreach ($pair in $ConnectionString -split ';') { if ($pair -match '^\s*([^=]+?)\s*=\s*(.*)$') { $parts[$Matches[1].ToLowerInvariant()] = $Matches[2] } }
+    $parts
+}
+
+function Invoke-PgSql {
+    <# Runs SQL with psql against the database a connection string names; the password travels in PGPASSWORD only. #>
+    param([Parameter(Mandatory)] [string] $ConnectionString, [Parameter(Mandatory)] [string] $Sql)
+    $c = ConvertFrom-ConnectionString $ConnectionString
+    $env:PGPASSWORD = $c['password']
+    try {
+        $out = $Sql | & (Join-Path (Find-PgBin) 'psql') -X -q -t -A -v ON_ERROR_STOP=1 -h $c['host'] -p ($c['port'] ?? 5432) `
+            -U ($c['username'] ?? $c['user id']) -d ($c['database'] ?? 'postgres') -f - 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "psql failed: $out" }
+        $out
+    } finally {
+        Remove-Item Env:PGPASSWORD -ErrorAction SilentlyContinue
+    }
+}
+
+function Set-ConnectionDatabase([string] $ConnectionString, [string] $Database) {
+    ($ConnectionString -replace 'Database=[^;]*;?', '').TrimEnd(';') + ";Database=$Database"
+}
+
+function Start-SimulatorProcess {
+    <# Starts the built simulator on 127.0.0.1; returns Process, BaseUrl and Token. Settings as '--Name', 'value' pairs. #>
+    param([string[]] $Arguments = @(), [string] $Token = 'test-token', [string] $Configuration)
+    $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    $dll = Get-ChildItem (Join-Path $root 'src/AssetSync.Simulator/bin') -Recurse -Filter 'AssetSync.Simulator.dll' |
+        Where-Object { -not $Configuration -or $_.FullName -like "*/$Configuration/*" } |
+        Sort-Object LastWriteTime -Descending | Select-Object -First 1
+    if (-not $dll) { throw 'The simulator is not built: run ./build.ps1 -Task Build.' }
+    $urlFile = Join-Path ([IO.Path]::GetTempPath()) ('assetsync-sim-' + [guid]::NewGuid().ToString('N') + '.url')
+    $process = Start-Process -FilePath 'dotnet' -ArgumentList (@($dll.FullName, '--UrlFile', $urlFile, '--Token', $Token) + $Arguments) `
+        -PassThru -RedirectStandardOutput ($urlFile + '.log')
+    $deadline = (Get-Date).AddSeconds(30)
+    while (-not (Test-Path $urlFile)) {
+        if ((Get-Date) -gt $deadline -or $process.HasExited) { throw "The simulator did not start: $(Get-Content -Raw ($urlFile + '.log') -ErrorAction SilentlyContinue)" }
+        Start-Sleep -Milliseconds 50
+    }
+    [pscustomobject]@{ Process = $process; BaseUrl = (Get-Content -Raw $urlFile).Trim(); Token = $Token }
+}
+
+function Stop-SimulatorProcess($Simulator) {
+    if ($Simulator -and -not $Simulator.Process.HasExited) { $Simulator.Process.Kill($true); $Simulator.Process.WaitForExit(5000) | Out-Null }
+}
+
 function Invoke-Pwsh {
     <# Runs a new pwsh the way the current one was started: as 'dotnet pwsh.dll' (the .NET tool) or as a native pwsh. #>
     param([Parameter(ValueFromRemainingArguments)] [string[]] $Arguments)
@@ -85,4 +134,5 @@ function Invoke-Pwsh {
     }
 }
 
-Export-ModuleMember -Function Start-PostgresCluster, Stop-PostgresCluster, Find-PgBin, Get-FreeTcpPort, Invoke-AsPgUser, Invoke-Pwsh
+Export-ModuleMember -Function Start-PostgresCluster, Stop-PostgresCluster, Find-PgBin, Get-FreeTcpPort, Invoke-AsPgUser, Invoke-Pwsh,
+    ConvertFrom-ConnectionString, Invoke-PgSql, Set-ConnectionDatabase, Start-SimulatorProcess, Stop-SimulatorProcess
