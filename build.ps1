@@ -198,8 +198,23 @@ function Invoke-Bench {
     New-Item -ItemType Directory -Force -Path $out | Out-Null
     $cluster = Start-PostgresCluster -Durable
     try {
+        $result = Join-Path $out 'bench.md'
         & (Join-Path $root 'tests/Bench/Invoke-Benchmark.ps1') -AdminConnectionString $cluster.ConnectionString -Configuration $Configuration `
-            -Quick:$Quick -ResultPath (Join-Path $out 'bench.md')
+            -Quick:$Quick -ResultPath $result
+        if ($Quick) {
+            Write-Host '   (-Quick: the BenchmarkDotNet micro-benchmarks are left out)'
+        } else {
+            # Micro-benchmarks: JSON mapping, and the per-asset batch against one command per statement.
+            Invoke-PgSql $cluster.ConnectionString 'CREATE DATABASE benchmicro' | Out-Null
+            $env:ASSETSYNC_BENCH_CONNECTION_STRING = Set-ConnectionDatabase $cluster.ConnectionString 'benchmicro'
+            $artifacts = Join-Path $out 'benchmarkdotnet'
+            Invoke-Native dotnet @('run', '--project', (Join-Path $root 'tests/AssetSync.Benchmarks'), '-c', $Configuration, '--no-build', '--',
+                '--filter', '*', '--artifacts', $artifacts)
+            Remove-Item Env:ASSETSYNC_BENCH_CONNECTION_STRING
+            $tables = Get-ChildItem (Join-Path $artifacts 'results') -Filter '*-report-github.md' | ForEach-Object { (Get-Content -Raw $_.FullName).Trim() }
+            Add-Content -Path $result -Value ("`n`nMicro-benchmarks (BenchmarkDotNet, ShortRun):`n`n" + ($tables -join "`n`n"))
+            Get-Content -Raw $result | Write-Host
+        }
     } finally {
         Stop-PostgresCluster $cluster
     }

@@ -115,7 +115,7 @@ try {
     $a = Invoke-SyncRun $small $sim.Url '-RequestsPerSecond ([double]::PositiveInfinity) -ThrottleLimit 16 -Summary'
     $b = Invoke-SyncRun $large $sim.Url '-RequestsPerSecond ([double]::PositiveInfinity) -ThrottleLimit 16 -Summary'
     Add-Row 'memory (small)' $n.MemSmall 'none' '0' $a.Seconds '-' $a.PeakMB
-    Add-Row 'memory (10x larger)' $n.MemLarge 'none' '0' $b.Seconds ('peak {0:+0;-0} MB vs small (limit {1} MB)' -f ($b.PeakMB - $a.PeakMB), [math]::Max(20, [int]($a.PeakMB * 0.1))) $b.PeakMB
+    Add-Row "memory ($($n.MemLarge / $n.MemSmall)x larger)" $n.MemLarge 'none' '0' $b.Seconds ('peak {0:+0;-0} MB vs small (limit {1} MB)' -f ($b.PeakMB - $a.PeakMB), [math]::Max(20, [int]($a.PeakMB * 0.1))) $b.PeakMB
 } finally { $sim.Process.Kill($true) }
 
 # 5. Start-up: Import-Module and the first result on the pipeline.
