@@ -116,7 +116,7 @@ public sealed class SyncDatabase : IAsyncDisposable
         };
     }
 
-    /// <summary>How many assets a selection holds now (serials mode: those in ic3_asset_master).</summary>
+    /// <summary>How many assets a selection holds now (serials mode: the number of serial numbers given).</summary>
     public Task<long> CountAsync(AssetSelection selection, CancellationToken cancellationToken = default) =>
         DatabaseErrors.Guard(Target, () => _store.CountAsync(selection, cancellationToken).AsTask());
 
