@@ -209,7 +209,7 @@ function Invoke-Bench {
             $env:ASSETSYNC_BENCH_CONNECTION_STRING = Set-ConnectionDatabase $cluster.ConnectionString 'benchmicro'
             $artifacts = Join-Path $out 'benchmarkdotnet'
             Invoke-Native dotnet @('run', '--project', (Join-Path $root 'tests/AssetSync.Benchmarks'), '-c', $Configuration, '--no-build', '--',
-                '--filter', '*', '--artifacts', $artifacts)
+                '--filter', 'AssetSync.Benchmarks.*', '--artifacts', $artifacts)
             Remove-Item Env:ASSETSYNC_BENCH_CONNECTION_STRING
             $tables = Get-ChildItem (Join-Path $artifacts 'results') -Filter '*-report-github.md' | ForEach-Object { (Get-Content -Raw $_.FullName).Trim() }
             Add-Content -Path $result -Value ("`n`nMicro-benchmarks (BenchmarkDotNet, ShortRun):`n`n" + ($tables -join "`n`n"))
