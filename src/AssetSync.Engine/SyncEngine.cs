@@ -131,6 +131,11 @@ public sealed class SyncEngine : IAsyncDisposable
             var started = _time.GetTimestamp();
             using var fetcher = new ResilientFetcher(_client, _options, _time, observer);
             using var runCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            runLock.Watch(_time, observer.Warning, lost =>
+            {
+                run.SetFatal(lost);
+                runCts.Cancel();
+            });
             await ExecuteAsync(run, serials, fetcher, runCts).ConfigureAwait(false);
 
             var status = run.Fatal is not null ? "failed" : cancellationToken.IsCancellationRequested ? "cancelled" : "complete";

@@ -20,6 +20,8 @@ internal static class ErrorRecords
             "Check -ConnectionString (or $env:ASSETSYNC_CONNECTION_STRING) and that PostgreSQL is running, then run Get-CmmsSyncStatus."),
         SchemaMissingException e => Make(e, "AssetSync.SchemaMissing", ErrorCategory.NotInstalled, target ?? e.Target,
             "Run Initialize-CmmsSyncSchema against this database."),
+        RunLockLostException e => Make(e, "AssetSync.RunLockLost", ErrorCategory.ResourceBusy, target,
+            "See the other run with Get-CmmsSyncStatus; once it ends, run Invoke-CmmsRetryFailed or Invoke-CmmsSync again."),
         SyncRunLockedException e => Make(e, "AssetSync.SyncRunInProgress", ErrorCategory.ResourceBusy, target ?? e.RunId,
             "Wait for the other run (Get-CmmsSyncStatus shows it), or add -Wait."),
         _ => Make(exception, "AssetSync.UnexpectedError", ErrorCategory.NotSpecified, target, null),

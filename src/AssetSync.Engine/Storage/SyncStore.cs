@@ -134,13 +134,9 @@ internal sealed class SyncStore : IAsyncDisposable
             var started = time.GetTimestamp();
             while (true)
             {
-                await using (var cmd = new NpgsqlCommand(Sql.TryRunLock, conn))
+                if (await RunLock.TryLockAsync(conn, ct).ConfigureAwait(false))
                 {
-                    cmd.Parameters.Add(new NpgsqlParameter { Value = Sql.RunLockKey });
-                    if ((bool)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
-                    {
-                        return new RunLock(conn);
-                    }
+                    return new RunLock(conn, _dataSource);
                 }
                 if (!wait || time.GetElapsedTime(started) >= waitTimeout)
                 {

@@ -53,15 +53,21 @@ public sealed class DatabaseFaultTests(DatabaseFixture db) : IClassFixture<Datab
         await db.SeedAssetsAsync(Enumerable.Range(1, 400).Select(AssetGenerator.SerialFor));
         await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o =>
         {
-            o.RequestsPerSecond = 150;
+            o.RequestsPerSecond = 80;
             o.DatabaseMaxRetryCount = 8;
             o.DatabaseRetryInterval = TimeSpan.FromMilliseconds(200);
         }));
+        await using var second = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
         var counter = new Counter(60);
 
         var run = engine.RunAsync(AssetSelection.Batch(0), counter);
         await counter.Reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await PostgresServer.RestartAsync();
+        // The lock died with its connection; within a couple of seconds the run has it back,
+        // so a second run arriving now is still refused.
+        await Task.Delay(2500);
+        Assert.False(run.IsCompleted, "the run should still be going");
+        await Assert.ThrowsAsync<SyncRunLockedException>(() => second.RunAsync(AssetSelection.Batch(0)));
         var summary = await run;
 
         Assert.Equal(("complete", 400, 0), (summary.Status, summary.Succeeded, summary.Failed));
