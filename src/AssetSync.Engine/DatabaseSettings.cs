@@ -22,6 +22,12 @@ public static class DatabaseSettings
                 throw new SyncConfigurationException(
                     "The connection string names no Host. Use a string such as 'Host=db01;Database=ic3;Username=assetsync'.", "ConnectionString");
             }
+            if (builder.Multiplexing)
+            {
+                // The run lock is a session lock held on a connection of its own; multiplexing shares connections between commands.
+                throw new SyncConfigurationException(
+                    "Multiplexing=true is not supported: AssetSync holds its run lock on a database session of its own, which multiplexing would share. Remove Multiplexing from the connection string.", "ConnectionString");
+            }
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or KeyNotFoundException or InvalidCastException or OverflowException)
         {

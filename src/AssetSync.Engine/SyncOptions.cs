@@ -18,6 +18,7 @@ namespace AssetSync;
 /// <item><term><see cref="RequestsPerSecond"/></term><description>5; shared by every request of a run, retries included</description></item>
 /// <item><term><see cref="ThrottleLimit"/></term><description>4 requests in flight</description></item>
 /// <item><term><see cref="CircuitBreakerThreshold"/></term><description>10 assets in a row failing transient/network/timeout; 0 = off</description></item>
+/// <item><term><see cref="AssetPathSuspectThreshold"/></term><description>10 404s in a row from the start of a run, nothing succeeded: the path is wrong; 0 = off</description></item>
 /// <item><term><see cref="MaxResponseBytes"/></term><description>1 MiB</description></item>
 /// <item><term><see cref="DatabaseMaxRetryCount"/></term><description>5 retries of a transient database error</description></item>
 /// <item><term><see cref="DatabaseRetryInterval"/></term><description>0.5 s base, doubling, at most 8 s a wait</description></item>
@@ -30,6 +31,7 @@ public sealed class SyncOptions
     public const double DefaultRequestsPerSecond = 5;
     public const int DefaultThrottleLimit = 4;
     public const int DefaultCircuitBreakerThreshold = 10;
+    public const int DefaultAssetPathSuspectThreshold = 10;
     public static readonly TimeSpan DefaultRetryInterval = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
     public static readonly TimeSpan DefaultMaxRetryAfter = TimeSpan.FromSeconds(60);
@@ -70,6 +72,12 @@ public sealed class SyncOptions
     /// <summary>Consecutive assets failing transient/network/timeout that stop the run; 0 turns the breaker off.</summary>
     public int CircuitBreakerThreshold { get; set; } = DefaultCircuitBreakerThreshold;
 
+    /// <summary>
+    /// When this many assets in a row answer 404 from the start of a run and none has succeeded, the base URL or
+    /// asset path is taken to be wrong: the run stops as failed and none of them is marked failed. 0 turns the check off.
+    /// </summary>
+    public int AssetPathSuspectThreshold { get; set; } = DefaultAssetPathSuspectThreshold;
+
     /// <summary>The largest response body accepted.</summary>
     public long MaxResponseBytes { get; set; } = 1024 * 1024;
 
@@ -99,6 +107,7 @@ public sealed class SyncOptions
         Require(RequestsPerSecond > 0 && !double.IsNaN(RequestsPerSecond), nameof(RequestsPerSecond), "must be greater than zero");
         Require(ThrottleLimit is >= 1 and <= 1024, nameof(ThrottleLimit), "must be between 1 and 1024");
         Require(CircuitBreakerThreshold >= 0, nameof(CircuitBreakerThreshold), "must be 0 (off) or more");
+        Require(AssetPathSuspectThreshold >= 0, nameof(AssetPathSuspectThreshold), "must be 0 (off) or more");
         Require(MaxResponseBytes is >= 1024 and <= int.MaxValue - 1, nameof(MaxResponseBytes), "must be between 1 KiB and 2 GiB");
         Require(DatabaseMaxRetryCount >= 0, nameof(DatabaseMaxRetryCount), "must not be negative");
         Require(DatabaseRetryInterval >= TimeSpan.Zero, nameof(DatabaseRetryInterval), "must not be negative");

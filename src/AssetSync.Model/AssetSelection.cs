@@ -55,9 +55,10 @@ public sealed class AssetSelection
         var list = new List<string>();
         foreach (var s in serialNumbers)
         {
-            if (string.IsNullOrEmpty(s))
+            if (string.IsNullOrWhiteSpace(s))
             {
-                throw new SyncConfigurationException("A serial number is empty. Pass non-empty serial numbers to -SerialNumber.", "SerialNumber");
+                throw new SyncConfigurationException(
+                    "A serial number is empty or only whitespace. Pass the serial numbers (ic3_asset_master.cmms_asset_id) to sync; blank ones are never requested.", "SerialNumber");
             }
             if (seen.Add(s))
             {

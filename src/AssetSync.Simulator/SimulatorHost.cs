@@ -193,6 +193,16 @@ public static class SimulatorHost
                 {
                 }
                 return;
+            case "badgzip" or "badbr" or "baddeflate":
+                // Declares a compressed body and sends one that is not: a client's decoder must fail this asset only.
+                state.CountStatus(200);
+                context.Response.StatusCode = 200;
+                context.Response.ContentType = "application/json";
+                context.Response.Headers.ContentEncoding = fault[3..] switch { "gzip" => "gzip", "br" => "br", _ => "deflate" };
+                var junk = Encoding.ASCII.GetBytes("this body is not compressed at all, whatever the header says " + new string('x', 200));
+                context.Response.ContentLength = junk.Length;
+                await context.Response.Body.WriteAsync(junk).ConfigureAwait(false);
+                return;
             case "redirect":
                 context.Response.Headers.Location = state.Options.RedirectTo;
                 await Reply(context, state, 302, new JsonObject()).ConfigureAwait(false);

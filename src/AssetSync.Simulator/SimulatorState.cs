@@ -29,7 +29,7 @@ public sealed class SimulatorState
     public static readonly string[] FaultNames =
     [
         "ok", "400", "401", "403", "404", "405", "408", "409", "410", "422", "429", "500", "502", "503", "504",
-        "timeout", "reset", "malformed", "truncated", "huge", "deep", "badutf8", "wrongserial", "badtype", "notobject", "redirect", "503-date",
+        "timeout", "reset", "malformed", "truncated", "huge", "deep", "badutf8", "badgzip", "badbr", "baddeflate", "wrongserial", "badtype", "notobject", "redirect", "503-date",
     ];
 
     public static Dictionary<string, double> ParseRates(string text)

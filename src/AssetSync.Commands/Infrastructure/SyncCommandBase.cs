@@ -167,13 +167,21 @@ public abstract class SyncCommandBase : DatabaseCommandBase
         }
 
         var reporter = new Reporter(this, verbose, debug, !Summary);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(CancelToken);
+        using var signals = new StopSignals(stop);
         try
         {
-            var summary = await engine.RunAsync(selection, reporter, CancelToken).ConfigureAwait(false);
+            var summary = await engine.RunAsync(selection, reporter, stop.Token).ConfigureAwait(false);
+            signals.RunClosed();
             reporter.Finish();
             if (Summary)
             {
                 PostObject(summary);
+            }
+            if (signals.Received is { } signal && summary.Status == "cancelled")
+            {
+                // A service manager asked the process to stop: end the script too, as Ctrl+C would.
+                throw new SyncRunTerminatedException(signal, summary);
             }
             if (summary.Status == "cancelled")
             {
@@ -182,6 +190,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
         }
         catch (SyncRunFailedException ex)
         {
+            signals.RunClosed();
             reporter.Finish();
             if (Summary && ex.Summary is not null)
             {

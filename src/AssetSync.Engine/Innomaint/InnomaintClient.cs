@@ -51,9 +51,11 @@ internal sealed class InnomaintClient
         {
             response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (IsNetworkFailure(ex, cancellationToken))
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            return FetchOutcome.Failure(FailureKind.Network, DescribeNetworkFailure(ex));
+            // Only the caller's cancellation (or the attempt timeout around us) escapes; anything else is this asset's failure.
+            var (kind, text) = Classify(ex);
+            return FetchOutcome.Failure(kind, text);
         }
 
         using (response)
@@ -115,9 +117,19 @@ internal sealed class InnomaintClient
                     ? FetchOutcome.Failure(FailureKind.InvalidResponse, error!, status)
                     : FetchOutcome.Success(asset, status);
             }
-            catch (Exception ex) when (IsNetworkFailure(ex, cancellationToken))
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
-                return FetchOutcome.Failure(FailureKind.Network, "The connection broke while the response was read: " + DescribeNetworkFailure(ex), status);
+                // Whatever breaks while one body is read (a corrupt gzip stream, a connection cut, a
+                // handler's own exception) fails this asset only, never the run.
+                var (kind, text) = Classify(ex);
+                if (kind == FailureKind.Network && ex is not (HttpRequestException or IOException or SocketException or AuthenticationException))
+                {
+                    // Not a broken connection but a body that cannot be decoded (brotli's decoder throws
+                    // InvalidOperationException on bad data): the answer itself is bad.
+                    kind = FailureKind.InvalidResponse;
+                    text = $"the response body could not be decoded ({ex.GetType().Name}: {ex.Message})";
+                }
+                return FetchOutcome.Failure(kind, "Reading the response failed: " + text, status);
             }
             finally
             {
@@ -132,8 +144,23 @@ internal sealed class InnomaintClient
     private FetchOutcome TooLarge(int status) => FetchOutcome.Failure(FailureKind.InvalidResponse,
         $"The response body is larger than the limit of {_maxBodyBytes:N0} bytes.", status);
 
-    private static bool IsNetworkFailure(Exception ex, CancellationToken token) =>
-        !token.IsCancellationRequested && ex is HttpRequestException or IOException or SocketException or AuthenticationException;
+    /// <summary>
+    /// The contract kind of an exception thrown while one asset was fetched (the caller's cancellation
+    /// excluded). A body that cannot be decoded is an invalid response; a cancellation or timeout that
+    /// is not the caller's (a connect timeout) is a timeout; anything unknown counts as a network failure.
+    /// </summary>
+    internal static (FailureKind Kind, string Message) Classify(Exception ex) => ex switch
+    {
+        InvalidDataException or System.Text.DecoderFallbackException =>
+            (FailureKind.InvalidResponse, $"the response body could not be decoded ({ex.GetType().Name}: {ex.Message})"),
+        HttpRequestException { InnerException: InvalidDataException inner } =>
+            (FailureKind.InvalidResponse, $"the response body could not be decoded ({inner.GetType().Name}: {inner.Message})"),
+        TimeoutException or OperationCanceledException =>
+            (FailureKind.Timeout, "Innomaint did not answer in time: " + ex.GetBaseException().Message),
+        HttpRequestException or IOException or SocketException or AuthenticationException =>
+            (FailureKind.Network, DescribeNetworkFailure(ex)),
+        _ => (FailureKind.Network, $"Unexpected failure talking to Innomaint ({ex.GetType().Name}: {ex.Message})"),
+    };
 
     private static string DescribeNetworkFailure(Exception ex)
     {

@@ -96,6 +96,7 @@ internal sealed class ResilientFetcher : IDisposable
                 }
             }
             state.Attempts++;
+            var sent = _time.GetTimestamp();
             try
             {
                 return await _attemptTimeout.ExecuteAsync(
@@ -104,8 +105,18 @@ internal sealed class ResilientFetcher : IDisposable
             }
             catch (TimeoutRejectedException)
             {
-                return FetchOutcome.Failure(FailureKind.Timeout,
-                    $"Innomaint gave no complete answer within {_options.Timeout.TotalSeconds:0.###} s.");
+                return TimedOut();
+            }
+            catch (Exception ex) when (!token.IsCancellationRequested)
+            {
+                // A handler that throws something else as the attempt timeout fires (a disposed stream)
+                // is still a timeout; any other exception is this asset's failure, never the run's.
+                if (_time.GetElapsedTime(sent) >= _options.Timeout)
+                {
+                    return TimedOut();
+                }
+                var (kind, message) = InnomaintClient.Classify(ex);
+                return FetchOutcome.Failure(kind, message);
             }
         }
         finally
@@ -113,6 +124,9 @@ internal sealed class ResilientFetcher : IDisposable
             _slots.Release();
         }
     }
+
+    private FetchOutcome TimedOut() => FetchOutcome.Failure(FailureKind.Timeout,
+        $"Innomaint gave no complete answer within {_options.Timeout.TotalSeconds:0.###} s.");
 
     /// <summary>Backoff for retry number <paramref name="attemptNumber"/> (0-based), at least the server's Retry-After.</summary>
     internal TimeSpan RetryDelay(int attemptNumber, TimeSpan? retryAfter)

@@ -9,6 +9,12 @@ internal static class Sql
     /// <summary>Key of the transaction advisory lock that serialises schema upgrades.</summary>
     public const long SchemaLockKey = 0x4173_7365_7453_6368; // "AssetSch"
 
+    /// <summary>
+    /// A register row AssetSync can sync: its cmms_asset_id holds something besides whitespace. An empty or
+    /// blank one is treated like NULL (unlinked): never requested, never counted as an asset.
+    /// </summary>
+    public const string Linked = "cmms_asset_id IS NOT NULL AND cmms_asset_id ~ '[^[:space:]]'";
+
     public const string SchemaVersionTableExists = "SELECT to_regclass('assetsync_schema_version') IS NOT NULL";
 
     public const string SchemaVersion = "SELECT COALESCE(max(version), 0) FROM assetsync_schema_version";
@@ -25,7 +31,16 @@ internal static class Sql
 
     public const string RecordMigration = "INSERT INTO assetsync_schema_version (version, description) VALUES ($1, $2)";
 
-    public const string TryRunLock = "SELECT pg_try_advisory_lock($1)";
+    public const string TryRunLock = "SELECT pg_try_advisory_lock($1), pg_backend_pid()";
+
+    /// <summary>The pid of the session holding the run lock, if any.</summary>
+    public const string RunLockHolder = """
+        SELECT pid FROM pg_locks
+        WHERE locktype = 'advisory' AND granted
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND classid = ($1 >> 32)::oid AND objid = ($1 & 4294967295)::oid AND objsubid = 1
+        LIMIT 1
+        """;
 
     public const string RunUnlock = "SELECT pg_advisory_unlock($1)";
 
@@ -43,10 +58,26 @@ internal static class Sql
         WHERE sync_type = 'api_sync' AND status = 'running' ORDER BY id DESC LIMIT 1
         """;
 
-    /// <summary>Runs left 'running' by a process that died; only called while holding the run lock.</summary>
+    /// <summary>
+    /// Runs left 'running' by a process that died; only called while holding the run lock. Their counts
+    /// are reconciled from their log rows, since the process died before it could close them.
+    /// </summary>
     public const string MarkInterrupted = """
-        UPDATE cmms_sync_log SET status = 'interrupted'
-        WHERE sync_type = 'api_sync' AND status = 'running' AND id <> $1
+        UPDATE cmms_sync_log r
+        SET status = 'interrupted', assets_synced = c.ok, failed = c.bad, total = c.ok + c.bad
+        FROM (SELECT o.id,
+                     count(l.serialnumber) FILTER (WHERE l.status = 'success') AS ok,
+                     count(l.serialnumber) FILTER (WHERE l.status = 'error') AS bad
+              FROM cmms_sync_log o LEFT JOIN ic3_sync_log l ON l.run_id = o.id
+              WHERE o.sync_type = 'api_sync' AND o.status = 'running' AND o.id <> $1
+              GROUP BY o.id) c
+        WHERE r.id = c.id
+        """;
+
+    /// <summary>A running run's live counts, so other sessions see how far it got.</summary>
+    public const string UpdateRunProgress = """
+        UPDATE cmms_sync_log SET assets_synced = $2, failed = $3, total = $2 + $3, skipped = $4
+        WHERE id = $1 AND status = 'running'
         """;
 
     public const string StartRun = """
@@ -63,29 +94,29 @@ internal static class Sql
         RETURNING finished_at
         """;
 
-    public const string CountBatch = "SELECT count(*) FROM ic3_asset_master WHERE cmms_asset_id IS NOT NULL";
+    public const string CountBatch = $"SELECT count(DISTINCT cmms_asset_id) FROM ic3_asset_master WHERE {Linked}";
 
     /// <summary>First page of the batch order: report_seq_no (nulls last), then asset_id.</summary>
-    public const string BatchFirstPage = """
+    public const string BatchFirstPage = $"""
         SELECT cmms_asset_id, report_seq_no, asset_id FROM ic3_asset_master
-        WHERE cmms_asset_id IS NOT NULL
+        WHERE {Linked}
         ORDER BY report_seq_no NULLS LAST, asset_id
         LIMIT $1 OFFSET $2
         """;
 
     /// <summary>Next page after a row whose report_seq_no is not null (keyset: no OFFSET rescans).</summary>
-    public const string BatchNextPageAfterSeq = """
+    public const string BatchNextPageAfterSeq = $"""
         SELECT cmms_asset_id, report_seq_no, asset_id FROM ic3_asset_master
-        WHERE cmms_asset_id IS NOT NULL
+        WHERE {Linked}
           AND (report_seq_no IS NULL OR report_seq_no > $2 OR (report_seq_no = $2 AND asset_id > $3))
         ORDER BY report_seq_no NULLS LAST, asset_id
         LIMIT $1
         """;
 
     /// <summary>Next page after a row whose report_seq_no is null.</summary>
-    public const string BatchNextPageInNulls = """
+    public const string BatchNextPageInNulls = $"""
         SELECT cmms_asset_id, report_seq_no, asset_id FROM ic3_asset_master
-        WHERE cmms_asset_id IS NOT NULL AND report_seq_no IS NULL AND asset_id > $2
+        WHERE {Linked} AND report_seq_no IS NULL AND asset_id > $2
         ORDER BY asset_id
         LIMIT $1
         """;
@@ -111,7 +142,15 @@ internal static class Sql
           AND EXISTS (SELECT 1 FROM ic3_asset_master m WHERE m.cmms_asset_id = c.serialnumber)
         """;
 
-    public const string KnownSerials = "SELECT DISTINCT cmms_asset_id FROM ic3_asset_master WHERE cmms_asset_id = ANY($1)";
+    /// <summary>An asset that synced before and is still in the register: the asset-path check asks Innomaint for it.</summary>
+    public const string LastSucceededSerial = $"""
+        SELECT l.serialnumber FROM ic3_sync_log l
+        WHERE l.sync_type = 'api_sync' AND l.status = 'success'
+          AND EXISTS (SELECT 1 FROM ic3_asset_master m WHERE m.cmms_asset_id = l.serialnumber AND {Linked})
+        ORDER BY l.id DESC LIMIT 1
+        """;
+
+    public const string KnownSerials = $"SELECT DISTINCT cmms_asset_id FROM ic3_asset_master WHERE cmms_asset_id = ANY($1) AND {Linked}";
 
     public const string EnrichMaster = """
         UPDATE ic3_asset_master SET
@@ -145,24 +184,31 @@ internal static class Sql
         LIMIT $1
         """;
 
-    public const string Status = """
+    public const string Status = $"""
         WITH cur AS (
             SELECT DISTINCT ON (serialnumber) serialnumber, status FROM ic3_sync_log
             WHERE sync_type = 'api_sync' AND serialnumber IS NOT NULL
-            ORDER BY serialnumber, id DESC)
+            ORDER BY serialnumber, id DESC),
+        m AS (SELECT DISTINCT cmms_asset_id FROM ic3_asset_master WHERE {Linked})
         SELECT count(*),
                count(*) FILTER (WHERE cur.status = 'success'),
                count(*) FILTER (WHERE cur.status IS NOT NULL AND cur.status <> 'success'),
                count(*) FILTER (WHERE cur.status IS NULL),
-               (SELECT max(COALESCE(finished_at, synced_at)) FROM cmms_sync_log WHERE sync_type = 'api_sync' AND status <> 'running')
-        FROM ic3_asset_master m LEFT JOIN cur ON cur.serialnumber = m.cmms_asset_id
-        WHERE m.cmms_asset_id IS NOT NULL
+               (SELECT max(COALESCE(finished_at, synced_at)) FROM cmms_sync_log WHERE sync_type = 'api_sync' AND status <> 'running'),
+               (SELECT count(*) FROM ic3_asset_master WHERE NOT ({Linked}) OR cmms_asset_id IS NULL)
+        FROM m LEFT JOIN cur ON cur.serialnumber = m.cmms_asset_id
         """;
 
+    /// <summary>The latest runs; a row still 'running' has its counts read from its log rows, which are always exact.</summary>
     public const string LastRuns = """
-        SELECT id, mode, status, started_at, finished_at, total, assets_synced, failed, skipped, duration_ms, error_message, host, os_user
-        FROM cmms_sync_log WHERE sync_type = 'api_sync'
-        ORDER BY id DESC LIMIT $1
+        SELECT r.id, r.mode, r.status, r.started_at, r.finished_at, r.total, r.assets_synced, r.failed, r.skipped, r.duration_ms,
+               r.error_message, r.host, r.os_user, lc.ok, lc.bad
+        FROM cmms_sync_log r
+        LEFT JOIN LATERAL (
+            SELECT count(*) FILTER (WHERE l.status = 'success') AS ok, count(*) FILTER (WHERE l.status = 'error') AS bad
+            FROM ic3_sync_log l WHERE l.run_id = r.id) lc ON r.status = 'running'
+        WHERE r.sync_type = 'api_sync'
+        ORDER BY r.id DESC LIMIT $1
         """;
 
     /// <summary>Current failures, with when each began failing: its first error after its last success.</summary>

@@ -134,9 +134,9 @@ internal sealed class SyncStore : IAsyncDisposable
             var started = time.GetTimestamp();
             while (true)
             {
-                if (await RunLock.TryLockAsync(conn, ct).ConfigureAwait(false))
+                if (await RunLock.TryTakeAsync(conn, _dataSource, ct).ConfigureAwait(false) is { } taken)
                 {
-                    return new RunLock(conn, _dataSource);
+                    return taken;
                 }
                 if (!wait || time.GetElapsedTime(started) >= waitTimeout)
                 {
@@ -203,6 +203,21 @@ internal sealed class SyncStore : IAsyncDisposable
             var finished = await cmd.ExecuteScalarAsync(token).ConfigureAwait(false);
             return finished is DateTime dt ? new DateTimeOffset(DateTime.SpecifyKind(dt, DateTimeKind.Utc)) : DateTimeOffset.UtcNow;
         }, ct);
+
+    /// <summary>Brings a running run's counts up to date (live counts for other sessions).</summary>
+    public async Task UpdateRunProgressAsync(long runId, int succeeded, int failed, int skipped, CancellationToken ct)
+    {
+        await using var conn = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await ExecAsync(conn, null, Sql.UpdateRunProgress, ct, runId, succeeded, failed, skipped).ConfigureAwait(false);
+    }
+
+    /// <summary>The serial number of the latest successful sync that is still in the register, if any.</summary>
+    public ValueTask<string?> GetLastSucceededSerialAsync(CancellationToken ct) => WithRetry(async token =>
+    {
+        await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand(Sql.LastSucceededSerial, conn);
+        return await cmd.ExecuteScalarAsync(token).ConfigureAwait(false) as string;
+    }, ct);
 
     // ---- selection --------------------------------------------------------------------------
 
@@ -407,7 +422,7 @@ internal sealed class SyncStore : IAsyncDisposable
     public ValueTask<SyncStatus> GetStatusAsync(int lastRuns, CancellationToken ct) => WithRetry(async token =>
     {
         await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
-        long total, synced, failed, never;
+        long total, synced, failed, never, unlinked;
         DateTimeOffset? lastSyncAt;
         await using (var cmd = new NpgsqlCommand(Sql.Status, conn))
         await using (var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false))
@@ -418,6 +433,7 @@ internal sealed class SyncStore : IAsyncDisposable
             failed = reader.GetInt64(2);
             never = reader.GetInt64(3);
             lastSyncAt = GetTimestamp(reader, 4);
+            unlinked = reader.GetInt64(5);
         }
 
         bool lockHeld;
@@ -443,8 +459,8 @@ internal sealed class SyncStore : IAsyncDisposable
                     status = "interrupted";
                 }
                 newest = false;
-                var succeeded = GetInt(reader, 6) ?? 0;
-                var failedRun = GetInt(reader, 7) ?? 0;
+                var succeeded = reader.IsDBNull(13) ? GetInt(reader, 6) ?? 0 : (int)reader.GetInt64(13);
+                var failedRun = reader.IsDBNull(14) ? GetInt(reader, 7) ?? 0 : (int)reader.GetInt64(14);
                 var duration = GetInt(reader, 9);
                 runs.Add(new SyncRunSummary
                 {
@@ -453,7 +469,7 @@ internal sealed class SyncStore : IAsyncDisposable
                     Status = status,
                     StartedAt = GetTimestamp(reader, 3),
                     FinishedAt = GetTimestamp(reader, 4),
-                    Total = GetInt(reader, 5) ?? succeeded + failedRun,
+                    Total = reader.IsDBNull(13) ? GetInt(reader, 5) ?? succeeded + failedRun : succeeded + failedRun,
                     Succeeded = succeeded,
                     Failed = failedRun,
                     Skipped = GetInt(reader, 8) ?? 0,
@@ -471,6 +487,7 @@ internal sealed class SyncStore : IAsyncDisposable
             SyncedAssets = synced,
             FailedAssets = failed,
             NeverSynced = never,
+            UnlinkedAssets = unlinked,
             LastSyncAt = lastSyncAt,
             LastRuns = runs,
         };

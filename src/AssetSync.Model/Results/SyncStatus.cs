@@ -15,6 +15,9 @@ public sealed class SyncStatus
 
     public required long NeverSynced { get; init; }
 
+    /// <summary>Register rows whose cmms_asset_id is NULL, empty or only whitespace: not part of TotalAssets, never requested.</summary>
+    public long UnlinkedAssets { get; init; }
+
     /// <summary>When the latest run finished.</summary>
     public DateTimeOffset? LastSyncAt { get; init; }
 

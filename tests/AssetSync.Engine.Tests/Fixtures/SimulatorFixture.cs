@@ -46,6 +46,9 @@ public sealed class SimulatorServer : IAsyncDisposable
         response.EnsureSuccessStatusCode();
     }
 
+    /// <summary>Changes simulator settings mid-test (POST /_sim/config), e.g. new { LatencyMs = 20 }.</summary>
+    public async Task ConfigureAsync(object settings) => (await _control.PostAsJsonAsync(BaseUrl + "/_sim/config", settings)).EnsureSuccessStatusCode();
+
     public async Task HealAsync() => (await _control.PostAsync(BaseUrl + "/_sim/heal", null)).EnsureSuccessStatusCode();
 
     public async Task ResetStatsAsync() => (await _control.PostAsync(BaseUrl + "/_sim/stats/reset", null)).EnsureSuccessStatusCode();

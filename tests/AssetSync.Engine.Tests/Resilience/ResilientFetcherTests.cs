@@ -260,4 +260,105 @@ public class ResilientFetcherTests
         Assert.Equal(FailureKind.ClientError, outcome.Kind);
         Assert.Equal(1, handler.Requests);
     }
+
+    /// <summary>A content whose stream throws the given exception on the first read.</summary>
+    private sealed class ThrowingContent(Exception toThrow) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => throw toThrow;
+
+        protected override Task<Stream> CreateContentReadStreamAsync() => Task.FromResult<Stream>(new ThrowingStream(toThrow));
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    private sealed class ThrowingStream(Exception toThrow) : MemoryStream
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => throw toThrow;
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => throw toThrow;
+    }
+
+    public static TheoryData<string, string> HandlerExceptions => new()
+    {
+        { nameof(InvalidDataException), "invalid_response" },
+        { nameof(InvalidOperationException), "network" },
+        { nameof(TimeoutException), "timeout" },
+        { nameof(TaskCanceledException), "timeout" },
+        { nameof(NotSupportedException), "network" },
+        { nameof(HttpRequestException), "network" },
+        { nameof(IOException), "network" },
+    };
+
+    /// <summary>While the body is read, an exception that is not a broken connection means the body cannot be decoded.</summary>
+    public static TheoryData<string, string> BodyExceptions => new()
+    {
+        { nameof(InvalidDataException), "invalid_response" },
+        { nameof(InvalidOperationException), "invalid_response" },
+        { nameof(TimeoutException), "timeout" },
+        { nameof(TaskCanceledException), "timeout" },
+        { nameof(NotSupportedException), "invalid_response" },
+        { nameof(HttpRequestException), "network" },
+        { nameof(IOException), "network" },
+    };
+
+    private static Exception Make(string name) => name switch
+    {
+        nameof(InvalidDataException) => new InvalidDataException("The archive entry was compressed using an unsupported compression method."),
+        nameof(InvalidOperationException) => new InvalidOperationException("The stream was already consumed."),
+        nameof(TimeoutException) => new TimeoutException("connect timed out"),
+        // A cancellation that is not the caller's: SocketsHttpHandler's connect timeout looks like this.
+        nameof(TaskCanceledException) => new TaskCanceledException("The operation was canceled.", new TimeoutException("connect")),
+        nameof(NotSupportedException) => new NotSupportedException("a handler's own bug"),
+        nameof(HttpRequestException) => new HttpRequestException("connection reset"),
+        _ => new IOException("broken pipe"),
+    };
+
+    [Theory]
+    [MemberData(nameof(HandlerExceptions))]
+    public async Task An_exception_from_the_handler_fails_the_asset_with_a_contract_kind(string exception, string kind)
+    {
+        var time = new FakeTimeProvider();
+        var handler = new StubHandler((_, _, _) => throw Make(exception));
+        var (fetcher, _) = Create(handler, time, o => o.MaximumRetryCount = 0);
+
+        var (outcome, attempts) = await Drive(fetcher, time);
+
+        Assert.Equal(kind, outcome.Kind!.Value.ToContractName());
+        Assert.Equal(1, attempts);
+        Assert.DoesNotContain(Token, outcome.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(BodyExceptions))]
+    public async Task An_exception_while_the_body_is_read_fails_the_asset_with_a_contract_kind(string exception, string kind)
+    {
+        var time = new FakeTimeProvider();
+        var handler = new StubHandler((_, _, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new ThrowingContent(Make(exception)) }));
+        var (fetcher, _) = Create(handler, time, o => o.MaximumRetryCount = 0);
+
+        var (outcome, _) = await Drive(fetcher, time);
+
+        Assert.Equal(kind, outcome.Kind!.Value.ToContractName());
+        Assert.Equal(200, outcome.HttpStatus);
+    }
+
+    [Fact]
+    public async Task The_callers_cancellation_still_escapes_as_cancellation()
+    {
+        var time = new FakeTimeProvider();
+        using var cts = new CancellationTokenSource();
+        var handler = new StubHandler(async (_, _, ct) =>
+        {
+            await cts.CancelAsync();
+            ct.ThrowIfCancellationRequested();
+            return StubHandler.Json(HttpStatusCode.OK, "{}");
+        });
+        var (fetcher, _) = Create(handler, time);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => fetcher.FetchAsync("S1", cts.Token));
+    }
 }

@@ -1,0 +1,483 @@
+using System.Threading.Channels;
+using AssetSync.Innomaint;
+using AssetSync.Resilience;
+using AssetSync.Storage;
+using Npgsql;
+
+namespace AssetSync;
+
+/// <summary>
+/// One run's lifecycle: the lock and its watcher, the run row, the parallel per-asset steps, and
+/// a <c>finally</c> that stops the watcher and then closes the row with true counts, on every path
+/// short of a killed process. Each per-asset step returns a result or records a typed fatal error;
+/// nothing else escapes it.
+/// </summary>
+internal sealed class SyncRun
+{
+    /// <summary>How often a running run's row is brought up to date, so other sessions see live counts.</summary>
+    internal static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(2);
+
+    private static readonly TimeSpan ClosingTimeout = TimeSpan.FromSeconds(15);
+
+    private readonly SyncOptions _options;
+    private readonly TimeProvider _time;
+    private readonly SyncStore _store;
+    private readonly SyncObserver _observer;
+    private readonly InnomaintClient _client;
+    private readonly AssetSelection _selection;
+    private readonly CircuitGuard _circuit;
+    private readonly PathProbation _probation;
+
+    private long _runId;
+    private int _succeeded;
+    private int _failed;
+    private int _skipped;
+    private SyncRunFailedException? _fatal;
+
+    public SyncRun(SyncOptions options, TimeProvider time, SyncStore store, SyncObserver observer, InnomaintClient client, AssetSelection selection)
+    {
+        _options = options;
+        _time = time;
+        _store = store;
+        _observer = observer;
+        _client = client;
+        _selection = selection;
+        _circuit = new CircuitGuard(options.CircuitBreakerThreshold);
+        // Named serial numbers are the operator's own choice: their 404s are answers, not a sign of a wrong path.
+        _probation = new PathProbation(selection.Mode == "serials" ? 0 : options.AssetPathSuspectThreshold);
+    }
+
+    public bool WaitForLock { get; init; }
+
+    public TimeSpan LockWaitTimeout { get; init; }
+
+    private int Succeeded => Volatile.Read(ref _succeeded);
+
+    private int Failed => Volatile.Read(ref _failed);
+
+    private SyncRunFailedException? Fatal => Volatile.Read(ref _fatal);
+
+    /// <summary>The first fatal error wins; later ones are consequences of the stop.</summary>
+    private void SetFatal(SyncRunFailedException ex) => Interlocked.CompareExchange(ref _fatal, ex, null);
+
+    public async Task<SyncRunSummary> RunAsync(CancellationToken cancellationToken)
+    {
+        RunLock runLock;
+        try
+        {
+            await _store.EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+            runLock = await _store.AcquireRunLockAsync(WaitForLock, LockWaitTimeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw DatabaseErrors.Unavailable(_store.Target, ex);
+        }
+
+        await using (runLock)
+        {
+            long? total;
+            DateTimeOffset startedAt;
+            try
+            {
+                total = await _store.CountAsync(_selection, cancellationToken).ConfigureAwait(false);
+                (_runId, startedAt) = await _store.StartRunAsync(_selection, Environment.MachineName, Environment.UserName, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NpgsqlException ex)
+            {
+                throw DatabaseErrors.Unavailable(_store.Target, ex);
+            }
+
+            var started = _time.GetTimestamp();
+            using var runCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var progressStop = new CancellationTokenSource();
+            Task progress = Task.CompletedTask;
+            try
+            {
+                _observer.Debug($"Run {_runId} started: {_selection}, {_options}.");
+                // Serials mode: known only after the lookup, as skips are found.
+                _observer.RunStarted(_runId, _selection.Mode, _selection.Mode == "serials" ? null : total);
+                runLock.Watch(_time, _observer.Warning, lost =>
+                {
+                    SetFatal(lost);
+                    runCts.Cancel();
+                });
+                progress = KeepRowCurrentAsync(progressStop.Token);
+                using var fetcher = new ResilientFetcher(_client, _options, _time, _observer);
+                await ExecuteAsync(fetcher, runCts).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Last resort: whatever escaped the steps fails the run, with the cause kept, instead of killing it silently.
+                SetFatal(ex as SyncRunFailedException ?? new UnexpectedSyncErrorException("(none)", ex));
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || runCts.IsCancellationRequested)
+            {
+            }
+            finally
+            {
+                await progressStop.CancelAsync().ConfigureAwait(false);
+                await progress.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                // The watcher stops before the row is closed: a loss it reported later would describe a closed run.
+                await runLock.StopWatchingAsync().ConfigureAwait(false);
+            }
+
+            await ReleaseHeldNotFoundAsync().ConfigureAwait(false);
+            return await CloseAsync(startedAt, _time.GetElapsedTime(started), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<SyncRunSummary> CloseAsync(DateTimeOffset startedAt, TimeSpan elapsed, CancellationToken cancellationToken)
+    {
+        var status = Fatal is not null ? "failed" : cancellationToken.IsCancellationRequested ? "cancelled" : "complete";
+        DateTimeOffset finishedAt;
+        try
+        {
+            // The run row is closed even when the caller cancelled: it must not stay 'running'.
+            using var closing = new CancellationTokenSource(ClosingTimeout);
+            finishedAt = await _store.FinishRunAsync(_runId, status, Succeeded, Failed, Volatile.Read(ref _skipped), (long)elapsed.TotalMilliseconds,
+                Fatal?.Message, closing.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
+        {
+            if (Fatal is null)
+            {
+                SetFatal(new DatabaseUnavailableException(
+                    $"The run's results are in ic3_sync_log, but its row in cmms_sync_log could not be completed: {SyncStore.Describe(ex)}. The next run reports it as interrupted.", ex, _store.Target));
+                status = "failed";
+            }
+            finishedAt = _time.GetUtcNow();
+        }
+
+        var summary = new SyncRunSummary
+        {
+            RunId = _runId,
+            Mode = _selection.Mode,
+            Total = Succeeded + Failed,
+            Succeeded = Succeeded,
+            Failed = Failed,
+            Skipped = Volatile.Read(ref _skipped),
+            Status = status,
+            StartedAt = startedAt,
+            FinishedAt = finishedAt,
+            Duration = elapsed,
+            Error = Fatal?.Message,
+            Host = Environment.MachineName,
+            User = Environment.UserName,
+        };
+        _observer.Debug($"Run {_runId} {status}: {summary}.");
+        if (Fatal is { } fatal)
+        {
+            fatal.Summary = summary;
+            throw fatal;
+        }
+        return summary;
+    }
+
+    /// <summary>Writes the live counts into the run row every few seconds; a failed update is only late, never fatal.</summary>
+    private async Task KeepRowCurrentAsync(CancellationToken stop)
+    {
+        int lastOk = -1, lastFailed = -1;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(ProgressInterval, _time, stop).ConfigureAwait(false);
+                var (ok, failed) = (Succeeded, Failed);
+                if (ok == lastOk && failed == lastFailed)
+                {
+                    continue;
+                }
+                await _store.UpdateRunProgressAsync(_runId, ok, failed, Volatile.Read(ref _skipped), stop).ConfigureAwait(false);
+                (lastOk, lastFailed) = (ok, failed);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (NpgsqlException)
+            {
+                // The database is away; the workers decide what that means. Try again next round.
+            }
+        }
+    }
+
+    private async Task ExecuteAsync(ResilientFetcher fetcher, CancellationTokenSource runCts)
+    {
+        var token = runCts.Token;
+        // Assets in progress may exceed requests in flight: an asset waiting out a backoff holds no request slot.
+        var workers = Math.Min(_options.ThrottleLimit * 4, 256);
+        var queue = Channel.CreateBounded<string>(new BoundedChannelOptions(workers * 2) { SingleWriter = true });
+        var serials = SyncDatabase.Select(_store, _selection, s =>
+        {
+            Interlocked.Increment(ref _skipped);
+            _observer.Warning($"Asset '{TextSafety.Inert(s)}' is not in ic3_asset_master (no row has it as cmms_asset_id); skipped.");
+        }, token);
+
+        var producer = Task.Run(async () =>
+        {
+            // Two register rows with one cmms_asset_id are one asset: fetched once, and both rows enriched.
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            try
+            {
+                await foreach (var serial in serials.WithCancellation(token).ConfigureAwait(false))
+                {
+                    if (seen.Add(serial))
+                    {
+                        await queue.Writer.WriteAsync(serial, token).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+            }
+            catch (NpgsqlException ex)
+            {
+                SetFatal(DatabaseErrors.Unavailable(_store.Target, ex));
+                runCts.Cancel();
+            }
+            catch (Exception ex)
+            {
+                SetFatal(new UnexpectedSyncErrorException("(selecting assets)", ex));
+                runCts.Cancel();
+            }
+            finally
+            {
+                queue.Writer.TryComplete();
+            }
+        }, CancellationToken.None);
+
+        var tasks = new Task[workers + 1];
+        tasks[0] = producer;
+        for (var i = 1; i <= workers; i++)
+        {
+            tasks[i] = Task.Run(() => WorkAsync(queue.Reader, fetcher, runCts), CancellationToken.None);
+        }
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+    }
+
+    private async Task WorkAsync(ChannelReader<string> queue, ResilientFetcher fetcher, CancellationTokenSource runCts)
+    {
+        var token = runCts.Token;
+        string? current = null;
+        try
+        {
+            await foreach (var serial in queue.ReadAllAsync(token).ConfigureAwait(false))
+            {
+                current = serial;
+                await StepAsync(serial, fetcher, runCts).ConfigureAwait(false);
+                current = null;
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Cancelled by the caller or by a fatal error: the asset in hand was not decided and gets no row.
+        }
+        catch (NpgsqlException ex)
+        {
+            SetFatal(DatabaseErrors.Unavailable(_store.Target, ex));
+            runCts.Cancel();
+        }
+        catch (Exception ex)
+        {
+            // The last resort of a per-asset step: stop the run as failed, cause kept, rather than hang or die.
+            SetFatal(new UnexpectedSyncErrorException(current ?? "(none)", ex));
+            runCts.Cancel();
+        }
+    }
+
+    /// <summary>One asset: fetch, decide, write, report. Returns normally, or records a fatal error and cancels the run.</summary>
+    private async Task StepAsync(string serial, ResilientFetcher fetcher, CancellationTokenSource runCts)
+    {
+        var token = runCts.Token;
+        var started = _time.GetTimestamp();
+        var (outcome, attempts) = await fetcher.FetchAsync(serial, token).ConfigureAwait(false);
+
+        if (outcome.Kind == FailureKind.Credentials)
+        {
+            // Not the asset's fault: record nothing for it and stop everything.
+            SetFatal(new CredentialsRefusedException(outcome.HttpStatus ?? 401, serial));
+            runCts.Cancel();
+            return;
+        }
+
+        if (outcome.Kind == FailureKind.NotFound)
+        {
+            var held = new HeldOutcome(serial, outcome, attempts, _time.GetElapsedTime(started));
+            switch (_probation.Offer(held))
+            {
+                case PathProbation.Verdict.Held:
+                    return;
+                case PathProbation.Verdict.Suspect:
+                    if (await PathStillWorksAsync(fetcher, token).ConfigureAwait(false))
+                    {
+                        // Assets Innomaint lacks happened to come first; the path is fine. Write what was held.
+                        foreach (var h in _probation.End())
+                        {
+                            await CompleteAsync(h.Serial, h.Outcome, h.Attempts, h.Duration, token).ConfigureAwait(false);
+                        }
+                        return;
+                    }
+                    SetFatal(new AssetPathSuspectException(_probation.Threshold, _client.BuildUri(serial).AbsoluteUri));
+                    runCts.Cancel();
+                    return;
+            }
+        }
+        else if (_probation.End() is { Count: > 0 } released)
+        {
+            // The path works (or at least is not all 404): the held answers were real; write them now.
+            foreach (var h in released)
+            {
+                await CompleteAsync(h.Serial, h.Outcome, h.Attempts, h.Duration, token).ConfigureAwait(false);
+            }
+        }
+
+        await CompleteAsync(serial, outcome, attempts, null, token, started).ConfigureAwait(false);
+        if (_circuit.Record(outcome.Kind, out var inRow))
+        {
+            SetFatal(new InnomaintUnreachableException(inRow, outcome.Message ?? "unknown") { BaseUrl = _options.BaseUrl });
+            runCts.Cancel();
+        }
+    }
+
+    /// <summary>
+    /// The deciding question once the first answers were all 404: does an asset that synced before still
+    /// answer? If so, the path is right. With no asset ever synced, there is nothing to ask, and the path is suspect.
+    /// </summary>
+    private async Task<bool> PathStillWorksAsync(ResilientFetcher fetcher, CancellationToken token)
+    {
+        var known = await _store.GetLastSucceededSerialAsync(token).ConfigureAwait(false);
+        if (known is null)
+        {
+            return false;
+        }
+        var (outcome, _) = await fetcher.FetchAsync(known, token).ConfigureAwait(false);
+        _observer.Debug($"Asset path check: '{TextSafety.Inert(known)}', which synced before, answered {outcome}.");
+        return outcome.Kind != FailureKind.NotFound;
+    }
+
+    /// <summary>404s held while the path was on probation were decided: unless the path proved wrong, they are written now.</summary>
+    private async Task ReleaseHeldNotFoundAsync()
+    {
+        if (Fatal is AssetPathSuspectException)
+        {
+            return;
+        }
+        var held = _probation.End();
+        if (held.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            using var closing = new CancellationTokenSource(ClosingTimeout);
+            foreach (var h in held)
+            {
+                await CompleteAsync(h.Serial, h.Outcome, h.Attempts, h.Duration, closing.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
+        {
+            SetFatal(new DatabaseUnavailableException(
+                $"{held.Count} asset(s) answered 404, but their log rows could not be written: {SyncStore.Describe(ex)}.", ex, _store.Target));
+        }
+    }
+
+    private async Task<AssetSyncResult> CompleteAsync(string serial, FetchOutcome outcome, int attempts, TimeSpan? duration, CancellationToken token, long started = 0)
+    {
+        var result = await ApplyAsync(serial, outcome, attempts, duration, started, token).ConfigureAwait(false);
+        if (result.Status == AssetSyncStatus.Failed)
+        {
+            Interlocked.Increment(ref _failed);
+        }
+        else
+        {
+            Interlocked.Increment(ref _succeeded);
+        }
+        _observer.AssetCompleted(result);
+        return result;
+    }
+
+    private async Task<AssetSyncResult> ApplyAsync(string serial, FetchOutcome outcome, int attempts, TimeSpan? knownDuration, long started, CancellationToken token)
+    {
+        TimeSpan Elapsed() => knownDuration ?? _time.GetElapsedTime(started);
+        var kind = outcome.Kind;
+        var message = outcome.Message;
+        if (outcome.Asset is { } asset)
+        {
+            try
+            {
+                await _store.ApplySuccessAsync(_runId, asset, serial, attempts, outcome.HttpStatus,
+                    (long)Elapsed().TotalMilliseconds, token).ConfigureAwait(false);
+            }
+            catch (PostgresException ex) when (!SyncStore.IsTransient(ex))
+            {
+                // Nothing of the asset was written (one implicit transaction); say why in its log row.
+                kind = FailureKind.Database;
+                message = "Writing the asset to the database failed: " + SyncStore.Describe(ex);
+            }
+        }
+
+        var duration = Elapsed();
+        if (kind is { } failure)
+        {
+            if (serial.Length > 0 && (char.IsWhiteSpace(serial[0]) || char.IsWhiteSpace(serial[^1])))
+            {
+                message += " Note: this serial number has leading or trailing whitespace in ic3_asset_master.cmms_asset_id; it was requested as stored.";
+            }
+            await _store.ApplyFailureAsync(_runId, serial, failure, message!, attempts, outcome.HttpStatus, (long)duration.TotalMilliseconds, token).ConfigureAwait(false);
+        }
+        return new AssetSyncResult
+        {
+            SerialNumber = serial,
+            Status = kind is null ? AssetSyncStatus.Succeeded : AssetSyncStatus.Failed,
+            Attempts = attempts,
+            HttpStatus = outcome.HttpStatus,
+            ErrorKind = kind?.ToContractName(),
+            Error = message,
+            Duration = duration,
+            RunId = _runId,
+        };
+    }
+
+    private sealed record HeldOutcome(string Serial, FetchOutcome Outcome, int Attempts, TimeSpan Duration);
+
+    /// <summary>
+    /// Until the first answer that is not a 404, 404s are held back instead of written: if the first
+    /// <see cref="Threshold"/> answers are all 404, the base URL or asset path is wrong, and marking the
+    /// whole register failed would be a lie. Thread-safe.
+    /// </summary>
+    private sealed class PathProbation(int threshold)
+    {
+        public enum Verdict { Write, Held, Suspect }
+
+        private readonly object _gate = new();
+        private List<HeldOutcome>? _held = threshold > 0 ? [] : null;
+
+        public int Threshold { get; } = threshold;
+
+        public Verdict Offer(HeldOutcome outcome)
+        {
+            lock (_gate)
+            {
+                if (_held is null)
+                {
+                    return Verdict.Write;
+                }
+                _held.Add(outcome);
+                // Only the answer that reaches the threshold decides; those after it wait with the rest.
+                return _held.Count == Threshold ? Verdict.Suspect : Verdict.Held;
+            }
+        }
+
+        /// <summary>Ends the probation; returns what was held (empty when it had ended already).</summary>
+        public IReadOnlyList<HeldOutcome> End()
+        {
+            lock (_gate)
+            {
+                var held = _held ?? [];
+                _held = null;
+                return held;
+            }
+        }
+    }
+}
