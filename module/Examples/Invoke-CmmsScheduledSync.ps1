@@ -11,6 +11,8 @@ Exit codes, for the scheduler:
   1  the runs completed, but some assets failed (see the CSV)
   2  a run itself failed: credentials refused, database unreachable, Innomaint unreachable
      (circuit open), another run in progress, missing schema, bad settings, or cancelled
+     (Ctrl+C, or SIGTERM from systemctl stop or a scheduler's time limit: the run is recorded
+     as cancelled, and the transcript and the failure CSV are still written)
 
 Settings come from the usual environment variables (ASSETSYNC_CONNECTION_STRING,
 ASSETSYNC_BASE_URL, ASSETSYNC_API_TOKEN) or from the parameters. On Windows keep the token in a
@@ -48,6 +50,8 @@ $transcript = Join-Path $LogPath "assetsync-$stamp.log"
 $csv = Join-Path $LogPath "failures-$stamp.csv"
 Start-Transcript -Path $transcript | Out-Null
 $exitCode = 2
+$failures = $null
+$statusParameters = @{}
 try {
     # The module this script ships with, else whatever AssetSync is installed.
     $bundled = Join-Path $PSScriptRoot '../../AssetSync.psd1'
@@ -57,7 +61,6 @@ try {
     if ($ConnectionString) { $common.ConnectionString = $ConnectionString }
     if ($BaseUrl) { $common.BaseUrl = $BaseUrl }
     if ($CredentialPath) { $common.Credential = Import-Clixml -Path $CredentialPath }
-    $statusParameters = @{}
     if ($ConnectionString) { $statusParameters.ConnectionString = $ConnectionString }
 
     $sync = Invoke-CmmsSync -BatchSize 0 -Summary @common
@@ -69,14 +72,27 @@ try {
     if ($retry.Status -ne 'complete') { throw "Retry run $($retry.RunId) ended $($retry.Status)." }
 
     $failures = @(Get-CmmsSyncFailure @statusParameters)
-    $failures | Export-Csv -Path $csv -NoTypeInformation
     Write-Host "$($failures.Count) asset(s) still failing; listed in $csv"
     $exitCode = if ($failures.Count -eq 0) { 0 } else { 1 }
 } catch {
+    # Also a stop by SIGTERM (systemctl stop, a scheduler's time limit): the run was cancelled cleanly.
     Write-Host "AssetSync run failed: $($_.Exception.Message)"
     if ($_.ErrorDetails.RecommendedAction) { Write-Host "Next: $($_.ErrorDetails.RecommendedAction)" }
     $exitCode = 2
 } finally {
+    # The failure list is written on every path, a failed or stopped run included.
+    try {
+        if ($null -eq $failures) { $failures = @(Get-CmmsSyncFailure @statusParameters) }
+        # Cells a spreadsheet could take for a formula (=, +, -, @, tab, CR) are quoted with a leading '.
+        $failures | Select-Object -Property SerialNumber, ErrorKind, HttpStatus, Attempts, Error, FailedAt, FailingSince, RunId |
+            ForEach-Object {
+                foreach ($p in $_.PSObject.Properties) { if ($p.Value -is [string]) { $p.Value = [AssetSync.TextSafety]::CsvCell($p.Value) } }
+                $_
+            } | Export-Csv -Path $csv -NoTypeInformation
+        if (-not (Test-Path $csv)) { Set-Content -Path $csv -Value '"SerialNumber","ErrorKind","HttpStatus","Attempts","Error","FailedAt","FailingSince","RunId"' }
+    } catch {
+        Write-Host "The failure list could not be written: $($_.Exception.Message)"
+    }
     Stop-Transcript | Out-Null
     # Keep the newest $Keep of each kind of file.
     foreach ($pattern in 'assetsync-*.log', 'failures-*.csv') {
