@@ -68,7 +68,7 @@ function Invoke-Build {
     New-Item -ItemType Directory -Path (Join-Path $moduleBin 'engine') | Out-Null
     Invoke-Native dotnet @('publish', (Join-Path $root 'src/AssetSync.Engine'), '-c', $Configuration, '--no-build', '--nologo', '-v', 'quiet',
         '-o', (Join-Path $moduleBin 'engine'))
-    $commands = Join-Path $root "src/AssetSync.Commands/bin/$Configuration/net8.0"
+    $commands = Join-Path $root "src/AssetSync.Commands/bin/$Configuration/net10.0"
     Copy-Item (Join-Path $commands 'AssetSync.Commands.dll'), (Join-Path $commands 'AssetSync.Commands.pdb') $moduleBin
     # The user-facing types (results, errors) live in the default context, beside the cmdlets.
     Move-Item (Join-Path $moduleBin 'engine/AssetSync.Model.*') $moduleBin

@@ -41,7 +41,7 @@ public sealed class SyncEngine : IAsyncDisposable
             .ConfigureHttpClient(c => c.Timeout = System.Threading.Timeout.InfiniteTimeSpan);
         _services = services.BuildServiceProvider();
         var http = _services.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName);
-        _client = new InnomaintClient(http, SyncOptions.ValidateBaseUrl(o.BaseUrl), new AssetPathTemplate(o.AssetPath), o.ApiToken, o.MaxResponseBytes, time);
+        _client = new InnomaintClient(http, SyncOptions.ValidateBaseUrl(o.BaseUrl, o.AllowUnencryptedAuthentication), new AssetPathTemplate(o.AssetPath), o.ApiToken, o.MaxResponseBytes, time);
     }
 
     /// <summary>Wait for another run's lock instead of failing at once.</summary>

@@ -32,8 +32,20 @@ public sealed class SyncOptions
     public const int DefaultThrottleLimit = 4;
     public const int DefaultCircuitBreakerThreshold = 10;
     public const int DefaultAssetPathSuspectThreshold = 10;
-    public static readonly TimeSpan DefaultRetryInterval = TimeSpan.FromSeconds(1);
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
+    public const double DefaultTimeoutSeconds = 15;
+    public const double DefaultRetryIntervalSeconds = 1;
+    public const int DefaultWaitTimeoutSeconds = 600;
+
+    /// <summary>Assets a batch run takes when no -BatchSize is given.</summary>
+    public const int DefaultBatchSize = 100;
+
+    /// <summary>The asset path template of the contract.</summary>
+    public const string DefaultAssetPath = "/api/v1/assets/{serialnumber}";
+
+    /// <summary>Failed assets a retry-failed run takes when no -BatchSize is given: 0, all of them (the seed's behaviour).</summary>
+    public const int DefaultRetryBatchSize = 0;
+    public static readonly TimeSpan DefaultRetryInterval = TimeSpan.FromSeconds(DefaultRetryIntervalSeconds);
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(DefaultTimeoutSeconds);
     public static readonly TimeSpan DefaultMaxRetryAfter = TimeSpan.FromSeconds(60);
 
     /// <summary>Npgsql connection string of the IC3 database.</summary>
@@ -87,6 +99,12 @@ public sealed class SyncOptions
     /// <summary>Base wait between database retries; doubles each time, capped at 8 s.</summary>
     public TimeSpan DatabaseRetryInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// Send the token over plain http to a host that is not this machine. Off by default: plain http is
+    /// accepted only for a loopback host (127.0.0.0/8, localhost, [::1]), as the contract says.
+    /// </summary>
+    public bool AllowUnencryptedAuthentication { get; set; }
+
     /// <summary>Accept any TLS certificate. Only for test systems; the cmdlets warn when it is on.</summary>
     public bool SkipCertificateCheck { get; set; }
 
@@ -94,7 +112,7 @@ public sealed class SyncOptions
     public void Validate()
     {
         DatabaseSettings.ValidateConnectionString(ConnectionString);
-        ValidateBaseUrl(BaseUrl);
+        ValidateBaseUrl(BaseUrl, AllowUnencryptedAuthentication);
         if (string.IsNullOrEmpty(ApiToken))
         {
             throw new SyncConfigurationException("No API token was given. Pass -ApiToken or -Credential, or set ASSETSYNC_API_TOKEN.", nameof(ApiToken));
@@ -114,7 +132,7 @@ public sealed class SyncOptions
     }
 
     /// <summary>Checks an Innomaint base URL: absolute, http or https, no query or fragment.</summary>
-    public static Uri ValidateBaseUrl(string? baseUrl)
+    public static Uri ValidateBaseUrl(string? baseUrl, bool allowUnencryptedAuthentication = false)
     {
         if (string.IsNullOrWhiteSpace(baseUrl))
         {
@@ -130,7 +148,24 @@ public sealed class SyncOptions
             throw new SyncConfigurationException(
                 $"The base URL '{uri.GetLeftPart(UriPartial.Path)}' must not carry a query, fragment or user info; put credentials in -ApiToken.", nameof(BaseUrl));
         }
+        if (uri.Scheme == Uri.UriSchemeHttp && !IsLoopback(uri) && !allowUnencryptedAuthentication)
+        {
+            throw new SyncConfigurationException(
+                $"The base URL '{uri.GetLeftPart(UriPartial.Authority)}' uses plain http to a host that is not this machine, so the API token would cross the network unencrypted. " +
+                "Use https, or pass -AllowUnencryptedAuthentication if you accept that risk (for example on an isolated test network).", nameof(BaseUrl));
+        }
         return uri;
+    }
+
+    /// <summary>127.0.0.0/8, localhost or [::1]: the only hosts plain http may carry the token to without being told.</summary>
+    public static bool IsLoopback(Uri uri)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        if (uri.IsLoopback || string.Equals(uri.IdnHost, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+        return System.Net.IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip);
     }
 
     private static void Require(bool ok, string setting, string rule)

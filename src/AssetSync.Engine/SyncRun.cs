@@ -289,8 +289,10 @@ internal sealed class SyncRun
     private async Task StepAsync(string serial, ResilientFetcher fetcher, CancellationTokenSource runCts)
     {
         var token = runCts.Token;
-        var started = _time.GetTimestamp();
-        var (outcome, attempts) = await fetcher.FetchAsync(serial, token).ConfigureAwait(false);
+        var fetched = await fetcher.FetchAsync(serial, token).ConfigureAwait(false);
+        var (outcome, attempts) = (fetched.Outcome, fetched.Attempts);
+        // The asset's own time runs from its first request; its queueing for the rate budget is Waited.
+        var started = fetched.FirstSent != 0 ? fetched.FirstSent : _time.GetTimestamp();
 
         if (outcome.Kind == FailureKind.Credentials)
         {
@@ -302,7 +304,7 @@ internal sealed class SyncRun
 
         if (outcome.Kind == FailureKind.NotFound)
         {
-            var held = new HeldOutcome(serial, outcome, attempts, _time.GetElapsedTime(started));
+            var held = new HeldOutcome(serial, outcome, attempts, _time.GetElapsedTime(started), fetched.Waited);
             switch (_probation.Offer(held))
             {
                 case PathProbation.Verdict.Held:
@@ -313,7 +315,7 @@ internal sealed class SyncRun
                         // Assets Innomaint lacks happened to come first; the path is fine. Write what was held.
                         foreach (var h in _probation.End())
                         {
-                            await CompleteAsync(h.Serial, h.Outcome, h.Attempts, h.Duration, token).ConfigureAwait(false);
+                            await CompleteAsync(h.Serial, h.Outcome, h.Attempts, h.Duration, h.Waited, token).ConfigureAwait(false);
                         }
                         return;
                     }
@@ -327,11 +329,11 @@ internal sealed class SyncRun
             // The path works (or at least is not all 404): the held answers were real; write them now.
             foreach (var h in released)
             {
-                await CompleteAsync(h.Serial, h.Outcome, h.Attempts, h.Duration, token).ConfigureAwait(false);
+                await CompleteAsync(h.Serial, h.Outcome, h.Attempts, h.Duration, h.Waited, token).ConfigureAwait(false);
             }
         }
 
-        await CompleteAsync(serial, outcome, attempts, null, token, started).ConfigureAwait(false);
+        await CompleteAsync(serial, outcome, attempts, null, fetched.Waited, token, started).ConfigureAwait(false);
         if (_circuit.Record(outcome.Kind, out var inRow))
         {
             SetFatal(new InnomaintUnreachableException(inRow, outcome.Message ?? "unknown") { BaseUrl = _options.BaseUrl });
@@ -350,7 +352,7 @@ internal sealed class SyncRun
         {
             return false;
         }
-        var (outcome, _) = await fetcher.FetchAsync(known, token).ConfigureAwait(false);
+        var outcome = (await fetcher.FetchAsync(known, token).ConfigureAwait(false)).Outcome;
         _observer.Debug($"Asset path check: '{TextSafety.Inert(known)}', which synced before, answered {outcome}.");
         return outcome.Kind != FailureKind.NotFound;
     }
@@ -372,7 +374,7 @@ internal sealed class SyncRun
             using var closing = new CancellationTokenSource(ClosingTimeout);
             foreach (var h in held)
             {
-                await CompleteAsync(h.Serial, h.Outcome, h.Attempts, h.Duration, closing.Token).ConfigureAwait(false);
+                await CompleteAsync(h.Serial, h.Outcome, h.Attempts, h.Duration, h.Waited, closing.Token).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
@@ -382,10 +384,10 @@ internal sealed class SyncRun
         }
     }
 
-    private async Task<AssetSyncResult> CompleteAsync(string serial, FetchOutcome outcome, int attempts, TimeSpan? duration, CancellationToken token, long started = 0)
+    private async Task<AssetSyncResult> CompleteAsync(string serial, FetchOutcome outcome, int attempts, TimeSpan? duration, TimeSpan waited, CancellationToken token, long started = 0)
     {
-        var result = await ApplyAsync(serial, outcome, attempts, duration, started, token).ConfigureAwait(false);
-        if (result.Status == AssetSyncStatus.Failed)
+        var result = await ApplyAsync(serial, outcome, attempts, duration, waited, started, token).ConfigureAwait(false);
+        if (result.Outcome == AssetSyncStatus.Failed)
         {
             Interlocked.Increment(ref _failed);
         }
@@ -397,7 +399,7 @@ internal sealed class SyncRun
         return result;
     }
 
-    private async Task<AssetSyncResult> ApplyAsync(string serial, FetchOutcome outcome, int attempts, TimeSpan? knownDuration, long started, CancellationToken token)
+    private async Task<AssetSyncResult> ApplyAsync(string serial, FetchOutcome outcome, int attempts, TimeSpan? knownDuration, TimeSpan waited, long started, CancellationToken token)
     {
         TimeSpan Elapsed() => knownDuration ?? _time.GetElapsedTime(started);
         var kind = outcome.Kind;
@@ -418,6 +420,8 @@ internal sealed class SyncRun
         }
 
         var duration = Elapsed();
+        // Reason phrases and messages come from the API: stored and shown inert, never raw.
+        message = TextSafety.Inert(message, 1000);
         if (kind is { } failure)
         {
             if (serial.Length > 0 && (char.IsWhiteSpace(serial[0]) || char.IsWhiteSpace(serial[^1])))
@@ -429,17 +433,18 @@ internal sealed class SyncRun
         return new AssetSyncResult
         {
             SerialNumber = serial,
-            Status = kind is null ? AssetSyncStatus.Succeeded : AssetSyncStatus.Failed,
+            Outcome = kind is null ? AssetSyncStatus.Succeeded : AssetSyncStatus.Failed,
             Attempts = attempts,
             HttpStatus = outcome.HttpStatus,
             ErrorKind = kind?.ToContractName(),
             Error = message,
-            Duration = duration,
+            Elapsed = duration,
+            WaitTime = waited,
             RunId = _runId,
         };
     }
 
-    private sealed record HeldOutcome(string Serial, FetchOutcome Outcome, int Attempts, TimeSpan Duration);
+    private sealed record HeldOutcome(string Serial, FetchOutcome Outcome, int Attempts, TimeSpan Duration, TimeSpan Waited);
 
     /// <summary>
     /// Until the first answer that is not a 404, 404s are held back instead of written: if the first

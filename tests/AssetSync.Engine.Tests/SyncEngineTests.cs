@@ -317,7 +317,7 @@ public sealed class SyncEngineTests(DatabaseFixture db) : IClassFixture<Database
             Assert.Equal("before", await db.ScalarAsync<string>("SELECT make FROM ic3_asset_master WHERE cmms_asset_id = $1", serial));
             Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_asset_master WHERE cmms_asset_id = $1 AND cmms_payload IS NOT NULL", serial));
             Assert.Equal("error", await db.ScalarAsync<string>("SELECT status FROM ic3_sync_log WHERE run_id = $1 AND serialnumber = $2", summary.RunId, serial));
-            Assert.Equal(AssetSyncStatus.Succeeded, collector.Results.Single(r => r.SerialNumber == "INF-000200").Status);
+            Assert.Equal(AssetSyncStatus.Succeeded, collector.Results.Single(r => r.SerialNumber == "INF-000200").Outcome);
         }
         finally
         {

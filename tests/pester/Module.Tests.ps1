@@ -5,9 +5,9 @@ BeforeAll {
 }
 
 Describe 'The built module' {
-    It 'passes Test-ModuleManifest with explicit exports, PowerShell 7.4 and Core' {
+    It 'passes Test-ModuleManifest with explicit exports, PowerShell 7.6 and Core' {
         $m = Test-ModuleManifest -Path $manifest -ErrorAction Stop
-        $m.PowerShellVersion | Should -Be ([version]'7.4')
+        $m.PowerShellVersion | Should -Be ([version]'7.6')
         $m.CompatiblePSEditions | Should -Contain 'Core'
         $m.PrivateData.PSData.Tags | Should -Not -BeNullOrEmpty
         $m.PrivateData.PSData.ProjectUri | Should -Not -BeNullOrEmpty

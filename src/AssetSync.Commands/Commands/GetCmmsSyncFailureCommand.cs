@@ -10,15 +10,15 @@ namespace AssetSync.Commands;
 [OutputType(typeof(SyncFailure))]
 public sealed class GetCmmsSyncFailureCommand : DatabaseCommandBase
 {
-    /// <summary>Only failures of these kinds (not_found, client_error, transient, network, timeout, invalid_response, database).</summary>
+    /// <summary>Only failures of these kinds: NotFound, ClientError, Transient, Network, Timeout, InvalidResponse, Database (the contract names, such as not_found, work too).</summary>
     [Parameter]
-    [ValidateSet("not_found", "client_error", "transient", "network", "timeout", "invalid_response", "database")]
-    public string[]? ErrorKind { get; set; }
+    [ErrorKindTransformation]
+    public SyncErrorKind[]? ErrorKind { get; set; }
 
     protected override async Task EndProcessingAsync()
     {
         await using var database = new SyncDatabase(ResolveConnectionString());
-        var kinds = ErrorKind is { Length: > 0 } ? new HashSet<string>(ErrorKind, StringComparer.OrdinalIgnoreCase) : null;
+        var kinds = ErrorKind is { Length: > 0 } ? new HashSet<string>(ErrorKind.Select(k => k.ToContractName()), StringComparer.Ordinal) : null;
         await foreach (var failure in database.GetFailuresAsync(CancelToken).ConfigureAwait(false))
         {
             if (kinds is null || (failure.ErrorKind is not null && kinds.Contains(failure.ErrorKind)))

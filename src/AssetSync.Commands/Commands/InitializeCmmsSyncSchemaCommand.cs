@@ -20,7 +20,13 @@ public sealed class InitializeCmmsSyncSchemaCommand : DatabaseCommandBase
         var pending = await database.GetPendingMigrationsAsync(CancelToken).ConfigureAwait(false);
         if (pending.Count == 0)
         {
-            PostVerbose($"The schema of {database.Target} is current (version {SyncDatabase.RequiredSchemaVersion}); nothing to do.");
+            var current = $"The schema of {database.Target} is current (version {SyncDatabase.RequiredSchemaVersion}); nothing to do.";
+            // -WhatIf must say so too: it is what the operator asked to learn.
+            if (await OnPipelineThread(() => MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) ? w is SwitchParameter { IsPresent: true } : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"))).ConfigureAwait(false))
+            {
+                Post(() => WriteInformation(new HostInformationMessage { Message = "What if: " + current }, ["PSHOST"]));
+            }
+            PostVerbose(current);
             return;
         }
         foreach (var migration in pending)
@@ -28,7 +34,8 @@ public sealed class InitializeCmmsSyncSchemaCommand : DatabaseCommandBase
             var target = $"{database.Target} (schema version {migration.Version})";
             if (!await OnPipelineThread(() => ShouldProcess(target, $"Apply migration {migration}")).ConfigureAwait(false))
             {
-                continue;
+                // Each migration builds on the one before: declining one leaves the later ones undone.
+                break;
             }
             var applied = await database.ApplyMigrationAsync(migration, CancelToken).ConfigureAwait(false);
             PostVerbose(applied

@@ -16,11 +16,11 @@ public sealed class InvokeCmmsSyncCommand : SyncCommandBase
 
     private readonly List<string> _serials = [];
 
-    /// <summary>Assets to sync in batch order; 0 means all.</summary>
+    /// <summary>Assets to sync; 0 means all. Default 100 for a batch run; with -RetryFailed, all failed assets, as Invoke-CmmsRetryFailed.</summary>
     [Parameter(ParameterSetName = BatchSet)]
     [Parameter(ParameterSetName = RetryFailedSet)]
     [ValidateRange(0, int.MaxValue)]
-    public int BatchSize { get; set; } = 100;
+    public int BatchSize { get; set; } = SyncOptions.DefaultBatchSize;
 
     /// <summary>Assets to skip at the start of the batch order.</summary>
     [Parameter(ParameterSetName = BatchSet)]
@@ -54,7 +54,7 @@ public sealed class InvokeCmmsSyncCommand : SyncCommandBase
         var selection = ParameterSetName switch
         {
             SerialSet => AssetSelection.Serials(_serials),
-            RetryFailedSet => AssetSelection.RetryFailed(BatchSize),
+            RetryFailedSet => AssetSelection.RetryFailed(MyInvocation.BoundParameters.ContainsKey(nameof(BatchSize)) ? BatchSize : SyncOptions.DefaultRetryBatchSize),
             _ => AssetSelection.Batch(BatchSize, Offset),
         };
         return RunSyncAsync(selection, options);

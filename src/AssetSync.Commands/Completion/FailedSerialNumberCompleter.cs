@@ -46,7 +46,9 @@ public sealed class FailedSerialNumberCompleter : IArgumentCompleter
                 var text = f.SerialNumber.IndexOfAny([' ', '\'', '"', '$', '`', ';', ',', '(', ')', '{', '}', '|', '&', '@', '#']) >= 0
                     ? "'" + f.SerialNumber.Replace("'", "''", StringComparison.Ordinal) + "'"
                     : f.SerialNumber;
-                results.Add(new CompletionResult(text, f.SerialNumber, CompletionResultType.ParameterValue, $"{f.SerialNumber}: {f.ErrorKind} {f.Error}"));
+                // List text and tooltip are shown by the terminal: inert. The inserted text is the verbatim serial, quoted.
+                results.Add(new CompletionResult(text, TextSafety.Inert(f.SerialNumber, 60)!, CompletionResultType.ParameterValue,
+                    $"{TextSafety.Inert(f.SerialNumber, 80)}: {f.ErrorKind} {TextSafety.Inert(f.Error, 200)}"));
                 if (results.Count == MaxResults)
                 {
                     break;

@@ -34,35 +34,44 @@ public abstract class SyncCommandBase : DatabaseCommandBase
     /// <summary>Path template with {serialnumber}; default /api/v1/assets/{serialnumber}.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string AssetPath { get; set; } = "/api/v1/assets/{serialnumber}";
+    public string AssetPath { get; set; } = SyncOptions.DefaultAssetPath;
 
     /// <summary>Retries after the first attempt, 0 to 10.</summary>
     [Parameter]
     [ValidateRange(0, 10)]
-    public int MaximumRetryCount { get; set; } = 3;
+    public int MaximumRetryCount { get; set; } = SyncOptions.DefaultMaximumRetryCount;
 
     /// <summary>Base backoff in seconds (fractions allowed): waits of 1×, 2×, 4× this.</summary>
     [Parameter]
     [ValidateRange(0.0, 3600.0)]
-    public double RetryIntervalSec { get; set; } = 1;
+    public double RetryIntervalSec { get; set; } = SyncOptions.DefaultRetryIntervalSeconds;
 
     /// <summary>Per-attempt timeout in seconds.</summary>
     [Parameter]
-    public double TimeoutSec { get; set; } = 15;
+    public double TimeoutSec { get; set; } = SyncOptions.DefaultTimeoutSeconds;
 
     /// <summary>The API quota, shared by every request of the run, retries included.</summary>
     [Parameter]
-    public double RequestsPerSecond { get; set; } = 5;
+    public double RequestsPerSecond { get; set; } = SyncOptions.DefaultRequestsPerSecond;
 
     /// <summary>Requests in flight at once.</summary>
     [Parameter]
     [ValidateRange(1, 1024)]
-    public int ThrottleLimit { get; set; } = 4;
+    public int ThrottleLimit { get; set; } = SyncOptions.DefaultThrottleLimit;
 
     /// <summary>Assets in a row failing transient/network/timeout before the run stops; 0 turns it off.</summary>
     [Parameter]
     [ValidateRange(0, int.MaxValue)]
-    public int CircuitBreakerThreshold { get; set; } = 10;
+    public int CircuitBreakerThreshold { get; set; } = SyncOptions.DefaultCircuitBreakerThreshold;
+
+    /// <summary>404s in a row from the start of a run, with nothing succeeded, that mean the base URL or asset path is wrong; 0 turns the check off.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int AssetPathSuspectThreshold { get; set; } = SyncOptions.DefaultAssetPathSuspectThreshold;
+
+    /// <summary>Send the token over plain http to a host that is not this machine (Invoke-RestMethod's convention). Prints a warning.</summary>
+    [Parameter]
+    public SwitchParameter AllowUnencryptedAuthentication { get; set; }
 
     /// <summary>Wait for a run already in progress on this database instead of failing at once.</summary>
     [Parameter]
@@ -71,7 +80,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
     /// <summary>How long -Wait waits, in seconds.</summary>
     [Parameter]
     [ValidateRange(0, int.MaxValue)]
-    public int WaitTimeoutSec { get; set; } = 600;
+    public int WaitTimeoutSec { get; set; } = SyncOptions.DefaultWaitTimeoutSeconds;
 
     /// <summary>Accept any TLS certificate (test systems only).</summary>
     [Parameter]
@@ -87,7 +96,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
         var options = new SyncOptions
         {
             ConnectionString = ResolveConnectionString(),
-            BaseUrl = Resolve(BaseUrl, BaseUrlVariable, "BaseUrl", "the Innomaint base URL"),
+            BaseUrl = Resolve(BaseUrl, BaseUrlVariable, "BaseUrl", "Innomaint base URL"),
             ApiToken = ResolveToken(),
             AssetPath = AssetPath,
             MaximumRetryCount = MaximumRetryCount,
@@ -96,6 +105,8 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             RequestsPerSecond = RequestsPerSecond,
             ThrottleLimit = ThrottleLimit,
             CircuitBreakerThreshold = CircuitBreakerThreshold,
+            AssetPathSuspectThreshold = AssetPathSuspectThreshold,
+            AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
             SkipCertificateCheck = SkipCertificateCheck,
         };
         if (RequestsPerSecond <= 0 || double.IsNaN(RequestsPerSecond))
@@ -145,6 +156,11 @@ public abstract class SyncCommandBase : DatabaseCommandBase
         var whatIf = await OnPipelineThread(IsWhatIf).ConfigureAwait(false);
         var verbose = await OnPipelineThread(() => IsEnabled("Verbose", "VerbosePreference")).ConfigureAwait(false);
         var debug = await OnPipelineThread(() => IsEnabled("Debug", "DebugPreference")).ConfigureAwait(false);
+        if (options.AllowUnencryptedAuthentication && Uri.TryCreate(options.BaseUrl, UriKind.Absolute, out var url)
+            && url.Scheme == Uri.UriSchemeHttp && !SyncOptions.IsLoopback(url))
+        {
+            PostWarning($"-AllowUnencryptedAuthentication is set: the API token is sent unencrypted over plain http to {url.GetLeftPart(UriPartial.Authority)}. Anyone on the network path can read it.");
+        }
         if (options.SkipCertificateCheck)
         {
             PostWarning("-SkipCertificateCheck is set: Innomaint's TLS certificate is not checked, so the API token could be sent to an impostor. Use it only on test systems.");
@@ -159,10 +175,18 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             await foreach (var serial in database.PreviewAsync(selection, CancelToken).ConfigureAwait(false))
             {
                 count++;
-                var target = $"{serial} ({engine.GetAssetUri(serial).AbsolutePath})";
-                Post(() => ShouldProcess(target, "Sync asset from Innomaint"));
+                var asset = $"{TextSafety.Inert(serial, 80)} ({engine.GetAssetUri(serial).AbsolutePath})";
+                Post(() => ShouldProcess(asset, "Sync asset from Innomaint"));
             }
             Post(() => ShouldProcess($"{count} asset(s) selected by {selection}", "Sync from Innomaint"));
+            return;
+        }
+
+        // -Confirm and $ConfirmPreference: one question for the whole run, before anything is sent or written.
+        var target = $"{selection} in {DatabaseSettings.Describe(options.ConnectionString)}, from {options.BaseUrl}";
+        if (!await OnPipelineThread(() => ShouldProcess(target, "Sync assets from Innomaint")).ConfigureAwait(false))
+        {
+            PostVerbose("The run was declined; nothing was sent or written.");
             return;
         }
 
@@ -200,9 +224,11 @@ public abstract class SyncCommandBase : DatabaseCommandBase
         }
     }
 
+    /// <summary>-WhatIf when given (-WhatIf:$false included) decides; else $WhatIfPreference.</summary>
     private bool IsWhatIf() =>
-        (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) && w is SwitchParameter { IsPresent: true })
-        || LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w)
+            ? w is SwitchParameter { IsPresent: true }
+            : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
 
     private bool IsEnabled(string parameter, string preference)
     {
@@ -245,7 +271,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             lock (_gate)
             {
                 _done++;
-                if (result.Status == AssetSyncStatus.Failed)
+                if (result.Outcome == AssetSyncStatus.Failed)
                 {
                     _failed++;
                 }
@@ -268,7 +294,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             var status = _total is { } t ? $"{_done} of {t} done, {_failed} failed" : $"{_done} done, {_failed} failed";
             var record = new ProgressRecord(ProgressActivityId, $"Syncing assets from Innomaint (run {_runId})", status)
             {
-                CurrentOperation = $"Last: {serial}",
+                CurrentOperation = $"Last: {TextSafety.Inert(serial, 60)}",
             };
             if (_total is { } total && total > 0)
             {
@@ -284,12 +310,21 @@ public abstract class SyncCommandBase : DatabaseCommandBase
 
         public void Finish()
         {
+            string? note = null;
             lock (_gate)
             {
                 if (_startedTicks == 0)
                 {
                     return;
                 }
+                if (verbose && _waits > 0)
+                {
+                    note = WaitNote(Environment.TickCount64);
+                }
+            }
+            if (note is not null)
+            {
+                cmdlet.PostVerbose(note);
             }
             cmdlet.PostProgress(new ProgressRecord(ProgressActivityId, $"Syncing assets from Innomaint (run {_runId})", "Done")
             {
@@ -305,12 +340,43 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             }
         }
 
+        private long _waits;
+        private double _waitedMs;
+        private long _lastWaitNoteTicks = Environment.TickCount64;
+
+        /// <summary>Waits for the rate budget are summed up every few seconds: one line per asset would drown -Verbose.</summary>
         public override void RateLimitWaited(string serialNumber, TimeSpan wait)
         {
-            if (verbose)
+            if (!verbose)
             {
-                cmdlet.PostVerbose($"Rate limit: asset '{serialNumber}' waited {wait.TotalMilliseconds:0} ms for the request budget.");
+                return;
             }
+            string? note = null;
+            lock (_gate)
+            {
+                _waits++;
+                _waitedMs += wait.TotalMilliseconds;
+                var now = Environment.TickCount64;
+                if (now - _lastWaitNoteTicks >= RateNoteIntervalMs)
+                {
+                    note = WaitNote(now);
+                }
+            }
+            if (note is not null)
+            {
+                cmdlet.PostVerbose(note);
+            }
+        }
+
+        private const long RateNoteIntervalMs = 5000;
+
+        private string WaitNote(long now)
+        {
+            var note = $"Rate limit: {_waits} request(s) waited for the request budget in the last {(now - _lastWaitNoteTicks) / 1000.0:0.#} s, {_waitedMs / 1000:0.##} s in all.";
+            _waits = 0;
+            _waitedMs = 0;
+            _lastWaitNoteTicks = now;
+            return note;
         }
 
         public override void Warning(string message) => cmdlet.PostWarning(message);

@@ -8,7 +8,7 @@ namespace AssetSync.Innomaint;
 internal sealed class AssetPathTemplate
 {
     public const string Placeholder = "{serialnumber}";
-    public const string Default = "/api/v1/assets/{serialnumber}";
+    public const string Default = SyncOptions.DefaultAssetPath;
 
     private readonly string _prefix;
     private readonly string _suffix;

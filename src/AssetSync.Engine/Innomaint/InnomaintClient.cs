@@ -177,7 +177,7 @@ internal sealed class InnomaintClient
 
     private static string DescribeStatus(int status, string? reason, FailureKind kind)
     {
-        var text = $"Innomaint answered {status}{(string.IsNullOrWhiteSpace(reason) ? "" : " " + reason)}";
+        var text = $"Innomaint answered {status}{(string.IsNullOrWhiteSpace(reason) ? "" : " " + TextSafety.Inert(reason, 200))}";
         return kind switch
         {
             FailureKind.NotFound => text + ": the asset does not exist in Innomaint.",

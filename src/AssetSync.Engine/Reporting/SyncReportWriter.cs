@@ -21,6 +21,7 @@ public static class SyncReportWriter
         html.Append("""
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
+            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>AssetSync health report</title>
             <style>
@@ -142,5 +143,6 @@ public static class SyncReportWriter
         html.Append("<div class=\"legend meta\"><span style=\"background:#2e9d57\"></span>succeeded<span style=\"background:#d64545\"></span>failed</div>");
     }
 
-    private static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
+    /// <summary>Text from the API or the register, made inert (no control characters) and HTML-encoded.</summary>
+    private static string E(string? text) => WebUtility.HtmlEncode(TextSafety.Inert(text ?? "")!);
 }

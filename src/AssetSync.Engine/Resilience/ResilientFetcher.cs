@@ -59,8 +59,11 @@ internal sealed class ResilientFetcher : IDisposable
     /// <summary>Time between requests that the rate budget enforces; null when unlimited.</summary>
     public TimeSpan? RateInterval => _budget?.Interval;
 
-    /// <summary>The final outcome and the number of requests sent. Throws only when cancelled.</summary>
-    public async Task<(FetchOutcome Outcome, int Attempts)> FetchAsync(string serialNumber, CancellationToken cancellationToken)
+    /// <summary>
+    /// The final outcome, the number of requests sent, when the first one was sent (a timestamp of the
+    /// run's clock; 0 when none was) and the time spent queueing for the rate budget. Throws only when cancelled.
+    /// </summary>
+    public async Task<FetchResult> FetchAsync(string serialNumber, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         var state = new AttemptState(serialNumber);
@@ -70,7 +73,7 @@ internal sealed class ResilientFetcher : IDisposable
             var outcome = await _retry.ExecuteAsync(
                 static (ctx, self) => self.AttemptAsync(ctx),
                 context, this).ConfigureAwait(false);
-            return (outcome, state.Attempts);
+            return new FetchResult(outcome, state.Attempts, state.FirstSent, state.Waited);
         }
         finally
         {
@@ -90,6 +93,7 @@ internal sealed class ResilientFetcher : IDisposable
                 var started = _time.GetTimestamp();
                 using var lease = await _budget.AcquireAsync(1, token).ConfigureAwait(false);
                 var waited = _time.GetElapsedTime(started);
+                state.Waited += waited;
                 if (waited > TimeSpan.FromMilliseconds(1))
                 {
                     _observer.RateLimitWaited(state.SerialNumber, waited);
@@ -97,6 +101,10 @@ internal sealed class ResilientFetcher : IDisposable
             }
             state.Attempts++;
             var sent = _time.GetTimestamp();
+            if (state.FirstSent == 0)
+            {
+                state.FirstSent = sent;
+            }
             try
             {
                 return await _attemptTimeout.ExecuteAsync(
@@ -158,5 +166,12 @@ internal sealed class ResilientFetcher : IDisposable
         public string SerialNumber { get; } = serialNumber;
 
         public int Attempts { get; set; }
+
+        public long FirstSent { get; set; }
+
+        public TimeSpan Waited { get; set; }
     }
 }
+
+/// <summary>What one asset's fetch came to: outcome, requests sent, when the first was sent, time queued for the rate budget.</summary>
+internal readonly record struct FetchResult(FetchOutcome Outcome, int Attempts, long FirstSent, TimeSpan Waited);

@@ -7,4 +7,6 @@ public enum AssetSyncStatus
     Succeeded,
     /// <summary>Not written; an 'error' log row says why.</summary>
     Failed,
+    /// <summary>Innomaint's data had not changed (a 304, or the same body): nothing was rewritten, and a 'success' log row marked unchanged was written. A kind of success.</summary>
+    Unchanged,
 }

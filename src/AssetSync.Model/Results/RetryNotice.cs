@@ -4,5 +4,5 @@ namespace AssetSync;
 public sealed record RetryNotice(string SerialNumber, int FailedAttempt, int MaxAttempts, TimeSpan Delay, string ErrorKind, int? HttpStatus, string Reason)
 {
     public override string ToString() =>
-        $"Asset '{SerialNumber}': attempt {FailedAttempt} of {MaxAttempts} failed ({ErrorKind}{(HttpStatus is { } s ? " " + s : "")}: {Reason}); retrying in {Delay.TotalSeconds:0.###} s.";
+        $"Asset '{TextSafety.Inert(SerialNumber, 80)}': attempt {FailedAttempt} of {MaxAttempts} failed ({ErrorKind}{(HttpStatus is { } s ? " " + s : "")}: {TextSafety.Inert(Reason)}); retrying in {Delay.TotalSeconds:0.###} s.";
 }

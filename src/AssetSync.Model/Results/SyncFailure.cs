@@ -20,5 +20,5 @@ public sealed class SyncFailure
     /// <summary>When the asset began failing: its first error after its last success.</summary>
     public DateTimeOffset? FailingSince { get; init; }
 
-    public override string ToString() => $"{SerialNumber}: {ErrorKind} {Error}";
+    public override string ToString() => $"{TextSafety.Inert(SerialNumber, 80)}: {ErrorKind} {TextSafety.Inert(Error)}";
 }

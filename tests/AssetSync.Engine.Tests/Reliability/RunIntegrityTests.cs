@@ -54,7 +54,7 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : IClassFixture<Databa
         var summary = await engine.RunAsync(AssetSelection.Batch(0), collector);
 
         Assert.Equal(("complete", 27, 3), (summary.Status, summary.Succeeded, summary.Failed));
-        var failed = collector.Results.Where(r => r.Status == AssetSyncStatus.Failed).OrderBy(r => r.SerialNumber).ToList();
+        var failed = collector.Results.Where(r => r.Outcome == AssetSyncStatus.Failed).OrderBy(r => r.SerialNumber).ToList();
         Assert.Equal(["INF-000005", "INF-000011", "INF-000017"], failed.Select(r => r.SerialNumber));
         Assert.All(failed, r => Assert.True(r.ErrorKind == "invalid_response", r.Error));
         Assert.All(failed, r => Assert.Equal(4, r.Attempts));
@@ -266,7 +266,7 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : IClassFixture<Databa
         var summary = await engine.RunAsync(AssetSelection.Batch(0), collector);
 
         Assert.Equal(("complete", 5, 1), (summary.Status, summary.Succeeded, summary.Failed));
-        var bad = collector.Results.Single(r => r.Status == AssetSyncStatus.Failed);
+        var bad = collector.Results.Single(r => r.Outcome == AssetSyncStatus.Failed);
         Assert.Equal(("INF-000002", "network", 2), (bad.SerialNumber, bad.ErrorKind, bad.Attempts));
         Assert.Contains("NotSupportedException", bad.Error, StringComparison.Ordinal);
     }

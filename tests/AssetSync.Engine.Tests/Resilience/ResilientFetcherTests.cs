@@ -45,7 +45,8 @@ public class ResilientFetcherTests
                 time.Advance(TimeSpan.FromMilliseconds(250));
             }
         }
-        return await task;
+        var result = await task;
+        return (result.Outcome, result.Attempts);
     }
 
     [Theory]

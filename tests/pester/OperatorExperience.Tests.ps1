@@ -1,0 +1,156 @@
+# Issue 12: untrusted text is inert wherever it is shown; PowerShell conventions; output that fits 80 columns.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot '../../AssetSync.psd1') -Force
+    $cs = New-TestDatabase
+    Initialize-CmmsSyncSchema -ConnectionString $cs -Confirm:$false
+    $sim = Start-Simulator -Arguments @('--Assets', '20')
+    $esc = [char]0x1b; $bel = [char]0x07
+    # A serial number that would retitle and clear the terminal if printed raw.
+    $hostile = "EVIL-${esc}]0;pwned${bel}${esc}[2J-$([char]0x9b)31m"
+    Invoke-TestSql $cs "INSERT INTO ic3_asset_master (cmms_asset_id, report_seq_no) VALUES (convert_from(decode('$([Convert]::ToHexString([Text.Encoding]::UTF8.GetBytes($hostile)))', 'hex'), 'UTF8'), 1)" | Out-Null
+    Add-TestAsset $cs -Count 3 -From 1
+    Invoke-TestSql $cs "INSERT INTO ic3_asset_master (cmms_asset_id, report_seq_no) VALUES ('NOT-THERE-A-VERY-LONG-SERIAL-NUMBER-0001', 9)" | Out-Null
+    $common = @{ ConnectionString = $cs; BaseUrl = $sim.BaseUrl; ApiToken = (ConvertTo-SecureString $sim.Token -AsPlainText -Force); RetryIntervalSec = 0.01; RequestsPerSecond = 1000; AssetPathSuspectThreshold = 0 }
+    if (-not ('NoHost' -as [type])) {
+        Add-Type -TypeDefinition @"
+using System; using System.Collections.Generic; using System.Collections.ObjectModel; using System.Globalization;
+using System.Management.Automation; using System.Management.Automation.Host; using System.Security;
+// A host that answers every prompt with "No", counting the questions.
+public sealed class NoHost : PSHost {
+    private readonly NoUI _ui = new NoUI();
+    public int Asked { get { return _ui.Asked; } }
+    public override CultureInfo CurrentCulture { get { return CultureInfo.InvariantCulture; } }
+    public override CultureInfo CurrentUICulture { get { return CultureInfo.InvariantCulture; } }
+    public override Guid InstanceId { get; } = Guid.NewGuid();
+    public override string Name { get { return "NoHost"; } }
+    public override PSHostUserInterface UI { get { return _ui; } }
+    public override Version Version { get { return new Version(1, 0); } }
+    public override void EnterNestedPrompt() { } public override void ExitNestedPrompt() { }
+    public override void NotifyBeginApplication() { } public override void NotifyEndApplication() { }
+    public override void SetShouldExit(int exitCode) { }
+}
+public sealed class NoUI : PSHostUserInterface {
+    public int Asked;
+    public override PSHostRawUserInterface RawUI { get { return null; } }
+    public override int PromptForChoice(string caption, string message, Collection<ChoiceDescription> choices, int defaultChoice) {
+        Asked++;
+        for (int i = 0; i < choices.Count; i++) { if (choices[i].Label.Replace("&", "") == "No") return i; }
+        return defaultChoice;
+    }
+    public override Dictionary<string, PSObject> Prompt(string caption, string message, Collection<FieldDescription> descriptions) { return new Dictionary<string, PSObject>(); }
+    public override PSCredential PromptForCredential(string c, string m, string u, string t) { return null; }
+    public override PSCredential PromptForCredential(string c, string m, string u, string t, PSCredentialTypes a, PSCredentialUIOptions o) { return null; }
+    public override string ReadLine() { return ""; } public override SecureString ReadLineAsSecureString() { return new SecureString(); }
+    public override void Write(string value) { } public override void Write(ConsoleColor f, ConsoleColor b, string value) { }
+    public override void WriteDebugLine(string message) { } public override void WriteErrorLine(string value) { }
+    public override void WriteLine(string value) { } public override void WriteProgress(long sourceId, ProgressRecord record) { }
+    public override void WriteVerboseLine(string message) { } public override void WriteWarningLine(string message) { }
+}
+"@
+    }
+    # Never prints the text itself: a raw escape in a failure message would break the test report too.
+    function Test-Inert([string] $Text) {
+        ($Text -match "[\x00-\x08\x0b-\x1f\x7f-\x9f]") | Should -BeFalse -Because 'no control character may reach the screen'
+    }
+}
+AfterAll {
+    Stop-Simulator $sim
+    Remove-TestDatabase $cs
+}
+
+Describe 'Untrusted text is inert' {
+    BeforeAll {
+        $script:results = @(Invoke-CmmsSync @common -SerialNumber $hostile, 'INF-000001' -Verbose 4>&1)
+    }
+    It 'keeps the serial number verbatim on the object' {
+        ($results | Where-Object { $_ -is [AssetSync.AssetSyncResult] -and $_.Status -eq 'Failed' }).SerialNumber | Should -BeExactly $hostile
+    }
+    It 'shows it escaped in every format view, in -Verbose and in the stored error_message' {
+        $objects = $results | Where-Object { $_ -is [AssetSync.AssetSyncResult] }
+        Test-Inert ($objects | Format-Table | Out-String -Width 200)
+        Test-Inert ($objects | Format-List | Out-String -Width 200)
+        ($objects | Format-List | Out-String -Width 200) | Should -Match ([regex]::Escape('EVIL-\x1b]0;pwned\x07\x1b[2J'))
+        Test-Inert (($results | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }) -join "`n")
+        Test-Inert (Get-CmmsSyncFailure -ConnectionString $cs | Format-Table | Out-String -Width 200)
+        Test-Inert (Invoke-TestSql $cs 'SELECT string_agg(error_message, E''\n'') FROM ic3_sync_log')
+    }
+    It 'neutralises CSV formulas and carries a script-forbidding CSP in the report' {
+        [AssetSync.TextSafety]::CsvCell('=HYPERLINK("x")') | Should -BeExactly "'=HYPERLINK(`"x`")"
+        foreach ($c in '+1', '-1', '@SUM(A1)', "`t1", "`r1") { [AssetSync.TextSafety]::CsvCell($c) | Should -BeExactly ("'" + $c) }
+        [AssetSync.TextSafety]::CsvCell('INF-1') | Should -BeExactly 'INF-1'
+        $report = Join-Path ([IO.Path]::GetTempPath()) ("report-" + [guid]::NewGuid().ToString('N') + '.html')
+        try {
+            Export-CmmsSyncReport -ConnectionString $cs -Path $report | Out-Null
+            $html = Get-Content -Raw $report
+            $html | Should -Match "Content-Security-Policy"
+            $html | Should -Match "script-src 'none'"
+            Test-Inert $html.Replace("`n", '').Replace("`r", '').Replace("`t", '')
+        } finally { Remove-Item $report -ErrorAction SilentlyContinue }
+    }
+}
+
+Describe 'PowerShell conventions' {
+    It '-Confirm answered No runs nothing' {
+        $before = Invoke-TestSql $cs 'SELECT count(*) FROM cmms_sync_log'
+        $ps = [PowerShell]::Create()
+        $ps.AddScript({
+            param($manifest, $common)
+            Import-Module $manifest
+            Invoke-CmmsSync @common -BatchSize 0 -Confirm
+        }).AddArgument((Resolve-Path (Join-Path $PSScriptRoot '../../AssetSync.psd1')).Path).AddArgument($common) | Out-Null
+        # A host that answers "No" to every prompt.
+        $iss = [initialsessionstate]::CreateDefault2()
+        $noHost = [NoHost]::new()
+        $rs = [runspacefactory]::CreateRunspace($noHost, $iss); $rs.Open(); $ps.Runspace = $rs
+        try { $ps.Invoke() | Out-Null } finally { $rs.Dispose(); $ps.Dispose() }
+        $noHost.Asked | Should -BeGreaterThan 0
+        Invoke-TestSql $cs 'SELECT count(*) FROM cmms_sync_log' | Should -Be $before
+    }
+    It '-WhatIf:$false overrides $WhatIfPreference' {
+        $before = [int](Invoke-TestSql $cs 'SELECT count(*) FROM cmms_sync_log')
+        & { $WhatIfPreference = $true; Invoke-CmmsSync @common -SerialNumber 'INF-000002' -WhatIf:$false } | Out-Null
+        [int](Invoke-TestSql $cs 'SELECT count(*) FROM cmms_sync_log') | Should -Be ($before + 1)
+    }
+    It 'refuses plain http to a non-loopback host before any request, unless told' {
+        { Invoke-CmmsSync @common -BaseUrl 'http://192.0.2.10:8080' -SerialNumber 'INF-000001' } |
+            Should -Throw -ErrorId 'AssetSync.InvalidSetting,AssetSync.Commands.InvokeCmmsSyncCommand' -ExpectedMessage '*plain http*'
+    }
+    It 'takes -ErrorKind by contract or enum name' {
+        @(Get-CmmsSyncFailure -ConnectionString $cs -ErrorKind not_found).Count | Should -Be @(Get-CmmsSyncFailure -ConnectionString $cs -ErrorKind NotFound).Count
+        { Get-CmmsSyncFailure -ConnectionString $cs -ErrorKind bogus } | Should -Throw '*not an error kind*'
+    }
+    It 'says the schema is current under -WhatIf' {
+        Initialize-CmmsSyncSchema -ConnectionString $cs -WhatIf 6>&1 | Out-String | Should -Match 'current'
+    }
+    It 'shares one retry-failed batch default, read from the engine options' {
+        [AssetSync.Commands.InvokeCmmsRetryFailedCommand]::new().BatchSize | Should -Be 0
+        Invoke-TestSql $cs "UPDATE ic3_asset_master SET report_seq_no = report_seq_no" | Out-Null
+        $viaSwitch = Invoke-CmmsSync @common -RetryFailed -Summary -WhatIf:$false
+        $viaCmdlet = Invoke-CmmsRetryFailed @common -Summary
+        $viaSwitch.Total | Should -Be $viaCmdlet.Total
+    }
+}
+
+Describe 'Output that fits' {
+    It 'keeps the error text visible at 80 columns' {
+        $results = Invoke-CmmsSync @common -SerialNumber 'NOT-THERE-A-VERY-LONG-SERIAL-NUMBER-0001'
+        $text = $results | Format-Table | Out-String -Width 80
+        $lines = $text -split "`r?`n"
+        ($lines | Where-Object Length -gt 80) | Should -BeNullOrEmpty
+        # The Error column, read line by line from its header's position, holds the whole message.
+        $header = $lines | Where-Object { $_ -match '\bError\b' } | Select-Object -First 1
+        $at = $header.IndexOf('Error')
+        $errorText = ($lines | Where-Object { $_.Length -gt $at -and $_ -notmatch '^[-\s]+$|SerialNumber' } | ForEach-Object { $_.Substring($at) }) -join ''
+        ($errorText -replace '\s', '') | Should -Match 'doesnotexistinInnomaint'
+    }
+    It 'gives Status as a name and Duration and Waited as seconds in JSON' {
+        $r = Invoke-CmmsSync @common -SerialNumber 'INF-000003'
+        $json = $r | ConvertTo-Json | ConvertFrom-Json
+        $json.Status | Should -BeExactly 'Succeeded'
+        $json.Duration | Should -BeOfType [double]
+        $json.Waited | Should -BeOfType [double]
+        $r.Outcome | Should -Be ([AssetSync.AssetSyncStatus]::Succeeded)
+        $r.Elapsed | Should -BeOfType [timespan]
+    }
+}
