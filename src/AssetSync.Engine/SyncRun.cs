@@ -313,10 +313,7 @@ internal sealed class SyncRun
                     if (await PathStillWorksAsync(fetcher, token).ConfigureAwait(false))
                     {
                         // Assets Innomaint lacks happened to come first; the path is fine. Write what was held.
-                        foreach (var h in _probation.End())
-                        {
-                            await CompleteAsync(h.Serial, h.Outcome, h.Attempts, h.Duration, h.Waited, token).ConfigureAwait(false);
-                        }
+                        await WriteHeldAsync(_probation.End(), token).ConfigureAwait(false);
                         return;
                     }
                     SetFatal(new AssetPathSuspectException(_probation.Threshold, _client.BuildUri(serial).AbsoluteUri));
@@ -324,13 +321,10 @@ internal sealed class SyncRun
                     return;
             }
         }
-        else if (_probation.End() is { Count: > 0 } released)
+        else
         {
             // The path works (or at least is not all 404): the held answers were real; write them now.
-            foreach (var h in released)
-            {
-                await CompleteAsync(h.Serial, h.Outcome, h.Attempts, h.Duration, h.Waited, token).ConfigureAwait(false);
-            }
+            await WriteHeldAsync(_probation.End(), token).ConfigureAwait(false);
         }
 
         await CompleteAsync(serial, outcome, attempts, null, fetched.Waited, token, started).ConfigureAwait(false);
@@ -372,15 +366,20 @@ internal sealed class SyncRun
         try
         {
             using var closing = new CancellationTokenSource(ClosingTimeout);
-            foreach (var h in held)
-            {
-                await CompleteAsync(h.Serial, h.Outcome, h.Attempts, h.Duration, h.Waited, closing.Token).ConfigureAwait(false);
-            }
+            await WriteHeldAsync(held, closing.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
         {
             SetFatal(new DatabaseUnavailableException(
                 $"{held.Count} asset(s) answered 404, but their log rows could not be written: {SyncStore.Describe(ex)}.", ex, _store.Target));
+        }
+    }
+
+    private async Task WriteHeldAsync(IReadOnlyList<HeldOutcome> held, CancellationToken token)
+    {
+        foreach (var h in held)
+        {
+            await CompleteAsync(h.Serial, h.Outcome, h.Attempts, h.Duration, h.Waited, token).ConfigureAwait(false);
         }
     }
 

@@ -22,7 +22,7 @@ public sealed class InitializeCmmsSyncSchemaCommand : DatabaseCommandBase
         {
             var current = $"The schema of {database.Target} is current (version {SyncDatabase.RequiredSchemaVersion}); nothing to do.";
             // -WhatIf must say so too: it is what the operator asked to learn.
-            if (await OnPipelineThread(() => MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) ? w is SwitchParameter { IsPresent: true } : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"))).ConfigureAwait(false))
+            if (await OnPipelineThread(IsWhatIf).ConfigureAwait(false))
             {
                 Post(() => WriteInformation(new HostInformationMessage { Message = "What if: " + current }, ["PSHOST"]));
             }

@@ -25,5 +25,11 @@ public abstract class DatabaseCommandBase : AsyncPSCmdlet
         return value;
     }
 
+    /// <summary>-WhatIf when given (-WhatIf:$false included) decides; else $WhatIfPreference. Call on the pipeline thread.</summary>
+    protected bool IsWhatIf() =>
+        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w)
+            ? w is SwitchParameter { IsPresent: true }
+            : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+
     protected override void OnFailure(Exception exception) => ThrowTerminatingError(ErrorRecords.From(exception));
 }

@@ -224,12 +224,6 @@ public abstract class SyncCommandBase : DatabaseCommandBase
         }
     }
 
-    /// <summary>-WhatIf when given (-WhatIf:$false included) decides; else $WhatIfPreference.</summary>
-    private bool IsWhatIf() =>
-        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w)
-            ? w is SwitchParameter { IsPresent: true }
-            : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
-
     private bool IsEnabled(string parameter, string preference)
     {
         if (MyInvocation.BoundParameters.TryGetValue(parameter, out var p))

@@ -121,14 +121,7 @@ internal sealed class InnomaintClient
             {
                 // Whatever breaks while one body is read (a corrupt gzip stream, a connection cut, a
                 // handler's own exception) fails this asset only, never the run.
-                var (kind, text) = Classify(ex);
-                if (kind == FailureKind.Network && ex is not (HttpRequestException or IOException or SocketException or AuthenticationException))
-                {
-                    // Not a broken connection but a body that cannot be decoded (brotli's decoder throws
-                    // InvalidOperationException on bad data): the answer itself is bad.
-                    kind = FailureKind.InvalidResponse;
-                    text = $"the response body could not be decoded ({ex.GetType().Name}: {ex.Message})";
-                }
+                var (kind, text) = Classify(ex, readingBody: true);
                 return FetchOutcome.Failure(kind, "Reading the response failed: " + text, status);
             }
             finally
@@ -149,18 +142,24 @@ internal sealed class InnomaintClient
     /// excluded). A body that cannot be decoded is an invalid response; a cancellation or timeout that
     /// is not the caller's (a connect timeout) is a timeout; anything unknown counts as a network failure.
     /// </summary>
-    internal static (FailureKind Kind, string Message) Classify(Exception ex) => ex switch
+    /// <remarks>
+    /// While the body is read (<paramref name="readingBody"/>), an unknown exception is not a broken connection
+    /// but a body that cannot be decoded (brotli's decoder throws InvalidOperationException on bad data).
+    /// </remarks>
+    internal static (FailureKind Kind, string Message) Classify(Exception ex, bool readingBody = false) => ex switch
     {
-        InvalidDataException or System.Text.DecoderFallbackException =>
-            (FailureKind.InvalidResponse, $"the response body could not be decoded ({ex.GetType().Name}: {ex.Message})"),
-        HttpRequestException { InnerException: InvalidDataException inner } =>
-            (FailureKind.InvalidResponse, $"the response body could not be decoded ({inner.GetType().Name}: {inner.Message})"),
+        InvalidDataException or System.Text.DecoderFallbackException => Undecodable(ex),
+        HttpRequestException { InnerException: InvalidDataException inner } => Undecodable(inner),
         TimeoutException or OperationCanceledException =>
             (FailureKind.Timeout, "Innomaint did not answer in time: " + ex.GetBaseException().Message),
         HttpRequestException or IOException or SocketException or AuthenticationException =>
             (FailureKind.Network, DescribeNetworkFailure(ex)),
+        _ when readingBody => Undecodable(ex),
         _ => (FailureKind.Network, $"Unexpected failure talking to Innomaint ({ex.GetType().Name}: {ex.Message})"),
     };
+
+    private static (FailureKind Kind, string Message) Undecodable(Exception ex) =>
+        (FailureKind.InvalidResponse, $"the response body could not be decoded ({ex.GetType().Name}: {ex.Message})");
 
     private static string DescribeNetworkFailure(Exception ex)
     {
