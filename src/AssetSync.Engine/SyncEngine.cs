@@ -83,7 +83,7 @@ public sealed class SyncEngine : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(selection);
         observer ??= SyncObserver.None;
-        await using var store = new SyncStore(_options.ConnectionString, _options.DatabaseMaxRetryCount, _options.DatabaseRetryInterval, _time, observer.Warning);
+        await using var store = new SyncStore(_options.ConnectionString, _options.DatabaseMaxRetryCount, _options.DatabaseRetryInterval, _time, observer);
         var run = new SyncRun(_options, _time, store, observer, _client, selection)
         {
             WaitForLock = WaitForLock,

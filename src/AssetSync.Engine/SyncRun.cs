@@ -66,7 +66,7 @@ internal sealed class SyncRun
         try
         {
             await _store.EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-            runLock = await _store.AcquireRunLockAsync(WaitForLock, LockWaitTimeout, _time, cancellationToken).ConfigureAwait(false);
+            runLock = await _store.AcquireRunLockAsync(WaitForLock, LockWaitTimeout, _time, _observer, cancellationToken).ConfigureAwait(false);
         }
         catch (NpgsqlException ex)
         {

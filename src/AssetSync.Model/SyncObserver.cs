@@ -32,6 +32,19 @@ public abstract class SyncObserver
     {
     }
 
+    /// <summary>Detail for -Verbose: what the run decided and why.</summary>
+    public virtual void Verbose(string message)
+    {
+    }
+
+    /// <summary>
+    /// The run is waiting for <paramref name="holder"/> to finish (-Wait). Called about twice a second
+    /// while waiting, and once more with <paramref name="done"/> set when the wait ends.
+    /// </summary>
+    public virtual void WaitingForRun(RunInProgress holder, TimeSpan waited, TimeSpan timeout, bool done)
+    {
+    }
+
     /// <summary>Detail for -Debug.</summary>
     public virtual void Debug(string message)
     {

@@ -10,6 +10,24 @@ $ErrorActionPreference = 'Stop'
 $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 Import-Module (Join-Path $PSScriptRoot 'TestServices.psm1') -Force
 
+function Show-DemoCommand {
+    <#
+    Prints the command as it runs, then each setting that differs from the engine's default, with the default and
+    why the demo changes it: an operator copying the line must know which parts belong only to the demo.
+    #>
+    param([string] $Command, [hashtable] $Fixed, [hashtable] $Fast, [System.Collections.Specialized.OrderedDictionary] $Why)
+    $all = @($Fixed.GetEnumerator()) + @($Fast.GetEnumerator() | Sort-Object Key) | ForEach-Object { if ($_.Value -is [bool]) { "-$($_.Key)" } else { "-$($_.Key) $($_.Value)" } }
+    Write-Host "   PS> $Command $($all -join ' ')" -ForegroundColor Yellow
+    if ($Why.Count -eq 0) { Write-Host '   (the same faster settings as above)'; return }
+    Write-Host '   Faster than the defaults, so the demo ends in about a minute; against a real Innomaint leave these out:'
+    foreach ($name in $Why.Keys) {
+        Write-Host ("     -{0} {1} (default {2}): {3}" -f $name, $Fast[$name], (Get-SyncOptionDefault $DefaultName[$name]), $Why[$name])
+    }
+}
+# Which SyncOptions default each demo setting overrides.
+$DefaultName = @{ RequestsPerSecond = 'RequestsPerSecond'; ThrottleLimit = 'ThrottleLimit'; RetryIntervalSec = 'RetryIntervalSeconds'
+    TimeoutSec = 'TimeoutSeconds'; CircuitBreakerThreshold = 'CircuitBreakerThreshold' }
+
 $cluster = $null
 $sim = $null
 $started = Get-Date
@@ -43,6 +61,14 @@ try {
 
     Write-Host "`n== 3. Invoke-CmmsSync -BatchSize 0" -ForegroundColor Cyan
     $sync = @{ RequestsPerSecond = 100; ThrottleLimit = 8; RetryIntervalSec = 0.25; TimeoutSec = 2; CircuitBreakerThreshold = 50 }
+    $why = [ordered]@{
+        RequestsPerSecond       = 'the simulator runs on this machine and has no quota; a real Innomaint states its own.'
+        ThrottleLimit           = 'more requests in flight to keep 100/s busy.'
+        RetryIntervalSec        = 'backoff of 0.25, 0.5 and 1 s instead of 1, 2 and 4 s, so the retries are seen without the wait.'
+        TimeoutSec              = 'the simulator''s hanging assets hang for 5 s; a 2 s limit fails them quickly.'
+        CircuitBreakerThreshold = 'one asset in ten fails on purpose here, and the breaker must not stop the run for it.'
+    }
+    Show-DemoCommand 'Invoke-CmmsSync' @{ BatchSize = 0 } $sync $why
     $results = Invoke-CmmsSync -BatchSize 0 @sync
     $failed = @($results | Where-Object Status -eq Failed)
     Write-Host "   $($results.Count) assets: $(@($results | Where-Object Status -eq Succeeded).Count) succeeded, $($failed.Count) failed. The failures:"
@@ -51,6 +77,7 @@ try {
 
     Write-Host "== 4. Innomaint heals; Invoke-CmmsRetryFailed -Summary" -ForegroundColor Cyan
     Invoke-RestMethod -Method Post "$baseUrl/_sim/heal" | Out-Null
+    Show-DemoCommand 'Invoke-CmmsRetryFailed' @{ Summary = $true } $sync ([ordered]@{})
     $retry = Invoke-CmmsRetryFailed -Summary @sync
     $retry | Format-Table -AutoSize | Out-String -Width 160 | Write-Host
     $missing = @(1..500 | ForEach-Object { 'INF-{0:000000}' -f $_ } | Where-Object { -not (Invoke-RestMethod "$baseUrl/_sim/asset?serial=$_").exists }).Count

@@ -123,6 +123,22 @@ function Stop-SimulatorProcess($Simulator) {
     if ($Simulator -and -not $Simulator.Process.HasExited) { $Simulator.Process.Kill($true); $Simulator.Process.WaitForExit(5000) | Out-Null }
 }
 
+function Get-SyncOptionDefault {
+    <#
+    The engine's documented defaults (SyncOptions' Default* constants), read from the engine assembly the
+    imported AssetSync module loaded in its own load context: the one place defaults live. Import AssetSync first.
+    #>
+    param([string] $Name)
+    $engine = [System.Runtime.Loader.AssemblyLoadContext]::All.Assemblies |
+        Where-Object { $_.GetName().Name -eq 'AssetSync.Engine' } | Select-Object -First 1
+    if (-not $engine) { throw 'AssetSync.Engine is not loaded: import AssetSync and run one of its commands first.' }
+    $fields = $engine.GetType('AssetSync.SyncOptions', $true).GetFields('Public, Static') | Where-Object { $_.IsLiteral -and $_.Name -like 'Default*' }
+    $all = [ordered]@{}
+    foreach ($f in $fields) { $all[$f.Name.Substring(7)] = $f.GetRawConstantValue() }
+    if ($Name) { if (-not $all.Contains($Name)) { throw "SyncOptions has no Default$Name." }; return $all[$Name] }
+    [pscustomobject]$all
+}
+
 function Invoke-Pwsh {
     <# Runs a new pwsh the way the current one was started: as 'dotnet pwsh.dll' (the .NET tool) or as a native pwsh. #>
     param([Parameter(ValueFromRemainingArguments)] [string[]] $Arguments)
@@ -135,4 +151,4 @@ function Invoke-Pwsh {
 }
 
 Export-ModuleMember -Function Start-PostgresCluster, Stop-PostgresCluster, Find-PgBin, Get-FreeTcpPort, Invoke-AsPgUser, Invoke-Pwsh,
-    ConvertFrom-ConnectionString, Invoke-PgSql, Set-ConnectionDatabase, Start-SimulatorProcess, Stop-SimulatorProcess
+    ConvertFrom-ConnectionString, Invoke-PgSql, Set-ConnectionDatabase, Start-SimulatorProcess, Stop-SimulatorProcess, Get-SyncOptionDefault

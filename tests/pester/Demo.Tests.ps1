@@ -15,6 +15,12 @@ Describe 'The demo (build.ps1 -Task Demo)' {
         $m.Groups[1].Value | Should -Be $m.Groups[2].Value
         [int]$m.Groups[2].Value | Should -BeGreaterThan 0
         $text | Should -Match 'SyncedAssets : 4\d\d'
+        # The command it ran, and each faster setting with the engine's default and the reason.
+        $text | Should -Match 'PS> Invoke-CmmsSync -BatchSize 0 -CircuitBreakerThreshold 50 -RequestsPerSecond 100 -RetryIntervalSec 0.25 -ThrottleLimit 8 -TimeoutSec 2'
+        $text | Should -Match '-RequestsPerSecond 100 \(default 5\): \S'
+        $text | Should -Match '-TimeoutSec 2 \(default 15\): \S'
+        $text | Should -Match '-RetryIntervalSec 0.25 \(default 1\): \S'
+        $text | Should -Match 'PS> Invoke-CmmsRetryFailed -Summary '
         $text | Should -Not -Match ([regex]::Escape(($env:ASSETSYNC_TEST_CONNECTION_STRING -split 'Password=')[1].Split(';')[0]))
     }
 }

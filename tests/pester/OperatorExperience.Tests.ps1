@@ -132,6 +132,107 @@ Describe 'PowerShell conventions' {
     }
 }
 
+Describe 'Tab completion, defaults and waits' {
+    It 'completes -SerialNumber with the connection string of $PSDefaultParameterValues, sorted' {
+        Invoke-TestSql $cs @"
+INSERT INTO ic3_asset_master (cmms_asset_id, report_seq_no) VALUES ('QSRT-c', 101), ('QSRT-A', 102), ('QSRT-b', 103);
+INSERT INTO ic3_sync_log (serialnumber, sync_type, status, error_kind, error_message) VALUES
+  ('QSRT-c', 'api_sync', 'error', 'transient', 'x'), ('QSRT-A', 'api_sync', 'error', 'transient', 'x'), ('QSRT-b', 'api_sync', 'error', 'transient', 'x');
+"@ | Out-Null
+        $saved = $env:ASSETSYNC_CONNECTION_STRING
+        $savedDefaults = $PSDefaultParameterValues.Clone()
+        try {
+            Remove-Item Env:ASSETSYNC_CONNECTION_STRING -ErrorAction Ignore
+            $line = 'Invoke-CmmsSync -SerialNumber QSRT-'
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.Count | Should -Be 0 -Because 'no database is known yet'
+            $PSDefaultParameterValues['*-Cmms*:ConnectionString'] = $cs
+            $found = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches
+            $found.CompletionText | Should -Be @('QSRT-A', 'QSRT-b', 'QSRT-c')
+            # An exact key wins over the wildcard one, as in parameter binding.
+            $PSDefaultParameterValues['Invoke-CmmsSync:ConnectionString'] = 'Host=127.0.0.1;Port=1;Database=none;Timeout=1'
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.Count | Should -Be 0
+            $PSDefaultParameterValues.Remove('Invoke-CmmsSync:ConnectionString')
+            $PSDefaultParameterValues['Disabled'] = $true
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.Count | Should -Be 0
+        } finally {
+            $env:ASSETSYNC_CONNECTION_STRING = $saved
+            $PSDefaultParameterValues.Clear()
+            foreach ($k in $savedDefaults.Keys) { $PSDefaultParameterValues[$k] = $savedDefaults[$k] }
+            Invoke-TestSql $cs "DELETE FROM ic3_sync_log WHERE serialnumber LIKE 'QSRT-%'; DELETE FROM ic3_asset_master WHERE cmms_asset_id LIKE 'QSRT-%'" | Out-Null
+        }
+    }
+
+    It 'documents in the help the defaults the engine options hold' {
+        $d = Get-SyncOptionDefault
+        $help = Get-Help Invoke-CmmsSync -Full
+        $default = { param($name) ($help.parameters.parameter | Where-Object name -eq $name).defaultValue }
+        & $default 'RequestsPerSecond' | Should -Be ([string]$d.RequestsPerSecond)
+        & $default 'ThrottleLimit' | Should -Be ([string]$d.ThrottleLimit)
+        & $default 'TimeoutSec' | Should -Be ([string]$d.TimeoutSeconds)
+        & $default 'RetryIntervalSec' | Should -Be ([string]$d.RetryIntervalSeconds)
+        & $default 'MaximumRetryCount' | Should -Be ([string]$d.MaximumRetryCount)
+        & $default 'BatchSize' | Should -Be ([string]$d.BatchSize)
+        & $default 'WaitTimeoutSec' | Should -Be ([string]$d.WaitTimeoutSeconds)
+    }
+
+    Context 'another run holds the run lock' {
+        BeforeAll {
+            $engine = [System.Runtime.Loader.AssemblyLoadContext]::All.Assemblies | Where-Object { $_.GetName().Name -eq 'AssetSync.Engine' } | Select-Object -First 1
+            $lockKey = $engine.GetType('AssetSync.Storage.Sql', $true).GetField('RunLockKey', [Reflection.BindingFlags]'NonPublic, Public, Static').GetRawConstantValue()
+            $servicesModule = (Resolve-Path (Join-Path $PSScriptRoot '../Shared/TestServices.psm1')).Path
+            function Start-LockHolder([double] $Seconds) {
+                $job = Start-ThreadJob -ArgumentList $cs, $lockKey, $Seconds, $servicesModule -ScriptBlock {
+                    param($cs, $key, $seconds, $module)
+                    Import-Module $module
+                    Invoke-PgSql $cs "SELECT pg_advisory_lock($key); SELECT pg_sleep($seconds);"
+                }
+                $deadline = (Get-Date).AddSeconds(20)
+                while ((Invoke-TestSql $cs "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())") -ne '1') {
+                    if ((Get-Date) -gt $deadline) { throw 'the lock holder never took the lock' }
+                    Start-Sleep -Milliseconds 50
+                }
+                $job
+            }
+            function Invoke-Waiting([int] $TimeoutSec) {
+                $ps = [PowerShell]::Create()
+                $null = $ps.AddCommand('Import-Module').AddArgument((Join-Path $PSScriptRoot '../../AssetSync.psd1')).AddStatement()
+                $null = $ps.AddCommand('Invoke-CmmsSync').AddParameters($common).AddParameter('SerialNumber', 'INF-000001').AddParameter('Wait').AddParameter('WaitTimeoutSec', $TimeoutSec).AddParameter('Verbose')
+                $out = $ps.Invoke()
+                [pscustomobject]@{ Output = $out; Errors = @($ps.Streams.Error); Verbose = @($ps.Streams.Verbose.Message); Progress = @($ps.Streams.Progress | Where-Object Activity -like 'Waiting for another AssetSync run*') }
+                $ps.Dispose()
+            }
+        }
+
+        It '-Wait shows its progress, says so in -Verbose, and then runs' {
+            $job = Start-LockHolder 2
+            try {
+                $r = Invoke-Waiting 60
+            } finally { $job | Wait-Job -Timeout 20 | Remove-Job -Force }
+            $r.Errors | Should -BeNullOrEmpty
+            $r.Output.Status | Should -Be 'Succeeded'
+            ($r.Verbose -join "`n") | Should -Match 'run lock is held by another AssetSync run; waiting up to 60 s'
+            ($r.Verbose -join "`n") | Should -Match 'Waited [12] s for another AssetSync run'
+            $r.Progress.Count | Should -BeGreaterThan 1
+            $r.Progress[0].StatusDescription | Should -Match '^Waited \d+ s of at most 60 s$'
+            $r.Progress[0].PercentComplete | Should -BeIn (0..100)
+            $r.Progress[-1].RecordType | Should -Be 'Completed'
+        }
+
+        It 'a wait that times out says it waited and for how long, instead of advising -Wait' {
+            $job = Start-LockHolder 3
+            try {
+                $r = Invoke-Waiting 1
+            } finally { $job | Wait-Job -Timeout 20 | Remove-Job -Force }
+            $r.Errors.Count | Should -Be 1
+            $r.Errors[0].FullyQualifiedErrorId | Should -BeLike 'AssetSync.SyncRunInProgress*'
+            $r.Errors[0].Exception.Message | Should -Match '^Waited [12] s for another AssetSync run to finish; it is still running'
+            $r.Errors[0].Exception.Message | Should -Not -Match '-Wait'
+            $r.Errors[0].ErrorDetails.RecommendedAction | Should -Match 'WaitTimeoutSec'
+            $r.Progress[-1].RecordType | Should -Be 'Completed'
+        }
+    }
+}
+
 Describe 'Output that fits' {
     It 'keeps the error text visible at 80 columns' {
         $results = Invoke-CmmsSync @common -SerialNumber 'NOT-THERE-A-VERY-LONG-SERIAL-NUMBER-0001'

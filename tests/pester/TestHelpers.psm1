@@ -40,4 +40,6 @@ function Get-SimulatorStats($Simulator) { Invoke-RestMethod "$($Simulator.BaseUr
 
 function Invoke-Pwsh { param([Parameter(ValueFromRemainingArguments)] [string[]] $Arguments) TestServices\Invoke-Pwsh @Arguments }
 
+function Get-SyncOptionDefault { param([string] $Name) TestServices\Get-SyncOptionDefault @PSBoundParameters }
+
 Export-ModuleMember -Function *

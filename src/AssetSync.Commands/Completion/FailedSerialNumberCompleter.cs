@@ -7,7 +7,8 @@ namespace AssetSync.Commands.Completion;
 
 /// <summary>
 /// Tab completion of -SerialNumber from the assets failing now, when the database is known
-/// (-ConnectionString on the line, or ASSETSYNC_CONNECTION_STRING). Quietly offers nothing when
+/// (-ConnectionString on the line, then $PSDefaultParameterValues, then ASSETSYNC_CONNECTION_STRING, the order
+/// binding uses). Matches are sorted, case-insensitively, and capped. Quietly offers nothing when
 /// it is not, or when the database does not answer within two seconds: completion must never hang a prompt.
 /// </summary>
 public sealed class FailedSerialNumberCompleter : IArgumentCompleter
@@ -18,6 +19,7 @@ public sealed class FailedSerialNumberCompleter : IArgumentCompleter
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         var connectionString = fakeBoundParameters["ConnectionString"] as string
+            ?? DefaultParameterValue.Find(commandName, "ConnectionString") as string
             ?? Environment.GetEnvironmentVariable(DatabaseCommandBase.ConnectionStringVariable);
         if (string.IsNullOrWhiteSpace(connectionString))
         {
@@ -37,24 +39,29 @@ public sealed class FailedSerialNumberCompleter : IArgumentCompleter
 
     private static async Task<List<CompletionResult>> FindAsync(string connectionString, string prefix, CancellationToken ct)
     {
-        var results = new List<CompletionResult>();
+        var matches = new List<SyncFailure>();
         await using var database = new SyncDatabase(connectionString);
         await foreach (var f in database.GetFailuresAsync(ct).ConfigureAwait(false))
         {
             if (f.SerialNumber.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
             {
+                matches.Add(f);
+            }
+        }
+        // Sorted before capping, so the first 100 are the first 100 in order, not the first 100 the query happened to return.
+        return matches
+            .OrderBy(f => f.SerialNumber, StringComparer.OrdinalIgnoreCase)
+            .ThenBy(f => f.SerialNumber, StringComparer.Ordinal)
+            .Take(MaxResults)
+            .Select(f =>
+            {
                 var text = f.SerialNumber.IndexOfAny([' ', '\'', '"', '$', '`', ';', ',', '(', ')', '{', '}', '|', '&', '@', '#']) >= 0
                     ? "'" + f.SerialNumber.Replace("'", "''", StringComparison.Ordinal) + "'"
                     : f.SerialNumber;
                 // List text and tooltip are shown by the terminal: inert. The inserted text is the verbatim serial, quoted.
-                results.Add(new CompletionResult(text, TextSafety.Inert(f.SerialNumber, 60)!, CompletionResultType.ParameterValue,
-                    $"{TextSafety.Inert(f.SerialNumber, 80)}: {f.ErrorKind} {TextSafety.Inert(f.Error, 200)}"));
-                if (results.Count == MaxResults)
-                {
-                    break;
-                }
-            }
-        }
-        return results;
+                return new CompletionResult(text, TextSafety.Inert(f.SerialNumber, 60)!, CompletionResultType.ParameterValue,
+                    $"{TextSafety.Inert(f.SerialNumber, 80)}: {f.ErrorKind} {TextSafety.Inert(f.Error, 200)}");
+            })
+            .ToList();
     }
 }

@@ -29,7 +29,9 @@ internal static class ErrorRecords
         SyncRunTerminatedException e => Make(e, "AssetSync.RunTerminated", ErrorCategory.OperationStopped, target ?? e.Summary.RunId,
             "Nothing to repair: the next run carries on where this one stopped."),
         SyncRunLockedException e => Make(e, "AssetSync.SyncRunInProgress", ErrorCategory.ResourceBusy, target ?? e.RunId,
-            "Wait for the other run (Get-CmmsSyncStatus shows it), or add -Wait."),
+            e.Waited is null
+                ? "Wait for the other run (Get-CmmsSyncStatus shows it), or add -Wait to wait for it."
+                : "See the other run with Get-CmmsSyncStatus. If it is working, raise -WaitTimeoutSec; if it is stuck, stop it on its host."),
         _ => Make(exception, "AssetSync.UnexpectedError", ErrorCategory.NotSpecified, target, null),
     };
 

@@ -14,6 +14,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
     internal const string BaseUrlVariable = "ASSETSYNC_BASE_URL";
     internal const string ApiTokenVariable = "ASSETSYNC_API_TOKEN";
     private const int ProgressActivityId = 0x4153;
+    private const int WaitActivityId = 0x4154;
 
     /// <summary>Innomaint's base URL. Defaults to $env:ASSETSYNC_BASE_URL.</summary>
     [Parameter]
@@ -374,6 +375,46 @@ public abstract class SyncCommandBase : DatabaseCommandBase
         }
 
         public override void Warning(string message) => cmdlet.PostWarning(message);
+
+        public override void Verbose(string message)
+        {
+            if (verbose)
+            {
+                cmdlet.PostVerbose(message);
+            }
+        }
+
+        private bool _waitAnnounced;
+
+        /// <summary>-Wait: a progress bar of its own, and a -Verbose line when the wait starts and ends.</summary>
+        public override void WaitingForRun(RunInProgress holder, TimeSpan waited, TimeSpan timeout, bool done)
+        {
+            const string activity = "Waiting for another AssetSync run to finish (-Wait)";
+            if (!_waitAnnounced)
+            {
+                _waitAnnounced = true;
+                if (verbose)
+                {
+                    cmdlet.PostVerbose($"The run lock is held by {holder}; waiting up to {SyncRunLockedException.FormatWait(timeout)} for it to finish (-Wait, -WaitTimeoutSec).");
+                }
+            }
+            if (done)
+            {
+                if (verbose)
+                {
+                    cmdlet.PostVerbose($"Waited {SyncRunLockedException.FormatWait(waited)} for {holder}.");
+                }
+                cmdlet.PostProgress(new ProgressRecord(WaitActivityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+                return;
+            }
+            var percent = timeout > TimeSpan.Zero ? (int)Math.Clamp(waited.Ticks * 100 / timeout.Ticks, 0, 100) : 100;
+            cmdlet.PostProgress(new ProgressRecord(WaitActivityId, activity, $"Waited {SyncRunLockedException.FormatWait(waited)} of at most {SyncRunLockedException.FormatWait(timeout)}")
+            {
+                CurrentOperation = $"Holder: {holder}",
+                PercentComplete = percent,
+                SecondsRemaining = (int)Math.Max(0, (timeout - waited).TotalSeconds),
+            });
+        }
 
         public override void Debug(string message)
         {

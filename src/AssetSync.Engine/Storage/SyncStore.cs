@@ -19,8 +19,9 @@ internal sealed class SyncStore : IAsyncDisposable
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly ResiliencePipeline _retry;
+    private readonly DatabaseOutageMonitor _outage;
 
-    public SyncStore(string connectionString, int maxRetryCount, TimeSpan retryInterval, TimeProvider time, Action<string>? onRetry = null)
+    public SyncStore(string connectionString, int maxRetryCount, TimeSpan retryInterval, TimeProvider time, SyncObserver? observer = null)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (string.IsNullOrEmpty(builder.ApplicationName))
@@ -36,6 +37,7 @@ internal sealed class SyncStore : IAsyncDisposable
         }
         _dataSource = NpgsqlDataSource.Create(builder);
         Target = DatabaseSettings.Describe(connectionString);
+        _outage = new DatabaseOutageMonitor(Target, time, observer ?? SyncObserver.None);
 
         var pipeline = new ResiliencePipelineBuilder { TimeProvider = time };
         if (maxRetryCount > 0)
@@ -49,7 +51,7 @@ internal sealed class SyncStore : IAsyncDisposable
                 ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(IsTransient),
                 OnRetry = args =>
                 {
-                    onRetry?.Invoke($"Database error ({Describe(args.Outcome.Exception)}); retry {args.AttemptNumber + 1} of {maxRetryCount} in {args.RetryDelay.TotalSeconds:0.##} s.");
+                    _outage.Retrying(Describe(args.Outcome.Exception), args.AttemptNumber + 1, maxRetryCount, args.RetryDelay);
                     return default;
                 },
             });
@@ -70,8 +72,21 @@ internal sealed class SyncStore : IAsyncDisposable
         _ => ex.Message,
     };
 
-    private ValueTask<T> WithRetry<T>(Func<CancellationToken, ValueTask<T>> action, CancellationToken ct) =>
-        _retry.ExecuteAsync(static (a, token) => a(token), action, ct);
+    private async ValueTask<T> WithRetry<T>(Func<CancellationToken, ValueTask<T>> action, CancellationToken ct)
+    {
+        T result;
+        try
+        {
+            result = await _retry.ExecuteAsync(static (a, token) => a(token), action, ct).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex) when (IsTransient(ex))
+        {
+            _outage.GaveUp();
+            throw;
+        }
+        _outage.Answered();
+        return result;
+    }
 
     // ---- schema -----------------------------------------------------------------------------
 
@@ -126,23 +141,39 @@ internal sealed class SyncStore : IAsyncDisposable
     // ---- run lock and run rows --------------------------------------------------------------
 
     /// <summary>Takes the database's run lock on a connection of its own, held until the lock is disposed.</summary>
-    public async Task<RunLock> AcquireRunLockAsync(bool wait, TimeSpan waitTimeout, TimeProvider time, CancellationToken ct)
+    /// <remarks>
+    /// With <paramref name="wait"/>, polls twice a second until the holder ends or <paramref name="waitTimeout"/>
+    /// passes, telling <paramref name="observer"/> who it waits for and for how long.
+    /// </remarks>
+    public async Task<RunLock> AcquireRunLockAsync(bool wait, TimeSpan waitTimeout, TimeProvider time, SyncObserver observer, CancellationToken ct)
     {
         var conn = await WithRetry(t => _dataSource.OpenConnectionAsync(t), ct).ConfigureAwait(false);
         try
         {
             var started = time.GetTimestamp();
+            RunInProgress? holder = null;
             while (true)
             {
                 if (await RunLock.TryTakeAsync(conn, _dataSource, ct).ConfigureAwait(false) is { } taken)
                 {
+                    if (holder is not null)
+                    {
+                        observer.WaitingForRun(holder, time.GetElapsedTime(started), waitTimeout, done: true);
+                    }
                     return taken;
                 }
-                if (!wait || time.GetElapsedTime(started) >= waitTimeout)
+                var waited = time.GetElapsedTime(started);
+                holder = await GetRunningRunAsync(conn, ct).ConfigureAwait(false) ?? new RunInProgress(null, null, null, null);
+                if (!wait)
                 {
-                    var holder = await GetRunningRunAsync(conn, ct).ConfigureAwait(false);
-                    throw holder ?? new SyncRunLockedException(null, null, null, null);
+                    throw new SyncRunLockedException(holder);
                 }
+                if (waited >= waitTimeout)
+                {
+                    observer.WaitingForRun(holder, waited, waitTimeout, done: true);
+                    throw new SyncRunLockedException(holder, waited);
+                }
+                observer.WaitingForRun(holder, waited, waitTimeout, done: false);
                 await Task.Delay(TimeSpan.FromMilliseconds(500), time, ct).ConfigureAwait(false);
             }
         }
@@ -153,7 +184,7 @@ internal sealed class SyncStore : IAsyncDisposable
         }
     }
 
-    private static async Task<SyncRunLockedException?> GetRunningRunAsync(NpgsqlConnection conn, CancellationToken ct)
+    private static async Task<RunInProgress?> GetRunningRunAsync(NpgsqlConnection conn, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(Sql.LatestRunningRun, conn);
         await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
@@ -161,7 +192,7 @@ internal sealed class SyncStore : IAsyncDisposable
         {
             return null;
         }
-        return new SyncRunLockedException(reader.GetInt64(0), GetString(reader, 1), GetString(reader, 2), GetTimestamp(reader, 3));
+        return new RunInProgress(reader.GetInt64(0), GetString(reader, 1), GetString(reader, 2), GetTimestamp(reader, 3));
     }
 
     public ValueTask<(long RunId, DateTimeOffset StartedAt)> StartRunAsync(AssetSelection selection, string host, string user, CancellationToken ct) =>

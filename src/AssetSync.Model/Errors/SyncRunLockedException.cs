@@ -1,16 +1,35 @@
 namespace AssetSync;
 
-/// <summary>Another run holds this database's run lock.</summary>
-public sealed class SyncRunLockedException(long? runId, string? host, string? user, DateTimeOffset? startedAt) : AssetSyncException(
-    runId is null
-        ? "Another AssetSync run holds this database's run lock. Wait for it to finish, or use -Wait."
-        : $"Another AssetSync run is in progress: run {runId}, started {startedAt:u} by {user ?? "?"} on {host ?? "?"}. Wait for it to finish, or use -Wait.")
+/// <summary>
+/// Another run holds this database's run lock: at once (no -Wait), or still after -Wait's timeout,
+/// in which case <see cref="Waited"/> says how long this one waited.
+/// </summary>
+public sealed class SyncRunLockedException(RunInProgress holder, TimeSpan? waited = null) : AssetSyncException(Describe(holder, waited))
 {
-    public long? RunId { get; } = runId;
+    public SyncRunLockedException(long? runId, string? host, string? user, DateTimeOffset? startedAt)
+        : this(new RunInProgress(runId, host, user, startedAt))
+    {
+    }
 
-    public string? Host { get; } = host;
+    /// <summary>The run that holds the lock.</summary>
+    public RunInProgress Holder { get; } = holder;
 
-    public string? User { get; } = user;
+    public long? RunId => Holder.RunId;
 
-    public DateTimeOffset? StartedAt { get; } = startedAt;
+    public string? Host => Holder.Host;
+
+    public string? User => Holder.User;
+
+    public DateTimeOffset? StartedAt => Holder.StartedAt;
+
+    /// <summary>How long this run waited before giving up; null when it did not wait.</summary>
+    public TimeSpan? Waited { get; } = waited;
+
+    private static string Describe(RunInProgress holder, TimeSpan? waited) => waited is { } w
+        ? $"Waited {FormatWait(w)} for {holder} to finish; it is still running, so this run did not start."
+        : holder.RunId is null
+            ? "Another AssetSync run holds this database's run lock, so this run did not start."
+            : $"Another AssetSync run is in progress ({holder}), so this run did not start.";
+
+    internal static string FormatWait(TimeSpan w) => w.TotalSeconds < 120 ? $"{w.TotalSeconds:0} s" : $"{w.TotalMinutes:0.#} min";
 }

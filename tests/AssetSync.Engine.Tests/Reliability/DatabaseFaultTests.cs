@@ -20,6 +20,27 @@ public sealed class DatabaseFaultTests(DatabaseFixture db) : IClassFixture<Datab
     private sealed class Counter(int trigger) : SyncObserver
     {
         private int _done;
+
+        public List<string> Warnings { get; } = [];
+
+        public List<string> Details { get; } = [];
+
+        public override void Warning(string message)
+        {
+            lock (Warnings)
+            {
+                Warnings.Add(message);
+            }
+        }
+
+        public override void Verbose(string message)
+        {
+            lock (Details)
+            {
+                Details.Add(message);
+            }
+        }
+
         public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public override void AssetCompleted(AssetSyncResult result)
@@ -71,6 +92,12 @@ public sealed class DatabaseFaultTests(DatabaseFixture db) : IClassFixture<Datab
         var summary = await run;
 
         Assert.Equal(("complete", 400, 0), (summary.Status, summary.Succeeded, summary.Failed));
+        // One outage, one warning, with the count of retries every worker made during it; each retry only in -Verbose.
+        var outage = Assert.Single(counter.Warnings, w => w.Contains("IC3 database", StringComparison.Ordinal));
+        var retries = counter.Details.Count(v => v.StartsWith("Database error", StringComparison.Ordinal));
+        Assert.True(retries >= 2, $"{retries} retries seen: {string.Join(" | ", counter.Details)}");
+        Assert.Matches(@"did not answer for \d+(\.\d)? s \(.+\); \d+ retries later it answered again", outage);
+        Assert.Contains($"; {retries} retries later", outage);
         Assert.Equal(400L, await db.ScalarAsync<long>("SELECT count(DISTINCT serialnumber) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
         Assert.Equal(400L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
         Assert.Equal(("complete", 400), (await db.ScalarAsync<string>("SELECT status FROM cmms_sync_log WHERE id = $1", summary.RunId),

@@ -55,7 +55,8 @@ public sealed class OverlappingRunTests(DatabaseFixture db) : IClassFixture<Data
 
         var one = first.RunAsync(AssetSelection.Batch(0), null, cts.Token);
         await WaitForRunningRowAsync();
-        var ex = await Assert.ThrowsAsync<SyncRunLockedException>(() => second.RunAsync(AssetSelection.Batch(0)));
+        var waits = new WaitRecorder();
+        var ex = await Assert.ThrowsAsync<SyncRunLockedException>(() => second.RunAsync(AssetSelection.Batch(0), waits));
         cts.Cancel();
         var a = await one;
 
@@ -63,5 +64,50 @@ public sealed class OverlappingRunTests(DatabaseFixture db) : IClassFixture<Data
         Assert.Equal(Environment.UserName, ex.User);
         Assert.NotNull(ex.StartedAt);
         Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM cmms_sync_log"));
+        // It says that it waited, and how long, instead of advising -Wait.
+        Assert.NotNull(ex.Waited);
+        Assert.InRange(ex.Waited!.Value.TotalMilliseconds, 700, 5000);
+        Assert.StartsWith("Waited ", ex.Message);
+        Assert.Contains($"run {a.RunId}", ex.Message);
+        Assert.DoesNotContain("-Wait", ex.Message);
+        // The observer saw the wait as it went (progress), then its end.
+        Assert.True(waits.Ticks.Count >= 2, $"{waits.Ticks.Count} progress ticks");
+        Assert.All(waits.Ticks.SkipLast(1), t => Assert.False(t.Done));
+        Assert.True(waits.Ticks[^1].Done);
+        Assert.Equal(a.RunId, waits.Ticks[0].Holder.RunId);
+        Assert.Equal(TimeSpan.FromMilliseconds(700), waits.Ticks[0].Timeout);
+        Assert.True(waits.Ticks.Zip(waits.Ticks.Skip(1)).All(p => p.First.Waited <= p.Second.Waited), "waited only grows");
+    }
+
+    [Fact]
+    public async Task Without_wait_the_refusal_advises_wait_and_says_nothing_of_waiting()
+    {
+        await using var first = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.RequestsPerSecond = 5));
+        await using var second = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
+        using var cts = new CancellationTokenSource();
+
+        var one = first.RunAsync(AssetSelection.Batch(0), null, cts.Token);
+        await WaitForRunningRowAsync();
+        var waits = new WaitRecorder();
+        var ex = await Assert.ThrowsAsync<SyncRunLockedException>(() => second.RunAsync(AssetSelection.Batch(0), waits));
+        cts.Cancel();
+        await one;
+
+        Assert.Null(ex.Waited);
+        Assert.Empty(waits.Ticks);
+        Assert.Contains("in progress", ex.Message);
+    }
+
+    private sealed class WaitRecorder : SyncObserver
+    {
+        public List<(RunInProgress Holder, TimeSpan Waited, TimeSpan Timeout, bool Done)> Ticks { get; } = [];
+
+        public override void WaitingForRun(RunInProgress holder, TimeSpan waited, TimeSpan timeout, bool done)
+        {
+            lock (Ticks)
+            {
+                Ticks.Add((holder, waited, timeout, done));
+            }
+        }
     }
 }
