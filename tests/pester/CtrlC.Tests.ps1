@@ -42,7 +42,9 @@ Describe 'Ctrl+C (a real SIGINT to pwsh)' {
             $sw.Stop()
             $output = $job | Wait-Job -Timeout 20 | Receive-Job
 
-            $sw.Elapsed.TotalSeconds | Should -BeLessThan 1
+            # On failure, say what the child printed and what the run rows hold: a flake must leave a trail.
+            $trail = "child: $($output -join ' | '); runs: $(Invoke-TestSql $cs 'SELECT id, status, assets_synced, failed FROM cmms_sync_log ORDER BY id')"
+            $sw.Elapsed.TotalSeconds | Should -BeLessThan 1 -Because $trail
             Invoke-TestSql $cs 'SELECT status FROM cmms_sync_log ORDER BY id DESC LIMIT 1' | Should -Be 'cancelled'
             Invoke-TestSql $cs 'SELECT assets_synced FROM cmms_sync_log ORDER BY id DESC LIMIT 1' | Should -Be '4'
             Invoke-TestSql $cs 'SELECT count(*) FROM ic3_sync_log' | Should -Be '4'
