@@ -1,4 +1,6 @@
 using AssetSync.Storage;
+using AssetSync.Storage.Migrations;
+using Npgsql;
 
 namespace AssetSync;
 
@@ -9,6 +11,8 @@ namespace AssetSync;
 public sealed class SyncDatabase : IAsyncDisposable
 {
     private readonly SyncStore _store;
+    private readonly string _connectionString;
+    private readonly TimeProvider _time;
 
     /// <summary>Opens (lazily) the database named by <paramref name="connectionString"/>; validates it first.</summary>
     public SyncDatabase(string connectionString) : this(connectionString, TimeProvider.System)
@@ -19,32 +23,77 @@ public sealed class SyncDatabase : IAsyncDisposable
     {
         DatabaseSettings.ValidateConnectionString(connectionString);
         _store = new SyncStore(connectionString, maxRetryCount, TimeSpan.FromMilliseconds(250), time);
+        _connectionString = connectionString;
+        _time = time;
     }
 
     /// <summary>host:port/database, for messages.</summary>
     public string Target => _store.Target;
 
     /// <summary>The schema version this module needs.</summary>
-    public static int RequiredSchemaVersion => SchemaCatalog.LatestVersion;
+    public static int RequiredSchemaVersion => SchemaPlan.LatestVersion;
 
-    /// <summary>All of the module's migrations, in order.</summary>
-    public static IReadOnlyList<SchemaMigration> AllMigrations => SchemaCatalog.Migrations;
+    /// <summary>All of the module's schema versions and their steps, in order (no costs: those need a database).</summary>
+    public static IReadOnlyList<SchemaMigration> AllMigrations { get; } = SchemaPlan.Versions
+        .Select(v => new SchemaMigration(v.Version, v.Description, string.Join("\n\n", v.Steps.Select(s => s.Sql.Trim())), v.Steps.Select(s => s.Describe(null, false)).ToList()))
+        .ToList();
 
     public Task<int> GetSchemaVersionAsync(CancellationToken cancellationToken = default) =>
         DatabaseErrors.Guard(Target, () => _store.GetSchemaVersionAsync(cancellationToken).AsTask());
 
-    /// <summary>Migrations not yet applied to this database, in order. Reads only.</summary>
+    /// <summary>Versions not yet applied to this database, in order, each step with its rows and estimated time here. Reads only.</summary>
     public async Task<IReadOnlyList<SchemaMigration>> GetPendingMigrationsAsync(CancellationToken cancellationToken = default)
     {
-        var version = await GetSchemaVersionAsync(cancellationToken).ConfigureAwait(false);
-        return SchemaCatalog.Migrations.Where(m => m.Version > version).ToList();
+        await using var ctx = CreateMigrationSource(null, null, null);
+        return await DatabaseErrors.Guard(Target, () => new MigrationRunner(ctx.Context).PlanAsync(cancellationToken)).ConfigureAwait(false);
     }
 
-    /// <summary>Applies one migration in its own transaction. False when another session had applied it already.</summary>
-    public Task<bool> ApplyMigrationAsync(SchemaMigration migration, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Applies one version, step by step, resuming after the last step (or backfill batch) a previous attempt completed.
+    /// False when it was applied already. A failing step throws <see cref="SchemaUpgradeException"/>, never retried blindly.
+    /// </summary>
+    public Task<bool> ApplyMigrationAsync(SchemaMigration migration, CancellationToken cancellationToken = default) =>
+        ApplyMigrationAsync(migration, null, null, cancellationToken);
+
+    /// <inheritdoc cref="ApplyMigrationAsync(SchemaMigration, CancellationToken)"/>
+    /// <param name="migration">The version to apply.</param>
+    /// <param name="cancellationToken">Stops after the current batch's transaction rolls back; a rerun resumes.</param>
+    /// <param name="progress">Each step's progress (backfills: rows done, rows in all, time left).</param>
+    /// <param name="verbose">Each step's name and duration, lock waits and resumptions.</param>
+    public async Task<bool> ApplyMigrationAsync(SchemaMigration migration, IProgress<SchemaStepProgress>? progress, Action<string>? verbose,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(migration);
-        return DatabaseErrors.Guard(Target, () => _store.ApplyMigrationAsync(migration, cancellationToken).AsTask());
+        await using var ctx = CreateMigrationSource(progress, verbose, null);
+        return await DatabaseErrors.Guard(Target, () => new MigrationRunner(ctx.Context).ApplyAsync(migration.Version, cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>For tests and benches: an upgrade with its own settings (batch hooks, lock timeouts).</summary>
+    internal async Task<bool> ApplyMigrationAsync(int version, Func<MigrationContext, MigrationContext> configure, CancellationToken ct)
+    {
+        await using var ctx = CreateMigrationSource(null, null, configure);
+        return await new MigrationRunner(ctx.Context).ApplyAsync(version, ct).ConfigureAwait(false);
+    }
+
+    private MigrationSource CreateMigrationSource(IProgress<SchemaStepProgress>? progress, Action<string>? verbose, Func<MigrationContext, MigrationContext>? configure)
+    {
+        // No command timeout: a backfill batch or an index build on years of history may take minutes, and a
+        // timeout would only turn progress into a failure. Each step bounds its own lock waits instead.
+        var builder = new NpgsqlConnectionStringBuilder(_connectionString) { CommandTimeout = 0 };
+        if (string.IsNullOrEmpty(builder.ApplicationName))
+        {
+            builder.ApplicationName = "AssetSync schema upgrade";
+        }
+        var dataSource = NpgsqlDataSource.Create(builder);
+        var context = new MigrationContext { DataSource = dataSource, Time = _time, Target = Target, Progress = progress, Verbose = verbose ?? (_ => { }) };
+        return new MigrationSource(dataSource, configure is null ? context : configure(context));
+    }
+
+    private sealed class MigrationSource(NpgsqlDataSource dataSource, MigrationContext context) : IAsyncDisposable
+    {
+        public MigrationContext Context { get; } = context;
+
+        public ValueTask DisposeAsync() => dataSource.DisposeAsync();
     }
 
     /// <summary>Throws <see cref="SchemaMissingException"/> unless the schema is current.</summary>

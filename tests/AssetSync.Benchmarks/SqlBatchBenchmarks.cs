@@ -26,10 +26,12 @@ public class SqlBatchBenchmarks
             ?? throw new InvalidOperationException("Set ASSETSYNC_BENCH_CONNECTION_STRING (./build.ps1 -Task Bench does).");
         _store = new SyncStore(cs, 0, TimeSpan.Zero, TimeProvider.System);
         _dataSource = NpgsqlDataSource.Create(cs);
-        foreach (var m in SchemaCatalog.Migrations)
+        var database = new SyncDatabase(cs);
+        foreach (var m in database.GetPendingMigrationsAsync().GetAwaiter().GetResult())
         {
-            _store.ApplyMigrationAsync(m, default).AsTask().GetAwaiter().GetResult();
+            database.ApplyMigrationAsync(m).GetAwaiter().GetResult();
         }
+        database.DisposeAsync().AsTask().GetAwaiter().GetResult();
         using (var cmd = _dataSource.CreateCommand("INSERT INTO ic3_asset_master (cmms_asset_id) VALUES ('INF-000123')"))
         {
             cmd.ExecuteNonQuery();

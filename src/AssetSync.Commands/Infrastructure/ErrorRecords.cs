@@ -18,6 +18,8 @@ internal static class ErrorRecords
             "Check that Innomaint answers at -BaseUrl, then run Invoke-CmmsRetryFailed."),
         DatabaseUnavailableException e => Make(e, "AssetSync.DatabaseUnavailable", ErrorCategory.ConnectionError, target ?? e.Target,
             "Check -ConnectionString (or $env:ASSETSYNC_CONNECTION_STRING) and that PostgreSQL is running, then run Get-CmmsSyncStatus."),
+        SchemaUpgradeException e => Make(e, "AssetSync.SchemaUpgradeFailed", ErrorCategory.OperationStopped, target ?? e.Target,
+            "Run Initialize-CmmsSyncSchema again: it resumes at this step. If a lock wait ran out, look for the long query in pg_stat_activity first."),
         SchemaMissingException e => Make(e, "AssetSync.SchemaMissing", ErrorCategory.NotInstalled, target ?? e.Target,
             "Run Initialize-CmmsSyncSchema against this database."),
         RunLockLostException e => Make(e, "AssetSync.RunLockLost", ErrorCategory.ResourceBusy, target,

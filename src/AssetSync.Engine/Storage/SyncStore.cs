@@ -107,36 +107,11 @@ internal sealed class SyncStore : IAsyncDisposable
     public async Task EnsureSchemaAsync(CancellationToken ct)
     {
         var version = await GetSchemaVersionAsync(ct).ConfigureAwait(false);
-        if (version < SchemaCatalog.LatestVersion)
+        if (version < Migrations.SchemaPlan.LatestVersion)
         {
-            throw new SchemaMissingException(version, SchemaCatalog.LatestVersion) { Target = Target };
+            throw new SchemaMissingException(version, Migrations.SchemaPlan.LatestVersion) { Target = Target };
         }
     }
-
-    /// <summary>Applies one migration in a transaction, unless another session applied it meanwhile. True when applied here.</summary>
-    public ValueTask<bool> ApplyMigrationAsync(SchemaMigration migration, CancellationToken ct) => WithRetry(async token =>
-    {
-        await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
-        await using var tx = await conn.BeginTransactionAsync(token).ConfigureAwait(false);
-        await ExecAsync(conn, tx, Sql.SchemaLock, token, Sql.SchemaLockKey).ConfigureAwait(false);
-        await ExecAsync(conn, tx, Sql.CreateSchemaVersionTable, token).ConfigureAwait(false);
-        await using (var check = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM assetsync_schema_version WHERE version = $1)", conn, tx))
-        {
-            check.Parameters.Add(new NpgsqlParameter { Value = migration.Version });
-            if ((bool)(await check.ExecuteScalarAsync(token).ConfigureAwait(false))!)
-            {
-                return false;
-            }
-        }
-        // Migration files are our own constant SQL, embedded at build time; no user value is in them.
-        await using (var apply = new NpgsqlCommand(migration.Sql, conn, tx))
-        {
-            await apply.ExecuteNonQueryAsync(token).ConfigureAwait(false);
-        }
-        await ExecAsync(conn, tx, Sql.RecordMigration, token, migration.Version, migration.Description).ConfigureAwait(false);
-        await tx.CommitAsync(token).ConfigureAwait(false);
-        return true;
-    }, ct);
 
     // ---- run lock and run rows --------------------------------------------------------------
 
