@@ -104,19 +104,36 @@ public sealed class SyncDatabase : IAsyncDisposable
             return true;
         });
 
-    /// <summary>The status partition, LastSyncAt and the latest <paramref name="lastRuns"/> runs.</summary>
-    public async Task<SyncStatus> GetStatusAsync(int lastRuns = 5, CancellationToken cancellationToken = default)
+    /// <summary>How long ago a last success may be before the asset counts as stale, by default.</summary>
+    public static TimeSpan DefaultStaleAfter { get; } = TimeSpan.FromDays(7);
+
+    /// <summary>The status partition, freshness, LastSyncAt, LastSuccessAt and the latest <paramref name="lastRuns"/> runs.</summary>
+    public Task<SyncStatus> GetStatusAsync(int lastRuns = 5, CancellationToken cancellationToken = default) =>
+        GetStatusAsync(lastRuns, DefaultStaleAfter, cancellationToken);
+
+    /// <inheritdoc cref="GetStatusAsync(int, CancellationToken)"/>
+    /// <param name="lastRuns">How many of the latest runs to include.</param>
+    /// <param name="staleAfter">An asset last synced longer ago than this (or never) is stale.</param>
+    /// <param name="cancellationToken">Cancels the queries.</param>
+    public async Task<SyncStatus> GetStatusAsync(int lastRuns, TimeSpan staleAfter, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(lastRuns);
+        if (staleAfter <= TimeSpan.Zero)
+        {
+            throw new SyncConfigurationException($"StaleAfter must be greater than zero (for example 7.00:00:00); it was {staleAfter}.", "StaleAfter");
+        }
         await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-        return await DatabaseErrors.Guard(Target, () => _store.GetStatusAsync(lastRuns, cancellationToken).AsTask()).ConfigureAwait(false);
+        return await DatabaseErrors.Guard(Target, () => _store.GetStatusAsync(lastRuns, staleAfter, cancellationToken).AsTask()).ConfigureAwait(false);
     }
 
-    /// <summary>The assets whose current state is error, oldest failure first. Streamed.</summary>
-    public async IAsyncEnumerable<SyncFailure> GetFailuresAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>The assets whose current state is error, oldest latest failure first. Streamed.</summary>
+    public IAsyncEnumerable<SyncFailure> GetFailuresAsync(CancellationToken cancellationToken = default) => GetFailuresAsync(null, cancellationToken);
+
+    /// <summary>As above; <paramref name="deferred"/> true keeps only deferred assets, false only those not deferred.</summary>
+    public async IAsyncEnumerable<SyncFailure> GetFailuresAsync(bool? deferred, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-        await foreach (var f in DatabaseErrors.Guard(Target, _store.GetFailuresAsync(cancellationToken), cancellationToken).ConfigureAwait(false))
+        await foreach (var f in DatabaseErrors.Guard(Target, _store.GetFailuresAsync(deferred, cancellationToken), cancellationToken).ConfigureAwait(false))
         {
             yield return f;
         }
@@ -165,46 +182,18 @@ public sealed class SyncDatabase : IAsyncDisposable
         };
     }
 
-    /// <summary>How many assets a selection holds now (serials mode: the number of serial numbers given).</summary>
-    public Task<long> CountAsync(AssetSelection selection, CancellationToken cancellationToken = default) =>
-        DatabaseErrors.Guard(Target, () => _store.CountAsync(selection, cancellationToken).AsTask());
-
     /// <summary>The serial numbers a run with this selection would sync, in order; writes nothing.</summary>
-    public IAsyncEnumerable<string> PreviewAsync(AssetSelection selection, CancellationToken cancellationToken = default) =>
-        DatabaseErrors.Guard(Target, Select(_store, selection, skipped: null, cancellationToken), cancellationToken);
-
-    /// <summary>The serial numbers of a selection, streamed. In serials mode, those not in the master list are counted in <paramref name="skipped"/>.</summary>
-    internal static async IAsyncEnumerable<string> Select(SyncStore store, AssetSelection selection, Action<string>? skipped,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<string> PreviewAsync(AssetSelection selection, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        switch (selection.Mode)
+        ArgumentNullException.ThrowIfNull(selection);
+        var selected = await DatabaseErrors.Guard(Target, () => _store.SelectAsync(selection, null, cancellationToken).AsTask()).ConfigureAwait(false);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var asset in selected)
         {
-            case "batch":
-                await foreach (var s in store.SelectBatchAsync(selection.BatchSize, selection.Offset, ct).ConfigureAwait(false))
-                {
-                    yield return s;
-                }
-                break;
-            case "retry_failed":
-                await foreach (var s in store.SelectFailedAsync(selection.BatchSize, ct).ConfigureAwait(false))
-                {
-                    yield return s;
-                }
-                break;
-            default:
-                var known = await store.KnownSerialsAsync(selection.SerialNumbers!, ct).ConfigureAwait(false);
-                foreach (var s in selection.SerialNumbers!)
-                {
-                    if (known.Contains(s))
-                    {
-                        yield return s;
-                    }
-                    else
-                    {
-                        skipped?.Invoke(s);
-                    }
-                }
-                break;
+            if (seen.Add(asset.SerialNumber))
+            {
+                yield return asset.SerialNumber;
+            }
         }
     }
 

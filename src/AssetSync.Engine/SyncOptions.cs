@@ -22,6 +22,8 @@ namespace AssetSync;
 /// <item><term><see cref="MaxResponseBytes"/></term><description>1 MiB</description></item>
 /// <item><term><see cref="DatabaseMaxRetryCount"/></term><description>5 retries of a transient database error</description></item>
 /// <item><term><see cref="DatabaseRetryInterval"/></term><description>0.5 s base, doubling, at most 8 s a wait</description></item>
+/// <item><term><see cref="MaxDuration"/></term><description>none: the run takes every selected asset</description></item>
+/// <item><term><see cref="Force"/></term><description>false: unchanged assets are not rewritten</description></item>
 /// </list>
 /// </remarks>
 public sealed class SyncOptions
@@ -108,6 +110,16 @@ public sealed class SyncOptions
     /// <summary>Accept any TLS certificate. Only for test systems; the cmdlets warn when it is on.</summary>
     public bool SkipCertificateCheck { get; set; }
 
+    /// <summary>
+    /// The run's time budget. New assets are taken only while one attempt still fits, and retries only while their
+    /// backoff and one attempt fit; assets in flight finish. The run then ends complete with StoppedBy = max_duration,
+    /// and the selected assets it did not reach are counted in NotReached. Null: no budget.
+    /// </summary>
+    public TimeSpan? MaxDuration { get; set; }
+
+    /// <summary>Rewrite every asset, even one Innomaint says (304) or shows (same body) is unchanged; no conditional requests.</summary>
+    public bool Force { get; set; }
+
     /// <summary>Checks every setting and throws <see cref="SyncConfigurationException"/> naming the first bad one.</summary>
     public void Validate()
     {
@@ -129,6 +141,7 @@ public sealed class SyncOptions
         Require(MaxResponseBytes is >= 1024 and <= int.MaxValue - 1, nameof(MaxResponseBytes), "must be between 1 KiB and 2 GiB");
         Require(DatabaseMaxRetryCount >= 0, nameof(DatabaseMaxRetryCount), "must not be negative");
         Require(DatabaseRetryInterval >= TimeSpan.Zero, nameof(DatabaseRetryInterval), "must not be negative");
+        Require(MaxDuration is null || MaxDuration > TimeSpan.Zero, nameof(MaxDuration), "must be greater than zero (for example 00:45:00)");
     }
 
     /// <summary>Checks an Innomaint base URL: absolute, http or https, no query or fragment.</summary>

@@ -32,6 +32,12 @@ internal sealed class SyncRun
     private int _succeeded;
     private int _failed;
     private int _skipped;
+    private int _unchanged;
+    private int _budgetSpent;
+    private long? _deadline;
+    private List<SelectedAsset> _selected = [];
+    private int _selectedDistinct;
+    private ResilientFetcher? _fetcher;
     private SyncRunFailedException? _fatal;
 
     public SyncRun(SyncOptions options, TimeProvider time, SyncStore store, SyncObserver observer, InnomaintClient client, AssetSelection selection)
@@ -79,7 +85,13 @@ internal sealed class SyncRun
             DateTimeOffset startedAt;
             try
             {
-                total = await _store.CountAsync(_selection, cancellationToken).ConfigureAwait(false);
+                _selected = await _store.SelectAsync(_selection, s =>
+                {
+                    Interlocked.Increment(ref _skipped);
+                    _observer.Warning($"Asset '{TextSafety.Inert(s)}' is not in ic3_asset_master (no row has it as cmms_asset_id); skipped.");
+                }, cancellationToken).ConfigureAwait(false);
+                _selectedDistinct = _selected.Select(a => a.SerialNumber).Distinct(StringComparer.Ordinal).Count();
+                total = _selectedDistinct;
                 (_runId, startedAt) = await _store.StartRunAsync(_selection, Environment.MachineName, Environment.UserName, cancellationToken).ConfigureAwait(false);
             }
             catch (NpgsqlException ex)
@@ -88,6 +100,10 @@ internal sealed class SyncRun
             }
 
             var started = _time.GetTimestamp();
+            if (_options.MaxDuration is { } budget)
+            {
+                _deadline = started + (long)(budget.TotalSeconds * _time.TimestampFrequency);
+            }
             using var runCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             using var progressStop = new CancellationTokenSource();
             Task progress = Task.CompletedTask;
@@ -95,7 +111,7 @@ internal sealed class SyncRun
             {
                 _observer.Debug($"Run {_runId} started: {_selection}, {_options}.");
                 // Serials mode: known only after the lookup, as skips are found.
-                _observer.RunStarted(_runId, _selection.Mode, _selection.Mode == "serials" ? null : total);
+                _observer.RunStarted(_runId, _selection.Mode, total);
                 runLock.Watch(_time, _observer.Warning, lost =>
                 {
                     SetFatal(lost);
@@ -103,6 +119,7 @@ internal sealed class SyncRun
                 });
                 progress = KeepRowCurrentAsync(progressStop.Token);
                 using var fetcher = new ResilientFetcher(_client, _options, _time, _observer);
+                _fetcher = fetcher;
                 await ExecuteAsync(fetcher, runCts).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -129,13 +146,24 @@ internal sealed class SyncRun
     private async Task<SyncRunSummary> CloseAsync(DateTimeOffset startedAt, TimeSpan elapsed, CancellationToken cancellationToken)
     {
         var status = Fatal is not null ? "failed" : cancellationToken.IsCancellationRequested ? "cancelled" : "complete";
+        var budgetSpent = Volatile.Read(ref _budgetSpent) == 1;
+        var notReached = budgetSpent ? Math.Max(0, _selectedDistinct - Succeeded - Failed) : 0;
+        var stoppedBy = budgetSpent && status == "complete" && notReached > 0 ? "max_duration" : null;
+        var requests = (int)Math.Min(int.MaxValue, _fetcher?.Requests ?? 0);
+        var throttled = (int)Math.Min(int.MaxValue, _fetcher?.Throttled ?? 0);
+        double? rate = elapsed.TotalSeconds > 0 ? Math.Round(requests / elapsed.TotalSeconds, 3) : null;
+        var figures = new RunFigures(Volatile.Read(ref _unchanged), notReached, stoppedBy, requests, throttled, rate);
+        if (stoppedBy is not null)
+        {
+            _observer.Verbose($"The time budget ({_options.MaxDuration}) is spent: {notReached} selected asset(s) are left for the next run, stalest first.");
+        }
         DateTimeOffset finishedAt;
         try
         {
             // The run row is closed even when the caller cancelled: it must not stay 'running'.
             using var closing = new CancellationTokenSource(ClosingTimeout);
             finishedAt = await _store.FinishRunAsync(_runId, status, Succeeded, Failed, Volatile.Read(ref _skipped), (long)elapsed.TotalMilliseconds,
-                Fatal?.Message, closing.Token).ConfigureAwait(false);
+                Fatal?.Message, figures, closing.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
         {
@@ -156,6 +184,12 @@ internal sealed class SyncRun
             Succeeded = Succeeded,
             Failed = Failed,
             Skipped = Volatile.Read(ref _skipped),
+            Unchanged = figures.Unchanged,
+            NotReached = figures.NotReached,
+            StoppedBy = figures.StoppedBy,
+            Requests = figures.Requests,
+            Throttled = figures.Throttled,
+            RequestsPerSecond = figures.RequestsPerSecond,
             Status = status,
             StartedAt = startedAt,
             FinishedAt = finishedAt,
@@ -206,12 +240,7 @@ internal sealed class SyncRun
         var token = runCts.Token;
         // Assets in progress may exceed requests in flight: an asset waiting out a backoff holds no request slot.
         var workers = Math.Min(_options.ThrottleLimit * 4, 256);
-        var queue = Channel.CreateBounded<string>(new BoundedChannelOptions(workers * 2) { SingleWriter = true });
-        var serials = SyncDatabase.Select(_store, _selection, s =>
-        {
-            Interlocked.Increment(ref _skipped);
-            _observer.Warning($"Asset '{TextSafety.Inert(s)}' is not in ic3_asset_master (no row has it as cmms_asset_id); skipped.");
-        }, token);
+        var queue = Channel.CreateBounded<SelectedAsset>(new BoundedChannelOptions(workers * 2) { SingleWriter = true });
 
         var producer = Task.Run(async () =>
         {
@@ -219,26 +248,20 @@ internal sealed class SyncRun
             var seen = new HashSet<string>(StringComparer.Ordinal);
             try
             {
-                await foreach (var serial in serials.WithCancellation(token).ConfigureAwait(false))
+                foreach (var asset in _selected)
                 {
-                    if (seen.Add(serial))
+                    if (Volatile.Read(ref _budgetSpent) == 1)
                     {
-                        await queue.Writer.WriteAsync(serial, token).ConfigureAwait(false);
+                        break;
+                    }
+                    if (seen.Add(asset.SerialNumber))
+                    {
+                        await queue.Writer.WriteAsync(asset, token).ConfigureAwait(false);
                     }
                 }
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
-            }
-            catch (NpgsqlException ex)
-            {
-                SetFatal(DatabaseErrors.Unavailable(_store.Target, ex));
-                runCts.Cancel();
-            }
-            catch (Exception ex)
-            {
-                SetFatal(new UnexpectedSyncErrorException("(selecting assets)", ex));
-                runCts.Cancel();
             }
             finally
             {
@@ -255,16 +278,21 @@ internal sealed class SyncRun
         await Task.WhenAll(tasks).ConfigureAwait(false);
     }
 
-    private async Task WorkAsync(ChannelReader<string> queue, ResilientFetcher fetcher, CancellationTokenSource runCts)
+    private async Task WorkAsync(ChannelReader<SelectedAsset> queue, ResilientFetcher fetcher, CancellationTokenSource runCts)
     {
         var token = runCts.Token;
         string? current = null;
         try
         {
-            await foreach (var serial in queue.ReadAllAsync(token).ConfigureAwait(false))
+            await foreach (var asset in queue.ReadAllAsync(token).ConfigureAwait(false))
             {
-                current = serial;
-                await StepAsync(serial, fetcher, runCts).ConfigureAwait(false);
+                if (Volatile.Read(ref _budgetSpent) == 1)
+                {
+                    // The budget is spent: what is still queued is left for the next run (NotReached).
+                    continue;
+                }
+                current = asset.SerialNumber;
+                await StepAsync(asset, fetcher, runCts).ConfigureAwait(false);
                 current = null;
             }
         }
@@ -286,10 +314,17 @@ internal sealed class SyncRun
     }
 
     /// <summary>One asset: fetch, decide, write, report. Returns normally, or records a fatal error and cancels the run.</summary>
-    private async Task StepAsync(string serial, ResilientFetcher fetcher, CancellationTokenSource runCts)
+    private async Task StepAsync(SelectedAsset selected, ResilientFetcher fetcher, CancellationTokenSource runCts)
     {
         var token = runCts.Token;
-        var fetched = await fetcher.FetchAsync(serial, token).ConfigureAwait(false);
+        var serial = selected.SerialNumber;
+        var fetched = await fetcher.FetchAsync(selected, _deadline, token).ConfigureAwait(false);
+        if (fetched.NotStarted)
+        {
+            // The time budget cannot hold another attempt: stop taking assets; those in flight finish.
+            Interlocked.Exchange(ref _budgetSpent, 1);
+            return;
+        }
         var (outcome, attempts) = (fetched.Outcome, fetched.Attempts);
         // The asset's own time runs from its first request; its queueing for the rate budget is Waited.
         var started = fetched.FirstSent != 0 ? fetched.FirstSent : _time.GetTimestamp();
@@ -393,6 +428,10 @@ internal sealed class SyncRun
         else
         {
             Interlocked.Increment(ref _succeeded);
+            if (result.Outcome == AssetSyncStatus.Unchanged)
+            {
+                Interlocked.Increment(ref _unchanged);
+            }
         }
         _observer.AssetCompleted(result);
         return result;
@@ -403,12 +442,13 @@ internal sealed class SyncRun
         TimeSpan Elapsed() => knownDuration ?? _time.GetElapsedTime(started);
         var kind = outcome.Kind;
         var message = outcome.Message;
-        if (outcome.Asset is { } asset)
+        if (outcome.Succeeded)
         {
             try
             {
-                await _store.ApplySuccessAsync(_runId, asset, serial, attempts, outcome.HttpStatus,
-                    (long)Elapsed().TotalMilliseconds, token).ConfigureAwait(false);
+                // Unchanged (a 304, or the stored body again): no asset, so only the log and state rows are written.
+                await _store.ApplySuccessAsync(_runId, outcome.Unchanged ? null : outcome.Asset, serial, attempts, outcome.HttpStatus,
+                    (long)Elapsed().TotalMilliseconds, new FetchValidators(outcome.ETag, outcome.LastModified, outcome.PayloadSha256), token).ConfigureAwait(false);
             }
             catch (PostgresException ex) when (!SyncStore.IsTransient(ex))
             {
@@ -432,7 +472,7 @@ internal sealed class SyncRun
         return new AssetSyncResult
         {
             SerialNumber = serial,
-            Outcome = kind is null ? AssetSyncStatus.Succeeded : AssetSyncStatus.Failed,
+            Outcome = kind is not null ? AssetSyncStatus.Failed : outcome.Unchanged ? AssetSyncStatus.Unchanged : AssetSyncStatus.Succeeded,
             Attempts = attempts,
             HttpStatus = outcome.HttpStatus,
             ErrorKind = kind?.ToContractName(),

@@ -3,13 +3,29 @@ namespace AssetSync;
 /// <summary>Which assets a run syncs.</summary>
 public sealed class AssetSelection
 {
-    private AssetSelection(string mode, int batchSize, int offset, IReadOnlyList<string>? serials)
+    private AssetSelection(string mode, int batchSize, int offset, IReadOnlyList<string>? serials, bool reportOrder = false,
+        DateTimeOffset? notSyncedSince = null, bool includeDeferred = false)
     {
         Mode = mode;
         BatchSize = batchSize;
         Offset = offset;
         SerialNumbers = serials;
+        ReportOrder = reportOrder;
+        NotSyncedSince = notSyncedSince;
+        IncludeDeferred = includeDeferred;
     }
+
+    /// <summary>
+    /// Batch mode only: true for the seed's paging in report_seq_no order (chosen by passing an offset); false for
+    /// stalest first: never-synced assets in report_seq_no order, then the oldest last success first.
+    /// </summary>
+    public bool ReportOrder { get; }
+
+    /// <summary>Only assets that have not succeeded since then (never-synced ones included); null: no limit.</summary>
+    public DateTimeOffset? NotSyncedSince { get; }
+
+    /// <summary>Take deferred assets (not_found, client_error, not yet due) too. Serials mode always does.</summary>
+    public bool IncludeDeferred { get; }
 
     /// <summary>batch, retry_failed or serials, as cmms_sync_log.mode records it.</summary>
     public string Mode { get; }
@@ -23,8 +39,12 @@ public sealed class AssetSelection
     /// <summary>The explicit list of the serials mode, de-duplicated, in the order given.</summary>
     public IReadOnlyList<string>? SerialNumbers { get; }
 
-    /// <summary>Assets ordered by report_seq_no (nulls last), then asset_id; <paramref name="batchSize"/> 0 means all.</summary>
-    public static AssetSelection Batch(int batchSize = 100, int offset = 0)
+    /// <summary>
+    /// The <paramref name="batchSize"/> stalest assets (0: all): never synced first, in report_seq_no order, then the oldest
+    /// last success. With an <paramref name="offset"/>, the seed's paging instead: report_seq_no (nulls last), then asset_id.
+    /// Deferred assets are left out unless <paramref name="includeDeferred"/>.
+    /// </summary>
+    public static AssetSelection Batch(int batchSize = 100, int? offset = null, DateTimeOffset? notSyncedSince = null, bool includeDeferred = false)
     {
         if (batchSize < 0)
         {
@@ -34,17 +54,17 @@ public sealed class AssetSelection
         {
             throw new SyncConfigurationException($"Offset must be 0 or more; it was {offset}.", "Offset");
         }
-        return new AssetSelection("batch", batchSize, offset, null);
+        return new AssetSelection("batch", batchSize, offset ?? 0, null, offset is not null, notSyncedSince, includeDeferred);
     }
 
-    /// <summary>The assets whose current state is error.</summary>
-    public static AssetSelection RetryFailed(int batchSize = 0)
+    /// <summary>The assets whose current state is error, deferred ones left out unless <paramref name="includeDeferred"/>.</summary>
+    public static AssetSelection RetryFailed(int batchSize = 0, bool includeDeferred = false, DateTimeOffset? notSyncedSince = null)
     {
         if (batchSize < 0)
         {
             throw new SyncConfigurationException($"BatchSize must be 0 (all) or more; it was {batchSize}.", "BatchSize");
         }
-        return new AssetSelection("retry_failed", batchSize, 0, null);
+        return new AssetSelection("retry_failed", batchSize, 0, null, false, notSyncedSince, includeDeferred);
     }
 
     /// <summary>An explicit list of serial numbers, stored and sent verbatim.</summary>
@@ -65,13 +85,17 @@ public sealed class AssetSelection
                 list.Add(s);
             }
         }
-        return new AssetSelection("serials", 0, 0, list);
+        return new AssetSelection("serials", 0, 0, list, false, null, includeDeferred: true);
     }
 
     public override string ToString() => Mode switch
     {
-        "batch" => $"batch (size {(BatchSize == 0 ? "all" : BatchSize)}, offset {Offset})",
-        "retry_failed" => $"retry-failed (size {(BatchSize == 0 ? "all" : BatchSize)})",
+        "batch" => ReportOrder
+            ? $"batch (size {(BatchSize == 0 ? "all" : BatchSize)}, offset {Offset}, report order{Filters})"
+            : $"batch (size {(BatchSize == 0 ? "all" : BatchSize)}, stalest first{Filters})",
+        "retry_failed" => $"retry-failed (size {(BatchSize == 0 ? "all" : BatchSize)}{Filters})",
         _ => $"{SerialNumbers!.Count} serial number(s)",
     };
+
+    private string Filters => (NotSyncedSince is { } since ? $", not synced since {since:u}" : "") + (IncludeDeferred ? ", deferred included" : "");
 }

@@ -43,7 +43,7 @@ public class SqlBatchBenchmarks
     }
 
     [Benchmark(Baseline = true)]
-    public Task OneBatch() => _store.ApplySuccessAsync(++_runId, _asset, "INF-000123", 1, 200, 5, default).AsTask();
+    public Task OneBatch() => _store.ApplySuccessAsync(++_runId, _asset, "INF-000123", 1, 200, 5, default(FetchValidators), default).AsTask();
 
     [Benchmark]
     public async Task OneCommandPerStatement()

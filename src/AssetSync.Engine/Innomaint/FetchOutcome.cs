@@ -6,8 +6,9 @@ namespace AssetSync.Innomaint;
 /// </summary>
 internal sealed class FetchOutcome
 {
-    private FetchOutcome(AssetDetail? asset, FailureKind? kind, int? httpStatus, string? message, TimeSpan? retryAfter)
+    private FetchOutcome(AssetDetail? asset, FailureKind? kind, int? httpStatus, string? message, TimeSpan? retryAfter, bool unchanged = false)
     {
+        Unchanged = unchanged;
         Asset = asset;
         Kind = kind;
         HttpStatus = httpStatus;
@@ -28,14 +29,31 @@ internal sealed class FetchOutcome
     /// <summary>The server's Retry-After, already turned into a wait.</summary>
     public TimeSpan? RetryAfter { get; }
 
-    public bool Succeeded => Asset is not null;
+    /// <summary>A 304, or a 200 whose body equals the stored one: success, with nothing to rewrite.</summary>
+    public bool Unchanged { get; }
+
+    /// <summary>Validators to store for the next request (from this answer, or kept from the last 200).</summary>
+    public string? ETag { get; init; }
+
+    public string? LastModified { get; init; }
+
+    /// <summary>SHA-256 of the body this answer stands for.</summary>
+    public byte[]? PayloadSha256 { get; init; }
+
+    public bool Succeeded => Asset is not null || Unchanged;
 
     public bool IsRetryable => Kind is { } k && k.IsRetryable();
 
     public static FetchOutcome Success(AssetDetail asset, int httpStatus = 200) => new(asset, null, httpStatus, null, null);
 
+    public static FetchOutcome Same(int httpStatus, string? etag, string? lastModified, byte[]? sha256) =>
+        new(null, null, httpStatus, null, null, unchanged: true) { ETag = etag, LastModified = lastModified, PayloadSha256 = sha256 };
+
+    public static FetchOutcome Success(AssetDetail asset, int httpStatus, string? etag, string? lastModified, byte[] sha256) =>
+        new(asset, null, httpStatus, null, null) { ETag = etag, LastModified = lastModified, PayloadSha256 = sha256 };
+
     public static FetchOutcome Failure(FailureKind kind, string message, int? httpStatus = null, TimeSpan? retryAfter = null) =>
         new(null, kind, httpStatus, message, retryAfter);
 
-    public override string ToString() => Succeeded ? $"success ({HttpStatus})" : $"{Kind!.Value.ToContractName()}: {Message}";
+    public override string ToString() => Unchanged ? $"unchanged ({HttpStatus})" : Succeeded ? $"success ({HttpStatus})" : $"{Kind!.Value.ToContractName()}: {Message}";
 }

@@ -1,3 +1,5 @@
+using AssetSync.Storage;
+using System.Security.Cryptography;
 using System.Buffers;
 using System.Net;
 using System.Net.Http.Headers;
@@ -39,12 +41,25 @@ internal sealed class InnomaintClient
         return new Uri(_baseUrl + (path.StartsWith('/') ? path : "/" + path), new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
     }
 
-    public async Task<FetchOutcome> FetchOnceAsync(string serialNumber, CancellationToken cancellationToken)
+    /// <summary>
+    /// One request. With <paramref name="known"/> validators it is conditional: a 304, or a 200 whose body hashes to the
+    /// stored SHA-256, comes back as unchanged, and the body is then not even parsed.
+    /// </summary>
+    public async Task<FetchOutcome> FetchOnceAsync(string serialNumber, SelectedAsset? known, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, BuildUri(serialNumber));
         request.Headers.Authorization = _authorization;
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         request.Headers.UserAgent.ParseAdd(UserAgent);
+        // Sent back as the server gave them (untrusted text, so only if they are valid header values).
+        if (known?.ETag is { } knownETag)
+        {
+            request.Headers.TryAddWithoutValidation("If-None-Match", knownETag);
+        }
+        if (known?.LastModified is { } knownLastModified)
+        {
+            request.Headers.TryAddWithoutValidation("If-Modified-Since", knownLastModified);
+        }
 
         HttpResponseMessage response;
         try
@@ -61,6 +76,11 @@ internal sealed class InnomaintClient
         using (response)
         {
             var status = (int)response.StatusCode;
+            if (status == 304 && known?.HasValidators == true)
+            {
+                // Not modified: keep what we stored, with any validator the 304 renews.
+                return FetchOutcome.Same(status, Validator(response, "ETag") ?? known.ETag, Validator(response, "Last-Modified") ?? known.LastModified, known.PayloadSha256);
+            }
             if (status is >= 300 and < 400)
             {
                 // Redirects are never followed: the token must not travel to a host we were not told about.
@@ -112,10 +132,18 @@ internal sealed class InnomaintClient
                     }
                 }
 
-                var asset = AssetDetailParser.TryParse(rented.AsMemory(0, length), serialNumber, out var error);
+                var body = rented.AsMemory(0, length);
+                var sha = SHA256.HashData(body.Span);
+                var (etag, lastModified) = (Validator(response, "ETag"), Validator(response, "Last-Modified"));
+                if (known?.PayloadSha256 is { } stored && stored.AsSpan().SequenceEqual(sha))
+                {
+                    // Byte for byte what we stored: unchanged, without a 304 and without parsing.
+                    return FetchOutcome.Same(status, etag, lastModified, sha);
+                }
+                var asset = AssetDetailParser.TryParse(body, serialNumber, out var error);
                 return asset is null
                     ? FetchOutcome.Failure(FailureKind.InvalidResponse, error!, status)
-                    : FetchOutcome.Success(asset, status);
+                    : FetchOutcome.Success(asset, status, etag, lastModified, sha);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -132,6 +160,17 @@ internal sealed class InnomaintClient
                 }
             }
         }
+    }
+
+    /// <summary>A validator header as sent, if it is one we can send back: short, and nothing but visible ASCII and spaces.</summary>
+    private static string? Validator(HttpResponseMessage response, string name)
+    {
+        if (!response.Headers.TryGetValues(name, out var values) && !response.Content.Headers.TryGetValues(name, out values))
+        {
+            return null;
+        }
+        var value = values.FirstOrDefault()?.Trim();
+        return string.IsNullOrEmpty(value) || value.Length > 256 || value.Any(c => c is < ' ' or > '~') ? null : value;
     }
 
     private FetchOutcome TooLarge(int status) => FetchOutcome.Failure(FailureKind.InvalidResponse,

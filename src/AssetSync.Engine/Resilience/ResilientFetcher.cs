@@ -1,3 +1,4 @@
+using AssetSync.Storage;
 using AssetSync.Innomaint;
 using Polly;
 using Polly.Retry;
@@ -40,7 +41,7 @@ internal sealed class ResilientFetcher : IDisposable
             builder.AddRetry(new RetryStrategyOptions<FetchOutcome>
             {
                 MaxRetryAttempts = options.MaximumRetryCount,
-                ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Result is { IsRetryable: true }),
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { IsRetryable: true } result && FitsBudget(args.Context, args.AttemptNumber, result)),
                 DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(RetryDelay(args.AttemptNumber, args.Outcome.Result?.RetryAfter)),
                 OnRetry = args =>
                 {
@@ -63,17 +64,25 @@ internal sealed class ResilientFetcher : IDisposable
     /// The final outcome, the number of requests sent, when the first one was sent (a timestamp of the
     /// run's clock; 0 when none was) and the time spent queueing for the rate budget. Throws only when cancelled.
     /// </summary>
-    public async Task<FetchResult> FetchAsync(string serialNumber, CancellationToken cancellationToken)
+    public Task<FetchResult> FetchAsync(string serialNumber, CancellationToken cancellationToken) =>
+        FetchAsync(new SelectedAsset(serialNumber), null, cancellationToken);
+
+    /// <summary>
+    /// As above, conditional when <paramref name="asset"/> has validators. With a <paramref name="deadline"/> (a timestamp
+    /// of the run's clock), no first request is sent unless one attempt can end before it, and no retry is scheduled
+    /// unless its backoff and one attempt can: the asset then ends as its last attempt left it (or not started).
+    /// </summary>
+    public async Task<FetchResult> FetchAsync(SelectedAsset asset, long? deadline, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        var state = new AttemptState(serialNumber);
+        var state = new AttemptState(asset.SerialNumber) { Known = asset.HasValidators && !_options.Force ? asset : null, Deadline = deadline };
         context.Properties.Set(StateKey, state);
         try
         {
             var outcome = await _retry.ExecuteAsync(
                 static (ctx, self) => self.AttemptAsync(ctx),
                 context, this).ConfigureAwait(false);
-            return new FetchResult(outcome, state.Attempts, state.FirstSent, state.Waited);
+            return new FetchResult(outcome, state.Attempts, state.FirstSent, state.Waited) { NotStarted = state.NotStarted };
         }
         finally
         {
@@ -99,7 +108,14 @@ internal sealed class ResilientFetcher : IDisposable
                     _observer.RateLimitWaited(state.SerialNumber, waited);
                 }
             }
+            if (state.Deadline is { } deadline && state.Attempts == 0 && _time.GetTimestamp() + (long)(_options.Timeout.TotalSeconds * _time.TimestampFrequency) > deadline)
+            {
+                // The time budget cannot hold one more attempt: leave the asset for the next run, untouched.
+                state.NotStarted = true;
+                return NotStartedOutcome;
+            }
             state.Attempts++;
+            Interlocked.Increment(ref _requests);
             var sent = _time.GetTimestamp();
             if (state.FirstSent == 0)
             {
@@ -107,9 +123,14 @@ internal sealed class ResilientFetcher : IDisposable
             }
             try
             {
-                return await _attemptTimeout.ExecuteAsync(
-                    static (s, ct) => new ValueTask<FetchOutcome>(s.Client.FetchOnceAsync(s.Serial, ct)),
-                    (Client: _client, Serial: state.SerialNumber), token).ConfigureAwait(false);
+                var answer = await _attemptTimeout.ExecuteAsync(
+                    static (s, ct) => new ValueTask<FetchOutcome>(s.Client.FetchOnceAsync(s.State.SerialNumber, s.State.Known, ct)),
+                    (Client: _client, State: state), token).ConfigureAwait(false);
+                if (answer.HttpStatus == 429)
+                {
+                    Interlocked.Increment(ref _throttled);
+                }
+                return answer;
             }
             catch (TimeoutRejectedException)
             {
@@ -131,6 +152,29 @@ internal sealed class ResilientFetcher : IDisposable
         {
             _slots.Release();
         }
+    }
+
+    private static readonly FetchOutcome NotStartedOutcome = FetchOutcome.Failure(FailureKind.Timeout, "Not started: the run's time budget could not hold one more attempt.");
+
+    private long _requests;
+    private long _throttled;
+
+    /// <summary>Requests sent so far, retries included.</summary>
+    public long Requests => Interlocked.Read(ref _requests);
+
+    /// <summary>429 answers so far.</summary>
+    public long Throttled => Interlocked.Read(ref _throttled);
+
+    /// <summary>A retry is worth scheduling only if its backoff and one more attempt end inside the time budget.</summary>
+    private bool FitsBudget(ResilienceContext context, int attemptNumber, FetchOutcome outcome)
+    {
+        var state = context.Properties.GetValue(StateKey, null!);
+        if (state.Deadline is not { } deadline)
+        {
+            return true;
+        }
+        var needed = RetryDelay(attemptNumber, outcome.RetryAfter) + _options.Timeout;
+        return _time.GetTimestamp() + (long)(needed.TotalSeconds * _time.TimestampFrequency) <= deadline;
     }
 
     private FetchOutcome TimedOut() => FetchOutcome.Failure(FailureKind.Timeout,
@@ -170,8 +214,19 @@ internal sealed class ResilientFetcher : IDisposable
         public long FirstSent { get; set; }
 
         public TimeSpan Waited { get; set; }
+
+        /// <summary>Validators for a conditional request; null for a plain one (none stored, or -Force).</summary>
+        public SelectedAsset? Known { get; init; }
+
+        public long? Deadline { get; init; }
+
+        public bool NotStarted { get; set; }
     }
 }
 
 /// <summary>What one asset's fetch came to: outcome, requests sent, when the first was sent, time queued for the rate budget.</summary>
-internal readonly record struct FetchResult(FetchOutcome Outcome, int Attempts, long FirstSent, TimeSpan Waited);
+internal readonly record struct FetchResult(FetchOutcome Outcome, int Attempts, long FirstSent, TimeSpan Waited)
+{
+    /// <summary>The time budget ran out before the first request: the asset is left for the next run.</summary>
+    public bool NotStarted { get; init; }
+}

@@ -19,18 +19,6 @@ internal static class Sql
 
     public const string SchemaVersion = "SELECT COALESCE(max(version), 0) FROM assetsync_schema_version";
 
-    public const string CreateSchemaVersionTable = """
-        CREATE TABLE IF NOT EXISTS assetsync_schema_version (
-            version     integer PRIMARY KEY,
-            description text NOT NULL,
-            applied_at  timestamptz NOT NULL DEFAULT now()
-        )
-        """;
-
-    public const string SchemaLock = "SELECT pg_advisory_xact_lock($1)";
-
-    public const string RecordMigration = "INSERT INTO assetsync_schema_version (version, description) VALUES ($1, $2)";
-
     public const string TryRunLock = "SELECT pg_try_advisory_lock($1), pg_backend_pid()";
 
     /// <summary>The pid of the session holding the run lock, if any.</summary>
@@ -64,9 +52,10 @@ internal static class Sql
     /// </summary>
     public const string MarkInterrupted = """
         UPDATE cmms_sync_log r
-        SET status = 'interrupted', assets_synced = c.ok, failed = c.bad, total = c.ok + c.bad
+        SET status = 'interrupted', assets_synced = c.ok, failed = c.bad, total = c.ok + c.bad, unchanged = c.same
         FROM (SELECT o.id,
                      count(l.serialnumber) FILTER (WHERE l.status = 'success') AS ok,
+                     count(l.serialnumber) FILTER (WHERE l.status = 'success' AND l.unchanged) AS same,
                      count(l.serialnumber) FILTER (WHERE l.status = 'error') AS bad
               FROM cmms_sync_log o LEFT JOIN ic3_sync_log l ON l.run_id = o.id
               WHERE o.sync_type = 'api_sync' AND o.status = 'running' AND o.id <> $1
@@ -89,65 +78,60 @@ internal static class Sql
     public const string FinishRun = """
         UPDATE cmms_sync_log
         SET status = $2, assets_synced = $3, failed = $4, skipped = $5, total = $3 + $4,
-            finished_at = now(), synced_at = now(), duration_ms = $6, error_message = $7
+            finished_at = now(), synced_at = now(), duration_ms = $6, error_message = $7,
+            unchanged = $8, not_reached = $9, stopped_by = $10, requests = $11, throttled = $12, requests_per_second = $13
         WHERE id = $1
         RETURNING finished_at
         """;
 
-    public const string CountBatch = $"SELECT count(DISTINCT cmms_asset_id) FROM ic3_asset_master WHERE {Linked}";
-
-    /// <summary>First page of the batch order: report_seq_no (nulls last), then asset_id.</summary>
-    public const string BatchFirstPage = $"""
-        SELECT cmms_asset_id, report_seq_no, asset_id FROM ic3_asset_master
+    /// <summary>
+    /// Batch, stalest first: never-synced assets (no success yet) in report_seq_no order, then the oldest last success.
+    /// $1 limit (NULL: all), $2 not synced since (NULL: any), $3 include deferred.
+    /// </summary>
+    public const string SelectStalest = $"""
+        SELECT m.cmms_asset_id, s.etag, s.last_modified, s.payload_sha256
+        FROM ic3_asset_master m
+        LEFT JOIN cmms_asset_sync_state s ON s.serialnumber = m.cmms_asset_id
         WHERE {Linked}
-        ORDER BY report_seq_no NULLS LAST, asset_id
-        LIMIT $1 OFFSET $2
-        """;
-
-    /// <summary>Next page after a row whose report_seq_no is not null (keyset: no OFFSET rescans).</summary>
-    public const string BatchNextPageAfterSeq = $"""
-        SELECT cmms_asset_id, report_seq_no, asset_id FROM ic3_asset_master
-        WHERE {Linked}
-          AND (report_seq_no IS NULL OR report_seq_no > $2 OR (report_seq_no = $2 AND asset_id > $3))
-        ORDER BY report_seq_no NULLS LAST, asset_id
+          AND ($2::timestamptz IS NULL OR s.last_success_at IS NULL OR s.last_success_at < $2)
+          AND ($3 OR s.next_attempt_at IS NULL OR s.next_attempt_at <= now())
+        ORDER BY s.last_success_at NULLS FIRST, m.report_seq_no NULLS LAST, m.asset_id
         LIMIT $1
         """;
 
-    /// <summary>Next page after a row whose report_seq_no is null.</summary>
-    public const string BatchNextPageInNulls = $"""
-        SELECT cmms_asset_id, report_seq_no, asset_id FROM ic3_asset_master
-        WHERE {Linked} AND report_seq_no IS NULL AND asset_id > $2
-        ORDER BY asset_id
+    /// <summary>Batch in the seed's order, report_seq_no (nulls last) then asset_id, from offset $4; otherwise as <see cref="SelectStalest"/>.</summary>
+    public const string SelectReportOrder = $"""
+        SELECT m.cmms_asset_id, s.etag, s.last_modified, s.payload_sha256
+        FROM ic3_asset_master m
+        LEFT JOIN cmms_asset_sync_state s ON s.serialnumber = m.cmms_asset_id
+        WHERE {Linked}
+          AND ($2::timestamptz IS NULL OR s.last_success_at IS NULL OR s.last_success_at < $2)
+          AND ($3 OR s.next_attempt_at IS NULL OR s.next_attempt_at <= now())
+        ORDER BY m.report_seq_no NULLS LAST, m.asset_id
+        LIMIT $1 OFFSET $4
+        """;
+
+    /// <summary>Assets whose current state is error and that are still in the register, in serial order. Parameters as <see cref="SelectStalest"/>.</summary>
+    public const string SelectFailed = """
+        SELECT s.serialnumber, s.etag, s.last_modified, s.payload_sha256
+        FROM cmms_asset_sync_state s
+        WHERE s.status = 'error'
+          AND EXISTS (SELECT 1 FROM ic3_asset_master m WHERE m.cmms_asset_id = s.serialnumber)
+          AND ($2::timestamptz IS NULL OR s.last_success_at IS NULL OR s.last_success_at < $2)
+          AND ($3 OR s.next_attempt_at IS NULL OR s.next_attempt_at <= now())
+        ORDER BY s.serialnumber
         LIMIT $1
         """;
 
-    /// <summary>Assets whose current state (latest api_sync row by id) is error, in serial order, after $1.</summary>
-    public const string FailedPage = """
-        SELECT c.serialnumber FROM (
-            SELECT DISTINCT ON (serialnumber) serialnumber, status FROM ic3_sync_log
-            WHERE sync_type = 'api_sync' AND serialnumber IS NOT NULL AND ($1::text IS NULL OR serialnumber > $1)
-            ORDER BY serialnumber, id DESC) c
-        WHERE c.status = 'error'
-          AND EXISTS (SELECT 1 FROM ic3_asset_master m WHERE m.cmms_asset_id = c.serialnumber)
-        ORDER BY c.serialnumber
-        LIMIT $2
-        """;
-
-    public const string CountFailed = """
-        SELECT count(*) FROM (
-            SELECT DISTINCT ON (serialnumber) serialnumber, status FROM ic3_sync_log
-            WHERE sync_type = 'api_sync' AND serialnumber IS NOT NULL
-            ORDER BY serialnumber, id DESC) c
-        WHERE c.status = 'error'
-          AND EXISTS (SELECT 1 FROM ic3_asset_master m WHERE m.cmms_asset_id = c.serialnumber)
-        """;
+    /// <summary>The stored validators of named assets (serials mode).</summary>
+    public const string SelectValidators = "SELECT serialnumber, etag, last_modified, payload_sha256 FROM cmms_asset_sync_state WHERE serialnumber = ANY($1)";
 
     /// <summary>An asset that synced before and is still in the register: the asset-path check asks Innomaint for it.</summary>
     public const string LastSucceededSerial = $"""
-        SELECT l.serialnumber FROM ic3_sync_log l
-        WHERE l.sync_type = 'api_sync' AND l.status = 'success'
-          AND EXISTS (SELECT 1 FROM ic3_asset_master m WHERE m.cmms_asset_id = l.serialnumber AND {Linked})
-        ORDER BY l.id DESC LIMIT 1
+        SELECT s.serialnumber FROM cmms_asset_sync_state s
+        WHERE s.last_success_at IS NOT NULL
+          AND EXISTS (SELECT 1 FROM ic3_asset_master m WHERE m.cmms_asset_id = s.serialnumber AND {Linked})
+        ORDER BY s.last_success_at DESC LIMIT 1
         """;
 
     public const string KnownSerials = $"SELECT DISTINCT cmms_asset_id FROM ic3_asset_master WHERE cmms_asset_id = ANY($1) AND {Linked}";
@@ -169,40 +153,91 @@ internal static class Sql
         FROM unnest($2::text[], $3::text[], $4::integer[], $5::date[]) AS s(schedule_id, task, frequency_days, next_due)
         """;
 
-    public const string InsertAssetLog = """
-        INSERT INTO ic3_sync_log (serialnumber, sync_type, status, error_message, synced_at, run_id, attempts, http_status, error_kind, duration_ms)
-        VALUES ($1, 'api_sync', $2, $3, now(), $4, $5, $6, $7, $8)
-        ON CONFLICT (run_id, serialnumber) WHERE run_id IS NOT NULL DO NOTHING
+    /// <summary>
+    /// A success: its log row and its state row in one statement, so they never disagree; the state changes only
+    /// if the log row was new (a commit replayed after a lost connection changes nothing twice).
+    /// $1 serial, $2 run, $3 attempts, $4 http status, $5 duration ms, $6 unchanged, $7 etag, $8 last-modified, $9 sha-256.
+    /// </summary>
+    public const string LogSuccess = """
+        WITH log AS (
+            INSERT INTO ic3_sync_log (serialnumber, sync_type, status, error_message, synced_at, run_id, attempts, http_status, error_kind, duration_ms, unchanged)
+            VALUES ($1, 'api_sync', 'success', NULL, now(), $2, $3, $4, NULL, $5, $6)
+            ON CONFLICT (run_id, serialnumber) WHERE run_id IS NOT NULL DO NOTHING
+            RETURNING 1)
+        INSERT INTO cmms_asset_sync_state AS s (serialnumber, status, last_attempt_at, last_success_at, last_changed_at, consecutive_failures,
+            etag, last_modified, payload_sha256, last_run_id)
+        SELECT $1, 'success', now(), now(), CASE WHEN $6 THEN NULL ELSE now() END, 0, $7, $8, $9, $2 FROM log
+        ON CONFLICT (serialnumber) DO UPDATE SET
+            status = 'success', last_attempt_at = now(), last_success_at = now(),
+            last_changed_at = CASE WHEN $6 THEN s.last_changed_at ELSE now() END,
+            failing_since = NULL, consecutive_failures = 0, next_attempt_at = NULL,
+            error_kind = NULL, http_status = NULL, error_message = NULL,
+            etag = $7, last_modified = $8, payload_sha256 = $9, last_run_id = $2
         """;
 
-    /// <summary>Assets with no api_sync row at all, in sync order.</summary>
-    public const string NeverSynced = """
+    /// <summary>
+    /// A failure: log row and state row together. not_found and client_error are deferred 1, 2, 4 … days (at most 30)
+    /// by consecutive failures. $1 serial, $2 run, $3 message, $4 attempts, $5 http status, $6 kind, $7 duration ms.
+    /// </summary>
+    public const string LogFailure = """
+        WITH log AS (
+            INSERT INTO ic3_sync_log (serialnumber, sync_type, status, error_message, synced_at, run_id, attempts, http_status, error_kind, duration_ms, unchanged)
+            VALUES ($1, 'api_sync', 'error', $3, now(), $2, $4, $5, $6, $7, false)
+            ON CONFLICT (run_id, serialnumber) WHERE run_id IS NOT NULL DO NOTHING
+            RETURNING 1)
+        INSERT INTO cmms_asset_sync_state AS s (serialnumber, status, last_attempt_at, failing_since, consecutive_failures, next_attempt_at,
+            error_kind, http_status, error_message, last_run_id)
+        SELECT $1, 'error', now(), now(), 1,
+               CASE WHEN $6::text IN ('not_found', 'client_error') THEN now() + interval '1 day' END,
+               $6, $5, $3, $2 FROM log
+        ON CONFLICT (serialnumber) DO UPDATE SET
+            status = 'error', last_attempt_at = now(),
+            failing_since = CASE WHEN s.status = 'error' THEN COALESCE(s.failing_since, now()) ELSE now() END,
+            consecutive_failures = CASE WHEN s.status = 'error' THEN s.consecutive_failures + 1 ELSE 1 END,
+            next_attempt_at = CASE WHEN EXCLUDED.error_kind IN ('not_found', 'client_error')
+                THEN now() + make_interval(days => LEAST(30, power(2, CASE WHEN s.status = 'error' THEN s.consecutive_failures ELSE 0 END))::int) END,
+            error_kind = EXCLUDED.error_kind, http_status = EXCLUDED.http_status, error_message = EXCLUDED.error_message,
+            last_run_id = EXCLUDED.last_run_id
+        """;
+
+    /// <summary>Assets with no state row (never decided), in sync order.</summary>
+    public const string NeverSynced = $"""
         SELECT m.cmms_asset_id FROM ic3_asset_master m
-        WHERE m.cmms_asset_id IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM ic3_sync_log l WHERE l.serialnumber = m.cmms_asset_id AND l.sync_type = 'api_sync')
+        WHERE {Linked}
+          AND NOT EXISTS (SELECT 1 FROM cmms_asset_sync_state s WHERE s.serialnumber = m.cmms_asset_id)
         ORDER BY m.report_seq_no NULLS LAST, m.asset_id
         LIMIT $1
         """;
 
+    /// <summary>
+    /// The status partition and freshness, from the state table and the register only: it costs the same after years
+    /// of history. $1 is -StaleAfter.
+    /// </summary>
     public const string Status = $"""
-        WITH cur AS (
-            SELECT DISTINCT ON (serialnumber) serialnumber, status FROM ic3_sync_log
-            WHERE sync_type = 'api_sync' AND serialnumber IS NOT NULL
-            ORDER BY serialnumber, id DESC),
-        m AS (SELECT DISTINCT cmms_asset_id FROM ic3_asset_master WHERE {Linked})
+        WITH m AS (SELECT DISTINCT cmms_asset_id FROM ic3_asset_master WHERE {Linked}),
+        j AS (SELECT s.status, s.last_success_at, s.next_attempt_at, now() - s.last_success_at AS age
+              FROM m LEFT JOIN cmms_asset_sync_state s ON s.serialnumber = m.cmms_asset_id)
         SELECT count(*),
-               count(*) FILTER (WHERE cur.status = 'success'),
-               count(*) FILTER (WHERE cur.status IS NOT NULL AND cur.status <> 'success'),
-               count(*) FILTER (WHERE cur.status IS NULL),
+               count(*) FILTER (WHERE status = 'success'),
+               count(*) FILTER (WHERE status IS NOT NULL AND status <> 'success'),
+               count(*) FILTER (WHERE status IS NULL),
+               count(*) FILTER (WHERE status = 'error' AND next_attempt_at > now()),
+               min(last_success_at) FILTER (WHERE status = 'success'),
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY age) FILTER (WHERE status = 'success'),
+               percentile_cont(0.95) WITHIN GROUP (ORDER BY age) FILTER (WHERE status = 'success'),
+               max(age) FILTER (WHERE status = 'success'),
+               count(*) FILTER (WHERE last_success_at IS NULL OR age > $1::interval),
                (SELECT max(COALESCE(finished_at, synced_at)) FROM cmms_sync_log WHERE sync_type = 'api_sync' AND status <> 'running'),
+               (SELECT max(COALESCE(finished_at, synced_at)) FROM cmms_sync_log WHERE sync_type = 'api_sync' AND status = 'complete'),
                (SELECT count(*) FROM ic3_asset_master WHERE NOT ({Linked}) OR cmms_asset_id IS NULL)
-        FROM m LEFT JOIN cur ON cur.serialnumber = m.cmms_asset_id
+        FROM j
         """;
 
     /// <summary>The latest runs; a row still 'running' has its counts read from its log rows, which are always exact.</summary>
     public const string LastRuns = """
         SELECT r.id, r.mode, r.status, r.started_at, r.finished_at, r.total, r.assets_synced, r.failed, r.skipped, r.duration_ms,
-               r.error_message, r.host, r.os_user, lc.ok, lc.bad
+               r.error_message, r.host, r.os_user, lc.ok, lc.bad,
+               r.unchanged, r.not_reached, r.stopped_by, r.requests, r.throttled, r.requests_per_second
         FROM cmms_sync_log r
         LEFT JOIN LATERAL (
             SELECT count(*) FILTER (WHERE l.status = 'success') AS ok, count(*) FILTER (WHERE l.status = 'error') AS bad
@@ -211,20 +246,20 @@ internal static class Sql
         ORDER BY r.id DESC LIMIT $1
         """;
 
-    /// <summary>Current failures, with when each began failing: its first error after its last success.</summary>
+    /// <summary>
+    /// Current failures from the state table, with the register's names and the attempts of the deciding log row (by run).
+    /// $1: true = deferred only, false = not deferred only, NULL = all.
+    /// </summary>
     public const string Failures = """
-        SELECT c.serialnumber, c.error_kind, c.http_status, c.attempts, c.error_message, c.synced_at, c.run_id,
-               (SELECT min(e.synced_at) FROM ic3_sync_log e
-                WHERE e.serialnumber = c.serialnumber AND e.sync_type = 'api_sync'
-                  AND e.id > COALESCE((SELECT max(s.id) FROM ic3_sync_log s
-                                       WHERE s.serialnumber = c.serialnumber AND s.sync_type = 'api_sync' AND s.status = 'success'), 0))
-        FROM (
-            SELECT DISTINCT ON (serialnumber) serialnumber, status, error_kind, http_status, attempts, error_message, synced_at, run_id
-            FROM ic3_sync_log
-            WHERE sync_type = 'api_sync' AND serialnumber IS NOT NULL
-            ORDER BY serialnumber, id DESC) c
-        WHERE c.status = 'error'
-          AND EXISTS (SELECT 1 FROM ic3_asset_master m WHERE m.cmms_asset_id = c.serialnumber)
-        ORDER BY c.synced_at, c.serialnumber
+        SELECT s.serialnumber, s.error_kind, s.http_status, l.attempts, s.error_message, s.last_attempt_at, s.last_run_id, s.failing_since,
+               s.consecutive_failures, s.next_attempt_at, s.last_success_at, m.asset_code, m.asset_name, m.department,
+               COALESCE(s.next_attempt_at > now(), false)
+        FROM cmms_asset_sync_state s
+        JOIN LATERAL (SELECT asset_code, asset_name, department FROM ic3_asset_master m
+                      WHERE m.cmms_asset_id = s.serialnumber ORDER BY m.asset_id LIMIT 1) m ON true
+        LEFT JOIN LATERAL (SELECT attempts FROM ic3_sync_log l WHERE l.run_id = s.last_run_id AND l.serialnumber = s.serialnumber LIMIT 1) l ON true
+        WHERE s.status = 'error'
+          AND ($1::boolean IS NULL OR COALESCE(s.next_attempt_at > now(), false) = $1)
+        ORDER BY s.last_attempt_at, s.serialnumber
         """;
 }

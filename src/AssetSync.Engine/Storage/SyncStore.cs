@@ -194,7 +194,8 @@ internal sealed class SyncStore : IAsyncDisposable
             return (id, startedAt);
         }, ct);
 
-    public ValueTask<DateTimeOffset> FinishRunAsync(long runId, string status, int succeeded, int failed, int skipped, long durationMs, string? error, CancellationToken ct) =>
+    public ValueTask<DateTimeOffset> FinishRunAsync(long runId, string status, int succeeded, int failed, int skipped, long durationMs, string? error,
+        RunFigures figures, CancellationToken ct) =>
         WithRetry(async token =>
         {
             await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
@@ -206,6 +207,12 @@ internal sealed class SyncStore : IAsyncDisposable
             cmd.Parameters.Add(new NpgsqlParameter { Value = skipped });
             cmd.Parameters.Add(new NpgsqlParameter { Value = (int)Math.Min(durationMs, int.MaxValue) });
             cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = figures.Unchanged, NpgsqlDbType = NpgsqlDbType.Integer });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = figures.NotReached, NpgsqlDbType = NpgsqlDbType.Integer });
+            cmd.Parameters.Add(Text(figures.StoppedBy));
+            cmd.Parameters.Add(new NpgsqlParameter { Value = figures.Requests, NpgsqlDbType = NpgsqlDbType.Integer });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = figures.Throttled, NpgsqlDbType = NpgsqlDbType.Integer });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)figures.RequestsPerSecond ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Double });
             var finished = await cmd.ExecuteScalarAsync(token).ConfigureAwait(false);
             return finished is DateTime dt ? new DateTimeOffset(DateTime.SpecifyKind(dt, DateTimeKind.Utc)) : DateTimeOffset.UtcNow;
         }, ct);
@@ -227,23 +234,69 @@ internal sealed class SyncStore : IAsyncDisposable
 
     // ---- selection --------------------------------------------------------------------------
 
-    public ValueTask<long> CountAsync(AssetSelection selection, CancellationToken ct) => WithRetry(async token =>
+    /// <summary>
+    /// The selection as one snapshot, in run order, each asset with its stored validators. One query: the order (stalest
+    /// first) changes as the run proceeds, so paging through it would see assets twice. In serials mode, serial numbers
+    /// not in the register are reported to <paramref name="skipped"/> and left out.
+    /// </summary>
+    public ValueTask<List<SelectedAsset>> SelectAsync(AssetSelection selection, Action<string>? skipped, CancellationToken ct) => WithRetry(async token =>
     {
+        await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
         if (selection.Mode == "serials")
         {
-            return (long)selection.SerialNumbers!.Count;
+            var serials = selection.SerialNumbers!;
+            var known = await KnownSerialsAsync(conn, serials, token).ConfigureAwait(false);
+            var validators = new Dictionary<string, SelectedAsset>(StringComparer.Ordinal);
+            await using (var cmd = new NpgsqlCommand(Sql.SelectValidators, conn))
+            {
+                cmd.Parameters.Add(new NpgsqlParameter { Value = serials.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+                await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
+                while (await reader.ReadAsync(token).ConfigureAwait(false))
+                {
+                    var asset = ReadSelected(reader);
+                    validators[asset.SerialNumber] = asset;
+                }
+            }
+            var list = new List<SelectedAsset>(serials.Count);
+            foreach (var serial in serials)
+            {
+                if (known.Contains(serial))
+                {
+                    list.Add(validators.GetValueOrDefault(serial) ?? new SelectedAsset(serial));
+                }
+                else
+                {
+                    skipped?.Invoke(serial);
+                }
+            }
+            return list;
         }
-        await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
-        await using var cmd = new NpgsqlCommand(selection.Mode == "batch" ? Sql.CountBatch : Sql.CountFailed, conn);
-        var all = Convert.ToInt64(await cmd.ExecuteScalarAsync(token).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
-        all = Math.Max(0, all - selection.Offset);
-        return selection.BatchSize > 0 ? Math.Min(all, selection.BatchSize) : all;
+
+        var sql = selection.Mode == "retry_failed" ? Sql.SelectFailed : selection.ReportOrder ? Sql.SelectReportOrder : Sql.SelectStalest;
+        await using var select = new NpgsqlCommand(sql, conn);
+        select.Parameters.Add(new NpgsqlParameter { Value = selection.BatchSize > 0 ? selection.BatchSize : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
+        select.Parameters.Add(new NpgsqlParameter { Value = (object?)selection.NotSyncedSince?.ToUniversalTime() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        select.Parameters.Add(new NpgsqlParameter { Value = selection.IncludeDeferred, NpgsqlDbType = NpgsqlDbType.Boolean });
+        if (sql == Sql.SelectReportOrder)
+        {
+            select.Parameters.Add(new NpgsqlParameter { Value = selection.Offset, NpgsqlDbType = NpgsqlDbType.Integer });
+        }
+        var selected = new List<SelectedAsset>();
+        await using (var reader = await select.ExecuteReaderAsync(token).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                selected.Add(ReadSelected(reader));
+            }
+        }
+        return selected;
     }, ct);
 
-    /// <summary>Which of <paramref name="serials"/> are in ic3_asset_master.</summary>
-    public ValueTask<HashSet<string>> KnownSerialsAsync(IReadOnlyList<string> serials, CancellationToken ct) => WithRetry(async token =>
+    private static SelectedAsset ReadSelected(NpgsqlDataReader r) =>
+        new(r.GetString(0), GetString(r, 1), GetString(r, 2), r.IsDBNull(3) ? null : r.GetFieldValue<byte[]>(3));
+
+    private static async Task<HashSet<string>> KnownSerialsAsync(NpgsqlConnection conn, IReadOnlyList<string> serials, CancellationToken token)
     {
-        await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
         await using var cmd = new NpgsqlCommand(Sql.KnownSerials, conn);
         cmd.Parameters.Add(new NpgsqlParameter { Value = serials.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         var known = new HashSet<string>(StringComparer.Ordinal);
@@ -253,95 +306,6 @@ internal sealed class SyncStore : IAsyncDisposable
             known.Add(reader.GetString(0));
         }
         return known;
-    }, ct);
-
-    /// <summary>Streams the batch order page by page (keyset), so no list of all assets is ever held.</summary>
-    public async IAsyncEnumerable<string> SelectBatchAsync(int batchSize, int offset, [EnumeratorCancellation] CancellationToken ct)
-    {
-        var remaining = batchSize == 0 ? long.MaxValue : batchSize;
-        object? lastSeq = null, lastId = null;
-        var first = true;
-        while (remaining > 0)
-        {
-            var limit = (int)Math.Min(PageSize, remaining);
-            var page = await WithRetry(async token =>
-            {
-                await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
-                await using var cmd = conn.CreateCommand();
-                cmd.Parameters.Add(new NpgsqlParameter { Value = limit });
-                if (first)
-                {
-                    cmd.CommandText = Sql.BatchFirstPage;
-                    cmd.Parameters.Add(new NpgsqlParameter { Value = offset });
-                }
-                else if (lastSeq is not null)
-                {
-                    cmd.CommandText = Sql.BatchNextPageAfterSeq;
-                    cmd.Parameters.Add(new NpgsqlParameter { Value = lastSeq });
-                    cmd.Parameters.Add(new NpgsqlParameter { Value = lastId });
-                }
-                else
-                {
-                    cmd.CommandText = Sql.BatchNextPageInNulls;
-                    cmd.Parameters.Add(new NpgsqlParameter { Value = lastId });
-                }
-                var rows = new List<(string Serial, object? Seq, object Id)>(limit);
-                await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
-                while (await reader.ReadAsync(token).ConfigureAwait(false))
-                {
-                    rows.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetValue(1), reader.GetValue(2)));
-                }
-                return rows;
-            }, ct).ConfigureAwait(false);
-
-            first = false;
-            foreach (var row in page)
-            {
-                yield return row.Serial;
-            }
-            if (page.Count < limit)
-            {
-                yield break;
-            }
-            remaining -= page.Count;
-            (_, lastSeq, lastId) = page[^1];
-        }
-    }
-
-    /// <summary>Streams the failed assets in serial order, page by page.</summary>
-    public async IAsyncEnumerable<string> SelectFailedAsync(int batchSize, [EnumeratorCancellation] CancellationToken ct)
-    {
-        var remaining = batchSize == 0 ? long.MaxValue : batchSize;
-        string? last = null;
-        while (remaining > 0)
-        {
-            var limit = (int)Math.Min(PageSize, remaining);
-            var page = await WithRetry(async token =>
-            {
-                await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
-                await using var cmd = new NpgsqlCommand(Sql.FailedPage, conn);
-                cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)last ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-                cmd.Parameters.Add(new NpgsqlParameter { Value = limit });
-                var rows = new List<string>(limit);
-                await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
-                while (await reader.ReadAsync(token).ConfigureAwait(false))
-                {
-                    rows.Add(reader.GetString(0));
-                }
-                return rows;
-            }, ct).ConfigureAwait(false);
-
-            foreach (var serial in page)
-            {
-                yield return serial;
-            }
-            if (page.Count < limit)
-            {
-                yield break;
-            }
-            remaining -= page.Count;
-            last = page[^1];
-        }
     }
 
     // ---- applying outcomes ------------------------------------------------------------------
@@ -351,11 +315,32 @@ internal sealed class SyncStore : IAsyncDisposable
     /// in one round trip. A batch without an explicit transaction runs as one implicit transaction:
     /// if any statement fails, none of them took effect.
     /// </summary>
-    public ValueTask<bool> ApplySuccessAsync(long runId, AssetDetail asset, string requestedSerial, int attempts, int? httpStatus, long durationMs, CancellationToken ct) =>
+    /// <remarks>
+    /// With no <paramref name="asset"/> the asset is unchanged: only its log row (unchanged = true) and its state row are
+    /// written; the master row, its schedules and cmms_payload are left as they are.
+    /// </remarks>
+    public ValueTask<bool> ApplySuccessAsync(long runId, AssetDetail? asset, string requestedSerial, int attempts, int? httpStatus, long durationMs,
+        FetchValidators validators, CancellationToken ct) =>
         WithRetry(async token =>
         {
             await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
             await using var batch = new NpgsqlBatch(conn);
+            var log = new NpgsqlBatchCommand(Sql.LogSuccess);
+            log.Parameters.Add(Text(requestedSerial));
+            log.Parameters.Add(new NpgsqlParameter { Value = runId, NpgsqlDbType = NpgsqlDbType.Bigint });
+            log.Parameters.Add(new NpgsqlParameter { Value = attempts, NpgsqlDbType = NpgsqlDbType.Integer });
+            log.Parameters.Add(new NpgsqlParameter { Value = (object?)httpStatus ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
+            log.Parameters.Add(new NpgsqlParameter { Value = (int)Math.Min(durationMs, int.MaxValue), NpgsqlDbType = NpgsqlDbType.Integer });
+            log.Parameters.Add(new NpgsqlParameter { Value = asset is null, NpgsqlDbType = NpgsqlDbType.Boolean });
+            log.Parameters.Add(Text(validators.ETag));
+            log.Parameters.Add(Text(validators.LastModified));
+            log.Parameters.Add(new NpgsqlParameter { Value = (object?)validators.PayloadSha256 ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
+            if (asset is null)
+            {
+                batch.BatchCommands.Add(log);
+                await batch.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+                return log.RecordsAffected == 1;
+            }
 
             var master = new NpgsqlBatchCommand(Sql.EnrichMaster);
             master.Parameters.Add(Text(requestedSerial));
@@ -393,53 +378,54 @@ internal sealed class SyncStore : IAsyncDisposable
                 batch.BatchCommands.Add(insert);
             }
 
-            var log = new NpgsqlBatchCommand(Sql.InsertAssetLog);
-            AddLogParameters(log.Parameters, requestedSerial, "success", null, runId, attempts, httpStatus, null, durationMs);
             batch.BatchCommands.Add(log);
 
             await batch.ExecuteNonQueryAsync(token).ConfigureAwait(false);
             return log.RecordsAffected == 1;
         }, ct);
 
-    /// <summary>Writes an error log row; the asset's data is left as it was.</summary>
+    /// <summary>Writes an error log row and the asset's state; the asset's data is left as it was.</summary>
     public ValueTask<bool> ApplyFailureAsync(long runId, string serial, FailureKind kind, string message, int attempts, int? httpStatus, long durationMs, CancellationToken ct) =>
         WithRetry(async token =>
         {
             await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
-            await using var cmd = new NpgsqlCommand(Sql.InsertAssetLog, conn);
-            AddLogParameters(cmd.Parameters, serial, "error", message, runId, attempts, httpStatus, kind.ToContractName(), durationMs);
+            await using var cmd = new NpgsqlCommand(Sql.LogFailure, conn);
+            cmd.Parameters.Add(Text(serial));
+            cmd.Parameters.Add(new NpgsqlParameter { Value = runId, NpgsqlDbType = NpgsqlDbType.Bigint });
+            cmd.Parameters.Add(Text(message));
+            cmd.Parameters.Add(new NpgsqlParameter { Value = attempts, NpgsqlDbType = NpgsqlDbType.Integer });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)httpStatus ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
+            cmd.Parameters.Add(Text(kind.ToContractName()));
+            cmd.Parameters.Add(new NpgsqlParameter { Value = (int)Math.Min(durationMs, int.MaxValue), NpgsqlDbType = NpgsqlDbType.Integer });
             return await cmd.ExecuteNonQueryAsync(token).ConfigureAwait(false) == 1;
         }, ct);
 
-    private static void AddLogParameters(NpgsqlParameterCollection p, string serial, string status, string? error, long runId, int attempts, int? httpStatus, string? kind, long durationMs)
-    {
-        p.Add(Text(serial));
-        p.Add(Text(status));
-        p.Add(Text(error));
-        p.Add(new NpgsqlParameter { Value = runId, NpgsqlDbType = NpgsqlDbType.Bigint });
-        p.Add(new NpgsqlParameter { Value = attempts, NpgsqlDbType = NpgsqlDbType.Integer });
-        p.Add(new NpgsqlParameter { Value = (object?)httpStatus ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
-        p.Add(Text(kind));
-        p.Add(new NpgsqlParameter { Value = (int)Math.Min(durationMs, int.MaxValue), NpgsqlDbType = NpgsqlDbType.Integer });
-    }
-
     // ---- status -----------------------------------------------------------------------------
 
-    public ValueTask<SyncStatus> GetStatusAsync(int lastRuns, CancellationToken ct) => WithRetry(async token =>
+    public ValueTask<SyncStatus> GetStatusAsync(int lastRuns, TimeSpan staleAfter, CancellationToken ct) => WithRetry(async token =>
     {
         await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
-        long total, synced, failed, never, unlinked;
-        DateTimeOffset? lastSyncAt;
+        long total, synced, failed, never, unlinked, deferred, stale;
+        DateTimeOffset? lastSyncAt, lastSuccessAt, oldest;
+        TimeSpan? median, p95, max;
         await using (var cmd = new NpgsqlCommand(Sql.Status, conn))
-        await using (var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false))
         {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = staleAfter, NpgsqlDbType = NpgsqlDbType.Interval });
+            await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
             await reader.ReadAsync(token).ConfigureAwait(false);
             total = reader.GetInt64(0);
             synced = reader.GetInt64(1);
             failed = reader.GetInt64(2);
             never = reader.GetInt64(3);
-            lastSyncAt = GetTimestamp(reader, 4);
-            unlinked = reader.GetInt64(5);
+            deferred = reader.GetInt64(4);
+            oldest = GetTimestamp(reader, 5);
+            median = GetInterval(reader, 6);
+            p95 = GetInterval(reader, 7);
+            max = GetInterval(reader, 8);
+            stale = reader.GetInt64(9);
+            lastSyncAt = GetTimestamp(reader, 10);
+            lastSuccessAt = GetTimestamp(reader, 11);
+            unlinked = reader.GetInt64(12);
         }
 
         bool lockHeld;
@@ -483,6 +469,12 @@ internal sealed class SyncStore : IAsyncDisposable
                     Error = GetString(reader, 10),
                     Host = GetString(reader, 11),
                     User = GetString(reader, 12),
+                    Unchanged = GetInt(reader, 15) ?? 0,
+                    NotReached = GetInt(reader, 16) ?? 0,
+                    StoppedBy = GetString(reader, 17),
+                    Requests = GetInt(reader, 18) ?? 0,
+                    Throttled = GetInt(reader, 19) ?? 0,
+                    RequestsPerSecond = reader.IsDBNull(20) ? null : reader.GetDouble(20),
                 });
             }
         }
@@ -494,15 +486,26 @@ internal sealed class SyncStore : IAsyncDisposable
             FailedAssets = failed,
             NeverSynced = never,
             UnlinkedAssets = unlinked,
+            DeferredAssets = deferred,
+            OldestSuccessAt = oldest,
+            SyncAgeMedian = median,
+            SyncAge95 = p95,
+            SyncAgeMax = max,
+            StaleAssets = stale,
+            StaleAfter = staleAfter,
             LastSyncAt = lastSyncAt,
+            LastSuccessAt = lastSuccessAt,
             LastRuns = runs,
         };
     }, ct);
 
-    public async IAsyncEnumerable<SyncFailure> GetFailuresAsync([EnumeratorCancellation] CancellationToken ct)
+    /// <param name="deferred">True: deferred failures only; false: those not deferred; null: all.</param>
+    /// <param name="ct">Cancels the query.</param>
+    public async IAsyncEnumerable<SyncFailure> GetFailuresAsync(bool? deferred, [EnumeratorCancellation] CancellationToken ct)
     {
         await using var conn = await WithRetry(t => _dataSource.OpenConnectionAsync(t), ct).ConfigureAwait(false);
         await using var cmd = new NpgsqlCommand(Sql.Failures, conn);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)deferred ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Boolean });
         await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await reader.ReadAsync(ct).ConfigureAwait(false))
         {
@@ -516,6 +519,13 @@ internal sealed class SyncStore : IAsyncDisposable
                 FailedAt = GetTimestamp(reader, 5),
                 RunId = reader.IsDBNull(6) ? null : reader.GetInt64(6),
                 FailingSince = GetTimestamp(reader, 7),
+                ConsecutiveFailures = GetInt(reader, 8) ?? 0,
+                NextAttemptAt = GetTimestamp(reader, 9),
+                LastSuccessAt = GetTimestamp(reader, 10),
+                AssetCode = GetString(reader, 11),
+                AssetName = GetString(reader, 12),
+                Department = GetString(reader, 13),
+                Deferred = reader.GetBoolean(14),
             };
         }
     }
@@ -549,6 +559,8 @@ internal sealed class SyncStore : IAsyncDisposable
     }
 
     private static string? GetString(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    private static TimeSpan? GetInterval(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetFieldValue<TimeSpan>(i);
 
     private static int? GetInt(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : Convert.ToInt32(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture);
 

@@ -18,6 +18,24 @@ public sealed class SyncRunSummary
     /// <summary>Assets selected but not attempted, e.g. serial numbers that are not in ic3_asset_master.</summary>
     public int Skipped { get; init; }
 
+    /// <summary>Of <see cref="Succeeded"/>, the assets found unchanged (a 304, or a body identical to the stored one): nothing of them was rewritten.</summary>
+    public int Unchanged { get; init; }
+
+    /// <summary>Assets selected that the time budget (-MaxDuration) left for the next run.</summary>
+    public int NotReached { get; init; }
+
+    /// <summary>"max_duration" when the time budget ended the run; null otherwise.</summary>
+    public string? StoppedBy { get; init; }
+
+    /// <summary>HTTP requests sent, retries included.</summary>
+    public int Requests { get; init; }
+
+    /// <summary>429 answers received.</summary>
+    public int Throttled { get; init; }
+
+    /// <summary>The rate achieved: requests over the run's duration.</summary>
+    public double? RequestsPerSecond { get; init; }
+
     /// <summary>running, complete, cancelled, failed, or interrupted (a run whose process died).</summary>
     public required string Status { get; init; }
 
@@ -36,5 +54,5 @@ public sealed class SyncRunSummary
     /// <summary>The OS account the run ran as.</summary>
     public string? User { get; init; }
 
-    public override string ToString() => $"Run {RunId} ({Mode}): {Status}, {Succeeded} succeeded, {Failed} failed, {Skipped} skipped";
+    public override string ToString() => $"Run {RunId} ({Mode}): {Status}{(StoppedBy is null ? "" : $" (stopped by {StoppedBy})")}, {Succeeded} succeeded ({Unchanged} unchanged), {Failed} failed, {Skipped} skipped, {NotReached} not reached";
 }

@@ -2,7 +2,7 @@ namespace AssetSync;
 
 /// <summary>
 /// The register's sync state. SyncedAssets, FailedAssets and NeverSynced partition TotalAssets:
-/// each asset counts once, by its current state (its latest api_sync log row).
+/// each asset counts once, by its current state (its row in cmms_asset_sync_state).
 /// </summary>
 public sealed class SyncStatus
 {
@@ -18,8 +18,32 @@ public sealed class SyncStatus
     /// <summary>Register rows whose cmms_asset_id is NULL, empty or only whitespace: not part of TotalAssets, never requested.</summary>
     public long UnlinkedAssets { get; init; }
 
+    /// <summary>Of <see cref="FailedAssets"/>, those deferred now (not_found, client_error), skipped by runs until due.</summary>
+    public long DeferredAssets { get; init; }
+
+    /// <summary>The least recent last success among synced assets.</summary>
+    public DateTimeOffset? OldestSuccessAt { get; init; }
+
+    /// <summary>How long ago synced assets last succeeded: the median.</summary>
+    public TimeSpan? SyncAgeMedian { get; init; }
+
+    /// <summary>How long ago synced assets last succeeded: the 95th percentile.</summary>
+    public TimeSpan? SyncAge95 { get; init; }
+
+    /// <summary>How long ago the stalest synced asset last succeeded (the 100th percentile).</summary>
+    public TimeSpan? SyncAgeMax { get; init; }
+
+    /// <summary>Assets never synced, or last synced longer ago than <see cref="StaleAfter"/>.</summary>
+    public long StaleAssets { get; init; }
+
+    /// <summary>The threshold behind <see cref="StaleAssets"/> (Get-CmmsSyncStatus -StaleAfter; default 7 days).</summary>
+    public TimeSpan StaleAfter { get; init; }
+
     /// <summary>When the latest run finished.</summary>
     public DateTimeOffset? LastSyncAt { get; init; }
+
+    /// <summary>When the latest run that ended complete finished: the one an alert on "no sync for N hours" wants.</summary>
+    public DateTimeOffset? LastSuccessAt { get; init; }
 
     /// <summary>The latest runs, newest first.</summary>
     public required IReadOnlyList<SyncRunSummary> LastRuns { get; init; }

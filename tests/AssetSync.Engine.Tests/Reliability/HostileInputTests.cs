@@ -49,7 +49,7 @@ public sealed class HostileInputTests(DatabaseFixture db) : IClassFixture<Databa
         var client = new InnomaintClient(new HttpClient(handler), new Uri("http://127.0.0.1:9"), new AssetPathTemplate(AssetPathTemplate.Default), "t", 1024 * 1024, TimeProvider.System);
         var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
 
-        var outcome = await client.FetchOnceAsync("S1", CancellationToken.None);
+        var outcome = await client.FetchOnceAsync("S1", null, CancellationToken.None);
 
         Assert.Equal(FailureKind.InvalidResponse, outcome.Kind);
         Assert.Contains("larger than the limit", outcome.Message);
@@ -69,7 +69,7 @@ public sealed class HostileInputTests(DatabaseFixture db) : IClassFixture<Databa
         });
         var client = new InnomaintClient(new HttpClient(handler), new Uri("http://127.0.0.1:9"), new AssetPathTemplate(AssetPathTemplate.Default), "t", 1024 * 1024, TimeProvider.System);
 
-        var outcome = await client.FetchOnceAsync("S1", CancellationToken.None);
+        var outcome = await client.FetchOnceAsync("S1", null, CancellationToken.None);
 
         Assert.Equal(FailureKind.InvalidResponse, outcome.Kind);
         Assert.Equal(0, body.BytesRead);
