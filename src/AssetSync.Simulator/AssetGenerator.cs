@@ -26,8 +26,29 @@ public static class AssetGenerator
 
     public static string SerialFor(int index) => $"INF-{index:000000}";
 
-    /// <summary>The 200 body for <paramref name="serial"/>.</summary>
-    public static JsonObject Body(string serial, int seed)
+    /// <summary>The 200 body for <paramref name="serial"/>, as it first is (version 0).</summary>
+    public static JsonObject Body(string serial, int seed) => Body(serial, seed, 0);
+
+    /// <summary>
+    /// The body after <paramref name="version"/> changes in Innomaint: status and last_modified move on, the rest stays.
+    /// Version 0 is <see cref="Body(string, int)"/>.
+    /// </summary>
+    public static JsonObject Body(string serial, int seed, int version)
+    {
+        var body = Original(serial, seed);
+        if (version > 0)
+        {
+            body["status"] = Statuses[(StableHash(serial) + version) % Statuses.Length];
+            body["last_modified"] = LastModified(serial, seed, version).ToString("yyyy-MM-ddTHH:mm:ssZ");
+        }
+        return body;
+    }
+
+    /// <summary>When the asset last changed in Innomaint, for its version (the Last-Modified header).</summary>
+    public static DateTimeOffset LastModified(string serial, int seed, int version) =>
+        new DateTimeOffset(2026, 11, 1, 8, 0, 0, TimeSpan.Zero).AddMinutes(StableHash($"{seed}|{serial}|lm") % 40000).AddDays(version);
+
+    private static JsonObject Original(string serial, int seed)
     {
         var rng = new Random(StableHash($"{seed}|{serial}"));
         var item = Catalog[rng.Next(Catalog.Length)];

@@ -118,9 +118,36 @@ public static class SimulatorHost
     {
         if (fault == "ok")
         {
+            var version = state.Options.ChangeRate > 0 ? state.VersionOf(serial) : 0;
+            var validators = state.Options.Validators.ToLowerInvariant();
+            var etag = validators is "etag" or "both" ? state.ETagOf(serial, version) : null;
+            var lastModified = validators is "lastmodified" or "both" ? AssetGenerator.LastModified(serial, state.Options.Seed, version) : (DateTimeOffset?)null;
+            if (etag is not null)
+            {
+                context.Response.Headers.ETag = etag;
+            }
+            if (lastModified is { } lm)
+            {
+                context.Response.Headers.LastModified = lm.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+            }
+            // If-None-Match decides when both are sent (RFC 9110); If-Modified-Since only without it.
+            var ifNoneMatch = context.Request.Headers.IfNoneMatch.ToString();
+            var ifModifiedSince = context.Request.Headers.IfModifiedSince.ToString();
+            var notModified = etag is not null && ifNoneMatch.Length > 0
+                ? ifNoneMatch.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*")
+                : lastModified is { } since && ifNoneMatch.Length == 0 && DateTimeOffset.TryParse(ifModifiedSince, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var told)
+                  && since <= told;
+            if (notModified)
+            {
+                state.CountStatus(304);
+                state.CountBytes(0);
+                context.Response.StatusCode = 304;
+                return;
+            }
             // Bodies are deterministic: build each once, so the simulator costs little beside the engine it measures.
             state.CountStatus(200);
-            var bytes = state.BodyBytes(serial);
+            var bytes = state.BodyBytes(serial, version);
+            state.CountBytes(bytes.Length);
             context.Response.StatusCode = 200;
             context.Response.ContentType = "application/json";
             context.Response.ContentLength = bytes.Length;
@@ -237,6 +264,10 @@ public static class SimulatorHost
                 case ("POST", "heal"):
                     state.Heal();
                     break;
+                case ("POST", "generation"):
+                    // A night passes in Innomaint: ChangeRate of the assets change.
+                    await Json(context, 200, new { generation = state.NextGeneration() }).ConfigureAwait(false);
+                    return;
                 case ("POST", "faults"):
                     // {"random":"500=0.1,reset=0.05"} and/or {"scripts":{"SERIAL":["500","500"]},"repeatLast":false}
                     var doc = await JsonNode.ParseAsync(context.Request.Body).ConfigureAwait(false) as JsonObject ?? [];

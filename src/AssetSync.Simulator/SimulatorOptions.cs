@@ -50,4 +50,10 @@ public sealed class SimulatorOptions
 
     /// <summary>Per-request random fault probabilities, e.g. "500=0.05,reset=0.01".</summary>
     public string RandomFaults { get; set; } = "";
+
+    /// <summary>Validators sent with a 200, and honoured as 304: none, etag, lastmodified or both. Switchable per run via /_sim/config.</summary>
+    public string Validators { get; set; } = "none";
+
+    /// <summary>The share of assets that change each time a generation passes (POST /_sim/generation: "a night").</summary>
+    public double ChangeRate { get; set; }
 }

@@ -137,11 +137,35 @@ public sealed class SimulatorState
         }
     }
 
-    private readonly ConcurrentDictionary<string, byte[]> _bodies = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string, int), byte[]> _bodies = new();
+    private int _generation;
 
-    /// <summary>The 200 body of <paramref name="serial"/>, serialised once.</summary>
-    public byte[] BodyBytes(string serial) =>
-        _bodies.GetOrAdd(serial, s => System.Text.Encoding.UTF8.GetBytes(AssetGenerator.Body(s, Options.Seed).ToJsonString()));
+    /// <summary>How many generations ("nights") have passed; each changes a share (ChangeRate) of the assets.</summary>
+    public int Generation => Volatile.Read(ref _generation);
+
+    public int NextGeneration() => Interlocked.Increment(ref _generation);
+
+    /// <summary>How often <paramref name="serial"/> has changed so far: once per generation that drew it.</summary>
+    public int VersionOf(string serial)
+    {
+        var version = 0;
+        for (var g = 1; g <= Generation; g++)
+        {
+            if (Draw(serial, "change" + g.ToString(System.Globalization.CultureInfo.InvariantCulture)) < Options.ChangeRate)
+            {
+                version++;
+            }
+        }
+        return version;
+    }
+
+    /// <summary>The 200 body of <paramref name="serial"/> at <paramref name="version"/>, serialised once.</summary>
+    public byte[] BodyBytes(string serial, int version = 0) =>
+        _bodies.GetOrAdd((serial, version), k => System.Text.Encoding.UTF8.GetBytes(AssetGenerator.Body(k.Item1, Options.Seed, k.Item2).ToJsonString()));
+
+    /// <summary>The ETag of a version: strong, quoted, and different for every version.</summary>
+    public string ETagOf(string serial, int version) =>
+        $"\"{AssetGenerator.StableHash($"{Options.Seed}|{serial}|{version}"):x8}-{version}\"";
 
     public void CountStatus(int status) => _perStatus.AddOrUpdate(status, 1, (_, n) => n + 1);
 
@@ -177,8 +201,14 @@ public sealed class SimulatorState
         }
     }
 
+    private long _bodyBytes;
+
+    /// <summary>Body bytes of asset answers (200s and 304s), to compare the 304 path with the 200 path.</summary>
+    public void CountBytes(int bytes) => Interlocked.Add(ref _bodyBytes, bytes);
+
     public void ResetStats()
     {
+        Interlocked.Exchange(ref _bodyBytes, 0);
         _perSerial.Clear();
         _perStatus.Clear();
         lock (_gate)
@@ -212,6 +242,8 @@ public sealed class SimulatorState
             requests = arrivals.Length,
             maxPerSecond = max,
             averagePerSecond = span > 0 ? (arrivals.Length - 1) / span : 0,
+            bodyBytes = Interlocked.Read(ref _bodyBytes),
+            generation = Generation,
             perStatus = _perStatus.ToDictionary(kv => kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value),
             perSerial = _perSerial.ToDictionary(kv => kv.Key, kv => kv.Value),
         };

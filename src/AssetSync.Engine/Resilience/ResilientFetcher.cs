@@ -94,13 +94,36 @@ internal sealed class ResilientFetcher : IDisposable
     {
         var state = context.Properties.GetValue(StateKey, null!);
         var token = context.CancellationToken;
-        await _slots.WaitAsync(token).ConfigureAwait(false);
+        // Under a time budget, the first attempt may start only while one attempt still fits: waits for a slot or
+        // for the rate budget end at that moment instead of taking a request the budget cannot hold.
+        using var lastStart = state.Deadline is { } deadline && state.Attempts == 0
+            ? new CancellationTokenSource(LatestStartDelay(deadline), _time)
+            : null;
+        using var linked = lastStart is null ? null : CancellationTokenSource.CreateLinkedTokenSource(token, lastStart.Token);
+        var waitToken = linked?.Token ?? token;
+        try
+        {
+            await _slots.WaitAsync(waitToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (lastStart?.IsCancellationRequested == true && !token.IsCancellationRequested)
+        {
+            state.NotStarted = true;
+            return NotStartedOutcome;
+        }
         try
         {
             if (_budget is not null)
             {
                 var started = _time.GetTimestamp();
-                using var lease = await _budget.AcquireAsync(1, token).ConfigureAwait(false);
+                try
+                {
+                    using var lease = await _budget.AcquireAsync(1, waitToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (lastStart?.IsCancellationRequested == true && !token.IsCancellationRequested)
+                {
+                    state.NotStarted = true;
+                    return NotStartedOutcome;
+                }
                 var waited = _time.GetElapsedTime(started);
                 state.Waited += waited;
                 if (waited > TimeSpan.FromMilliseconds(1))
@@ -108,7 +131,7 @@ internal sealed class ResilientFetcher : IDisposable
                     _observer.RateLimitWaited(state.SerialNumber, waited);
                 }
             }
-            if (state.Deadline is { } deadline && state.Attempts == 0 && _time.GetTimestamp() + (long)(_options.Timeout.TotalSeconds * _time.TimestampFrequency) > deadline)
+            if (lastStart?.IsCancellationRequested == true)
             {
                 // The time budget cannot hold one more attempt: leave the asset for the next run, untouched.
                 state.NotStarted = true;
@@ -165,10 +188,21 @@ internal sealed class ResilientFetcher : IDisposable
     /// <summary>429 answers so far.</summary>
     public long Throttled => Interlocked.Read(ref _throttled);
 
+    /// <summary>Time left until the last moment a first attempt can start and still end by <paramref name="deadline"/>.</summary>
+    private TimeSpan LatestStartDelay(long deadline)
+    {
+        var left = TimeSpan.FromSeconds((deadline - _time.GetTimestamp()) / (double)_time.TimestampFrequency) - _options.Timeout;
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
+
     /// <summary>A retry is worth scheduling only if its backoff and one more attempt end inside the time budget.</summary>
     private bool FitsBudget(ResilienceContext context, int attemptNumber, FetchOutcome outcome)
     {
         var state = context.Properties.GetValue(StateKey, null!);
+        if (state.NotStarted)
+        {
+            return false;
+        }
         if (state.Deadline is not { } deadline)
         {
             return true;

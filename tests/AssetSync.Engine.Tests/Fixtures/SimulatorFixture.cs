@@ -49,6 +49,9 @@ public sealed class SimulatorServer : IAsyncDisposable
     /// <summary>Changes simulator settings mid-test (POST /_sim/config), e.g. new { LatencyMs = 20 }.</summary>
     public async Task ConfigureAsync(object settings) => (await _control.PostAsJsonAsync(BaseUrl + "/_sim/config", settings)).EnsureSuccessStatusCode();
 
+    /// <summary>A night passes in Innomaint: ChangeRate of the assets change.</summary>
+    public async Task NextGenerationAsync() => (await _control.PostAsync(BaseUrl + "/_sim/generation", null)).EnsureSuccessStatusCode();
+
     public async Task HealAsync() => (await _control.PostAsync(BaseUrl + "/_sim/heal", null)).EnsureSuccessStatusCode();
 
     public async Task ResetStatsAsync() => (await _control.PostAsync(BaseUrl + "/_sim/stats/reset", null)).EnsureSuccessStatusCode();
