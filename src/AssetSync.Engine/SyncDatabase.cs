@@ -197,6 +197,24 @@ public sealed class SyncDatabase : IAsyncDisposable
         }
     }
 
+    /// <summary>How many ic3_sync_log rows <see cref="RemoveLogAsync"/> would delete now. Reads only.</summary>
+    public async Task<long> CountLogAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        return await DatabaseErrors.Guard(Target, () => _store.Retention(_time).CountAsync(olderThan, cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Deletes ic3_sync_log rows older than <paramref name="olderThan"/> in short batches, keeping each asset's deciding row,
+    /// so nothing status, failures or retry-failed report changes. Returns the rows removed.
+    /// </summary>
+    public async Task<long> RemoveLogAsync(DateTimeOffset olderThan, IProgress<(long Removed, long PagesDone, long Pages)>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        return await DatabaseErrors.Guard(Target, () => _store.Retention(_time).RemoveAsync(olderThan, progress, cancellationToken)).ConfigureAwait(false);
+    }
+
     internal SyncStore Store => _store;
 
     public ValueTask DisposeAsync() => _store.DisposeAsync();

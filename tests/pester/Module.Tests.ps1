@@ -15,10 +15,10 @@ Describe 'The built module' {
         (Get-Content -Raw $manifest) | Should -Not -Match "CmdletsToExport\s*=\s*'\*'"
     }
 
-    It 'imports from the repository root and exports the six cmdlets' {
+    It 'imports from the repository root and exports the seven cmdlets' {
         $cmds = Invoke-Pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest' -ErrorAction Stop; (Get-Command -Module AssetSync).Name -join ','"
         $LASTEXITCODE | Should -Be 0
-        ($cmds -split ',' | Sort-Object) | Should -Be @('Export-CmmsSyncReport', 'Get-CmmsSyncFailure', 'Get-CmmsSyncStatus', 'Initialize-CmmsSyncSchema', 'Invoke-CmmsRetryFailed', 'Invoke-CmmsSync')
+        ($cmds -split ',' | Sort-Object) | Should -Be @('Export-CmmsSyncReport', 'Get-CmmsSyncFailure', 'Get-CmmsSyncStatus', 'Initialize-CmmsSyncSchema', 'Invoke-CmmsRetryFailed', 'Invoke-CmmsSync', 'Remove-CmmsSyncLog')
     }
 
     It 'makes the user-facing types resolvable while the engine stays isolated' {

@@ -6,10 +6,22 @@ namespace AssetSync.Commands;
 /// <summary>
 /// <para type="synopsis">Lists the assets whose current state is error, with their latest error.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "CmmsSyncFailure")]
+[Cmdlet(VerbsCommon.Get, "CmmsSyncFailure", DefaultParameterSetName = AllSet)]
 [OutputType(typeof(SyncFailure))]
 public sealed class GetCmmsSyncFailureCommand : DatabaseCommandBase
 {
+    private const string AllSet = "All";
+    private const string DeferredSet = "Deferred";
+    private const string NotDeferredSet = "NotDeferred";
+
+    /// <summary>Only the deferred failures: not_found and client_error assets that runs skip until NextAttemptAt.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = DeferredSet)]
+    public SwitchParameter Deferred { get; set; }
+
+    /// <summary>Only the failures runs will retry now (not deferred).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = NotDeferredSet)]
+    public SwitchParameter NotDeferred { get; set; }
+
     /// <summary>Only failures of these kinds: NotFound, ClientError, Transient, Network, Timeout, InvalidResponse, Database (the contract names, such as not_found, work too).</summary>
     [Parameter]
     [ErrorKindTransformation]
@@ -19,7 +31,8 @@ public sealed class GetCmmsSyncFailureCommand : DatabaseCommandBase
     {
         await using var database = new SyncDatabase(ResolveConnectionString());
         var kinds = ErrorKind is { Length: > 0 } ? new HashSet<string>(ErrorKind.Select(k => k.ToContractName()), StringComparer.Ordinal) : null;
-        await foreach (var failure in database.GetFailuresAsync(CancelToken).ConfigureAwait(false))
+        bool? deferred = ParameterSetName switch { DeferredSet => true, NotDeferredSet => false, _ => null };
+        await foreach (var failure in database.GetFailuresAsync(deferred, CancelToken).ConfigureAwait(false))
         {
             if (kinds is null || (failure.ErrorKind is not null && kinds.Contains(failure.ErrorKind)))
             {

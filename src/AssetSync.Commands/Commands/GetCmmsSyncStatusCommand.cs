@@ -15,9 +15,17 @@ public sealed class GetCmmsSyncStatusCommand : DatabaseCommandBase
     [ValidateRange(0, 1000)]
     public int Last { get; set; } = 5;
 
+    /// <summary>An asset last synced longer ago than this, or never, counts in StaleAssets. Default 7 days.</summary>
+    [Parameter]
+    public TimeSpan StaleAfter { get; set; } = SyncDatabase.DefaultStaleAfter;
+
     protected override async Task EndProcessingAsync()
     {
+        if (StaleAfter <= TimeSpan.Zero)
+        {
+            throw new SyncConfigurationException($"-StaleAfter must be greater than zero, for example 7.00:00:00 or (New-TimeSpan -Days 7); it was {StaleAfter}.", "StaleAfter");
+        }
         await using var database = new SyncDatabase(ResolveConnectionString());
-        PostObject(await database.GetStatusAsync(Last, CancelToken).ConfigureAwait(false));
+        PostObject(await database.GetStatusAsync(Last, StaleAfter, CancelToken).ConfigureAwait(false));
     }
 }

@@ -18,6 +18,6 @@ public sealed class InvokeCmmsRetryFailedCommand : SyncCommandBase
     protected override Task EndProcessingAsync()
     {
         var options = BuildOptions();
-        return RunSyncAsync(AssetSelection.RetryFailed(BatchSize), options);
+        return RunSyncAsync(AssetSelection.RetryFailed(BatchSize, IncludeDeferred), options);
     }
 }

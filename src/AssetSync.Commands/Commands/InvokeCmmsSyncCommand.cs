@@ -22,10 +22,18 @@ public sealed class InvokeCmmsSyncCommand : SyncCommandBase
     [ValidateRange(0, int.MaxValue)]
     public int BatchSize { get; set; } = SyncOptions.DefaultBatchSize;
 
-    /// <summary>Assets to skip at the start of the batch order.</summary>
+    /// <summary>
+    /// Assets to skip at the start of the seed's batch order (report_seq_no). Passing it, even 0, selects that order
+    /// instead of stalest first.
+    /// </summary>
     [Parameter(ParameterSetName = BatchSet)]
     [ValidateRange(0, int.MaxValue)]
     public int Offset { get; set; }
+
+    /// <summary>Only assets that have not synced successfully since then; never-synced assets are always included.</summary>
+    [Parameter(ParameterSetName = BatchSet)]
+    [Parameter(ParameterSetName = RetryFailedSet)]
+    public DateTime? NotSyncedSince { get; set; }
 
     /// <summary>Sync only the assets whose current state is error.</summary>
     [Parameter(Mandatory = true, ParameterSetName = RetryFailedSet)]
@@ -54,9 +62,18 @@ public sealed class InvokeCmmsSyncCommand : SyncCommandBase
         var selection = ParameterSetName switch
         {
             SerialSet => AssetSelection.Serials(_serials),
-            RetryFailedSet => AssetSelection.RetryFailed(MyInvocation.BoundParameters.ContainsKey(nameof(BatchSize)) ? BatchSize : SyncOptions.DefaultRetryBatchSize),
-            _ => AssetSelection.Batch(BatchSize, Offset),
+            RetryFailedSet => AssetSelection.RetryFailed(MyInvocation.BoundParameters.ContainsKey(nameof(BatchSize)) ? BatchSize : SyncOptions.DefaultRetryBatchSize,
+                IncludeDeferred, Since(NotSyncedSince)),
+            _ => AssetSelection.Batch(BatchSize, MyInvocation.BoundParameters.ContainsKey(nameof(Offset)) ? Offset : null, Since(NotSyncedSince), IncludeDeferred),
         };
         return RunSyncAsync(selection, options);
     }
+
+    /// <summary>A DateTime as the user meant it: Unspecified (Get-Date, a typed literal) is local time.</summary>
+    internal static DateTimeOffset? Since(DateTime? value) => value switch
+    {
+        null => null,
+        { Kind: DateTimeKind.Utc } v => new DateTimeOffset(v),
+        { } v => new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Local)),
+    };
 }

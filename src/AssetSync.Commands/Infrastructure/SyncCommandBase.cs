@@ -91,6 +91,22 @@ public abstract class SyncCommandBase : DatabaseCommandBase
     [Parameter]
     public SwitchParameter Summary { get; set; }
 
+    /// <summary>
+    /// The run's time budget, e.g. 00:45:00 or (New-TimeSpan -Minutes 45). New assets are taken only while one attempt
+    /// still fits; assets in flight finish. The run ends complete with StoppedBy max_duration, leaving NotReached assets
+    /// for the next run, which takes them first (stalest first).
+    /// </summary>
+    [Parameter]
+    public TimeSpan? MaxDuration { get; set; }
+
+    /// <summary>Take deferred assets (not_found, client_error, not yet due) too. -SerialNumber always takes the assets it names.</summary>
+    [Parameter]
+    public SwitchParameter IncludeDeferred { get; set; }
+
+    /// <summary>Rewrite every asset, even one Innomaint says (304) or shows (same body) is unchanged.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     /// <summary>Builds the engine's options: parameters first, then environment variables. Validates them all.</summary>
     internal SyncOptions BuildOptions()
     {
@@ -109,7 +125,13 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             AssetPathSuspectThreshold = AssetPathSuspectThreshold,
             AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
             SkipCertificateCheck = SkipCertificateCheck,
+            MaxDuration = MaxDuration,
+            Force = Force,
         };
+        if (MaxDuration is { } budget && budget <= TimeSpan.Zero)
+        {
+            throw new SyncConfigurationException($"-MaxDuration must be greater than zero, for example 00:45:00; it was {budget}.", "MaxDuration");
+        }
         if (RequestsPerSecond <= 0 || double.IsNaN(RequestsPerSecond))
         {
             throw new SyncConfigurationException(

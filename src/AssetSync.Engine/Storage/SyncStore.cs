@@ -59,6 +59,9 @@ internal sealed class SyncStore : IAsyncDisposable
         _retry = pipeline.Build();
     }
 
+    /// <summary>Log retention over this store's connections.</summary>
+    public LogRetention Retention(TimeProvider time) => new(_dataSource, time);
+
     /// <summary>host:port/database, for messages. Never the password.</summary>
     public string Target { get; }
 
