@@ -42,14 +42,14 @@ public sealed class InitializeCmmsSyncSchemaCommand : DatabaseCommandBase
                     Post(() => ShouldProcess($"{database.Target} (schema version {migration.Version})", $"Step {step}"));
                 }
                 Post(() => ShouldProcess($"{database.Target} (schema version {migration.Version})",
-                    $"Apply migration {migration}: {migration.Steps.Count(s => !s.Done)} step(s), {migration.Rows:N0} rows to read or write, about {SchemaStep.Format(migration.EstimatedDuration)}"));
+                    $"Apply migration {migration}: {migration.Steps.Count(s => !s.Done)} step(s), {migration.Rows:N0} rows to read or write, {SchemaStep.Format(migration.EstimatedDuration)}"));
             }
             return;
         }
         foreach (var migration in pending)
         {
             var target = $"{database.Target} (schema version {migration.Version})";
-            var question = $"Apply migration {migration} ({migration.Steps.Count(s => !s.Done)} step(s), about {SchemaStep.Format(migration.EstimatedDuration)})";
+            var question = $"Apply migration {migration} ({migration.Steps.Count(s => !s.Done)} step(s), {SchemaStep.Format(migration.EstimatedDuration)})";
             if (!await OnPipelineThread(() => ShouldProcess(target, question)).ConfigureAwait(false))
             {
                 // Each migration builds on the one before: declining one leaves the later ones undone.

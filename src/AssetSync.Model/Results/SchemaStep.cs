@@ -36,9 +36,10 @@ public sealed class SchemaStep
 
     public override string ToString()
     {
-        var cost = Rows is { } rows ? $" ({rows:N0} rows, about {Format(EstimatedDuration)})" : "";
+        var cost = Rows is { } rows ? $" ({rows:N0} rows, {Format(EstimatedDuration)})" : "";
         return $"{Name}: {Description}{cost}{(Done ? " [done]" : "")}";
     }
 
-    internal static string Format(TimeSpan t) => t.TotalSeconds < 1 ? "under 1 s" : t.TotalSeconds < 120 ? $"{t.TotalSeconds:0} s" : $"{t.TotalMinutes:0.#} min";
+    /// <summary>An estimate as words: "under 1 s", "about 40 s", "about 2.5 min".</summary>
+    public static string Format(TimeSpan t) => t.TotalSeconds < 1 ? "under 1 s" : t.TotalSeconds < 120 ? $"about {t.TotalSeconds:0} s" : $"about {t.TotalMinutes:0.#} min";
 }
