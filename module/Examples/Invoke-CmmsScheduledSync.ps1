@@ -3,8 +3,11 @@
 The scheduled job: sync every asset, retry the failures, report what is left.
 
 .DESCRIPTION
-Runs Invoke-CmmsSync -BatchSize 0, then Invoke-CmmsRetryFailed. Writes a transcript and a CSV of
-the assets still failing into -LogPath, keeping the newest -Keep of each.
+Runs Invoke-CmmsSync -BatchSize 0 (stalest first), then Invoke-CmmsRetryFailed. With -MaxDuration
+both share that window: the batch stops taking assets when it is spent (the rest go first next time),
+and the retry gets what is left. Writes a transcript and a CSV of the assets still failing into
+-LogPath, keeping the newest -Keep of each. With -LogRetentionDays, ic3_sync_log rows older than
+that are removed at the end (Remove-CmmsSyncLog: short batches; no status changes).
 
 Exit codes, for the scheduler:
   0  every asset synced
@@ -40,7 +43,14 @@ param(
     # The API quota, the base backoff and the requests in flight, as the sync cmdlets take them.
     [double] $RequestsPerSecond = 5,
     [double] $RetryIntervalSec = 1,
-    [int] $ThrottleLimit = 4
+    [int] $ThrottleLimit = 4,
+
+    # The job's time window, e.g. 02:00:00; none by default.
+    [timespan] $MaxDuration,
+
+    # Remove ic3_sync_log rows older than this many days after the runs; 0 (the default) keeps everything.
+    [ValidateRange(0, 36500)]
+    [int] $LogRetentionDays = 0
 )
 
 $ErrorActionPreference = 'Stop'
@@ -63,13 +73,26 @@ try {
     if ($CredentialPath) { $common.Credential = Import-Clixml -Path $CredentialPath }
     if ($ConnectionString) { $statusParameters.ConnectionString = $ConnectionString }
 
-    $sync = Invoke-CmmsSync -BatchSize 0 -Summary @common
-    Write-Host ("Sync run {0}: {1}, {2} succeeded, {3} failed." -f $sync.RunId, $sync.Status, $sync.Succeeded, $sync.Failed)
+    $window = [Diagnostics.Stopwatch]::StartNew()
+    $budget = if ($PSBoundParameters.ContainsKey('MaxDuration')) { @{ MaxDuration = $MaxDuration } } else { @{} }
+    $sync = Invoke-CmmsSync -BatchSize 0 -Summary @common @budget
+    Write-Host ("Sync run {0}: {1}, {2} succeeded ({3} unchanged), {4} failed, {5} not reached." -f $sync.RunId, $sync.Status, $sync.Succeeded, $sync.Unchanged, $sync.Failed, $sync.NotReached)
     if ($sync.Status -ne 'complete') { throw "Sync run $($sync.RunId) ended $($sync.Status)." }
 
-    $retry = Invoke-CmmsRetryFailed -Summary @common
-    Write-Host ("Retry run {0}: {1}, {2} succeeded, {3} failed." -f $retry.RunId, $retry.Status, $retry.Succeeded, $retry.Failed)
-    if ($retry.Status -ne 'complete') { throw "Retry run $($retry.RunId) ended $($retry.Status)." }
+    $left = if ($budget.Count) { $MaxDuration - $window.Elapsed } else { $null }
+    if ($null -ne $left -and $left -le [timespan]::FromSeconds(1)) {
+        Write-Host 'The time window is spent; the retry of failed assets waits for the next run.'
+    } else {
+        if ($null -ne $left) { $budget.MaxDuration = $left }
+        $retry = Invoke-CmmsRetryFailed -Summary @common @budget
+        Write-Host ("Retry run {0}: {1}, {2} succeeded, {3} failed." -f $retry.RunId, $retry.Status, $retry.Succeeded, $retry.Failed)
+        if ($retry.Status -ne 'complete') { throw "Retry run $($retry.RunId) ended $($retry.Status)." }
+    }
+
+    if ($LogRetentionDays -gt 0) {
+        $removed = Remove-CmmsSyncLog -OlderThan ([timespan]::FromDays($LogRetentionDays)) -Confirm:$false @statusParameters
+        Write-Host "Removed $($removed.Removed) ic3_sync_log row(s) older than $LogRetentionDays day(s)."
+    }
 
     $failures = @(Get-CmmsSyncFailure @statusParameters)
     Write-Host "$($failures.Count) asset(s) still failing; listed in $csv"
@@ -84,12 +107,12 @@ try {
     try {
         if ($null -eq $failures) { $failures = @(Get-CmmsSyncFailure @statusParameters) }
         # Cells a spreadsheet could take for a formula (=, +, -, @, tab, CR) are quoted with a leading '.
-        $failures | Select-Object -Property SerialNumber, ErrorKind, HttpStatus, Attempts, Error, FailedAt, FailingSince, RunId |
+        $failures | Select-Object -Property SerialNumber, AssetCode, AssetName, Department, ErrorKind, HttpStatus, Attempts, Error, FailedAt, FailingSince, ConsecutiveFailures, NextAttemptAt, RunId |
             ForEach-Object {
                 foreach ($p in $_.PSObject.Properties) { if ($p.Value -is [string]) { $p.Value = [AssetSync.TextSafety]::CsvCell($p.Value) } }
                 $_
             } | Export-Csv -Path $csv -NoTypeInformation
-        if (-not (Test-Path $csv)) { Set-Content -Path $csv -Value '"SerialNumber","ErrorKind","HttpStatus","Attempts","Error","FailedAt","FailingSince","RunId"' }
+        if (-not (Test-Path $csv)) { Set-Content -Path $csv -Value '"SerialNumber","AssetCode","AssetName","Department","ErrorKind","HttpStatus","Attempts","Error","FailedAt","FailingSince","ConsecutiveFailures","NextAttemptAt","RunId"' }
     } catch {
         Write-Host "The failure list could not be written: $($_.Exception.Message)"
     }

@@ -8,11 +8,11 @@ BeforeAll {
     $sim = Start-Simulator -Arguments @('--Assets', '20')
     $logs = Join-Path ([IO.Path]::GetTempPath()) ('assetsync-logs-' + [guid]::NewGuid().ToString('N'))
 
-    function Invoke-Job([string] $Token = $sim.Token, [string] $ConnectionString = $cs, [int] $Keep = 14) {
+    function Invoke-Job([string] $Token = $sim.Token, [string] $ConnectionString = $cs, [int] $Keep = 14, [string[]] $Extra = @()) {
         $env:ASSETSYNC_API_TOKEN = $Token
         try {
             $out = Invoke-Pwsh -NoProfile -NonInteractive -File $script -LogPath $logs -Keep $Keep -ConnectionString $ConnectionString -BaseUrl $sim.BaseUrl `
-                -RetryIntervalSec 0.01 -RequestsPerSecond 500 2>&1
+                -RetryIntervalSec 0.01 -RequestsPerSecond 500 @Extra 2>&1
             [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($out -join "`n") }
         } finally { Remove-Item Env:ASSETSYNC_API_TOKEN }
     }
@@ -54,6 +54,16 @@ Describe 'Invoke-CmmsScheduledSync.ps1' {
         $r = Invoke-Job -ConnectionString 'Host=127.0.0.1;Port=1;Username=u;Timeout=2'
         $r.ExitCode | Should -Be 2
         $r.Output | Should -Match 'could not be reached'
+    }
+
+    It 'removes log rows older than -LogRetentionDays and keeps every asset''s state' {
+        Invoke-TestSql $cs "UPDATE ic3_sync_log SET synced_at = synced_at - interval '40 days'" | Out-Null
+        $before = [int](Invoke-TestSql $cs 'SELECT count(*) FROM ic3_sync_log')
+        $r = Invoke-Job -Extra @('-LogRetentionDays', '30', '-MaxDuration', '00:05:00')
+        $r.ExitCode | Should -BeIn @(0, 1) -Because $r.Output
+        $r.Output | Should -Match 'Removed \d+ ic3_sync_log row\(s\) older than 30 day'
+        [int](Invoke-TestSql $cs "SELECT count(*) FROM ic3_sync_log WHERE synced_at < now() - interval '30 days'") | Should -BeLessThan $before
+        [int](Invoke-TestSql $cs "SELECT count(*) FROM cmms_asset_sync_state") | Should -Be 20
     }
 
     It 'keeps only the newest -Keep transcripts and CSVs' {
