@@ -10,17 +10,23 @@ Describe 'The demo (build.ps1 -Task Demo)' {
         $text = $out -join "`n"
         $LASTEXITCODE | Should -Be 0 -Because $text
         $text | Should -Match '500 assets: \d+ succeeded, \d+ failed'
-        $m = [regex]::Match($text, 'Failed after retry: (\d+); assets Innomaint does not have \(404\): (\d+)')
+        $m = [regex]::Match($text, 'Failed after retry: (\d+); deferred, not retried: (\d+); assets Innomaint does not have \(404\): (\d+)')
         $m.Success | Should -BeTrue
-        $m.Groups[1].Value | Should -Be $m.Groups[2].Value
-        [int]$m.Groups[2].Value | Should -BeGreaterThan 0
-        $text | Should -Match 'SyncedAssets : 4\d\d'
+        $m.Groups[1].Value | Should -Be '0'
+        $m.Groups[2].Value | Should -Be $m.Groups[3].Value
+        [int]$m.Groups[3].Value | Should -BeGreaterThan 0
+        $text | Should -Match 'SyncedAssets\s+: 4\d\d'
         # The command it ran, and each faster setting with the engine's default and the reason.
         $text | Should -Match 'PS> Invoke-CmmsSync -BatchSize 0 -CircuitBreakerThreshold 50 -RequestsPerSecond 100 -RetryIntervalSec 0.25 -ThrottleLimit 8 -TimeoutSec 2'
         $text | Should -Match '-RequestsPerSecond 100 \(default 5\): \S'
         $text | Should -Match '-TimeoutSec 2 \(default 15\): \S'
         $text | Should -Match '-RetryIntervalSec 0.25 \(default 1\): \S'
         $text | Should -Match 'PS> Invoke-CmmsRetryFailed -Summary '
+        # The second night finds most assets unchanged.
+        $n = [regex]::Match($text, 'Second run: (\d+) of (\d+) succeeded assets unchanged')
+        $n.Success | Should -BeTrue
+        [int]$n.Groups[1].Value | Should -BeGreaterThan ([int]$n.Groups[2].Value * 0.7)
+        [int]$n.Groups[1].Value | Should -BeLessThan ([int]$n.Groups[2].Value)
         $text | Should -Not -Match ([regex]::Escape(($env:ASSETSYNC_TEST_CONNECTION_STRING -split 'Password=')[1].Split(';')[0]))
     }
 }
