@@ -171,6 +171,7 @@ public sealed class SyncDatabase : IAsyncDisposable
         }
         oldestList.Reverse();
         var never = await DatabaseErrors.Guard(Target, () => _store.GetNeverSyncedAsync(top, cancellationToken).AsTask()).ConfigureAwait(false);
+        var (histogram, stalest) = await DatabaseErrors.Guard(Target, () => _store.GetFreshnessAsync(top, cancellationToken).AsTask()).ConfigureAwait(false);
         return new SyncReport
         {
             GeneratedAt = DateTimeOffset.UtcNow,
@@ -179,6 +180,8 @@ public sealed class SyncDatabase : IAsyncDisposable
             FailuresByKind = byKind.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).ToList(),
             OldestFailing = oldestList,
             NeverSynced = never,
+            SyncAgeHistogram = histogram,
+            Stalest = stalest,
         };
     }
 

@@ -23,7 +23,12 @@ Describe 'Ctrl+C (a real SIGINT to pwsh)' {
             $job = Start-ThreadJob -ScriptBlock {
                 param($manifest, $baseUrl, $pidFile)
                 Import-Module (Join-Path $using:PSScriptRoot 'TestHelpers.psm1')
-                Invoke-Pwsh -NoProfile -NonInteractive -Command "`$PID | Set-Content '$pidFile'; Import-Module '$manifest'; Invoke-CmmsSync -BaseUrl '$baseUrl' -BatchSize 0 -TimeoutSec 120 -ThrottleLimit 8 | Out-Null; 'after'" 2>&1
+                $command = "`$PID | Set-Content '$pidFile'; Import-Module '$manifest'; Invoke-CmmsSync -BaseUrl '$baseUrl' -BatchSize 0 -TimeoutSec 120 -ThrottleLimit 8 | Out-Null; 'after'"
+                # A shell that starts jobs in the background leaves SIGINT ignored, and .NET keeps an ignored SIGINT
+                # ignored: give the child the default disposition, as a terminal would, so it sees Ctrl+C.
+                $exe = [Environment]::ProcessPath
+                [string[]] $pwshArgs = if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'pwsh') { @() } else { @((Join-Path $PSHOME 'pwsh.dll')) }
+                & env --default-signal=INT $exe @pwshArgs -NoProfile -NonInteractive -Command $command 2>&1
                 "exit=$LASTEXITCODE"
             } -ArgumentList $manifest, $sim.BaseUrl, $pidFile
             $deadline = (Get-Date).AddSeconds(30)

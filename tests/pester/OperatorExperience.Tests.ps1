@@ -136,8 +136,8 @@ Describe 'Tab completion, defaults and waits' {
     It 'completes -SerialNumber with the connection string of $PSDefaultParameterValues, sorted' {
         Invoke-TestSql $cs @"
 INSERT INTO ic3_asset_master (cmms_asset_id, report_seq_no) VALUES ('QSRT-c', 101), ('QSRT-A', 102), ('QSRT-b', 103);
-INSERT INTO ic3_sync_log (serialnumber, sync_type, status, error_kind, error_message) VALUES
-  ('QSRT-c', 'api_sync', 'error', 'transient', 'x'), ('QSRT-A', 'api_sync', 'error', 'transient', 'x'), ('QSRT-b', 'api_sync', 'error', 'transient', 'x');
+INSERT INTO cmms_asset_sync_state (serialnumber, status, error_kind, error_message, last_attempt_at, consecutive_failures) VALUES
+  ('QSRT-c', 'error', 'transient', 'x', now(), 1), ('QSRT-A', 'error', 'transient', 'x', now(), 1), ('QSRT-b', 'error', 'transient', 'x', now(), 1);
 "@ | Out-Null
         $saved = $env:ASSETSYNC_CONNECTION_STRING
         $savedDefaults = $PSDefaultParameterValues.Clone()
@@ -158,7 +158,7 @@ INSERT INTO ic3_sync_log (serialnumber, sync_type, status, error_kind, error_mes
             $env:ASSETSYNC_CONNECTION_STRING = $saved
             $PSDefaultParameterValues.Clear()
             foreach ($k in $savedDefaults.Keys) { $PSDefaultParameterValues[$k] = $savedDefaults[$k] }
-            Invoke-TestSql $cs "DELETE FROM ic3_sync_log WHERE serialnumber LIKE 'QSRT-%'; DELETE FROM ic3_asset_master WHERE cmms_asset_id LIKE 'QSRT-%'" | Out-Null
+            Invoke-TestSql $cs "DELETE FROM cmms_asset_sync_state WHERE serialnumber LIKE 'QSRT-%'; DELETE FROM ic3_asset_master WHERE cmms_asset_id LIKE 'QSRT-%'" | Out-Null
         }
     }
 
@@ -209,7 +209,7 @@ INSERT INTO ic3_sync_log (serialnumber, sync_type, status, error_kind, error_mes
                 $r = Invoke-Waiting 60
             } finally { $job | Wait-Job -Timeout 20 | Remove-Job -Force }
             $r.Errors | Should -BeNullOrEmpty
-            $r.Output.Status | Should -Be 'Succeeded'
+            $r.Output.Status | Should -BeIn @('Succeeded', 'Unchanged')
             ($r.Verbose -join "`n") | Should -Match 'run lock is held by another AssetSync run; waiting up to 60 s'
             ($r.Verbose -join "`n") | Should -Match 'Waited [12] s for another AssetSync run'
             $r.Progress.Count | Should -BeGreaterThan 1

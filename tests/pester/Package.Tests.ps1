@@ -51,7 +51,8 @@ Describe 'Tab completion' {
         Import-Module (Join-Path $root 'AssetSync.psd1') -Force
         Initialize-CmmsSyncSchema -ConnectionString $cs -Confirm:$false
         Add-TestAsset $cs -Count 3
-        Invoke-TestSql $cs "INSERT INTO ic3_sync_log (serialnumber, sync_type, status, error_kind) VALUES ('INF-000001','api_sync','error','transient'), ('INF-000002','api_sync','success',NULL), ('INF-000003','api_sync','error','not_found')" | Out-Null
+        # Current states as the contract keeps them: one row per asset in cmms_asset_sync_state.
+        Invoke-TestSql $cs "INSERT INTO cmms_asset_sync_state (serialnumber, status, error_kind, last_attempt_at) VALUES ('INF-000001','error','transient',now()), ('INF-000002','success',NULL,now()), ('INF-000003','error','not_found',now())" | Out-Null
         $line = "Invoke-CmmsSync -ConnectionString '$cs' -SerialNumber INF-"
         $found = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches
         $found.CompletionText | Should -Be @('INF-000001', 'INF-000003')

@@ -64,7 +64,20 @@ Describe 'Export-CmmsSyncReport' {
         [regex]::Match($dom, 'data-kind="not_found" data-count="(\d+)"').Groups[1].Value | Should -Be '2'
         $bars = [regex]::Matches($dom, '<g data-run-id="(\d+)" data-succeeded="(\d+)" data-failed="(\d+)"')
         $bars.Count | Should -Be 2
-        ($bars | ForEach-Object { "$($_.Groups[2].Value)/$($_.Groups[3].Value)" }) | Should -Be @('20/5', '0/5')
+        # The retry-failed run leaves the two 404s alone: they are deferred.
+        ($bars | ForEach-Object { "$($_.Groups[2].Value)/$($_.Groups[3].Value)" }) | Should -Be @('20/5', '0/3')
+        Get-Figure 'deferred-assets' | Should -Be '2'
+        Get-Figure 'stale-assets' | Should -Be '10'
+        [regex]::Match($dom, 'data-bucket="under 1 day" data-count="(\d+)"').Groups[1].Value | Should -Be '20'
+        [regex]::Match($dom, 'data-bucket="never" data-count="(\d+)"').Groups[1].Value | Should -Be '10'
+        [regex]::Matches((($dom -split 'data-testid="stalest"')[1] -split '</table>')[0], '<tr data-serial=').Count | Should -Be 20
+        # Runs are told apart by kind and carry their date.
+        $dom | Should -Match 'data-mode="batch"'
+        $dom | Should -Match 'data-mode="retry_failed"'
+        $dom | Should -Match '>R #\d+<'
+        # Failures carry the register's names (the failing assets here never synced, so the asset column is empty but present).
+        $dom | Should -Match '<th>Asset</th><th>Department</th><th>Failing since</th>'
+
         [regex]::Matches((($dom -split 'data-testid="oldest-failing"')[1] -split '</table>')[0], '<tr data-serial=').Count | Should -Be 5
         [regex]::Matches((($dom -split 'data-testid="never-synced-list"')[1] -split '</table>')[0], '<tr data-serial=').Count | Should -Be 5
     }

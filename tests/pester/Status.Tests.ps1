@@ -32,6 +32,11 @@ INSERT INTO ic3_sync_log (serialnumber, sync_type, status, synced_at) VALUES
  ('INF-000001','api_sync','error','2026-01-01'), ('INF-000001','api_sync','success','2026-01-02'),
  ('INF-000002','api_sync','success','2026-01-01'), ('INF-000002','api_sync','error','2026-01-02'),
  ('INF-000003','api_sync','error','2026-01-03');
+-- The current state is what the status reads (schema 2): one row per asset, as a run writes it beside its log row.
+INSERT INTO cmms_asset_sync_state (serialnumber, status, last_attempt_at, last_success_at, failing_since, consecutive_failures) VALUES
+ ('INF-000001','success','2026-01-02','2026-01-02',NULL,0),
+ ('INF-000002','error','2026-01-02','2026-01-01','2026-01-02',1),
+ ('INF-000003','error','2026-01-03',NULL,'2026-01-03',1);
 INSERT INTO cmms_sync_log (sync_type, status, assets_synced, duration_ms, synced_at, mode, started_at, finished_at, total, failed, skipped)
  VALUES ('api_sync','complete',1,10,'2026-01-02','batch','2026-01-02','2026-01-02 00:00:10',3,2,0);
 "@ | Out-Null

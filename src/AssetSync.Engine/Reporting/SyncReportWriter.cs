@@ -47,7 +47,10 @@ public static class SyncReportWriter
         Card(html, "synced-assets", s.SyncedAssets, "synced", "ok");
         Card(html, "failed-assets", s.FailedAssets, "failing now", "bad");
         Card(html, "never-synced", s.NeverSynced, "never synced", "never");
+        Card(html, "deferred-assets", s.DeferredAssets, "deferred (404, 4xx)", "never");
+        Card(html, "stale-assets", s.StaleAssets, $"stale (not synced for {s.StaleAfter.TotalDays:0.#} days)", "bad");
         html.Append("</div>");
+        html.Append(Invariant, $"<div class=\"meta\">Last complete run {(s.LastSuccessAt is { } ok ? ok.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", Invariant) : "never")} · sync age median {Age(s.SyncAgeMedian)}, 95th percentile {Age(s.SyncAge95)}, oldest {Age(s.SyncAgeMax)}</div>");
 
         html.Append("<h2>Latest runs</h2>");
         RunsChart(html, s.LastRuns);
@@ -74,10 +77,28 @@ public static class SyncReportWriter
         }
         else
         {
-            html.Append("<table data-testid=\"oldest-failing\"><tr><th>Serial number</th><th>Failing since</th><th>Kind</th><th>HTTP</th><th>Last error</th></tr>");
+            html.Append("<table data-testid=\"oldest-failing\"><tr><th>Serial number</th><th>Asset</th><th>Department</th><th>Failing since</th><th>Failures</th><th>Kind</th><th>HTTP</th><th>Next try</th><th>Last error</th></tr>");
             foreach (var f in report.OldestFailing)
             {
-                html.Append(Invariant, $"<tr data-serial=\"{E(f.SerialNumber)}\"><td>{E(f.SerialNumber)}</td><td>{f.FailingSince?.ToUniversalTime().ToString("yyyy-MM-dd HH:mm", Invariant)}</td><td>{E(f.ErrorKind)}</td><td class=\"num\">{f.HttpStatus}</td><td>{E(f.Error)}</td></tr>");
+                html.Append(Invariant, $"<tr data-serial=\"{E(f.SerialNumber)}\"><td>{E(f.SerialNumber)}</td><td>{E(f.AssetCode)} {E(f.AssetName)}</td><td>{E(f.Department)}</td><td>{f.FailingSince?.ToUniversalTime().ToString("yyyy-MM-dd HH:mm", Invariant)}</td><td class=\"num\">{f.ConsecutiveFailures}</td><td>{E(f.ErrorKind)}</td><td class=\"num\">{f.HttpStatus}</td><td>{(f.Deferred ? f.NextAttemptAt?.ToUniversalTime().ToString("yyyy-MM-dd", Invariant) : "next run")}</td><td>{E(f.Error)}</td></tr>");
+            }
+            html.Append("</table>");
+        }
+
+        html.Append("<h2>How long ago assets last synced</h2>");
+        AgeHistogram(html, report.SyncAgeHistogram);
+
+        html.Append("<h2>Stalest synced assets</h2>");
+        if (report.Stalest.Count == 0)
+        {
+            html.Append("<p class=\"empty\">No asset has synced yet.</p>");
+        }
+        else
+        {
+            html.Append("<table data-testid=\"stalest\"><tr><th>Serial number</th><th>Asset</th><th>Department</th><th>Last success</th><th>Now</th></tr>");
+            foreach (var a in report.Stalest)
+            {
+                html.Append(Invariant, $"<tr data-serial=\"{E(a.SerialNumber)}\"><td>{E(a.SerialNumber)}</td><td>{E(a.AssetCode)} {E(a.AssetName)}</td><td>{E(a.Department)}</td><td>{a.LastSuccessAt?.ToUniversalTime().ToString("yyyy-MM-dd HH:mm", Invariant)}</td><td>{E(a.Status)}</td></tr>");
             }
             html.Append("</table>");
         }
@@ -107,7 +128,19 @@ public static class SyncReportWriter
     private static void Card(StringBuilder html, string id, long value, string label, string css) =>
         html.Append(Invariant, $"<div class=\"card\"><div class=\"n {css}\" data-testid=\"{id}\" data-value=\"{value}\">{value:N0}</div><div class=\"l\">{label}</div></div>");
 
-    /// <summary>A stacked bar per run, oldest on the left: green succeeded, red failed.</summary>
+    private static string Age(TimeSpan? age) => age switch
+    {
+        null => "n/a",
+        { TotalDays: >= 1 } t => string.Create(Invariant, $"{t.TotalDays:0.#} days"),
+        { TotalHours: >= 1 } t => string.Create(Invariant, $"{t.TotalHours:0.#} h"),
+        { } t => string.Create(Invariant, $"{t.TotalMinutes:0} min"),
+    };
+
+    /// <summary>
+    /// A stacked bar per run, oldest on the left: green succeeded (light green: unchanged), red failed. Under each bar its
+    /// date and time; the run kind as a letter (B batch, R retry, S serials) and its status; an interrupted, cancelled
+    /// or failed run is outlined and labelled. The y axis gets a margin wide enough for its largest label.
+    /// </summary>
     private static void RunsChart(StringBuilder html, IReadOnlyList<SyncRunSummary> newestFirst)
     {
         if (newestFirst.Count == 0)
@@ -116,31 +149,70 @@ public static class SyncReportWriter
             return;
         }
         var runs = newestFirst.Reverse().ToList();
-        const int height = 220, barWidth = 38, gap = 18, top = 20, bottom = 40, left = 50;
         var max = Math.Max(1, runs.Max(r => r.Succeeded + r.Failed));
+        var maxLabel = max.ToString("N0", Invariant);
+        const int height = 250, barWidth = 46, gap = 20, top = 20, bottom = 64;
+        var left = 16 + (maxLabel.Length * 7);
         var width = left + runs.Count * (barWidth + gap) + gap;
         var plot = height - top - bottom;
         html.Append(Invariant, $"<svg data-testid=\"runs-chart\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"Succeeded and failed assets per run\" style=\"background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12)\">");
-        html.Append(Invariant, $"<text x=\"{left - 8}\" y=\"{top + 4}\" font-size=\"11\" text-anchor=\"end\" fill=\"#52606d\">{max:N0}</text>");
-        html.Append(Invariant, $"<text x=\"{left - 8}\" y=\"{top + plot}\" font-size=\"11\" text-anchor=\"end\" fill=\"#52606d\">0</text>");
-        html.Append(Invariant, $"<line x1=\"{left}\" y1=\"{top + plot}\" x2=\"{width - gap / 2}\" y2=\"{top + plot}\" stroke=\"#9aa5b1\"/>");
+        html.Append(Invariant, $"<text x=\"{left - 6}\" y=\"{top + 4}\" font-size=\"11\" text-anchor=\"end\" fill=\"#52606d\">{maxLabel}</text>");
+        html.Append(Invariant, $"<text x=\"{left - 6}\" y=\"{top + plot}\" font-size=\"11\" text-anchor=\"end\" fill=\"#52606d\">0</text>");
+        html.Append(Invariant, $"<text x=\"10\" y=\"{top + (plot / 2)}\" font-size=\"10\" fill=\"#52606d\" transform=\"rotate(-90 10 {top + (plot / 2)})\" text-anchor=\"middle\">assets</text>");
+        html.Append(Invariant, $"<line x1=\"{left}\" y1=\"{top + plot}\" x2=\"{width - (gap / 2)}\" y2=\"{top + plot}\" stroke=\"#9aa5b1\"/>");
         for (var i = 0; i < runs.Count; i++)
         {
             var r = runs[i];
-            var x = left + gap + i * (barWidth + gap);
-            var ok = (int)Math.Round((double)r.Succeeded / max * plot);
+            var x = left + gap + (i * (barWidth + gap));
+            var changed = r.Succeeded - r.Unchanged;
+            var okChanged = (int)Math.Round((double)changed / max * plot);
+            var okSame = (int)Math.Round((double)r.Unchanged / max * plot);
             var bad = (int)Math.Round((double)r.Failed / max * plot);
             var y = top + plot;
-            html.Append(Invariant, $"<g data-run-id=\"{r.RunId}\" data-succeeded=\"{r.Succeeded}\" data-failed=\"{r.Failed}\" data-status=\"{E(r.Status)}\">");
-            html.Append(Invariant, $"<title>Run {r.RunId} ({E(r.Mode)}, {E(r.Status)}): {r.Succeeded:N0} succeeded, {r.Failed:N0} failed</title>");
-            html.Append(Invariant, $"<rect x=\"{x}\" y=\"{y - ok}\" width=\"{barWidth}\" height=\"{ok}\" fill=\"#2e9d57\"/>");
-            html.Append(Invariant, $"<rect x=\"{x}\" y=\"{y - ok - bad}\" width=\"{barWidth}\" height=\"{bad}\" fill=\"#d64545\"/>");
-            html.Append(Invariant, $"<text x=\"{x + barWidth / 2}\" y=\"{y + 16}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#1f2933\">#{r.RunId}</text>");
-            html.Append(Invariant, $"<text x=\"{x + barWidth / 2}\" y=\"{y + 30}\" font-size=\"9\" text-anchor=\"middle\" fill=\"#52606d\">{E(r.Status)}</text>");
+            var kind = r.Mode switch { "batch" => "B", "retry_failed" => "R", "serials" => "S", _ => "?" };
+            var broken = r.Status is "interrupted" or "cancelled" or "failed";
+            html.Append(Invariant, $"<g data-run-id=\"{r.RunId}\" data-succeeded=\"{r.Succeeded}\" data-failed=\"{r.Failed}\" data-unchanged=\"{r.Unchanged}\" data-status=\"{E(r.Status)}\" data-mode=\"{E(r.Mode)}\">");
+            html.Append(Invariant, $"<title>Run {r.RunId} ({E(r.Mode)}, {E(r.Status)}{(r.StoppedBy is null ? "" : ", stopped by " + E(r.StoppedBy))}), started {r.StartedAt?.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", Invariant)}: {r.Succeeded:N0} succeeded ({r.Unchanged:N0} unchanged), {r.Failed:N0} failed, {r.NotReached:N0} not reached</title>");
+            html.Append(Invariant, $"<rect x=\"{x}\" y=\"{y - okChanged}\" width=\"{barWidth}\" height=\"{okChanged}\" fill=\"#2e9d57\"/>");
+            html.Append(Invariant, $"<rect x=\"{x}\" y=\"{y - okChanged - okSame}\" width=\"{barWidth}\" height=\"{okSame}\" fill=\"#9fd8b2\"/>");
+            html.Append(Invariant, $"<rect x=\"{x}\" y=\"{y - okChanged - okSame - bad}\" width=\"{barWidth}\" height=\"{bad}\" fill=\"#d64545\"/>");
+            if (broken)
+            {
+                html.Append(Invariant, $"<rect x=\"{x - 2}\" y=\"{top}\" width=\"{barWidth + 4}\" height=\"{plot}\" fill=\"none\" stroke=\"#8a6d00\" stroke-dasharray=\"4 3\"/>");
+            }
+            html.Append(Invariant, $"<text x=\"{x + (barWidth / 2)}\" y=\"{y + 14}\" font-size=\"10\" text-anchor=\"middle\" fill=\"#1f2933\">{r.StartedAt?.ToUniversalTime().ToString("MM-dd", Invariant)}</text>");
+            html.Append(Invariant, $"<text x=\"{x + (barWidth / 2)}\" y=\"{y + 26}\" font-size=\"10\" text-anchor=\"middle\" fill=\"#52606d\">{r.StartedAt?.ToUniversalTime().ToString("HH:mm", Invariant)}</text>");
+            html.Append(Invariant, $"<text x=\"{x + (barWidth / 2)}\" y=\"{y + 40}\" font-size=\"10\" text-anchor=\"middle\" fill=\"#1f2933\">{kind} #{r.RunId}</text>");
+            html.Append(Invariant, $"<text x=\"{x + (barWidth / 2)}\" y=\"{y + 53}\" font-size=\"9\" text-anchor=\"middle\" fill=\"{(broken ? "#8a6d00" : "#52606d")}\">{E(r.Status)}</text>");
             html.Append("</g>");
         }
         html.Append("</svg>");
-        html.Append("<div class=\"legend meta\"><span style=\"background:#2e9d57\"></span>succeeded<span style=\"background:#d64545\"></span>failed</div>");
+        html.Append("<div class=\"legend meta\"><span style=\"background:#2e9d57\"></span>succeeded, rewritten<span style=\"background:#9fd8b2\"></span>succeeded, unchanged<span style=\"background:#d64545\"></span>failed<span style=\"border:1px dashed #8a6d00\"></span>interrupted, cancelled or failed run · B batch, R retry-failed, S serial numbers · dates in UTC</div>");
+    }
+
+    /// <summary>Horizontal bars: how many assets last synced how long ago.</summary>
+    private static void AgeHistogram(StringBuilder html, IReadOnlyList<KeyValuePair<string, long>> buckets)
+    {
+        if (buckets.Count == 0)
+        {
+            html.Append("<p class=\"empty\">No data.</p>");
+            return;
+        }
+        var max = Math.Max(1, buckets.Max(b => b.Value));
+        const int rowHeight = 24, labelWidth = 120, barMax = 420;
+        var height = (buckets.Count * rowHeight) + 10;
+        html.Append(Invariant, $"<svg data-testid=\"age-histogram\" width=\"{labelWidth + barMax + 80}\" height=\"{height}\" role=\"img\" aria-label=\"Assets by time since their last sync\" style=\"background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12)\">");
+        for (var i = 0; i < buckets.Count; i++)
+        {
+            var (label, count) = buckets[i];
+            var y = 5 + (i * rowHeight);
+            var w = (int)Math.Round((double)count / max * barMax);
+            var colour = label == "never" ? "#8a6d00" : i >= 3 ? "#d64545" : "#2e9d57";
+            html.Append(Invariant, $"<g data-bucket=\"{E(label)}\" data-count=\"{count}\"><text x=\"{labelWidth - 8}\" y=\"{y + 15}\" font-size=\"11\" text-anchor=\"end\" fill=\"#1f2933\">{E(label)}</text>");
+            html.Append(Invariant, $"<rect x=\"{labelWidth}\" y=\"{y + 3}\" width=\"{w}\" height=\"{rowHeight - 8}\" fill=\"{colour}\"/>");
+            html.Append(Invariant, $"<text x=\"{labelWidth + w + 6}\" y=\"{y + 15}\" font-size=\"11\" fill=\"#52606d\">{count:N0}</text></g>");
+        }
+        html.Append("</svg>");
     }
 
     /// <summary>Text from the API or the register, made inert (no control characters) and HTML-encoded.</summary>

@@ -233,6 +233,30 @@ internal static class Sql
         FROM j
         """;
 
+    /// <summary>The register by time since its last success, in fixed buckets (a histogram for the report).</summary>
+    public const string SyncAgeHistogram = $"""
+        WITH m AS (SELECT DISTINCT cmms_asset_id FROM ic3_asset_master WHERE {Linked}),
+        a AS (SELECT now() - s.last_success_at AS age FROM m LEFT JOIN cmms_asset_sync_state s ON s.serialnumber = m.cmms_asset_id)
+        SELECT count(*) FILTER (WHERE age < interval '1 day'),
+               count(*) FILTER (WHERE age >= interval '1 day' AND age < interval '2 days'),
+               count(*) FILTER (WHERE age >= interval '2 days' AND age < interval '7 days'),
+               count(*) FILTER (WHERE age >= interval '7 days' AND age < interval '30 days'),
+               count(*) FILTER (WHERE age >= interval '30 days'),
+               count(*) FILTER (WHERE age IS NULL)
+        FROM a
+        """;
+
+    /// <summary>The assets whose last success is oldest, with the register's names. $1 limit.</summary>
+    public const string Stalest = """
+        SELECT s.serialnumber, s.last_success_at, s.status, m.asset_code, m.asset_name, m.department
+        FROM cmms_asset_sync_state s
+        JOIN LATERAL (SELECT asset_code, asset_name, department FROM ic3_asset_master m
+                      WHERE m.cmms_asset_id = s.serialnumber ORDER BY m.asset_id LIMIT 1) m ON true
+        WHERE s.last_success_at IS NOT NULL
+        ORDER BY s.last_success_at, s.serialnumber
+        LIMIT $1
+        """;
+
     /// <summary>The latest runs; a row still 'running' has its counts read from its log rows, which are always exact.</summary>
     public const string LastRuns = """
         SELECT r.id, r.mode, r.status, r.started_at, r.finished_at, r.total, r.assets_synced, r.failed, r.skipped, r.duration_ms,

@@ -533,6 +533,41 @@ internal sealed class SyncStore : IAsyncDisposable
         }
     }
 
+    public ValueTask<(List<KeyValuePair<string, long>> Histogram, List<StaleAsset> Stalest)> GetFreshnessAsync(int limit, CancellationToken ct) => WithRetry(async token =>
+    {
+        await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+        var histogram = new List<KeyValuePair<string, long>>();
+        await using (var cmd = new NpgsqlCommand(Sql.SyncAgeHistogram, conn))
+        await using (var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false))
+        {
+            await reader.ReadAsync(token).ConfigureAwait(false);
+            string[] labels = ["under 1 day", "1-2 days", "2-7 days", "7-30 days", "30 days or more", "never"];
+            for (var i = 0; i < labels.Length; i++)
+            {
+                histogram.Add(new(labels[i], reader.GetInt64(i)));
+            }
+        }
+        var stalest = new List<StaleAsset>();
+        await using (var cmd = new NpgsqlCommand(Sql.Stalest, conn))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = limit });
+            await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                stalest.Add(new StaleAsset
+                {
+                    SerialNumber = reader.GetString(0),
+                    LastSuccessAt = GetTimestamp(reader, 1),
+                    Status = GetString(reader, 2),
+                    AssetCode = GetString(reader, 3),
+                    AssetName = GetString(reader, 4),
+                    Department = GetString(reader, 5),
+                });
+            }
+        }
+        return (histogram, stalest);
+    }, ct);
+
     public ValueTask<List<string>> GetNeverSyncedAsync(int limit, CancellationToken ct) => WithRetry(async token =>
     {
         await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);

@@ -18,4 +18,10 @@ public sealed class SyncReport
 
     /// <summary>Assets never synced, in sync order (at most the report's limit; Status.NeverSynced has the count).</summary>
     public required IReadOnlyList<string> NeverSynced { get; init; }
+
+    /// <summary>How long ago the register's assets last synced, in buckets from "under 1 day" to "never".</summary>
+    public IReadOnlyList<KeyValuePair<string, long>> SyncAgeHistogram { get; init; } = [];
+
+    /// <summary>The synced assets whose last success is oldest, oldest first (at most the report's limit).</summary>
+    public IReadOnlyList<StaleAsset> Stalest { get; init; } = [];
 }

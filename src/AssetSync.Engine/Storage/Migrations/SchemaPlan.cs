@@ -128,7 +128,9 @@ internal static class SchemaPlan
         yield return new DdlStep(version, $"{prefix}2-{table}-id-default", $"attach the id sequence to {table}, number rows added meanwhile", $"""
             ALTER TABLE {table} ALTER COLUMN id SET DEFAULT nextval('{seq}');
             ALTER SEQUENCE {seq} OWNED BY {table}.id;
-            SELECT setval('{seq}', GREATEST((SELECT max(id) FROM {table}), (SELECT last_value FROM {seq}), 1));
+            -- Past the highest id already there (a table that had ids of its own); an untouched sequence stays untouched.
+            SELECT setval('{seq}', m) FROM (SELECT max(id) AS m FROM {table}) x
+            WHERE m IS NOT NULL AND m >= (SELECT last_value FROM {seq});
             UPDATE {table} SET id = nextval('{seq}') WHERE id IS NULL;
             DO $$
             BEGIN
