@@ -201,6 +201,8 @@ function Invoke-Bench {
         $result = Join-Path $out 'bench.md'
         & (Join-Path $root 'tests/Bench/Invoke-Benchmark.ps1') -AdminConnectionString $cluster.ConnectionString -Configuration $Configuration `
             -Quick:$Quick -ResultPath $result
+        & (Join-Path $root 'tests/Bench/Invoke-StateBenchmark.ps1') -AdminConnectionString $cluster.ConnectionString -Configuration $Configuration `
+            -Quick:$Quick -ResultPath $result
         if ($Quick) {
             Write-Host '   (-Quick: the BenchmarkDotNet micro-benchmarks are left out)'
         } else {

@@ -55,7 +55,7 @@ public sealed class AssetStateTests(DatabaseFixture db) : IClassFixture<Database
         Assert.Equal(Serials(2, 4), (await RunAsync(engine, AssetSelection.Batch(3, offset: 1))).Order());
 
         // -NotSyncedSince: only assets without a success since then.
-        var cut = await db.ScalarAsync<DateTime>("SELECT max(last_success_at) FROM cmms_asset_sync_state WHERE serialnumber = 'INF-000009'");
+        var cut = await db.ScalarAsync<DateTime>("SELECT max(last_success_at) FROM cmms_asset_sync_state WHERE serialnumber IN ('INF-000007', 'INF-000008', 'INF-000009')");
         await using var database = new SyncDatabase(db.ConnectionString);
         var preview = await database.PreviewAsync(AssetSelection.Batch(0, notSyncedSince: new DateTimeOffset(cut, TimeSpan.Zero).AddTicks(10))).ToListAsync();
         Assert.Equal(["INF-000007", "INF-000008", "INF-000009"], preview.Order());
