@@ -111,8 +111,9 @@ public sealed class SyncOptions
     public bool SkipCertificateCheck { get; set; }
 
     /// <summary>
-    /// The run's time budget. New assets are taken only while one attempt still fits, and retries only while their
-    /// backoff and one attempt fit; assets in flight finish. The run then ends complete with StoppedBy = max_duration,
+    /// The run's time budget. New assets are taken only while one attempt of the usual length (a moving average of
+    /// recent attempts; the attempt timeout before the first answer) still fits, and retries only while their backoff
+    /// and one such attempt fit; assets in flight finish, so the run overshoots by at most one attempt timeout. The run then ends complete with StoppedBy = max_duration,
     /// and the selected assets it did not reach are counted in NotReached. Null: no budget.
     /// </summary>
     public TimeSpan? MaxDuration { get; set; }

@@ -96,8 +96,10 @@ internal sealed class ResilientFetcher : IDisposable
         var token = context.CancellationToken;
         // Under a time budget, the first attempt may start only while one attempt still fits: waits for a slot or
         // for the rate budget end at that moment instead of taking a request the budget cannot hold.
+        // The waits end at the deadline itself: the same moment for every waiter, so they are served in the order they
+        // came (the stalest asset first); whether one more attempt fits is decided once the slot and the token are in hand.
         using var lastStart = state.Deadline is { } deadline && state.Attempts == 0
-            ? new CancellationTokenSource(LatestStartDelay(deadline), _time)
+            ? new CancellationTokenSource(TimeLeft(deadline), _time)
             : null;
         using var linked = lastStart is null ? null : CancellationTokenSource.CreateLinkedTokenSource(token, lastStart.Token);
         var waitToken = linked?.Token ?? token;
@@ -131,7 +133,7 @@ internal sealed class ResilientFetcher : IDisposable
                     _observer.RateLimitWaited(state.SerialNumber, waited);
                 }
             }
-            if (lastStart?.IsCancellationRequested == true)
+            if (lastStart?.IsCancellationRequested == true || (state.Deadline is { } end && state.Attempts == 0 && TimeLeft(end) < ExpectedAttempt))
             {
                 // The time budget cannot hold one more attempt: leave the asset for the next run, untouched.
                 state.NotStarted = true;
@@ -146,6 +148,7 @@ internal sealed class ResilientFetcher : IDisposable
             }
             try
             {
+                using var measure = new AttemptTimer(this, sent);
                 var answer = await _attemptTimeout.ExecuteAsync(
                     static (s, ct) => new ValueTask<FetchOutcome>(s.Client.FetchOnceAsync(s.State.SerialNumber, s.State.Known, ct)),
                     (Client: _client, State: state), token).ConfigureAwait(false);
@@ -188,14 +191,48 @@ internal sealed class ResilientFetcher : IDisposable
     /// <summary>429 answers so far.</summary>
     public long Throttled => Interlocked.Read(ref _throttled);
 
-    /// <summary>Time left until the last moment a first attempt can start and still end by <paramref name="deadline"/>.</summary>
-    private TimeSpan LatestStartDelay(long deadline)
+    private long _expectedTicks;
+
+    /// <summary>
+    /// What an attempt takes now: a moving average of recent attempts (timeouts included), never more than the attempt
+    /// timeout. The time budget plans with it: an asset that starts while one typical attempt still fits is expected to
+    /// finish inside the budget, and even a worst one ends at most one attempt timeout after it.
+    /// </summary>
+    internal TimeSpan ExpectedAttempt
     {
-        var left = TimeSpan.FromSeconds((deadline - _time.GetTimestamp()) / (double)_time.TimestampFrequency) - _options.Timeout;
+        get
+        {
+            var ticks = Interlocked.Read(ref _expectedTicks);
+            // Before any answer: assume the worst, a whole attempt timeout.
+            return ticks == 0 ? _options.Timeout : TimeSpan.FromTicks(Math.Min(ticks, _options.Timeout.Ticks));
+        }
+    }
+
+    private void RecordAttempt(TimeSpan took)
+    {
+        // An exponentially weighted average (1/5 weight to the newest): follows a slowing API within a few attempts.
+        long seen, next;
+        do
+        {
+            seen = Interlocked.Read(ref _expectedTicks);
+            next = seen == 0 ? took.Ticks : seen + ((took.Ticks - seen) / 5);
+        }
+        while (Interlocked.CompareExchange(ref _expectedTicks, next, seen) != seen);
+    }
+
+    private readonly struct AttemptTimer(ResilientFetcher fetcher, long sent) : IDisposable
+    {
+        public void Dispose() => fetcher.RecordAttempt(fetcher._time.GetElapsedTime(sent));
+    }
+
+    /// <summary>Time left until <paramref name="deadline"/> (zero once it has passed).</summary>
+    private TimeSpan TimeLeft(long deadline)
+    {
+        var left = TimeSpan.FromSeconds((deadline - _time.GetTimestamp()) / (double)_time.TimestampFrequency);
         return left > TimeSpan.Zero ? left : TimeSpan.Zero;
     }
 
-    /// <summary>A retry is worth scheduling only if its backoff and one more attempt end inside the time budget.</summary>
+    /// <summary>A retry is worth scheduling only if its backoff and one more usual attempt end inside the time budget.</summary>
     private bool FitsBudget(ResilienceContext context, int attemptNumber, FetchOutcome outcome)
     {
         var state = context.Properties.GetValue(StateKey, null!);
@@ -207,7 +244,7 @@ internal sealed class ResilientFetcher : IDisposable
         {
             return true;
         }
-        var needed = RetryDelay(attemptNumber, outcome.RetryAfter) + _options.Timeout;
+        var needed = RetryDelay(attemptNumber, outcome.RetryAfter) + ExpectedAttempt;
         return _time.GetTimestamp() + (long)(needed.TotalSeconds * _time.TimestampFrequency) <= deadline;
     }
 

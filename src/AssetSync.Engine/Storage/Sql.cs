@@ -155,49 +155,64 @@ internal static class Sql
 
     /// <summary>
     /// A success: its log row and its state row in one statement, so they never disagree; the state changes only
-    /// if the log row was new (a commit replayed after a lost connection changes nothing twice).
+    /// if the log row was new (a commit replayed after a lost connection changes nothing twice). Returns 1 when written.
     /// $1 serial, $2 run, $3 attempts, $4 http status, $5 duration ms, $6 unchanged, $7 etag, $8 last-modified, $9 sha-256.
     /// </summary>
+    /// <remarks>
+    /// A plain INSERT guarded by NOT EXISTS and a plain UPDATE, not INSERT ... ON CONFLICT: an upsert writes a lock record
+    /// and a speculative-insert confirmation to the WAL for every asset, which is most of what an unchanged asset costs.
+    /// </remarks>
     public const string LogSuccess = """
         WITH log AS (
             INSERT INTO ic3_sync_log (serialnumber, sync_type, status, error_message, synced_at, run_id, attempts, http_status, error_kind, duration_ms, unchanged)
-            VALUES ($1, 'api_sync', 'success', NULL, now(), $2, $3, $4, NULL, $5, $6)
-            ON CONFLICT (run_id, serialnumber) WHERE run_id IS NOT NULL DO NOTHING
+            SELECT $1, 'api_sync', 'success', NULL, now(), $2, $3, $4, NULL, $5, $6
+            WHERE NOT EXISTS (SELECT 1 FROM ic3_sync_log WHERE run_id = $2 AND serialnumber = $1)
+            RETURNING 1),
+        upd AS (
+            UPDATE cmms_asset_sync_state s SET
+                status = 'success', consecutive_failures = 0, error_kind = NULL, http_status = NULL, error_message = NULL,
+                failing_since = NULL, next_attempt_at = NULL, etag = $7, last_modified = $8, payload_sha256 = $9,
+                last_changed_at = CASE WHEN $6 THEN s.last_changed_at ELSE now() END,
+                last_attempt_at = now(), last_success_at = now(), last_run_id = $2
+            WHERE s.serialnumber = $1 AND EXISTS (SELECT 1 FROM log)
+            RETURNING 1),
+        ins AS (
+            INSERT INTO cmms_asset_sync_state (serialnumber, status, consecutive_failures, etag, last_modified, payload_sha256,
+                last_changed_at, last_attempt_at, last_success_at, last_run_id)
+            SELECT $1, 'success', 0, $7, $8, $9, CASE WHEN $6 THEN NULL ELSE now() END, now(), now(), $2
+            WHERE EXISTS (SELECT 1 FROM log) AND NOT EXISTS (SELECT 1 FROM upd)
             RETURNING 1)
-        INSERT INTO cmms_asset_sync_state AS s (serialnumber, status, last_attempt_at, last_success_at, last_changed_at, consecutive_failures,
-            etag, last_modified, payload_sha256, last_run_id)
-        SELECT $1, 'success', now(), now(), CASE WHEN $6 THEN NULL ELSE now() END, 0, $7, $8, $9, $2 FROM log
-        ON CONFLICT (serialnumber) DO UPDATE SET
-            status = 'success', last_attempt_at = now(), last_success_at = now(),
-            last_changed_at = CASE WHEN $6 THEN s.last_changed_at ELSE now() END,
-            failing_since = NULL, consecutive_failures = 0, next_attempt_at = NULL,
-            error_kind = NULL, http_status = NULL, error_message = NULL,
-            etag = $7, last_modified = $8, payload_sha256 = $9, last_run_id = $2
+        SELECT count(*) FROM log
         """;
 
     /// <summary>
     /// A failure: log row and state row together. not_found and client_error are deferred 1, 2, 4 … days (at most 30)
-    /// by consecutive failures. $1 serial, $2 run, $3 message, $4 attempts, $5 http status, $6 kind, $7 duration ms.
+    /// by consecutive failures. Returns 1 when written. $1 serial, $2 run, $3 message, $4 attempts, $5 http status, $6 kind, $7 duration ms.
     /// </summary>
     public const string LogFailure = """
         WITH log AS (
             INSERT INTO ic3_sync_log (serialnumber, sync_type, status, error_message, synced_at, run_id, attempts, http_status, error_kind, duration_ms, unchanged)
-            VALUES ($1, 'api_sync', 'error', $3, now(), $2, $4, $5, $6, $7, false)
-            ON CONFLICT (run_id, serialnumber) WHERE run_id IS NOT NULL DO NOTHING
+            SELECT $1, 'api_sync', 'error', $3, now(), $2, $4, $5, $6, $7, false
+            WHERE NOT EXISTS (SELECT 1 FROM ic3_sync_log WHERE run_id = $2 AND serialnumber = $1)
+            RETURNING 1),
+        upd AS (
+            UPDATE cmms_asset_sync_state s SET
+                status = 'error', last_attempt_at = now(),
+                failing_since = CASE WHEN s.status = 'error' THEN COALESCE(s.failing_since, now()) ELSE now() END,
+                consecutive_failures = CASE WHEN s.status = 'error' THEN s.consecutive_failures + 1 ELSE 1 END,
+                next_attempt_at = CASE WHEN $6::text IN ('not_found', 'client_error')
+                    THEN now() + make_interval(days => LEAST(30, power(2, CASE WHEN s.status = 'error' THEN s.consecutive_failures ELSE 0 END))::int) END,
+                error_kind = $6, http_status = $5, error_message = $3, last_run_id = $2
+            WHERE s.serialnumber = $1 AND EXISTS (SELECT 1 FROM log)
+            RETURNING 1),
+        ins AS (
+            INSERT INTO cmms_asset_sync_state (serialnumber, status, consecutive_failures, error_kind, http_status, error_message,
+                failing_since, next_attempt_at, last_attempt_at, last_run_id)
+            SELECT $1, 'error', 1, $6, $5, $3, now(),
+                   CASE WHEN $6::text IN ('not_found', 'client_error') THEN now() + interval '1 day' END, now(), $2
+            WHERE EXISTS (SELECT 1 FROM log) AND NOT EXISTS (SELECT 1 FROM upd)
             RETURNING 1)
-        INSERT INTO cmms_asset_sync_state AS s (serialnumber, status, last_attempt_at, failing_since, consecutive_failures, next_attempt_at,
-            error_kind, http_status, error_message, last_run_id)
-        SELECT $1, 'error', now(), now(), 1,
-               CASE WHEN $6::text IN ('not_found', 'client_error') THEN now() + interval '1 day' END,
-               $6, $5, $3, $2 FROM log
-        ON CONFLICT (serialnumber) DO UPDATE SET
-            status = 'error', last_attempt_at = now(),
-            failing_since = CASE WHEN s.status = 'error' THEN COALESCE(s.failing_since, now()) ELSE now() END,
-            consecutive_failures = CASE WHEN s.status = 'error' THEN s.consecutive_failures + 1 ELSE 1 END,
-            next_attempt_at = CASE WHEN EXCLUDED.error_kind IN ('not_found', 'client_error')
-                THEN now() + make_interval(days => LEAST(30, power(2, CASE WHEN s.status = 'error' THEN s.consecutive_failures ELSE 0 END))::int) END,
-            error_kind = EXCLUDED.error_kind, http_status = EXCLUDED.http_status, error_message = EXCLUDED.error_message,
-            last_run_id = EXCLUDED.last_run_id
+        SELECT count(*) FROM log
         """;
 
     /// <summary>Assets with no state row (never decided), in sync order.</summary>

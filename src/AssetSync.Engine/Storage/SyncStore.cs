@@ -341,8 +341,7 @@ internal sealed class SyncStore : IAsyncDisposable
             if (asset is null)
             {
                 batch.BatchCommands.Add(log);
-                await batch.ExecuteNonQueryAsync(token).ConfigureAwait(false);
-                return log.RecordsAffected == 1;
+                return Convert.ToInt64(await batch.ExecuteScalarAsync(token).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) == 1;
             }
 
             var master = new NpgsqlBatchCommand(Sql.EnrichMaster);
@@ -383,8 +382,18 @@ internal sealed class SyncStore : IAsyncDisposable
 
             batch.BatchCommands.Add(log);
 
-            await batch.ExecuteNonQueryAsync(token).ConfigureAwait(false);
-            return log.RecordsAffected == 1;
+            // The log-and-state statement comes last: its count is the batch's scalar (1: written now, 0: written before).
+            await using var reader = await batch.ExecuteReaderAsync(token).ConfigureAwait(false);
+            long written = 0;
+            do
+            {
+                while (await reader.ReadAsync(token).ConfigureAwait(false))
+                {
+                    written = reader.GetInt64(0);
+                }
+            }
+            while (await reader.NextResultAsync(token).ConfigureAwait(false));
+            return written == 1;
         }, ct);
 
     /// <summary>Writes an error log row and the asset's state; the asset's data is left as it was.</summary>
@@ -400,7 +409,7 @@ internal sealed class SyncStore : IAsyncDisposable
             cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)httpStatus ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
             cmd.Parameters.Add(Text(kind.ToContractName()));
             cmd.Parameters.Add(new NpgsqlParameter { Value = (int)Math.Min(durationMs, int.MaxValue), NpgsqlDbType = NpgsqlDbType.Integer });
-            return await cmd.ExecuteNonQueryAsync(token).ConfigureAwait(false) == 1;
+            return Convert.ToInt64(await cmd.ExecuteScalarAsync(token).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) == 1;
         }, ct);
 
     // ---- status -----------------------------------------------------------------------------
