@@ -38,6 +38,7 @@ internal sealed class SyncRun
     private List<SelectedAsset> _selected = [];
     private int _selectedDistinct;
     private ResilientFetcher? _fetcher;
+    private UnchangedBatcher? _batcher;
     private SyncRunFailedException? _fatal;
 
     public SyncRun(SyncOptions options, TimeProvider time, SyncStore store, SyncObserver observer, InnomaintClient client, AssetSelection selection)
@@ -120,6 +121,7 @@ internal sealed class SyncRun
                 progress = KeepRowCurrentAsync(progressStop.Token);
                 using var fetcher = new ResilientFetcher(_client, _options, _time, _observer);
                 _fetcher = fetcher;
+                _batcher = new UnchangedBatcher(_store, _runId, _time, Counted);
                 await ExecuteAsync(fetcher, runCts).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -132,6 +134,7 @@ internal sealed class SyncRun
             }
             finally
             {
+                await FlushUnchangedAsync().ConfigureAwait(false);
                 await progressStop.CancelAsync().ConfigureAwait(false);
                 await progress.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 // The watcher stops before the row is closed: a loss it reported later would describe a closed run.
@@ -420,7 +423,32 @@ internal sealed class SyncRun
 
     private async Task<AssetSyncResult> CompleteAsync(string serial, FetchOutcome outcome, int attempts, TimeSpan? duration, TimeSpan waited, CancellationToken token, long started = 0)
     {
+        if (outcome.Unchanged && _batcher is not null)
+        {
+            // Written with others in one statement; counted and reported when that group commits.
+            var elapsed = duration ?? _time.GetElapsedTime(started);
+            var same = new AssetSyncResult
+            {
+                SerialNumber = serial,
+                Outcome = AssetSyncStatus.Unchanged,
+                Attempts = attempts,
+                HttpStatus = outcome.HttpStatus,
+                Elapsed = elapsed,
+                WaitTime = waited,
+                RunId = _runId,
+            };
+            await _batcher.AddAsync(new UnchangedAsset(serial, attempts, outcome.HttpStatus, (long)elapsed.TotalMilliseconds,
+                new FetchValidators(outcome.ETag, outcome.LastModified, outcome.PayloadSha256)), same, token).ConfigureAwait(false);
+            return same;
+        }
         var result = await ApplyAsync(serial, outcome, attempts, duration, waited, started, token).ConfigureAwait(false);
+        Counted(result);
+        return result;
+    }
+
+    /// <summary>An asset whose rows are committed: counted, then reported.</summary>
+    private void Counted(AssetSyncResult result)
+    {
         if (result.Outcome == AssetSyncStatus.Failed)
         {
             Interlocked.Increment(ref _failed);
@@ -434,7 +462,31 @@ internal sealed class SyncRun
             }
         }
         _observer.AssetCompleted(result);
-        return result;
+    }
+
+    /// <summary>Writes the unchanged assets still queued, on every path: they were decided, so they get their rows.</summary>
+    private async Task FlushUnchangedAsync()
+    {
+        if (_batcher is null)
+        {
+            return;
+        }
+        try
+        {
+            await _batcher.FlushAsync().ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex)
+        {
+            SetFatal(DatabaseErrors.Unavailable(_store.Target, ex));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            SetFatal(new UnexpectedSyncErrorException("(writing unchanged assets)", ex));
+        }
+        catch (OperationCanceledException ex)
+        {
+            SetFatal(new DatabaseUnavailableException($"Unchanged assets could not be written in time: {ex.Message}", ex, _store.Target));
+        }
     }
 
     private async Task<AssetSyncResult> ApplyAsync(string serial, FetchOutcome outcome, int attempts, TimeSpan? knownDuration, TimeSpan waited, long started, CancellationToken token)

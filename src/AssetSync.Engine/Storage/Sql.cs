@@ -186,6 +186,37 @@ internal static class Sql
         """;
 
     /// <summary>
+    /// A group of unchanged assets, each with its log row (unchanged = true) and its state row, in one statement.
+    /// $1 serials, $2 attempts, $3 http statuses, $4 durations ms, $5 etags, $6 last-modifieds, $7 sha-256s, $8 run.
+    /// Returns how many were written now (a replayed group writes none twice).
+    /// </summary>
+    public const string LogUnchanged = """
+        WITH v AS (
+            SELECT * FROM unnest($1::text[], $2::integer[], $3::integer[], $4::integer[], $5::text[], $6::text[], $7::bytea[])
+                AS v(serial, attempts, http_status, duration_ms, etag, last_modified, sha)),
+        log AS (
+            INSERT INTO ic3_sync_log (serialnumber, sync_type, status, error_message, synced_at, run_id, attempts, http_status, error_kind, duration_ms, unchanged)
+            SELECT v.serial, 'api_sync', 'success', NULL, now(), $8, v.attempts, v.http_status, NULL, v.duration_ms, true FROM v
+            WHERE NOT EXISTS (SELECT 1 FROM ic3_sync_log l WHERE l.run_id = $8 AND l.serialnumber = v.serial)
+            RETURNING serialnumber),
+        upd AS (
+            UPDATE cmms_asset_sync_state s SET
+                status = 'success', consecutive_failures = 0, error_kind = NULL, http_status = NULL, error_message = NULL,
+                failing_since = NULL, next_attempt_at = NULL, etag = v.etag, last_modified = v.last_modified, payload_sha256 = v.sha,
+                last_attempt_at = now(), last_success_at = now(), last_run_id = $8
+            FROM v
+            WHERE s.serialnumber = v.serial AND v.serial IN (SELECT serialnumber FROM log)
+            RETURNING s.serialnumber),
+        ins AS (
+            INSERT INTO cmms_asset_sync_state (serialnumber, status, consecutive_failures, etag, last_modified, payload_sha256,
+                last_attempt_at, last_success_at, last_run_id)
+            SELECT v.serial, 'success', 0, v.etag, v.last_modified, v.sha, now(), now(), $8 FROM v
+            WHERE v.serial IN (SELECT serialnumber FROM log) AND v.serial NOT IN (SELECT serialnumber FROM upd)
+            RETURNING 1)
+        SELECT count(*) FROM log
+        """;
+
+    /// <summary>
     /// A failure: log row and state row together. not_found and client_error are deferred 1, 2, 4 … days (at most 30)
     /// by consecutive failures. Returns 1 when written. $1 serial, $2 run, $3 message, $4 attempts, $5 http status, $6 kind, $7 duration ms.
     /// </summary>

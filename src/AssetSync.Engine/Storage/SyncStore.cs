@@ -396,6 +396,23 @@ internal sealed class SyncStore : IAsyncDisposable
             return written == 1;
         }, ct);
 
+    /// <summary>Writes a group of unchanged assets (log and state rows) in one statement and one commit.</summary>
+    public ValueTask<long> ApplyUnchangedAsync(long runId, IReadOnlyList<UnchangedAsset> assets, CancellationToken ct) =>
+        WithRetry(async token =>
+        {
+            await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+            await using var cmd = new NpgsqlCommand(Sql.LogUnchanged, conn);
+            cmd.Parameters.Add(new NpgsqlParameter { Value = assets.Select(a => a.SerialNumber).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = assets.Select(a => a.Attempts).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = assets.Select(a => a.HttpStatus).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = assets.Select(a => (int)Math.Min(a.DurationMs, int.MaxValue)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = assets.Select(a => a.Validators.ETag).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = assets.Select(a => a.Validators.LastModified).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = assets.Select(a => a.Validators.PayloadSha256).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = runId, NpgsqlDbType = NpgsqlDbType.Bigint });
+            return Convert.ToInt64(await cmd.ExecuteScalarAsync(token).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        }, ct);
+
     /// <summary>Writes an error log row and the asset's state; the asset's data is left as it was.</summary>
     public ValueTask<bool> ApplyFailureAsync(long runId, string serial, FailureKind kind, string message, int attempts, int? httpStatus, long durationMs, CancellationToken ct) =>
         WithRetry(async token =>
