@@ -190,13 +190,9 @@ public sealed class SyncDatabase : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(selection);
         var selected = await DatabaseErrors.Guard(Target, () => _store.SelectAsync(selection, null, cancellationToken).AsTask()).ConfigureAwait(false);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var asset in selected)
         {
-            if (seen.Add(asset.SerialNumber))
-            {
-                yield return asset.SerialNumber;
-            }
+            yield return asset.SerialNumber;
         }
     }
 

@@ -36,7 +36,6 @@ internal sealed class SyncRun
     private int _budgetSpent;
     private long? _deadline;
     private List<SelectedAsset> _selected = [];
-    private int _selectedDistinct;
     private ResilientFetcher? _fetcher;
     private UnchangedBatcher? _batcher;
     private SyncRunFailedException? _fatal;
@@ -91,8 +90,7 @@ internal sealed class SyncRun
                     Interlocked.Increment(ref _skipped);
                     _observer.Warning($"Asset '{TextSafety.Inert(s)}' is not in ic3_asset_master (no row has it as cmms_asset_id); skipped.");
                 }, cancellationToken).ConfigureAwait(false);
-                _selectedDistinct = _selected.Select(a => a.SerialNumber).Distinct(StringComparer.Ordinal).Count();
-                total = _selectedDistinct;
+                total = _selected.Count;
                 (_runId, startedAt) = await _store.StartRunAsync(_selection, Environment.MachineName, Environment.UserName, cancellationToken).ConfigureAwait(false);
             }
             catch (NpgsqlException ex)
@@ -150,7 +148,7 @@ internal sealed class SyncRun
     {
         var status = Fatal is not null ? "failed" : cancellationToken.IsCancellationRequested ? "cancelled" : "complete";
         var budgetSpent = Volatile.Read(ref _budgetSpent) == 1;
-        var notReached = budgetSpent ? Math.Max(0, _selectedDistinct - Succeeded - Failed) : 0;
+        var notReached = budgetSpent ? Math.Max(0, _selected.Count - Succeeded - Failed) : 0;
         var stoppedBy = budgetSpent && status == "complete" && notReached > 0 ? "max_duration" : null;
         var requests = (int)Math.Min(int.MaxValue, _fetcher?.Requests ?? 0);
         var throttled = (int)Math.Min(int.MaxValue, _fetcher?.Throttled ?? 0);
@@ -247,8 +245,7 @@ internal sealed class SyncRun
 
         var producer = Task.Run(async () =>
         {
-            // Two register rows with one cmms_asset_id are one asset: fetched once, and both rows enriched.
-            var seen = new HashSet<string>(StringComparer.Ordinal);
+            // The selection holds each asset once (SyncStore.SelectAsync); both rows of a doubled id are enriched.
             try
             {
                 foreach (var asset in _selected)
@@ -257,10 +254,7 @@ internal sealed class SyncRun
                     {
                         break;
                     }
-                    if (seen.Add(asset.SerialNumber))
-                    {
-                        await queue.Writer.WriteAsync(asset, token).ConfigureAwait(false);
-                    }
+                    await queue.Writer.WriteAsync(asset, token).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -498,8 +492,8 @@ internal sealed class SyncRun
         {
             try
             {
-                // Unchanged (a 304, or the stored body again): no asset, so only the log and state rows are written.
-                await _store.ApplySuccessAsync(_runId, outcome.Unchanged ? null : outcome.Asset, serial, attempts, outcome.HttpStatus,
+                // Unchanged assets never come here: CompleteAsync hands them to the batcher.
+                await _store.ApplySuccessAsync(_runId, outcome.Asset!, serial, attempts, outcome.HttpStatus,
                     (long)Elapsed().TotalMilliseconds, new FetchValidators(outcome.ETag, outcome.LastModified, outcome.PayloadSha256), token).ConfigureAwait(false);
             }
             catch (PostgresException ex) when (!SyncStore.IsTransient(ex))

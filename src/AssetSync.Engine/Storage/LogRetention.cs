@@ -15,9 +15,9 @@ internal sealed class LogRetention(NpgsqlDataSource dataSource, TimeProvider tim
           AND NOT EXISTS (SELECT 1 FROM cmms_asset_sync_state s WHERE s.serialnumber = l.serialnumber AND s.last_run_id = l.run_id)
         """;
 
-    private const string Delete = $"""
+    private static readonly string Delete = $"""
         DELETE FROM ic3_sync_log l
-        WHERE l.ctid >= format('(%s,0)', $1::bigint)::tid AND l.ctid < format('(%s,0)', $2::bigint)::tid AND {Condition}
+        WHERE {PageRange.Condition("l.")} AND {Condition}
         """;
 
     private const string Count = $"SELECT count(*) FROM ic3_sync_log l WHERE $1::bigint IS NULL AND $2::bigint IS NULL AND {Condition}";
@@ -58,7 +58,7 @@ internal sealed class LogRetention(NpgsqlDataSource dataSource, TimeProvider tim
             }
             cursor = to;
             var took = time.GetElapsedTime(started).TotalSeconds;
-            chunk = Math.Clamp((long)(chunk * (took <= 0 ? 2 : Math.Clamp(BatchTarget.TotalSeconds / took, 0.25, 2))), 16, 1 << 20);
+            chunk = PageRange.NextChunk(chunk, took, BatchTarget);
             progress?.Report((removed, cursor, pages));
         }
         return removed;

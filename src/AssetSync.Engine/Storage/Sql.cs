@@ -84,29 +84,29 @@ internal static class Sql
         RETURNING finished_at
         """;
 
-    /// <summary>
-    /// Batch, stalest first: never-synced assets (no success yet) in report_seq_no order, then the oldest last success.
-    /// $1 limit (NULL: all), $2 not synced since (NULL: any), $3 include deferred.
-    /// </summary>
-    public const string SelectStalest = $"""
+    /// <summary>Linked register rows with their validators, filtered by $2 (not synced since) and $3 (include deferred).</summary>
+    private const string SelectRegister = $"""
         SELECT m.cmms_asset_id, s.etag, s.last_modified, s.payload_sha256
         FROM ic3_asset_master m
         LEFT JOIN cmms_asset_sync_state s ON s.serialnumber = m.cmms_asset_id
         WHERE {Linked}
           AND ($2::timestamptz IS NULL OR s.last_success_at IS NULL OR s.last_success_at < $2)
           AND ($3 OR s.next_attempt_at IS NULL OR s.next_attempt_at <= now())
+        """;
+
+    /// <summary>
+    /// Batch, stalest first: never-synced assets (no success yet) in report_seq_no order, then the oldest last success.
+    /// $1 limit (NULL: all), $2 not synced since (NULL: any), $3 include deferred.
+    /// </summary>
+    public const string SelectStalest = $"""
+        {SelectRegister}
         ORDER BY s.last_success_at NULLS FIRST, m.report_seq_no NULLS LAST, m.asset_id
         LIMIT $1
         """;
 
     /// <summary>Batch in the seed's order, report_seq_no (nulls last) then asset_id, from offset $4; otherwise as <see cref="SelectStalest"/>.</summary>
     public const string SelectReportOrder = $"""
-        SELECT m.cmms_asset_id, s.etag, s.last_modified, s.payload_sha256
-        FROM ic3_asset_master m
-        LEFT JOIN cmms_asset_sync_state s ON s.serialnumber = m.cmms_asset_id
-        WHERE {Linked}
-          AND ($2::timestamptz IS NULL OR s.last_success_at IS NULL OR s.last_success_at < $2)
-          AND ($3 OR s.next_attempt_at IS NULL OR s.next_attempt_at <= now())
+        {SelectRegister}
         ORDER BY m.report_seq_no NULLS LAST, m.asset_id
         LIMIT $1 OFFSET $4
         """;

@@ -96,15 +96,7 @@ internal sealed class SyncStore : IAsyncDisposable
     public ValueTask<int> GetSchemaVersionAsync(CancellationToken ct) => WithRetry(async token =>
     {
         await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
-        await using (var exists = new NpgsqlCommand(Sql.SchemaVersionTableExists, conn))
-        {
-            if (!(bool)(await exists.ExecuteScalarAsync(token).ConfigureAwait(false))!)
-            {
-                return 0;
-            }
-        }
-        await using var cmd = new NpgsqlCommand(Sql.SchemaVersion, conn);
-        return Convert.ToInt32(await cmd.ExecuteScalarAsync(token).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        return await Migrations.MigrationRunner.GetVersionAsync(conn, token).ConfigureAwait(false);
     }, ct);
 
     public async Task EnsureSchemaAsync(CancellationToken ct)
@@ -238,7 +230,7 @@ internal sealed class SyncStore : IAsyncDisposable
     // ---- selection --------------------------------------------------------------------------
 
     /// <summary>
-    /// The selection as one snapshot, in run order, each asset with its stored validators. One query: the order (stalest
+    /// The selection as one snapshot, in run order, each asset once with its stored validators. One query: the order (stalest
     /// first) changes as the run proceeds, so paging through it would see assets twice. In serials mode, serial numbers
     /// not in the register are reported to <paramref name="skipped"/> and left out.
     /// </summary>
@@ -285,11 +277,17 @@ internal sealed class SyncStore : IAsyncDisposable
             select.Parameters.Add(new NpgsqlParameter { Value = selection.Offset, NpgsqlDbType = NpgsqlDbType.Integer });
         }
         var selected = new List<SelectedAsset>();
+        // Two register rows with one cmms_asset_id are one asset: selected (and fetched) once, both rows enriched.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         await using (var reader = await select.ExecuteReaderAsync(token).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(token).ConfigureAwait(false))
             {
-                selected.Add(ReadSelected(reader));
+                var asset = ReadSelected(reader);
+                if (seen.Add(asset.SerialNumber))
+                {
+                    selected.Add(asset);
+                }
             }
         }
         return selected;
@@ -318,11 +316,7 @@ internal sealed class SyncStore : IAsyncDisposable
     /// in one round trip. A batch without an explicit transaction runs as one implicit transaction:
     /// if any statement fails, none of them took effect.
     /// </summary>
-    /// <remarks>
-    /// With no <paramref name="asset"/> the asset is unchanged: only its log row (unchanged = true) and its state row are
-    /// written; the master row, its schedules and cmms_payload are left as they are.
-    /// </remarks>
-    public ValueTask<bool> ApplySuccessAsync(long runId, AssetDetail? asset, string requestedSerial, int attempts, int? httpStatus, long durationMs,
+    public ValueTask<bool> ApplySuccessAsync(long runId, AssetDetail asset, string requestedSerial, int attempts, int? httpStatus, long durationMs,
         FetchValidators validators, CancellationToken ct) =>
         WithRetry(async token =>
         {
@@ -334,15 +328,10 @@ internal sealed class SyncStore : IAsyncDisposable
             log.Parameters.Add(new NpgsqlParameter { Value = attempts, NpgsqlDbType = NpgsqlDbType.Integer });
             log.Parameters.Add(new NpgsqlParameter { Value = (object?)httpStatus ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
             log.Parameters.Add(new NpgsqlParameter { Value = (int)Math.Min(durationMs, int.MaxValue), NpgsqlDbType = NpgsqlDbType.Integer });
-            log.Parameters.Add(new NpgsqlParameter { Value = asset is null, NpgsqlDbType = NpgsqlDbType.Boolean });
+            log.Parameters.Add(new NpgsqlParameter { Value = false, NpgsqlDbType = NpgsqlDbType.Boolean });
             log.Parameters.Add(Text(validators.ETag));
             log.Parameters.Add(Text(validators.LastModified));
             log.Parameters.Add(new NpgsqlParameter { Value = (object?)validators.PayloadSha256 ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
-            if (asset is null)
-            {
-                batch.BatchCommands.Add(log);
-                return Convert.ToInt64(await batch.ExecuteScalarAsync(token).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) == 1;
-            }
 
             var master = new NpgsqlBatchCommand(Sql.EnrichMaster);
             master.Parameters.Add(Text(requestedSerial));

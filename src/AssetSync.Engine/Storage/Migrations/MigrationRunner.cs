@@ -16,7 +16,8 @@ internal sealed class MigrationRunner(MigrationContext ctx)
         return await GetVersionAsync(conn, ct).ConfigureAwait(false);
     }
 
-    private static async Task<int> GetVersionAsync(NpgsqlConnection conn, CancellationToken ct)
+    /// <summary>The installed version on <paramref name="conn"/> (0: no AssetSync schema).</summary>
+    internal static async Task<int> GetVersionAsync(NpgsqlConnection conn, CancellationToken ct)
     {
         await using (var exists = new NpgsqlCommand(Sql.SchemaVersionTableExists, conn))
         {
@@ -118,7 +119,7 @@ internal sealed class MigrationRunner(MigrationContext ctx)
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException)
             {
-                throw new SchemaUpgradeException(step.Name, Describe(ex), ex) { Target = ctx.Target };
+                throw new SchemaUpgradeException(step.Name, SyncStore.Describe(ex), ex) { Target = ctx.Target };
             }
             ctx.Verbose($"Step {step.Name} done in {ctx.Time.GetElapsedTime(started).TotalSeconds:0.0} s.");
         }
@@ -126,13 +127,6 @@ internal sealed class MigrationRunner(MigrationContext ctx)
         await ExecAsync(lockConn, MigrationSql.SchemaUnlock, ct, Sql.SchemaLockKey).ConfigureAwait(false);
         return true;
     }
-
-    private static string Describe(Exception ex) => ex switch
-    {
-        PostgresException pg => $"{pg.SqlState}: {pg.MessageText}",
-        NpgsqlException { InnerException: { } inner } npg => $"{npg.Message} ({inner.Message})",
-        _ => ex.Message,
-    };
 
     private static async Task ExecAsync(NpgsqlConnection conn, string sql, CancellationToken ct, params object[] args)
     {

@@ -78,8 +78,7 @@ internal sealed class PageBackfillStep(int version, string name, string descript
             }
             cursor = to;
             var took = ctx.Time.GetElapsedTime(batchStarted).TotalSeconds;
-            var scale = took <= 0 ? 2 : Math.Clamp(ctx.BatchTarget.TotalSeconds * batchTargetFactor / took, 0.25, 2);
-            chunk = Math.Clamp((long)(chunk * scale), 16, 1 << 20);
+            chunk = PageRange.NextChunk(chunk, took, ctx.BatchTarget * batchTargetFactor);
             Report(ctx, started, completed: false, done: (long)(cursor * rowsPerPage), total: totalRows);
             if (ctx.AfterBatch is { } hook)
             {

@@ -121,7 +121,7 @@ internal static class SchemaPlan
         var check = table + "_id_not_null";
         yield return new PageBackfillStep(version, $"{prefix}0-{table}-id-backfill", $"number the existing rows of {table} (id), in batches", table, $"""
             UPDATE {table} SET id = nextval('{seq}')
-            WHERE ctid >= format('(%s,0)', $1::bigint)::tid AND ctid < format('(%s,0)', $2::bigint)::tid AND id IS NULL
+            WHERE {PageRange.Condition()} AND id IS NULL
             """, 1.8);
         yield return new IndexStep(version, $"{prefix}1-{table}-id-index", $"unique index on {table} (id)", $"{table}_id_key", table,
             $"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {table}_id_key ON {table} (id)");
@@ -156,8 +156,7 @@ internal static class SchemaPlan
 
     /// <summary>The log rows of one batch ($1, $2: its pages) that decide an asset's state.</summary>
     private static string Chunk(string a) =>
-        $"{a}ctid >= format('(%s,0)', $1::bigint)::tid AND {a}ctid < format('(%s,0)', $2::bigint)::tid "
-        + $"AND {a}sync_type = 'api_sync' AND {a}serialnumber IS NOT NULL AND {a}status IN ('success', 'error')";
+        $"{PageRange.Condition(a)} AND {a}sync_type = 'api_sync' AND {a}serialnumber IS NOT NULL AND {a}status IN ('success', 'error')";
 
     private static string ChunkRows => Chunk("");
 
