@@ -128,6 +128,8 @@ function Invoke-Test {
     $deps = Restore-TestDependencies
     New-Item -ItemType Directory -Force -Path $out | Out-Null
     $counts = @{ Passed = 0; Failed = 0; Skipped = 0 }
+    # Named again just before the summary line, so the tail of a CI log says what failed.
+    $failedNames = [System.Collections.Generic.List[string]]::new()
     $cluster = $null
     $savedCs = $env:ASSETSYNC_TEST_CONNECTION_STRING
     try {
@@ -147,7 +149,11 @@ function Invoke-Test {
                 $counts.Failed++
                 continue
             }
-            $c = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
+            $run = ([xml](Get-Content -Raw $trx)).TestRun
+            $c = $run.ResultSummary.Counters
+            foreach ($r in $run.Results.UnitTestResult) {
+                if ($r.outcome -ne 'Passed' -and $r.outcome -ne 'NotExecuted') { $failedNames.Add("xunit: $($r.testName)") }
+            }
             $counts.Passed += [int]$c.passed
             $counts.Failed += [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted
             $counts.Skipped += [int]$c.notExecuted
@@ -166,8 +172,8 @@ function Invoke-Test {
             foreach ($case in $cases) {
                 switch ($case.result) {
                     'Success' { $counts.Passed++ }
-                    'Failure' { $counts.Failed++ }
-                    'Error' { $counts.Failed++ }
+                    'Failure' { $counts.Failed++; $failedNames.Add("Pester: $($case.name)") }
+                    'Error' { $counts.Failed++; $failedNames.Add("Pester: $($case.name)") }
                     default { $counts.Skipped++ }
                 }
             }
@@ -181,6 +187,7 @@ function Invoke-Test {
         $env:ASSETSYNC_TEST_CONNECTION_STRING = $savedCs
     }
 
+    foreach ($name in $failedNames) { Write-Host "   failed: $name" }
     $line = "$($counts.Passed) passed, $($counts.Failed) failed"
     if ($counts.Skipped -gt 0) { $line += ", $($counts.Skipped) skipped" }
     Write-Host $line

@@ -16,6 +16,7 @@ namespace AssetSync;
 /// <item><term><see cref="Timeout"/></term><description>15 s per attempt</description></item>
 /// <item><term><see cref="MaxRetryAfter"/></term><description>60 s cap on a server's Retry-After</description></item>
 /// <item><term><see cref="RequestsPerSecond"/></term><description>5; shared by every request of a run, retries included</description></item>
+/// <item><term><see cref="AdaptiveRate"/></term><description>false: <see cref="RequestsPerSecond"/> is the rate; true (-RequestsPerSecond Auto): learned</description></item>
 /// <item><term><see cref="ThrottleLimit"/></term><description>4 requests in flight</description></item>
 /// <item><term><see cref="CircuitBreakerThreshold"/></term><description>10 assets in a row failing transient/network/timeout; 0 = off</description></item>
 /// <item><term><see cref="AssetPathSuspectThreshold"/></term><description>10 404s in a row from the start of a run, nothing succeeded: the path is wrong; 0 = off</description></item>
@@ -77,8 +78,33 @@ public sealed class SyncOptions
     /// <summary>The longest wait a server's Retry-After can ask for.</summary>
     public TimeSpan MaxRetryAfter { get; set; } = DefaultMaxRetryAfter;
 
-    /// <summary>The API quota. <see cref="double.PositiveInfinity"/> turns the limit off.</summary>
+    /// <summary>
+    /// The API quota: a hard ceiling that a quota stated in rate-limit headers can only lower. <see cref="double.PositiveInfinity"/>
+    /// turns the limit off. With <see cref="AdaptiveRate"/>, the rate to start from when nothing is learned for the base URL yet.
+    /// </summary>
     public double RequestsPerSecond { get; set; } = DefaultRequestsPerSecond;
+
+    /// <summary>
+    /// -RequestsPerSecond Auto: use the quota the API states in its headers; without one, start from the rate learned for this
+    /// base URL (cmms_rate_state), or from <see cref="RequestsPerSecond"/>, grow while no 429 comes, cut on a 429, and store
+    /// what was learned when the run closes. Requests in flight grow with the rate, up to 16x <see cref="ThrottleLimit"/> (at most 256).
+    /// </summary>
+    public bool AdaptiveRate { get; set; }
+
+    /// <summary>The rate setting as -RequestsPerSecond takes it: <see cref="RequestRate.Auto"/> or a fixed number.</summary>
+    public RequestRate Rate
+    {
+        get => AdaptiveRate ? RequestRate.Auto : RequestRate.Fixed(RequestsPerSecond);
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            AdaptiveRate = value.IsAuto;
+            if (value.PerSecond is { } fixedRate)
+            {
+                RequestsPerSecond = fixedRate;
+            }
+        }
+    }
 
     /// <summary>Requests in flight at once. Latency then does not eat into the quota.</summary>
     public int ThrottleLimit { get; set; } = DefaultThrottleLimit;
@@ -196,5 +222,5 @@ public sealed class SyncOptions
     /// <inheritdoc/>
     public override string ToString() =>
         $"BaseUrl={BaseUrl}, AssetPath={AssetPath}, MaximumRetryCount={MaximumRetryCount}, RetryInterval={RetryInterval}, " +
-        $"Timeout={Timeout}, RequestsPerSecond={RequestsPerSecond}, ThrottleLimit={ThrottleLimit}, ApiToken=***";
+        $"Timeout={Timeout}, RequestsPerSecond={(AdaptiveRate ? "Auto" : RequestsPerSecond)}, ThrottleLimit={ThrottleLimit}, ApiToken=***";
 }

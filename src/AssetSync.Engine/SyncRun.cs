@@ -37,6 +37,7 @@ internal sealed class SyncRun
     private long? _deadline;
     private List<SelectedAsset> _selected = [];
     private ResilientFetcher? _fetcher;
+    private LearnedRate? _stored;
     private UnchangedBatcher? _batcher;
     private SyncRunFailedException? _fatal;
 
@@ -91,6 +92,10 @@ internal sealed class SyncRun
                     _observer.Warning($"Asset '{TextSafety.Inert(s)}' is not in ic3_asset_master (no row has it as cmms_asset_id); skipped.");
                 }, cancellationToken).ConfigureAwait(false);
                 total = _selected.Count;
+                if (_options.AdaptiveRate)
+                {
+                    _stored = await _store.GetLearnedRateAsync(_client.BaseUrl, cancellationToken).ConfigureAwait(false);
+                }
                 (_runId, startedAt) = await _store.StartRunAsync(_selection, Environment.MachineName, Environment.UserName, cancellationToken).ConfigureAwait(false);
             }
             catch (NpgsqlException ex)
@@ -117,7 +122,8 @@ internal sealed class SyncRun
                     runCts.Cancel();
                 });
                 progress = KeepRowCurrentAsync(progressStop.Token);
-                using var fetcher = new ResilientFetcher(_client, _options, _time, _observer);
+                var rate = new RateController(_time, _options.Rate, _options.RequestsPerSecond, _stored, _observer.RateChanged);
+                var fetcher = new ResilientFetcher(_client, _options, _time, _observer, rate);
                 _fetcher = fetcher;
                 _batcher = new UnchangedBatcher(_store, _runId, _time, Counted);
                 await ExecuteAsync(fetcher, runCts).ConfigureAwait(false);
@@ -153,7 +159,12 @@ internal sealed class SyncRun
         var requests = (int)Math.Min(int.MaxValue, _fetcher?.Requests ?? 0);
         var throttled = (int)Math.Min(int.MaxValue, _fetcher?.Throttled ?? 0);
         double? rate = elapsed.TotalSeconds > 0 ? Math.Round(requests / elapsed.TotalSeconds, 3) : null;
-        var figures = new RunFigures(Volatile.Read(ref _unchanged), notReached, stoppedBy, requests, throttled, rate);
+        var learned = _fetcher?.Rate.Learned();
+        var figures = new RunFigures(Volatile.Read(ref _unchanged), notReached, stoppedBy, requests, throttled, rate, _client.BaseUrl, learned);
+        if (learned is not null)
+        {
+            _observer.Verbose($"Learned rate for {_client.BaseUrl}: {RateChange.Format(learned.RequestsPerSecond)} requests/s ({learned.Source}); the next run with -RequestsPerSecond Auto starts from it.");
+        }
         if (stoppedBy is not null)
         {
             _observer.Verbose($"The time budget ({_options.MaxDuration}) is spent: {notReached} selected asset(s) are left for the next run, stalest first.");
@@ -191,6 +202,8 @@ internal sealed class SyncRun
             Requests = figures.Requests,
             Throttled = figures.Throttled,
             RequestsPerSecond = figures.RequestsPerSecond,
+            LearnedRequestsPerSecond = learned?.RequestsPerSecond,
+            LearnedRateSource = learned?.Source,
             Status = status,
             StartedAt = startedAt,
             FinishedAt = finishedAt,
@@ -240,21 +253,22 @@ internal sealed class SyncRun
     {
         var token = runCts.Token;
         // Assets in progress may exceed requests in flight: an asset waiting out a backoff holds no request slot.
-        var workers = Math.Min(_options.ThrottleLimit * 4, 256);
-        var queue = Channel.CreateBounded<SelectedAsset>(new BoundedChannelOptions(workers * 2) { SingleWriter = true });
+        // Which asset goes first is the gate's business (by ticket), not the workers' race.
+        var workers = Math.Min(ResilientFetcher.InFlightLimitBound(_options) * 4, 1024);
+        var queue = Channel.CreateBounded<(SelectedAsset Asset, long Ticket)>(new BoundedChannelOptions(workers * 2) { SingleWriter = true });
 
         var producer = Task.Run(async () =>
         {
             // The selection holds each asset once (SyncStore.SelectAsync); both rows of a doubled id are enriched.
             try
             {
-                foreach (var asset in _selected)
+                for (var i = 0; i < _selected.Count; i++)
                 {
                     if (Volatile.Read(ref _budgetSpent) == 1)
                     {
                         break;
                     }
-                    await queue.Writer.WriteAsync(asset, token).ConfigureAwait(false);
+                    await queue.Writer.WriteAsync((_selected[i], i + 1), token).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -275,13 +289,13 @@ internal sealed class SyncRun
         await Task.WhenAll(tasks).ConfigureAwait(false);
     }
 
-    private async Task WorkAsync(ChannelReader<SelectedAsset> queue, ResilientFetcher fetcher, CancellationTokenSource runCts)
+    private async Task WorkAsync(ChannelReader<(SelectedAsset Asset, long Ticket)> queue, ResilientFetcher fetcher, CancellationTokenSource runCts)
     {
         var token = runCts.Token;
         string? current = null;
         try
         {
-            await foreach (var asset in queue.ReadAllAsync(token).ConfigureAwait(false))
+            await foreach (var (asset, ticket) in queue.ReadAllAsync(token).ConfigureAwait(false))
             {
                 if (Volatile.Read(ref _budgetSpent) == 1)
                 {
@@ -289,7 +303,7 @@ internal sealed class SyncRun
                     continue;
                 }
                 current = asset.SerialNumber;
-                await StepAsync(asset, fetcher, runCts).ConfigureAwait(false);
+                await StepAsync(asset, ticket, fetcher, runCts).ConfigureAwait(false);
                 current = null;
             }
         }
@@ -311,11 +325,11 @@ internal sealed class SyncRun
     }
 
     /// <summary>One asset: fetch, decide, write, report. Returns normally, or records a fatal error and cancels the run.</summary>
-    private async Task StepAsync(SelectedAsset selected, ResilientFetcher fetcher, CancellationTokenSource runCts)
+    private async Task StepAsync(SelectedAsset selected, long ticket, ResilientFetcher fetcher, CancellationTokenSource runCts)
     {
         var token = runCts.Token;
         var serial = selected.SerialNumber;
-        var fetched = await fetcher.FetchAsync(selected, _deadline, token).ConfigureAwait(false);
+        var fetched = await fetcher.FetchAsync(selected, ticket, _deadline, token).ConfigureAwait(false);
         if (fetched.NotStarted)
         {
             // The time budget cannot hold another attempt: stop taking assets; those in flight finish.

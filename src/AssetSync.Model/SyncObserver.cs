@@ -27,6 +27,11 @@ public abstract class SyncObserver
     {
     }
 
+    /// <summary>The request rate changed (start, a stated quota, probing up, a cut after a 429).</summary>
+    public virtual void RateChanged(RateChange change)
+    {
+    }
+
     /// <summary>Something the user should know that does not stop the run.</summary>
     public virtual void Warning(string message)
     {

@@ -80,6 +80,7 @@ public static class SimulatorHost
 
         if (!state.Arrive(serial))
         {
+            AddRateLimitHeaders(context, state);
             context.Response.Headers.RetryAfter = state.Options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             await Reply(context, state, 429, new JsonObject { ["error"] = "rate limit exceeded" }).ConfigureAwait(false);
             return;
@@ -100,6 +101,8 @@ public static class SimulatorHost
             }
         }
 
+        // Computed as the answer is written, after the latency: what remains then.
+        AddRateLimitHeaders(context, state);
         if (context.Request.Headers.Authorization.ToString() != "Bearer " + state.Options.Token)
         {
             await Reply(context, state, 401, new JsonObject { ["error"] = "invalid token" }).ConfigureAwait(false);
@@ -112,6 +115,14 @@ public static class SimulatorHost
             fault = "404";
         }
         await ServeAsync(context, state, serial, fault).ConfigureAwait(false);
+    }
+
+    private static void AddRateLimitHeaders(HttpContext context, SimulatorState state)
+    {
+        foreach (var (name, value) in state.RateLimitHeaderValues())
+        {
+            context.Response.Headers[name] = value;
+        }
     }
 
     private static async Task ServeAsync(HttpContext context, SimulatorState state, string serial, string fault)

@@ -21,8 +21,21 @@ public sealed class SimulatorOptions
     /// <summary>Upper bound of a uniform latency spread (0: fixed latency).</summary>
     public int LatencyMaxMs { get; set; }
 
-    /// <summary>Requests allowed in any one-second window; beyond it 429 with Retry-After. 0: unlimited.</summary>
+    /// <summary>
+    /// The quota: requests allowed in any one-second window (sliding: a hidden quota, as an undocumented API has); beyond it
+    /// 429 with Retry-After. With <see cref="RateLimitHeaders"/> the windows are fixed one-second ones, the ones the headers
+    /// describe. 0: unlimited.
+    /// </summary>
     public double RateLimit { get; set; }
+
+    /// <summary>Rate-limit headers on every asset answer: none (a hidden quota), ietf (RateLimit-Policy / RateLimit) or x (X-RateLimit-*).</summary>
+    public string RateLimitHeaders { get; set; } = "none";
+
+    /// <summary>Milliseconds after the first asset request (since start, or the last stats reset) at which the quota becomes <see cref="RateLimitChangeTo"/>; 0: never.</summary>
+    public int RateLimitChangeAfterMs { get; set; }
+
+    /// <summary>The quota after <see cref="RateLimitChangeAfterMs"/>.</summary>
+    public double RateLimitChangeTo { get; set; }
 
     /// <summary>Retry-After seconds sent with a rate-limit 429.</summary>
     public int RetryAfterSeconds { get; set; } = 1;

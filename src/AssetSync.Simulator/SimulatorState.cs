@@ -108,6 +108,28 @@ public sealed class SimulatorState
         return kinds[(int)(Draw(serial, "kind") * kinds.Length)];
     }
 
+    private readonly List<long> _throttled = [];
+    private long _quotaChangedAt;
+    private long _fixedWindowStart;
+    private int _fixedWindowCount;
+
+    /// <summary>The quota now: <see cref="SimulatorOptions.RateLimit"/>, or the changed one once its time has come.</summary>
+    private double QuotaAt(long now)
+    {
+        if (Options.RateLimitChangeAfterMs > 0 && _arrivals.Count > 0
+            && now - _arrivals[0] >= Options.RateLimitChangeAfterMs * Stopwatch.Frequency / 1000)
+        {
+            if (_quotaChangedAt == 0)
+            {
+                _quotaChangedAt = _arrivals[0] + (Options.RateLimitChangeAfterMs * Stopwatch.Frequency / 1000);
+            }
+            return Options.RateLimitChangeTo;
+        }
+        return Options.RateLimit;
+    }
+
+    private bool FixedWindows => !string.Equals(Options.RateLimitHeaders, "none", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Records an arrival; false when it goes beyond the rate limit.</summary>
     public bool Arrive(string? serial)
     {
@@ -119,21 +141,87 @@ public sealed class SimulatorState
         lock (_gate)
         {
             _arrivals.Add(now);
-            if (Options.RateLimit <= 0)
+            var quota = QuotaAt(now);
+            if (quota <= 0)
             {
                 return true;
             }
             var second = Stopwatch.Frequency;
-            while (_window.Count > 0 && now - _window.Peek() >= second)
+            bool allowed;
+            if (FixedWindows)
             {
-                _window.Dequeue();
+                // Windows of one second from the first request: what the headers describe.
+                if (_fixedWindowStart == 0 || now - _fixedWindowStart >= second)
+                {
+                    _fixedWindowStart = _fixedWindowStart == 0 ? now : _fixedWindowStart + ((now - _fixedWindowStart) / second * second);
+                    _fixedWindowCount = 0;
+                }
+                allowed = _fixedWindowCount < quota;
+                if (allowed)
+                {
+                    _fixedWindowCount++;
+                }
             }
-            if (_window.Count >= Options.RateLimit)
+            else
             {
-                return false;
+                while (_window.Count > 0 && now - _window.Peek() >= second)
+                {
+                    _window.Dequeue();
+                }
+                allowed = _window.Count < quota;
+                if (allowed)
+                {
+                    _window.Enqueue(now);
+                }
             }
-            _window.Enqueue(now);
-            return true;
+            if (!allowed)
+            {
+                _throttled.Add(now);
+            }
+            return allowed;
+        }
+    }
+
+    /// <summary>
+    /// The rate-limit headers of an answer, as they stand when it is written: the quota, and what remains of the current
+    /// fixed window with the whole seconds until it resets (rounded up, as delta-seconds are). Empty without a quota or headers.
+    /// </summary>
+    public IEnumerable<KeyValuePair<string, string>> RateLimitHeaderValues()
+    {
+        var style = Options.RateLimitHeaders.ToLowerInvariant();
+        if (style == "none")
+        {
+            yield break;
+        }
+        double quota;
+        int remaining;
+        int reset;
+        lock (_gate)
+        {
+            var now = Stopwatch.GetTimestamp();
+            quota = QuotaAt(now);
+            if (quota <= 0)
+            {
+                yield break;
+            }
+            var second = Stopwatch.Frequency;
+            var inWindow = _fixedWindowStart != 0 && now - _fixedWindowStart < second;
+            remaining = (int)Math.Max(0, quota - (inWindow ? _fixedWindowCount : 0));
+            reset = inWindow ? (int)Math.Ceiling((_fixedWindowStart + second - now) / (double)second) : 1;
+        }
+        var q = ((long)quota).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var r = remaining.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var t = Math.Max(reset, 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (style == "ietf")
+        {
+            yield return new("RateLimit-Policy", $"\"default\";q={q};w=1");
+            yield return new("RateLimit", $"\"default\";r={r};t={t}");
+        }
+        else
+        {
+            yield return new("X-RateLimit-Limit", q);
+            yield return new("X-RateLimit-Remaining", r);
+            yield return new("X-RateLimit-Reset", t);
         }
     }
 
@@ -214,15 +302,24 @@ public sealed class SimulatorState
         lock (_gate)
         {
             _arrivals.Clear();
+            _throttled.Clear();
+            _window.Clear();
+            _quotaChangedAt = 0;
+            _fixedWindowStart = 0;
+            _fixedWindowCount = 0;
         }
     }
 
     public object Stats()
     {
         long[] arrivals;
+        long[] throttled;
+        long quotaChangedAt;
         lock (_gate)
         {
             arrivals = [.. _arrivals];
+            throttled = [.. _throttled];
+            quotaChangedAt = _quotaChangedAt;
         }
         Array.Sort(arrivals);
         // Highest number of arrivals in any half-open one-second window [t, t+1s).
@@ -243,6 +340,10 @@ public sealed class SimulatorState
             maxPerSecond = max,
             averagePerSecond = span > 0 ? (arrivals.Length - 1) / span : 0,
             bodyBytes = Interlocked.Read(ref _bodyBytes),
+            // Timelines in ms from the first arrival, for the rate benchmarks: every arrival, every 429 for the quota, the change.
+            arrivalsMs = arrivals.Select(a => Math.Round((a - arrivals[0]) * 1000.0 / Stopwatch.Frequency, 1)).ToArray(),
+            throttledMs = throttled.Select(a => Math.Round((a - (arrivals.Length > 0 ? arrivals[0] : a)) * 1000.0 / Stopwatch.Frequency, 1)).ToArray(),
+            quotaChangedAtMs = quotaChangedAt == 0 || arrivals.Length == 0 ? (double?)null : Math.Round((quotaChangedAt - arrivals[0]) * 1000.0 / Stopwatch.Frequency, 1),
             generation = Generation,
             perStatus = _perStatus.ToDictionary(kv => kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value),
             perSerial = _perSerial.ToDictionary(kv => kv.Key, kv => kv.Value),

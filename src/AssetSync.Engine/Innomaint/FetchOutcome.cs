@@ -40,6 +40,9 @@ internal sealed class FetchOutcome
     /// <summary>SHA-256 of the body this answer stands for.</summary>
     public byte[]? PayloadSha256 { get; init; }
 
+    /// <summary>What the answer's rate-limit headers said (empty for no answer, or none sent).</summary>
+    public RateLimitStatement RateLimit { get; internal set; }
+
     public bool Succeeded => Asset is not null || Unchanged;
 
     public bool IsRetryable => Kind is { } k && k.IsRetryable();

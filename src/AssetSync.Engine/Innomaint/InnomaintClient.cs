@@ -32,6 +32,9 @@ internal sealed class InnomaintClient
         _maxBodyBytes = maxBodyBytes;
     }
 
+    /// <summary>The base URL as requests use it (no trailing slash): the key of the learned rate in cmms_rate_state.</summary>
+    public string BaseUrl => _baseUrl;
+
     public static string UserAgent { get; } = "AssetSync/" + typeof(InnomaintClient).Assembly.GetName().Version?.ToString(3);
 
     public Uri BuildUri(string serialNumber)
@@ -75,89 +78,97 @@ internal sealed class InnomaintClient
 
         using (response)
         {
-            var status = (int)response.StatusCode;
-            if (status == 304 && known?.HasValidators == true)
-            {
-                // Not modified: keep what we stored, with any validator the 304 renews.
-                return FetchOutcome.Same(status, Validator(response, "ETag") ?? known.ETag, Validator(response, "Last-Modified") ?? known.LastModified, known.PayloadSha256);
-            }
-            if (status is >= 300 and < 400)
-            {
-                // Redirects are never followed: the token must not travel to a host we were not told about.
-                return FetchOutcome.Failure(FailureKind.ClientError,
-                    $"Innomaint answered {status} (a redirect). Redirects are not followed, so the token is never sent elsewhere; check -BaseUrl.", status);
-            }
-            if (status is < 200 or >= 300)
-            {
-                var kind = FailureKindExtensions.FromStatusCode(status);
-                return FetchOutcome.Failure(kind, DescribeStatus(status, response.ReasonPhrase, kind), status, ReadRetryAfter(response));
-            }
+            var outcome = await InterpretAsync(response, serialNumber, known, cancellationToken).ConfigureAwait(false);
+            outcome.RateLimit = RateLimitHeaders.Read(response.Headers, _time.GetUtcNow());
+            return outcome;
+        }
+    }
 
-            byte[]? rented = null;
-            try
+    /// <summary>What one answer means for the asset: unchanged, an asset, or a typed failure.</summary>
+    private async Task<FetchOutcome> InterpretAsync(HttpResponseMessage response, string serialNumber, SelectedAsset? known, CancellationToken cancellationToken)
+    {
+        var status = (int)response.StatusCode;
+        if (status == 304 && known?.HasValidators == true)
+        {
+            // Not modified: keep what we stored, with any validator the 304 renews.
+            return FetchOutcome.Same(status, Validator(response, "ETag") ?? known.ETag, Validator(response, "Last-Modified") ?? known.LastModified, known.PayloadSha256);
+        }
+        if (status is >= 300 and < 400)
+        {
+            // Redirects are never followed: the token must not travel to a host we were not told about.
+            return FetchOutcome.Failure(FailureKind.ClientError,
+                $"Innomaint answered {status} (a redirect). Redirects are not followed, so the token is never sent elsewhere; check -BaseUrl.", status);
+        }
+        if (status is < 200 or >= 300)
+        {
+            var kind = FailureKindExtensions.FromStatusCode(status);
+            return FetchOutcome.Failure(kind, DescribeStatus(status, response.ReasonPhrase, kind), status, ReadRetryAfter(response));
+        }
+
+        byte[]? rented = null;
+        try
+        {
+            var declared = response.Content.Headers.ContentLength;
+            if (declared > _maxBodyBytes)
             {
-                var declared = response.Content.Headers.ContentLength;
-                if (declared > _maxBodyBytes)
+                return TooLarge(status);
+            }
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            rented = ArrayPool<byte>.Shared.Rent((int)Math.Min(declared ?? 16 * 1024, _maxBodyBytes) + 1);
+            var length = 0;
+            while (true)
+            {
+                if (length == Math.Min(rented.Length, _maxBodyBytes + 1))
                 {
-                    return TooLarge(status);
-                }
-                await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                rented = ArrayPool<byte>.Shared.Rent((int)Math.Min(declared ?? 16 * 1024, _maxBodyBytes) + 1);
-                var length = 0;
-                while (true)
-                {
-                    if (length == Math.Min(rented.Length, _maxBodyBytes + 1))
-                    {
-                        if (length > _maxBodyBytes)
-                        {
-                            return TooLarge(status);
-                        }
-                        var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)rented.Length * 2, _maxBodyBytes + 1));
-                        rented.AsSpan(0, length).CopyTo(bigger);
-                        ArrayPool<byte>.Shared.Return(rented);
-                        rented = bigger;
-                    }
-                    // The pool may hand out a larger array than asked for: never read past limit + 1.
-                    var room = (int)Math.Min(rented.Length, _maxBodyBytes + 1) - length;
-                    var read = await stream.ReadAsync(rented.AsMemory(length, room), cancellationToken).ConfigureAwait(false);
-                    if (read == 0)
-                    {
-                        break;
-                    }
-                    length += read;
                     if (length > _maxBodyBytes)
                     {
-                        // Stop reading at the limit: a 100 MB body is never held in memory.
                         return TooLarge(status);
                     }
-                }
-
-                var body = rented.AsMemory(0, length);
-                var sha = SHA256.HashData(body.Span);
-                var (etag, lastModified) = (Validator(response, "ETag"), Validator(response, "Last-Modified"));
-                if (known?.PayloadSha256 is { } stored && stored.AsSpan().SequenceEqual(sha))
-                {
-                    // Byte for byte what we stored: unchanged, without a 304 and without parsing.
-                    return FetchOutcome.Same(status, etag, lastModified, sha);
-                }
-                var asset = AssetDetailParser.TryParse(body, serialNumber, out var error);
-                return asset is null
-                    ? FetchOutcome.Failure(FailureKind.InvalidResponse, error!, status)
-                    : FetchOutcome.Success(asset, status, etag, lastModified, sha);
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                // Whatever breaks while one body is read (a corrupt gzip stream, a connection cut, a
-                // handler's own exception) fails this asset only, never the run.
-                var (kind, text) = Classify(ex, readingBody: true);
-                return FetchOutcome.Failure(kind, "Reading the response failed: " + text, status);
-            }
-            finally
-            {
-                if (rented is not null)
-                {
+                    var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)rented.Length * 2, _maxBodyBytes + 1));
+                    rented.AsSpan(0, length).CopyTo(bigger);
                     ArrayPool<byte>.Shared.Return(rented);
+                    rented = bigger;
                 }
+                // The pool may hand out a larger array than asked for: never read past limit + 1.
+                var room = (int)Math.Min(rented.Length, _maxBodyBytes + 1) - length;
+                var read = await stream.ReadAsync(rented.AsMemory(length, room), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+                length += read;
+                if (length > _maxBodyBytes)
+                {
+                    // Stop reading at the limit: a 100 MB body is never held in memory.
+                    return TooLarge(status);
+                }
+            }
+
+            var body = rented.AsMemory(0, length);
+            var sha = SHA256.HashData(body.Span);
+            var (etag, lastModified) = (Validator(response, "ETag"), Validator(response, "Last-Modified"));
+            if (known?.PayloadSha256 is { } stored && stored.AsSpan().SequenceEqual(sha))
+            {
+                // Byte for byte what we stored: unchanged, without a 304 and without parsing.
+                return FetchOutcome.Same(status, etag, lastModified, sha);
+            }
+            var asset = AssetDetailParser.TryParse(body, serialNumber, out var error);
+            return asset is null
+                ? FetchOutcome.Failure(FailureKind.InvalidResponse, error!, status)
+                : FetchOutcome.Success(asset, status, etag, lastModified, sha);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Whatever breaks while one body is read (a corrupt gzip stream, a connection cut, a
+            // handler's own exception) fails this asset only, never the run.
+            var (kind, text) = Classify(ex, readingBody: true);
+            return FetchOutcome.Failure(kind, "Reading the response failed: " + text, status);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
             }
         }
     }

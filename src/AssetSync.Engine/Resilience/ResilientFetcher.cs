@@ -8,32 +8,37 @@ namespace AssetSync.Resilience;
 
 /// <summary>
 /// Fetches one asset with the run's resilience rules: Polly retries (only the kinds the contract
-/// marks transient; exponential backoff; Retry-After honoured up to a cap), and for every attempt a
-/// slot among ThrottleLimit, a token from the shared rate budget, then the per-attempt timeout.
-/// Slot and token are taken per attempt and released before a backoff wait, so an asset waiting
-/// to retry never holds up the others.
+/// marks transient; exponential backoff; Retry-After honoured up to a cap), and for every attempt its
+/// way through the <see cref="RequestGate"/> (turn, slot, rate, the server's window), then the per-attempt
+/// timeout. The gate is passed per attempt and its slot released before a backoff wait, so an asset
+/// waiting to retry never holds up the others.
 /// </summary>
-internal sealed class ResilientFetcher : IDisposable
+internal sealed class ResilientFetcher
 {
     private static readonly ResiliencePropertyKey<AttemptState> StateKey = new("AssetSync.Attempt");
 
     private readonly InnomaintClient _client;
     private readonly SyncOptions _options;
     private readonly TimeProvider _time;
-    private readonly RateBudget? _budget;
-    private readonly SemaphoreSlim _slots;
+    private readonly RequestGate _gate;
     private readonly SyncObserver _observer;
     private readonly ResiliencePipeline<FetchOutcome> _retry;
     private readonly ResiliencePipeline _attemptTimeout;
 
-    public ResilientFetcher(InnomaintClient client, SyncOptions options, TimeProvider time, SyncObserver observer)
+    /// <summary>With an adaptive rate, requests in flight may grow to this many times -ThrottleLimit (at most <see cref="MaxInFlight"/>).</summary>
+    internal const int InFlightGrowth = 16;
+
+    /// <summary>The most requests in flight an adaptive rate may grow to.</summary>
+    internal const int MaxInFlight = 256;
+
+    public ResilientFetcher(InnomaintClient client, SyncOptions options, TimeProvider time, SyncObserver observer, RateController rate)
     {
         _client = client;
         _options = options;
         _time = time;
         _observer = observer;
-        _slots = new SemaphoreSlim(options.ThrottleLimit, options.ThrottleLimit);
-        _budget = double.IsPositiveInfinity(options.RequestsPerSecond) ? null : new RateBudget(options.RequestsPerSecond, time);
+        Rate = rate;
+        _gate = new RequestGate(rate, options.ThrottleLimit, InFlightLimitBound(options), time, () => MeasuredAttempt, observer);
 
         var builder = new ResiliencePipelineBuilder<FetchOutcome> { TimeProvider = time };
         if (options.MaximumRetryCount > 0)
@@ -57,25 +62,31 @@ internal sealed class ResilientFetcher : IDisposable
         _attemptTimeout = new ResiliencePipelineBuilder { TimeProvider = time }.AddTimeout(options.Timeout).Build();
     }
 
-    /// <summary>Time between requests that the rate budget enforces; null when unlimited.</summary>
-    public TimeSpan? RateInterval => _budget?.Interval;
+    /// <summary>The run's rate.</summary>
+    public RateController Rate { get; }
+
+    /// <summary>The most requests in flight the run may reach: -ThrottleLimit, or with an adaptive rate up to 16x it (at most 256).</summary>
+    public static int InFlightLimitBound(SyncOptions options) =>
+        options.AdaptiveRate ? Math.Max(options.ThrottleLimit, Math.Min(options.ThrottleLimit * InFlightGrowth, MaxInFlight)) : options.ThrottleLimit;
 
     /// <summary>
     /// The final outcome, the number of requests sent, when the first one was sent (a timestamp of the
-    /// run's clock; 0 when none was) and the time spent queueing for the rate budget. Throws only when cancelled.
+    /// run's clock; 0 when none was) and the time spent queueing for the rate. Goes before every asset of the run
+    /// (ticket 0). Throws only when cancelled.
     /// </summary>
     public Task<FetchResult> FetchAsync(string serialNumber, CancellationToken cancellationToken) =>
-        FetchAsync(new SelectedAsset(serialNumber), null, cancellationToken);
+        FetchAsync(new SelectedAsset(serialNumber), 0, null, cancellationToken);
 
     /// <summary>
-    /// As above, conditional when <paramref name="asset"/> has validators. With a <paramref name="deadline"/> (a timestamp
+    /// As above, conditional when <paramref name="asset"/> has validators; its requests take their turn by
+    /// <paramref name="ticket"/> (its place in the selection, from 1). With a <paramref name="deadline"/> (a timestamp
     /// of the run's clock), no first request is sent unless one attempt can end before it, and no retry is scheduled
     /// unless its backoff and one attempt can: the asset then ends as its last attempt left it (or not started).
     /// </summary>
-    public async Task<FetchResult> FetchAsync(SelectedAsset asset, long? deadline, CancellationToken cancellationToken)
+    public async Task<FetchResult> FetchAsync(SelectedAsset asset, long ticket, long? deadline, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        var state = new AttemptState(asset.SerialNumber) { Known = asset.HasValidators && !_options.Force ? asset : null, Deadline = deadline };
+        var state = new AttemptState(asset.SerialNumber) { Known = asset.HasValidators && !_options.Force ? asset : null, Deadline = deadline, Ticket = ticket };
         context.Properties.Set(StateKey, state);
         try
         {
@@ -94,44 +105,31 @@ internal sealed class ResilientFetcher : IDisposable
     {
         var state = context.Properties.GetValue(StateKey, null!);
         var token = context.CancellationToken;
-        // Under a time budget, the first attempt may start only while one attempt still fits: waits for a slot or
-        // for the rate budget end at that moment instead of taking a request the budget cannot hold.
-        // The waits end at the deadline itself: the same moment for every waiter, so they are served in the order they
-        // came (the stalest asset first); whether one more attempt fits is decided once the slot and the token are in hand.
+        // Under a time budget, the first attempt may start only while one attempt still fits: the wait at the gate ends at
+        // that moment instead of taking a request the budget cannot hold. It ends at the deadline itself: the same moment
+        // for every waiter, and the gate serves them by ticket (the stalest asset first); whether one more attempt fits is
+        // decided once through the gate.
         using var lastStart = state.Deadline is { } deadline && state.Attempts == 0
             ? new CancellationTokenSource(TimeLeft(deadline), _time)
             : null;
         using var linked = lastStart is null ? null : CancellationTokenSource.CreateLinkedTokenSource(token, lastStart.Token);
         var waitToken = linked?.Token ?? token;
+        RequestGate.GateLease lease;
         try
         {
-            await _slots.WaitAsync(waitToken).ConfigureAwait(false);
+            lease = await _gate.EnterAsync(state.Ticket, waitToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (lastStart?.IsCancellationRequested == true && !token.IsCancellationRequested)
         {
             state.NotStarted = true;
             return NotStartedOutcome;
         }
-        try
+        using (lease)
         {
-            if (_budget is not null)
+            state.Waited += lease.Waited;
+            if (lease.Waited > TimeSpan.FromMilliseconds(1))
             {
-                var started = _time.GetTimestamp();
-                try
-                {
-                    using var lease = await _budget.AcquireAsync(1, waitToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (lastStart?.IsCancellationRequested == true && !token.IsCancellationRequested)
-                {
-                    state.NotStarted = true;
-                    return NotStartedOutcome;
-                }
-                var waited = _time.GetElapsedTime(started);
-                state.Waited += waited;
-                if (waited > TimeSpan.FromMilliseconds(1))
-                {
-                    _observer.RateLimitWaited(state.SerialNumber, waited);
-                }
+                _observer.RateLimitWaited(state.SerialNumber, lease.Waited);
             }
             if (lastStart?.IsCancellationRequested == true || (state.Deadline is { } end && state.Attempts == 0 && TimeLeft(end) < ExpectedAttempt))
             {
@@ -141,26 +139,22 @@ internal sealed class ResilientFetcher : IDisposable
             }
             state.Attempts++;
             Interlocked.Increment(ref _requests);
-            var sent = _time.GetTimestamp();
+            var sent = lease.Sent;
             if (state.FirstSent == 0)
             {
                 state.FirstSent = sent;
             }
+            FetchOutcome answer;
             try
             {
                 using var measure = new AttemptTimer(this, sent);
-                var answer = await _attemptTimeout.ExecuteAsync(
+                answer = await _attemptTimeout.ExecuteAsync(
                     static (s, ct) => new ValueTask<FetchOutcome>(s.Client.FetchOnceAsync(s.State.SerialNumber, s.State.Known, ct)),
                     (Client: _client, State: state), token).ConfigureAwait(false);
-                if (answer.HttpStatus == 429)
-                {
-                    Interlocked.Increment(ref _throttled);
-                }
-                return answer;
             }
             catch (TimeoutRejectedException)
             {
-                return TimedOut();
+                answer = TimedOut();
             }
             catch (Exception ex) when (!token.IsCancellationRequested)
             {
@@ -168,15 +162,20 @@ internal sealed class ResilientFetcher : IDisposable
                 // is still a timeout; any other exception is this asset's failure, never the run's.
                 if (_time.GetElapsedTime(sent) >= _options.Timeout)
                 {
-                    return TimedOut();
+                    answer = TimedOut();
                 }
-                var (kind, message) = InnomaintClient.Classify(ex);
-                return FetchOutcome.Failure(kind, message);
+                else
+                {
+                    var (kind, message) = InnomaintClient.Classify(ex);
+                    answer = FetchOutcome.Failure(kind, message);
+                }
             }
-        }
-        finally
-        {
-            _slots.Release();
+            if (answer.HttpStatus == 429)
+            {
+                Interlocked.Increment(ref _throttled);
+            }
+            _gate.Answered(lease, answer.HttpStatus, answer.RateLimit);
+            return answer;
         }
     }
 
@@ -198,13 +197,16 @@ internal sealed class ResilientFetcher : IDisposable
     /// timeout. The time budget plans with it: an asset that starts while one typical attempt still fits is expected to
     /// finish inside the budget, and even a worst one ends at most one attempt timeout after it.
     /// </summary>
-    internal TimeSpan ExpectedAttempt
+    internal TimeSpan ExpectedAttempt => MeasuredAttempt ?? _options.Timeout;
+
+    /// <summary>The moving average of recent attempts (at most the attempt timeout); null before the first answer.</summary>
+    internal TimeSpan? MeasuredAttempt
     {
         get
         {
             var ticks = Interlocked.Read(ref _expectedTicks);
-            // Before any answer: assume the worst, a whole attempt timeout.
-            return ticks == 0 ? _options.Timeout : TimeSpan.FromTicks(Math.Min(ticks, _options.Timeout.Ticks));
+            // Before any answer: unknown (the time budget then assumes the worst, a whole attempt timeout).
+            return ticks == 0 ? null : TimeSpan.FromTicks(Math.Min(ticks, _options.Timeout.Ticks));
         }
     }
 
@@ -270,12 +272,6 @@ internal sealed class ResilientFetcher : IDisposable
         return backoff;
     }
 
-    public void Dispose()
-    {
-        _slots.Dispose();
-        _budget?.Dispose();
-    }
-
     private sealed class AttemptState(string serialNumber)
     {
         public string SerialNumber { get; } = serialNumber;
@@ -290,6 +286,9 @@ internal sealed class ResilientFetcher : IDisposable
         public SelectedAsset? Known { get; init; }
 
         public long? Deadline { get; init; }
+
+        /// <summary>The asset's place in the selection: its requests take their turn at the gate by it.</summary>
+        public long Ticket { get; init; }
 
         public bool NotStarted { get; set; }
     }

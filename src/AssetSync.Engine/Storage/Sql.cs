@@ -75,14 +75,29 @@ internal static class Sql
         RETURNING id, started_at
         """;
 
+    /// <summary>
+    /// Closes the run row and, when $14 (base URL) and $15 (rate) are given, stores the learned rate: one statement, so
+    /// both commit together or neither does.
+    /// </summary>
     public const string FinishRun = """
-        UPDATE cmms_sync_log
-        SET status = $2, assets_synced = $3, failed = $4, skipped = $5, total = $3 + $4,
-            finished_at = now(), synced_at = now(), duration_ms = $6, error_message = $7,
-            unchanged = $8, not_reached = $9, stopped_by = $10, requests = $11, throttled = $12, requests_per_second = $13
-        WHERE id = $1
-        RETURNING finished_at
+        WITH run AS (
+            UPDATE cmms_sync_log
+            SET status = $2, assets_synced = $3, failed = $4, skipped = $5, total = $3 + $4,
+                finished_at = now(), synced_at = now(), duration_ms = $6, error_message = $7,
+                unchanged = $8, not_reached = $9, stopped_by = $10, requests = $11, throttled = $12, requests_per_second = $13
+            WHERE id = $1
+            RETURNING finished_at
+        ), rate AS (
+            INSERT INTO cmms_rate_state AS r (base_url, requests_per_second, source, learned_at)
+            SELECT $14, $15, $16, now() WHERE $14::text IS NOT NULL AND $15::double precision IS NOT NULL
+            ON CONFLICT (base_url) DO UPDATE
+            SET requests_per_second = EXCLUDED.requests_per_second, source = EXCLUDED.source, learned_at = EXCLUDED.learned_at
+        )
+        SELECT finished_at FROM run
         """;
+
+    /// <summary>The rate learned for base URL $1, if any.</summary>
+    public const string LearnedRate = "SELECT requests_per_second, source, learned_at FROM cmms_rate_state WHERE base_url = $1";
 
     /// <summary>Linked register rows with their validators, filtered by $2 (not synced since) and $3 (include deferred).</summary>
     private const string SelectRegister = $"""

@@ -208,9 +208,27 @@ internal sealed class SyncStore : IAsyncDisposable
             cmd.Parameters.Add(new NpgsqlParameter { Value = figures.Requests, NpgsqlDbType = NpgsqlDbType.Integer });
             cmd.Parameters.Add(new NpgsqlParameter { Value = figures.Throttled, NpgsqlDbType = NpgsqlDbType.Integer });
             cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)figures.RequestsPerSecond ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Double });
+            cmd.Parameters.Add(Text(figures.Learned is null ? null : figures.BaseUrl));
+            cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)figures.Learned?.RequestsPerSecond ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Double });
+            cmd.Parameters.Add(Text(figures.Learned?.Source));
             var finished = await cmd.ExecuteScalarAsync(token).ConfigureAwait(false);
             return finished is DateTime dt ? new DateTimeOffset(DateTime.SpecifyKind(dt, DateTimeKind.Utc)) : DateTimeOffset.UtcNow;
         }, ct);
+
+    /// <summary>What an earlier run learned about the quota of <paramref name="baseUrl"/>; null when nothing.</summary>
+    public ValueTask<LearnedRate?> GetLearnedRateAsync(string baseUrl, CancellationToken ct) => WithRetry(async token =>
+    {
+        await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand(Sql.LearnedRate, conn);
+        cmd.Parameters.Add(Text(baseUrl));
+        await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
+        if (!await reader.ReadAsync(token).ConfigureAwait(false))
+        {
+            return null;
+        }
+        var learnedAt = reader.GetFieldValue<DateTime>(2);
+        return new LearnedRate(reader.GetDouble(0), reader.GetString(1), new DateTimeOffset(DateTime.SpecifyKind(learnedAt, DateTimeKind.Utc)));
+    }, ct);
 
     /// <summary>Brings a running run's counts up to date (live counts for other sessions).</summary>
     public async Task UpdateRunProgressAsync(long runId, int succeeded, int failed, int skipped, CancellationToken ct)

@@ -36,6 +36,15 @@ public sealed class SyncRunSummary
     /// <summary>The rate achieved: requests over the run's duration.</summary>
     public double? RequestsPerSecond { get; init; }
 
+    /// <summary>
+    /// The rate this run learned and stored in cmms_rate_state for the next (-RequestsPerSecond Auto, or a quota the API
+    /// stated); null when it learned nothing.
+    /// </summary>
+    public double? LearnedRequestsPerSecond { get; init; }
+
+    /// <summary>Where <see cref="LearnedRequestsPerSecond"/> came from: "headers" (the API stated it) or "probe" (learned from 429s).</summary>
+    public string? LearnedRateSource { get; init; }
+
     /// <summary>running, complete, cancelled, failed, or interrupted (a run whose process died).</summary>
     public required string Status { get; init; }
 

@@ -30,7 +30,7 @@ public class ResilientFetcherTests
         configure?.Invoke(options);
         var client = new InnomaintClient(new HttpClient(handler), new Uri(options.BaseUrl), new AssetPathTemplate(options.AssetPath), Token, options.MaxResponseBytes, time);
         var recorder = new Recorder();
-        return (new ResilientFetcher(client, options, time, recorder), recorder);
+        return (new ResilientFetcher(client, options, time, recorder, new RateController(time, options.Rate, options.RequestsPerSecond, null)), recorder);
     }
 
     /// <summary>Runs the fetch, moving the fake clock on until it is done; never sleeps through real backoff.</summary>

@@ -182,24 +182,25 @@ public sealed class AssetStateTests(DatabaseFixture db) : IClassFixture<Database
             var first = runs[0];
             Assert.Equal(("complete", "max_duration"), (first.Status, first.StoppedBy));
             Assert.True(first.NotReached > 0);
-            Assert.Equal(60, first.Succeeded + first.NotReached);
+            // Every selected asset is decided or left for the next run (a 400 ms timeout on a busy machine may fail one).
+            Assert.Equal(60, first.Succeeded + first.Failed + first.NotReached);
             Assert.True(first.Duration <= budget + timeout, $"ran {first.Duration!.Value.TotalSeconds:0.00} s with a budget of {budget.TotalSeconds} s");
             Assert.Equal(("max_duration", first.NotReached), (await db.ScalarAsync<string>("SELECT stopped_by FROM cmms_sync_log WHERE id = $1", first.RunId),
                 await db.ScalarAsync<int>("SELECT not_reached FROM cmms_sync_log WHERE id = $1", first.RunId)));
             // Each run took the ones the last left: the whole register in a few runs, nothing twice before everything once.
             Assert.InRange(runs.Count, 2, 5);
             Assert.Equal(60L, await db.ScalarAsync<long>("SELECT count(DISTINCT serialnumber) FROM ic3_sync_log"));
-            // Until the last run, synced assets came round again only at a budget's edge: never-synced ones are dispatched
-            // first, but a few of them may still be waiting for the rate budget when it ends while later ones went out.
-            // At most the assets in flight at once (ThrottleLimit x 4 = 16).
+            // Until the last run, no synced asset came round again: the gate lets requests through in selection order, so
+            // every never-synced asset goes before any synced one. (Before the ordered gate, workers racing for slots let
+            // up to 25 synced ones in first.)
             var repeats = await db.ScalarAsync<long>("""
                 SELECT count(*) FROM ic3_sync_log l
                 WHERE l.run_id <> $1
                   AND EXISTS (SELECT 1 FROM ic3_sync_log e WHERE e.serialnumber = l.serialnumber AND e.id < l.id AND e.status = 'success')
                 """, runs[^1].RunId);
             var detail = string.Join(",", (await db.RowsAsync("SELECT run_id || ':' || serialnumber || ':' || status FROM ic3_sync_log ORDER BY id")).Select(r => (string)r[0]!));
-            Assert.True(repeats <= 16, $"{repeats} repeats; runs: {string.Join("; ", runs.Select(r => $"{r.RunId}: {r.Succeeded} ok {r.Failed} failed {r.NotReached} not reached {r.Duration!.Value.TotalSeconds:0.00} s"))} {detail}");
-            Assert.Equal(60L, await db.ScalarAsync<long>("SELECT count(*) FROM cmms_asset_sync_state WHERE last_success_at IS NOT NULL"));
+            Assert.True(repeats == 0, $"{repeats} repeats; runs: {string.Join("; ", runs.Select(r => $"{r.RunId}: {r.Succeeded} ok {r.Failed} failed {r.NotReached} not reached {r.Duration!.Value.TotalSeconds:0.00} s"))} {detail}");
+            Assert.Equal(60L, await db.ScalarAsync<long>("SELECT count(*) FROM cmms_asset_sync_state"));
             Assert.True(runs.Sum(r => r.Requests) >= runs.Sum(r => r.Succeeded + r.Failed));
         }
         finally

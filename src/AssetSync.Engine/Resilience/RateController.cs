@@ -1,0 +1,357 @@
+using AssetSync.Storage;
+
+namespace AssetSync.Resilience;
+
+/// <summary>
+/// The run's request rate, in requests per second.
+/// <list type="bullet">
+/// <item>Fixed (a number given): that number, a hard ceiling that a quota stated in headers can only lower.</item>
+/// <item>Adaptive (<c>Auto</c>), the API states its quota: all of it.</item>
+/// <item>Adaptive, no quota stated: probing. It starts from the rate learned for this base URL, or grows from the
+/// default (×1.5 a second) until the first 429, then follows a cubic curve around the rate that drew it.</item>
+/// </list>
+/// </summary>
+/// <remarks>
+/// Why cubic (TCP CUBIC's shape, RFC 9438, as the AWS SDKs' adaptive mode uses) rather than AIMD: after a cut, AIMD climbs
+/// back linearly and averages (1+β)/2 of the limit; the cubic curve climbs fast while far below the rate that drew the 429,
+/// flattens near it and only then probes beyond, so nearly all the time is spent just under the quota and 429s are rare.
+/// A 429 again near the same rate means the quota is stable, and each such confirmation slows the probing (up to 8×).
+/// Answers to requests sent before the last cut say nothing about the new rate and are ignored; a second cut within a
+/// second needs a burst of 429s (a quota that dropped), not the one or two a one-second window still holds after a cut.
+/// Time comes from a <see cref="TimeProvider"/>, so tests drive the curve with a fake clock. Thread-safe.
+/// </remarks>
+internal sealed class RateController
+{
+    /// <summary>A 429 cuts the rate to this share of the rate that drew it (AWS uses 0.7; a gentler cut loses less).</summary>
+    internal const double Beta = 0.9;
+
+    /// <summary>
+    /// The cubic's steepness, relative to the rate that drew the 429: back at that rate after K = ∛((1−β)/c) ≈ 6.3 s,
+    /// 2 % above it about 3.7 s later.
+    /// </summary>
+    internal const double CubicScale = 0.0004;
+
+    /// <summary>Growth per second before the first 429 (slow start): from 5/s to 20/s in under 4 s.</summary>
+    internal const double SlowStartGrowth = 1.5;
+
+    /// <summary>Confirmations of a stable quota each halve the probing speed, up to this many.</summary>
+    internal const int MaxConfirmations = 3;
+
+    /// <summary>429s on requests sent after a cut that justify another cut within the same second.</summary>
+    internal const int BurstThrottles = 3;
+
+    /// <summary>The learned rate stays this far under the last rate that drew a 429.</summary>
+    internal const double LearnedMargin = 0.97;
+
+    /// <summary>Never slower than one request every 20 s: a run must still end.</summary>
+    internal const double MinimumRate = 0.05;
+
+    private enum Phase { Fixed, SlowStart, Cubic }
+
+    private readonly object _gate = new();
+    private readonly TimeProvider _time;
+    private readonly long _second;
+    private readonly double _ceiling;
+    private readonly double _start;
+    private readonly Action<RateChange> _changed;
+    private readonly Queue<long> _recentGrants = new();
+
+    private Phase _phase;
+    private long _epoch;
+    private double? _stated;
+    private double? _wMax;
+    private int _confirmations;
+    private long _lastCut = long.MinValue;
+    private int _throttlesSinceCut;
+    private double? _lastDrew;
+    private double _reported;
+    private long _lastReport;
+
+    // One-second buckets of grants, to learn the highest rate that was used in full and drew no 429.
+    private readonly List<Bucket> _closed = [];
+    private Bucket _bucket;
+    private double _learnedClean;
+
+    /// <param name="time">The run's clock.</param>
+    /// <param name="rate">The setting: a fixed number, or adaptive.</param>
+    /// <param name="start">Adaptive only: the rate when nothing is stored (the default 5/s, or a number given as the start).</param>
+    /// <param name="stored">Adaptive only: what an earlier run learned for this base URL.</param>
+    /// <param name="changed">Told of each change of the rate, with why.</param>
+    public RateController(TimeProvider time, RequestRate rate, double start, LearnedRate? stored, Action<RateChange>? changed = null)
+    {
+        _time = time;
+        _second = time.TimestampFrequency;
+        _changed = changed ?? (_ => { });
+        Adaptive = rate.IsAuto;
+        _ceiling = rate.PerSecond ?? double.PositiveInfinity;
+        var now = time.GetTimestamp();
+        _bucket = new Bucket(now);
+        string detail;
+        if (!Adaptive)
+        {
+            _phase = Phase.Fixed;
+            _start = _ceiling;
+            detail = double.IsPositiveInfinity(_ceiling) ? "no limit (-RequestsPerSecond was given as unlimited)" : "fixed (-RequestsPerSecond); rate-limit headers can only lower it";
+        }
+        else if (stored is { } s && s.RequestsPerSecond >= MinimumRate)
+        {
+            // Trusted as a stable quota: start on the plateau of the curve, probing beyond it slowly.
+            _start = s.RequestsPerSecond;
+            _phase = Phase.Cubic;
+            _wMax = _start;
+            _confirmations = MaxConfirmations;
+            _epoch = now - (long)(CubicK() * _second);
+            detail = $"learned for this base URL on {s.LearnedAt:u} ({s.Source}); probing beyond it slowly (-RequestsPerSecond Auto)";
+        }
+        else
+        {
+            _start = Math.Max(start, MinimumRate);
+            _phase = Phase.SlowStart;
+            _epoch = now;
+            detail = "nothing learned for this base URL yet; growing until the first 429 (-RequestsPerSecond Auto)";
+        }
+        _reported = _start;
+        _lastReport = now;
+        _changed(new RateChange(_start, null, RateChangeReason.Start, detail));
+    }
+
+    /// <summary>True for -RequestsPerSecond Auto.</summary>
+    public bool Adaptive { get; }
+
+    /// <summary>The quota the API stated last (requests per second), if it did.</summary>
+    public double? Stated
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _stated;
+            }
+        }
+    }
+
+    /// <summary>The rate now, in requests per second (PositiveInfinity: no limit).</summary>
+    public double Current
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var now = _time.GetTimestamp();
+                var rate = RateAt(now);
+                ReportGrowth(rate, now);
+                return rate;
+            }
+        }
+    }
+
+    /// <summary>A request was let through now.</summary>
+    public void Granted()
+    {
+        lock (_gate)
+        {
+            var now = _time.GetTimestamp();
+            var rate = RateAt(now);
+            _recentGrants.Enqueue(now);
+            while (_recentGrants.Count > 0 && now - _recentGrants.Peek() > _second)
+            {
+                _recentGrants.Dequeue();
+            }
+            if (now - _bucket.Start >= _second)
+            {
+                _closed.Add(_bucket with { End = now });
+                _bucket = new Bucket(now);
+                ConfirmBuckets(now - (3 * _second));
+            }
+            _bucket.Grants++;
+            _bucket.MinRate = Math.Min(_bucket.MinRate, rate);
+        }
+    }
+
+    /// <summary>
+    /// An answer arrived for a request let through at <paramref name="sentAt"/> (a timestamp of the run's clock):
+    /// <paramref name="throttled"/> for a 429, and the quota its headers stated, if any.
+    /// </summary>
+    public void Answered(long sentAt, bool throttled, double? statedQuota, string? quotaHeader = null)
+    {
+        lock (_gate)
+        {
+            var now = _time.GetTimestamp();
+            if (statedQuota is { } q && q > 0 && (_stated is not { } known || Math.Abs(known - q) > 1e-9))
+            {
+                var before = RateAt(now);
+                _stated = q;
+                var after = RateAt(now);
+                Report(after, before, RateChangeReason.Stated, Adaptive
+                    ? $"Innomaint states a quota of {RateChange.Format(q)}/s ({quotaHeader ?? "rate-limit headers"}); using all of it"
+                    : after < before
+                        ? $"Innomaint states a quota of {RateChange.Format(q)}/s ({quotaHeader ?? "rate-limit headers"}), below -RequestsPerSecond"
+                        : $"Innomaint states a quota of {RateChange.Format(q)}/s ({quotaHeader ?? "rate-limit headers"}); -RequestsPerSecond stays the ceiling", now);
+            }
+            if (!throttled)
+            {
+                return;
+            }
+            // A 429 taints the buckets its one-second window covers: those rates were not clean.
+            var windowStart = sentAt - _second;
+            foreach (var b in _closed)
+            {
+                if (b.End > windowStart)
+                {
+                    b.Tainted = true;
+                }
+            }
+            if (_bucket.Start <= now)
+            {
+                _bucket.Tainted = true;
+            }
+            if (!Adaptive || sentAt <= _lastCut)
+            {
+                return;
+            }
+            _throttlesSinceCut++;
+            var rapid = now - _lastCut < _second;
+            if (rapid && _throttlesSinceCut < BurstThrottles)
+            {
+                return;
+            }
+            Cut(now, rapid);
+        }
+    }
+
+    /// <summary>
+    /// What this run learned, to store for the next: the quota the API stated, or the highest rate used in full without
+    /// drawing a 429 (kept a little under the last rate that did). Null when nothing was learned (fixed rate, no headers;
+    /// or too short a run).
+    /// </summary>
+    public LearnedRate? Learned()
+    {
+        lock (_gate)
+        {
+            var now = _time.GetTimestamp();
+            if (_stated is { } q)
+            {
+                return new LearnedRate(q, LearnedRate.FromHeaders, _time.GetUtcNow());
+            }
+            if (!Adaptive)
+            {
+                return null;
+            }
+            // Every answer is in: each bucket's verdict is final.
+            if (now - _bucket.Start >= _second / 2)
+            {
+                _closed.Add(_bucket with { End = now });
+                _bucket = new Bucket(now);
+            }
+            ConfirmBuckets(long.MaxValue);
+            var learned = _learnedClean;
+            if (_lastDrew is { } drew)
+            {
+                learned = Math.Min(learned, drew * LearnedMargin);
+            }
+            return learned >= MinimumRate ? new LearnedRate(Math.Round(learned, 3), LearnedRate.FromProbing, _time.GetUtcNow()) : null;
+        }
+    }
+
+    private void Cut(long now, bool rapid)
+    {
+        var drew = RateAt(now);
+        // A 429 again near the rate that drew the last one: the quota is stable, so probe beyond it more slowly.
+        _confirmations = _wMax is { } previous && Math.Abs(drew - previous) <= 0.1 * previous && !rapid
+            ? Math.Min(_confirmations + 1, MaxConfirmations)
+            : 0;
+        _wMax = drew;
+        _lastDrew = drew;
+        _phase = Phase.Cubic;
+        _epoch = now;
+        _lastCut = now;
+        _throttlesSinceCut = 0;
+        var after = RateAt(now);
+        Report(after, drew, RateChangeReason.Throttled, rapid
+            ? $"429s keep coming at {RateChange.Format(drew)}/s (the quota dropped?); cut again"
+            : $"429 at {RateChange.Format(drew)}/s; cut to {Beta:0.##}x, then back towards it along a cubic curve", now);
+    }
+
+    private double RateAt(long now)
+    {
+        var rate = _phase switch
+        {
+            Phase.Fixed => _ceiling,
+            Phase.SlowStart => _start * Math.Pow(SlowStartGrowth, (now - _epoch) / (double)_second),
+            _ => Cubic(now),
+        };
+        if (_phase != Phase.Fixed)
+        {
+            // Growth only where the rate is used: a run held back by latency or by a small batch must not
+            // reach a rate it never tried, then burst at it. Never below where the curve stands for a known quota.
+            var used = (2.0 * _recentGrants.Count) + 2;
+            var floor = _phase == Phase.SlowStart ? _start : Math.Min(_wMax ?? _start, rate);
+            rate = Math.Min(rate, Math.Max(used, floor));
+        }
+        if (_stated is { } stated)
+        {
+            // Adaptive: all of the stated quota, and no probing past it. Fixed: headers only lower the number.
+            rate = Adaptive && _lastCut == long.MinValue ? stated : Math.Min(rate, stated);
+        }
+        return Math.Max(Math.Min(rate, _ceiling), MinimumRate);
+    }
+
+    private double CubicK() => Math.Cbrt((1 - Beta) / (CubicScale / (1 << _confirmations)));
+
+    private double Cubic(long now)
+    {
+        var wMax = _wMax!.Value;
+        var t = (now - _epoch) / (double)_second - CubicK();
+        return wMax * (1 + (CubicScale / (1 << _confirmations) * t * t * t));
+    }
+
+    /// <summary>Probing growth is told when it has moved the rate by a tenth since the last word, at most once a second.</summary>
+    private void ReportGrowth(double rate, long now)
+    {
+        if (_phase == Phase.Fixed || now - _lastReport < _second || Math.Abs(rate - _reported) < 0.1 * _reported)
+        {
+            return;
+        }
+        var why = _phase == Phase.SlowStart
+            ? "no 429 yet; growing until the first"
+            : rate < (_wMax ?? 0) ? $"no 429 since the cut; back towards {RateChange.Format(_wMax!.Value)}/s" : $"no 429 at {RateChange.Format(_wMax ?? rate)}/s; probing beyond it";
+        Report(rate, _reported, RateChangeReason.Probe, why, now);
+    }
+
+    private void Report(double rate, double previous, RateChangeReason reason, string detail, long now)
+    {
+        _reported = rate;
+        _lastReport = now;
+        _changed(new RateChange(rate, previous, reason, detail));
+    }
+
+    private void ConfirmBuckets(long before)
+    {
+        for (var i = _closed.Count - 1; i >= 0; i--)
+        {
+            var b = _closed[i];
+            if (b.End > before)
+            {
+                continue;
+            }
+            var seconds = (b.End - b.Start) / (double)_second;
+            // Used in full: as many grants as the rate allowed (the pacing keeps 1 % headroom), so the rate was the limit.
+            if (!b.Tainted && b.Grants >= 0.9 * b.MinRate * seconds && double.IsFinite(b.MinRate))
+            {
+                _learnedClean = Math.Max(_learnedClean, b.MinRate);
+            }
+            _closed.RemoveAt(i);
+        }
+    }
+
+    private sealed record Bucket(long Start)
+    {
+        public long End { get; init; }
+
+        public int Grants { get; set; }
+
+        public double MinRate { get; set; } = double.PositiveInfinity;
+
+        public bool Tainted { get; set; }
+    }
+}

@@ -1,0 +1,319 @@
+using AssetSync.Innomaint;
+
+namespace AssetSync.Resilience;
+
+/// <summary>
+/// Lets each request of a run through, in four steps: its turn, a slot, a token, the server's window.
+/// <list type="number">
+/// <item>Its turn: requests go in the order of their assets' places in the selection (the ticket), not in the order their
+/// workers happened to arrive, so a time budget cuts the stalest-first order exactly, and a retry (its asset's early
+/// ticket) goes before assets not yet started. One request at a time takes the next three steps.</item>
+/// <item>A slot among the in-flight limit: -ThrottleLimit, or with an adaptive rate as many as the rate needs at the API's
+/// latency (bounded), so concurrency never caps the rate below the quota without saying so.</item>
+/// <item>A token at the current rate (<see cref="RateController"/>): one every 1.01/R s, measured from the previous grant,
+/// so requests never bunch up and no one-second window sees more than R, even when a timer fires late.</item>
+/// <item>What the server said remains in its window (RateLimit r / X-RateLimit-Remaining): never more before the reset.</item>
+/// </list>
+/// Every wait is cancellable and takes its time from a <see cref="TimeProvider"/>.
+/// </summary>
+internal sealed class RequestGate
+{
+    /// <summary>1 % headroom: connection set-up and scheduling jitter can bring two requests closer at the server.</summary>
+    private const double Headroom = 1.01;
+
+    /// <summary>A long wait is taken in pieces, so a rate that rises meanwhile takes effect.</summary>
+    private static readonly TimeSpan MaxSleep = TimeSpan.FromMilliseconds(250);
+
+    private static readonly TimeSpan NoteInterval = TimeSpan.FromSeconds(5);
+
+    private readonly object _lock = new();
+    private readonly PriorityQueue<TaskCompletionSource, (long Ticket, long Seq)> _turns = new();
+    private readonly RateController _rate;
+    private readonly TimeProvider _time;
+    private readonly int _minInFlight;
+    private readonly int _maxInFlight;
+    private readonly Func<TimeSpan?> _latency;
+    private readonly SyncObserver _observer;
+    private readonly HashSet<string> _malformedSeen = new(StringComparer.Ordinal);
+
+    private bool _turnTaken;
+    private long _seq;
+    private int _inFlight;
+    private TaskCompletionSource? _slotFreed;
+    private long _lastGrant;
+    private bool _granted;
+    private int? _windowLeft;
+    private long _windowEnds;
+    private long _lastWindowNote = long.MinValue;
+    private bool _concurrencyWarned;
+
+    /// <param name="rate">The run's rate.</param>
+    /// <param name="inFlight">-ThrottleLimit: the in-flight limit, and with an adaptive rate its floor.</param>
+    /// <param name="maxInFlight">With an adaptive rate, the most requests in flight it may grow to.</param>
+    /// <param name="time">The run's clock.</param>
+    /// <param name="latency">What an attempt takes now; null before any answer.</param>
+    /// <param name="observer">Told of malformed headers, server-window waits and a concurrency that limits the run.</param>
+    public RequestGate(RateController rate, int inFlight, int maxInFlight, TimeProvider time, Func<TimeSpan?> latency, SyncObserver observer)
+    {
+        _rate = rate;
+        _minInFlight = inFlight;
+        _maxInFlight = rate.Adaptive ? Math.Max(inFlight, maxInFlight) : inFlight;
+        _time = time;
+        _latency = latency;
+        _observer = observer;
+    }
+
+    /// <summary>Requests in flight allowed now.</summary>
+    public int InFlightLimit
+    {
+        get
+        {
+            if (!_rate.Adaptive || _latency() is not { } latency)
+            {
+                return _minInFlight;
+            }
+            var rate = _rate.Current;
+            if (!double.IsFinite(rate))
+            {
+                return _maxInFlight;
+            }
+            // Little's law, with a quarter spare for latency that varies: rate × latency requests are in flight.
+            var needed = (int)Math.Ceiling(rate * latency.TotalSeconds * 1.25) + 1;
+            return Math.Clamp(needed, _minInFlight, _maxInFlight);
+        }
+    }
+
+    /// <summary>
+    /// Waits for the request's turn (by <paramref name="ticket"/>, lowest first), a slot, a token and the server's window.
+    /// The lease must be disposed when the answer is in. Throws <see cref="OperationCanceledException"/> when cancelled.
+    /// </summary>
+    public async ValueTask<GateLease> EnterAsync(long ticket, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        await TakeTurnAsync(ticket, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await WaitForSlotAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await WaitForTokenAsync(cancellationToken).ConfigureAwait(false);
+                return new GateLease(this, _time.GetTimestamp(), _time.GetElapsedTime(started));
+            }
+            catch
+            {
+                ReleaseSlot();
+                throw;
+            }
+        }
+        finally
+        {
+            PassTurn();
+        }
+    }
+
+    /// <summary>The answer to a request let through by <paramref name="lease"/> is in: what it says about the quota.</summary>
+    public void Answered(GateLease lease, int? httpStatus, RateLimitStatement limits)
+    {
+        foreach (var problem in limits.Malformed)
+        {
+            bool first;
+            lock (_lock)
+            {
+                first = _malformedSeen.Add(problem);
+            }
+            if (first)
+            {
+                _observer.Verbose($"Ignored a malformed rate-limit header from Innomaint: {problem}. Said once a run.");
+            }
+        }
+        if (limits.Remaining is { } remaining)
+        {
+            lock (_lock)
+            {
+                // The newest answer is the best word on the window; what was granted after the request it answers may
+                // already be counted in it, so it is not taken off again.
+                _windowLeft = remaining;
+                _windowEnds = _time.GetTimestamp() + Ticks(limits.Reset ?? TimeSpan.FromSeconds(1));
+            }
+        }
+        _rate.Answered(lease.Sent, httpStatus == 429, limits.QuotaPerSecond, limits.QuotaHeader);
+    }
+
+    private void ReleaseSlot()
+    {
+        TaskCompletionSource? freed;
+        lock (_lock)
+        {
+            _inFlight--;
+            freed = _slotFreed;
+            _slotFreed = null;
+        }
+        freed?.TrySetResult();
+    }
+
+    // ---- 1. the turn, by ticket ----------------------------------------------------------------
+
+    private ValueTask TakeTurnAsync(long ticket, CancellationToken cancellationToken)
+    {
+        TaskCompletionSource turn;
+        lock (_lock)
+        {
+            if (!_turnTaken)
+            {
+                _turnTaken = true;
+                return ValueTask.CompletedTask;
+            }
+            turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _turns.Enqueue(turn, (ticket, _seq++));
+        }
+        return new ValueTask(WaitForTurnAsync(turn, cancellationToken));
+    }
+
+    private static async Task WaitForTurnAsync(TaskCompletionSource turn, CancellationToken cancellationToken)
+    {
+        // A cancelled waiter stays queued and is skipped when its turn comes (TrySetResult fails on it); a turn handed
+        // over just before the cancellation is kept, and passed on by the caller's finally.
+        await using (cancellationToken.Register(static s => ((TaskCompletionSource)s!).TrySetCanceled(), turn).ConfigureAwait(false))
+        {
+            await turn.Task.ConfigureAwait(false);
+        }
+    }
+
+    private void PassTurn()
+    {
+        lock (_lock)
+        {
+            while (_turns.TryDequeue(out var next, out _))
+            {
+                if (next.TrySetResult())
+                {
+                    return;
+                }
+            }
+            _turnTaken = false;
+        }
+    }
+
+    // ---- 2. a slot -----------------------------------------------------------------------------
+
+    private async ValueTask WaitForSlotAsync(CancellationToken cancellationToken)
+    {
+        // Only the turn's holder waits here, so one waiter at a time.
+        while (true)
+        {
+            var limit = InFlightLimit;
+            Task freed;
+            lock (_lock)
+            {
+                if (_inFlight < limit)
+                {
+                    _inFlight++;
+                    return;
+                }
+                _slotFreed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                freed = _slotFreed.Task;
+            }
+            WarnIfConcurrencyLimits(limit);
+            // Re-checked at least every MaxSleep: an adaptive limit can grow while nothing is released.
+            await freed.WaitAsync(MaxSleep, _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    private void WarnIfConcurrencyLimits(int limit)
+    {
+        if (_concurrencyWarned || _latency() is not { } latency || latency <= TimeSpan.Zero || limit < (_rate.Adaptive ? _maxInFlight : _minInFlight))
+        {
+            return;
+        }
+        var rate = _rate.Current;
+        var most = limit / latency.TotalSeconds;
+        if (!double.IsFinite(rate) || most >= 0.9 * rate)
+        {
+            return;
+        }
+        _concurrencyWarned = true;
+        _observer.Warning(_rate.Adaptive
+            ? $"At Innomaint's latency ({latency.TotalMilliseconds:0} ms a request), even {limit} requests in flight allow only about {RateChange.Format(most)} requests/s, below the rate of {RateChange.Format(rate)}/s. The in-flight limit is what holds this run back; raise -ThrottleLimit (the adaptive rate may go up to 16x it, at most 256)."
+            : $"At Innomaint's latency ({latency.TotalMilliseconds:0} ms a request), -ThrottleLimit {limit} allows only about {RateChange.Format(most)} requests/s, below -RequestsPerSecond {RateChange.Format(rate)}. Raise -ThrottleLimit to use the whole rate.");
+    }
+
+    // ---- 3 and 4. a token, and the server's window -----------------------------------------------
+
+    private async ValueTask WaitForTokenAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var now = _time.GetTimestamp();
+            var rate = _rate.Current;
+            long due = now;
+            bool windowBound = false;
+            lock (_lock)
+            {
+                if (_granted && double.IsFinite(rate))
+                {
+                    due = _lastGrant + Ticks(TimeSpan.FromSeconds(Headroom / rate));
+                }
+                if (_windowLeft is { } left)
+                {
+                    if (now >= _windowEnds)
+                    {
+                        _windowLeft = null;
+                    }
+                    else if (left <= 0 && _windowEnds > due)
+                    {
+                        due = _windowEnds;
+                        windowBound = true;
+                    }
+                }
+                if (due <= now)
+                {
+                    _lastGrant = now;
+                    _granted = true;
+                    if (_windowLeft is { } l)
+                    {
+                        _windowLeft = l - 1;
+                    }
+                }
+            }
+            if (due <= now)
+            {
+                _rate.Granted();
+                return;
+            }
+            if (windowBound)
+            {
+                NoteWindowWait(due - now);
+            }
+            var wait = TimeSpan.FromSeconds((due - now) / (double)_time.TimestampFrequency);
+            await Task.Delay(wait < MaxSleep ? wait : MaxSleep, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void NoteWindowWait(long ticks)
+    {
+        var now = _time.GetTimestamp();
+        lock (_lock)
+        {
+            if (_lastWindowNote != long.MinValue && _time.GetElapsedTime(_lastWindowNote) < NoteInterval)
+            {
+                return;
+            }
+            _lastWindowNote = now;
+        }
+        _observer.Verbose($"Innomaint says no requests remain in its rate-limit window; waiting {ticks / (double)_time.TimestampFrequency:0.##} s for it to reset (said at most every {NoteInterval.TotalSeconds:0} s).");
+    }
+
+    private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
+
+    /// <summary>A request let through: when (a timestamp of the run's clock), and how long it waited for its token.</summary>
+    internal readonly struct GateLease(RequestGate gate, long sent, TimeSpan waited) : IDisposable
+    {
+        public long Sent { get; } = sent;
+
+        /// <summary>Time from asking to being let through: the queue for the rate (turn, slot, token, the server's window).</summary>
+        public TimeSpan Waited { get; } = waited;
+
+        public void Dispose() => gate.ReleaseSlot();
+    }
+}
