@@ -24,6 +24,10 @@ credential file made once by the task's account:
 
 .EXAMPLE
 pwsh -NoProfile -File Invoke-CmmsScheduledSync.ps1 -LogPath C:\AssetSync\logs -CredentialPath C:\AssetSync\token.xml
+
+.EXAMPLE
+pwsh -NoProfile -File Invoke-CmmsScheduledSync.ps1 -RequestsPerSecond Auto -MaxDuration 04:00:00
+Learns the quota (or uses the one Innomaint states) and starts each night where the last ended.
 #>
 [CmdletBinding()]
 param(
@@ -40,8 +44,11 @@ param(
     [string] $ConnectionString,
     [string] $BaseUrl,
 
-    # The API quota, the base backoff and the requests in flight, as the sync cmdlets take them.
-    [double] $RequestsPerSecond = 5,
+    # The API quota, as the sync cmdlets take it: a number (a hard ceiling), or Auto (use the quota Innomaint
+    # states, or learn it and remember it in cmms_rate_state for the next night). The base backoff and the
+    # requests in flight, as the sync cmdlets take them.
+    [ValidateScript({ "$_" -eq 'Auto' -or ("$_" -as [double]) -gt 0 }, ErrorMessage = "'{0}' is not a rate: give requests per second greater than 0 (for example 5), or Auto.")]
+    [object] $RequestsPerSecond = 5,
     [double] $RetryIntervalSec = 1,
     [int] $ThrottleLimit = 4,
 
@@ -76,7 +83,8 @@ try {
     $window = [Diagnostics.Stopwatch]::StartNew()
     $budget = if ($PSBoundParameters.ContainsKey('MaxDuration')) { @{ MaxDuration = $MaxDuration } } else { @{} }
     $sync = Invoke-CmmsSync -BatchSize 0 -Summary @common @budget
-    Write-Host ("Sync run {0}: {1}, {2} succeeded ({3} unchanged), {4} failed, {5} not reached." -f $sync.RunId, $sync.Status, $sync.Succeeded, $sync.Unchanged, $sync.Failed, $sync.NotReached)
+    Write-Host ("Sync run {0}: {1}, {2} succeeded ({3} unchanged), {4} failed, {5} not reached; {6} requests, {7} throttled (429), {8:0.##} requests/s." -f $sync.RunId, $sync.Status, $sync.Succeeded, $sync.Unchanged, $sync.Failed, $sync.NotReached, $sync.Requests, $sync.Throttled, $sync.RequestsPerSecond)
+    if ($null -ne $sync.LearnedRequestsPerSecond) { Write-Host ("Learned rate: {0:0.##} requests/s ({1}); the next Auto run starts from it." -f $sync.LearnedRequestsPerSecond, $sync.LearnedRateSource) }
     if ($sync.Status -ne 'complete') { throw "Sync run $($sync.RunId) ended $($sync.Status)." }
 
     $left = if ($budget.Count) { $MaxDuration - $window.Elapsed } else { $null }

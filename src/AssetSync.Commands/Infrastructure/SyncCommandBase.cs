@@ -51,9 +51,14 @@ public abstract class SyncCommandBase : DatabaseCommandBase
     [Parameter]
     public double TimeoutSec { get; set; } = SyncOptions.DefaultTimeoutSeconds;
 
-    /// <summary>The API quota, shared by every request of the run, retries included.</summary>
+    /// <summary>
+    /// The API quota, shared by every request of the run, retries included: a number (a hard ceiling that rate-limit headers
+    /// can only lower), or Auto (use the quota the API states; else learn it, starting from the rate stored for this base URL).
+    /// </summary>
     [Parameter]
-    public double RequestsPerSecond { get; set; } = SyncOptions.DefaultRequestsPerSecond;
+    [RequestRateTransformation]
+    [ValidateNotNull]
+    public RequestRate RequestsPerSecond { get; set; } = RequestRate.Fixed(SyncOptions.DefaultRequestsPerSecond);
 
     /// <summary>Requests in flight at once.</summary>
     [Parameter]
@@ -119,7 +124,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             MaximumRetryCount = MaximumRetryCount,
             RetryInterval = TimeSpan.FromSeconds(RetryIntervalSec),
             Timeout = Seconds(TimeoutSec, "TimeoutSec"),
-            RequestsPerSecond = RequestsPerSecond,
+            Rate = RequestsPerSecond,
             ThrottleLimit = ThrottleLimit,
             CircuitBreakerThreshold = CircuitBreakerThreshold,
             AssetPathSuspectThreshold = AssetPathSuspectThreshold,
@@ -131,11 +136,6 @@ public abstract class SyncCommandBase : DatabaseCommandBase
         if (MaxDuration is { } budget && budget <= TimeSpan.Zero)
         {
             throw new SyncConfigurationException($"-MaxDuration must be greater than zero, for example 00:45:00; it was {budget}.", "MaxDuration");
-        }
-        if (RequestsPerSecond <= 0 || double.IsNaN(RequestsPerSecond))
-        {
-            throw new SyncConfigurationException(
-                $"-RequestsPerSecond must be greater than zero; it was {RequestsPerSecond}. Use the quota Innomaint grants your token, e.g. 5.", "RequestsPerSecond");
         }
         options.Validate();
         return options;
@@ -306,9 +306,28 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             }
         }
 
+        /// <summary>Each change of the rate goes to -Verbose with its reason; the progress bar shows the rate now.</summary>
+        public override void RateChanged(RateChange change)
+        {
+            Volatile.Write(ref _rateBits, BitConverter.DoubleToInt64Bits(change.RequestsPerSecond));
+            if (verbose)
+            {
+                cmdlet.PostVerbose(change.ToString());
+            }
+        }
+
+        // The rate as a double's bits: written by worker threads, read under the progress lock.
+        private long _rateBits = BitConverter.DoubleToInt64Bits(double.NaN);
+
+        private string RateText()
+        {
+            var rate = BitConverter.Int64BitsToDouble(Volatile.Read(ref _rateBits));
+            return double.IsNaN(rate) ? "" : $", {RateChange.Format(rate)} requests/s";
+        }
+
         private ProgressRecord Progress(string serial, long now)
         {
-            var status = _total is { } t ? $"{_done} of {t} done, {_failed} failed" : $"{_done} done, {_failed} failed";
+            var status = (_total is { } t ? $"{_done} of {t} done, {_failed} failed" : $"{_done} done, {_failed} failed") + RateText();
             var record = new ProgressRecord(ProgressActivityId, $"Syncing assets from Innomaint (run {_runId})", status)
             {
                 CurrentOperation = $"Last: {TextSafety.Inert(serial, 60)}",

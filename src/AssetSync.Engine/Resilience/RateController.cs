@@ -18,6 +18,8 @@ namespace AssetSync.Resilience;
 /// A 429 again near the same rate means the quota is stable, and each such confirmation slows the probing (up to 8×).
 /// Answers to requests sent before the last cut say nothing about the new rate and are ignored; a second cut within a
 /// second needs a burst of 429s (a quota that dropped), not the one or two a one-second window still holds after a cut.
+/// A cut never leaves the rate above what the server accepted in the last second: while 429s come, that count is the
+/// quota itself, so a quota that drops from 20/s to 8/s is found in one burst instead of nine 0.9x cuts.
 /// Time comes from a <see cref="TimeProvider"/>, so tests drive the curve with a fake clock. Thread-safe.
 /// </remarks>
 internal sealed class RateController
@@ -55,11 +57,14 @@ internal sealed class RateController
     private readonly double _start;
     private readonly Action<RateChange> _changed;
     private readonly Queue<long> _recentGrants = new();
+    private readonly Queue<long> _accepted = new();
+    private long _firstAnswer = long.MinValue;
 
     private Phase _phase;
     private long _epoch;
     private double? _stated;
     private double? _wMax;
+    private double _cutTo;
     private int _confirmations;
     private long _lastCut = long.MinValue;
     private int _throttlesSinceCut;
@@ -99,6 +104,7 @@ internal sealed class RateController
             _start = s.RequestsPerSecond;
             _phase = Phase.Cubic;
             _wMax = _start;
+            _cutTo = _start * Beta;
             _confirmations = MaxConfirmations;
             _epoch = now - (long)(CubicK() * _second);
             detail = $"learned for this base URL on {s.LearnedAt:u} ({s.Source}); probing beyond it slowly (-RequestsPerSecond Auto)";
@@ -188,8 +194,17 @@ internal sealed class RateController
                         ? $"Innomaint states a quota of {RateChange.Format(q)}/s ({quotaHeader ?? "rate-limit headers"}), below -RequestsPerSecond"
                         : $"Innomaint states a quota of {RateChange.Format(q)}/s ({quotaHeader ?? "rate-limit headers"}); -RequestsPerSecond stays the ceiling", now);
             }
+            if (_firstAnswer == long.MinValue)
+            {
+                _firstAnswer = now;
+            }
             if (!throttled)
             {
+                _accepted.Enqueue(now);
+                while (_accepted.Count > 0 && now - _accepted.Peek() > _second)
+                {
+                    _accepted.Dequeue();
+                }
                 return;
             }
             // A 429 taints the buckets its one-second window covers: those rates were not clean.
@@ -260,16 +275,35 @@ internal sealed class RateController
         _confirmations = _wMax is { } previous && Math.Abs(drew - previous) <= 0.1 * previous && !rapid
             ? Math.Min(_confirmations + 1, MaxConfirmations)
             : 0;
-        _wMax = drew;
         _lastDrew = drew;
+        // What the server let through in the last second: the quota, while it is throttling. Known only after a second of answers.
+        while (_accepted.Count > 0 && now - _accepted.Peek() > _second)
+        {
+            _accepted.Dequeue();
+        }
+        double? shown = _firstAnswer != long.MinValue && now - _firstAnswer >= _second ? Math.Max(_accepted.Count, MinimumRate) : null;
+        string detail;
+        if (shown is { } accepted && accepted < Beta * drew)
+        {
+            // Far below the rate that drew it: the quota is what the server shows; sit just under it, then probe beyond it.
+            _wMax = accepted;
+            _cutTo = accepted * LearnedMargin;
+            _lastDrew = accepted;
+            detail = $"429s at {RateChange.Format(drew)}/s, and Innomaint let only {accepted:0} requests through in the last second (the quota dropped?)";
+        }
+        else
+        {
+            _wMax = drew;
+            _cutTo = drew * Beta;
+            detail = rapid
+                ? $"429s keep coming at {RateChange.Format(drew)}/s; cut again"
+                : $"429 at {RateChange.Format(drew)}/s; cut to {Beta:0.##}x, then back towards it along a cubic curve";
+        }
         _phase = Phase.Cubic;
         _epoch = now;
         _lastCut = now;
         _throttlesSinceCut = 0;
-        var after = RateAt(now);
-        Report(after, drew, RateChangeReason.Throttled, rapid
-            ? $"429s keep coming at {RateChange.Format(drew)}/s (the quota dropped?); cut again"
-            : $"429 at {RateChange.Format(drew)}/s; cut to {Beta:0.##}x, then back towards it along a cubic curve", now);
+        Report(RateAt(now), drew, RateChangeReason.Throttled, detail, now);
     }
 
     private double RateAt(long now)
@@ -296,13 +330,16 @@ internal sealed class RateController
         return Math.Max(Math.Min(rate, _ceiling), MinimumRate);
     }
 
-    private double CubicK() => Math.Cbrt((1 - Beta) / (CubicScale / (1 << _confirmations)));
+    /// <summary>The cubic's coefficient: steepness relative to the plateau, halved by each confirmation of a stable quota.</summary>
+    private double CubicC() => CubicScale / (1 << _confirmations) * _wMax!.Value;
+
+    /// <summary>Seconds from the cut to the plateau: where the curve, starting at the cut rate, is back at the rate that drew it.</summary>
+    private double CubicK() => Math.Cbrt(Math.Max(_wMax!.Value - _cutTo, 0) / CubicC());
 
     private double Cubic(long now)
     {
-        var wMax = _wMax!.Value;
         var t = (now - _epoch) / (double)_second - CubicK();
-        return wMax * (1 + (CubicScale / (1 << _confirmations) * t * t * t));
+        return _wMax!.Value + (CubicC() * t * t * t);
     }
 
     /// <summary>Probing growth is told when it has moved the rate by a tenth since the last word, at most once a second.</summary>

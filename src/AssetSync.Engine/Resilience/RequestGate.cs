@@ -26,6 +26,9 @@ internal sealed class RequestGate
 
     private static readonly TimeSpan NoteInterval = TimeSpan.FromSeconds(5);
 
+    /// <summary>The most a late timer is made up for: half the 1 % headroom of one second.</summary>
+    private static readonly TimeSpan MaxTimerCredit = TimeSpan.FromMilliseconds(5);
+
     private readonly object _lock = new();
     private readonly PriorityQueue<TaskCompletionSource, (long Ticket, long Seq)> _turns = new();
     private readonly RateController _rate;
@@ -46,6 +49,8 @@ internal sealed class RequestGate
     private long _windowEnds;
     private long _lastWindowNote = long.MinValue;
     private bool _concurrencyWarned;
+    private bool _answered;
+    private TaskCompletionSource? _windowChanged;
 
     /// <param name="rate">The run's rate.</param>
     /// <param name="inFlight">-ThrottleLimit: the in-flight limit, and with an adaptive rate its floor.</param>
@@ -68,6 +73,12 @@ internal sealed class RequestGate
     {
         get
         {
+            if (!Volatile.Read(ref _answered))
+            {
+                // One request until the first answer: a wrong token or URL costs one request, not a burst, and the pacing
+                // is not undone by a cold start (connection set-up, first-time code) delaying the first request more than the next.
+                return 1;
+            }
             if (!_rate.Adaptive || _latency() is not { } latency)
             {
                 return _minInFlight;
@@ -126,6 +137,7 @@ internal sealed class RequestGate
                 _observer.Verbose($"Ignored a malformed rate-limit header from Innomaint: {problem}. Said once a run.");
             }
         }
+        TaskCompletionSource? changed = null;
         if (limits.Remaining is { } remaining)
         {
             lock (_lock)
@@ -134,9 +146,22 @@ internal sealed class RequestGate
                 // already be counted in it, so it is not taken off again.
                 _windowLeft = remaining;
                 _windowEnds = _time.GetTimestamp() + Ticks(limits.Reset ?? TimeSpan.FromSeconds(1));
+                (changed, _windowChanged) = (_windowChanged, null);
             }
         }
         _rate.Answered(lease.Sent, httpStatus == 429, limits.QuotaPerSecond, limits.QuotaHeader);
+        if (!Volatile.Read(ref _answered))
+        {
+            lock (_lock)
+            {
+                // The first request may have been slowed on its way (connection set-up, first-time code) by more than the
+                // next will be: spacing the next from this answer, not from the first grant, keeps them apart at the server.
+                _lastGrant = Math.Max(_lastGrant, _time.GetTimestamp());
+            }
+        }
+        // After the rate has heard it: a request waiting for the window (or for a slot, before the first answer) goes now if it may.
+        Volatile.Write(ref _answered, true);
+        changed?.TrySetResult();
     }
 
     private void ReleaseSlot()
@@ -247,12 +272,15 @@ internal sealed class RequestGate
             var now = _time.GetTimestamp();
             var rate = _rate.Current;
             long due = now;
+            long credit = 0;
             bool windowBound = false;
             lock (_lock)
             {
                 if (_granted && double.IsFinite(rate))
                 {
-                    due = _lastGrant + Ticks(TimeSpan.FromSeconds(Headroom / rate));
+                    var interval = Ticks(TimeSpan.FromSeconds(Headroom / rate));
+                    due = _lastGrant + interval;
+                    credit = Math.Min(interval / 4, Ticks(MaxTimerCredit));
                 }
                 if (_windowLeft is { } left)
                 {
@@ -268,7 +296,10 @@ internal sealed class RequestGate
                 }
                 if (due <= now)
                 {
-                    _lastGrant = now;
+                    // The next token is due one interval after this one was: after the time it was due, not after the moment a
+                    // late timer let it out, so timer lateness (a millisecond or two each time) does not slow the run by a tenth.
+                    // The credit is bounded, so any R+1 grants still span at least R intervals less the credit: 1.01 s - 5 ms.
+                    _lastGrant = Math.Max(due, now - credit);
                     _granted = true;
                     if (_windowLeft is { } l)
                     {
@@ -281,11 +312,20 @@ internal sealed class RequestGate
                 _rate.Granted();
                 return;
             }
+            var wait = TimeSpan.FromSeconds((due - now) / (double)_time.TimestampFrequency);
             if (windowBound)
             {
                 NoteWindowWait(due - now);
+                // The reset time is rounded up to whole seconds; a newer answer (a window that has reset) ends the wait early.
+                Task changed;
+                lock (_lock)
+                {
+                    changed = (_windowChanged ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+                }
+                await changed.WaitAsync(wait < MaxSleep ? wait : MaxSleep, _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                cancellationToken.ThrowIfCancellationRequested();
+                continue;
             }
-            var wait = TimeSpan.FromSeconds((due - now) / (double)_time.TimestampFrequency);
             await Task.Delay(wait < MaxSleep ? wait : MaxSleep, _time, cancellationToken).ConfigureAwait(false);
         }
     }

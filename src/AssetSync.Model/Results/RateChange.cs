@@ -25,6 +25,7 @@ public sealed record RateChange(double RequestsPerSecond, double? Previous, Rate
         ? $"Rate {Format(p)} -> {Format(RequestsPerSecond)} requests/s: {Detail}"
         : $"Rate {Format(RequestsPerSecond)} requests/s: {Detail}";
 
-    internal static string Format(double rate) =>
+    /// <summary>A rate as messages show it: "19.8", "2.5", or "unlimited".</summary>
+    public static string Format(double rate) =>
         double.IsPositiveInfinity(rate) ? "unlimited" : rate.ToString(rate >= 10 ? "0.#" : "0.##", CultureInfo.InvariantCulture);
 }
