@@ -28,7 +28,7 @@ public sealed class SimulatorOptions
     /// </summary>
     public double RateLimit { get; set; }
 
-    /// <summary>Rate-limit headers on every asset answer: none (a hidden quota), ietf (RateLimit-Policy / RateLimit) or x (X-RateLimit-*).</summary>
+    /// <summary>Rate-limit headers on every asset answer: none (a hidden quota), ietf (RateLimit-Policy / RateLimit), x (X-RateLimit-*) or malformed (unreadable ones).</summary>
     public string RateLimitHeaders { get; set; } = "none";
 
     /// <summary>Milliseconds after the first asset request (since start, or the last stats reset) at which the quota becomes <see cref="RateLimitChangeTo"/>; 0: never.</summary>

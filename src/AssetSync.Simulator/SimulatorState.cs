@@ -193,6 +193,13 @@ public sealed class SimulatorState
         {
             yield break;
         }
+        if (style == "malformed")
+        {
+            // Headers a client must survive: present, unreadable.
+            yield return new("RateLimit-Policy", "lots, please");
+            yield return new("X-RateLimit-Remaining", "many");
+            yield break;
+        }
         double quota;
         int remaining;
         int reset;

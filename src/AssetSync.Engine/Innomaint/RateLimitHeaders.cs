@@ -153,7 +153,16 @@ internal static class RateLimitHeaders
             foreach (var parameter in parts.Skip(1))
             {
                 var kv = parameter.Split('=', 2, StringSplitOptions.TrimEntries);
-                if (kv.Length != 2 || !TryNumber(kv[1], out var value))
+                if (kv.Length != 2)
+                {
+                    return false;
+                }
+                // Other parameters (pk, a partition key) are allowed and say nothing about the rate.
+                if (kv[0] != first && kv[0] != second)
+                {
+                    continue;
+                }
+                if (!TryNumber(kv[1], out var value))
                 {
                     return false;
                 }
@@ -161,11 +170,10 @@ internal static class RateLimitHeaders
                 {
                     a = value;
                 }
-                else if (kv[0] == second)
+                else
                 {
                     b = value;
                 }
-                // Other parameters (pk, partition keys) are allowed and say nothing about the rate.
             }
             if (a is null)
             {

@@ -225,7 +225,7 @@ internal sealed class RateController
                 return;
             }
             _throttlesSinceCut++;
-            var rapid = now - _lastCut < _second;
+            var rapid = _lastCut != long.MinValue && now - _lastCut < _second;
             if (rapid && _throttlesSinceCut < BurstThrottles)
             {
                 return;
@@ -318,6 +318,10 @@ internal sealed class RateController
         {
             // Growth only where the rate is used: a run held back by latency or by a small batch must not
             // reach a rate it never tried, then burst at it. Never below where the curve stands for a known quota.
+            while (_recentGrants.Count > 0 && now - _recentGrants.Peek() > _second)
+            {
+                _recentGrants.Dequeue();
+            }
             var used = (2.0 * _recentGrants.Count) + 2;
             var floor = _phase == Phase.SlowStart ? _start : Math.Min(_wMax ?? _start, rate);
             rate = Math.Min(rate, Math.Max(used, floor));

@@ -42,7 +42,7 @@ internal sealed class RequestGate
     private bool _turnTaken;
     private long _seq;
     private int _inFlight;
-    private TaskCompletionSource? _slotFreed;
+    private TaskCompletionSource? _wake;
     private long _lastGrant;
     private bool _granted;
     private int? _windowLeft;
@@ -50,7 +50,6 @@ internal sealed class RequestGate
     private long _lastWindowNote = long.MinValue;
     private bool _concurrencyWarned;
     private bool _answered;
-    private TaskCompletionSource? _windowChanged;
 
     /// <param name="rate">The run's rate.</param>
     /// <param name="inFlight">-ThrottleLimit: the in-flight limit, and with an adaptive rate its floor.</param>
@@ -101,24 +100,34 @@ internal sealed class RequestGate
     public async ValueTask<GateLease> EnterAsync(long ticket, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
-        await TakeTurnAsync(ticket, cancellationToken).ConfigureAwait(false);
-        try
+        while (true)
         {
-            await WaitForSlotAsync(cancellationToken).ConfigureAwait(false);
+            await TakeTurnAsync(ticket, cancellationToken).ConfigureAwait(false);
             try
             {
-                await WaitForTokenAsync(cancellationToken).ConfigureAwait(false);
-                return new GateLease(this, _time.GetTimestamp(), _time.GetElapsedTime(started));
-            }
-            catch
-            {
+                // False: a lower ticket came while this one waited; it goes first, and this one queues again.
+                if (!await WaitForSlotAsync(ticket, cancellationToken).ConfigureAwait(false))
+                {
+                    continue;
+                }
+                try
+                {
+                    if (await WaitForTokenAsync(ticket, cancellationToken).ConfigureAwait(false))
+                    {
+                        return new GateLease(this, _time.GetTimestamp(), _time.GetElapsedTime(started));
+                    }
+                }
+                catch
+                {
+                    ReleaseSlot();
+                    throw;
+                }
                 ReleaseSlot();
-                throw;
             }
-        }
-        finally
-        {
-            PassTurn();
+            finally
+            {
+                PassTurn();
+            }
         }
     }
 
@@ -137,7 +146,6 @@ internal sealed class RequestGate
                 _observer.Verbose($"Ignored a malformed rate-limit header from Innomaint: {problem}. Said once a run.");
             }
         }
-        TaskCompletionSource? changed = null;
         if (limits.Remaining is { } remaining)
         {
             lock (_lock)
@@ -146,7 +154,6 @@ internal sealed class RequestGate
                 // already be counted in it, so it is not taken off again.
                 _windowLeft = remaining;
                 _windowEnds = _time.GetTimestamp() + Ticks(limits.Reset ?? TimeSpan.FromSeconds(1));
-                (changed, _windowChanged) = (_windowChanged, null);
             }
         }
         _rate.Answered(lease.Sent, httpStatus == 429, limits.QuotaPerSecond, limits.QuotaHeader);
@@ -161,19 +168,53 @@ internal sealed class RequestGate
         }
         // After the rate has heard it: a request waiting for the window (or for a slot, before the first answer) goes now if it may.
         Volatile.Write(ref _answered, true);
-        changed?.TrySetResult();
+        Wake();
     }
 
     private void ReleaseSlot()
     {
-        TaskCompletionSource? freed;
         lock (_lock)
         {
             _inFlight--;
-            freed = _slotFreed;
-            _slotFreed = null;
         }
-        freed?.TrySetResult();
+        Wake();
+    }
+
+    /// <summary>Wakes the turn's holder to look again: a slot freed, an answer came, or a lower ticket is waiting.</summary>
+    private void Wake()
+    {
+        TaskCompletionSource? wake;
+        lock (_lock)
+        {
+            (wake, _wake) = (_wake, null);
+        }
+        wake?.TrySetResult();
+    }
+
+    /// <summary>What the turn's holder waits on, besides time: anything that may let it (or a lower ticket) go.</summary>
+    private Task WakeSignal()
+    {
+        lock (_lock)
+        {
+            return (_wake ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+    }
+
+    /// <summary>True when a ticket lower than <paramref name="ticket"/> waits for the turn (cancelled waiters are dropped).</summary>
+    private bool LowerWaiting(long ticket)
+    {
+        lock (_lock)
+        {
+            while (_turns.TryPeek(out var head, out var key))
+            {
+                if (!head.Task.IsCompleted)
+                {
+                    return key.Ticket < ticket;
+                }
+                _turns.Dequeue();
+            }
+            return false;
+        }
     }
 
     // ---- 1. the turn, by ticket ----------------------------------------------------------------
@@ -191,6 +232,8 @@ internal sealed class RequestGate
             turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _turns.Enqueue(turn, (ticket, _seq++));
         }
+        // The holder may be waiting for a slot or a token: it looks again, and lets this one go first if it is lower.
+        Wake();
         return new ValueTask(WaitForTurnAsync(turn, cancellationToken));
     }
 
@@ -221,26 +264,29 @@ internal sealed class RequestGate
 
     // ---- 2. a slot -----------------------------------------------------------------------------
 
-    private async ValueTask WaitForSlotAsync(CancellationToken cancellationToken)
+    /// <summary>Takes a slot; false (and no slot) when a lower ticket is waiting for the turn.</summary>
+    private async ValueTask<bool> WaitForSlotAsync(long ticket, CancellationToken cancellationToken)
     {
         // Only the turn's holder waits here, so one waiter at a time.
         while (true)
         {
+            if (LowerWaiting(ticket))
+            {
+                return false;
+            }
             var limit = InFlightLimit;
-            Task freed;
+            var wake = WakeSignal();
             lock (_lock)
             {
                 if (_inFlight < limit)
                 {
                     _inFlight++;
-                    return;
+                    return true;
                 }
-                _slotFreed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                freed = _slotFreed.Task;
             }
             WarnIfConcurrencyLimits(limit);
             // Re-checked at least every MaxSleep: an adaptive limit can grow while nothing is released.
-            await freed.WaitAsync(MaxSleep, _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await wake.WaitAsync(MaxSleep, _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             cancellationToken.ThrowIfCancellationRequested();
         }
     }
@@ -265,10 +311,16 @@ internal sealed class RequestGate
 
     // ---- 3 and 4. a token, and the server's window -----------------------------------------------
 
-    private async ValueTask WaitForTokenAsync(CancellationToken cancellationToken)
+    /// <summary>Takes the next token; false (nothing taken) when a lower ticket is waiting for the turn.</summary>
+    private async ValueTask<bool> WaitForTokenAsync(long ticket, CancellationToken cancellationToken)
     {
         while (true)
         {
+            if (LowerWaiting(ticket))
+            {
+                return false;
+            }
+            var wake = WakeSignal();
             var now = _time.GetTimestamp();
             var rate = _rate.Current;
             long due = now;
@@ -310,23 +362,17 @@ internal sealed class RequestGate
             if (due <= now)
             {
                 _rate.Granted();
-                return;
+                return true;
             }
             var wait = TimeSpan.FromSeconds((due - now) / (double)_time.TimestampFrequency);
             if (windowBound)
             {
-                NoteWindowWait(due - now);
                 // The reset time is rounded up to whole seconds; a newer answer (a window that has reset) ends the wait early.
-                Task changed;
-                lock (_lock)
-                {
-                    changed = (_windowChanged ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
-                }
-                await changed.WaitAsync(wait < MaxSleep ? wait : MaxSleep, _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                cancellationToken.ThrowIfCancellationRequested();
-                continue;
+                NoteWindowWait(due - now);
             }
-            await Task.Delay(wait < MaxSleep ? wait : MaxSleep, _time, cancellationToken).ConfigureAwait(false);
+            // Woken early by an answer (a newer window), a freed slot or a lower ticket; a rate that rises is seen within MaxSleep.
+            await wake.WaitAsync(wait < MaxSleep ? wait : MaxSleep, _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            cancellationToken.ThrowIfCancellationRequested();
         }
     }
 

@@ -1,0 +1,180 @@
+using AssetSync.Resilience;
+using AssetSync.Storage;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AssetSync.Tests.Resilience;
+
+/// <summary>The rate's shape on a fake clock: a fixed ceiling, slow start, cuts, the cubic return, stated quotas, what is learned.</summary>
+public class RateControllerTests
+{
+    private readonly FakeTimeProvider _time = new();
+    private readonly List<RateChange> _changes = [];
+
+    private RateController Create(RequestRate rate, double start = 5, LearnedRate? stored = null) =>
+        new(_time, rate, start, stored, c => _changes.Add(c));
+
+    /// <summary>Runs the clock on for <paramref name="seconds"/>, granting at the controller's rate (as a busy run does).</summary>
+    private void Use(RateController rate, double seconds, bool answer = true)
+    {
+        var end = _time.GetTimestamp() + (long)(seconds * _time.TimestampFrequency);
+        while (_time.GetTimestamp() < end)
+        {
+            var r = rate.Current;
+            rate.Granted();
+            var sent = _time.GetTimestamp();
+            _time.Advance(TimeSpan.FromSeconds(1.01 / r));
+            if (answer)
+            {
+                rate.Answered(sent, throttled: false, statedQuota: null);
+            }
+        }
+    }
+
+    [Fact]
+    public void A_fixed_rate_is_a_ceiling_that_only_a_lower_stated_quota_moves_and_429s_do_not_cut()
+    {
+        var rate = Create(RequestRate.Fixed(5));
+        Assert.Equal(5, rate.Current);
+        rate.Answered(_time.GetTimestamp(), false, statedQuota: 20, "RateLimit-Policy");
+        Assert.Equal(5, rate.Current);
+        rate.Answered(_time.GetTimestamp(), false, statedQuota: 3, "X-RateLimit-Limit");
+        Assert.Equal(3, rate.Current);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        rate.Answered(_time.GetTimestamp(), throttled: true, null);
+        Assert.Equal(3, rate.Current);
+        Assert.Equal(RateChangeReason.Start, _changes[0].Reason);
+        Assert.Contains(_changes, c => c.Reason == RateChangeReason.Stated && c.RequestsPerSecond == 3);
+        // Fixed and told nothing but a quota: the quota is what was learned.
+        Assert.Equal((3.0, LearnedRate.FromHeaders), (rate.Learned()!.RequestsPerSecond, rate.Learned()!.Source));
+        Assert.Null(Create(RequestRate.Fixed(5)).Learned());
+    }
+
+    [Fact]
+    public void Auto_without_anything_stored_grows_from_the_start_rate_while_the_rate_is_used()
+    {
+        var rate = Create(RequestRate.Auto, start: 5);
+        Assert.Equal(5, rate.Current);
+        Use(rate, 2);
+        Assert.InRange(rate.Current, 5 * 1.5 * 1.5 * 0.95, 5 * 1.5 * 1.5 * 1.05);
+        Assert.Contains(_changes, c => c.Reason == RateChangeReason.Probe);
+    }
+
+    [Fact]
+    public void Growth_needs_use_a_run_held_back_elsewhere_does_not_reach_a_rate_it_never_tried()
+    {
+        var rate = Create(RequestRate.Auto, start: 5);
+        // One request a second, whatever the rate allows: ten seconds of slow start would be 5 x 1.5^10 = 288/s.
+        for (var i = 0; i < 10; i++)
+        {
+            rate.Granted();
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+        Assert.InRange(rate.Current, 4.99, 5.01);
+    }
+
+    [Fact]
+    public void A_429_cuts_to_0_9x_of_the_rate_that_drew_it_and_the_cubic_brings_it_back_then_beyond()
+    {
+        var rate = Create(RequestRate.Auto, start: 20);
+        Use(rate, 0.5);
+        var drew = rate.Current;
+        var sent = _time.GetTimestamp();
+        _time.Advance(TimeSpan.FromMilliseconds(10));
+        rate.Answered(sent, throttled: true, null);
+        Assert.InRange(rate.Current, (drew * RateController.Beta) - 0.2, (drew * RateController.Beta) + 0.2);
+        var cut = _changes[^1];
+        Assert.Equal(RateChangeReason.Throttled, cut.Reason);
+        Assert.Contains("429", cut.Detail, StringComparison.Ordinal);
+
+        // K = cbrt((1 - beta) / c) = 6.3 s: back at the rate that drew it, flat around it, then beyond.
+        Use(rate, 3);
+        var climbing = rate.Current;
+        Assert.InRange(climbing, drew * 0.95, drew);
+        Use(rate, 3.3);
+        Assert.InRange(rate.Current, drew * 0.995, drew * 1.005);
+        Use(rate, 6);
+        Assert.True(rate.Current > drew * 1.05, $"{rate.Current} after 12 s; drew {drew}");
+    }
+
+    [Fact]
+    public void Answers_to_requests_sent_before_a_cut_and_a_lone_429_after_it_do_not_cut_again_but_a_burst_does()
+    {
+        var rate = Create(RequestRate.Auto, start: 20);
+        Use(rate, 2);
+        var before = _time.GetTimestamp();
+        _time.Advance(TimeSpan.FromMilliseconds(5));
+        rate.Answered(before, throttled: true, null);
+        var afterCut = rate.Current;
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        rate.Answered(before, throttled: true, null);        // sent before the cut: says nothing new
+        Assert.InRange(rate.Current, afterCut, afterCut * 1.005);
+        var sent = _time.GetTimestamp();
+        _time.Advance(TimeSpan.FromMilliseconds(50));
+        rate.Answered(sent, throttled: true, null);          // one 429 after the cut: the window still draining
+        Assert.InRange(rate.Current, afterCut, afterCut * 1.005);
+        rate.Answered(sent, throttled: true, null);
+        rate.Answered(sent, throttled: true, null);          // a third: a burst, the quota dropped
+        Assert.True(rate.Current < afterCut * 0.95, $"{rate.Current} vs {afterCut}");
+    }
+
+    [Fact]
+    public void A_cut_never_leaves_the_rate_above_what_the_server_accepted_in_the_last_second()
+    {
+        var rate = Create(RequestRate.Auto, start: 20);
+        Use(rate, 3);
+        // The quota drops to 8: the server lets 8 through in a second, then answers 429.
+        for (var i = 0; i < 8; i++)
+        {
+            rate.Granted();
+            var s = _time.GetTimestamp();
+            _time.Advance(TimeSpan.FromMilliseconds(125));
+            rate.Answered(s, throttled: false, null);
+        }
+        var sent = _time.GetTimestamp();
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        rate.Answered(sent, throttled: true, null);
+        Assert.InRange(rate.Current, 7.5, 8.0);
+        Assert.Contains("8 requests through", _changes[^1].Detail, StringComparison.Ordinal);
+        var learned = rate.Learned()!;
+        Assert.Equal(LearnedRate.FromProbing, learned.Source);
+        Assert.InRange(learned.RequestsPerSecond, 7.0, 8.0);
+    }
+
+    [Fact]
+    public void Auto_uses_a_stated_quota_whole_at_once()
+    {
+        var rate = Create(RequestRate.Auto, start: 5);
+        rate.Answered(_time.GetTimestamp(), false, statedQuota: 40, "RateLimit-Policy");
+        Assert.Equal(40, rate.Current);
+        Use(rate, 5);
+        Assert.Equal(40, rate.Current);                      // no probing past a stated quota
+        var learned = rate.Learned()!;
+        Assert.Equal((40.0, LearnedRate.FromHeaders), (learned.RequestsPerSecond, learned.Source));
+        Assert.Contains(_changes, c => c.Reason == RateChangeReason.Stated && c.Detail.Contains("using all of it", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_stored_rate_is_the_start_and_probing_beyond_it_is_slow()
+    {
+        var stored = new LearnedRate(19.5, LearnedRate.FromProbing, DateTimeOffset.UtcNow.AddDays(-1));
+        var rate = Create(RequestRate.Auto, start: 5, stored);
+        Assert.Equal(19.5, rate.Current, 3);
+        Assert.Contains("learned for this base URL", _changes[0].Detail, StringComparison.Ordinal);
+        Use(rate, 5);
+        Assert.InRange(rate.Current, 19.5, 19.5 * 1.02);
+    }
+
+    [Fact]
+    public void What_is_learned_is_the_highest_rate_used_in_full_without_a_429_kept_under_the_one_that_drew_it()
+    {
+        var rate = Create(RequestRate.Auto, start: 10);
+        Use(rate, 3);
+        var sent = _time.GetTimestamp();
+        var drew = rate.Current;
+        rate.Answered(sent, throttled: true, null);
+        Use(rate, 8);
+        var learned = rate.Learned()!;
+        Assert.Equal(LearnedRate.FromProbing, learned.Source);
+        Assert.InRange(learned.RequestsPerSecond, 10, drew * RateController.LearnedMargin + 0.001);
+    }
+}

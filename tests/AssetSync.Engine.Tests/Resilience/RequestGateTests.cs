@@ -1,0 +1,169 @@
+using AssetSync.Innomaint;
+using AssetSync.Resilience;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AssetSync.Tests.Resilience;
+
+/// <summary>The gate on a fake clock: order by ticket, the rate's spacing, the server's window, slots, cancellation.</summary>
+public class RequestGateTests
+{
+    private readonly FakeTimeProvider _time = new();
+
+    private sealed class Notes : SyncObserver
+    {
+        public List<string> VerboseLines { get; } = [];
+
+        public override void Verbose(string message)
+        {
+            lock (VerboseLines)
+            {
+                VerboseLines.Add(message);
+            }
+        }
+    }
+
+    private RequestGate Create(RequestRate rate, int inFlight = 4, TimeSpan? latency = null, Notes? notes = null, int maxInFlight = 64) =>
+        new(new RateController(_time, rate, 5, null), inFlight, maxInFlight, _time, () => latency, notes ?? new Notes());
+
+    /// <summary>Waits (real time, briefly) for a task that the fake clock has made ready.</summary>
+    private static async Task<bool> Done(Task task)
+    {
+        await Task.WhenAny(task, Task.Delay(200));
+        return task.IsCompleted;
+    }
+
+    /// <summary>Takes the first request and answers it: until the first answer, one request at a time.</summary>
+    private async Task Warm(RequestGate gate, RateLimitStatement limits = default)
+    {
+        using var lease = await gate.EnterAsync(0, CancellationToken.None);
+        gate.Answered(lease, 200, limits);
+    }
+
+    [Fact]
+    public async Task Tokens_are_spaced_1_01_over_the_rate_apart_on_the_clock()
+    {
+        var gate = Create(RequestRate.Fixed(5));
+        await Warm(gate);
+        var next = gate.EnterAsync(1, CancellationToken.None).AsTask();
+        Assert.False(await Done(next));
+        _time.Advance(TimeSpan.FromMilliseconds(201));
+        Assert.False(await Done(next));
+        _time.Advance(TimeSpan.FromMilliseconds(1.5));
+        Assert.True(await Done(next));
+        (await next).Dispose();
+    }
+
+    [Fact]
+    public async Task Requests_go_in_ticket_order_not_in_the_order_they_came()
+    {
+        var gate = Create(RequestRate.Fixed(double.PositiveInfinity), inFlight: 1);
+        await Warm(gate);
+        var holder = await gate.EnterAsync(1, CancellationToken.None);   // the one slot is taken
+        var order = new List<long>();
+        var waiting = new List<Task>();
+        foreach (var ticket in new long[] { 9, 3, 7, 2 })
+        {
+            waiting.Add(Task.Run(async () =>
+            {
+                using var lease = await gate.EnterAsync(ticket, CancellationToken.None);
+                lock (order)
+                {
+                    order.Add(ticket);
+                }
+            }));
+            await Task.Delay(20);
+        }
+        holder.Dispose();
+        await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal([2L, 3, 7, 9], order);
+    }
+
+    [Fact]
+    public async Task A_cancelled_waiter_is_skipped_and_its_cancellation_is_prompt()
+    {
+        var gate = Create(RequestRate.Fixed(double.PositiveInfinity), inFlight: 1);
+        await Warm(gate);
+        var holder = await gate.EnterAsync(1, CancellationToken.None);
+        using var cts = new CancellationTokenSource();
+        var cancelled = gate.EnterAsync(2, cts.Token).AsTask();
+        var next = gate.EnterAsync(3, CancellationToken.None).AsTask();
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(TimeSpan.FromSeconds(5)));
+        holder.Dispose();
+        (await next.WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
+    }
+
+    [Fact]
+    public async Task Until_the_first_answer_one_request_at_a_time()
+    {
+        var gate = Create(RequestRate.Fixed(double.PositiveInfinity), inFlight: 4);
+        var first = await gate.EnterAsync(1, CancellationToken.None);
+        var second = gate.EnterAsync(2, CancellationToken.None).AsTask();
+        Assert.False(await Done(second));
+        gate.Answered(first, 200, default);
+        first.Dispose();
+        Assert.True(await Done(second));
+        var third = gate.EnterAsync(3, CancellationToken.None).AsTask();
+        Assert.True(await Done(third));                         // now the limit is -ThrottleLimit
+        (await second).Dispose();
+        (await third).Dispose();
+    }
+
+    [Fact]
+    public async Task Nothing_goes_while_the_server_says_none_remain_until_it_resets_or_a_newer_answer_says_more()
+    {
+        var gate = Create(RequestRate.Fixed(double.PositiveInfinity));
+        await Warm(gate, new RateLimitStatement(null, 1, TimeSpan.FromSeconds(2)));
+        (await gate.EnterAsync(1, CancellationToken.None)).Dispose();    // the one that remained
+        var blocked = gate.EnterAsync(2, CancellationToken.None).AsTask();
+        Assert.False(await Done(blocked));
+        _time.Advance(TimeSpan.FromSeconds(1.9));
+        Assert.False(await Done(blocked));
+        _time.Advance(TimeSpan.FromSeconds(0.2));
+        Assert.True(await Done(blocked));
+        var lease = await blocked;
+
+        // Told 0 remain for 5 s, then a newer answer says the window has reset: the wait ends at once.
+        gate.Answered(lease, 200, new RateLimitStatement(null, 0, TimeSpan.FromSeconds(5)));
+        lease.Dispose();
+        var waiting = gate.EnterAsync(3, CancellationToken.None).AsTask();
+        Assert.False(await Done(waiting));
+        gate.Answered(default, 200, new RateLimitStatement(null, 10, TimeSpan.FromSeconds(1)));
+        Assert.True(await Done(waiting));
+        (await waiting).Dispose();
+    }
+
+    [Fact]
+    public async Task A_malformed_header_is_said_once_a_run()
+    {
+        var notes = new Notes();
+        var gate = Create(RequestRate.Fixed(double.PositiveInfinity), notes: notes);
+        var bad = new RateLimitStatement(null, null, null) { Malformed = ["X-RateLimit-Limit (expected a number of requests)"] };
+        for (var i = 0; i < 3; i++)
+        {
+            using var lease = await gate.EnterAsync(i, CancellationToken.None);
+            gate.Answered(lease, 200, bad);
+        }
+        Assert.Single(notes.VerboseLines, v => v.Contains("X-RateLimit-Limit", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void An_adaptive_rate_raises_the_in_flight_limit_with_the_rate_and_a_fixed_one_keeps_the_throttle_limit()
+    {
+        var fixedGate = Create(RequestRate.Fixed(100), inFlight: 4, latency: TimeSpan.FromMilliseconds(500));
+        var auto = new RequestGate(new RateController(_time, RequestRate.Auto, 5, null), 4, 64, _time, () => TimeSpan.FromMilliseconds(500), new Notes());
+        // Before any answer: one.
+        Assert.Equal(1, auto.InFlightLimit);
+        MarkAnswered(auto);
+        MarkAnswered(fixedGate);
+        Assert.Equal(4, fixedGate.InFlightLimit);
+        Assert.Equal(5, auto.InFlightLimit);                     // 5/s x 0.5 s x 1.25 + 1 = 4.1 → 5
+        var rate = new RateController(_time, RequestRate.Auto, 5, null);
+        rate.Answered(_time.GetTimestamp(), false, statedQuota: 80, "RateLimit-Policy");
+        var fast = new RequestGate(rate, 4, 64, _time, () => TimeSpan.FromMilliseconds(500), new Notes());
+        MarkAnswered(fast);
+        Assert.Equal(51, fast.InFlightLimit);                    // 80/s x 0.5 s x 1.25 + 1
+    }
+
+    private static void MarkAnswered(RequestGate gate) => gate.Answered(default, 200, default);
+}
