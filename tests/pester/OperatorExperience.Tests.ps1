@@ -230,6 +230,31 @@ INSERT INTO cmms_asset_sync_state (serialnumber, status, error_kind, error_messa
             $r.Errors[0].ErrorDetails.RecommendedAction | Should -Match 'WaitTimeoutSec'
             $r.Progress[-1].RecordType | Should -Be 'Completed'
         }
+
+        It '-IfRunning Skip returns at once with a warning and a skipped summary, and writes no run row' {
+            $runs = Invoke-TestSql $cs 'SELECT count(*) FROM cmms_sync_log'
+            $job = Start-LockHolder 3
+            try {
+                $warnings = $null
+                $out = @(Invoke-CmmsSync @common -SerialNumber 'INF-000001' -IfRunning Skip -WarningVariable warnings -WarningAction SilentlyContinue)
+            } finally { $job | Wait-Job -Timeout 20 | Remove-Job -Force }
+            $out.Count | Should -Be 1
+            $out[0] | Should -BeOfType ([AssetSync.SyncRunSummary])
+            $out[0].Status | Should -Be 'skipped'
+            $out[0].Succeeded | Should -Be 0
+            @($warnings).Count | Should -Be 1
+            "$($warnings[0])" | Should -Match '^Skipped \(-IfRunning Skip\): another AssetSync run holds'
+            Invoke-TestSql $cs 'SELECT count(*) FROM cmms_sync_log' | Should -Be $runs
+        }
+
+        It '-IfRunning Fail is the default, and -Wait is -IfRunning Wait (and cannot be given with Skip)' {
+            (Get-Command Invoke-CmmsSync).Parameters['IfRunning'].ParameterType | Should -Be ([AssetSync.IfRunningAction])
+            $job = Start-LockHolder 2
+            try {
+                { Invoke-CmmsSync @common -SerialNumber 'INF-000001' -ErrorAction Stop } | Should -Throw -ErrorId 'AssetSync.SyncRunInProgress*'
+                { Invoke-CmmsSync @common -SerialNumber 'INF-000001' -Wait -IfRunning Skip -ErrorAction Stop } | Should -Throw -ExpectedMessage '*-Wait means -IfRunning Wait*'
+            } finally { $job | Wait-Job -Timeout 20 | Remove-Job -Force }
+        }
     }
 }
 

@@ -79,9 +79,31 @@ public abstract class SyncCommandBase : DatabaseCommandBase
     [Parameter]
     public SwitchParameter AllowUnencryptedAuthentication { get; set; }
 
-    /// <summary>Wait for a run already in progress on this database instead of failing at once.</summary>
+    /// <summary>Wait for a run already in progress on this database instead of failing at once (the same as -IfRunning Wait).</summary>
     [Parameter]
     public SwitchParameter Wait { get; set; }
+
+    /// <summary>
+    /// When another run holds this database's run lock: Fail (the default: the error AssetSync.SyncRunInProgress), Wait
+    /// (as -Wait, up to -WaitTimeoutSec), or Skip (a warning and a summary whose Status is skipped; no run row). Skip is
+    /// for a standby server that runs the same schedule.
+    /// </summary>
+    [Parameter]
+    public IfRunningAction IfRunning { get; set; } = IfRunningAction.Fail;
+
+    /// <summary>-IfRunning, with -Wait taken as its alias; both at once must agree.</summary>
+    private IfRunningAction ConflictAction()
+    {
+        if (!Wait)
+        {
+            return IfRunning;
+        }
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(IfRunning)) && IfRunning != IfRunningAction.Wait)
+        {
+            throw new SyncConfigurationException($"-Wait means -IfRunning Wait; it cannot be given with -IfRunning {IfRunning}. Pass one of them.", "IfRunning");
+        }
+        return IfRunningAction.Wait;
+    }
 
     /// <summary>How long -Wait waits, in seconds.</summary>
     [Parameter]
@@ -189,7 +211,8 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             PostWarning("-SkipCertificateCheck is set: Innomaint's TLS certificate is not checked, so the API token could be sent to an impostor. Use it only on test systems.");
         }
 
-        await using var engine = new SyncEngine(options) { WaitForLock = Wait, LockWaitTimeout = TimeSpan.FromSeconds(WaitTimeoutSec) };
+        var ifRunning = await OnPipelineThread(ConflictAction).ConfigureAwait(false);
+        await using var engine = new SyncEngine(options) { WaitForLock = ifRunning == IfRunningAction.Wait, LockWaitTimeout = TimeSpan.FromSeconds(WaitTimeoutSec) };
         if (whatIf)
         {
             await using var database = new SyncDatabase(options.ConnectionString);
@@ -234,6 +257,26 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             {
                 PostWarning($"Run {summary.RunId} was cancelled: {summary.Succeeded} succeeded and {summary.Failed} failed before the stop; the rest were left untouched.");
             }
+        }
+        catch (SyncRunLockedException ex) when (ifRunning == IfRunningAction.Skip && ex.Waited is null)
+        {
+            // A standby server's turn: not an error. No run row; one summary saying so, for the job and for the pipeline.
+            signals.RunClosed();
+            reporter.Finish();
+            PostWarning($"Skipped (-IfRunning Skip): {ex.Holder} holds this database's run lock. Nothing was sent or written.");
+            var now = DateTimeOffset.UtcNow;
+            PostObject(new SyncRunSummary
+            {
+                RunId = 0,
+                Mode = selection.Mode,
+                Status = SyncRunSummary.SkippedStatus,
+                StartedAt = now,
+                FinishedAt = now,
+                Duration = TimeSpan.Zero,
+                Error = ex.Message,
+                Host = Environment.MachineName,
+                User = Environment.UserName,
+            });
         }
         catch (SyncRunFailedException ex)
         {

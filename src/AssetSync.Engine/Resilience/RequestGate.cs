@@ -304,7 +304,9 @@ internal sealed class RequestGate
             return;
         }
         _concurrencyWarned = true;
-        _observer.Warning(_rate.Adaptive
+        // With Auto the rate is a target the in-flight limit failed to reach: a warning. A number is only a ceiling the
+        // operator set, and -ThrottleLimit is theirs too: worth a -Verbose line, not a warning on every fast test run.
+        (_rate.Adaptive ? (Action<string>)_observer.Warning : _observer.Verbose)(_rate.Adaptive
             ? $"At Innomaint's latency ({latency.TotalMilliseconds:0} ms a request), even {limit} requests in flight allow only about {RateChange.Format(most)} requests/s, below the rate of {RateChange.Format(rate)}/s. The in-flight limit is what holds this run back; raise -ThrottleLimit (the adaptive rate may go up to 16x it, at most 256)."
             : $"At Innomaint's latency ({latency.TotalMilliseconds:0} ms a request), -ThrottleLimit {limit} allows only about {RateChange.Format(most)} requests/s, below -RequestsPerSecond {RateChange.Format(rate)}. Raise -ThrottleLimit to use the whole rate.");
     }

@@ -4,6 +4,8 @@ namespace AssetSync.Storage;
 /// Folds the retries of every database call made during one outage into one warning. Parallel workers
 /// each retry their own statement, so a 10-second restart would otherwise print dozens of warnings;
 /// the operator needs one line saying how long the database was gone and how often AssetSync retried.
+/// The line waits until the database has answered for <see cref="Settle"/>: after a restart, connections the pool
+/// opened before it fail one by one as they are next used, and those failures belong to the same outage.
 /// </summary>
 internal sealed class DatabaseOutageMonitor(string target, TimeProvider time, SyncObserver observer)
 {
@@ -11,6 +13,10 @@ internal sealed class DatabaseOutageMonitor(string target, TimeProvider time, Sy
     private long _since;
     private int _retries;
     private string? _cause;
+    private long _answeredAt;
+
+    /// <summary>How long the database must answer, with no failure, before the outage is over and reported.</summary>
+    internal static readonly TimeSpan Settle = TimeSpan.FromSeconds(2);
 
     public bool InOutage => Volatile.Read(ref _retries) > 0;
 
@@ -25,13 +31,22 @@ internal sealed class DatabaseOutageMonitor(string target, TimeProvider time, Sy
                 _cause = cause;
             }
             _retries++;
+            _answeredAt = 0;
         }
         // Each retry in detail for -Verbose only.
         observer.Verbose($"Database error ({cause}); retry {attempt} of {maxAttempts} in {delay.TotalSeconds:0.##} s.");
     }
 
-    /// <summary>A call succeeded: if an outage was in progress, it is over, and that is worth one warning.</summary>
-    public void Answered()
+    /// <summary>
+    /// A call succeeded: if an outage was in progress and the database has answered since, without a failure, for
+    /// <see cref="Settle"/>, it is over, and that is worth one warning.
+    /// </summary>
+    public void Answered() => Report(settled: false);
+
+    /// <summary>The run is closing: an outage that ended is reported now, settled or not.</summary>
+    public void Flush() => Report(settled: true);
+
+    private void Report(bool settled)
     {
         if (!InOutage)
         {
@@ -44,11 +59,25 @@ internal sealed class DatabaseOutageMonitor(string target, TimeProvider time, Sy
             {
                 return;
             }
-            var elapsed = time.GetElapsedTime(_since);
+            if (_answeredAt == 0)
+            {
+                if (settled)
+                {
+                    // Closing with no answer since the last failure: it never answered again, so there is nothing to tell.
+                    return;
+                }
+                _answeredAt = time.GetTimestamp();
+            }
+            if (!settled && time.GetElapsedTime(_answeredAt) < Settle)
+            {
+                return;
+            }
+            var elapsed = time.GetElapsedTime(_since, _answeredAt);
             message = $"The IC3 database at {target} did not answer for {elapsed.TotalSeconds:0.#} s ({_cause}); "
                 + $"{_retries} {(_retries == 1 ? "retry" : "retries")} later it answered again, and the run carried on.";
             _retries = 0;
             _cause = null;
+            _answeredAt = 0;
         }
         observer.Warning(message);
     }
@@ -61,6 +90,7 @@ internal sealed class DatabaseOutageMonitor(string target, TimeProvider time, Sy
             var retries = _retries;
             _retries = 0;
             _cause = null;
+            _answeredAt = 0;
             return retries;
         }
     }

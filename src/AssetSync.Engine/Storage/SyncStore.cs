@@ -638,5 +638,10 @@ internal sealed class SyncStore : IAsyncDisposable
     private static DateTimeOffset? GetTimestamp(NpgsqlDataReader r, int i) =>
         r.IsDBNull(i) ? null : r.GetFieldValue<DateTime>(i) is var dt ? new DateTimeOffset(DateTime.SpecifyKind(dt, DateTimeKind.Utc)) : null;
 
-    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        // An outage the run rode out is told even when the run ends before it settled.
+        _outage.Flush();
+        return _dataSource.DisposeAsync();
+    }
 }

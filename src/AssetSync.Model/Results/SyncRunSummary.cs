@@ -45,7 +45,10 @@ public sealed class SyncRunSummary
     /// <summary>Where <see cref="LearnedRequestsPerSecond"/> came from: "headers" (the API stated it) or "probe" (learned from 429s).</summary>
     public string? LearnedRateSource { get; init; }
 
-    /// <summary>running, complete, cancelled, failed, or interrupted (a run whose process died).</summary>
+    /// <summary>The <see cref="Status"/> of a run that did not start because another held the lock (-IfRunning Skip).</summary>
+    public const string SkippedStatus = "skipped";
+
+    /// <summary>running, complete, cancelled, failed, interrupted (a run whose process died), or skipped (-IfRunning Skip: no run row).</summary>
     public required string Status { get; init; }
 
     public DateTimeOffset? StartedAt { get; init; }

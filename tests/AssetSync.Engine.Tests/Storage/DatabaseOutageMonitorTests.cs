@@ -32,6 +32,10 @@ public sealed class DatabaseOutageMonitorTests
         Assert.Empty(seen.Warnings);
         monitor.Answered();
         monitor.Answered();
+        // Not yet: the database must answer for a while first.
+        Assert.Empty(seen.Warnings);
+        time.Advance(DatabaseOutageMonitor.Settle);
+        monitor.Answered();
 
         var warning = Assert.Single(seen.Warnings);
         Assert.Equal("The IC3 database at db:5432/ic3 did not answer for 3.5 s (57P01: terminating connection); 3 retries later it answered again, and the run carried on.", warning);
@@ -48,11 +52,36 @@ public sealed class DatabaseOutageMonitorTests
 
         monitor.Retrying("a", 1, 3, TimeSpan.Zero);
         monitor.Answered();
-        monitor.Retrying("b", 1, 3, TimeSpan.Zero);
+        time.Advance(DatabaseOutageMonitor.Settle);
         monitor.Answered();
+        monitor.Retrying("b", 1, 3, TimeSpan.Zero);
+        time.Advance(TimeSpan.FromSeconds(1));
+        monitor.Answered();
+        monitor.Flush();
 
         Assert.Equal(2, seen.Warnings.Count);
         Assert.Contains("(b); 1 retry later", seen.Warnings[1]);
+    }
+
+    [Fact]
+    public void A_failure_soon_after_the_database_answered_again_belongs_to_the_same_outage()
+    {
+        // After a restart, connections the pool opened before it fail one by one as they are next used.
+        var time = new FakeTimeProvider();
+        var seen = new Recorder();
+        var monitor = new DatabaseOutageMonitor("db", time, seen);
+
+        monitor.Retrying("57P01", 1, 5, TimeSpan.Zero);
+        time.Advance(TimeSpan.FromSeconds(3));
+        monitor.Answered();
+        time.Advance(TimeSpan.FromSeconds(0.5));
+        monitor.Retrying("08006: broken pooled connection", 1, 5, TimeSpan.Zero);
+        monitor.Answered();
+        time.Advance(DatabaseOutageMonitor.Settle);
+        monitor.Answered();
+
+        var warning = Assert.Single(seen.Warnings);
+        Assert.Contains("did not answer for 3.5 s (57P01); 2 retries later", warning, StringComparison.Ordinal);
     }
 
     [Fact]
