@@ -109,6 +109,7 @@ function Start-TestCluster {
 }
 
 function Install-TestPrerequisites {
+    Install-PrometheusParser
     # The report test renders HTML in Debian's Chromium; install it where this machine can.
     if (Get-Command chromium, chromium-browser -ErrorAction SilentlyContinue) { return }
     if ((& id -u) -eq '0' -and (Get-Command apt-get -ErrorAction SilentlyContinue)) {
@@ -120,6 +121,27 @@ function Install-TestPrerequisites {
     } else {
         Write-Warning 'chromium is not installed (Debian: apt-get install chromium); the report test will fail.'
     }
+}
+
+function Install-PrometheusParser {
+    # The metrics test reads the .prom file with a real parser: Debian's python3-prometheus-client, unpacked into out/
+    # when it is not installed (no root needed). Without it that one test is skipped, saying why.
+    if (-not (Get-Command python3 -ErrorAction SilentlyContinue)) { return }
+    & python3 -c 'import prometheus_client' 2>$null
+    if ($LASTEXITCODE -eq 0) { return }
+    $target = Join-Path $out 'deps/prometheus'
+    if (-not (Test-Path (Join-Path $target 'usr/lib/python3/dist-packages/prometheus_client'))) {
+        if (-not (Get-Command apt-get -ErrorAction SilentlyContinue) -or -not (Get-Command dpkg-deb -ErrorAction SilentlyContinue)) { return }
+        Write-Host '== Fetching python3-prometheus-client (Debian package) for the metrics test'
+        $download = Join-Path $out 'deps/deb'
+        New-Item -ItemType Directory -Force -Path $download, $target | Out-Null
+        Push-Location $download
+        try { & apt-get download -qq python3-prometheus-client 2>&1 | Out-Null } finally { Pop-Location }
+        $deb = Get-ChildItem $download -Filter 'python3-prometheus-client_*.deb' | Select-Object -First 1
+        if (-not $deb) { Write-Warning 'python3-prometheus-client could not be fetched; the metrics parser test will be skipped.'; return }
+        & dpkg-deb -x $deb.FullName $target
+    }
+    $env:ASSETSYNC_PROMETHEUS_PYTHONPATH = Join-Path $target 'usr/lib/python3/dist-packages'
 }
 
 function Invoke-Test {

@@ -9,13 +9,17 @@ and the retry gets what is left. Writes a transcript and a CSV of the assets sti
 -LogPath, keeping the newest -Keep of each. With -LogRetentionDays, ic3_sync_log rows older than
 that are removed at the end (Remove-CmmsSyncLog: short batches; no status changes).
 
-Exit codes, for the scheduler:
-  0  every asset synced
-  1  the runs completed, but some assets failed (see the CSV)
-  2  a run itself failed: credentials refused, database unreachable, Innomaint unreachable
-     (circuit open), another run in progress, missing schema, bad settings, or cancelled
-     (Ctrl+C, or SIGTERM from systemctl stop or a scheduler's time limit: the run is recorded
-     as cancelled, and the transcript and the failure CSV are still written)
+Exit codes, for the scheduler (every code but 0 means "look at this"):
+  0  all is well: the runs completed and failed assets (deferred ones not counted) are at most
+     -MaxFailedPercent of the register (any at all with -FailOnAnyFailure); or this host skipped
+     because another held the run (-IfRunning Skip, the default: a standby server)
+  2  a run failed or could not start, anything before the sync included: credentials refused,
+     database unreachable, Innomaint unreachable (circuit open), missing schema, bad settings,
+     or cancelled (Ctrl+C, or SIGTERM from systemctl stop or a scheduler's time limit: the run is
+     recorded as cancelled, and the transcript and the failure CSV are still written)
+  3  the runs completed, but failed assets are above -MaxFailedPercent (see the CSV)
+  The script never exits 1 itself: 1 is pwsh's own code for a script that could not start (a
+  mistyped parameter), so it too means "look at this".
 
 Settings come from the usual environment variables (ASSETSYNC_CONNECTION_STRING,
 ASSETSYNC_BASE_URL, ASSETSYNC_API_TOKEN) or from the parameters. On Windows keep the token in a
@@ -57,7 +61,25 @@ param(
 
     # Remove ic3_sync_log rows older than this many days after the runs; 0 (the default) keeps everything.
     [ValidateRange(0, 36500)]
-    [int] $LogRetentionDays = 0
+    [int] $LogRetentionDays = 0,
+
+    # When another run holds the database (another host runs the same schedule): Skip (the default: exit 0),
+    # Wait for it, or Fail (exit 2).
+    [ValidateSet('Fail', 'Wait', 'Skip')]
+    [string] $IfRunning = 'Skip',
+
+    # Failed assets (deferred ones not counted), as a percentage of the register, above which the job exits 3.
+    [ValidateRange(0, 100)]
+    [double] $MaxFailedPercent = 5,
+
+    # Exit 3 on any failed asset (deferred ones not counted), whatever -MaxFailedPercent says.
+    [switch] $FailOnAnyFailure,
+
+    # An asset without a success for this long is stale; the job reports how many there are.
+    [timespan] $StaleAfter = [timespan]::FromDays(7),
+
+    # Write the last run's figures and the register's state here (a .prom file for a textfile collector).
+    [string] $MetricsPath
 )
 
 $ErrorActionPreference = 'Stop'
@@ -68,6 +90,7 @@ $csv = Join-Path $LogPath "failures-$stamp.csv"
 Start-Transcript -Path $transcript | Out-Null
 $exitCode = 2
 $failures = $null
+$skipped = $false
 $statusParameters = @{}
 try {
     # The module this script ships with, else whatever AssetSync is installed.
@@ -78,41 +101,55 @@ try {
     if ($ConnectionString) { $common.ConnectionString = $ConnectionString }
     if ($BaseUrl) { $common.BaseUrl = $BaseUrl }
     if ($CredentialPath) { $common.Credential = Import-Clixml -Path $CredentialPath }
+    if ($MetricsPath) { $common.MetricsPath = $MetricsPath }
     if ($ConnectionString) { $statusParameters.ConnectionString = $ConnectionString }
 
     $window = [Diagnostics.Stopwatch]::StartNew()
     $budget = if ($PSBoundParameters.ContainsKey('MaxDuration')) { @{ MaxDuration = $MaxDuration } } else { @{} }
-    $sync = Invoke-CmmsSync -BatchSize 0 -Summary @common @budget
-    Write-Host ("Sync run {0}: {1}, {2} succeeded ({3} unchanged), {4} failed, {5} not reached; {6} requests, {7} throttled (429), {8:0.##} requests/s." -f $sync.RunId, $sync.Status, $sync.Succeeded, $sync.Unchanged, $sync.Failed, $sync.NotReached, $sync.Requests, $sync.Throttled, $sync.RequestsPerSecond)
-    if ($null -ne $sync.LearnedRequestsPerSecond) { Write-Host ("Learned rate: {0:0.##} requests/s ({1}); the next Auto run starts from it." -f $sync.LearnedRequestsPerSecond, $sync.LearnedRateSource) }
-    if ($sync.Status -ne 'complete') { throw "Sync run $($sync.RunId) ended $($sync.Status)." }
-
-    $left = if ($budget.Count) { $MaxDuration - $window.Elapsed } else { $null }
-    if ($null -ne $left -and $left -le [timespan]::FromSeconds(1)) {
-        Write-Host 'The time window is spent; the retry of failed assets waits for the next run.'
+    $sync = Invoke-CmmsSync -BatchSize 0 -Summary -IfRunning $IfRunning @common @budget -WarningAction Continue
+    if ($sync.Status -eq 'skipped') {
+        # A standby server: the other host has the run. All is well here.
+        Write-Host "Skipped: $($sync.Error)"
+        $exitCode = 0
+        $skipped = $true
     } else {
-        if ($null -ne $left) { $budget.MaxDuration = $left }
-        $retry = Invoke-CmmsRetryFailed -Summary @common @budget
-        Write-Host ("Retry run {0}: {1}, {2} succeeded, {3} failed." -f $retry.RunId, $retry.Status, $retry.Succeeded, $retry.Failed)
-        if ($retry.Status -ne 'complete') { throw "Retry run $($retry.RunId) ended $($retry.Status)." }
-    }
+        Write-Host ("Sync run {0}: {1}, {2} succeeded ({3} unchanged), {4} failed, {5} not reached; {6} requests, {7} throttled (429), {8:0.##} requests/s." -f $sync.RunId, $sync.Status, $sync.Succeeded, $sync.Unchanged, $sync.Failed, $sync.NotReached, $sync.Requests, $sync.Throttled, $sync.RequestsPerSecond)
+        if ($null -ne $sync.LearnedRequestsPerSecond) { Write-Host ("Learned rate: {0:0.##} requests/s ({1}); the next Auto run starts from it." -f $sync.LearnedRequestsPerSecond, $sync.LearnedRateSource) }
+        if ($sync.Status -ne 'complete') { throw "Sync run $($sync.RunId) ended $($sync.Status)." }
 
-    if ($LogRetentionDays -gt 0) {
-        $removed = Remove-CmmsSyncLog -OlderThan ([timespan]::FromDays($LogRetentionDays)) -Confirm:$false @statusParameters
-        Write-Host "Removed $($removed.Removed) ic3_sync_log row(s) older than $LogRetentionDays day(s)."
-    }
+        $left = if ($budget.Count) { $MaxDuration - $window.Elapsed } else { $null }
+        if ($null -ne $left -and $left -le [timespan]::FromSeconds(1)) {
+            Write-Host 'The time window is spent; the retry of failed assets waits for the next run.'
+        } else {
+            if ($null -ne $left) { $budget.MaxDuration = $left }
+            # The lock is this job's own from here: the batch run just released it.
+            $retry = Invoke-CmmsRetryFailed -Summary -IfRunning Wait @common @budget
+            Write-Host ("Retry run {0}: {1}, {2} succeeded, {3} failed." -f $retry.RunId, $retry.Status, $retry.Succeeded, $retry.Failed)
+            if ($retry.Status -ne 'complete') { throw "Retry run $($retry.RunId) ended $($retry.Status)." }
+        }
 
-    $failures = @(Get-CmmsSyncFailure @statusParameters)
-    Write-Host "$($failures.Count) asset(s) still failing; listed in $csv"
-    $exitCode = if ($failures.Count -eq 0) { 0 } else { 1 }
+        if ($LogRetentionDays -gt 0) {
+            $removed = Remove-CmmsSyncLog -OlderThan ([timespan]::FromDays($LogRetentionDays)) -Confirm:$false @statusParameters
+            Write-Host "Removed $($removed.Removed) ic3_sync_log row(s) older than $LogRetentionDays day(s)."
+        }
+
+        $failures = @(Get-CmmsSyncFailure @statusParameters)
+        Write-Host "$($failures.Count) asset(s) still failing; listed in $csv"
+        $status = Get-CmmsSyncStatus @statusParameters -StaleAfter $StaleAfter
+        # Deferred assets (not in Innomaint, refused requests) wait days by design: they do not count against the threshold.
+        $failing = [math]::Max(0, $status.FailedAssets - $status.DeferredAssets)
+        $percent = if ($status.TotalAssets -gt 0) { 100.0 * $failing / $status.TotalAssets } else { 0 }
+        Write-Host ("{0} failed asset(s) not deferred: {1:0.##} % of {2} (threshold {3} %); {4} stale (no success for {5})." -f $failing, $percent, $status.TotalAssets, $MaxFailedPercent, $status.StaleAssets, $StaleAfter)
+        $exitCode = if ($percent -gt $MaxFailedPercent -or ($FailOnAnyFailure -and $failing -gt 0)) { 3 } else { 0 }
+    }
 } catch {
     # Also a stop by SIGTERM (systemctl stop, a scheduler's time limit): the run was cancelled cleanly.
     Write-Host "AssetSync run failed: $($_.Exception.Message)"
     if ($_.ErrorDetails.RecommendedAction) { Write-Host "Next: $($_.ErrorDetails.RecommendedAction)" }
     $exitCode = 2
 } finally {
-    # The failure list is written on every path, a failed or stopped run included.
-    try {
+    # The failure list is written on every path, a failed or stopped run included (not by a standby that skipped).
+    if (-not $skipped) { try {
         if ($null -eq $failures) { $failures = @(Get-CmmsSyncFailure @statusParameters) }
         # Cells a spreadsheet could take for a formula (=, +, -, @, tab, CR) are quoted with a leading '.
         $failures | Select-Object -Property SerialNumber, AssetCode, AssetName, Department, ErrorKind, HttpStatus, Attempts, Error, FailedAt, FailingSince, ConsecutiveFailures, NextAttemptAt, RunId |
@@ -123,7 +160,7 @@ try {
         if (-not (Test-Path $csv)) { Set-Content -Path $csv -Value '"SerialNumber","AssetCode","AssetName","Department","ErrorKind","HttpStatus","Attempts","Error","FailedAt","FailingSince","ConsecutiveFailures","NextAttemptAt","RunId"' }
     } catch {
         Write-Host "The failure list could not be written: $($_.Exception.Message)"
-    }
+    } }
     Stop-Transcript | Out-Null
     # Keep the newest $Keep of each kind of file.
     foreach ($pattern in 'assetsync-*.log', 'failures-*.csv') {

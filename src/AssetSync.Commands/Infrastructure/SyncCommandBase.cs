@@ -126,6 +126,14 @@ public abstract class SyncCommandBase : DatabaseCommandBase
     [Parameter]
     public TimeSpan? MaxDuration { get; set; }
 
+    /// <summary>
+    /// Write the run's figures and the register's state to this .prom file when the run ends (also when it fails or is
+    /// cancelled), in the Prometheus text format the textfile collectors of node_exporter and windows_exporter read.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? MetricsPath { get; set; }
+
     /// <summary>Take deferred assets (not_found, client_error, not yet due) too. -SerialNumber always takes the assets it names.</summary>
     [Parameter]
     public SwitchParameter IncludeDeferred { get; set; }
@@ -155,6 +163,11 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             MaxDuration = MaxDuration,
             Force = Force,
         };
+        if (MetricsPath is { } metrics && !metrics.EndsWith(".prom", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new SyncConfigurationException(
+                $"-MetricsPath must name a .prom file (the textfile collectors read *.prom only); it was '{TextSafety.Inert(metrics, 200)}'.", "MetricsPath");
+        }
         if (MaxDuration is { } budget && budget <= TimeSpan.Zero)
         {
             throw new SyncConfigurationException($"-MaxDuration must be greater than zero, for example 00:45:00; it was {budget}.", "MaxDuration");
@@ -236,6 +249,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             return;
         }
 
+        var metricsPath = MetricsPath is null ? null : await OnPipelineThread(() => SessionState.Path.GetUnresolvedProviderPathFromPSPath(MetricsPath)).ConfigureAwait(false);
         var reporter = new Reporter(this, verbose, debug, !Summary);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(CancelToken);
         using var signals = new StopSignals(stop);
@@ -244,6 +258,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             var summary = await engine.RunAsync(selection, reporter, stop.Token).ConfigureAwait(false);
             signals.RunClosed();
             reporter.Finish();
+            await WriteMetricsAsync(metricsPath, summary, options.ConnectionString).ConfigureAwait(false);
             if (Summary)
             {
                 PostObject(summary);
@@ -282,11 +297,47 @@ public abstract class SyncCommandBase : DatabaseCommandBase
         {
             signals.RunClosed();
             reporter.Finish();
+            if (ex.Summary is not null)
+            {
+                await WriteMetricsAsync(metricsPath, ex.Summary, options.ConnectionString).ConfigureAwait(false);
+            }
             if (Summary && ex.Summary is not null)
             {
                 PostObject(ex.Summary);
             }
             throw;
+        }
+    }
+
+    /// <summary>
+    /// -MetricsPath: the run's figures and the register's state, read after the run (with a token of its own: the run may
+    /// have been cancelled). A register that cannot be read leaves its figures out; a file that cannot be written is a warning.
+    /// </summary>
+    private async Task WriteMetricsAsync(string? path, SyncRunSummary summary, string connectionString)
+    {
+        if (path is null)
+        {
+            return;
+        }
+        SyncStatus? register = null;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            await using var database = new SyncDatabase(connectionString);
+            register = await database.GetStatusAsync(0, SyncDatabase.DefaultStaleAfter, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AssetSyncException or OperationCanceledException)
+        {
+            PostWarning($"The register's figures are left out of {path}: {ex.Message}");
+        }
+        try
+        {
+            Reporting.PrometheusTextFile.Write(path, summary, register);
+            PostVerbose($"Metrics written to {path}.");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            PostWarning($"The metrics file {path} could not be written: {ex.Message}");
         }
     }
 

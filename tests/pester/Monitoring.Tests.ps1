@@ -1,0 +1,99 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot '../../AssetSync.psd1') -Force
+    $cs = New-TestDatabase
+    Initialize-CmmsSyncSchema -ConnectionString $cs -Confirm:$false
+    Add-TestAsset $cs -Count 25
+    $sim = Start-Simulator -Arguments @('--Assets', '25')
+    # Two assets fail for good (one deferred 404, one 500), so every count has something in it.
+    Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/faults" -ContentType 'application/json' -Body (@{ repeatLast = $true; scripts = @{ 'INF-000004' = @('404'); 'INF-000009' = @('500') } } | ConvertTo-Json) | Out-Null
+    $common = @{ ConnectionString = $cs; BaseUrl = $sim.BaseUrl; ApiToken = (ConvertTo-SecureString $sim.Token -AsPlainText -Force); RetryIntervalSec = 0.01; RequestsPerSecond = 500 }
+    $folder = Join-Path ([IO.Path]::GetTempPath()) ('assetsync-metrics-' + [guid]::NewGuid().ToString('N'))
+
+    # The file as a real Prometheus text parser reads it: name{labels} -> value.
+    function Read-PromFile([string] $Path) {
+        $python = @'
+import json, sys
+from prometheus_client.parser import text_string_to_metric_families
+out = {}
+for family in text_string_to_metric_families(open(sys.argv[1]).read()):
+    out[family.name + '#type'] = family.type
+    for s in family.samples:
+        labels = ','.join('%s=%s' % kv for kv in sorted(s.labels.items()))
+        out[s.name + ('{' + labels + '}' if labels else '')] = s.value
+print(json.dumps(out))
+'@
+        $saved = $env:PYTHONPATH
+        if ($env:ASSETSYNC_PROMETHEUS_PYTHONPATH) { $env:PYTHONPATH = $env:ASSETSYNC_PROMETHEUS_PYTHONPATH }
+        try { $json = & python3 -c $python $Path } finally { $env:PYTHONPATH = $saved }
+        if ($LASTEXITCODE -ne 0) { throw "the parser refused $Path" }
+        $json | ConvertFrom-Json -AsHashtable
+    }
+    $env:PYTHONPATH_SAVED = $null
+    $parser = $false
+    if (Get-Command python3 -ErrorAction SilentlyContinue) {
+        $saved = $env:PYTHONPATH
+        if ($env:ASSETSYNC_PROMETHEUS_PYTHONPATH) { $env:PYTHONPATH = $env:ASSETSYNC_PROMETHEUS_PYTHONPATH }
+        & python3 -c 'import prometheus_client' 2>$null
+        $parser = $LASTEXITCODE -eq 0
+        $env:PYTHONPATH = $saved
+    }
+}
+AfterAll {
+    Stop-Simulator $sim
+    Remove-TestDatabase $cs
+    Remove-Item -Recurse -Force $folder -ErrorAction SilentlyContinue
+}
+
+Describe '-MetricsPath' {
+    It 'refuses a path that is not a .prom file, before anything is sent' {
+        Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/stats/reset" | Out-Null
+        { Invoke-CmmsSync @common -BatchSize 0 -MetricsPath (Join-Path $folder 'x.txt') -ErrorAction Stop } | Should -Throw -ExpectedMessage '*.prom*'
+        (Get-SimulatorStats $sim).requests | Should -Be 0
+    }
+
+    It 'writes the run and the register in the Prometheus text format; a real parser reads values equal to the summary and Get-CmmsSyncStatus' {
+        if (-not $parser) { Set-ItResult -Skipped -Because 'no Prometheus text parser: python3 with prometheus_client (Debian python3-prometheus-client), which build.ps1 -Task Test fetches where apt-get can'; return }
+        $path = Join-Path $folder 'assetsync.prom'
+        $run = Invoke-CmmsSync @common -BatchSize 0 -MetricsPath $path -Summary
+        $status = Get-CmmsSyncStatus -ConnectionString $cs
+        $m = Read-PromFile $path
+
+        foreach ($name in 'assetsync_last_run_timestamp_seconds', 'assetsync_last_success_timestamp_seconds', 'assetsync_last_run_status', 'assetsync_run_duration_seconds',
+            'assetsync_run_assets', 'assetsync_run_requests', 'assetsync_run_throttled', 'assetsync_run_requests_per_second', 'assetsync_register_assets', 'assetsync_sync_age_seconds') {
+            $m["$name#type"] | Should -Be 'gauge' -Because "$name has HELP and TYPE lines"
+        }
+        $m['assetsync_last_run_timestamp_seconds'] | Should -Be ($run.FinishedAt.ToUnixTimeMilliseconds() / 1000.0)
+        $m['assetsync_last_success_timestamp_seconds'] | Should -Be ($status.LastSuccessAt.ToUnixTimeMilliseconds() / 1000.0)
+        $m['assetsync_last_run_status{status=complete}'] | Should -Be 1
+        $m['assetsync_last_run_status{status=failed}'] | Should -Be 0
+        $m['assetsync_last_run_status{status=cancelled}'] | Should -Be 0
+        $m['assetsync_run_duration_seconds'] | Should -Be $run.Duration.TotalSeconds
+        $m['assetsync_run_assets{outcome=succeeded}'] | Should -Be $run.Succeeded
+        $m['assetsync_run_assets{outcome=unchanged}'] | Should -Be $run.Unchanged
+        $m['assetsync_run_assets{outcome=failed}'] | Should -Be $run.Failed
+        $m['assetsync_run_assets{outcome=skipped}'] | Should -Be $run.Skipped
+        $m['assetsync_run_assets{outcome=not_reached}'] | Should -Be $run.NotReached
+        $m['assetsync_run_requests'] | Should -Be $run.Requests
+        $m['assetsync_run_throttled'] | Should -Be $run.Throttled
+        $m['assetsync_run_requests_per_second'] | Should -Be $run.RequestsPerSecond
+        $m['assetsync_register_assets{state=synced}'] | Should -Be $status.SyncedAssets
+        $m['assetsync_register_assets{state=failed}'] | Should -Be $status.FailedAssets
+        $m['assetsync_register_assets{state=never}'] | Should -Be $status.NeverSynced
+        $m['assetsync_register_assets{state=deferred}'] | Should -Be $status.DeferredAssets
+        $m['assetsync_register_assets{state=stale}'] | Should -Be $status.StaleAssets
+        $m['assetsync_sync_age_seconds{quantile=1}'] | Should -BeGreaterOrEqual $m['assetsync_sync_age_seconds{quantile=0.5}']
+        $run.Failed | Should -Be 2
+        $status.FailedAssets | Should -Be 2
+    }
+
+    It 'is written atomically when the run fails, with the failed status' {
+        $path = Join-Path $folder 'failed.prom'
+        Set-Content -Path $path -Value 'old'
+        { Invoke-CmmsSync @common -BatchSize 0 -ApiToken (ConvertTo-SecureString 'wrong' -AsPlainText -Force) -MetricsPath $path -ErrorAction Stop } | Should -Throw -ErrorId 'AssetSync.CredentialsRefused*'
+        $text = Get-Content -Raw $path
+        $text | Should -Match '(?m)^assetsync_last_run_status\{status="failed"\} 1$'
+        $text | Should -Match '(?m)^# HELP assetsync_register_assets '
+        @(Get-ChildItem $folder -Force -Filter '.failed.prom.*').Count | Should -Be 0
+    }
+}
