@@ -1,6 +1,6 @@
 @{
     RootModule           = 'module/bin/AssetSync.Commands.dll'
-    ModuleVersion        = '0.3.0'
+    ModuleVersion        = '0.4.0'
     GUID                 = '5d0c7c1e-8f1b-4c52-9a57-3e7f0c9b2a41'
     Author               = 'AssetSync contributors'
     CompanyName          = 'AssetSync'
@@ -18,6 +18,8 @@
         'Get-CmmsSyncFailure'
         'Initialize-CmmsSyncSchema'
         'Export-CmmsSyncReport'
+        'Write-CmmsSyncEvent'
+        'Register-CmmsSyncEventSource'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
@@ -27,7 +29,7 @@
             Tags         = @('CMMS', 'Innomaint', 'IC3', 'PostgreSQL', 'Sync', 'AssetManagement', 'Healthcare')
             ProjectUri   = 'https://github.com/assetsync/AssetSync'
             LicenseUri   = 'https://github.com/assetsync/AssetSync/blob/main/LICENSE'
-            ReleaseNotes = 'Cmdlets: Invoke-CmmsSync, Invoke-CmmsRetryFailed, Get-CmmsSyncStatus, Get-CmmsSyncFailure, Initialize-CmmsSyncSchema, Export-CmmsSyncReport, Remove-CmmsSyncLog. 0.3.0: schema 2 with per-asset state (cmms_asset_sync_state), upgraded online (short locks, batched backfills, concurrent indexes, resumable); stalest-first batches, -MaxDuration, -NotSyncedSince; unchanged assets (304 or same body) cost no rewrite; not_found and client_error deferred 1, 2, 4 ... 30 days; status freshness; log retention. 0.2.0: runs close their row on every path; untrusted text inert; -Confirm prompts. Requires PowerShell 7.6 (.NET 10).'
+            ReleaseNotes = 'Cmdlets: Invoke-CmmsSync, Invoke-CmmsRetryFailed, Get-CmmsSyncStatus, Get-CmmsSyncFailure, Initialize-CmmsSyncSchema, Export-CmmsSyncReport, Remove-CmmsSyncLog, Write-CmmsSyncEvent, Register-CmmsSyncEventSource. 0.4.0: -RequestsPerSecond Auto (stated quotas used whole, otherwise learned and stored in cmms_rate_state), rate-limit headers honoured, requests in selection order; -IfRunning Fail|Wait|Skip; -MetricsPath (Prometheus textfile); the AssetSync meter and activity source; run events 1000-1004; the job exits 0/2/3 with -MaxFailedPercent. 0.3.0: schema 2 with per-asset state (cmms_asset_sync_state), upgraded online (short locks, batched backfills, concurrent indexes, resumable); stalest-first batches, -MaxDuration, -NotSyncedSince; unchanged assets (304 or same body) cost no rewrite; not_found and client_error deferred 1, 2, 4 ... 30 days; status freshness; log retention. 0.2.0: runs close their row on every path; untrusted text inert; -Confirm prompts. Requires PowerShell 7.6 (.NET 10).'
         }
     }
 }

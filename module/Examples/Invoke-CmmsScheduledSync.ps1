@@ -91,6 +91,10 @@ Start-Transcript -Path $transcript | Out-Null
 $exitCode = 2
 $failures = $null
 $skipped = $false
+$sync = $null
+$status = $null
+$runError = $null
+$failedSummary = $null
 $statusParameters = @{}
 try {
     # The module this script ships with, else whatever AssetSync is installed.
@@ -146,8 +150,26 @@ try {
     # Also a stop by SIGTERM (systemctl stop, a scheduler's time limit): the run was cancelled cleanly.
     Write-Host "AssetSync run failed: $($_.Exception.Message)"
     if ($_.ErrorDetails.RecommendedAction) { Write-Host "Next: $($_.ErrorDetails.RecommendedAction)" }
+    $runError = $_.Exception.Message
+    if ($_.Exception.PSObject.Properties['Summary'] -and $_.Exception.Summary) { $failedSummary = $_.Exception.Summary }
     $exitCode = 2
 } finally {
+    # One event per night for the Event Log (Windows) or the journal (Linux): 1000-1003, and 1004 when the register is stale.
+    try {
+        if (Get-Command Write-CmmsSyncEvent -ErrorAction SilentlyContinue) {
+            $eventArgs = @{ MaxFailedPercent = $MaxFailedPercent; FailOnAnyFailure = $FailOnAnyFailure; PassThru = $true }
+            if ($exitCode -eq 2) {
+                if ($failedSummary) { $eventArgs.Summary = $failedSummary } elseif ($sync -and $sync.Status -ne 'complete') { $eventArgs.Summary = $sync } else { $eventArgs.RunError = $runError ?? 'the run did not complete' }
+                if ($runError) { $eventArgs.RunError = $runError }
+            } else {
+                $eventArgs.Summary = $sync
+                if ($status) { $eventArgs.Status = $status }
+            }
+            foreach ($e in Write-CmmsSyncEvent @eventArgs) { Write-Host ("Event {0} ({1}): {2}" -f $e.EventId, $e.Level, $e.Message) }
+        }
+    } catch {
+        Write-Host "The run's event could not be written: $($_.Exception.Message)"
+    }
     # The failure list is written on every path, a failed or stopped run included (not by a standby that skipped).
     if (-not $skipped) { try {
         if ($null -eq $failures) { $failures = @(Get-CmmsSyncFailure @statusParameters) }

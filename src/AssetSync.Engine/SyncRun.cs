@@ -1,4 +1,6 @@
 using System.Threading.Channels;
+using System.Diagnostics;
+using AssetSync.Diagnostics;
 using AssetSync.Innomaint;
 using AssetSync.Resilience;
 using AssetSync.Storage;
@@ -38,6 +40,7 @@ internal sealed class SyncRun
     private List<SelectedAsset> _selected = [];
     private ResilientFetcher? _fetcher;
     private LearnedRate? _stored;
+    private Activity? _activity;
     private UnchangedBatcher? _batcher;
     private SyncRunFailedException? _fatal;
 
@@ -104,6 +107,9 @@ internal sealed class SyncRun
             }
 
             var started = _time.GetTimestamp();
+            _activity = AssetSyncTelemetry.Source.StartActivity("AssetSync.Run");
+            _activity?.SetTag("assetsync.run.id", _runId);
+            _activity?.SetTag("assetsync.mode", _selection.Mode);
             if (_options.MaxDuration is { } budget)
             {
                 _deadline = started + (long)(budget.TotalSeconds * _time.TimestampFrequency);
@@ -123,6 +129,7 @@ internal sealed class SyncRun
                 });
                 progress = KeepRowCurrentAsync(progressStop.Token);
                 var rate = new RateController(_time, _options.Rate, _options.RequestsPerSecond, _stored, _observer.RateChanged);
+                AssetSyncTelemetry.RunStarted(rate);
                 var fetcher = new ResilientFetcher(_client, _options, _time, _observer, rate);
                 _fetcher = fetcher;
                 _batcher = new UnchangedBatcher(_store, _runId, _time, Counted);
@@ -213,6 +220,18 @@ internal sealed class SyncRun
             User = Environment.UserName,
         };
         _observer.Debug($"Run {_runId} {status}: {summary}.");
+        if (_fetcher is not null)
+        {
+            AssetSyncTelemetry.RunEnded(_fetcher.Rate);
+        }
+        if (_activity is not null)
+        {
+            _activity.SetTag("assetsync.status", status);
+            _activity.SetTag("assetsync.succeeded", summary.Succeeded);
+            _activity.SetTag("assetsync.failed", summary.Failed);
+            _activity.SetStatus(status == "failed" ? ActivityStatusCode.Error : ActivityStatusCode.Ok, Fatal?.Message);
+            _activity.Dispose();
+        }
         if (Fatal is { } fatal)
         {
             fatal.Summary = summary;
@@ -329,7 +348,14 @@ internal sealed class SyncRun
     {
         var token = runCts.Token;
         var serial = selected.SerialNumber;
+        // A child of the run's activity (set explicitly: workers run on their own async flow).
+        using var activity = AssetSyncTelemetry.Source.HasListeners()
+            ? AssetSyncTelemetry.Source.StartActivity("AssetSync.Asset", ActivityKind.Internal, _activity?.Context ?? default)
+            : null;
+        activity?.SetTag("assetsync.serial_number", serial);
         var fetched = await fetcher.FetchAsync(selected, ticket, _deadline, token).ConfigureAwait(false);
+        activity?.SetTag("assetsync.attempts", fetched.Attempts);
+        activity?.SetTag("error.kind", fetched.Outcome.Kind?.ToContractName());
         if (fetched.NotStarted)
         {
             // The time budget cannot hold another attempt: stop taking assets; those in flight finish.
@@ -457,6 +483,7 @@ internal sealed class SyncRun
     /// <summary>An asset whose rows are committed: counted, then reported.</summary>
     private void Counted(AssetSyncResult result)
     {
+        AssetSyncTelemetry.AssetDecided(result);
         if (result.Outcome == AssetSyncStatus.Failed)
         {
             Interlocked.Increment(ref _failed);

@@ -97,3 +97,42 @@ Describe '-MetricsPath' {
         @(Get-ChildItem $folder -Force -Filter '.failed.prom.*').Count | Should -Be 0
     }
 }
+
+Describe 'Events for the Event Log or the journal' {
+    It 'Write-CmmsSyncEvent chooses ID, level and message from the run and the register, and says where they went' {
+        $run = Invoke-CmmsSync @common -BatchSize 0 -Summary
+        $status = Get-CmmsSyncStatus -ConnectionString $cs
+        $verbose = $null
+        $events = @(Write-CmmsSyncEvent -Summary $run -Status $status -MaxFailedPercent 50 -PassThru -Verbose 4>&1 | Tee-Object -Variable all | Where-Object { $_ -is [AssetSync.SyncRunEvent] })
+        # Two assets fail; one is a deferred 404, so one counts: 4 % of 25. Neither ever succeeded, so both are stale too.
+        $events.EventId | Should -Be @(1001, 1004)
+        $events[1].Level | Should -Be 'Warning'
+        $events[1].Message | Should -Match '^The IC3 register is stale: 2 of 25 asset\(s\) have no success within 7 days'
+        $events[0].Level | Should -Be 'Information'
+        $events[0].Message | Should -Match "^AssetSync run $($run.RunId) complete with failures: .* 1 asset\(s\) failing, deferred ones not counted: 4 % of the register, within the threshold of 50 %\.$"
+        $where = if (Get-Command systemd-cat -ErrorAction SilentlyContinue) { 'written to the journal' } else { 'not written \(no Event Log or journal here\)' }
+        @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -match "^Event 1001 \(Information\) $where" }).Count | Should -Be 1
+
+        (Write-CmmsSyncEvent -Summary $run -Status $status -MaxFailedPercent 2 -PassThru)[0].Level | Should -Be 'Warning'
+        ($run | Write-CmmsSyncEvent -Status $status -FailOnAnyFailure -PassThru)[0].Level | Should -Be 'Warning'
+        (Write-CmmsSyncEvent -RunError 'The IC3 database could not be reached.' -PassThru) | Should -Not -BeNullOrEmpty
+        (Write-CmmsSyncEvent -RunError 'x' -PassThru).EventId | Should -Be 1002
+    }
+
+    It 'Register-CmmsSyncEventSource is Windows only and says so elsewhere' -Skip:$IsWindows {
+        { Register-CmmsSyncEventSource -ErrorAction Stop } | Should -Throw -ErrorId 'AssetSync.WindowsOnly*'
+        (Get-Command Register-CmmsSyncEventSource).Parameters.ContainsKey('WhatIf') | Should -BeTrue
+    }
+
+    It 'the scheduled job reports the night''s event after its runs' {
+        $script = (Resolve-Path (Join-Path $PSScriptRoot '../../module/Examples/Invoke-CmmsScheduledSync.ps1')).Path
+        $logs = Join-Path $folder 'job'
+        Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/heal" | Out-Null
+        $env:ASSETSYNC_API_TOKEN = $sim.Token
+        try {
+            $out = Invoke-Pwsh -NoProfile -NonInteractive -File $script -LogPath $logs -ConnectionString $cs -BaseUrl $sim.BaseUrl -RetryIntervalSec 0.01 -RequestsPerSecond 500 2>&1
+            $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
+            ($out -join "`n") | Should -Match 'Event 100[01] \(Information\): AssetSync run \d+ complete'
+        } finally { Remove-Item Env:ASSETSYNC_API_TOKEN }
+    }
+}

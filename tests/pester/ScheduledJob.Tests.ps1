@@ -122,5 +122,6 @@ Describe 'Invoke-CmmsScheduledSync.ps1' {
         foreach ($r in $results) { $r.ExitCode | Should -Be 0 -Because $r.Output }
         @($results | Where-Object Output -Match 'Sync run \d+: complete').Count | Should -Be 1
         @($results | Where-Object Output -Match 'Skipped: Another AssetSync run is in progress').Count | Should -Be 1
+        @($results | Where-Object Output -Match 'Event 1003 \(Information\): AssetSync skipped its run').Count | Should -Be 1
     }
 }

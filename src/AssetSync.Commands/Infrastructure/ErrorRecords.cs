@@ -34,6 +34,8 @@ internal static class ErrorRecords
             e.Waited is null
                 ? "Wait for the other run (Get-CmmsSyncStatus shows it), or add -Wait to wait for it."
                 : "See the other run with Get-CmmsSyncStatus. If it is working, raise -WaitTimeoutSec; if it is stuck, stop it on its host."),
+        PlatformNotSupportedException e => Make(e, "AssetSync.WindowsOnly", ErrorCategory.NotImplemented, target,
+            "Nothing to do on this system: events go to the journal where systemd-cat exists."),
         _ => Make(exception, "AssetSync.UnexpectedError", ErrorCategory.NotSpecified, target, null),
     };
 

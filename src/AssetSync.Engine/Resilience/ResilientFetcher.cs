@@ -1,3 +1,4 @@
+using AssetSync.Diagnostics;
 using AssetSync.Storage;
 using AssetSync.Innomaint;
 using Polly;
@@ -52,6 +53,7 @@ internal sealed class ResilientFetcher
                 {
                     var outcome = args.Outcome.Result!;
                     var state = args.Context.Properties.GetValue(StateKey, null!);
+                    AssetSyncTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("error.kind", outcome.Kind!.Value.ToContractName()));
                     _observer.RetryScheduled(new RetryNotice(state.SerialNumber, state.Attempts, options.MaximumRetryCount + 1,
                         args.RetryDelay, outcome.Kind!.Value.ToContractName(), outcome.HttpStatus, outcome.Message ?? ""));
                     return default;
@@ -174,6 +176,7 @@ internal sealed class ResilientFetcher
             {
                 Interlocked.Increment(ref _throttled);
             }
+            AssetSyncTelemetry.RequestAnswered(answer.HttpStatus, _time.GetElapsedTime(sent));
             _gate.Answered(lease, answer.HttpStatus, answer.RateLimit);
             return answer;
         }
