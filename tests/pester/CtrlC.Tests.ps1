@@ -17,20 +17,21 @@ AfterAll {
 Describe 'Ctrl+C (a real SIGINT to pwsh)' {
     It 'records a cancelled run within a second and keeps what was decided' {
         $pidFile = Join-Path ([IO.Path]::GetTempPath()) ("ctrlc-" + [guid]::NewGuid().ToString('N'))
+        $prom = "$pidFile.prom"
         $env:ASSETSYNC_API_TOKEN = $sim.Token
         $env:ASSETSYNC_CONNECTION_STRING = $cs
         try {
             $job = Start-ThreadJob -ScriptBlock {
-                param($manifest, $baseUrl, $pidFile)
+                param($manifest, $baseUrl, $pidFile, $prom)
                 Import-Module (Join-Path $using:PSScriptRoot 'TestHelpers.psm1')
-                $command = "`$PID | Set-Content '$pidFile'; Import-Module '$manifest'; Invoke-CmmsSync -BaseUrl '$baseUrl' -BatchSize 0 -TimeoutSec 120 -ThrottleLimit 8 | Out-Null; 'after'"
+                $command = "`$PID | Set-Content '$pidFile'; Import-Module '$manifest'; Invoke-CmmsSync -BaseUrl '$baseUrl' -BatchSize 0 -TimeoutSec 120 -ThrottleLimit 8 -MetricsPath '$prom' | Out-Null; 'after'"
                 # A shell that starts jobs in the background leaves SIGINT ignored, and .NET keeps an ignored SIGINT
                 # ignored: give the child the default disposition, as a terminal would, so it sees Ctrl+C.
                 $exe = [Environment]::ProcessPath
                 [string[]] $pwshArgs = if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'pwsh') { @() } else { @((Join-Path $PSHOME 'pwsh.dll')) }
                 & env --default-signal=INT $exe @pwshArgs -NoProfile -NonInteractive -Command $command 2>&1
                 "exit=$LASTEXITCODE"
-            } -ArgumentList $manifest, $sim.BaseUrl, $pidFile
+            } -ArgumentList $manifest, $sim.BaseUrl, $pidFile, $prom
             $deadline = (Get-Date).AddSeconds(30)
             while (((Invoke-TestSql $cs "SELECT count(*) FROM cmms_sync_log WHERE status = 'running'") -eq '0' -or
                     (Invoke-TestSql $cs 'SELECT count(*) FROM ic3_sync_log') -lt 4) -and (Get-Date) -lt $deadline) {
@@ -54,7 +55,12 @@ Describe 'Ctrl+C (a real SIGINT to pwsh)' {
             Invoke-TestSql $cs 'SELECT assets_synced FROM cmms_sync_log ORDER BY id DESC LIMIT 1' | Should -Be '4'
             Invoke-TestSql $cs 'SELECT count(*) FROM ic3_sync_log' | Should -Be '4'
             ($output -join "`n") | Should -Not -Match 'after'
+            # The metrics file is written on this path too, saying cancelled.
+            $metrics = Get-Content -Raw $prom
+            $metrics | Should -Match '(?m)^assetsync_last_run_status\{status="cancelled"\} 1$'
+            $metrics | Should -Match '(?m)^assetsync_run_assets\{outcome="succeeded"\} 4$'
         } finally {
+            Remove-Item $prom -ErrorAction SilentlyContinue
             Remove-Item Env:ASSETSYNC_API_TOKEN, Env:ASSETSYNC_CONNECTION_STRING -ErrorAction SilentlyContinue
             Remove-Item $pidFile -ErrorAction SilentlyContinue
             Get-Job | Remove-Job -Force -ErrorAction SilentlyContinue
