@@ -159,8 +159,10 @@ try {
         if (Get-Command Write-CmmsSyncEvent -ErrorAction SilentlyContinue) {
             $eventArgs = @{ MaxFailedPercent = $MaxFailedPercent; FailOnAnyFailure = $FailOnAnyFailure; PassThru = $true }
             if ($exitCode -eq 2) {
-                if ($failedSummary) { $eventArgs.Summary = $failedSummary } elseif ($sync -and $sync.Status -ne 'complete') { $eventArgs.Summary = $sync } else { $eventArgs.RunError = $runError ?? 'the run did not complete' }
-                if ($runError) { $eventArgs.RunError = $runError }
+                # The failed run's own summary when there is one; the error says why either way.
+                $summary = $failedSummary ?? $(if ($sync -and $sync.Status -ne 'complete') { $sync })
+                if ($summary) { $eventArgs.Summary = $summary }
+                $eventArgs.RunError = $runError ?? 'the run did not complete'
             } else {
                 $eventArgs.Summary = $sync
                 if ($status) { $eventArgs.Status = $status }

@@ -23,20 +23,20 @@ for family in text_string_to_metric_families(open(sys.argv[1]).read()):
         out[s.name + ('{' + labels + '}' if labels else '')] = s.value
 print(json.dumps(out))
 '@
-        $saved = $env:PYTHONPATH
-        if ($env:ASSETSYNC_PROMETHEUS_PYTHONPATH) { $env:PYTHONPATH = $env:ASSETSYNC_PROMETHEUS_PYTHONPATH }
-        try { $json = & python3 -c $python $Path } finally { $env:PYTHONPATH = $saved }
+        $json = Invoke-Python -c $python $Path
         if ($LASTEXITCODE -ne 0) { throw "the parser refused $Path" }
         $json | ConvertFrom-Json -AsHashtable
     }
-    $env:PYTHONPATH_SAVED = $null
-    $parser = $false
-    if (Get-Command python3 -ErrorAction SilentlyContinue) {
+    # python3, with the parser build.ps1 unpacked when it is not installed.
+    function Invoke-Python {
         $saved = $env:PYTHONPATH
         if ($env:ASSETSYNC_PROMETHEUS_PYTHONPATH) { $env:PYTHONPATH = $env:ASSETSYNC_PROMETHEUS_PYTHONPATH }
-        & python3 -c 'import prometheus_client' 2>$null
+        try { & python3 @args } finally { $env:PYTHONPATH = $saved }
+    }
+    $parser = $false
+    if (Get-Command python3 -ErrorAction SilentlyContinue) {
+        Invoke-Python -c 'import prometheus_client' 2>$null
         $parser = $LASTEXITCODE -eq 0
-        $env:PYTHONPATH = $saved
     }
 }
 AfterAll {

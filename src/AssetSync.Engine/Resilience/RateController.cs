@@ -124,18 +124,6 @@ internal sealed class RateController
     /// <summary>True for -RequestsPerSecond Auto.</summary>
     public bool Adaptive { get; }
 
-    /// <summary>The quota the API stated last (requests per second), if it did.</summary>
-    public double? Stated
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _stated;
-            }
-        }
-    }
-
     /// <summary>The rate now, in requests per second (PositiveInfinity: no limit).</summary>
     public double Current
     {
@@ -159,10 +147,6 @@ internal sealed class RateController
             var now = _time.GetTimestamp();
             var rate = RateAt(now);
             _recentGrants.Enqueue(now);
-            while (_recentGrants.Count > 0 && now - _recentGrants.Peek() > _second)
-            {
-                _recentGrants.Dequeue();
-            }
             if (now - _bucket.Start >= _second)
             {
                 _closed.Add(_bucket with { End = now });
@@ -201,10 +185,7 @@ internal sealed class RateController
             if (!throttled)
             {
                 _accepted.Enqueue(now);
-                while (_accepted.Count > 0 && now - _accepted.Peek() > _second)
-                {
-                    _accepted.Dequeue();
-                }
+                InLastSecond(_accepted, now);
                 return;
             }
             // A 429 taints the buckets its one-second window covers: those rates were not clean.
@@ -275,13 +256,8 @@ internal sealed class RateController
         _confirmations = _wMax is { } previous && Math.Abs(drew - previous) <= 0.1 * previous && !rapid
             ? Math.Min(_confirmations + 1, MaxConfirmations)
             : 0;
-        _lastDrew = drew;
         // What the server let through in the last second: the quota, while it is throttling. Known only after a second of answers.
-        while (_accepted.Count > 0 && now - _accepted.Peek() > _second)
-        {
-            _accepted.Dequeue();
-        }
-        double? shown = _firstAnswer != long.MinValue && now - _firstAnswer >= _second ? Math.Max(_accepted.Count, MinimumRate) : null;
+        double? shown = _firstAnswer != long.MinValue && now - _firstAnswer >= _second ? Math.Max(InLastSecond(_accepted, now), MinimumRate) : null;
         string detail;
         if (shown is { } accepted && accepted < Beta * drew)
         {
@@ -295,6 +271,7 @@ internal sealed class RateController
         {
             _wMax = drew;
             _cutTo = drew * Beta;
+            _lastDrew = drew;
             detail = rapid
                 ? $"429s keep coming at {RateChange.Format(drew)}/s; cut again"
                 : $"429 at {RateChange.Format(drew)}/s; cut to {Beta:0.##}x, then back towards it along a cubic curve";
@@ -318,11 +295,7 @@ internal sealed class RateController
         {
             // Growth only where the rate is used: a run held back by latency or by a small batch must not
             // reach a rate it never tried, then burst at it. Never below where the curve stands for a known quota.
-            while (_recentGrants.Count > 0 && now - _recentGrants.Peek() > _second)
-            {
-                _recentGrants.Dequeue();
-            }
-            var used = (2.0 * _recentGrants.Count) + 2;
+            var used = (2.0 * InLastSecond(_recentGrants, now)) + 2;
             var floor = _phase == Phase.SlowStart ? _start : Math.Min(_wMax ?? _start, rate);
             rate = Math.Min(rate, Math.Max(used, floor));
         }
@@ -335,6 +308,16 @@ internal sealed class RateController
     }
 
     /// <summary>The cubic's coefficient: steepness relative to the plateau, halved by each confirmation of a stable quota.</summary>
+    /// <summary>Drops the timestamps older than a second from <paramref name="times"/>; returns how many remain.</summary>
+    private int InLastSecond(Queue<long> times, long now)
+    {
+        while (times.Count > 0 && now - times.Peek() > _second)
+        {
+            times.Dequeue();
+        }
+        return times.Count;
+    }
+
     private double CubicC() => CubicScale / (1 << _confirmations) * _wMax!.Value;
 
     /// <summary>Seconds from the cut to the plateau: where the curve, starting at the cut rate, is back at the rate that drew it.</summary>
