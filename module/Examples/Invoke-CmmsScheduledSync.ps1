@@ -14,7 +14,8 @@ Exit codes, for the scheduler (every code but 0 means "look at this"):
      -MaxFailedPercent of the register (any at all with -FailOnAnyFailure); or this host skipped
      because another held the run (-IfRunning Skip, the default: a standby server)
   2  a run failed or could not start, anything before the sync included: credentials refused,
-     database unreachable, Innomaint unreachable (circuit open), missing schema, bad settings,
+     database unreachable, Innomaint unreachable, missing schema, bad settings, a time window
+     that decided no asset,
      or cancelled (Ctrl+C, or SIGTERM from systemctl stop or a scheduler's time limit: the run is
      recorded as cancelled, and the transcript and the failure CSV are still written)
   3  the runs completed, but failed assets are above -MaxFailedPercent (see the CSV)
@@ -56,8 +57,14 @@ param(
     [double] $RetryIntervalSec = 1,
     [int] $ThrottleLimit = 4,
 
-    # The job's time window, e.g. 02:00:00; none by default.
-    [timespan] $MaxDuration,
+    # The per-attempt timeout in seconds, as the sync cmdlets take it.
+    [ValidateRange(0.001, 86400)]
+    [double] $TimeoutSec = 15,
+
+    # The job's time window: seconds (7200) or a TimeSpan (02:00:00); none by default. At least -TimeoutSec.
+    [ValidateScript({ ($_ -is [timespan] -and $_ -gt [timespan]::Zero) -or ("$_" -match ':' -and ("$_" -as [timespan]) -gt [timespan]::Zero) -or ("$_" -as [double]) -gt 0 },
+        ErrorMessage = "'{0}' is not a duration: give seconds greater than 0 (for example 7200) or a TimeSpan (for example 02:00:00).")]
+    [object] $MaxDuration,
 
     # Remove ic3_sync_log rows older than this many days after the runs; 0 (the default) keeps everything.
     [ValidateRange(0, 36500)]
@@ -101,7 +108,7 @@ try {
     $bundled = Join-Path $PSScriptRoot '../../AssetSync.psd1'
     if (Test-Path $bundled) { Import-Module $bundled } else { Import-Module AssetSync }
 
-    $common = @{ RequestsPerSecond = $RequestsPerSecond; RetryIntervalSec = $RetryIntervalSec; ThrottleLimit = $ThrottleLimit }
+    $common = @{ RequestsPerSecond = $RequestsPerSecond; RetryIntervalSec = $RetryIntervalSec; ThrottleLimit = $ThrottleLimit; TimeoutSec = $TimeoutSec }
     if ($ConnectionString) { $common.ConnectionString = $ConnectionString }
     if ($BaseUrl) { $common.BaseUrl = $BaseUrl }
     if ($CredentialPath) { $common.Credential = Import-Clixml -Path $CredentialPath }
@@ -109,6 +116,10 @@ try {
     if ($ConnectionString) { $statusParameters.ConnectionString = $ConnectionString }
 
     $window = [Diagnostics.Stopwatch]::StartNew()
+    # A bare number is seconds, as the cmdlets take it (a [timespan] parameter would read 90 as 90 ticks).
+    if ($PSBoundParameters.ContainsKey('MaxDuration') -and $MaxDuration -isnot [timespan]) {
+        $MaxDuration = if ("$MaxDuration" -match ':') { [timespan]"$MaxDuration" } else { [timespan]::FromSeconds([double]"$MaxDuration") }
+    }
     $budget = if ($PSBoundParameters.ContainsKey('MaxDuration')) { @{ MaxDuration = $MaxDuration } } else { @{} }
     $sync = Invoke-CmmsSync -BatchSize 0 -Summary -IfRunning $IfRunning @common @budget -WarningAction Continue
     if ($sync.Status -eq 'skipped') {
@@ -120,9 +131,13 @@ try {
         Write-Host ("Sync run {0}: {1}, {2} succeeded ({3} unchanged), {4} failed, {5} not reached; {6} requests, {7} throttled (429), {8:0.##} requests/s." -f $sync.RunId, $sync.Status, $sync.Succeeded, $sync.Unchanged, $sync.Failed, $sync.NotReached, $sync.Requests, $sync.Throttled, $sync.RequestsPerSecond)
         if ($null -ne $sync.LearnedRequestsPerSecond) { Write-Host ("Learned rate: {0:0.##} requests/s ({1}); the next Auto run starts from it." -f $sync.LearnedRequestsPerSecond, $sync.LearnedRateSource) }
         if ($sync.Status -ne 'complete') { throw "Sync run $($sync.RunId) ended $($sync.Status)." }
+        if ($sync.StoppedBy -eq 'max_duration' -and ($sync.Succeeded + $sync.Failed) -eq 0) {
+            # Not a quiet night: the window was too short for even one asset.
+            throw "Sync run $($sync.RunId) decided no asset: the time window ($MaxDuration) ended it with $($sync.NotReached) not reached. Give a longer -MaxDuration."
+        }
 
         $left = if ($budget.Count) { $MaxDuration - $window.Elapsed } else { $null }
-        if ($null -ne $left -and $left -le [timespan]::FromSeconds(1)) {
+        if ($null -ne $left -and $left.TotalSeconds -lt $TimeoutSec) {
             Write-Host 'The time window is spent; the retry of failed assets waits for the next run.'
         } else {
             if ($null -ne $left) { $budget.MaxDuration = $left }

@@ -60,7 +60,7 @@ public sealed class SyncEngine : IAsyncDisposable
             // Never follow a redirect: the Authorization header would travel with it.
             AllowAutoRedirect = false,
             UseCookies = false,
-            MaxConnectionsPerServer = Math.Max(o.ThrottleLimit, 2),
+            MaxConnectionsPerServer = Resilience.ResilientFetcher.ConnectionLimit(o),
             ConnectTimeout = o.Timeout,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             AutomaticDecompression = System.Net.DecompressionMethods.All,

@@ -168,7 +168,14 @@ public sealed class SyncOptions
         Require(MaxResponseBytes is >= 1024 and <= int.MaxValue - 1, nameof(MaxResponseBytes), "must be between 1 KiB and 2 GiB");
         Require(DatabaseMaxRetryCount >= 0, nameof(DatabaseMaxRetryCount), "must not be negative");
         Require(DatabaseRetryInterval >= TimeSpan.Zero, nameof(DatabaseRetryInterval), "must not be negative");
-        Require(MaxDuration is null || MaxDuration > TimeSpan.Zero, nameof(MaxDuration), "must be greater than zero (for example 00:45:00)");
+        Require(MaxDuration is null || MaxDuration > TimeSpan.Zero, nameof(MaxDuration), "must be greater than zero (seconds, or a TimeSpan such as 00:45:00)");
+        if (MaxDuration is { } budget && budget < Timeout)
+        {
+            // No asset could start: each must fit one whole attempt inside the budget.
+            throw new SyncConfigurationException(
+                $"MaxDuration ({FormatSeconds(budget)}) is shorter than one attempt (TimeoutSec {FormatSeconds(Timeout)}), so no asset could start. " +
+                $"Give a budget of at least {FormatSeconds(Timeout)}, or a shorter -TimeoutSec.", nameof(MaxDuration));
+        }
     }
 
     /// <summary>Checks an Innomaint base URL: absolute, http or https, no query or fragment.</summary>
@@ -207,6 +214,8 @@ public sealed class SyncOptions
         }
         return System.Net.IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip);
     }
+
+    private static string FormatSeconds(TimeSpan span) => span.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " s";
 
     private static void Require(bool ok, string setting, string rule)
     {

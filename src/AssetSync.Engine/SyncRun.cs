@@ -27,7 +27,8 @@ internal sealed class SyncRun
     private readonly SyncObserver _observer;
     private readonly InnomaintClient _client;
     private readonly AssetSelection _selection;
-    private readonly CircuitGuard _circuit;
+    private readonly ServiceBreaker<HeldOutcome> _breaker;
+    private readonly ServiceHealth _health;
     private readonly PathProbation _probation;
 
     private long _runId;
@@ -43,6 +44,7 @@ internal sealed class SyncRun
     private Activity? _activity;
     private UnchangedBatcher? _batcher;
     private SyncRunFailedException? _fatal;
+    private CancellationTokenSource? _runCts;
 
     public SyncRun(SyncOptions options, TimeProvider time, SyncStore store, SyncObserver observer, InnomaintClient client, AssetSelection selection)
     {
@@ -52,7 +54,10 @@ internal sealed class SyncRun
         _observer = observer;
         _client = client;
         _selection = selection;
-        _circuit = new CircuitGuard(options.CircuitBreakerThreshold);
+        _breaker = new ServiceBreaker<HeldOutcome>(options.CircuitBreakerThreshold);
+        _health = new ServiceHealth(time, options.Timeout);
+        // Nothing answered and the connections fail: no asset is to blame, and none is marked.
+        _health.Unreachable += (attempts, cause) => Stop(new InnomaintUnreachableException(client.BaseUrl, attempts, cause));
         // Named serial numbers are the operator's own choice: their 404s are answers, not a sign of a wrong path.
         _probation = new PathProbation(selection.Mode == "serials" ? 0 : options.AssetPathSuspectThreshold);
     }
@@ -69,6 +74,20 @@ internal sealed class SyncRun
 
     /// <summary>The first fatal error wins; later ones are consequences of the stop.</summary>
     private void SetFatal(SyncRunFailedException ex) => Interlocked.CompareExchange(ref _fatal, ex, null);
+
+    /// <summary>Stops the run as failed: records why (the first reason wins) and cancels every wait and request.</summary>
+    private void Stop(SyncRunFailedException reason)
+    {
+        SetFatal(reason);
+        try
+        {
+            _runCts?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The run has already ended.
+        }
+    }
 
     public async Task<SyncRunSummary> RunAsync(CancellationToken cancellationToken)
     {
@@ -115,6 +134,7 @@ internal sealed class SyncRun
                 _deadline = started + (long)(budget.TotalSeconds * _time.TimestampFrequency);
             }
             using var runCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _runCts = runCts;
             using var progressStop = new CancellationTokenSource();
             Task progress = Task.CompletedTask;
             try
@@ -122,15 +142,11 @@ internal sealed class SyncRun
                 _observer.Debug($"Run {_runId} started: {_selection}, {_options}.");
                 // Serials mode: known only after the lookup, as skips are found.
                 _observer.RunStarted(_runId, _selection.Mode, total);
-                runLock.Watch(_time, _observer.Warning, lost =>
-                {
-                    SetFatal(lost);
-                    runCts.Cancel();
-                });
+                runLock.Watch(_time, _observer.Warning, Stop);
                 progress = KeepRowCurrentAsync(progressStop.Token);
                 var rate = new RateController(_time, _options.Rate, _options.RequestsPerSecond, _stored, _observer.RateChanged);
                 AssetSyncTelemetry.RunStarted(rate);
-                var fetcher = new ResilientFetcher(_client, _options, _time, _observer, rate);
+                var fetcher = new ResilientFetcher(_client, _options, _time, _observer, rate, _health);
                 _fetcher = fetcher;
                 _batcher = new UnchangedBatcher(_store, _runId, _time, Counted);
                 await ExecuteAsync(fetcher, runCts).ConfigureAwait(false);
@@ -152,7 +168,7 @@ internal sealed class SyncRun
                 await runLock.StopWatchingAsync().ConfigureAwait(false);
             }
 
-            await ReleaseHeldNotFoundAsync().ConfigureAwait(false);
+            await ReleaseHeldAsync().ConfigureAwait(false);
             return await CloseAsync(startedAt, _time.GetElapsedTime(started), cancellationToken).ConfigureAwait(false);
         }
     }
@@ -175,6 +191,12 @@ internal sealed class SyncRun
         if (stoppedBy is not null)
         {
             _observer.Verbose($"The time budget ({_options.MaxDuration}) is spent: {notReached} selected asset(s) are left for the next run, stalest first.");
+            if (Succeeded + Failed == 0)
+            {
+                // A budget that cannot work must not look like a quiet night.
+                _observer.Warning($"The time budget ({_options.MaxDuration}) ended the run before any asset was decided: {notReached} selected asset(s) were not reached. " +
+                    $"Give a longer -MaxDuration: at least one attempt (-TimeoutSec {_options.Timeout.TotalSeconds:0.###}) plus the time the assets need at the rate allowed.");
+            }
         }
         DateTimeOffset finishedAt;
         try
@@ -273,7 +295,7 @@ internal sealed class SyncRun
         var token = runCts.Token;
         // Assets in progress may exceed requests in flight: an asset waiting out a backoff holds no request slot.
         // Which asset goes first is the gate's business (by ticket), not the workers' race.
-        var workers = Math.Min(ResilientFetcher.InFlightLimitBound(_options) * 4, 1024);
+        var workers = Math.Min(ResilientFetcher.ConnectionLimit(_options) * 2, 1024);
         var queue = Channel.CreateBounded<(SelectedAsset Asset, long Ticket)>(new BoundedChannelOptions(workers * 2) { SingleWriter = true });
 
         var producer = Task.Run(async () =>
@@ -332,14 +354,12 @@ internal sealed class SyncRun
         }
         catch (NpgsqlException ex)
         {
-            SetFatal(DatabaseErrors.Unavailable(_store.Target, ex));
-            runCts.Cancel();
+            Stop(DatabaseErrors.Unavailable(_store.Target, ex));
         }
         catch (Exception ex)
         {
             // The last resort of a per-asset step: stop the run as failed, cause kept, rather than hang or die.
-            SetFatal(new UnexpectedSyncErrorException(current ?? "(none)", ex));
-            runCts.Cancel();
+            Stop(new UnexpectedSyncErrorException(current ?? "(none)", ex));
         }
     }
 
@@ -369,8 +389,7 @@ internal sealed class SyncRun
         if (outcome.Kind == FailureKind.Credentials)
         {
             // Not the asset's fault: record nothing for it and stop everything.
-            SetFatal(new CredentialsRefusedException(outcome.HttpStatus ?? 401, serial));
-            runCts.Cancel();
+            Stop(new CredentialsRefusedException(outcome.HttpStatus ?? 401, serial));
             return;
         }
 
@@ -388,8 +407,7 @@ internal sealed class SyncRun
                         await WriteHeldAsync(_probation.End(), token).ConfigureAwait(false);
                         return;
                     }
-                    SetFatal(new AssetPathSuspectException(_probation.Threshold, _client.BuildUri(serial).AbsoluteUri));
-                    runCts.Cancel();
+                    Stop(new AssetPathSuspectException(_probation.Threshold, _client.BuildUri(serial).AbsoluteUri));
                     return;
             }
         }
@@ -399,38 +417,80 @@ internal sealed class SyncRun
             await WriteHeldAsync(_probation.End(), token).ConfigureAwait(false);
         }
 
-        await CompleteAsync(serial, outcome, attempts, null, fetched.Waited, token, started).ConfigureAwait(false);
-        if (_circuit.Record(outcome.Kind, out var inRow))
+        // An asset known to fail this way says nothing of the service; before any answer, nothing is known to fail.
+        var knownToFail = selected.KnownToFail(outcome.Kind) && _health.EverAnswered;
+        var offered = new HeldOutcome(serial, outcome, attempts, _time.GetElapsedTime(started), fetched.Waited);
+        switch (_breaker.Offer(offered, outcome.Kind, knownToFail, out var release))
         {
-            SetFatal(new InnomaintUnreachableException(inRow, outcome.Message ?? "unknown") { BaseUrl = _options.BaseUrl });
-            runCts.Cancel();
+            case ServiceBreaker<HeldOutcome>.Verdict.Write:
+                await WriteHeldAsync(release, token).ConfigureAwait(false);
+                await CompleteAsync(serial, outcome, attempts, null, fetched.Waited, token, started).ConfigureAwait(false);
+                return;
+            case ServiceBreaker<HeldOutcome>.Verdict.Held:
+                return;
+            default:
+                if (await ServiceAnswersAsync(fetcher, token).ConfigureAwait(false))
+                {
+                    // The service is up: the streak was these assets' own trouble. Write it and go on.
+                    await WriteHeldAsync(_breaker.ServiceAnswered(), token).ConfigureAwait(false);
+                    return;
+                }
+                var inRow = _breaker.Trip();
+                Stop(new InnomaintUnreachableException(inRow, outcome.Message ?? "unknown") { BaseUrl = _options.BaseUrl });
+                return;
         }
+    }
+
+    /// <summary>
+    /// Before the breaker gives up on the service: does an asset that synced before still get an answer that is not an
+    /// outage (a success, a 304, a 404, any 4xx)? With no asset ever synced there is nothing to ask, and the streak decides.
+    /// </summary>
+    private async Task<bool> ServiceAnswersAsync(ResilientFetcher fetcher, CancellationToken token)
+    {
+        var outcome = await AskKnownAssetAsync(fetcher, "service check", token).ConfigureAwait(false);
+        var answers = outcome is not null && (outcome.Kind is not { } k || !k.SuggestsOutage());
+        _observer.Verbose($"{_breaker.Threshold} assets in a row failed as an outage would; " + (answers
+            ? "an asset that synced before still answers, so those failures are the assets' own."
+            : "no asset that synced before answers either, so the service is taken to be down."));
+        return answers;
     }
 
     /// <summary>
     /// The deciding question once the first answers were all 404: does an asset that synced before still
     /// answer? If so, the path is right. With no asset ever synced, there is nothing to ask, and the path is suspect.
     /// </summary>
-    private async Task<bool> PathStillWorksAsync(ResilientFetcher fetcher, CancellationToken token)
+    private async Task<bool> PathStillWorksAsync(ResilientFetcher fetcher, CancellationToken token) =>
+        await AskKnownAssetAsync(fetcher, "asset path check", token).ConfigureAwait(false) is { } outcome && outcome.Kind != FailureKind.NotFound;
+
+    /// <summary>Asks Innomaint about the asset that synced last (ahead of every other request); null when none ever synced.</summary>
+    private async Task<FetchOutcome?> AskKnownAssetAsync(ResilientFetcher fetcher, string why, CancellationToken token)
     {
         var known = await _store.GetLastSucceededSerialAsync(token).ConfigureAwait(false);
         if (known is null)
         {
-            return false;
+            _observer.Debug($"The {why} has no asset to ask about: none has ever synced.");
+            return null;
         }
         var outcome = (await fetcher.FetchAsync(known, token).ConfigureAwait(false)).Outcome;
-        _observer.Debug($"Asset path check: '{TextSafety.Inert(known)}', which synced before, answered {outcome}.");
-        return outcome.Kind != FailureKind.NotFound;
+        _observer.Debug($"The {why} asked about '{TextSafety.Inert(known)}', which synced before: {outcome}.");
+        return outcome;
     }
 
-    /// <summary>404s held while the path was on probation were decided: unless the path proved wrong, they are written now.</summary>
-    private async Task ReleaseHeldNotFoundAsync()
+    /// <summary>
+    /// Outcomes still held when the run ends were decided: 404s held while the path was on probation (unless the path proved
+    /// wrong) and the failures of an unfinished breaker streak (unless the service proved down) are written now.
+    /// </summary>
+    private async Task ReleaseHeldAsync()
     {
-        if (Fatal is AssetPathSuspectException)
+        var held = new List<HeldOutcome>();
+        if (Fatal is not AssetPathSuspectException)
         {
-            return;
+            held.AddRange(_probation.End());
         }
-        var held = _probation.End();
+        if (Fatal is not InnomaintUnreachableException)
+        {
+            held.AddRange(_breaker.End());
+        }
         if (held.Count == 0)
         {
             return;
@@ -443,7 +503,7 @@ internal sealed class SyncRun
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
         {
             SetFatal(new DatabaseUnavailableException(
-                $"{held.Count} asset(s) answered 404, but their log rows could not be written: {SyncStore.Describe(ex)}.", ex, _store.Target));
+                $"{held.Count} decided asset(s) could not be written: {SyncStore.Describe(ex)}.", ex, _store.Target));
         }
     }
 
@@ -570,6 +630,7 @@ internal sealed class SyncRun
         };
     }
 
+    /// <summary>An asset decided but not yet written: a 404 on path probation, or a failure in the breaker's streak.</summary>
     private sealed record HeldOutcome(string Serial, FetchOutcome Outcome, int Attempts, TimeSpan Duration, TimeSpan Waited);
 
     /// <summary>

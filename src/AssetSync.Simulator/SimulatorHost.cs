@@ -77,6 +77,14 @@ public static class SimulatorHost
             return;
         }
         var serial = Uri.UnescapeDataString(path[prefix.Length..]);
+        using var inFlight = state.EnterRequest();
+
+        if (state.Options.Stall)
+        {
+            state.Arrive(serial);
+            await ServeAsync(context, state, serial, "timeout").ConfigureAwait(false);
+            return;
+        }
 
         if (!state.Arrive(serial))
         {

@@ -67,6 +67,12 @@ public sealed class SimulatorOptions
     /// <summary>Validators sent with a 200, and honoured as 304: none, etag, lastmodified or both. Switchable per run via /_sim/config.</summary>
     public string Validators { get; set; } = "none";
 
+    /// <summary>
+    /// The service stalls: every asset request from now on hangs (as a "timeout" fault, for <see cref="HangMs"/>) until this
+    /// is turned off again at /_sim/config. The control endpoints keep answering.
+    /// </summary>
+    public bool Stall { get; set; }
+
     /// <summary>The share of assets that change each time a generation passes (POST /_sim/generation: "a night").</summary>
     public double ChangeRate { get; set; }
 }

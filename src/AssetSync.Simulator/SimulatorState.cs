@@ -297,6 +297,32 @@ public sealed class SimulatorState
     }
 
     private long _bodyBytes;
+    private int _inFlight;
+    private int _maxInFlight;
+
+    /// <summary>An asset request is being served until the returned handle is disposed: counts requests in flight at once.</summary>
+    public IDisposable EnterRequest()
+    {
+        var now = Interlocked.Increment(ref _inFlight);
+        int seen;
+        while (now > (seen = Volatile.Read(ref _maxInFlight)) && Interlocked.CompareExchange(ref _maxInFlight, now, seen) != seen)
+        {
+        }
+        return new InFlight(this);
+    }
+
+    private sealed class InFlight(SimulatorState state) : IDisposable
+    {
+        private int _done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
+            {
+                Interlocked.Decrement(ref state._inFlight);
+            }
+        }
+    }
 
     /// <summary>Body bytes of asset answers (200s and 304s), to compare the 304 path with the 200 path.</summary>
     public void CountBytes(int bytes) => Interlocked.Add(ref _bodyBytes, bytes);
@@ -304,6 +330,8 @@ public sealed class SimulatorState
     public void ResetStats()
     {
         Interlocked.Exchange(ref _bodyBytes, 0);
+        // The most in flight from now on starts from what is in flight now.
+        Volatile.Write(ref _maxInFlight, Volatile.Read(ref _inFlight));
         _perSerial.Clear();
         _perStatus.Clear();
         lock (_gate)
@@ -347,6 +375,9 @@ public sealed class SimulatorState
             maxPerSecond = max,
             averagePerSecond = span > 0 ? (arrivals.Length - 1) / span : 0,
             bodyBytes = Interlocked.Read(ref _bodyBytes),
+            // Asset requests being served at once: now, and the most since start or the last stats reset.
+            inFlight = Volatile.Read(ref _inFlight),
+            maxInFlight = Volatile.Read(ref _maxInFlight),
             // Timelines in ms from the first arrival, for the rate benchmarks: every arrival, every 429 for the quota, the change.
             arrivalsMs = arrivals.Select(a => Math.Round((a - arrivals[0]) * 1000.0 / Stopwatch.Frequency, 1)).ToArray(),
             throttledMs = throttled.Select(a => Math.Round((a - (arrivals.Length > 0 ? arrivals[0] : a)) * 1000.0 / Stopwatch.Frequency, 1)).ToArray(),

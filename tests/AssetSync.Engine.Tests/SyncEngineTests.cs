@@ -170,7 +170,7 @@ public sealed class SyncEngineTests(DatabaseFixture db) : IClassFixture<Database
     }
 
     [Fact]
-    public async Task The_circuit_opens_after_consecutive_outage_failures_and_leaves_the_rest_untouched()
+    public async Task A_closed_port_ends_the_run_as_unreachable_before_any_answer_and_marks_no_asset()
     {
         await db.SeedAssetsAsync(Serials(1, 200));
         await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o =>
@@ -183,10 +183,11 @@ public sealed class SyncEngineTests(DatabaseFixture db) : IClassFixture<Database
 
         var ex = await Assert.ThrowsAsync<InnomaintUnreachableException>(() => engine.RunAsync(AssetSelection.Batch(0)));
 
-        Assert.Contains("appears to be unreachable", ex.Message);
-        var logged = await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", ex.Summary!.RunId);
-        Assert.InRange(logged, 5, 12);
-        Assert.Equal(logged, ex.Summary.Failed);
+        Assert.Contains("could not be reached at http://127.0.0.1:1", ex.Message);
+        Assert.Equal(AssetSync.Resilience.ServiceHealth.UnreachableAttempts, ex.ConsecutiveFailures);
+        Assert.Equal("http://127.0.0.1:1", ex.BaseUrl);
+        Assert.Equal(0, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", ex.Summary!.RunId));
+        Assert.Equal((0, 0, "failed"), (ex.Summary.Failed, ex.Summary.Succeeded, ex.Summary.Status));
     }
 
     [Fact]

@@ -119,11 +119,13 @@ public abstract class SyncCommandBase : DatabaseCommandBase
     public SwitchParameter Summary { get; set; }
 
     /// <summary>
-    /// The run's time budget, e.g. 00:45:00 or (New-TimeSpan -Minutes 45). New assets are taken only while one attempt
-    /// still fits; assets in flight finish. The run ends complete with StoppedBy max_duration, leaving NotReached assets
-    /// for the next run, which takes them first (stalest first).
+    /// The run's time budget: a number of seconds (2700, as -TimeoutSec takes them) or a TimeSpan (00:45:00,
+    /// (New-TimeSpan -Minutes 45)). New assets are taken only while one attempt still fits; assets in flight finish.
+    /// The run ends complete with StoppedBy max_duration, leaving NotReached assets for the next run, which takes them
+    /// first (stalest first). A budget shorter than one attempt (-TimeoutSec) is refused before anything is sent.
     /// </summary>
     [Parameter]
+    [DurationTransformation]
     public TimeSpan? MaxDuration { get; set; }
 
     /// <summary>
@@ -167,10 +169,6 @@ public abstract class SyncCommandBase : DatabaseCommandBase
         {
             throw new SyncConfigurationException(
                 $"-MetricsPath must name a .prom file (the textfile collectors read *.prom only); it was '{TextSafety.Inert(metrics, 200)}'.", "MetricsPath");
-        }
-        if (MaxDuration is { } budget && budget <= TimeSpan.Zero)
-        {
-            throw new SyncConfigurationException($"-MaxDuration must be greater than zero, for example 00:45:00; it was {budget}.", "MaxDuration");
         }
         options.Validate();
         return options;
@@ -361,6 +359,12 @@ public abstract class SyncCommandBase : DatabaseCommandBase
         private long _startedTicks;
         private long _lastProgressTicks;
 
+        /// <summary>(tick, assets done) at recent progress updates: the time left comes from the rate achieved lately.</summary>
+        private readonly Queue<(long Ticks, long Done)> _recent = new();
+
+        /// <summary>How far back the achieved rate looks: long enough to smooth retries and hangs, short enough to follow a change.</summary>
+        private const long RecentWindowMs = 30_000;
+
         public override void RunStarted(long runId, string mode, long? total)
         {
             _runId = runId;
@@ -429,10 +433,18 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             if (_total is { } total && total > 0)
             {
                 record.PercentComplete = (int)Math.Min(100, _done * 100 / total);
-                var elapsed = (now - _startedTicks) / 1000.0;
-                if (_done > 0 && elapsed > 0)
+                _recent.Enqueue((now, _done));
+                while (_recent.Count > 1 && now - _recent.Peek().Ticks > RecentWindowMs)
                 {
-                    record.SecondsRemaining = (int)Math.Ceiling((total - _done) * elapsed / _done);
+                    _recent.Dequeue();
+                }
+                // The rate achieved over the last 30 s (the whole run until then), not the first minutes' pace.
+                var (fromTicks, fromDone) = now - _startedTicks <= RecentWindowMs ? (_startedTicks, 0L) : _recent.Peek();
+                var seconds = (now - fromTicks) / 1000.0;
+                var rate = seconds > 0 ? (_done - fromDone) / seconds : 0;
+                if (rate > 0)
+                {
+                    record.SecondsRemaining = (int)Math.Min(int.MaxValue, Math.Ceiling((total - _done) / rate));
                 }
             }
             return record;

@@ -43,6 +43,9 @@ internal sealed class FetchOutcome
     /// <summary>What the answer's rate-limit headers said (empty for no answer, or none sent).</summary>
     public RateLimitStatement RateLimit { get; internal set; }
 
+    /// <summary>No connection could be made (refused, name not resolved, TLS failed): nothing of the service answered.</summary>
+    public bool ConnectionFailed { get; private init; }
+
     public bool Succeeded => Asset is not null || Unchanged;
 
     public bool IsRetryable => Kind is { } k && k.IsRetryable();
@@ -57,6 +60,9 @@ internal sealed class FetchOutcome
 
     public static FetchOutcome Failure(FailureKind kind, string message, int? httpStatus = null, TimeSpan? retryAfter = null) =>
         new(null, kind, httpStatus, message, retryAfter);
+
+    /// <summary>No connection could be made: a network failure that says nothing of any asset.</summary>
+    public static FetchOutcome NoConnection(string message) => new(null, FailureKind.Network, null, message, null) { ConnectionFailed = true };
 
     public override string ToString() => Unchanged ? $"unchanged ({HttpStatus})" : Succeeded ? $"success ({HttpStatus})" : $"{Kind!.Value.ToContractName()}: {Message}";
 }

@@ -73,7 +73,7 @@ internal sealed class InnomaintClient
         {
             // Only the caller's cancellation (or the attempt timeout around us) escapes; anything else is this asset's failure.
             var (kind, text) = Classify(ex);
-            return FetchOutcome.Failure(kind, text);
+            return kind == FailureKind.Network && IsConnectionFailure(ex) ? FetchOutcome.NoConnection(text) : FetchOutcome.Failure(kind, text);
         }
 
         using (response)
@@ -206,6 +206,17 @@ internal sealed class InnomaintClient
             (FailureKind.Network, DescribeNetworkFailure(ex)),
         _ when readingBody => Undecodable(ex),
         _ => (FailureKind.Network, $"Unexpected failure talking to Innomaint ({ex.GetType().Name}: {ex.Message})"),
+    };
+
+    /// <summary>True when no connection was made at all: refused, a name that does not resolve, a TLS handshake that failed.</summary>
+    internal static bool IsConnectionFailure(Exception ex) => ex switch
+    {
+        HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError } => true,
+        HttpRequestException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostNotFound or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.TryAgain } } => true,
+        HttpRequestException { InnerException: AuthenticationException } => true,
+        SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostNotFound or SocketError.HostUnreachable or SocketError.NetworkUnreachable } => true,
+        AuthenticationException => true,
+        _ => false,
     };
 
     private static (FailureKind Kind, string Message) Undecodable(Exception ex) =>

@@ -48,6 +48,22 @@ internal sealed class RateController
     /// <summary>Never slower than one request every 20 s: a run must still end.</summary>
     internal const double MinimumRate = 0.05;
 
+    /// <summary>
+    /// 429s from this many distinct assets within <see cref="QuotaWindow"/> are the quota speaking; fewer are the assets'
+    /// own answers (an asset's 429 is retried after its Retry-After and moves nothing). With 2 % of assets answering 429
+    /// at 17/s, three distinct ones fall in one 2 s window about once in 30 windows; a quota overrun by 10 % gives them within one.
+    /// </summary>
+    internal const int QuotaThrottleAssets = 3;
+
+    /// <summary>The window in which <see cref="QuotaThrottleAssets"/> distinct assets' 429s are counted.</summary>
+    internal static readonly TimeSpan QuotaWindow = TimeSpan.FromSeconds(2);
+
+    /// <summary>Probing alone never stores a rate below the seed's 5/s: a bad night must not slow every night after it.</summary>
+    internal const double MinimumStoredRate = 5;
+
+    /// <summary>In one run, probing never stores less than this share of the rate the run started from.</summary>
+    internal const double StoredFloorShare = 0.5;
+
     private enum Phase { Fixed, SlowStart, Cubic }
 
     private readonly object _gate = new();
@@ -58,6 +74,7 @@ internal sealed class RateController
     private readonly Action<RateChange> _changed;
     private readonly Queue<long> _recentGrants = new();
     private readonly Queue<long> _accepted = new();
+    private readonly Queue<(long At, string Serial)> _recentThrottles = new();
     private long _firstAnswer = long.MinValue;
 
     private Phase _phase;
@@ -160,9 +177,10 @@ internal sealed class RateController
 
     /// <summary>
     /// An answer arrived for a request let through at <paramref name="sentAt"/> (a timestamp of the run's clock):
-    /// <paramref name="throttled"/> for a 429, and the quota its headers stated, if any.
+    /// <paramref name="throttled"/> for a 429, and the quota its headers stated, if any. <paramref name="serial"/> names the
+    /// asset asked about: only 429s from several distinct assets (or headers saying the window is spent) move the rate.
     /// </summary>
-    public void Answered(long sentAt, bool throttled, double? statedQuota, string? quotaHeader = null)
+    public void Answered(long sentAt, bool throttled, double? statedQuota, string? quotaHeader = null, string? serial = null, bool windowSpent = false)
     {
         lock (_gate)
         {
@@ -205,6 +223,11 @@ internal sealed class RateController
             {
                 return;
             }
+            if (!windowSpent && !QuotaSpeaks(now, serial))
+            {
+                // One asset's own 429 (or two): it is retried after its Retry-After; the rate stays.
+                return;
+            }
             _throttlesSinceCut++;
             var rapid = _lastCut != long.MinValue && now - _lastCut < _second;
             if (rapid && _throttlesSinceCut < BurstThrottles)
@@ -245,8 +268,37 @@ internal sealed class RateController
             {
                 learned = Math.Min(learned, drew * LearnedMargin);
             }
-            return learned >= MinimumRate ? new LearnedRate(Math.Round(learned, 3), LearnedRate.FromProbing, _time.GetUtcNow()) : null;
+            // A bad night (a quota that dropped for a while, throttles that were not the quota's) must not slow every night
+            // after it: in one run, probing keeps at least half of where it started; below the seed's rate it stores nothing.
+            if (learned < MinimumRate)
+            {
+                // Nothing learned (too short a run): the stored rate stays as it is.
+                return null;
+            }
+            learned = Math.Max(learned, _start * StoredFloorShare);
+            return learned >= MinimumStoredRate ? new LearnedRate(Math.Round(learned, 3), LearnedRate.FromProbing, _time.GetUtcNow()) : null;
         }
+    }
+
+    /// <summary>Records a 429 of <paramref name="serial"/>; true when 429s of <see cref="QuotaThrottleAssets"/> distinct assets fell within <see cref="QuotaWindow"/>.</summary>
+    private bool QuotaSpeaks(long now, string? serial)
+    {
+        var window = (long)(QuotaWindow.TotalSeconds * _second);
+        while (_recentThrottles.Count > 0 && now - _recentThrottles.Peek().At > window)
+        {
+            _recentThrottles.Dequeue();
+        }
+        _recentThrottles.Enqueue((now, serial ?? $"#{now}"));
+        if (_recentThrottles.Count < QuotaThrottleAssets)
+        {
+            return false;
+        }
+        var distinct = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (_, s) in _recentThrottles)
+        {
+            distinct.Add(s);
+        }
+        return distinct.Count >= QuotaThrottleAssets;
     }
 
     private void Cut(long now, bool rapid)
@@ -259,13 +311,16 @@ internal sealed class RateController
         // What the server let through in the last second: the quota, while it is throttling. Known only after a second of answers.
         double? shown = _firstAnswer != long.MinValue && now - _firstAnswer >= _second ? Math.Max(InLastSecond(_accepted, now), MinimumRate) : null;
         string detail;
-        if (shown is { } accepted && accepted < Beta * drew)
+        if (shown is { } seen && seen < Beta * drew)
         {
+            // Never below half the rate that drew it in one cut: answers that are slow to come (hanging requests) make
+            // the count low without any quota having dropped; a real drop is found in two cuts instead of one.
+            var accepted = Math.Max(seen, drew / 2);
             // Far below the rate that drew it: the quota is what the server shows; sit just under it, then probe beyond it.
             _wMax = accepted;
             _cutTo = accepted * LearnedMargin;
             _lastDrew = accepted;
-            detail = $"429s at {RateChange.Format(drew)}/s, and Innomaint let only {accepted:0} requests through in the last second (the quota dropped?)";
+            detail = $"429s from several assets at {RateChange.Format(drew)}/s, and Innomaint let only {seen:0} requests through in the last second (the quota dropped?)";
         }
         else
         {
@@ -274,7 +329,7 @@ internal sealed class RateController
             _lastDrew = drew;
             detail = rapid
                 ? $"429s keep coming at {RateChange.Format(drew)}/s; cut again"
-                : $"429 at {RateChange.Format(drew)}/s; cut to {Beta:0.##}x, then back towards it along a cubic curve";
+                : $"429s from several assets at {RateChange.Format(drew)}/s; cut to {Beta:0.##}x, then back towards it along a cubic curve";
         }
         _phase = Phase.Cubic;
         _epoch = now;

@@ -9,7 +9,11 @@ namespace AssetSync.Resilience;
 /// workers happened to arrive, so a time budget cuts the stalest-first order exactly, and a retry (its asset's early
 /// ticket) goes before assets not yet started. One request at a time takes the next three steps.</item>
 /// <item>A slot among the in-flight limit: -ThrottleLimit, or with an adaptive rate as many as the rate needs at the API's
-/// latency (bounded), so concurrency never caps the rate below the quota without saying so.</item>
+/// healthy latency (answers only, never timeouts; bounded), so concurrency never caps the rate below the quota without
+/// saying so. A request in flight past <see cref="ServiceHealth.OverdueAfter"/> while answers keep coming is a hanging
+/// asset: it stops holding a slot, up to <see cref="OverdueCap"/> times the limit in flight in all. When the service
+/// stalls (<see cref="ServiceHealth.Stalled"/>) the limit halves, and nothing is exempt: no more requests to a server
+/// that does not answer.</item>
 /// <item>A token at the current rate (<see cref="RateController"/>): one every 1.01/R s, measured from the previous grant,
 /// so requests never bunch up and no one-second window sees more than R, even when a timer fires late.</item>
 /// <item>What the server said remains in its window (RateLimit r / X-RateLimit-Remaining): never more before the reset.</item>
@@ -29,19 +33,23 @@ internal sealed class RequestGate
     /// <summary>The most a late timer is made up for: half the 1 % headroom of one second.</summary>
     private static readonly TimeSpan MaxTimerCredit = TimeSpan.FromMilliseconds(5);
 
+    /// <summary>Requests in flight, overdue ones included, never exceed this many times the in-flight limit.</summary>
+    internal const int OverdueCap = 4;
+
     private readonly object _lock = new();
     private readonly PriorityQueue<TaskCompletionSource, (long Ticket, long Seq)> _turns = new();
     private readonly RateController _rate;
     private readonly TimeProvider _time;
     private readonly int _minInFlight;
     private readonly int _maxInFlight;
-    private readonly Func<TimeSpan?> _latency;
+    private readonly ServiceHealth _health;
+    private readonly Dictionary<long, long> _active = [];
     private readonly SyncObserver _observer;
     private readonly HashSet<string> _malformedSeen = new(StringComparer.Ordinal);
 
     private bool _turnTaken;
     private long _seq;
-    private int _inFlight;
+    private long _nextSlot;
     private TaskCompletionSource? _wake;
     private long _lastGrant;
     private bool _granted;
@@ -55,16 +63,28 @@ internal sealed class RequestGate
     /// <param name="inFlight">-ThrottleLimit: the in-flight limit, and with an adaptive rate its floor.</param>
     /// <param name="maxInFlight">With an adaptive rate, the most requests in flight it may grow to.</param>
     /// <param name="time">The run's clock.</param>
-    /// <param name="latency">What an attempt takes now; null before any answer.</param>
+    /// <param name="health">The service's health: its healthy latency, which requests are overdue, whether it stalls.</param>
     /// <param name="observer">Told of malformed headers, server-window waits and a concurrency that limits the run.</param>
-    public RequestGate(RateController rate, int inFlight, int maxInFlight, TimeProvider time, Func<TimeSpan?> latency, SyncObserver observer)
+    public RequestGate(RateController rate, int inFlight, int maxInFlight, TimeProvider time, ServiceHealth health, SyncObserver observer)
     {
         _rate = rate;
         _minInFlight = inFlight;
         _maxInFlight = rate.Adaptive ? Math.Max(inFlight, maxInFlight) : inFlight;
         _time = time;
-        _latency = latency;
+        _health = health;
         _observer = observer;
+    }
+
+    /// <summary>Requests in flight now, overdue ones included.</summary>
+    public int InFlight
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _active.Count;
+            }
+        }
     }
 
     /// <summary>Requests in flight allowed now.</summary>
@@ -78,19 +98,40 @@ internal sealed class RequestGate
                 // is not undone by a cold start (connection set-up, first-time code) delaying the first request more than the next.
                 return 1;
             }
-            if (!_rate.Adaptive || _latency() is not { } latency)
+            var limit = _minInFlight;
+            if (_rate.Adaptive && _health.HealthyLatency is { } latency)
             {
-                return _minInFlight;
+                var rate = _rate.Current;
+                // Little's law, with a quarter spare for latency that varies: rate × latency requests are in flight.
+                limit = double.IsFinite(rate) ? Math.Clamp((int)Math.Ceiling(rate * latency.TotalSeconds * 1.25) + 1, _minInFlight, _maxInFlight) : _maxInFlight;
             }
-            var rate = _rate.Current;
-            if (!double.IsFinite(rate))
-            {
-                return _maxInFlight;
-            }
-            // Little's law, with a quarter spare for latency that varies: rate × latency requests are in flight.
-            var needed = (int)Math.Ceiling(rate * latency.TotalSeconds * 1.25) + 1;
-            return Math.Clamp(needed, _minInFlight, _maxInFlight);
+            // Most requests in flight time out together: the service, not an asset. Fewer requests, never more.
+            return _health.Stalled ? Math.Max(1, limit / 2) : limit;
         }
+    }
+
+    /// <summary>
+    /// Requests that hold a slot now: all of them, unless answers keep coming, in which case those in flight past
+    /// <see cref="ServiceHealth.OverdueAfter"/> are hanging assets and hold none. Also when the next one turns overdue. Under the lock.
+    /// </summary>
+    private int Holding(long now, out long nextOverdue)
+    {
+        nextOverdue = long.MaxValue;
+        if (_active.Count == 0 || !_health.AnswersFlowing)
+        {
+            return _active.Count;
+        }
+        var overdue = Ticks(_health.OverdueAfter);
+        var holding = 0;
+        foreach (var sent in _active.Values)
+        {
+            if (now - sent < overdue)
+            {
+                holding++;
+                nextOverdue = Math.Min(nextOverdue, sent + overdue);
+            }
+        }
+        return holding;
     }
 
     /// <summary>
@@ -105,8 +146,8 @@ internal sealed class RequestGate
             await TakeTurnAsync(ticket, cancellationToken).ConfigureAwait(false);
             try
             {
-                // False: a lower ticket came while this one waited; it goes first, and this one queues again.
-                if (!await WaitForSlotAsync(ticket, cancellationToken).ConfigureAwait(false))
+                // Null: a lower ticket came while this one waited; it goes first, and this one queues again.
+                if (await WaitForSlotAsync(ticket, cancellationToken).ConfigureAwait(false) is not { } slot)
                 {
                     continue;
                 }
@@ -114,15 +155,21 @@ internal sealed class RequestGate
                 {
                     if (await WaitForTokenAsync(ticket, cancellationToken).ConfigureAwait(false))
                     {
-                        return new GateLease(this, _time.GetTimestamp(), _time.GetElapsedTime(started));
+                        var sent = _time.GetTimestamp();
+                        lock (_lock)
+                        {
+                            // Overdue counts from the moment the request leaves, not from when its slot was taken.
+                            _active[slot] = sent;
+                        }
+                        return new GateLease(this, slot, sent, _time.GetElapsedTime(started));
                     }
                 }
                 catch
                 {
-                    ReleaseSlot();
+                    ReleaseSlot(slot);
                     throw;
                 }
-                ReleaseSlot();
+                ReleaseSlot(slot);
             }
             finally
             {
@@ -131,8 +178,8 @@ internal sealed class RequestGate
         }
     }
 
-    /// <summary>The answer to a request let through by <paramref name="lease"/> is in: what it says about the quota.</summary>
-    public void Answered(GateLease lease, int? httpStatus, RateLimitStatement limits)
+    /// <summary>The answer to a request let through by <paramref name="lease"/> (about <paramref name="serial"/>) is in: what it says about the quota.</summary>
+    public void Answered(GateLease lease, int? httpStatus, RateLimitStatement limits, string? serial = null)
     {
         foreach (var problem in limits.Malformed)
         {
@@ -156,7 +203,7 @@ internal sealed class RequestGate
                 _windowEnds = _time.GetTimestamp() + Ticks(limits.Reset ?? TimeSpan.FromSeconds(1));
             }
         }
-        _rate.Answered(lease.Sent, httpStatus == 429, limits.QuotaPerSecond, limits.QuotaHeader);
+        _rate.Answered(lease.Sent, httpStatus == 429, limits.QuotaPerSecond, limits.QuotaHeader, serial, windowSpent: limits.Remaining is <= 0);
         if (!Volatile.Read(ref _answered))
         {
             lock (_lock)
@@ -171,11 +218,11 @@ internal sealed class RequestGate
         Wake();
     }
 
-    private void ReleaseSlot()
+    private void ReleaseSlot(long slot)
     {
         lock (_lock)
         {
-            _inFlight--;
+            _active.Remove(slot);
         }
         Wake();
     }
@@ -264,36 +311,43 @@ internal sealed class RequestGate
 
     // ---- 2. a slot -----------------------------------------------------------------------------
 
-    /// <summary>Takes a slot; false (and no slot) when a lower ticket is waiting for the turn.</summary>
-    private async ValueTask<bool> WaitForSlotAsync(long ticket, CancellationToken cancellationToken)
+    /// <summary>Takes a slot and returns its id; null (and no slot) when a lower ticket is waiting for the turn.</summary>
+    private async ValueTask<long?> WaitForSlotAsync(long ticket, CancellationToken cancellationToken)
     {
         // Only the turn's holder waits here, so one waiter at a time.
         while (true)
         {
             if (LowerWaiting(ticket))
             {
-                return false;
+                return null;
             }
             var limit = InFlightLimit;
             var wake = WakeSignal();
+            var now = _time.GetTimestamp();
+            long nextOverdue;
             lock (_lock)
             {
-                if (_inFlight < limit)
+                if (Holding(now, out nextOverdue) < limit && _active.Count < limit * OverdueCap)
                 {
-                    _inFlight++;
-                    return true;
+                    var slot = ++_nextSlot;
+                    // Sent time set when the token is granted; until then it is not overdue.
+                    _active[slot] = long.MaxValue / 2;
+                    return slot;
                 }
             }
             WarnIfConcurrencyLimits(limit);
-            // Re-checked at least every MaxSleep: an adaptive limit can grow while nothing is released.
-            await wake.WaitAsync(MaxSleep, _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            // Re-checked when a request turns overdue, and at least every MaxSleep: an adaptive limit can grow while nothing is released.
+            var wait = nextOverdue == long.MaxValue ? MaxSleep : TimeSpan.FromSeconds(Math.Max(nextOverdue - now, 0) / (double)_time.TimestampFrequency) + TimeSpan.FromMilliseconds(1);
+            await wake.WaitAsync(wait < MaxSleep ? wait : MaxSleep, _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             cancellationToken.ThrowIfCancellationRequested();
         }
     }
 
     private void WarnIfConcurrencyLimits(int limit)
     {
-        if (_concurrencyWarned || _latency() is not { } latency || latency <= TimeSpan.Zero || limit < (_rate.Adaptive ? _maxInFlight : _minInFlight))
+        // Only healthy latency can say concurrency holds the run back: when requests time out, more of them would not help.
+        if (_concurrencyWarned || _health.Stalled || _health.HealthyLatency is not { } latency || latency <= TimeSpan.Zero
+            || limit < (_rate.Adaptive ? _maxInFlight : _minInFlight))
         {
             return;
         }
@@ -395,13 +449,13 @@ internal sealed class RequestGate
     private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
 
     /// <summary>A request let through: when (a timestamp of the run's clock), and how long it waited for its token.</summary>
-    internal readonly struct GateLease(RequestGate gate, long sent, TimeSpan waited) : IDisposable
+    internal readonly struct GateLease(RequestGate gate, long slot, long sent, TimeSpan waited) : IDisposable
     {
         public long Sent { get; } = sent;
 
         /// <summary>Time from asking to being let through: the queue for the rate (turn, slot, token, the server's window).</summary>
         public TimeSpan Waited { get; } = waited;
 
-        public void Dispose() => gate.ReleaseSlot();
+        public void Dispose() => gate.ReleaseSlot(slot);
     }
 }

@@ -32,14 +32,15 @@ internal sealed class ResilientFetcher
     /// <summary>The most requests in flight an adaptive rate may grow to.</summary>
     internal const int MaxInFlight = 256;
 
-    public ResilientFetcher(InnomaintClient client, SyncOptions options, TimeProvider time, SyncObserver observer, RateController rate)
+    public ResilientFetcher(InnomaintClient client, SyncOptions options, TimeProvider time, SyncObserver observer, RateController rate, ServiceHealth? health = null)
     {
         _client = client;
         _options = options;
         _time = time;
         _observer = observer;
         Rate = rate;
-        _gate = new RequestGate(rate, options.ThrottleLimit, InFlightLimitBound(options), time, () => MeasuredAttempt, observer);
+        Health = health ?? new ServiceHealth(time, options.Timeout);
+        _gate = new RequestGate(rate, options.ThrottleLimit, InFlightLimitBound(options), time, Health, observer);
 
         var builder = new ResiliencePipelineBuilder<FetchOutcome> { TimeProvider = time };
         if (options.MaximumRetryCount > 0)
@@ -66,6 +67,18 @@ internal sealed class ResilientFetcher
 
     /// <summary>The run's rate.</summary>
     public RateController Rate { get; }
+
+    /// <summary>What every attempt said of the service's health.</summary>
+    public ServiceHealth Health { get; }
+
+    /// <summary>Requests in flight now.</summary>
+    public int InFlight => _gate.InFlight;
+
+    /// <summary>
+    /// Connections the HTTP handler may open to Innomaint: every request the gate may let be in flight, overdue ones included
+    /// (a hanging request keeps its connection until its timeout).
+    /// </summary>
+    public static int ConnectionLimit(SyncOptions options) => Math.Max(InFlightLimitBound(options) * RequestGate.OverdueCap, 2);
 
     /// <summary>The most requests in flight the run may reach: -ThrottleLimit, or with an adaptive rate up to 16x it (at most 256).</summary>
     public static int InFlightLimitBound(SyncOptions options) =>
@@ -176,8 +189,17 @@ internal sealed class ResilientFetcher
             {
                 Interlocked.Increment(ref _throttled);
             }
-            AssetSyncTelemetry.RequestAnswered(answer.HttpStatus, _time.GetElapsedTime(sent));
-            _gate.Answered(lease, answer.HttpStatus, answer.RateLimit);
+            var took = _time.GetElapsedTime(sent);
+            if (ServiceHealth.IsAnswer(answer))
+            {
+                Health.Answered(took);
+            }
+            else
+            {
+                Health.NoAnswer(answer);
+            }
+            AssetSyncTelemetry.RequestAnswered(answer.HttpStatus, took);
+            _gate.Answered(lease, answer.HttpStatus, answer.RateLimit, state.SerialNumber);
             return answer;
         }
     }

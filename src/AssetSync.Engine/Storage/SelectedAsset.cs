@@ -2,9 +2,16 @@ namespace AssetSync.Storage;
 
 /// <summary>
 /// An asset a run selected, with what its state row remembers of the last 200: the validators sent back
-/// as If-None-Match / If-Modified-Since, and the SHA-256 of the body stored, to spot an unchanged one.
+/// as If-None-Match / If-Modified-Since, and the SHA-256 of the body stored, to spot an unchanged one;
+/// and how its last attempt failed, if it did, so the breaker does not take a known failure for an outage.
 /// </summary>
 internal sealed record SelectedAsset(string SerialNumber, string? ETag = null, string? LastModified = null, byte[]? PayloadSha256 = null)
 {
+    /// <summary>The error kind of the asset's last attempt when that failed (a contract name); null when it succeeded or never ran.</summary>
+    public string? LastErrorKind { get; init; }
+
+    /// <summary>True when the asset's last attempt failed with <paramref name="kind"/>: it is known to fail that way.</summary>
+    public bool KnownToFail(Innomaint.FailureKind? kind) => kind is { } k && LastErrorKind == Innomaint.FailureKindExtensions.ToContractName(k);
+
     public bool HasValidators => ETag is not null || LastModified is not null || PayloadSha256 is not null;
 }

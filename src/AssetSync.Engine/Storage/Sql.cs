@@ -99,9 +99,15 @@ internal static class Sql
     /// <summary>The rate learned for base URL $1, if any.</summary>
     public const string LearnedRate = "SELECT requests_per_second, source, learned_at FROM cmms_rate_state WHERE base_url = $1";
 
-    /// <summary>Linked register rows with their validators, filtered by $2 (not synced since) and $3 (include deferred).</summary>
-    private const string SelectRegister = $"""
-        SELECT m.cmms_asset_id, s.etag, s.last_modified, s.payload_sha256
+    /// <summary>
+    /// Linked register rows with their validators and, for an asset whose last attempt failed, its error kind; filtered by
+    /// $2 (not synced since) and $3 (include deferred).
+    /// </summary>
+    private const string SelectRegisterColumns = """
+        SELECT m.cmms_asset_id, s.etag, s.last_modified, s.payload_sha256, CASE WHEN s.status = 'error' THEN s.error_kind END AS last_error_kind
+        """;
+
+    private const string SelectRegisterFrom = $"""
         FROM ic3_asset_master m
         LEFT JOIN cmms_asset_sync_state s ON s.serialnumber = m.cmms_asset_id
         WHERE {Linked}
@@ -109,26 +115,37 @@ internal static class Sql
           AND ($3 OR s.next_attempt_at IS NULL OR s.next_attempt_at <= now())
         """;
 
+    private const string StalestOrder = "s.last_success_at NULLS FIRST, m.report_seq_no NULLS LAST, m.asset_id";
+
     /// <summary>
     /// Batch, stalest first: never-synced assets (no success yet) in report_seq_no order, then the oldest last success.
-    /// $1 limit (NULL: all), $2 not synced since (NULL: any), $3 include deferred.
+    /// Assets whose last attempt failed keep their place by freshness, but take at most one place in ten ahead of the
+    /// others: the k-th of them goes no earlier than after 10k - 1 of the others, so a subset that fails every night
+    /// never holds up the healthy assets behind it. $1 limit (NULL: all), $2 not synced since (NULL: any), $3 include deferred.
     /// </summary>
     public const string SelectStalest = $"""
-        {SelectRegister}
-        ORDER BY s.last_success_at NULLS FIRST, m.report_seq_no NULLS LAST, m.asset_id
+        SELECT cmms_asset_id, etag, last_modified, payload_sha256, last_error_kind FROM (
+            {SelectRegisterColumns},
+                   row_number() OVER (ORDER BY {StalestOrder}) AS overall,
+                   row_number() OVER (PARTITION BY s.status IS NOT DISTINCT FROM 'error' ORDER BY {StalestOrder}) AS within,
+                   s.status IS NOT DISTINCT FROM 'error' AS failing
+            {SelectRegisterFrom}
+        ) r
+        ORDER BY CASE WHEN failing THEN GREATEST(overall - within, 10 * within - 1) + 0.5 ELSE within END, overall
         LIMIT $1
         """;
 
     /// <summary>Batch in the seed's order, report_seq_no (nulls last) then asset_id, from offset $4; otherwise as <see cref="SelectStalest"/>.</summary>
     public const string SelectReportOrder = $"""
-        {SelectRegister}
+        {SelectRegisterColumns}
+        {SelectRegisterFrom}
         ORDER BY m.report_seq_no NULLS LAST, m.asset_id
         LIMIT $1 OFFSET $4
         """;
 
     /// <summary>Assets whose current state is error and that are still in the register, in serial order. Parameters as <see cref="SelectStalest"/>.</summary>
     public const string SelectFailed = """
-        SELECT s.serialnumber, s.etag, s.last_modified, s.payload_sha256
+        SELECT s.serialnumber, s.etag, s.last_modified, s.payload_sha256, s.error_kind
         FROM cmms_asset_sync_state s
         WHERE s.status = 'error'
           AND EXISTS (SELECT 1 FROM ic3_asset_master m WHERE m.cmms_asset_id = s.serialnumber)
@@ -139,7 +156,7 @@ internal static class Sql
         """;
 
     /// <summary>The stored validators of named assets (serials mode).</summary>
-    public const string SelectValidators = "SELECT serialnumber, etag, last_modified, payload_sha256 FROM cmms_asset_sync_state WHERE serialnumber = ANY($1)";
+    public const string SelectValidators = "SELECT serialnumber, etag, last_modified, payload_sha256, CASE WHEN status = 'error' THEN error_kind END FROM cmms_asset_sync_state WHERE serialnumber = ANY($1)";
 
     /// <summary>An asset that synced before and is still in the register: the asset-path check asks Innomaint for it.</summary>
     public const string LastSucceededSerial = $"""

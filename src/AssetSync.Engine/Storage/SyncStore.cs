@@ -312,7 +312,7 @@ internal sealed class SyncStore : IAsyncDisposable
     }, ct);
 
     private static SelectedAsset ReadSelected(NpgsqlDataReader r) =>
-        new(r.GetString(0), GetString(r, 1), GetString(r, 2), r.IsDBNull(3) ? null : r.GetFieldValue<byte[]>(3));
+        new(r.GetString(0), GetString(r, 1), GetString(r, 2), r.IsDBNull(3) ? null : r.GetFieldValue<byte[]>(3)) { LastErrorKind = GetString(r, 4) };
 
     private static async Task<HashSet<string>> KnownSerialsAsync(NpgsqlConnection conn, IReadOnlyList<string> serials, CancellationToken token)
     {

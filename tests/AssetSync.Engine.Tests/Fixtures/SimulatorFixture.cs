@@ -46,6 +46,13 @@ public sealed class SimulatorServer : IAsyncDisposable
         response.EnsureSuccessStatusCode();
     }
 
+    /// <summary>Scripts <paramref name="serial"/> to answer <paramref name="fault"/> on every request from now on.</summary>
+    public async Task ScriptForeverAsync(string serial, string fault)
+    {
+        var response = await _control.PostAsJsonAsync(BaseUrl + "/_sim/faults", new { scripts = new Dictionary<string, string[]> { [serial] = [fault] }, repeatLast = true });
+        response.EnsureSuccessStatusCode();
+    }
+
     /// <summary>Changes simulator settings mid-test (POST /_sim/config), e.g. new { LatencyMs = 20 }.</summary>
     public async Task ConfigureAsync(object settings) => (await _control.PostAsJsonAsync(BaseUrl + "/_sim/config", settings)).EnsureSuccessStatusCode();
 

@@ -30,6 +30,17 @@ public class RateControllerTests
         }
     }
 
+    private int _serial;
+
+    /// <summary>429s for <paramref name="assets"/> distinct assets, each for a request sent at <paramref name="sent"/>: the quota speaking.</summary>
+    private void Throttle(RateController rate, long sent, int assets = RateController.QuotaThrottleAssets)
+    {
+        for (var i = 0; i < assets; i++)
+        {
+            rate.Answered(sent, throttled: true, null, serial: $"INF-{++_serial:000000}");
+        }
+    }
+
     [Fact]
     public void A_fixed_rate_is_a_ceiling_that_only_a_lower_stated_quota_moves_and_429s_do_not_cut()
     {
@@ -73,14 +84,14 @@ public class RateControllerTests
     }
 
     [Fact]
-    public void A_429_cuts_to_0_9x_of_the_rate_that_drew_it_and_the_cubic_brings_it_back_then_beyond()
+    public void Throttles_of_several_assets_cut_to_0_9x_of_the_rate_that_drew_it_and_the_cubic_brings_it_back_then_beyond()
     {
         var rate = Create(RequestRate.Auto, start: 20);
         Use(rate, 0.5);
         var drew = rate.Current;
         var sent = _time.GetTimestamp();
         _time.Advance(TimeSpan.FromMilliseconds(10));
-        rate.Answered(sent, throttled: true, null);
+        Throttle(rate, sent);
         Assert.InRange(rate.Current, (drew * RateController.Beta) - 0.2, (drew * RateController.Beta) + 0.2);
         var cut = _changes[^1];
         Assert.Equal(RateChangeReason.Throttled, cut.Reason);
@@ -103,17 +114,16 @@ public class RateControllerTests
         Use(rate, 2);
         var before = _time.GetTimestamp();
         _time.Advance(TimeSpan.FromMilliseconds(5));
-        rate.Answered(before, throttled: true, null);
+        Throttle(rate, before);
         var afterCut = rate.Current;
         _time.Advance(TimeSpan.FromMilliseconds(50));
-        rate.Answered(before, throttled: true, null);        // sent before the cut: says nothing new
+        Throttle(rate, before);                              // sent before the cut: says nothing new
         Assert.InRange(rate.Current, afterCut, afterCut * 1.005);
         var sent = _time.GetTimestamp();
         _time.Advance(TimeSpan.FromMilliseconds(50));
-        rate.Answered(sent, throttled: true, null);          // one 429 after the cut: the window still draining
+        Throttle(rate, sent, 1);                             // one 429 after the cut: one asset's own
         Assert.InRange(rate.Current, afterCut, afterCut * 1.005);
-        rate.Answered(sent, throttled: true, null);
-        rate.Answered(sent, throttled: true, null);          // a third: a burst, the quota dropped
+        Throttle(rate, sent, 2);                             // a third asset within the window: a burst, the quota dropped
         Assert.True(rate.Current < afterCut * 0.95, $"{rate.Current} vs {afterCut}");
     }
 
@@ -130,14 +140,89 @@ public class RateControllerTests
             _time.Advance(TimeSpan.FromMilliseconds(125));
             rate.Answered(s, throttled: false, null);
         }
+        var drew = rate.Current;
         var sent = _time.GetTimestamp();
         _time.Advance(TimeSpan.FromMilliseconds(1));
-        rate.Answered(sent, throttled: true, null);
-        Assert.InRange(rate.Current, 7.5, 8.0);
+        Throttle(rate, sent);
+        // At most halved in one cut (a count kept low by hanging requests is no quota); a second burst finds the quota.
+        Assert.InRange(rate.Current, Math.Max(8, drew / 2) * 0.96, Math.Max(8, drew / 2));
         Assert.Contains("8 requests through", _changes[^1].Detail, StringComparison.Ordinal);
+        for (var i = 0; i < 8; i++)
+        {
+            rate.Granted();
+            var s = _time.GetTimestamp();
+            _time.Advance(TimeSpan.FromMilliseconds(125));
+            rate.Answered(s, throttled: false, null);
+        }
+        sent = _time.GetTimestamp();
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Throttle(rate, sent);
+        Assert.InRange(rate.Current, 7.5, 8.0);
         var learned = rate.Learned()!;
         Assert.Equal(LearnedRate.FromProbing, learned.Source);
-        Assert.InRange(learned.RequestsPerSecond, 7.0, 8.0);
+        // Probing never stores less than half the start (20/s) in one run.
+        Assert.InRange(learned.RequestsPerSecond, 10, 10);
+    }
+
+    [Fact]
+    public void One_asset_s_429s_do_not_move_the_rate_however_often_they_come()
+    {
+        var rate = Create(RequestRate.Auto, start: 20);
+        Use(rate, 2);
+        var before = rate.Current;
+        for (var i = 0; i < 20; i++)
+        {
+            // The same asset, and then a second one: never three distinct assets within two seconds.
+            var sent = _time.GetTimestamp();
+            _time.Advance(TimeSpan.FromMilliseconds(10));
+            rate.Answered(sent, throttled: true, null, serial: i % 2 == 0 ? "INF-000001" : "INF-000002");
+        }
+        Assert.True(rate.Current >= before, $"{rate.Current} vs {before}");
+        Assert.DoesNotContain(_changes, c => c.Reason == RateChangeReason.Throttled);
+        // Three distinct assets, but spread wider than the window: still the assets' own.
+        Use(rate, RateController.QuotaWindow.TotalSeconds + 0.1);
+        foreach (var serial in new[] { "INF-000010", "INF-000011", "INF-000012" })
+        {
+            var sent = _time.GetTimestamp();
+            rate.Answered(sent, throttled: true, null, serial: serial);
+            Use(rate, RateController.QuotaWindow.TotalSeconds + 0.1);
+        }
+        Assert.DoesNotContain(_changes, c => c.Reason == RateChangeReason.Throttled);
+    }
+
+    [Fact]
+    public void Headers_saying_the_window_is_spent_make_one_429_a_quota_signal()
+    {
+        var rate = Create(RequestRate.Auto, start: 20);
+        Use(rate, 1);
+        var sent = _time.GetTimestamp();
+        _time.Advance(TimeSpan.FromMilliseconds(5));
+        rate.Answered(sent, throttled: true, null, serial: "INF-000001", windowSpent: true);
+        Assert.Equal(RateChangeReason.Throttled, _changes[^1].Reason);
+    }
+
+    [Fact]
+    public void Probing_stores_nothing_below_5_per_second_and_never_less_than_half_the_start_in_one_run()
+    {
+        // Started from 2/s (given), throttled down: nothing stored at all, the old value stays.
+        var slow = Create(RequestRate.Auto, start: 2);
+        Use(slow, 1.5);
+        Throttle(slow, _time.GetTimestamp());
+        Use(slow, 1.5);
+        Assert.Null(slow.Learned());
+
+        // Started from a stored 20/s and cut hard: what is stored is at least 10/s.
+        var stored = new LearnedRate(20, LearnedRate.FromProbing, DateTimeOffset.UtcNow);
+        var rate = Create(RequestRate.Auto, stored: stored);
+        for (var i = 0; i < 16; i++)
+        {
+            // Clean seconds between the cuts: something is learned, lower each time.
+            Use(rate, 2.5);
+            Throttle(rate, _time.GetTimestamp());
+        }
+        Use(rate, 2.5);
+        Assert.True(rate.Current < 10, $"the run's own rate may go lower: {rate.Current}");
+        Assert.Equal(10, rate.Learned()!.RequestsPerSecond, 3);
     }
 
     [Fact]
@@ -171,7 +256,7 @@ public class RateControllerTests
         Use(rate, 3);
         var sent = _time.GetTimestamp();
         var drew = rate.Current;
-        rate.Answered(sent, throttled: true, null);
+        Throttle(rate, sent);
         Use(rate, 8);
         var learned = rate.Learned()!;
         Assert.Equal(LearnedRate.FromProbing, learned.Source);

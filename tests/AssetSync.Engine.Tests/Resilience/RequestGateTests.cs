@@ -23,13 +23,31 @@ public class RequestGateTests
     }
 
     private RequestGate Create(RequestRate rate, int inFlight = 4, TimeSpan? latency = null, Notes? notes = null, int maxInFlight = 64) =>
-        new(new RateController(_time, rate, 5, null), inFlight, maxInFlight, _time, () => latency, notes ?? new Notes());
+        new(new RateController(_time, rate, 5, null), inFlight, maxInFlight, _time, Health(latency), notes ?? new Notes());
 
-    /// <summary>Waits (real time, briefly) for a task that the fake clock has made ready.</summary>
+    /// <summary>A service health whose healthy latency is <paramref name="latency"/> (unknown when null).</summary>
+    private ServiceHealth Health(TimeSpan? latency)
+    {
+        var health = new ServiceHealth(_time, TimeSpan.FromSeconds(15));
+        if (latency is { } l)
+        {
+            health.Answered(l);
+        }
+        return health;
+    }
+
+    /// <summary>Waits for a task that the fake clock has made ready: returns as soon as it completes (a busy machine gets 10 s).</summary>
     private static async Task<bool> Done(Task task)
     {
-        await Task.WhenAny(task, Task.Delay(200));
+        await Task.WhenAny(task, Task.Delay(TimeSpan.FromSeconds(10)));
         return task.IsCompleted;
+    }
+
+    /// <summary>True when a task the fake clock has not made ready is still waiting after its continuations had time to run.</summary>
+    private static async Task<bool> NotDone(Task task)
+    {
+        await Task.WhenAny(task, Task.Delay(100));
+        return !task.IsCompleted;
     }
 
     /// <summary>Takes the first request and answers it: until the first answer, one request at a time.</summary>
@@ -45,9 +63,9 @@ public class RequestGateTests
         var gate = Create(RequestRate.Fixed(5));
         await Warm(gate);
         var next = gate.EnterAsync(1, CancellationToken.None).AsTask();
-        Assert.False(await Done(next));
+        Assert.True(await NotDone(next));
         _time.Advance(TimeSpan.FromMilliseconds(201));
-        Assert.False(await Done(next));
+        Assert.True(await NotDone(next));
         _time.Advance(TimeSpan.FromMilliseconds(1.5));
         Assert.True(await Done(next));
         (await next).Dispose();
@@ -99,7 +117,7 @@ public class RequestGateTests
         var gate = Create(RequestRate.Fixed(double.PositiveInfinity), inFlight: 4);
         var first = await gate.EnterAsync(1, CancellationToken.None);
         var second = gate.EnterAsync(2, CancellationToken.None).AsTask();
-        Assert.False(await Done(second));
+        Assert.True(await NotDone(second));
         gate.Answered(first, 200, default);
         first.Dispose();
         Assert.True(await Done(second));
@@ -116,9 +134,9 @@ public class RequestGateTests
         await Warm(gate, new RateLimitStatement(null, 1, TimeSpan.FromSeconds(2)));
         (await gate.EnterAsync(1, CancellationToken.None)).Dispose();    // the one that remained
         var blocked = gate.EnterAsync(2, CancellationToken.None).AsTask();
-        Assert.False(await Done(blocked));
+        Assert.True(await NotDone(blocked));
         _time.Advance(TimeSpan.FromSeconds(1.9));
-        Assert.False(await Done(blocked));
+        Assert.True(await NotDone(blocked));
         _time.Advance(TimeSpan.FromSeconds(0.2));
         Assert.True(await Done(blocked));
         var lease = await blocked;
@@ -127,7 +145,7 @@ public class RequestGateTests
         gate.Answered(lease, 200, new RateLimitStatement(null, 0, TimeSpan.FromSeconds(5)));
         lease.Dispose();
         var waiting = gate.EnterAsync(3, CancellationToken.None).AsTask();
-        Assert.False(await Done(waiting));
+        Assert.True(await NotDone(waiting));
         gate.Answered(default, 200, new RateLimitStatement(null, 10, TimeSpan.FromSeconds(1)));
         Assert.True(await Done(waiting));
         (await waiting).Dispose();
@@ -151,7 +169,7 @@ public class RequestGateTests
     public void An_adaptive_rate_raises_the_in_flight_limit_with_the_rate_and_a_fixed_one_keeps_the_throttle_limit()
     {
         var fixedGate = Create(RequestRate.Fixed(100), inFlight: 4, latency: TimeSpan.FromMilliseconds(500));
-        var auto = new RequestGate(new RateController(_time, RequestRate.Auto, 5, null), 4, 64, _time, () => TimeSpan.FromMilliseconds(500), new Notes());
+        var auto = new RequestGate(new RateController(_time, RequestRate.Auto, 5, null), 4, 64, _time, Health(TimeSpan.FromMilliseconds(500)), new Notes());
         // Before any answer: one.
         Assert.Equal(1, auto.InFlightLimit);
         MarkAnswered(auto);
@@ -160,9 +178,97 @@ public class RequestGateTests
         Assert.Equal(5, auto.InFlightLimit);                     // 5/s x 0.5 s x 1.25 + 1 = 4.1 → 5
         var rate = new RateController(_time, RequestRate.Auto, 5, null);
         rate.Answered(_time.GetTimestamp(), false, statedQuota: 80, "RateLimit-Policy");
-        var fast = new RequestGate(rate, 4, 64, _time, () => TimeSpan.FromMilliseconds(500), new Notes());
+        var fast = new RequestGate(rate, 4, 64, _time, Health(TimeSpan.FromMilliseconds(500)), new Notes());
         MarkAnswered(fast);
         Assert.Equal(51, fast.InFlightLimit);                    // 80/s x 0.5 s x 1.25 + 1
+    }
+
+    [Fact]
+    public async Task A_hanging_request_stops_holding_its_slot_once_overdue_while_answers_keep_coming_up_to_four_times_the_limit()
+    {
+        var health = Health(TimeSpan.FromMilliseconds(100));
+        var gate = new RequestGate(new RateController(_time, RequestRate.Fixed(double.PositiveInfinity), 5, null), 2, 2, _time, health, new Notes());
+        await Warm(gate);
+        // Two requests hang: both slots are taken.
+        var hung = new List<RequestGate.GateLease> { await gate.EnterAsync(1, CancellationToken.None), await gate.EnterAsync(2, CancellationToken.None) };
+        var next = gate.EnterAsync(3, CancellationToken.None).AsTask();
+        Assert.True(await NotDone(next));
+        // Others keep answering (healthy latency 100 ms); the two pass 4 x 100 ms (at least 0.5 s): overdue, no longer holding.
+        for (var i = 0; i < 5; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(110));
+            health.Answered(TimeSpan.FromMilliseconds(100));
+        }
+        Assert.True(await Done(next));
+        hung.Add(await next);
+        Assert.Equal(3, gate.InFlight);
+        // Hard cap: 4 x 2 in flight at most, however many are overdue.
+        for (var ticket = 4; gate.InFlight < 2 * RequestGate.OverdueCap; ticket++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(600));
+            health.Answered(TimeSpan.FromMilliseconds(100));
+            var lease = gate.EnterAsync(ticket, CancellationToken.None).AsTask();
+            Assert.True(await Done(lease), $"ticket {ticket} with {gate.InFlight} in flight");
+            hung.Add(await lease);
+        }
+        _time.Advance(TimeSpan.FromMilliseconds(600));
+        health.Answered(TimeSpan.FromMilliseconds(100));
+        var capped = gate.EnterAsync(100, CancellationToken.None).AsTask();
+        Assert.True(await NotDone(capped));
+        hung[0].Dispose();
+        Assert.True(await Done(capped));
+        (await capped).Dispose();
+        foreach (var lease in hung.Skip(1))
+        {
+            lease.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task When_answers_stop_nothing_is_exempt_and_a_stall_halves_the_limit()
+    {
+        var health = Health(TimeSpan.FromMilliseconds(100));
+        var gate = new RequestGate(new RateController(_time, RequestRate.Fixed(double.PositiveInfinity), 5, null), 4, 4, _time, health, new Notes());
+        await Warm(gate);
+        var leases = new List<RequestGate.GateLease>();
+        for (var i = 1; i <= 4; i++)
+        {
+            leases.Add(await gate.EnterAsync(i, CancellationToken.None));
+        }
+        // No answer comes any more: the four are overdue, but the service is the one not answering.
+        _time.Advance(TimeSpan.FromSeconds(2));
+        var next = gate.EnterAsync(5, CancellationToken.None).AsTask();
+        Assert.True(await NotDone(next));
+        Assert.Equal(4, gate.InFlightLimit);
+        health.NoAnswer(FetchOutcome.Failure(FailureKind.Timeout, "no answer"));
+        health.NoAnswer(FetchOutcome.Failure(FailureKind.Timeout, "no answer"));
+        Assert.Equal(2, gate.InFlightLimit);
+        // Two of them time out and leave: still two in flight, the stalled limit; nothing more goes.
+        leases[0].Dispose();
+        leases[1].Dispose();
+        Assert.True(await NotDone(next));
+        leases[2].Dispose();
+        Assert.True(await Done(next));
+        (await next).Dispose();
+        leases[3].Dispose();
+    }
+
+    [Fact]
+    public void Timeouts_never_grow_an_adaptive_in_flight_limit_and_no_advice_to_raise_the_throttle_limit_comes_of_them()
+    {
+        var notes = new Notes();
+        var health = Health(TimeSpan.FromMilliseconds(100));
+        var rate = new RateController(_time, RequestRate.Auto, 20, null);
+        var gate = new RequestGate(rate, 4, 64, _time, health, notes);
+        MarkAnswered(gate);
+        var before = gate.InFlightLimit;
+        for (var i = 0; i < 20; i++)
+        {
+            health.NoAnswer(FetchOutcome.Failure(FailureKind.Timeout, "no answer"));
+        }
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(gate.InFlightLimit <= before, $"{gate.InFlightLimit} > {before}");
+        Assert.DoesNotContain(notes.VerboseLines, l => l.Contains("-ThrottleLimit", StringComparison.Ordinal));
     }
 
     private static void MarkAnswered(RequestGate gate) => gate.Answered(default, 200, default);

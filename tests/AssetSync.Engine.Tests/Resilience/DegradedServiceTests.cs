@@ -1,0 +1,178 @@
+using AssetSync.Tests.Fixtures;
+
+namespace AssetSync.Tests.Resilience;
+
+/// <summary>
+/// A degraded Innomaint through the whole loop: assets' trouble is not the service's. Known failures lead a run and it
+/// completes; a streak is checked against an asset that synced before; one asset's 429s leave the adaptive rate alone;
+/// a service that stalls mid-run ends it as unreachable with no more connections and no asset marked for it.
+/// </summary>
+public sealed class DegradedServiceTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>, IAsyncLifetime
+{
+    private SimulatorServer _sim = null!;
+
+    public async Task InitializeAsync()
+    {
+        _sim = await SimulatorServer.StartAsync(o => o.LatencyMs = 5);
+        await db.ApplySchemaAsync();
+        await db.ResetAsync();
+    }
+
+    public async Task DisposeAsync() => await _sim.DisposeAsync();
+
+    private static IEnumerable<string> Serials(int from, int count) => Enumerable.Range(from, count).Select(Simulator.AssetGenerator.SerialFor);
+
+    private sealed class Recorder(Action<Recorder, AssetSyncResult>? onResult = null) : SyncObserver
+    {
+        public List<AssetSyncResult> Results { get; } = [];
+
+        public List<RateChange> Changes { get; } = [];
+
+        public List<string> VerboseLines { get; } = [];
+
+        public override void AssetCompleted(AssetSyncResult result)
+        {
+            lock (Results)
+            {
+                Results.Add(result);
+            }
+            onResult?.Invoke(this, result);
+        }
+
+        public override void RateChanged(RateChange change)
+        {
+            lock (Changes)
+            {
+                Changes.Add(change);
+            }
+        }
+
+        public override void Verbose(string message)
+        {
+            lock (VerboseLines)
+            {
+                VerboseLines.Add(message);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_run_led_by_assets_that_fail_every_night_completes_and_serves_every_healthy_asset()
+    {
+        await db.SeedAssetsAsync(Serials(1, 150));
+        foreach (var serial in Serials(1, 30))
+        {
+            await _sim.ScriptForeverAsync(serial, "503");
+        }
+        // The first night, with the breaker off, makes them known failures (the register is new: nothing to ask about).
+        await using (var first = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.CircuitBreakerThreshold = 0)))
+        {
+            var night1 = await first.RunAsync(AssetSelection.Batch(0));
+            Assert.Equal((120, 30), (night1.Succeeded, night1.Failed));
+        }
+
+        // One request at a time and no retries: results come in the order the assets were taken.
+        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => { o.ThrottleLimit = 1; o.MaximumRetryCount = 0; o.Force = true; }));
+        var recorder = new Recorder();
+        var summary = await engine.RunAsync(AssetSelection.Batch(0), recorder);
+
+        Assert.Equal(("complete", 120, 30), (summary.Status, summary.Succeeded, summary.Failed));
+        // Stalest first would put all 30 never-synced ones ahead; interleaved, at most one in ten of the first goes to them.
+        var firstFifty = recorder.Results.Take(50).Count(r => r.Outcome == AssetSyncStatus.Failed);
+        Assert.InRange(firstFifty, 1, 5);
+        // The first of them is the tenth selected.
+        Assert.All(recorder.Results.Take(9), r => Assert.NotEqual(AssetSyncStatus.Failed, r.Outcome));
+        Assert.Equal("INF-000001", recorder.Results.First(r => r.Outcome == AssetSyncStatus.Failed).SerialNumber);
+        Assert.InRange(recorder.Results.FindIndex(r => r.Outcome == AssetSyncStatus.Failed), 9, 10);
+    }
+
+    [Fact]
+    public async Task A_streak_of_outage_failures_is_checked_against_an_asset_that_synced_before_and_written_when_it_answers()
+    {
+        await db.SeedAssetsAsync(Serials(1, 60));
+        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => { o.CircuitBreakerThreshold = 5; o.ThrottleLimit = 2; }));
+        await engine.RunAsync(AssetSelection.Serials(["INF-000060"]));
+        foreach (var serial in Serials(1, 20))
+        {
+            await _sim.ScriptForeverAsync(serial, "502");
+        }
+        var recorder = new Recorder();
+
+        var summary = await engine.RunAsync(AssetSelection.Batch(0), recorder);
+
+        Assert.Equal(("complete", 40, 20), (summary.Status, summary.Succeeded, summary.Failed));
+        Assert.Contains(recorder.VerboseLines, l => l.Contains("still answers, so those failures are the assets' own", StringComparison.Ordinal));
+        Assert.Equal(20L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1 AND status = 'error' AND error_kind = 'transient'", summary.RunId));
+    }
+
+    [Fact]
+    public async Task One_asset_s_429s_are_retried_after_its_Retry_After_and_leave_the_adaptive_rate_alone()
+    {
+        await db.SeedAssetsAsync(Serials(1, 80));
+        await _sim.ScriptAsync("INF-000010", "429", "429", "429");
+        await _sim.ScriptAsync("INF-000012", "429");
+        await _sim.ConfigureAsync(new { RetryAfterSeconds = 0 });
+        try
+        {
+            await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => { o.AdaptiveRate = true; o.RequestsPerSecond = 20; }));
+            var recorder = new Recorder();
+
+            var summary = await engine.RunAsync(AssetSelection.Batch(0), recorder);
+
+            Assert.Equal((80, 0, 4), (summary.Succeeded, summary.Failed, summary.Throttled));
+            Assert.DoesNotContain(recorder.Changes, c => c.Reason == RateChangeReason.Throttled);
+        }
+        finally
+        {
+            await _sim.ConfigureAsync(new { RetryAfterSeconds = 1 });
+        }
+    }
+
+    [Fact]
+    public async Task When_the_service_stalls_mid_run_no_more_connections_are_opened_and_the_run_ends_unreachable_with_no_asset_marked_for_it()
+    {
+        await db.SeedAssetsAsync(Serials(1, 400));
+        await _sim.ConfigureAsync(new { LatencyMs = 50 });
+        var stalled = 0;
+        Task? stall = null;
+        var recorder = new Recorder((r, _) =>
+        {
+            if (r.Results.Count >= 40 && Interlocked.Exchange(ref stalled, 1) == 0)
+            {
+                // From here on the simulator counts the most requests in flight at once.
+                stall = Task.Run(async () =>
+                {
+                    await _sim.ResetStatsAsync();
+                    await _sim.ConfigureAsync(new { Stall = true });
+                });
+            }
+        });
+        try
+        {
+            await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o =>
+            {
+                o.RequestsPerSecond = 40;
+                o.ThrottleLimit = 4;
+                o.Timeout = TimeSpan.FromSeconds(1);
+                o.MaximumRetryCount = 1;
+                o.CircuitBreakerThreshold = 4;
+            }));
+
+            var ex = await Assert.ThrowsAsync<InnomaintUnreachableException>(() => engine.RunAsync(AssetSelection.Batch(0), recorder));
+            await stall!;
+
+            Assert.Contains("appears to be unreachable", ex.Message, StringComparison.Ordinal);
+            var stats = await _sim.StatsAsync();
+            // Healthy, four were in flight; stalled, never more than max(8, 2 x 4).
+            Assert.InRange(stats.GetProperty("maxInFlight").GetInt32(), 1, 8);
+            // The assets the stall interrupted are undecided: no row says they timed out.
+            Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1 AND status = 'error'", ex.Summary!.RunId));
+            Assert.Equal(0, ex.Summary.Failed);
+            Assert.True(ex.Summary.Succeeded >= 40);
+        }
+        finally
+        {
+            await _sim.ConfigureAsync(new { Stall = false, LatencyMs = 5 });
+        }
+    }
+}
