@@ -18,12 +18,12 @@ namespace AssetSync;
 /// <item><term><see cref="RequestsPerSecond"/></term><description>5; shared by every request of a run, retries included</description></item>
 /// <item><term><see cref="AdaptiveRate"/></term><description>false: <see cref="RequestsPerSecond"/> is the rate; true (-RequestsPerSecond Auto): learned</description></item>
 /// <item><term><see cref="ThrottleLimit"/></term><description>4 requests in flight</description></item>
-/// <item><term><see cref="CircuitBreakerThreshold"/></term><description>10 assets in a row failing transient/network/timeout; 0 = off</description></item>
+/// <item><term><see cref="CircuitBreakerThreshold"/></term><description>10 assets in a row failing transient/network/timeout (known failures not counted), then a check of an asset that synced before; 0 = off</description></item>
 /// <item><term><see cref="AssetPathSuspectThreshold"/></term><description>10 404s in a row from the start of a run, nothing succeeded: the path is wrong; 0 = off</description></item>
 /// <item><term><see cref="MaxResponseBytes"/></term><description>1 MiB</description></item>
 /// <item><term><see cref="DatabaseMaxRetryCount"/></term><description>5 retries of a transient database error</description></item>
 /// <item><term><see cref="DatabaseRetryInterval"/></term><description>0.5 s base, doubling, at most 8 s a wait</description></item>
-/// <item><term><see cref="MaxDuration"/></term><description>none: the run takes every selected asset</description></item>
+/// <item><term><see cref="MaxDuration"/></term><description>none: the run takes every selected asset; at least <see cref="Timeout"/></description></item>
 /// <item><term><see cref="Force"/></term><description>false: unchanged assets are not rewritten</description></item>
 /// </list>
 /// </remarks>
@@ -106,7 +106,10 @@ public sealed class SyncOptions
         }
     }
 
-    /// <summary>Requests in flight at once. Latency then does not eat into the quota.</summary>
+    /// <summary>
+    /// Requests in flight at once. Latency then does not eat into the quota. A request in flight past 4x the healthy latency
+    /// while answers keep coming (a hanging asset) stops holding its slot, up to 4x this many in flight in all.
+    /// </summary>
     public int ThrottleLimit { get; set; } = DefaultThrottleLimit;
 
     /// <summary>Consecutive assets failing transient/network/timeout that stop the run; 0 turns the breaker off.</summary>

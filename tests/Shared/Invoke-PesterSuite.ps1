@@ -4,6 +4,7 @@ param(
     [Parameter(Mandatory)] [string] $PesterModule,
     [Parameter(Mandatory)] [string] $ResultPath,
     [string] $Npgsql8Path,
+    # One file or folder, or several separated by commas.
     [string] $Path
 )
 $ErrorActionPreference = 'Stop'
@@ -13,7 +14,7 @@ $PSStyle.OutputRendering = 'PlainText'
 Import-Module $PesterModule -Force
 $env:ASSETSYNC_TEST_NPGSQL8 = $Npgsql8Path
 $config = New-PesterConfiguration
-$config.Run.Path = if ($Path) { $Path } else { Join-Path $PSScriptRoot '../pester' }
+$config.Run.Path = if ($Path) { [string[]]($Path -split ',') } else { Join-Path $PSScriptRoot '../pester' }
 $config.Run.Exit = $true
 $config.Output.Verbosity = 'Detailed'
 $config.TestResult.Enabled = $true

@@ -17,7 +17,7 @@ Describe 'The demo (build.ps1 -Task Demo)' {
         [int]$m.Groups[3].Value | Should -BeGreaterThan 0
         $text | Should -Match 'SyncedAssets\s+: 4\d\d'
         # The command it ran, and each faster setting with the engine's default and the reason.
-        $text | Should -Match 'PS> Invoke-CmmsSync -BatchSize 0 -CircuitBreakerThreshold 50 -RequestsPerSecond 100 -RetryIntervalSec 0.25 -ThrottleLimit 8 -TimeoutSec 2'
+        $text | Should -Match 'PS> Invoke-CmmsSync -BatchSize 0 -RequestsPerSecond 100 -RetryIntervalSec 0.25 -ThrottleLimit 8 -TimeoutSec 2'
         $text | Should -Match '-RequestsPerSecond 100 \(default 5\): \S'
         $text | Should -Match '-TimeoutSec 2 \(default 15\): \S'
         $text | Should -Match '-RetryIntervalSec 0.25 \(default 1\): \S'

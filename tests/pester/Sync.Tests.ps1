@@ -111,15 +111,16 @@ Describe 'Invoke-CmmsSync' {
         ($err | Out-String) | Should -Not -Match 'leaky-wrong-token'
     }
 
-    It 'stops with InnomaintUnreachable (ConnectionError, the URL as target) when the circuit opens, after emitting the summary' {
+    It 'stops with InnomaintUnreachable (ConnectionError, the URL as target) when nothing answers, after emitting the summary' {
         $p = $common.Clone(); $p.BaseUrl = 'http://127.0.0.1:1'
         $summary = $null
         $err = { Invoke-CmmsSync @p -BatchSize 0 -MaximumRetryCount 0 -CircuitBreakerThreshold 3 -ThrottleLimit 1 -Summary -ErrorAction Stop -OutVariable script:summary } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeLike 'AssetSync.InnomaintUnreachable*'
         $err.CategoryInfo.Category | Should -Be 'ConnectionError'
         $err.TargetObject | Should -Be 'http://127.0.0.1:1'
-        $err.Exception.Message | Should -Match 'appears to be unreachable'
+        $err.Exception.Message | Should -Match 'could not be reached'
         $script:summary.Status | Should -Be 'failed'
+        $script:summary.Failed | Should -Be 0
     }
 
     It 'stops with DatabaseUnavailable (ConnectionError, host:port/database as target) when PostgreSQL cannot be reached' {

@@ -65,7 +65,10 @@ public abstract class SyncCommandBase : DatabaseCommandBase
     [ValidateRange(1, 1024)]
     public int ThrottleLimit { get; set; } = SyncOptions.DefaultThrottleLimit;
 
-    /// <summary>Assets in a row failing transient/network/timeout before the run stops; 0 turns it off.</summary>
+    /// <summary>
+    /// Assets in a row failing transient/network/timeout (assets known to fail that way not counted) before an asset that
+    /// synced before is asked about; if it does not answer either, the run stops. 0 turns it off.
+    /// </summary>
     [Parameter]
     [ValidateRange(0, int.MaxValue)]
     public int CircuitBreakerThreshold { get; set; } = SyncOptions.DefaultCircuitBreakerThreshold;
