@@ -109,13 +109,15 @@ function Start-TestCluster {
 }
 
 function Install-TestPrerequisites {
-    Install-PrometheusParser
+    # Real clients users have, from Debian's packages: a Prometheus parser and promtool for the metrics tests (unpacked into
+    # out/, no root needed), Chromium for the report test (installed). Where one cannot be had, its test says so.
+    Install-PrometheusTools
     # The report test renders HTML in Debian's Chromium; install it where this machine can.
     if (Get-Command chromium, chromium-browser -ErrorAction SilentlyContinue) { return }
     if ((& id -u) -eq '0' -and (Get-Command apt-get -ErrorAction SilentlyContinue)) {
         Write-Host '== Installing chromium (Debian package) for the report test'
         $env:DEBIAN_FRONTEND = 'noninteractive'
-        & apt-get update -qq | Out-Null
+        Update-AptLists
         & apt-get install -y -qq chromium | Out-Null
         if ($LASTEXITCODE -ne 0) { Write-Warning 'Could not install chromium; the report test will fail.' }
     } else {
@@ -123,25 +125,56 @@ function Install-TestPrerequisites {
     }
 }
 
-function Install-PrometheusParser {
-    # The metrics test reads the .prom file with a real parser: Debian's python3-prometheus-client, unpacked into out/
-    # when it is not installed (no root needed). Without it that one test is skipped, saying why.
-    if (-not (Get-Command python3 -ErrorAction SilentlyContinue)) { return }
-    & python3 -c 'import prometheus_client' 2>$null
-    if ($LASTEXITCODE -eq 0) { return }
-    $target = Join-Path $out 'deps/prometheus'
-    if (-not (Test-Path (Join-Path $target 'usr/lib/python3/dist-packages/prometheus_client'))) {
-        if (-not (Get-Command apt-get -ErrorAction SilentlyContinue) -or -not (Get-Command dpkg-deb -ErrorAction SilentlyContinue)) { return }
-        Write-Host '== Fetching python3-prometheus-client (Debian package) for the metrics test'
-        $download = Join-Path $out 'deps/deb'
-        New-Item -ItemType Directory -Force -Path $download, $target | Out-Null
+$script:AptUpdated = $false
+function Update-AptLists {
+    # Once a run, and only as root: a fresh machine may have no package lists at all.
+    if ($script:AptUpdated -or (& id -u) -ne '0') { return }
+    & apt-get update -qq 2>&1 | Out-Null
+    $script:AptUpdated = $true
+}
+
+function Expand-DebianPackage([string] $Name, [string] $Target, [string] $Marker) {
+    # A Debian package's files unpacked into $Target (no install, no root for the unpacking); false when it cannot be had.
+    if (Test-Path (Join-Path $Target $Marker)) { return $true }
+    if (-not (Get-Command apt-get -ErrorAction SilentlyContinue) -or -not (Get-Command dpkg-deb -ErrorAction SilentlyContinue)) { return $false }
+    $download = Join-Path $out 'deps/deb'
+    New-Item -ItemType Directory -Force -Path $download, $Target | Out-Null
+    foreach ($attempt in 1, 2) {
         Push-Location $download
-        try { & apt-get download -qq python3-prometheus-client 2>&1 | Out-Null } finally { Pop-Location }
-        $deb = Get-ChildItem $download -Filter 'python3-prometheus-client_*.deb' | Select-Object -First 1
-        if (-not $deb) { Write-Warning 'python3-prometheus-client could not be fetched; the metrics parser test will be skipped.'; return }
-        & dpkg-deb -x $deb.FullName $target
+        try { & apt-get download -qq $Name 2>&1 | Out-Null } finally { Pop-Location }
+        $deb = Get-ChildItem $download -Filter "$($Name)_*.deb" | Select-Object -First 1
+        if ($deb) { break }
+        Update-AptLists
     }
-    $env:ASSETSYNC_PROMETHEUS_PYTHONPATH = Join-Path $target 'usr/lib/python3/dist-packages'
+    if (-not $deb) { return $false }
+    & dpkg-deb -x $deb.FullName $Target
+    Test-Path (Join-Path $Target $Marker)
+}
+
+function Install-PrometheusTools {
+    # The metrics tests read the .prom file with a real parser (python3-prometheus-client) and lint it, and the README's alert
+    # rules, with promtool (Debian's prometheus package). Without them those tests are skipped, saying why.
+    if (Get-Command python3 -ErrorAction SilentlyContinue) {
+        & python3 -c 'import prometheus_client' 2>$null
+        if ($LASTEXITCODE -ne 0) {
+            $target = Join-Path $out 'deps/prometheus'
+            Write-Host '== Fetching python3-prometheus-client (Debian package) for the metrics test'
+            if (Expand-DebianPackage 'python3-prometheus-client' $target 'usr/lib/python3/dist-packages/prometheus_client') {
+                $env:ASSETSYNC_PROMETHEUS_PYTHONPATH = Join-Path $target 'usr/lib/python3/dist-packages'
+            } else {
+                Write-Warning 'python3-prometheus-client could not be fetched; the metrics parser test will be skipped.'
+            }
+        }
+    }
+    $promtool = Get-Command promtool -ErrorAction SilentlyContinue
+    if ($promtool) { $env:ASSETSYNC_PROMTOOL = $promtool.Source; return }
+    $target = Join-Path $out 'deps/promtool'
+    Write-Host '== Fetching promtool (Debian package prometheus, unpacked, not installed) for the metrics lint test'
+    if (Expand-DebianPackage 'prometheus' $target 'usr/bin/promtool') {
+        $env:ASSETSYNC_PROMTOOL = Join-Path $target 'usr/bin/promtool'
+    } else {
+        Write-Warning 'promtool could not be fetched; the promtool test will be skipped.'
+    }
 }
 
 function Invoke-Test {
@@ -233,6 +266,8 @@ function Invoke-Bench {
         & (Join-Path $root 'tests/Bench/Invoke-StateBenchmark.ps1') -AdminConnectionString $cluster.ConnectionString -Configuration $Configuration `
             -Quick:$Quick -ResultPath $result
         & (Join-Path $root 'tests/Bench/Invoke-RateBenchmark.ps1') -AdminConnectionString $cluster.ConnectionString -Configuration $Configuration `
+            -Quick:$Quick -ResultPath $result
+        & (Join-Path $root 'tests/Bench/Invoke-DegradedBenchmark.ps1') -AdminConnectionString $cluster.ConnectionString -Configuration $Configuration `
             -Quick:$Quick -ResultPath $result
         & (Join-Path $root 'tests/Bench/Invoke-TelemetryBenchmark.ps1') -AdminConnectionString $cluster.ConnectionString -Configuration $Configuration `
             -Quick:$Quick -ResultPath $result

@@ -90,11 +90,10 @@ param(
 )
 
 $ErrorActionPreference = 'Stop'
-New-Item -ItemType Directory -Force -Path $LogPath | Out-Null
 $stamp = Get-Date -Format 'yyyyMMdd-HHmmss-fff'
 $transcript = Join-Path $LogPath "assetsync-$stamp.log"
 $csv = Join-Path $LogPath "failures-$stamp.csv"
-Start-Transcript -Path $transcript | Out-Null
+$logging = $false
 $exitCode = 2
 $failures = $null
 $skipped = $false
@@ -104,9 +103,19 @@ $runError = $null
 $failedSummary = $null
 $statusParameters = @{}
 try {
-    # The module this script ships with, else whatever AssetSync is installed.
+    # The module this script ships with, else whatever AssetSync is installed. Loaded first, so even a log folder
+    # that cannot be used still gets its event (1002).
     $bundled = Join-Path $PSScriptRoot '../../AssetSync.psd1'
     if (Test-Path $bundled) { Import-Module $bundled } else { Import-Module AssetSync }
+
+    # Inside the error handling: an unusable -LogPath exits 2 with the reason, never pwsh's own 1.
+    try {
+        New-Item -ItemType Directory -Force -Path $LogPath | Out-Null
+        Start-Transcript -Path $transcript | Out-Null
+        $logging = $true
+    } catch {
+        throw "The log folder -LogPath '$LogPath' cannot be used: $($_.Exception.Message)"
+    }
 
     $common = @{ RequestsPerSecond = $RequestsPerSecond; RetryIntervalSec = $RetryIntervalSec; ThrottleLimit = $ThrottleLimit; TimeoutSec = $TimeoutSec }
     if ($ConnectionString) { $common.ConnectionString = $ConnectionString }
@@ -164,6 +173,8 @@ try {
 } catch {
     # Also a stop by SIGTERM (systemctl stop, a scheduler's time limit): the run was cancelled cleanly.
     Write-Host "AssetSync run failed: $($_.Exception.Message)"
+    # Standard error too: with no transcript (an unusable -LogPath), the scheduler's log is the only place left.
+    [Console]::Error.WriteLine("AssetSync run failed: $($_.Exception.Message)")
     if ($_.ErrorDetails.RecommendedAction) { Write-Host "Next: $($_.ErrorDetails.RecommendedAction)" }
     $runError = $_.Exception.Message
     if ($_.Exception.PSObject.Properties['Summary'] -and $_.Exception.Summary) { $failedSummary = $_.Exception.Summary }
@@ -187,8 +198,9 @@ try {
     } catch {
         Write-Host "The run's event could not be written: $($_.Exception.Message)"
     }
-    # The failure list is written on every path, a failed or stopped run included (not by a standby that skipped).
-    if (-not $skipped) { try {
+    # The failure list is written on every path, a failed or stopped run included (not by a standby that skipped,
+    # nor where the log folder could not be used).
+    if (-not $skipped -and $logging) { try {
         if ($null -eq $failures) { $failures = @(Get-CmmsSyncFailure @statusParameters) }
         # Cells a spreadsheet could take for a formula (=, +, -, @, tab, CR) are quoted with a leading '.
         $failures | Select-Object -Property SerialNumber, AssetCode, AssetName, Department, ErrorKind, HttpStatus, Attempts, Error, FailedAt, FailingSince, ConsecutiveFailures, NextAttemptAt, RunId |
@@ -200,10 +212,12 @@ try {
     } catch {
         Write-Host "The failure list could not be written: $($_.Exception.Message)"
     } }
-    Stop-Transcript | Out-Null
-    # Keep the newest $Keep of each kind of file.
-    foreach ($pattern in 'assetsync-*.log', 'failures-*.csv') {
-        Get-ChildItem -Path $LogPath -Filter $pattern | Sort-Object Name -Descending | Select-Object -Skip $Keep | Remove-Item -Force
+    if ($logging) {
+        Stop-Transcript | Out-Null
+        # Keep the newest $Keep of each kind of file.
+        foreach ($pattern in 'assetsync-*.log', 'failures-*.csv') {
+            Get-ChildItem -Path $LogPath -Filter $pattern | Sort-Object Name -Descending | Select-Object -Skip $Keep | Remove-Item -Force -ErrorAction SilentlyContinue
+        }
     }
 }
 exit $exitCode

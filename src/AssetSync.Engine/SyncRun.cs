@@ -118,7 +118,8 @@ internal sealed class SyncRun
                 {
                     _stored = await _store.GetLearnedRateAsync(_client.BaseUrl, cancellationToken).ConfigureAwait(false);
                 }
-                (_runId, startedAt) = await _store.StartRunAsync(_selection, Environment.MachineName, Environment.UserName, cancellationToken).ConfigureAwait(false);
+                var skipped = Volatile.Read(ref _skipped);
+                (_runId, startedAt) = await _store.StartRunAsync(_selection, _selected.Count + skipped, skipped, Environment.MachineName, Environment.UserName, cancellationToken).ConfigureAwait(false);
             }
             catch (NpgsqlException ex)
             {
@@ -177,7 +178,8 @@ internal sealed class SyncRun
     {
         var status = Fatal is not null ? "failed" : cancellationToken.IsCancellationRequested ? "cancelled" : "complete";
         var budgetSpent = Volatile.Read(ref _budgetSpent) == 1;
-        var notReached = budgetSpent ? Math.Max(0, _selected.Count - Succeeded - Failed) : 0;
+        // Selected and never decided, whatever ended the run (a time budget, Ctrl+C, a fatal error): Total adds up on every run.
+        var notReached = Math.Max(0, _selected.Count - Succeeded - Failed);
         var stoppedBy = budgetSpent && status == "complete" && notReached > 0 ? "max_duration" : null;
         var requests = (int)Math.Min(int.MaxValue, _fetcher?.Requests ?? 0);
         var throttled = (int)Math.Min(int.MaxValue, _fetcher?.Throttled ?? 0);
@@ -221,7 +223,7 @@ internal sealed class SyncRun
         {
             RunId = _runId,
             Mode = _selection.Mode,
-            Total = Succeeded + Failed,
+            Total = Succeeded + Failed + Volatile.Read(ref _skipped) + figures.NotReached,
             Succeeded = Succeeded,
             Failed = Failed,
             Skipped = Volatile.Read(ref _skipped),

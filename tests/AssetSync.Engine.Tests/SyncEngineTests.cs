@@ -223,6 +223,12 @@ public sealed class SyncEngineTests(DatabaseFixture db) : IClassFixture<Database
         Assert.Equal((long)summary.Succeeded, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
         Assert.Equal(("cancelled", summary.Succeeded), (await db.ScalarAsync<string>("SELECT status FROM cmms_sync_log WHERE id = $1", summary.RunId),
             await db.ScalarAsync<int>("SELECT assets_synced FROM cmms_sync_log WHERE id = $1", summary.RunId)));
+        // The selected assets never decided are NotReached, in the summary and the row: the counts add up on a cancelled run too.
+        Assert.Equal(100 - summary.Succeeded, summary.NotReached);
+        Assert.Equal(100, summary.Total);
+        Assert.Equal((100 - summary.Succeeded, 100), (await db.ScalarAsync<int>("SELECT not_reached FROM cmms_sync_log WHERE id = $1", summary.RunId),
+            await db.ScalarAsync<int>("SELECT total FROM cmms_sync_log WHERE id = $1", summary.RunId)));
+        Assert.Null(summary.StoppedBy);
     }
 
     [Fact]

@@ -71,9 +71,11 @@ try {
     Show-DemoCommand 'Invoke-CmmsSync' @{ BatchSize = 0 } $sync $why
     $results = Invoke-CmmsSync -BatchSize 0 @sync
     $failed = @($results | Where-Object Status -eq Failed)
-    Write-Host "   $($results.Count) assets: $(@($results | Where-Object Status -eq Succeeded).Count) succeeded, $($failed.Count) failed. The failures:"
-    $failed | Sort-Object ErrorKind, SerialNumber | Select-Object -First 15 | Format-Table -AutoSize | Out-String -Width 160 | Write-Host
-    $failed | Group-Object ErrorKind | Sort-Object Name | Format-Table Name, Count -AutoSize | Out-String -Width 160 | Write-Host
+    $shown = [math]::Min(15, $failed.Count)
+    Write-Host "   $($results.Count) assets: $(@($results | Where-Object Status -eq Succeeded).Count) succeeded, $($failed.Count) failed. The first $shown failures$(if ($failed.Count -gt $shown) { " ($($failed.Count - $shown) more not shown: Get-CmmsSyncFailure lists them all)" }):"
+    $failed | Sort-Object ErrorKind, SerialNumber | Select-Object -First $shown | Format-Table -AutoSize | Out-String -Width 160 | Write-Host
+    Write-Host '   Failed assets by error kind:'
+    $failed | Group-Object ErrorKind | Sort-Object Name | Format-Table @{ Label = 'ErrorKind'; Expression = 'Name' }, @{ Label = 'Assets'; Expression = 'Count' } -AutoSize | Out-String -Width 160 | Write-Host
 
     Write-Host "== 4. Innomaint heals; Invoke-CmmsRetryFailed -Summary" -ForegroundColor Cyan
     Invoke-RestMethod -Method Post "$baseUrl/_sim/heal" | Out-Null

@@ -116,11 +116,17 @@ function Start-SimulatorProcess {
         if ((Get-Date) -gt $deadline -or $process.HasExited) { throw "The simulator did not start: $(Get-Content -Raw ($urlFile + '.log') -ErrorAction SilentlyContinue)" }
         Start-Sleep -Milliseconds 50
     }
-    [pscustomobject]@{ Process = $process; BaseUrl = (Get-Content -Raw $urlFile).Trim(); Token = $Token }
+    $baseUrl = (Get-Content -Raw $urlFile).Trim()
+    # The URL is read: the file has done its job. Its log stays until the simulator stops (it is still writing to it).
+    Remove-Item $urlFile -ErrorAction SilentlyContinue
+    [pscustomobject]@{ Process = $process; BaseUrl = $baseUrl; Token = $Token; LogFile = $urlFile + '.log' }
 }
 
 function Stop-SimulatorProcess($Simulator) {
-    if ($Simulator -and -not $Simulator.Process.HasExited) { $Simulator.Process.Kill($true); $Simulator.Process.WaitForExit(5000) | Out-Null }
+    if (-not $Simulator) { return }
+    if (-not $Simulator.Process.HasExited) { $Simulator.Process.Kill($true); $Simulator.Process.WaitForExit(5000) | Out-Null }
+    # Nothing left behind in the temporary folder.
+    if ($Simulator.LogFile) { Remove-Item $Simulator.LogFile -ErrorAction SilentlyContinue }
 }
 
 function Get-SyncOptionDefault {

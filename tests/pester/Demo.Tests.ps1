@@ -6,9 +6,15 @@ BeforeAll {
 Describe 'The demo (build.ps1 -Task Demo)' {
     It 'runs end to end and leaves only the missing assets failed' {
         # The test cluster stands in for "your own PostgreSQL": the demo makes a database of its own there.
+        $tempBefore = @(Get-ChildItem ([IO.Path]::GetTempPath()) -Filter 'assetsync-sim-*' -ErrorAction SilentlyContinue).Count
         $out = Invoke-Pwsh -NoProfile -NonInteractive -File (Join-Path $root 'tests/Shared/Invoke-Demo.ps1') -ConnectionString $env:ASSETSYNC_TEST_CONNECTION_STRING 2>&1
         $text = $out -join "`n"
+        @(Get-ChildItem ([IO.Path]::GetTempPath()) -Filter 'assetsync-sim-*' -ErrorAction SilentlyContinue).Count | Should -Be $tempBefore -Because 'the demo leaves no temporary file behind'
         $LASTEXITCODE | Should -Be 0 -Because $text
+        # A cut list says so, and the table after it has a title.
+        $failed = [int][regex]::Match($text, '500 assets: \d+ succeeded, (\d+) failed').Groups[1].Value
+        if ($failed -gt 15) { $text | Should -Match "The first 15 failures \($($failed - 15) more not shown: Get-CmmsSyncFailure lists them all\)" }
+        $text | Should -Match 'Failed assets by error kind:'
         $text | Should -Match '500 assets: \d+ succeeded, \d+ failed'
         $m = [regex]::Match($text, 'Failed after retry: (\d+); deferred, not retried: (\d+); assets Innomaint does not have \(404\): (\d+)')
         $m.Success | Should -BeTrue

@@ -60,11 +60,11 @@ Describe 'Freshness within the quota' {
         Invoke-TestSql $cs "UPDATE cmms_asset_sync_state SET last_success_at = now() - interval '3 days' WHERE serialnumber IN ('INF-000001', 'INF-000002')" | Out-Null
         $s = Get-CmmsSyncStatus -ConnectionString $cs -StaleAfter ([timespan]::FromDays(2))
         ($s.TotalAssets, $s.SyncedAssets, $s.FailedAssets, $s.DeferredAssets) | Should -Be @(30, 29, 1, 1)
-        $s.StaleAssets | Should -Be 3   # two 3 days old, one never synced
-        (Get-CmmsSyncStatus -ConnectionString $cs).StaleAssets | Should -Be 1
+        $s.StaleAssets | Should -Be 2   # two 3 days old; the 404 never succeeded, but it is deferred, never stale
+        (Get-CmmsSyncStatus -ConnectionString $cs).StaleAssets | Should -Be 0
         $s.SyncAge95 | Should -BeOfType [timespan]
         $s.LastSuccessAt | Should -Not -BeNullOrEmpty
-        $s | Out-String -Width 80 | Should -Match 'StaleAssets\s+: 3'
+        $s | Out-String -Width 80 | Should -Match 'StaleAssets\s+: 2'
         { Get-CmmsSyncStatus -ConnectionString $cs -StaleAfter ([timespan]::Zero) } | Should -Throw -ExpectedMessage '*StaleAfter*'
     }
 }
@@ -104,6 +104,8 @@ CREATE TABLE cmms_sync_log (sync_type text, status text, assets_synced integer, 
 INSERT INTO ic3_asset_master (cmms_asset_id, report_seq_no) SELECT 'INF-' || lpad(i::text, 6, '0'), i FROM generate_series(1, 500) i;
 INSERT INTO ic3_sync_log SELECT 'INF-' || lpad(a::text, 6, '0'), 'api_sync', CASE WHEN a % 9 = 0 THEN 'error' ELSE 'success' END, NULL, now() - (d || ' days')::interval
   FROM generate_series(1, 100) d, generate_series(1, 500) a;
+-- The Go service's run rows, as it wrote them: seed columns only, status 'complete'.
+INSERT INTO cmms_sync_log VALUES ('api_sync', 'complete', 440, 91000, '2026-11-28 02:00:00+00'), ('api_sync', 'complete', 445, 90500, '2026-11-29 02:00:00+00');
 ANALYZE;
 "@ | Out-Null
             $manifest = (Resolve-Path (Join-Path $PSScriptRoot '../../AssetSync.psd1')).Path
@@ -123,7 +125,15 @@ ANALYZE;
             $verbose | Should -Match 'Step 2\.03-state-latest done in'
             @($ps.Streams.Progress | Where-Object { $_.StatusDescription -match 'of [\d,]+ rows' }).Count | Should -BeGreaterThan 0
             $ps.Dispose()
-            (Get-CmmsSyncStatus -ConnectionString $old).FailedAssets | Should -Be 55
+            $status = Get-CmmsSyncStatus -ConnectionString $old
+            $status.FailedAssets | Should -Be 55
+            # The history keeps its meaning: the Go service's complete runs are complete runs.
+            $status.LastSuccessAt | Should -Be ([DateTimeOffset]'2026-11-29 02:00:00+00')
+            $status.LastRuns[0].Status | Should -Be 'complete'
+            $status.LastRuns[0].Succeeded | Should -Be 445
+            $report = Join-Path ([IO.Path]::GetTempPath()) ('assetsync-upgraded-' + [guid]::NewGuid().ToString('N') + '.html')
+            Export-CmmsSyncReport -ConnectionString $old -Path $report
+            try { Get-Content -Raw $report | Should -Match 'Last complete run 2026-11-29 02:00 UTC' } finally { Remove-Item $report -ErrorAction SilentlyContinue }
         } finally {
             Remove-TestDatabase $old
         }

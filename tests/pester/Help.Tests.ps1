@@ -47,6 +47,12 @@ Describe 'Help of <Name>' -ForEach $commands {
 }
 
 Describe 'about_AssetSync' {
+    It 'lists every cmdlet of the module in its list of cmdlets' {
+        $text = Get-Help about_AssetSync | Out-String
+        $listed = [regex]::Matches(($text -split 'SETUP')[0], '(?m)^\s+([A-Z][a-z]+-Cmms[A-Za-z]+)\s').ForEach({ $_.Groups[1].Value }) | Sort-Object
+        $listed | Should -Be @(Get-Command -Module AssetSync | ForEach-Object Name | Sort-Object)
+    }
+
     It 'explains setup, environment variables, retries and scheduled jobs' {
         $text = Get-Help about_AssetSync | Out-String
         foreach ($needle in 'ASSETSYNC_CONNECTION_STRING', 'ASSETSYNC_BASE_URL', 'ASSETSYNC_API_TOKEN', 'Initialize-CmmsSyncSchema', 'RETRY BEHAVIOUR', 'Register-ScheduledTask', 'systemd') {

@@ -60,9 +60,13 @@ Describe '-MetricsPath' {
         $m = Read-PromFile $path
 
         foreach ($name in 'assetsync_last_run_timestamp_seconds', 'assetsync_last_success_timestamp_seconds', 'assetsync_last_run_status', 'assetsync_run_duration_seconds',
-            'assetsync_run_assets', 'assetsync_run_requests', 'assetsync_run_throttled', 'assetsync_run_requests_per_second', 'assetsync_register_assets', 'assetsync_sync_age_seconds') {
+            'assetsync_run_assets', 'assetsync_run_requests', 'assetsync_run_throttled', 'assetsync_run_requests_per_second', 'assetsync_register_assets') {
             $m["$name#type"] | Should -Be 'gauge' -Because "$name has HELP and TYPE lines"
         }
+        # The sync age is a summary: quantile is a summary's label, with its _sum and _count.
+        $m['assetsync_sync_age_seconds#type'] | Should -Be 'summary'
+        $m['assetsync_sync_age_seconds_count'] | Should -Be $status.SyncedAssets
+        $m['assetsync_sync_age_seconds_sum'] | Should -Be $status.SyncAgeSum.TotalSeconds
         $m['assetsync_last_run_timestamp_seconds'] | Should -Be ($run.FinishedAt.ToUnixTimeMilliseconds() / 1000.0)
         $m['assetsync_last_success_timestamp_seconds'] | Should -Be ($status.LastSuccessAt.ToUnixTimeMilliseconds() / 1000.0)
         $m['assetsync_last_run_status{status=complete}'] | Should -Be 1
@@ -87,6 +91,25 @@ Describe '-MetricsPath' {
         $status.FailedAssets | Should -Be 2
     }
 
+    It 'passes promtool check metrics with no warning, and the README''s alert rules pass promtool check rules' {
+        $promtool = $env:ASSETSYNC_PROMTOOL
+        if (-not $promtool -or -not (Test-Path $promtool)) { Set-ItResult -Skipped -Because 'no promtool: Debian''s prometheus package, which build.ps1 -Task Test unpacks where apt-get can'; return }
+        $path = Join-Path $folder 'lint.prom'
+        $null = Invoke-CmmsSync @common -BatchSize 0 -IncludeDeferred -MetricsPath $path -Summary
+        $lint = Get-Content -Raw $path | & $promtool check metrics 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because ($lint -join "`n")
+        ($lint -join "`n").Trim() | Should -BeNullOrEmpty
+        # The rules exactly as the README prints them.
+        $readme = Get-Content -Raw (Join-Path $PSScriptRoot '../../README.md')
+        $yaml = [regex]::Match($readme, '(?s)An alert rule[^`]*```yaml\r?\n(.*?)```').Groups[1].Value
+        $yaml | Should -Match 'AssetSyncStale'
+        $rules = Join-Path $folder 'rules.yml'
+        Set-Content -Path $rules -Value $yaml
+        $checked = & $promtool check rules $rules 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because ($checked -join "`n")
+        ($checked -join "`n") | Should -Match 'SUCCESS: 2 rules found'
+    }
+
     It 'is written atomically when the run fails, with the failed status' {
         $path = Join-Path $folder 'failed.prom'
         Set-Content -Path $path -Value 'old'
@@ -104,15 +127,25 @@ Describe 'Events for the Event Log or the journal' {
         $status = Get-CmmsSyncStatus -ConnectionString $cs
         $verbose = $null
         $events = @(Write-CmmsSyncEvent -Summary $run -Status $status -MaxFailedPercent 50 -PassThru -Verbose 4>&1 | Tee-Object -Variable all | Where-Object { $_ -is [AssetSync.SyncRunEvent] })
-        # Two assets fail; one is a deferred 404, so one counts: 4 % of 25. Neither ever succeeded, so both are stale too.
-        $events.EventId | Should -Be @(1001, 1004)
-        $events[1].Level | Should -Be 'Warning'
-        $events[1].Message | Should -Match '^The IC3 register is stale: 2 of 25 asset\(s\) have no success within 7 days'
+        # Two assets fail; one is a deferred 404, so one counts: 4 % of 25. Failing for minutes is not stale, and a deferred asset never is.
+        $events.EventId | Should -Be @(1001)
+        $status.StaleAssets | Should -Be 0
+        $status.DeferredAssets | Should -Be 1
         $events[0].Level | Should -Be 'Information'
         $events[0].Message | Should -Match "^AssetSync run $($run.RunId) complete with failures: .* 1 asset\(s\) failing, deferred ones not counted: 4 % of the register, within the threshold of 50 %\.$"
-        $where = if (Get-Command systemd-cat -ErrorAction SilentlyContinue) { 'written to the journal' } else { 'not written \(no Event Log or journal here\)' }
+        $journal = (Get-Command systemd-cat -ErrorAction SilentlyContinue) -and (Test-Path '/run/systemd/journal/stdout')
+        $where = if ($journal) { 'written to the journal' } else { 'not written \(no journal here: systemd-cat or the journal''s socket is missing\)' }
         @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -match "^Event 1001 \(Information\) $where" }).Count | Should -Be 1
 
+        # Failing (never succeeded) for longer than -StaleAfter: stale, and event 1004 says so; the deferred one still is not.
+        Invoke-TestSql $cs "UPDATE cmms_asset_sync_state SET failing_since = now() - interval '8 days' WHERE status = 'error'" | Out-Null
+        $old = Get-CmmsSyncStatus -ConnectionString $cs
+        $old.StaleAssets | Should -Be 1
+        $stale = @(Write-CmmsSyncEvent -Summary $run -Status $old -MaxFailedPercent 50 -PassThru)
+        $stale.EventId | Should -Be @(1001, 1004)
+        $stale[1].Level | Should -Be 'Warning'
+        $stale[1].Message | Should -Match '^The IC3 register is stale: 1 of 25 asset\(s\) should have fresh data and have had none for 7 days \(deferred assets, 1, are not counted\)'
+        Invoke-TestSql $cs "UPDATE cmms_asset_sync_state SET failing_since = now() WHERE status = 'error'" | Out-Null
         (Write-CmmsSyncEvent -Summary $run -Status $status -MaxFailedPercent 2 -PassThru)[0].Level | Should -Be 'Warning'
         ($run | Write-CmmsSyncEvent -Status $status -FailOnAnyFailure -PassThru)[0].Level | Should -Be 'Warning'
         (Write-CmmsSyncEvent -RunError 'The IC3 database could not be reached.' -PassThru) | Should -Not -BeNullOrEmpty

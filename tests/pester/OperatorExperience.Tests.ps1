@@ -162,6 +162,26 @@ INSERT INTO cmms_asset_sync_state (serialnumber, status, error_kind, error_messa
         }
     }
 
+    It 'completes -ErrorKind with the names Get-CmmsSyncFailure prints, and -RequestsPerSecond with Auto' {
+        $line = 'Get-CmmsSyncFailure -ErrorKind not'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('not_found')
+        $line = 'Get-CmmsSyncFailure -ErrorKind '
+        $all = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+        $all | Should -Contain 'invalid_response'
+        $all | Should -Not -Contain 'InvalidResponse'
+        $line = 'Invoke-CmmsSync -RequestsPerSecond '
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('Auto')
+        $line = 'Invoke-CmmsRetryFailed -RequestsPerSecond a'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('Auto')
+    }
+
+    It 'names an unknown connection-string key, and never echoes the password' {
+        $err = { Get-CmmsSyncStatus -ConnectionString 'Host=127.0.0.1;Prot=5432;Database=ic3;Password=hush-hush' -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'AssetSync.InvalidSetting*'
+        $err.Exception.Message | Should -Match "key Npgsql does not know: 'Prot'\. Did you mean 'Port'\?"
+        ($err | Out-String) | Should -Not -Match 'hush-hush'
+    }
+
     It 'documents in the help the defaults the engine options hold' {
         $d = Get-SyncOptionDefault
         $help = Get-Help Invoke-CmmsSync -Full

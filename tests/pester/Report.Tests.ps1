@@ -67,7 +67,10 @@ Describe 'Export-CmmsSyncReport' {
         # The retry-failed run leaves the two 404s alone: they are deferred.
         ($bars | ForEach-Object { "$($_.Groups[2].Value)/$($_.Groups[3].Value)" }) | Should -Be @('20/5', '0/3')
         Get-Figure 'deferred-assets' | Should -Be '2'
-        Get-Figure 'stale-assets' | Should -Be '10'
+        # Minutes old: failing or never attempted for less than 7 days is not stale, and deferred assets never are.
+        Get-Figure 'stale-assets' | Should -Be '0'
+        $dom | Should -Match '>never succeeded<'
+        $dom | Should -Match 'never attempted'
         [regex]::Match($dom, 'data-bucket="under 1 day" data-count="(\d+)"').Groups[1].Value | Should -Be '20'
         [regex]::Match($dom, 'data-bucket="never" data-count="(\d+)"').Groups[1].Value | Should -Be '10'
         [regex]::Matches((($dom -split 'data-testid="stalest"')[1] -split '</table>')[0], '<tr data-serial=').Count | Should -Be 20

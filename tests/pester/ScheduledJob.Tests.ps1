@@ -27,6 +27,8 @@ Describe 'Invoke-CmmsScheduledSync.ps1' {
     It 'exits 0 when everything synced, with a transcript and an empty failure list' {
         $r = Invoke-Job
         $r.ExitCode | Should -Be 0 -Because $r.Output
+        # Where there is no journal, the event goes nowhere and says so: no stray line from systemd-cat.
+        $r.Output | Should -Not -Match 'Failed to create stream fd'
         @(Get-ChildItem $logs -Filter 'assetsync-*.log').Count | Should -Be 1
         $csv = Get-ChildItem $logs -Filter 'failures-*.csv' | Select-Object -First 1
         @(Import-Csv $csv.FullName).Count | Should -Be 0
@@ -72,6 +74,25 @@ Describe 'Invoke-CmmsScheduledSync.ps1' {
         $r.ExitCode | Should -Be 2
         $r.Output | Should -Match 'refused the API token'
         $r.Output | Should -Not -Match 'not-the-token'
+    }
+
+    It 'exits 2 with the reason on stderr and event 1002 when -LogPath cannot be used' {
+        # A folder below a regular file: no user, root included, can create it.
+        $file = Join-Path ([IO.Path]::GetTempPath()) ('assetsync-notadir-' + [guid]::NewGuid().ToString('N'))
+        Set-Content -Path $file -Value 'x'
+        try {
+            $env:ASSETSYNC_API_TOKEN = $sim.Token
+            $errFile = "$file.err"
+            $out = Invoke-Pwsh -NoProfile -NonInteractive -File $script -LogPath (Join-Path $file 'logs') -ConnectionString $cs -BaseUrl $sim.BaseUrl 2> $errFile
+            $code = $LASTEXITCODE
+            $stderr = Get-Content -Raw $errFile
+        } finally {
+            Remove-Item Env:ASSETSYNC_API_TOKEN
+            Remove-Item -Force $file, "$file.err" -ErrorAction SilentlyContinue
+        }
+        $code | Should -Be 2 -Because ($out -join "`n")
+        $stderr | Should -Match 'The log folder -LogPath .* cannot be used'
+        ($out -join "`n") | Should -Match 'Event 1002 \(Error\)'
     }
 
     It 'exits 2 when the database cannot be reached' {

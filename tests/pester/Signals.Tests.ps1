@@ -98,4 +98,34 @@ Describe 'SIGTERM' {
             Remove-Item -Recurse -Force $logs -ErrorAction SilentlyContinue
         }
     }
+
+    It 'reaches the pwsh of the README''s systemd recipe itself (a tool-path install, not a launcher), and the run is cancelled' {
+        # As the README sets a server up: dotnet tool install --tool-path /opt/pwsh PowerShell --version 7.6.*
+        $toolPath = Join-Path ([IO.Path]::GetTempPath()) ('assetsync-pwsh-' + [guid]::NewGuid().ToString('N'))
+        $version = (Get-Content -Raw (Join-Path $PSScriptRoot '../../dotnet-tools.json') | ConvertFrom-Json).tools.powershell.version
+        $install = & dotnet tool install --tool-path $toolPath PowerShell --version $version 2>&1
+        if ($LASTEXITCODE -ne 0) { Set-ItResult -Skipped -Because "dotnet tool install --tool-path could not install PowerShell $($version): $($install -join ' ')"; return }
+        $pwsh = Join-Path $toolPath 'pwsh'
+        Reset-Run
+        $logs = Join-Path ([IO.Path]::GetTempPath()) ('assetsync-sigterm-' + [guid]::NewGuid().ToString('N'))
+        $env:ASSETSYNC_API_TOKEN = $sim.Token
+        try {
+            $process = Start-Process -FilePath $pwsh -PassThru -ArgumentList @('-NoProfile', '-NonInteractive', '-File', $jobScript, '-LogPath', $logs,
+                '-ConnectionString', $cs, '-BaseUrl', $sim.BaseUrl, '-RequestsPerSecond', '500', '-ThrottleLimit', '8') -RedirectStandardOutput "$logs.out"
+            Wait-MidRun
+            # The process ExecStart starts is PowerShell itself: no launcher in between to swallow the signal.
+            (Get-Process -Id $process.Id).Path | Should -Be $pwsh
+            @(& pgrep -P $process.Id).Count | Should -Be 0
+            $elapsed = Send-TermAndTime $process.Id
+            $process.WaitForExit(60000) | Should -BeTrue
+
+            $elapsed | Should -BeLessThan 1
+            $process.ExitCode | Should -Be 2
+            Invoke-TestSql $cs 'SELECT status FROM cmms_sync_log ORDER BY id DESC LIMIT 1' | Should -Be 'cancelled'
+        } finally {
+            Remove-Item Env:ASSETSYNC_API_TOKEN -ErrorAction SilentlyContinue
+            if ($process -and -not $process.HasExited) { $process.Kill($true) }
+            Remove-Item -Recurse -Force $logs, "$logs.out", $toolPath -ErrorAction SilentlyContinue
+        }
+    }
 }

@@ -22,9 +22,10 @@ public sealed class GetCmmsSyncFailureCommand : DatabaseCommandBase
     [Parameter(Mandatory = true, ParameterSetName = NotDeferredSet)]
     public SwitchParameter NotDeferred { get; set; }
 
-    /// <summary>Only failures of these kinds: NotFound, ClientError, Transient, Network, Timeout, InvalidResponse, Database (the contract names, such as not_found, work too).</summary>
+    /// <summary>Only failures of these kinds, as Get-CmmsSyncFailure prints them: not_found, client_error, transient, network, timeout, invalid_response, database (the enum's names, such as NotFound, bind too).</summary>
     [Parameter]
     [ErrorKindTransformation]
+    [ArgumentCompleter(typeof(Completion.ErrorKindCompleter))]
     public SyncErrorKind[]? ErrorKind { get; set; }
 
     protected override async Task EndProcessingAsync()

@@ -47,19 +47,24 @@ public sealed class WriteCmmsSyncEventCommand : AsyncPSCmdlet
         }
         var events = SyncRunEvents.Plan(Summary, RunError, Status, MaxFailedPercent, FailOnAnyFailure);
         string? where;
+        string nowhere = OperatingSystem.IsWindows() ? "not written" : "not written (no journal here: systemd-cat or the journal's socket is missing)";
         try
         {
             where = SyncRunEvents.Write(events);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // An event that cannot be written (no source registered, no rights) must not fail the job that reports it.
-            PostWarning($"The run's events could not be written ({(ex.InnerException ?? ex).Message}). On Windows, run Register-CmmsSyncEventSource once as an administrator.");
+            // An event that cannot be written (no source registered, no rights, a journal that refused) must not fail the job that reports it.
+            var reason = (ex.InnerException ?? ex).Message;
+            PostWarning(OperatingSystem.IsWindows()
+                ? $"The run's events could not be written ({reason}). Run Register-CmmsSyncEventSource once as an administrator."
+                : $"The run's events could not be written to the journal ({reason}).");
             where = null;
+            nowhere = $"not written ({reason})";
         }
         foreach (var e in events)
         {
-            PostVerbose($"Event {e.EventId} ({e.Level}) {(where is null ? "not written (no Event Log or journal here)" : "written to the " + where)}: {e.Message}");
+            PostVerbose($"Event {e.EventId} ({e.Level}) {(where is null ? nowhere : "written to the " + where)}: {e.Message}");
             if (PassThru)
             {
                 PostObject(e);

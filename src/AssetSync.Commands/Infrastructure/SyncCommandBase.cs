@@ -57,6 +57,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
     /// </summary>
     [Parameter]
     [RequestRateTransformation]
+    [ArgumentCompleter(typeof(Completion.RequestRateCompleter))]
     [ValidateNotNull]
     public RequestRate RequestsPerSecond { get; set; } = RequestRate.Fixed(SyncOptions.DefaultRequestsPerSecond);
 
@@ -271,7 +272,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             }
             if (summary.Status == "cancelled")
             {
-                PostWarning($"Run {summary.RunId} was cancelled: {summary.Succeeded} succeeded and {summary.Failed} failed before the stop; the rest were left untouched.");
+                PostWarning($"Run {summary.RunId} was cancelled: {summary.Succeeded} succeeded and {summary.Failed} failed before the stop; {summary.NotReached} not reached were left untouched.");
             }
         }
         catch (SyncRunLockedException ex) when (ifRunning == IfRunningAction.Skip && ex.Waited is null)

@@ -5,7 +5,8 @@ namespace AssetSync.Reporting;
 
 /// <summary>
 /// A run's figures and the register's state in the Prometheus text exposition format (0.0.4), as the textfile collectors
-/// of node_exporter and windows_exporter read it. Every metric is a gauge with HELP and TYPE lines; the names are fixed
+/// of node_exporter and windows_exporter read it. Every metric is a gauge with HELP and TYPE lines, but the sync age, a
+/// summary (quantiles 0.5, 0.95 and 1, with _sum and _count), as promtool check metrics wants; the names are fixed
 /// (monitoring rules and acceptance tests read them). The file is replaced atomically: written beside the old one under a
 /// temporary name, then renamed over it, so a scrape never sees half a file.
 /// </summary>
@@ -48,6 +49,7 @@ public static class PrometheusTextFile
                 ("state=\"deferred\"", register.DeferredAssets),
                 ("state=\"stale\"", register.StaleAssets),
             ]);
+            // A summary, not a gauge: "quantile" is a summary's label, and promtool refuses it anywhere else.
             var ages = new List<(string?, double)>();
             foreach (var (quantile, age) in new[] { ("0.5", register.SyncAgeMedian), ("0.95", register.SyncAge95), ("1", register.SyncAgeMax) })
             {
@@ -56,7 +58,8 @@ public static class PrometheusTextFile
                     ages.Add(($"quantile=\"{quantile}\"", a.TotalSeconds));
                 }
             }
-            Gauge(text, "assetsync_sync_age_seconds", "Age of the synced assets' last success: median, 95th percentile and oldest.", ages);
+            Metric(text, "assetsync_sync_age_seconds", "summary", "Age of the synced assets' last success: median, 95th percentile and oldest.", ages,
+                [("assetsync_sync_age_seconds_sum", (register.SyncAgeSum ?? TimeSpan.Zero).TotalSeconds), ("assetsync_sync_age_seconds_count", register.SyncedAssets)]);
         }
         return text.ToString();
     }
@@ -85,10 +88,14 @@ public static class PrometheusTextFile
 
     private static double Seconds(DateTimeOffset at) => at.ToUnixTimeMilliseconds() / 1000.0;
 
-    private static void Gauge(StringBuilder text, string name, string help, IReadOnlyList<(string? Labels, double Value)> samples)
+    private static void Gauge(StringBuilder text, string name, string help, IReadOnlyList<(string? Labels, double Value)> samples) =>
+        Metric(text, name, "gauge", help, samples, []);
+
+    private static void Metric(StringBuilder text, string name, string type, string help, IReadOnlyList<(string? Labels, double Value)> samples,
+        IReadOnlyList<(string Name, double Value)> extra)
     {
         text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
-        text.Append("# TYPE ").Append(name).Append(" gauge\n");
+        text.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
         foreach (var (labels, value) in samples)
         {
             text.Append(name);
@@ -97,6 +104,10 @@ public static class PrometheusTextFile
                 text.Append('{').Append(labels).Append('}');
             }
             text.Append(' ').Append(value.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+        }
+        foreach (var (series, value) in extra)
+        {
+            text.Append(series).Append(' ').Append(value.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
         }
     }
 }

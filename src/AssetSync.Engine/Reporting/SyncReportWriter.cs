@@ -46,9 +46,9 @@ public static class SyncReportWriter
         Card(html, "total-assets", s.TotalAssets, "assets in the register", "");
         Card(html, "synced-assets", s.SyncedAssets, "synced", "ok");
         Card(html, "failed-assets", s.FailedAssets, "failing now", "bad");
-        Card(html, "never-synced", s.NeverSynced, "never synced", "never");
+        Card(html, "never-synced", s.NeverSynced, "never attempted", "never");
         Card(html, "deferred-assets", s.DeferredAssets, "deferred (404, 4xx)", "never");
-        Card(html, "stale-assets", s.StaleAssets, $"stale (not synced for {s.StaleAfter.TotalDays:0.#} days)", "bad");
+        Card(html, "stale-assets", s.StaleAssets, $"stale (no fresh data for {s.StaleAfter.TotalDays:0.#} days; deferred not counted)", "bad");
         html.Append("</div>");
         html.Append(Invariant, $"<div class=\"meta\">Last complete run {(s.LastSuccessAt is { } ok ? ok.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", Invariant) : "never")} · sync age median {Age(s.SyncAgeMedian)}, 95th percentile {Age(s.SyncAge95)}, oldest {Age(s.SyncAgeMax)}</div>");
 
@@ -178,7 +178,9 @@ public static class SyncReportWriter
             html.Append(Invariant, $"<rect x=\"{x}\" y=\"{y - okChanged - okSame - bad}\" width=\"{barWidth}\" height=\"{bad}\" fill=\"#d64545\"/>");
             if (broken)
             {
-                html.Append(Invariant, $"<rect x=\"{x - 2}\" y=\"{top}\" width=\"{barWidth + 4}\" height=\"{plot}\" fill=\"none\" stroke=\"#8a6d00\" stroke-dasharray=\"4 3\"/>");
+                // Around what was decided, not the whole plot: a run that stopped early did not do the rest (its NotReached).
+                var drawn = Math.Max(okChanged + okSame + bad, 6);
+                html.Append(Invariant, $"<rect data-outline=\"broken\" x=\"{x - 2}\" y=\"{y - drawn - 2}\" width=\"{barWidth + 4}\" height=\"{drawn + 2}\" fill=\"none\" stroke=\"#8a6d00\" stroke-dasharray=\"4 3\"/>");
             }
             html.Append(Invariant, $"<text x=\"{x + (barWidth / 2)}\" y=\"{y + 14}\" font-size=\"10\" text-anchor=\"middle\" fill=\"#1f2933\">{r.StartedAt?.ToUniversalTime().ToString("MM-dd", Invariant)}</text>");
             html.Append(Invariant, $"<text x=\"{x + (barWidth / 2)}\" y=\"{y + 26}\" font-size=\"10\" text-anchor=\"middle\" fill=\"#52606d\">{r.StartedAt?.ToUniversalTime().ToString("HH:mm", Invariant)}</text>");
@@ -208,7 +210,9 @@ public static class SyncReportWriter
             var y = 5 + (i * rowHeight);
             var w = (int)Math.Round((double)count / max * barMax);
             var colour = label == "never" ? "#8a6d00" : i >= 3 ? "#d64545" : "#2e9d57";
-            html.Append(Invariant, $"<g data-bucket=\"{E(label)}\" data-count=\"{count}\"><text x=\"{labelWidth - 8}\" y=\"{y + 15}\" font-size=\"11\" text-anchor=\"end\" fill=\"#1f2933\">{E(label)}</text>");
+            // "never" here is never succeeded (failing ones included), not the "never attempted" card.
+            var shown = label == "never" ? "never succeeded" : label;
+            html.Append(Invariant, $"<g data-bucket=\"{E(label)}\" data-count=\"{count}\"><text x=\"{labelWidth - 8}\" y=\"{y + 15}\" font-size=\"11\" text-anchor=\"end\" fill=\"#1f2933\">{E(shown)}</text>");
             html.Append(Invariant, $"<rect x=\"{labelWidth}\" y=\"{y + 3}\" width=\"{w}\" height=\"{rowHeight - 8}\" fill=\"{colour}\"/>");
             html.Append(Invariant, $"<text x=\"{labelWidth + w + 6}\" y=\"{y + 15}\" font-size=\"11\" fill=\"#52606d\">{count:N0}</text></g>");
         }

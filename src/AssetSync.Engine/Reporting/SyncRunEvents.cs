@@ -6,7 +6,8 @@ namespace AssetSync.Reporting;
 
 /// <summary>
 /// Which events a run makes (<see cref="Plan"/>), and where they go (<see cref="Write(IEnumerable{SyncRunEvent})"/>): the Windows Application log under
-/// the source "AssetSync" on Windows, the journal through systemd-cat on Linux where it exists, otherwise nowhere. The plan
+/// the source "AssetSync" on Windows, the journal through systemd-cat on Linux where a journal is reachable (its socket
+/// exists), otherwise nowhere, and the caller says so. The plan
 /// and the message are the same on every platform, so they are tested here; only the last call differs.
 /// </summary>
 public static class SyncRunEvents
@@ -51,7 +52,8 @@ public static class SyncRunEvents
         if (register is { StaleAssets: > 0 })
         {
             events.Add(new SyncRunEvent(SyncRunEvent.Stale, SyncRunEventLevel.Warning,
-                $"The IC3 register is stale: {register.StaleAssets} of {register.TotalAssets} asset(s) have no success within {FormatAge(register.StaleAfter)}" +
+                $"The IC3 register is stale: {register.StaleAssets} of {register.TotalAssets} asset(s) should have fresh data and have had none for {FormatAge(register.StaleAfter)} " +
+                $"(deferred assets, {register.DeferredAssets}, are not counted)" +
                 (register.OldestSuccessAt is { } oldest ? $"; the oldest success is from {oldest:u}." : ".")));
         }
         return events;
@@ -74,7 +76,7 @@ public static class SyncRunEvents
         return sink.Name;
     }
 
-    /// <summary>The sink of this platform: the Event Log on Windows, the journal where systemd-cat exists, else none.</summary>
+    /// <summary>The sink of this platform: the Event Log on Windows, the journal where systemd-cat and the journal's socket exist, else none.</summary>
     public static ISyncRunEventSink? PlatformSink()
     {
         if (OperatingSystem.IsWindows())
@@ -123,12 +125,20 @@ public static class SyncRunEvents
         EventLogType().GetMethod("CreateEventSource", BindingFlags.Public | BindingFlags.Static, [typeof(string), typeof(string)])!
             .Invoke(null, [SyncRunEvent.Source, "Application"]);
 
-    /// <summary>The journal, through systemd-cat: identifier "AssetSync", the level as priority, the ID in the message.</summary>
+    /// <summary>
+    /// The journal, through systemd-cat: identifier "AssetSync", the level as priority, the ID in the message. A systemd-cat
+    /// that fails is an error with its own words, so nothing claims an event reached a journal that did not take it.
+    /// </summary>
     private sealed class JournalSink(string systemdCat) : ISyncRunEventSink
     {
         public string Name => "journal";
 
+        /// <summary>The journal's socket: systemd-cat without it fails ("Failed to create stream fd"), so it is no journal.</summary>
+        internal const string Socket = "/run/systemd/journal/stdout";
+
+        /// <summary>systemd-cat on the PATH, and a journal it can reach; null otherwise.</summary>
         public static string? Find() =>
+            !Path.Exists(Socket) ? null :
             (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
                 .Select(d => Path.Combine(d, "systemd-cat")).FirstOrDefault(File.Exists);
 
@@ -139,11 +149,22 @@ public static class SyncRunEvents
             {
                 ArgumentList = { "-t", SyncRunEvent.Source, "-p", priority },
                 RedirectStandardInput = true,
+                // Its complaints are read and reported, never left as stray lines on the job's console.
+                RedirectStandardError = true,
                 UseShellExecute = false,
             })!;
+            var complaint = process.StandardError.ReadToEndAsync();
             process.StandardInput.WriteLine($"[{e.EventId}] {e.Message}");
             process.StandardInput.Close();
-            process.WaitForExit(5000);
+            if (!process.WaitForExit(5000))
+            {
+                process.Kill();
+                throw new IOException("systemd-cat did not finish within 5 s.");
+            }
+            if (process.ExitCode != 0)
+            {
+                throw new IOException($"systemd-cat exited {process.ExitCode}: {TextSafety.Inert(complaint.GetAwaiter().GetResult().Trim(), 200)}");
+            }
         }
     }
 }

@@ -50,6 +50,7 @@ internal sealed class RequestGate
     private bool _turnTaken;
     private long _seq;
     private long _nextSlot;
+    private long _lastAnsweredSent = long.MinValue;
     private TaskCompletionSource? _wake;
     private long _lastGrant;
     private bool _granted;
@@ -111,8 +112,9 @@ internal sealed class RequestGate
     }
 
     /// <summary>
-    /// Requests that hold a slot now: all of them, unless answers keep coming, in which case those in flight past
-    /// <see cref="ServiceHealth.OverdueAfter"/> are hanging assets and hold none. Also when the next one turns overdue. Under the lock.
+    /// Requests that hold a slot now: all of them, unless answers keep coming, in which case a request in flight past
+    /// <see cref="ServiceHealth.OverdueAfter"/> that a request sent after it has overtaken (its answer is in) is a hanging
+    /// asset and holds none: the service answers others, just not this one. Also when the next one turns overdue. Under the lock.
     /// </summary>
     private int Holding(long now, out long nextOverdue)
     {
@@ -129,6 +131,11 @@ internal sealed class RequestGate
             {
                 holding++;
                 nextOverdue = Math.Min(nextOverdue, sent + overdue);
+            }
+            else if (sent >= _lastAnsweredSent)
+            {
+                // Overdue, but nothing sent after it has been answered: as likely the service as the asset.
+                holding++;
             }
         }
         return holding;
@@ -191,6 +198,13 @@ internal sealed class RequestGate
             if (first)
             {
                 _observer.Verbose($"Ignored a malformed rate-limit header from Innomaint: {problem}. Said once a run.");
+            }
+        }
+        if (httpStatus is not null)
+        {
+            lock (_lock)
+            {
+                _lastAnsweredSent = Math.Max(_lastAnsweredSent, lease.Sent);
             }
         }
         if (limits.Remaining is { } remaining)

@@ -52,7 +52,9 @@ internal static class Sql
     /// </summary>
     public const string MarkInterrupted = """
         UPDATE cmms_sync_log r
-        SET status = 'interrupted', assets_synced = c.ok, failed = c.bad, total = c.ok + c.bad, unchanged = c.same
+        SET status = 'interrupted', assets_synced = c.ok, failed = c.bad, unchanged = c.same,
+            -- total was the selection, written at the start: what was not decided was not reached.
+            total = GREATEST(r.total, c.ok + c.bad + r.skipped), not_reached = GREATEST(r.total - c.ok - c.bad - r.skipped, 0)
         FROM (SELECT o.id,
                      count(l.serialnumber) FILTER (WHERE l.status = 'success') AS ok,
                      count(l.serialnumber) FILTER (WHERE l.status = 'success' AND l.unchanged) AS same,
@@ -65,13 +67,13 @@ internal static class Sql
 
     /// <summary>A running run's live counts, so other sessions see how far it got.</summary>
     public const string UpdateRunProgress = """
-        UPDATE cmms_sync_log SET assets_synced = $2, failed = $3, total = $2 + $3, skipped = $4
+        UPDATE cmms_sync_log SET assets_synced = $2, failed = $3, skipped = $4
         WHERE id = $1 AND status = 'running'
         """;
 
     public const string StartRun = """
         INSERT INTO cmms_sync_log (sync_type, status, assets_synced, duration_ms, synced_at, mode, started_at, total, failed, skipped, batch_size, offset_start, host, os_user)
-        VALUES ('api_sync', 'running', 0, 0, now(), $1, now(), 0, 0, 0, $2, $3, $4, $5)
+        VALUES ('api_sync', 'running', 0, 0, now(), $1, now(), $6, 0, $7, $2, $3, $4, $5)
         RETURNING id, started_at
         """;
 
@@ -82,7 +84,7 @@ internal static class Sql
     public const string FinishRun = """
         WITH run AS (
             UPDATE cmms_sync_log
-            SET status = $2, assets_synced = $3, failed = $4, skipped = $5, total = $3 + $4,
+            SET status = $2, assets_synced = $3, failed = $4, skipped = $5, total = $3 + $4 + $5 + $9,
                 finished_at = now(), synced_at = now(), duration_ms = $6, error_message = $7,
                 unchanged = $8, not_reached = $9, stopped_by = $10, requests = $11, throttled = $12, requests_per_second = $13
             WHERE id = $1
@@ -289,11 +291,20 @@ internal static class Sql
 
     /// <summary>
     /// The status partition and freshness, from the state table and the register only: it costs the same after years
-    /// of history. $1 is -StaleAfter.
+    /// of history. $1 is -StaleAfter. Stale means "should have fresh data and has not" (the IC3 database contract): last success
+    /// longer ago than $1; or never succeeded and failing for longer than $1; or never attempted while AssetSync has
+    /// been running (its first run) for longer than $1. Deferred assets are never stale: they are counted as deferred.
     /// </summary>
     public const string Status = $"""
         WITH m AS (SELECT DISTINCT cmms_asset_id FROM ic3_asset_master WHERE {Linked}),
-        j AS (SELECT s.status, s.last_success_at, s.next_attempt_at, now() - s.last_success_at AS age
+        first_run AS (SELECT min(COALESCE(started_at, synced_at)) AS at FROM cmms_sync_log WHERE sync_type = 'api_sync'),
+        j AS (SELECT s.status, s.last_success_at, s.next_attempt_at, now() - s.last_success_at AS age,
+                     CASE
+                         WHEN s.status = 'error' AND s.next_attempt_at > now() THEN false
+                         WHEN s.last_success_at IS NOT NULL THEN now() - s.last_success_at > $1::interval
+                         WHEN s.status = 'error' THEN COALESCE(s.failing_since, s.last_attempt_at) < now() - $1::interval
+                         ELSE (SELECT at FROM first_run) < now() - $1::interval
+                     END AS stale
               FROM m LEFT JOIN cmms_asset_sync_state s ON s.serialnumber = m.cmms_asset_id)
         SELECT count(*),
                count(*) FILTER (WHERE status = 'success'),
@@ -304,10 +315,11 @@ internal static class Sql
                percentile_cont(0.5) WITHIN GROUP (ORDER BY age) FILTER (WHERE status = 'success'),
                percentile_cont(0.95) WITHIN GROUP (ORDER BY age) FILTER (WHERE status = 'success'),
                max(age) FILTER (WHERE status = 'success'),
-               count(*) FILTER (WHERE last_success_at IS NULL OR age > $1::interval),
+               count(*) FILTER (WHERE stale),
                (SELECT max(COALESCE(finished_at, synced_at)) FROM cmms_sync_log WHERE sync_type = 'api_sync' AND status <> 'running'),
                (SELECT max(COALESCE(finished_at, synced_at)) FROM cmms_sync_log WHERE sync_type = 'api_sync' AND status = 'complete'),
-               (SELECT count(*) FROM ic3_asset_master WHERE NOT ({Linked}) OR cmms_asset_id IS NULL)
+               (SELECT count(*) FROM ic3_asset_master WHERE NOT ({Linked}) OR cmms_asset_id IS NULL),
+               sum(age) FILTER (WHERE status = 'success') AS age_sum
         FROM j
         """;
 

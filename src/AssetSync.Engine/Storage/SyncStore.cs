@@ -165,7 +165,14 @@ internal sealed class SyncStore : IAsyncDisposable
         return new RunInProgress(reader.GetInt64(0), GetString(reader, 1), GetString(reader, 2), GetTimestamp(reader, 3));
     }
 
-    public ValueTask<(long RunId, DateTimeOffset StartedAt)> StartRunAsync(AssetSelection selection, string host, string user, CancellationToken ct) =>
+    /// <summary>Writes the run's row, 'running', and marks runs whose process died as interrupted.</summary>
+    /// <param name="selection">What the run selects.</param>
+    /// <param name="selected">Assets the run took on (selected plus skipped): the row's total from the start.</param>
+    /// <param name="skipped">Of them, serial numbers not in the register.</param>
+    /// <param name="host">The machine running it.</param>
+    /// <param name="user">The account running it.</param>
+    /// <param name="ct">Cancels the statement.</param>
+    public ValueTask<(long RunId, DateTimeOffset StartedAt)> StartRunAsync(AssetSelection selection, int selected, int skipped, string host, string user, CancellationToken ct) =>
         WithRetry(async token =>
         {
             await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
@@ -179,6 +186,8 @@ internal sealed class SyncStore : IAsyncDisposable
                 cmd.Parameters.Add(new NpgsqlParameter { Value = selection.Mode == "batch" ? selection.Offset : DBNull.Value });
                 cmd.Parameters.Add(new NpgsqlParameter { Value = host });
                 cmd.Parameters.Add(new NpgsqlParameter { Value = user });
+                cmd.Parameters.Add(new NpgsqlParameter { Value = selected });
+                cmd.Parameters.Add(new NpgsqlParameter { Value = skipped });
                 await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
                 await reader.ReadAsync(token).ConfigureAwait(false);
                 id = reader.GetInt64(0);
@@ -443,7 +452,7 @@ internal sealed class SyncStore : IAsyncDisposable
         await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
         long total, synced, failed, never, unlinked, deferred, stale;
         DateTimeOffset? lastSyncAt, lastSuccessAt, oldest;
-        TimeSpan? median, p95, max;
+        TimeSpan? median, p95, max, ageSum;
         await using (var cmd = new NpgsqlCommand(Sql.Status, conn))
         {
             cmd.Parameters.Add(new NpgsqlParameter { Value = staleAfter, NpgsqlDbType = NpgsqlDbType.Interval });
@@ -462,6 +471,7 @@ internal sealed class SyncStore : IAsyncDisposable
             lastSyncAt = GetTimestamp(reader, 10);
             lastSuccessAt = GetTimestamp(reader, 11);
             unlinked = reader.GetInt64(12);
+            ageSum = GetInterval(reader, reader.GetOrdinal("age_sum"));
         }
 
         bool lockHeld;
@@ -490,6 +500,9 @@ internal sealed class SyncStore : IAsyncDisposable
                 var succeeded = reader.IsDBNull(13) ? GetInt(reader, 6) ?? 0 : (int)reader.GetInt64(13);
                 var failedRun = reader.IsDBNull(14) ? GetInt(reader, 7) ?? 0 : (int)reader.GetInt64(14);
                 var duration = GetInt(reader, 9);
+                var live = !reader.IsDBNull(13);
+                var rowTotal = GetInt(reader, 5);
+                var skippedRun = GetInt(reader, 8) ?? 0;
                 runs.Add(new SyncRunSummary
                 {
                     RunId = reader.GetInt64(0),
@@ -497,16 +510,17 @@ internal sealed class SyncStore : IAsyncDisposable
                     Status = status,
                     StartedAt = GetTimestamp(reader, 3),
                     FinishedAt = GetTimestamp(reader, 4),
-                    Total = reader.IsDBNull(13) ? GetInt(reader, 5) ?? succeeded + failedRun : succeeded + failedRun,
+                    // A running row: its total is the selection written at the start; what is not decided yet is not reached.
+                    Total = live ? Math.Max(rowTotal ?? 0, succeeded + failedRun + skippedRun) : rowTotal ?? succeeded + failedRun + skippedRun,
                     Succeeded = succeeded,
                     Failed = failedRun,
-                    Skipped = GetInt(reader, 8) ?? 0,
+                    Skipped = skippedRun,
                     Duration = duration is null ? null : TimeSpan.FromMilliseconds(duration.Value),
                     Error = GetString(reader, 10),
                     Host = GetString(reader, 11),
                     User = GetString(reader, 12),
                     Unchanged = GetInt(reader, 15) ?? 0,
-                    NotReached = GetInt(reader, 16) ?? 0,
+                    NotReached = live ? Math.Max((rowTotal ?? 0) - succeeded - failedRun - skippedRun, 0) : GetInt(reader, 16) ?? 0,
                     StoppedBy = GetString(reader, 17),
                     Requests = GetInt(reader, 18) ?? 0,
                     Throttled = GetInt(reader, 19) ?? 0,
@@ -527,6 +541,7 @@ internal sealed class SyncStore : IAsyncDisposable
             SyncAgeMedian = median,
             SyncAge95 = p95,
             SyncAgeMax = max,
+            SyncAgeSum = ageSum,
             StaleAssets = stale,
             StaleAfter = staleAfter,
             LastSyncAt = lastSyncAt,

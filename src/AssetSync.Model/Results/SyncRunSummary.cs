@@ -8,7 +8,7 @@ public sealed class SyncRunSummary
     /// <summary>batch, retry_failed or serials (null for runs written before AssetSync).</summary>
     public string? Mode { get; init; }
 
-    /// <summary>Assets decided: Succeeded + Failed.</summary>
+    /// <summary>Assets the run took on: Succeeded + Failed + Skipped + NotReached, on every run whatever its status.</summary>
     public int Total { get; init; }
 
     public int Succeeded { get; init; }
@@ -21,7 +21,10 @@ public sealed class SyncRunSummary
     /// <summary>Of <see cref="Succeeded"/>, the assets found unchanged (a 304, or a body identical to the stored one): nothing of them was rewritten.</summary>
     public int Unchanged { get; init; }
 
-    /// <summary>Assets selected that the time budget (-MaxDuration) left for the next run.</summary>
+    /// <summary>
+    /// Assets selected and never decided: left by the time budget (-MaxDuration) for the next run, or not reached because
+    /// the run was cancelled or failed first. Nothing of them was written.
+    /// </summary>
     public int NotReached { get; init; }
 
     /// <summary>"max_duration" when the time budget ended the run; null otherwise.</summary>

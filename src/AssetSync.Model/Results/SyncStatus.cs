@@ -13,6 +13,7 @@ public sealed class SyncStatus
 
     public required long FailedAssets { get; init; }
 
+    /// <summary>Assets never attempted: no state row yet (not the same as never succeeded, which failing assets may be too).</summary>
     public required long NeverSynced { get; init; }
 
     /// <summary>Register rows whose cmms_asset_id is NULL, empty or only whitespace: not part of TotalAssets, never requested.</summary>
@@ -33,7 +34,14 @@ public sealed class SyncStatus
     /// <summary>How long ago the stalest synced asset last succeeded (the 100th percentile).</summary>
     public TimeSpan? SyncAgeMax { get; init; }
 
-    /// <summary>Assets never synced, or last synced longer ago than <see cref="StaleAfter"/>.</summary>
+    /// <summary>The synced assets' ages added up (with <see cref="SyncedAssets"/>, the mean; the metrics' summary needs it).</summary>
+    public TimeSpan? SyncAgeSum { get; init; }
+
+    /// <summary>
+    /// Assets that should have fresh data and have not: last succeeded longer ago than <see cref="StaleAfter"/>, or never
+    /// succeeded and failing for longer than that, or never attempted while AssetSync has run for longer than that.
+    /// Deferred assets are never stale (they are <see cref="DeferredAssets"/>).
+    /// </summary>
     public long StaleAssets { get; init; }
 
     /// <summary>The threshold behind <see cref="StaleAssets"/> (Get-CmmsSyncStatus -StaleAfter; default 7 days).</summary>

@@ -71,7 +71,7 @@ public class SyncRunEventsTests
         var events = SyncRunEvents.Plan(Run(), null, Register(stale: 12), 5, false);
         Assert.Equal([1000, 1004], events.Select(x => x.EventId));
         Assert.Equal(SyncRunEventLevel.Warning, events[1].Level);
-        Assert.Contains("12 of 100 asset(s) have no success within 7 days", events[1].Message, StringComparison.Ordinal);
+        Assert.Contains("12 of 100 asset(s) should have fresh data and have had none for 7 days", events[1].Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -93,7 +93,7 @@ public class RequestGateTests
         }
         holder.Dispose();
         await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(5));
-        Assert.Equal([2L, 3, 7, 9], order);
+        Assert.True(order.SequenceEqual([2L, 3, 7, 9]), string.Join(",", order));
     }
 
     [Fact]
@@ -184,36 +184,48 @@ public class RequestGateTests
     }
 
     [Fact]
-    public async Task A_hanging_request_stops_holding_its_slot_once_overdue_while_answers_keep_coming_up_to_four_times_the_limit()
+    public async Task A_hanging_request_that_later_ones_overtake_stops_holding_its_slot_up_to_four_times_the_limit()
     {
         var health = Health(TimeSpan.FromMilliseconds(100));
         var gate = new RequestGate(new RateController(_time, RequestRate.Fixed(double.PositiveInfinity), 5, null), 2, 2, _time, health, new Notes());
         await Warm(gate);
-        // Two requests hang: both slots are taken.
-        var hung = new List<RequestGate.GateLease> { await gate.EnterAsync(1, CancellationToken.None), await gate.EnterAsync(2, CancellationToken.None) };
-        var next = gate.EnterAsync(3, CancellationToken.None).AsTask();
-        Assert.True(await NotDone(next));
-        // Others keep answering (healthy latency 100 ms); the two pass 4 x 100 ms (at least 0.5 s): overdue, no longer holding.
-        for (var i = 0; i < 5; i++)
+        var hung = new List<RequestGate.GateLease>();
+        long ticket = 1;
+
+        // One request hangs; one sent after it is answered (the service answers others), so the first is overtaken.
+        async Task HangOneAndOvertakeIt()
         {
-            _time.Advance(TimeSpan.FromMilliseconds(110));
+            hung.Add(await gate.EnterAsync(ticket++, CancellationToken.None));
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+            var later = await gate.EnterAsync(ticket++, CancellationToken.None);
+            _time.Advance(TimeSpan.FromMilliseconds(100));
             health.Answered(TimeSpan.FromMilliseconds(100));
+            gate.Answered(later, 200, default);
+            later.Dispose();
         }
+
+        await HangOneAndOvertakeIt();
+        // A second one in flight, not overtaken: with the hung one, both slots are held for now.
+        var second = await gate.EnterAsync(ticket++, CancellationToken.None);
+        var next = gate.EnterAsync(ticket++, CancellationToken.None).AsTask();
+        Assert.True(await NotDone(next));
+        // Past 4 x 100 ms (at least 0.5 s) the hung one is overdue, and answers still come: it holds no slot any more.
+        _time.Advance(TimeSpan.FromMilliseconds(450));
+        health.Answered(TimeSpan.FromMilliseconds(100));
         Assert.True(await Done(next));
-        hung.Add(await next);
-        Assert.Equal(3, gate.InFlight);
-        // Hard cap: 4 x 2 in flight at most, however many are overdue.
-        for (var ticket = 4; gate.InFlight < 2 * RequestGate.OverdueCap; ticket++)
+        (await next).Dispose();
+        // The second is overdue too, but nothing sent after it was answered: it keeps its slot.
+        Assert.Equal(2, gate.InFlight);
+        second.Dispose();
+
+        // Hard cap: 4 x 2 in flight at most, however many are overdue and overtaken.
+        while (gate.InFlight < 2 * RequestGate.OverdueCap)
         {
+            await HangOneAndOvertakeIt();
             _time.Advance(TimeSpan.FromMilliseconds(600));
             health.Answered(TimeSpan.FromMilliseconds(100));
-            var lease = gate.EnterAsync(ticket, CancellationToken.None).AsTask();
-            Assert.True(await Done(lease), $"ticket {ticket} with {gate.InFlight} in flight");
-            hung.Add(await lease);
         }
-        _time.Advance(TimeSpan.FromMilliseconds(600));
-        health.Answered(TimeSpan.FromMilliseconds(100));
-        var capped = gate.EnterAsync(100, CancellationToken.None).AsTask();
+        var capped = gate.EnterAsync(ticket++, CancellationToken.None).AsTask();
         Assert.True(await NotDone(capped));
         hung[0].Dispose();
         Assert.True(await Done(capped));
