@@ -77,23 +77,20 @@ public sealed class SyncDatabase : IAsyncDisposable
 
     private MigrationSource CreateMigrationSource(IProgress<SchemaStepProgress>? progress, Action<string>? verbose, Func<MigrationContext, MigrationContext>? configure)
     {
-        // No command timeout: a backfill batch or an index build on years of history may take minutes, and a
+        // The process's one data source for this connection string. Each migration command sets no timeout of its own
+        // (CommandTimeout = 0 on each): a backfill batch or an index build on years of history may take minutes, and a
         // timeout would only turn progress into a failure. Each step bounds its own lock waits instead.
-        var builder = new NpgsqlConnectionStringBuilder(_connectionString) { CommandTimeout = 0 };
-        if (string.IsNullOrEmpty(builder.ApplicationName))
-        {
-            builder.ApplicationName = "AssetSync schema upgrade";
-        }
-        var dataSource = NpgsqlDataSource.Create(builder);
+        var dataSource = Storage.DataSources.For(_connectionString);
         var context = new MigrationContext { DataSource = dataSource, Time = _time, Target = Target, Progress = progress, Verbose = verbose ?? (_ => { }) };
-        return new MigrationSource(dataSource, configure is null ? context : configure(context));
+        return new MigrationSource(configure is null ? context : configure(context));
     }
 
-    private sealed class MigrationSource(NpgsqlDataSource dataSource, MigrationContext context) : IAsyncDisposable
+    private sealed class MigrationSource(MigrationContext context) : IAsyncDisposable
     {
         public MigrationContext Context { get; } = context;
 
-        public ValueTask DisposeAsync() => dataSource.DisposeAsync();
+        // The data source is shared (DataSources): nothing to dispose.
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     /// <summary>Throws <see cref="SchemaMissingException"/> unless the schema is current.</summary>

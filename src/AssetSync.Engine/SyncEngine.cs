@@ -83,7 +83,12 @@ public sealed class SyncEngine : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(selection);
         observer ??= SyncObserver.None;
-        await using var store = new SyncStore(_options.ConnectionString, _options.DatabaseMaxRetryCount, _options.DatabaseRetryInterval, _time, observer);
+        // Connections a run holds: -ThrottleLimit for failure rows and path checks, one for the write groups, one for the
+        // progress updates, and the run lock's own.
+        await using var store = new SyncStore(_options.ConnectionString, _options.DatabaseMaxRetryCount, _options.DatabaseRetryInterval, _time, observer)
+        {
+            ConnectionLimit = _options.ThrottleLimit + 2,
+        };
         var run = new SyncRun(_options, _time, store, observer, _client, selection)
         {
             WaitForLock = WaitForLock,

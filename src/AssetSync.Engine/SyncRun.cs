@@ -42,7 +42,7 @@ internal sealed class SyncRun
     private ResilientFetcher? _fetcher;
     private LearnedRate? _stored;
     private Activity? _activity;
-    private UnchangedBatcher? _batcher;
+    private AssetWriteBatcher? _batcher;
     private SyncRunFailedException? _fatal;
     private CancellationTokenSource? _runCts;
 
@@ -149,7 +149,7 @@ internal sealed class SyncRun
                 AssetSyncTelemetry.RunStarted(rate);
                 var fetcher = new ResilientFetcher(_client, _options, _time, _observer, rate, _health);
                 _fetcher = fetcher;
-                _batcher = new UnchangedBatcher(_store, _runId, _time, Counted);
+                _batcher = new AssetWriteBatcher(_store, _runId, _time, Counted, WriteRefusedAsync);
                 await ExecuteAsync(fetcher, runCts).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -162,7 +162,7 @@ internal sealed class SyncRun
             }
             finally
             {
-                await FlushUnchangedAsync().ConfigureAwait(false);
+                await FlushWritesAsync().ConfigureAwait(false);
                 await progressStop.CancelAsync().ConfigureAwait(false);
                 await progress.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 // The watcher stops before the row is closed: a loss it reported later would describe a closed run.
@@ -519,27 +519,35 @@ internal sealed class SyncRun
 
     private async Task<AssetSyncResult> CompleteAsync(string serial, FetchOutcome outcome, int attempts, TimeSpan? duration, TimeSpan waited, CancellationToken token, long started = 0)
     {
-        if (outcome.Unchanged && _batcher is not null)
+        var elapsed = duration ?? _time.GetElapsedTime(started);
+        if (outcome.Succeeded && _batcher is not null)
         {
-            // Written with others in one statement; counted and reported when that group commits.
-            var elapsed = duration ?? _time.GetElapsedTime(started);
-            var same = new AssetSyncResult
+            // Written with others in one commit; counted and reported when that group commits.
+            var result = new AssetSyncResult
             {
                 SerialNumber = serial,
-                Outcome = AssetSyncStatus.Unchanged,
+                Outcome = outcome.Unchanged ? AssetSyncStatus.Unchanged : AssetSyncStatus.Succeeded,
                 Attempts = attempts,
                 HttpStatus = outcome.HttpStatus,
                 Elapsed = elapsed,
                 WaitTime = waited,
                 RunId = _runId,
             };
-            await _batcher.AddAsync(new UnchangedAsset(serial, attempts, outcome.HttpStatus, (long)elapsed.TotalMilliseconds,
-                new FetchValidators(outcome.ETag, outcome.LastModified, outcome.PayloadSha256)), same, token).ConfigureAwait(false);
-            return same;
+            var validators = new FetchValidators(outcome.ETag, outcome.LastModified, outcome.PayloadSha256);
+            var ms = (long)elapsed.TotalMilliseconds;
+            if (outcome.Unchanged)
+            {
+                await _batcher.AddAsync(new UnchangedAsset(serial, attempts, outcome.HttpStatus, ms, validators), result, token).ConfigureAwait(false);
+            }
+            else
+            {
+                await _batcher.AddAsync(new ChangedAsset(serial, outcome.Asset!, attempts, outcome.HttpStatus, ms, validators), result, token).ConfigureAwait(false);
+            }
+            return result;
         }
-        var result = await ApplyAsync(serial, outcome, attempts, duration, waited, started, token).ConfigureAwait(false);
-        Counted(result);
-        return result;
+        var failed = await WriteFailureAsync(serial, outcome.Kind!.Value, outcome.Message, attempts, outcome.HttpStatus, elapsed, waited, token).ConfigureAwait(false);
+        Counted(failed);
+        return failed;
     }
 
     /// <summary>An asset whose rows are committed: counted, then reported.</summary>
@@ -558,11 +566,19 @@ internal sealed class SyncRun
                 Interlocked.Increment(ref _unchanged);
             }
         }
-        _observer.AssetCompleted(result);
+        try
+        {
+            _observer.AssetCompleted(result);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The caller's observer failed on this asset (wherever its group was committed): stop, naming it, cause kept.
+            Stop(new UnexpectedSyncErrorException(result.SerialNumber, ex));
+        }
     }
 
-    /// <summary>Writes the unchanged assets still queued, on every path: they were decided, so they get their rows.</summary>
-    private async Task FlushUnchangedAsync()
+    /// <summary>Writes the decided assets still queued, on every path: they were decided, so they get their rows.</summary>
+    private async Task FlushWritesAsync()
     {
         if (_batcher is null)
         {
@@ -578,53 +594,37 @@ internal sealed class SyncRun
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            SetFatal(new UnexpectedSyncErrorException("(writing unchanged assets)", ex));
+            SetFatal(new UnexpectedSyncErrorException("(writing decided assets)", ex));
         }
         catch (OperationCanceledException ex)
         {
-            SetFatal(new DatabaseUnavailableException($"Unchanged assets could not be written in time: {ex.Message}", ex, _store.Target));
+            SetFatal(new DatabaseUnavailableException($"Decided assets could not be written in time: {ex.Message}", ex, _store.Target));
         }
     }
 
-    private async Task<AssetSyncResult> ApplyAsync(string serial, FetchOutcome outcome, int attempts, TimeSpan? knownDuration, TimeSpan waited, long started, CancellationToken token)
-    {
-        TimeSpan Elapsed() => knownDuration ?? _time.GetElapsedTime(started);
-        var kind = outcome.Kind;
-        var message = outcome.Message;
-        if (outcome.Succeeded)
-        {
-            try
-            {
-                // Unchanged assets never come here: CompleteAsync hands them to the batcher.
-                await _store.ApplySuccessAsync(_runId, outcome.Asset!, serial, attempts, outcome.HttpStatus,
-                    (long)Elapsed().TotalMilliseconds, new FetchValidators(outcome.ETag, outcome.LastModified, outcome.PayloadSha256), token).ConfigureAwait(false);
-            }
-            catch (PostgresException ex) when (!SyncStore.IsTransient(ex))
-            {
-                // Nothing of the asset was written (one implicit transaction); say why in its log row.
-                kind = FailureKind.Database;
-                message = "Writing the asset to the database failed: " + SyncStore.Describe(ex);
-            }
-        }
+    /// <summary>A changed asset the database refused on its own (its group split down to it): nothing of it was written; its failure row says why.</summary>
+    private Task<AssetSyncResult> WriteRefusedAsync(ChangedAsset changed, PostgresException ex, CancellationToken token) =>
+        WriteFailureAsync(changed.SerialNumber, FailureKind.Database, "Writing the asset to the database failed: " + SyncStore.Describe(ex),
+            changed.Attempts, changed.HttpStatus, TimeSpan.FromMilliseconds(changed.DurationMs), TimeSpan.Zero, token);
 
-        var duration = Elapsed();
+    /// <summary>Writes a failed asset's log and state rows (one statement) and returns its result; messages are stored inert.</summary>
+    private async Task<AssetSyncResult> WriteFailureAsync(string serial, FailureKind kind, string? message, int attempts, int? httpStatus, TimeSpan duration,
+        TimeSpan waited, CancellationToken token)
+    {
         // Reason phrases and messages come from the API: stored and shown inert, never raw.
-        message = TextSafety.Inert(message, 1000);
-        if (kind is { } failure)
+        message = TextSafety.Inert(message, 1000) ?? "";
+        if (serial.Length > 0 && (char.IsWhiteSpace(serial[0]) || char.IsWhiteSpace(serial[^1])))
         {
-            if (serial.Length > 0 && (char.IsWhiteSpace(serial[0]) || char.IsWhiteSpace(serial[^1])))
-            {
-                message += " Note: this serial number has leading or trailing whitespace in ic3_asset_master.cmms_asset_id; it was requested as stored.";
-            }
-            await _store.ApplyFailureAsync(_runId, serial, failure, message!, attempts, outcome.HttpStatus, (long)duration.TotalMilliseconds, token).ConfigureAwait(false);
+            message += " Note: this serial number has leading or trailing whitespace in ic3_asset_master.cmms_asset_id; it was requested as stored.";
         }
+        await _store.ApplyFailureAsync(_runId, serial, kind, message, attempts, httpStatus, (long)duration.TotalMilliseconds, token).ConfigureAwait(false);
         return new AssetSyncResult
         {
             SerialNumber = serial,
-            Outcome = kind is not null ? AssetSyncStatus.Failed : outcome.Unchanged ? AssetSyncStatus.Unchanged : AssetSyncStatus.Succeeded,
+            Outcome = AssetSyncStatus.Failed,
             Attempts = attempts,
-            HttpStatus = outcome.HttpStatus,
-            ErrorKind = kind?.ToContractName(),
+            HttpStatus = httpStatus,
+            ErrorKind = kind.ToContractName(),
             Error = message,
             Elapsed = duration,
             WaitTime = waited,

@@ -109,6 +109,10 @@ public sealed class SimulatorState
     }
 
     private readonly List<long> _throttled = [];
+
+    /// <summary>Serials in the order of their first request (the first 100,000): the order a client took them in.</summary>
+    private readonly List<string> _firstArrivals = [];
+    private const int MaxFirstArrivals = 100_000;
     private long _quotaChangedAt;
     private long _fixedWindowStart;
     private int _fixedWindowCount;
@@ -134,9 +138,15 @@ public sealed class SimulatorState
     public bool Arrive(string? serial)
     {
         var now = Stopwatch.GetTimestamp();
-        if (serial is not null)
+        if (serial is not null && _perSerial.AddOrUpdate(serial, 1, (_, n) => n + 1) == 1)
         {
-            _perSerial.AddOrUpdate(serial, 1, (_, n) => n + 1);
+            lock (_firstArrivals)
+            {
+                if (_firstArrivals.Count < MaxFirstArrivals)
+                {
+                    _firstArrivals.Add(serial);
+                }
+            }
         }
         lock (_gate)
         {
@@ -334,6 +344,10 @@ public sealed class SimulatorState
         Volatile.Write(ref _maxInFlight, Volatile.Read(ref _inFlight));
         _perSerial.Clear();
         _perStatus.Clear();
+        lock (_firstArrivals)
+        {
+            _firstArrivals.Clear();
+        }
         lock (_gate)
         {
             _arrivals.Clear();
@@ -385,7 +399,16 @@ public sealed class SimulatorState
             generation = Generation,
             perStatus = _perStatus.ToDictionary(kv => kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value),
             perSerial = _perSerial.ToDictionary(kv => kv.Key, kv => kv.Value),
+            firstArrivals = FirstArrivals(),
         };
+    }
+
+    private string[] FirstArrivals()
+    {
+        lock (_firstArrivals)
+        {
+            return [.. _firstArrivals];
+        }
     }
 
     private sealed class ScriptedFault(IReadOnlyList<string> steps, bool repeatLast)

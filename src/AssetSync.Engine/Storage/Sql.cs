@@ -54,7 +54,8 @@ internal static class Sql
         UPDATE cmms_sync_log r
         SET status = 'interrupted', assets_synced = c.ok, failed = c.bad, unchanged = c.same,
             -- total was the selection, written at the start: what was not decided was not reached.
-            total = GREATEST(r.total, c.ok + c.bad + r.skipped), not_reached = GREATEST(r.total - c.ok - c.bad - r.skipped, 0)
+            total = GREATEST(COALESCE(r.total, 0), c.ok + c.bad + COALESCE(r.skipped, 0)),
+            not_reached = GREATEST(COALESCE(r.total, 0) - c.ok - c.bad - COALESCE(r.skipped, 0), 0)
         FROM (SELECT o.id,
                      count(l.serialnumber) FILTER (WHERE l.status = 'success') AS ok,
                      count(l.serialnumber) FILTER (WHERE l.status = 'success' AND l.unchanged) AS same,
@@ -122,7 +123,7 @@ internal static class Sql
     /// <summary>
     /// Batch, stalest first: never-synced assets (no success yet) in report_seq_no order, then the oldest last success.
     /// Assets whose last attempt failed keep their place by freshness, but take at most one place in ten ahead of the
-    /// others: the k-th of them goes no earlier than after 10k - 1 of the others, so a subset that fails every night
+    /// others: the k-th of them goes no earlier than after 9k of the others, so a subset that fails every night
     /// never holds up the healthy assets behind it. $1 limit (NULL: all), $2 not synced since (NULL: any), $3 include deferred.
     /// </summary>
     public const string SelectStalest = $"""
@@ -133,7 +134,7 @@ internal static class Sql
                    s.status IS NOT DISTINCT FROM 'error' AS failing
             {SelectRegisterFrom}
         ) r
-        ORDER BY CASE WHEN failing THEN GREATEST(overall - within, 10 * within - 1) + 0.5 ELSE within END, overall
+        ORDER BY CASE WHEN failing THEN GREATEST(overall - within, 9 * within) + 0.5 ELSE within END, overall
         LIMIT $1
         """;
 

@@ -23,19 +23,7 @@ internal sealed class SyncStore : IAsyncDisposable
 
     public SyncStore(string connectionString, int maxRetryCount, TimeSpan retryInterval, TimeProvider time, SyncObserver? observer = null)
     {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (string.IsNullOrEmpty(builder.ApplicationName))
-        {
-            builder.ApplicationName = "AssetSync";
-        }
-        if (builder.MaxAutoPrepare == 0)
-        {
-            // The same few statements run for every asset: prepared once per connection, they skip
-            // parsing and planning on every later use.
-            builder.MaxAutoPrepare = 32;
-            builder.AutoPrepareMinUsages = 2;
-        }
-        _dataSource = NpgsqlDataSource.Create(builder);
+        _dataSource = DataSources.For(connectionString);
         Target = DatabaseSettings.Describe(connectionString);
         _outage = new DatabaseOutageMonitor(Target, time, observer ?? SyncObserver.None);
 
@@ -51,6 +39,8 @@ internal sealed class SyncStore : IAsyncDisposable
                 ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(IsTransient),
                 OnRetry = args =>
                 {
+                    // After a restart every pooled connection is dead: drop the idle ones so the retry gets a fresh one.
+                    _dataSource.Clear();
                     _outage.Retrying(Describe(args.Outcome.Exception), args.AttemptNumber + 1, maxRetryCount, args.RetryDelay);
                     return default;
                 },
@@ -78,6 +68,11 @@ internal sealed class SyncStore : IAsyncDisposable
     private async ValueTask<T> WithRetry<T>(Func<CancellationToken, ValueTask<T>> action, CancellationToken ct)
     {
         T result;
+        // A run's statements share a few connections of the shared pool, whatever its worker count: a light touch on IC3.
+        if (_connections is not null)
+        {
+            await _connections.WaitAsync(ct).ConfigureAwait(false);
+        }
         try
         {
             result = await _retry.ExecuteAsync(static (a, token) => a(token), action, ct).ConfigureAwait(false);
@@ -87,9 +82,30 @@ internal sealed class SyncStore : IAsyncDisposable
             _outage.GaveUp();
             throw;
         }
+        finally
+        {
+            _connections?.Release();
+        }
         _outage.Answered();
         return result;
     }
+
+    /// <summary>
+    /// At most this many of the store's statements hold a connection at once (the run lock's own connection aside);
+    /// null: no bound of its own (status, reports).
+    /// </summary>
+    public int? ConnectionLimit
+    {
+        get => _connectionLimit;
+        init
+        {
+            _connectionLimit = value;
+            _connections = value is { } n ? new SemaphoreSlim(n, n) : null;
+        }
+    }
+
+    private readonly int? _connectionLimit;
+    private readonly SemaphoreSlim? _connections;
 
     // ---- schema -----------------------------------------------------------------------------
 
@@ -339,78 +355,93 @@ internal sealed class SyncStore : IAsyncDisposable
     // ---- applying outcomes ------------------------------------------------------------------
 
     /// <summary>
-    /// Writes a fetched asset: master row, the replaced set of PM schedules and the success log row,
-    /// in one round trip. A batch without an explicit transaction runs as one implicit transaction:
-    /// if any statement fails, none of them took effect.
+    /// Writes one changed asset: its master row, schedules, log row and state row in one implicit transaction. True when
+    /// its log row was written now (false: an earlier attempt of the same write had committed it).
     /// </summary>
-    public ValueTask<bool> ApplySuccessAsync(long runId, AssetDetail asset, string requestedSerial, int attempts, int? httpStatus, long durationMs,
+    public async ValueTask<bool> ApplySuccessAsync(long runId, AssetDetail asset, string requestedSerial, int attempts, int? httpStatus, long durationMs,
         FetchValidators validators, CancellationToken ct) =>
+        await ApplySuccessGroupAsync(runId, [new ChangedAsset(requestedSerial, asset, attempts, httpStatus, durationMs, validators)], ct).ConfigureAwait(false) == 1;
+
+    /// <summary>
+    /// Writes a group of changed assets in one batch and one commit (an implicit transaction): each asset whole, with its
+    /// master row, schedules, log row and state row, or none of the group. A transient error retries the whole group; its log
+    /// statements write nothing twice. Returns how many log rows were written now.
+    /// </summary>
+    public ValueTask<long> ApplySuccessGroupAsync(long runId, IReadOnlyList<ChangedAsset> assets, CancellationToken ct) =>
         WithRetry(async token =>
         {
             await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
             await using var batch = new NpgsqlBatch(conn);
-            var log = new NpgsqlBatchCommand(Sql.LogSuccess);
-            log.Parameters.Add(Text(requestedSerial));
-            log.Parameters.Add(new NpgsqlParameter { Value = runId, NpgsqlDbType = NpgsqlDbType.Bigint });
-            log.Parameters.Add(new NpgsqlParameter { Value = attempts, NpgsqlDbType = NpgsqlDbType.Integer });
-            log.Parameters.Add(new NpgsqlParameter { Value = (object?)httpStatus ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
-            log.Parameters.Add(new NpgsqlParameter { Value = (int)Math.Min(durationMs, int.MaxValue), NpgsqlDbType = NpgsqlDbType.Integer });
-            log.Parameters.Add(new NpgsqlParameter { Value = false, NpgsqlDbType = NpgsqlDbType.Boolean });
-            log.Parameters.Add(Text(validators.ETag));
-            log.Parameters.Add(Text(validators.LastModified));
-            log.Parameters.Add(new NpgsqlParameter { Value = (object?)validators.PayloadSha256 ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
-
-            var master = new NpgsqlBatchCommand(Sql.EnrichMaster);
-            master.Parameters.Add(Text(requestedSerial));
-            master.Parameters.Add(Text(asset.AssetCode));
-            master.Parameters.Add(Text(asset.AssetName));
-            master.Parameters.Add(Text(asset.Category));
-            master.Parameters.Add(Text(asset.Make));
-            master.Parameters.Add(Text(asset.Model));
-            master.Parameters.Add(Text(asset.Department));
-            master.Parameters.Add(Text(asset.LocationSite));
-            master.Parameters.Add(Text(asset.LocationBuilding));
-            master.Parameters.Add(Text(asset.LocationFloor));
-            master.Parameters.Add(Text(asset.LocationRoom));
-            master.Parameters.Add(Text(asset.Status));
-            master.Parameters.Add(Text(asset.Criticality));
-            master.Parameters.Add(new NpgsqlParameter { Value = (object?)asset.InstallDate ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Date });
-            master.Parameters.Add(new NpgsqlParameter { Value = (object?)asset.WarrantyExpiry ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Date });
-            master.Parameters.Add(new NpgsqlParameter { Value = (object?)asset.LastModified?.ToUniversalTime() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            master.Parameters.Add(new NpgsqlParameter { Value = asset.RawPayload, NpgsqlDbType = NpgsqlDbType.Jsonb });
-            batch.BatchCommands.Add(master);
-
-            var delete = new NpgsqlBatchCommand(Sql.DeleteSchedules);
-            delete.Parameters.Add(Text(requestedSerial));
-            batch.BatchCommands.Add(delete);
-
-            if (asset.PmSchedules.Count > 0)
+            foreach (var changed in assets)
             {
-                var schedules = asset.PmSchedules;
-                var insert = new NpgsqlBatchCommand(Sql.InsertSchedules);
-                insert.Parameters.Add(Text(requestedSerial));
-                insert.Parameters.Add(new NpgsqlParameter { Value = schedules.Select(s => s.ScheduleId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-                insert.Parameters.Add(new NpgsqlParameter { Value = schedules.Select(s => s.Task).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-                insert.Parameters.Add(new NpgsqlParameter { Value = schedules.Select(s => s.FrequencyDays).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
-                insert.Parameters.Add(new NpgsqlParameter { Value = schedules.Select(s => s.NextDue).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Date });
-                batch.BatchCommands.Add(insert);
+                AddSuccessCommands(batch, runId, changed);
             }
-
-            batch.BatchCommands.Add(log);
-
-            // The log-and-state statement comes last: its count is the batch's scalar (1: written now, 0: written before).
+            // Each asset's log-and-state statement returns its count (1: written now, 0: written before); the rest return none.
             await using var reader = await batch.ExecuteReaderAsync(token).ConfigureAwait(false);
             long written = 0;
             do
             {
                 while (await reader.ReadAsync(token).ConfigureAwait(false))
                 {
-                    written = reader.GetInt64(0);
+                    written += reader.GetInt64(0);
                 }
             }
             while (await reader.NextResultAsync(token).ConfigureAwait(false));
-            return written == 1;
+            return written;
         }, ct);
+
+    private static void AddSuccessCommands(NpgsqlBatch batch, long runId, ChangedAsset changed)
+    {
+        var (requestedSerial, asset, validators) = (changed.SerialNumber, changed.Asset, changed.Validators);
+        var log = new NpgsqlBatchCommand(Sql.LogSuccess);
+        log.Parameters.Add(Text(requestedSerial));
+        log.Parameters.Add(new NpgsqlParameter { Value = runId, NpgsqlDbType = NpgsqlDbType.Bigint });
+        log.Parameters.Add(new NpgsqlParameter { Value = changed.Attempts, NpgsqlDbType = NpgsqlDbType.Integer });
+        log.Parameters.Add(new NpgsqlParameter { Value = (object?)changed.HttpStatus ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
+        log.Parameters.Add(new NpgsqlParameter { Value = (int)Math.Min(changed.DurationMs, int.MaxValue), NpgsqlDbType = NpgsqlDbType.Integer });
+        log.Parameters.Add(new NpgsqlParameter { Value = false, NpgsqlDbType = NpgsqlDbType.Boolean });
+        log.Parameters.Add(Text(validators.ETag));
+        log.Parameters.Add(Text(validators.LastModified));
+        log.Parameters.Add(new NpgsqlParameter { Value = (object?)validators.PayloadSha256 ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
+
+        var master = new NpgsqlBatchCommand(Sql.EnrichMaster);
+        master.Parameters.Add(Text(requestedSerial));
+        master.Parameters.Add(Text(asset.AssetCode));
+        master.Parameters.Add(Text(asset.AssetName));
+        master.Parameters.Add(Text(asset.Category));
+        master.Parameters.Add(Text(asset.Make));
+        master.Parameters.Add(Text(asset.Model));
+        master.Parameters.Add(Text(asset.Department));
+        master.Parameters.Add(Text(asset.LocationSite));
+        master.Parameters.Add(Text(asset.LocationBuilding));
+        master.Parameters.Add(Text(asset.LocationFloor));
+        master.Parameters.Add(Text(asset.LocationRoom));
+        master.Parameters.Add(Text(asset.Status));
+        master.Parameters.Add(Text(asset.Criticality));
+        master.Parameters.Add(new NpgsqlParameter { Value = (object?)asset.InstallDate ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Date });
+        master.Parameters.Add(new NpgsqlParameter { Value = (object?)asset.WarrantyExpiry ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Date });
+        master.Parameters.Add(new NpgsqlParameter { Value = (object?)asset.LastModified?.ToUniversalTime() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        master.Parameters.Add(new NpgsqlParameter { Value = asset.RawPayload, NpgsqlDbType = NpgsqlDbType.Jsonb });
+        batch.BatchCommands.Add(master);
+
+        var delete = new NpgsqlBatchCommand(Sql.DeleteSchedules);
+        delete.Parameters.Add(Text(requestedSerial));
+        batch.BatchCommands.Add(delete);
+
+        if (asset.PmSchedules.Count > 0)
+        {
+            var schedules = asset.PmSchedules;
+            var insert = new NpgsqlBatchCommand(Sql.InsertSchedules);
+            insert.Parameters.Add(Text(requestedSerial));
+            insert.Parameters.Add(new NpgsqlParameter { Value = schedules.Select(s => s.ScheduleId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            insert.Parameters.Add(new NpgsqlParameter { Value = schedules.Select(s => s.Task).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            insert.Parameters.Add(new NpgsqlParameter { Value = schedules.Select(s => s.FrequencyDays).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+            insert.Parameters.Add(new NpgsqlParameter { Value = schedules.Select(s => s.NextDue).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Date });
+            batch.BatchCommands.Add(insert);
+        }
+
+        batch.BatchCommands.Add(log);
+    }
 
     /// <summary>Writes a group of unchanged assets (log and state rows) in one statement and one commit.</summary>
     public ValueTask<long> ApplyUnchangedAsync(long runId, IReadOnlyList<UnchangedAsset> assets, CancellationToken ct) =>
@@ -657,6 +688,7 @@ internal sealed class SyncStore : IAsyncDisposable
     {
         // An outage the run rode out is told even when the run ends before it settled.
         _outage.Flush();
-        return _dataSource.DisposeAsync();
+        // The data source is shared by everything that uses this connection string in the process (DataSources): kept.
+        return ValueTask.CompletedTask;
     }
 }

@@ -218,13 +218,17 @@ public class RequestGateTests
         Assert.Equal(2, gate.InFlight);
         second.Dispose();
 
-        // Hard cap: 4 x 2 in flight at most, however many are overdue and overtaken.
-        while (gate.InFlight < 2 * RequestGate.OverdueCap)
+        // Hard cap: 4 x 2 in flight at most, however many are overdue and overtaken. (Each round needs room for two.)
+        while (gate.InFlight < (2 * RequestGate.OverdueCap) - 1)
         {
             await HangOneAndOvertakeIt();
             _time.Advance(TimeSpan.FromMilliseconds(600));
             health.Answered(TimeSpan.FromMilliseconds(100));
         }
+        var last = gate.EnterAsync(ticket++, CancellationToken.None).AsTask();
+        Assert.True(await Done(last));
+        hung.Add(await last);
+        Assert.Equal(2 * RequestGate.OverdueCap, gate.InFlight);
         var capped = gate.EnterAsync(ticket++, CancellationToken.None).AsTask();
         Assert.True(await NotDone(capped));
         hung[0].Dispose();

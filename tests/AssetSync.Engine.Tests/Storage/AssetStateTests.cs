@@ -223,7 +223,8 @@ public sealed class AssetStateTests(DatabaseFixture db) : IClassFixture<Database
         var status = await database.GetStatusAsync(5, TimeSpan.FromDays(7));
 
         Assert.Equal((4L, 3L, 1L, 2L), (status.TotalAssets, status.SyncedAssets, status.NeverSynced, status.UnlinkedAssets));
-        Assert.Equal(2L, status.StaleAssets); // one never synced, one 10 days old
+        // One 10 days old; the one never attempted has waited minutes (AssetSync's first run), which is not stale yet.
+        Assert.Equal(1L, status.StaleAssets);
         Assert.InRange(status.SyncAgeMax!.Value.TotalDays, 9.99, 10.01);
         Assert.InRange(status.OldestSuccessAt!.Value, DateTimeOffset.UtcNow.AddDays(-10.01), DateTimeOffset.UtcNow.AddDays(-9.99));
         Assert.True(status.SyncAgeMedian < TimeSpan.FromMinutes(5));
@@ -231,6 +232,9 @@ public sealed class AssetStateTests(DatabaseFixture db) : IClassFixture<Database
         // The failed run moved LastSyncAt, not LastSuccessAt.
         Assert.InRange((status.LastSuccessAt!.Value - run.FinishedAt!.Value).Duration(), TimeSpan.Zero, TimeSpan.FromSeconds(1));
         Assert.True(status.LastSyncAt > status.LastSuccessAt);
-        Assert.Equal(1L, (await database.GetStatusAsync(5, TimeSpan.FromDays(30))).StaleAssets);
+        Assert.Equal(0L, (await database.GetStatusAsync(5, TimeSpan.FromDays(30))).StaleAssets);
+        // Once AssetSync has run for longer than -StaleAfter, an asset never attempted is stale too.
+        await db.ExecAsync("UPDATE cmms_sync_log SET started_at = started_at - interval '8 days' WHERE id = $1", run.RunId);
+        Assert.Equal(2L, (await database.GetStatusAsync(5, TimeSpan.FromDays(7))).StaleAssets);
     }
 }

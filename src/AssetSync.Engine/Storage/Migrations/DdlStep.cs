@@ -21,13 +21,13 @@ internal sealed class DdlStep(int version, string name, string description, stri
             {
                 await using var conn = await ctx.DataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
                 await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
-                await using (var set = new NpgsqlCommand("SELECT set_config('lock_timeout', $1, true)", conn, tx))
+                await using (var set = new NpgsqlCommand("SELECT set_config('lock_timeout', $1, true)", conn, tx) { CommandTimeout = 0 })
                 {
                     set.Parameters.Add(new NpgsqlParameter { Value = $"{(int)ctx.LockTimeout.TotalMilliseconds}ms" });
                     await set.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 }
                 // Our own constant DDL; no user or API value is in it.
-                await using (var cmd = new NpgsqlCommand(Sql, conn, tx))
+                await using (var cmd = new NpgsqlCommand(Sql, conn, tx) { CommandTimeout = 0 })
                 {
                     await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 }

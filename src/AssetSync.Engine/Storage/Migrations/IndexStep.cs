@@ -22,7 +22,7 @@ internal sealed class IndexStep(int version, string name, string description, st
         var started = ctx.Time.GetTimestamp();
         await using var conn = await ctx.DataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         bool? valid;
-        await using (var check = new NpgsqlCommand(MigrationSql.IndexValid, conn))
+        await using (var check = new NpgsqlCommand(MigrationSql.IndexValid, conn) { CommandTimeout = 0 })
         {
             check.Parameters.Add(new NpgsqlParameter { Value = indexName });
             valid = await check.ExecuteScalarAsync(ct).ConfigureAwait(false) as bool?;
@@ -46,7 +46,7 @@ internal sealed class IndexStep(int version, string name, string description, st
 
     private static async Task ExecAsync(NpgsqlConnection conn, string sql, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand(sql, conn);
+        await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 0 };
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 }

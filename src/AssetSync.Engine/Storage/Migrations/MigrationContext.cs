@@ -5,7 +5,10 @@ namespace AssetSync.Storage.Migrations;
 /// <summary>What every schema step runs with. Defaults are chosen for a live IC3 database.</summary>
 internal sealed class MigrationContext
 {
-    /// <summary>Connections with no command timeout: a backfill batch or an index build may take minutes.</summary>
+    /// <summary>
+    /// The process's shared data source for the database. Every migration command sets CommandTimeout = 0: a backfill batch
+    /// or an index build may take minutes.
+    /// </summary>
     public required NpgsqlDataSource DataSource { get; init; }
 
     public required TimeProvider Time { get; init; }

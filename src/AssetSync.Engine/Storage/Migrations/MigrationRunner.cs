@@ -19,14 +19,14 @@ internal sealed class MigrationRunner(MigrationContext ctx)
     /// <summary>The installed version on <paramref name="conn"/> (0: no AssetSync schema).</summary>
     internal static async Task<int> GetVersionAsync(NpgsqlConnection conn, CancellationToken ct)
     {
-        await using (var exists = new NpgsqlCommand(Sql.SchemaVersionTableExists, conn))
+        await using (var exists = new NpgsqlCommand(Sql.SchemaVersionTableExists, conn) { CommandTimeout = 0 })
         {
             if (!(bool)(await exists.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
             {
                 return 0;
             }
         }
-        await using var cmd = new NpgsqlCommand(Sql.SchemaVersion, conn);
+        await using var cmd = new NpgsqlCommand(Sql.SchemaVersion, conn) { CommandTimeout = 0 };
         return Convert.ToInt32(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -49,7 +49,7 @@ internal sealed class MigrationRunner(MigrationContext ctx)
                 long? rows = null;
                 if (step.CostTable is { } table)
                 {
-                    await using var est = new NpgsqlCommand(MigrationSql.EstimateRows, conn);
+                    await using var est = new NpgsqlCommand(MigrationSql.EstimateRows, conn) { CommandTimeout = 0 };
                     est.Parameters.Add(new NpgsqlParameter { Value = table });
                     rows = await est.ExecuteScalarAsync(ct).ConfigureAwait(false) is long n ? n : 0;
                 }
@@ -63,14 +63,14 @@ internal sealed class MigrationRunner(MigrationContext ctx)
     private static async Task<HashSet<string>> StepsDoneAsync(NpgsqlConnection conn, CancellationToken ct)
     {
         var done = new HashSet<string>(StringComparer.Ordinal);
-        await using (var exists = new NpgsqlCommand(MigrationSql.StepsTableExists, conn))
+        await using (var exists = new NpgsqlCommand(MigrationSql.StepsTableExists, conn) { CommandTimeout = 0 })
         {
             if (!(bool)(await exists.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
             {
                 return done;
             }
         }
-        await using var cmd = new NpgsqlCommand(MigrationSql.StepsDone, conn);
+        await using var cmd = new NpgsqlCommand(MigrationSql.StepsDone, conn) { CommandTimeout = 0 };
         await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await reader.ReadAsync(ct).ConfigureAwait(false))
         {
@@ -87,7 +87,7 @@ internal sealed class MigrationRunner(MigrationContext ctx)
         await using var lockConn = await ctx.DataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await ExecAsync(lockConn, MigrationSql.SchemaLock, ct, Sql.SchemaLockKey).ConfigureAwait(false);
         await ExecAsync(lockConn, MigrationSql.CreateBookkeeping, ct).ConfigureAwait(false);
-        await using (var applied = new NpgsqlCommand(MigrationSql.VersionApplied, lockConn))
+        await using (var applied = new NpgsqlCommand(MigrationSql.VersionApplied, lockConn) { CommandTimeout = 0 })
         {
             applied.Parameters.Add(new NpgsqlParameter { Value = version });
             if ((bool)(await applied.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
@@ -130,7 +130,7 @@ internal sealed class MigrationRunner(MigrationContext ctx)
 
     private static async Task ExecAsync(NpgsqlConnection conn, string sql, CancellationToken ct, params object[] args)
     {
-        await using var cmd = new NpgsqlCommand(sql, conn);
+        await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 0 };
         foreach (var a in args)
         {
             cmd.Parameters.Add(new NpgsqlParameter { Value = a });

@@ -36,7 +36,7 @@ internal abstract class MigrationStep(int version, string name, SchemaStepKind k
 
     protected static async Task MarkDoneAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string name, int version, long startedTimestamp, TimeProvider time, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand(MigrationSql.MarkStepDone, conn, tx);
+        await using var cmd = new NpgsqlCommand(MigrationSql.MarkStepDone, conn, tx) { CommandTimeout = 0 };
         cmd.Parameters.Add(new NpgsqlParameter { Value = name });
         cmd.Parameters.Add(new NpgsqlParameter { Value = version });
         cmd.Parameters.Add(new NpgsqlParameter { Value = (long)time.GetElapsedTime(startedTimestamp).TotalMilliseconds });

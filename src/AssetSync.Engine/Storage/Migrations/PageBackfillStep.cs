@@ -26,7 +26,7 @@ internal sealed class PageBackfillStep(int version, string name, string descript
         // The walk's end is fixed when the step first starts: pages appended later hold rows this step
         // wrote itself (new row versions) or rows a later step catches up with.
         long cursor, target, rowsDone;
-        await using (var begin = new NpgsqlCommand(MigrationSql.BeginPageStep, conn))
+        await using (var begin = new NpgsqlCommand(MigrationSql.BeginPageStep, conn) { CommandTimeout = 0 })
         {
             begin.Parameters.Add(new NpgsqlParameter { Value = Name });
             begin.Parameters.Add(new NpgsqlParameter { Value = Version });
@@ -36,7 +36,7 @@ internal sealed class PageBackfillStep(int version, string name, string descript
             (cursor, target, rowsDone) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
         }
         double rowsPerPage;
-        await using (var stats = new NpgsqlCommand(MigrationSql.RowsPerPage, conn))
+        await using (var stats = new NpgsqlCommand(MigrationSql.RowsPerPage, conn) { CommandTimeout = 0 })
         {
             stats.Parameters.Add(new NpgsqlParameter { Value = table });
             rowsPerPage = Convert.ToDouble(await stats.ExecuteScalarAsync(ct).ConfigureAwait(false) ?? 0.0, System.Globalization.CultureInfo.InvariantCulture);
@@ -55,18 +55,18 @@ internal sealed class PageBackfillStep(int version, string name, string descript
             await using (var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false))
             {
                 // Sorts of a million rows stay in memory for this transaction only.
-                await using (var mem = new NpgsqlCommand("SELECT set_config('work_mem', '256MB', true)", conn, tx))
+                await using (var mem = new NpgsqlCommand("SELECT set_config('work_mem', '256MB', true)", conn, tx) { CommandTimeout = 0 })
                 {
                     await mem.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 }
                 long touched;
-                await using (var batch = new NpgsqlCommand(Sql, conn, tx))
+                await using (var batch = new NpgsqlCommand(Sql, conn, tx) { CommandTimeout = 0 })
                 {
                     batch.Parameters.Add(new NpgsqlParameter { Value = cursor });
                     batch.Parameters.Add(new NpgsqlParameter { Value = to });
                     touched = await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 }
-                await using (var advance = new NpgsqlCommand(MigrationSql.AdvancePageStep, conn, tx))
+                await using (var advance = new NpgsqlCommand(MigrationSql.AdvancePageStep, conn, tx) { CommandTimeout = 0 })
                 {
                     advance.Parameters.Add(new NpgsqlParameter { Value = Name });
                     advance.Parameters.Add(new NpgsqlParameter { Value = to });

@@ -1,0 +1,6 @@
+using AssetSync.Innomaint;
+
+namespace AssetSync.Storage;
+
+/// <summary>A new or changed asset, waiting to be written with others in one commit: its enrichment, schedules, log row and state.</summary>
+internal sealed record ChangedAsset(string SerialNumber, AssetDetail Asset, int Attempts, int? HttpStatus, long DurationMs, FetchValidators Validators);

@@ -1,0 +1,117 @@
+using AssetSync.Innomaint;
+using AssetSync.Storage;
+using AssetSync.Tests.Fixtures;
+
+namespace AssetSync.Tests.Storage;
+
+/// <summary>Group-committed writes against a real PostgreSQL: many assets per commit, each whole, a refused row failing only itself.</summary>
+public sealed class AssetWriteBatcherTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>, IAsyncLifetime
+{
+    public async Task InitializeAsync()
+    {
+        await db.ApplySchemaAsync();
+        await db.ResetAsync();
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private static string Serial(int i) => Simulator.AssetGenerator.SerialFor(i);
+
+    private static ChangedAsset Changed(int i, string? name = null) => new(Serial(i), new AssetDetail
+    {
+        SerialNumber = Serial(i),
+        AssetName = name ?? $"Pump {i}",
+        Make = "Acme",
+        PmSchedules = [new PmSchedule($"PM-{i}", "inspect", 30, null)],
+        RawPayload = $$"""{"serialnumber":"{{Serial(i)}}"}""",
+    }, 1, 200, 5, default);
+
+    private static AssetSyncResult Result(int i) => new() { SerialNumber = Serial(i), Outcome = AssetSyncStatus.Succeeded, Attempts = 1, RunId = 0, Elapsed = TimeSpan.Zero };
+
+    private async Task<(SyncStore Store, long RunId)> StartAsync(int assets)
+    {
+        await db.SeedAssetsAsync(Enumerable.Range(1, assets).Select(Serial));
+        var store = new SyncStore(db.ConnectionString, 2, TimeSpan.FromMilliseconds(50), TimeProvider.System);
+        var (runId, _) = await store.StartRunAsync(AssetSelection.Batch(0), assets, 0, "test", "test", CancellationToken.None);
+        return (store, runId);
+    }
+
+    [Fact]
+    public async Task Many_changed_assets_go_in_few_commits_each_whole_and_each_reported_once_after_its_commit()
+    {
+        var (store, runId) = await StartAsync(450);
+        await using var _ = store;
+        var reported = new List<AssetSyncResult>();
+        var rowsWhenReported = new List<long>();
+        var batcher = new AssetWriteBatcher(store, runId, TimeProvider.System, r =>
+        {
+            lock (reported)
+            {
+                reported.Add(r);
+            }
+        }, (_, _, _) => throw new InvalidOperationException("no asset is refused here"));
+
+        for (var i = 1; i <= 450; i++)
+        {
+            await batcher.AddAsync(Changed(i), Result(i), CancellationToken.None);
+        }
+        await batcher.FlushAsync();
+
+        Assert.Equal(450, reported.Select(r => r.SerialNumber).Distinct().Count());
+        Assert.Equal(450, reported.Count);
+        // 450 assets in groups of at most 200: three commits at the fewest, far fewer than one each.
+        Assert.InRange(batcher.Groups, 3, 45);
+        Assert.Equal(450L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1 AND status = 'success'", runId));
+        Assert.Equal(450L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_asset_master WHERE make = 'Acme'"));
+        Assert.Equal(450L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_asset_pm_schedule"));
+        Assert.Equal(450L, await db.ScalarAsync<long>("SELECT count(*) FROM cmms_asset_sync_state WHERE status = 'success' AND last_run_id = $1", runId));
+    }
+
+    [Fact]
+    public async Task A_row_the_database_refuses_fails_its_asset_only_and_the_rest_of_its_group_commits()
+    {
+        var (store, runId) = await StartAsync(40);
+        await using var _ = store;
+        var reported = new List<AssetSyncResult>();
+        var refused = new List<string>();
+        var batcher = new AssetWriteBatcher(store, runId, TimeProvider.System, r =>
+        {
+            lock (reported)
+            {
+                reported.Add(r);
+            }
+        }, async (asset, ex, ct) =>
+        {
+            refused.Add(asset.SerialNumber);
+            await store.ApplyFailureAsync(runId, asset.SerialNumber, FailureKind.Database, "refused: " + ex.SqlState, asset.Attempts, asset.HttpStatus, asset.DurationMs, ct);
+            return new AssetSyncResult { SerialNumber = asset.SerialNumber, Outcome = AssetSyncStatus.Failed, Attempts = 1, RunId = runId, ErrorKind = "database", Elapsed = TimeSpan.Zero };
+        });
+
+        for (var i = 1; i <= 40; i++)
+        {
+            // PostgreSQL text cannot hold NUL: the database refuses this one row, for a reason of its own data.
+            await batcher.AddAsync(Changed(i, i == 17 ? "bad\0name" : null), Result(i), CancellationToken.None);
+        }
+        await batcher.FlushAsync();
+
+        Assert.Equal(["INF-000017"], refused);
+        Assert.Equal(40, reported.Count);
+        Assert.Equal(39, reported.Count(r => r.Outcome == AssetSyncStatus.Succeeded));
+        Assert.Equal(39L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1 AND status = 'success'", runId));
+        Assert.Equal("database", await db.ScalarAsync<string>("SELECT error_kind FROM ic3_sync_log WHERE run_id = $1 AND serialnumber = 'INF-000017'", runId));
+        // Nothing of the refused asset was written: its master row is as the register had it.
+        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_asset_master WHERE cmms_asset_id = 'INF-000017' AND make IS NOT NULL"));
+    }
+
+    [Fact]
+    public async Task Replaying_a_group_after_its_commit_writes_no_asset_twice()
+    {
+        var (store, runId) = await StartAsync(5);
+        await using var _ = store;
+        var group = Enumerable.Range(1, 5).Select(i => Changed(i)).ToList();
+        Assert.Equal(5L, await store.ApplySuccessGroupAsync(runId, group, CancellationToken.None));
+        // As a retry after a connection lost between the commit and its acknowledgement would.
+        Assert.Equal(0L, await store.ApplySuccessGroupAsync(runId, group, CancellationToken.None));
+        Assert.Equal(5L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", runId));
+    }
+}
