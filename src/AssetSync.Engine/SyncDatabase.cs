@@ -187,9 +187,12 @@ public sealed class SyncDatabase : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(selection);
         var selected = await DatabaseErrors.Guard(Target, () => _store.SelectAsync(selection, null, cancellationToken).AsTask()).ConfigureAwait(false);
-        foreach (var asset in selected)
+        foreach (var chunk in selected.Chunks(1000))
         {
-            yield return asset.SerialNumber;
+            foreach (var serial in chunk)
+            {
+                yield return serial;
+            }
         }
     }
 

@@ -38,7 +38,10 @@ internal sealed class SyncRun
     private int _unchanged;
     private int _budgetSpent;
     private long? _deadline;
-    private List<SelectedAsset> _selected = [];
+    private SelectionSnapshot _selected = new();
+
+    /// <summary>Assets read from the database for the producer at a time (validators, last error kind): one round trip each.</summary>
+    private const int SelectionChunk = 1000;
     private ResilientFetcher? _fetcher;
     private LearnedRate? _stored;
     private Activity? _activity;
@@ -305,17 +308,30 @@ internal sealed class SyncRun
             // The selection holds each asset once (SyncStore.SelectAsync); both rows of a doubled id are enriched.
             try
             {
-                for (var i = 0; i < _selected.Count; i++)
+                long ticket = 0;
+                foreach (var chunk in _selected.Chunks(SelectionChunk))
                 {
                     if (Volatile.Read(ref _budgetSpent) == 1)
                     {
                         break;
                     }
-                    await queue.Writer.WriteAsync((_selected[i], i + 1), token).ConfigureAwait(false);
+                    foreach (var asset in await _store.GetSelectedAsync(chunk, token).ConfigureAwait(false))
+                    {
+                        if (Volatile.Read(ref _budgetSpent) == 1)
+                        {
+                            break;
+                        }
+                        await queue.Writer.WriteAsync((asset, ++ticket), token).ConfigureAwait(false);
+                    }
                 }
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
+            }
+            catch (NpgsqlException ex)
+            {
+                // The next chunk of the selection could not be read: the database is gone for good (retries are spent).
+                Stop(DatabaseErrors.Unavailable(_store.Target, ex));
             }
             finally
             {

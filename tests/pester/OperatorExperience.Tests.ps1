@@ -200,14 +200,22 @@ INSERT INTO cmms_asset_sync_state (serialnumber, status, error_kind, error_messa
             $engine = [System.Runtime.Loader.AssemblyLoadContext]::All.Assemblies | Where-Object { $_.GetName().Name -eq 'AssetSync.Engine' } | Select-Object -First 1
             $lockKey = $engine.GetType('AssetSync.Storage.Sql', $true).GetField('RunLockKey', [Reflection.BindingFlags]'NonPublic, Public, Static').GetRawConstantValue()
             $servicesModule = (Resolve-Path (Join-Path $PSScriptRoot '../Shared/TestServices.psm1')).Path
+            # The run lock's key only, in this database only: other advisory locks (and other tests' databases) do not count.
+            $heldSql = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND classid = ($lockKey >> 32)::oid AND objid = ($lockKey & 4294967295)::oid AND objsubid = 1"
             function Start-LockHolder([double] $Seconds) {
+                # The holder of the test before may still be sleeping on the lock: wait until it is free, then take it.
+                $deadline = (Get-Date).AddSeconds(30)
+                while ((Invoke-TestSql $cs $heldSql) -ne '0') {
+                    if ((Get-Date) -gt $deadline) { throw 'the run lock never came free' }
+                    Start-Sleep -Milliseconds 50
+                }
                 $job = Start-ThreadJob -ArgumentList $cs, $lockKey, $Seconds, $servicesModule -ScriptBlock {
                     param($cs, $key, $seconds, $module)
                     Import-Module $module
                     Invoke-PgSql $cs "SELECT pg_advisory_lock($key); SELECT pg_sleep($seconds);"
                 }
-                $deadline = (Get-Date).AddSeconds(20)
-                while ((Invoke-TestSql $cs "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())") -ne '1') {
+                $deadline = (Get-Date).AddSeconds(30)
+                while ((Invoke-TestSql $cs $heldSql) -ne '1') {
                     if ((Get-Date) -gt $deadline) { throw 'the lock holder never took the lock' }
                     Start-Sleep -Milliseconds 50
                 }

@@ -10,7 +10,8 @@ BeforeAll {
     $sim = Start-Simulator -Arguments @('--Assets', '200', '--RandomFaults', 'timeout=1', '--HangMs', '60000')
 
     function Reset-Run {
-        Invoke-TestSql $cs 'TRUNCATE ic3_sync_log, cmms_sync_log' | Out-Null
+        # The state too: the four that answer must be the stalest, so they go first and the run is mid-flight with their rows.
+        Invoke-TestSql $cs 'TRUNCATE ic3_sync_log, cmms_sync_log, cmms_asset_sync_state' | Out-Null
         Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/faults" -ContentType 'application/json' -Body (@{ scripts = @{
             'INF-000001' = @('ok'); 'INF-000002' = @('ok'); 'INF-000003' = @('ok'); 'INF-000004' = @('ok') } } | ConvertTo-Json) | Out-Null
     }
@@ -25,6 +26,8 @@ BeforeAll {
     }
 
     function Send-TermAndTime([int] $Target) {
+        # kill 0 would signal this whole process group (the test run itself): a target must be a real process.
+        if ($Target -le 1 -or -not (Get-Process -Id $Target -ErrorAction SilentlyContinue)) { throw "no process to signal (pid '$Target')" }
         $sw = [Diagnostics.Stopwatch]::StartNew()
         & kill -s TERM $Target
         while ((Invoke-TestSql $cs 'SELECT status FROM cmms_sync_log ORDER BY id DESC LIMIT 1') -eq 'running' -and $sw.Elapsed.TotalSeconds -lt 10) {
@@ -99,22 +102,25 @@ Describe 'SIGTERM' {
         }
     }
 
-    It 'reaches the pwsh of the README''s systemd recipe itself (a tool-path install, not a launcher), and the run is cancelled' {
-        # As the README sets a server up: dotnet tool install --tool-path /opt/pwsh PowerShell --version 7.6.*
+    It 'reaches PowerShell itself in the README''s systemd recipe (dotnet running pwsh.dll, no launcher), and the run is cancelled' {
+        # As the README sets a server up: dotnet tool install --tool-path /opt/pwsh PowerShell --version 7.6.9, then ExecStart
+        # runs dotnet with the tool's pwsh.dll. (The tool's own pwsh launcher starts PowerShell as a child and does not pass
+        # SIGTERM on: measured, the child went on.)
         $toolPath = Join-Path ([IO.Path]::GetTempPath()) ('assetsync-pwsh-' + [guid]::NewGuid().ToString('N'))
         $version = (Get-Content -Raw (Join-Path $PSScriptRoot '../../dotnet-tools.json') | ConvertFrom-Json).tools.powershell.version
         $install = & dotnet tool install --tool-path $toolPath PowerShell --version $version 2>&1
         if ($LASTEXITCODE -ne 0) { Set-ItResult -Skipped -Because "dotnet tool install --tool-path could not install PowerShell $($version): $($install -join ' ')"; return }
-        $pwsh = Join-Path $toolPath 'pwsh'
+        $pwshDll = Join-Path $toolPath ".store/powershell/$version/powershell/$version/tools/net10.0/any/unix/pwsh.dll"
+        Test-Path $pwshDll | Should -BeTrue -Because 'the README names this path'
+        $dotnet = (Get-Command dotnet).Source
         Reset-Run
         $logs = Join-Path ([IO.Path]::GetTempPath()) ('assetsync-sigterm-' + [guid]::NewGuid().ToString('N'))
         $env:ASSETSYNC_API_TOKEN = $sim.Token
         try {
-            $process = Start-Process -FilePath $pwsh -PassThru -ArgumentList @('-NoProfile', '-NonInteractive', '-File', $jobScript, '-LogPath', $logs,
+            $process = Start-Process -FilePath $dotnet -PassThru -ArgumentList @($pwshDll, '-NoProfile', '-NonInteractive', '-File', $jobScript, '-LogPath', $logs,
                 '-ConnectionString', $cs, '-BaseUrl', $sim.BaseUrl, '-RequestsPerSecond', '500', '-ThrottleLimit', '8') -RedirectStandardOutput "$logs.out"
             Wait-MidRun
-            # The process ExecStart starts is PowerShell itself: no launcher in between to swallow the signal.
-            (Get-Process -Id $process.Id).Path | Should -Be $pwsh
+            # The process ExecStart starts is PowerShell itself: no child to which the signal would have to be passed on.
             @(& pgrep -P $process.Id).Count | Should -Be 0
             $elapsed = Send-TermAndTime $process.Id
             $process.WaitForExit(60000) | Should -BeTrue

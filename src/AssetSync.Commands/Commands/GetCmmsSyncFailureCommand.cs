@@ -23,15 +23,19 @@ public sealed class GetCmmsSyncFailureCommand : DatabaseCommandBase
     public SwitchParameter NotDeferred { get; set; }
 
     /// <summary>Only failures of these kinds, as Get-CmmsSyncFailure prints them: not_found, client_error, transient, network, timeout, invalid_response, database (the enum's names, such as NotFound, bind too).</summary>
+    /// <remarks>
+    /// Strings, not the enum: PowerShell completes an enum parameter with the enum's names whatever completer it names, and
+    /// the names a user sees (and completes) must be the ones Get-CmmsSyncFailure prints. The transformation refuses anything else.
+    /// </remarks>
     [Parameter]
     [ErrorKindTransformation]
     [ArgumentCompleter(typeof(Completion.ErrorKindCompleter))]
-    public SyncErrorKind[]? ErrorKind { get; set; }
+    public string[]? ErrorKind { get; set; }
 
     protected override async Task EndProcessingAsync()
     {
         await using var database = new SyncDatabase(ResolveConnectionString());
-        var kinds = ErrorKind is { Length: > 0 } ? new HashSet<string>(ErrorKind.Select(k => k.ToContractName()), StringComparer.Ordinal) : null;
+        var kinds = ErrorKind is { Length: > 0 } ? new HashSet<string>(ErrorKind, StringComparer.Ordinal) : null;
         bool? deferred = ParameterSetName switch { DeferredSet => true, NotDeferredSet => false, _ => null };
         await foreach (var failure in database.GetFailuresAsync(deferred, CancelToken).ConfigureAwait(false))
         {

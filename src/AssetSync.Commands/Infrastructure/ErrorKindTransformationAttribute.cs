@@ -5,7 +5,8 @@ namespace AssetSync.Commands.Infrastructure;
 
 /// <summary>
 /// Lets -ErrorKind take the contract's names (not_found, invalid_response), as the log and the CSV show
-/// them, as well as the enum's (NotFound). An unknown name is refused with the list of valid ones.
+/// them, as well as the enum's (NotFound); either way the parameter holds the contract name. An unknown name is refused
+/// with the list of valid ones.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
 public sealed class ErrorKindTransformationAttribute : ArgumentTransformationAttribute
@@ -15,14 +16,14 @@ public sealed class ErrorKindTransformationAttribute : ArgumentTransformationAtt
         var value = inputData is PSObject ps ? ps.BaseObject : inputData;
         if (value is string or SyncErrorKind)
         {
-            return new[] { Convert(value) };
+            return new[] { Convert(value).ToContractName() };
         }
         if (value is IEnumerable items)
         {
-            var list = new List<SyncErrorKind>();
+            var list = new List<string>();
             foreach (var item in items)
             {
-                list.Add(Convert(item is PSObject p ? p.BaseObject : item));
+                list.Add(Convert(item is PSObject p ? p.BaseObject : item).ToContractName());
             }
             return list.ToArray();
         }
@@ -39,7 +40,7 @@ public sealed class ErrorKindTransformationAttribute : ArgumentTransformationAtt
         {
             return kind;
         }
-        var valid = string.Join(", ", Enum.GetValues<SyncErrorKind>().Select(k => $"{k} ({k.ToContractName()})"));
+        var valid = string.Join(", ", Enum.GetValues<SyncErrorKind>().Select(k => k.ToContractName()));
         throw new ArgumentTransformationMetadataException($"'{TextSafety.Inert(item?.ToString(), 60)}' is not an error kind. Use one of: {valid}.");
     }
 }

@@ -103,18 +103,15 @@ internal static class Sql
     public const string LearnedRate = "SELECT requests_per_second, source, learned_at FROM cmms_rate_state WHERE base_url = $1";
 
     /// <summary>
-    /// Linked register rows with their validators and, for an asset whose last attempt failed, its error kind; filtered by
-    /// $2 (not synced since) and $3 (include deferred).
+    /// The register's assets, each once (two rows with one cmms_asset_id are one asset, selected and fetched once, both rows
+    /// enriched: the first row's report_seq_no and asset_id place it), with their state; filtered by $2 (not synced since)
+    /// and $3 (include deferred). Selections read only the serial numbers: a run reads the rest a chunk at a time.
     /// </summary>
-    private const string SelectRegisterColumns = """
-        SELECT m.cmms_asset_id, s.etag, s.last_modified, s.payload_sha256, CASE WHEN s.status = 'error' THEN s.error_kind END AS last_error_kind
-        """;
-
     private const string SelectRegisterFrom = $"""
-        FROM ic3_asset_master m
+        FROM (SELECT cmms_asset_id, min(report_seq_no) AS report_seq_no, min(asset_id) AS asset_id
+              FROM ic3_asset_master WHERE {Linked} GROUP BY cmms_asset_id) m
         LEFT JOIN cmms_asset_sync_state s ON s.serialnumber = m.cmms_asset_id
-        WHERE {Linked}
-          AND ($2::timestamptz IS NULL OR s.last_success_at IS NULL OR s.last_success_at < $2)
+        WHERE ($2::timestamptz IS NULL OR s.last_success_at IS NULL OR s.last_success_at < $2)
           AND ($3 OR s.next_attempt_at IS NULL OR s.next_attempt_at <= now())
         """;
 
@@ -127,8 +124,8 @@ internal static class Sql
     /// never holds up the healthy assets behind it. $1 limit (NULL: all), $2 not synced since (NULL: any), $3 include deferred.
     /// </summary>
     public const string SelectStalest = $"""
-        SELECT cmms_asset_id, etag, last_modified, payload_sha256, last_error_kind FROM (
-            {SelectRegisterColumns},
+        SELECT cmms_asset_id FROM (
+            SELECT m.cmms_asset_id,
                    row_number() OVER (ORDER BY {StalestOrder}) AS overall,
                    row_number() OVER (PARTITION BY s.status IS NOT DISTINCT FROM 'error' ORDER BY {StalestOrder}) AS within,
                    s.status IS NOT DISTINCT FROM 'error' AS failing
@@ -140,7 +137,7 @@ internal static class Sql
 
     /// <summary>Batch in the seed's order, report_seq_no (nulls last) then asset_id, from offset $4; otherwise as <see cref="SelectStalest"/>.</summary>
     public const string SelectReportOrder = $"""
-        {SelectRegisterColumns}
+        SELECT m.cmms_asset_id
         {SelectRegisterFrom}
         ORDER BY m.report_seq_no NULLS LAST, m.asset_id
         LIMIT $1 OFFSET $4
@@ -148,7 +145,7 @@ internal static class Sql
 
     /// <summary>Assets whose current state is error and that are still in the register, in serial order. Parameters as <see cref="SelectStalest"/>.</summary>
     public const string SelectFailed = """
-        SELECT s.serialnumber, s.etag, s.last_modified, s.payload_sha256, s.error_kind
+        SELECT s.serialnumber
         FROM cmms_asset_sync_state s
         WHERE s.status = 'error'
           AND EXISTS (SELECT 1 FROM ic3_asset_master m WHERE m.cmms_asset_id = s.serialnumber)
@@ -158,7 +155,7 @@ internal static class Sql
         LIMIT $1
         """;
 
-    /// <summary>The stored validators of named assets (serials mode).</summary>
+    /// <summary>What a run needs of named assets besides their serial numbers: stored validators, and how the last attempt failed.</summary>
     public const string SelectValidators = "SELECT serialnumber, etag, last_modified, payload_sha256, CASE WHEN status = 'error' THEN error_kind END FROM cmms_asset_sync_state WHERE serialnumber = ANY($1)";
 
     /// <summary>An asset that synced before and is still in the register: the asset-path check asks Innomaint for it.</summary>

@@ -273,41 +273,30 @@ internal sealed class SyncStore : IAsyncDisposable
     // ---- selection --------------------------------------------------------------------------
 
     /// <summary>
-    /// The selection as one snapshot, in run order, each asset once with its stored validators. One query: the order (stalest
-    /// first) changes as the run proceeds, so paging through it would see assets twice. In serials mode, serial numbers
-    /// not in the register are reported to <paramref name="skipped"/> and left out.
+    /// The selection as one snapshot, in run order, each asset once, held compactly (<see cref="SelectionSnapshot"/>). One
+    /// query: the order (stalest first) changes as the run proceeds, so paging through it would see assets twice. In serials
+    /// mode, serial numbers not in the register are reported to <paramref name="skipped"/> and left out.
     /// </summary>
-    public ValueTask<List<SelectedAsset>> SelectAsync(AssetSelection selection, Action<string>? skipped, CancellationToken ct) => WithRetry(async token =>
+    public ValueTask<SelectionSnapshot> SelectAsync(AssetSelection selection, Action<string>? skipped, CancellationToken ct) => WithRetry(async token =>
     {
         await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+        var snapshot = new SelectionSnapshot();
         if (selection.Mode == "serials")
         {
             var serials = selection.SerialNumbers!;
             var known = await KnownSerialsAsync(conn, serials, token).ConfigureAwait(false);
-            var validators = new Dictionary<string, SelectedAsset>(StringComparer.Ordinal);
-            await using (var cmd = new NpgsqlCommand(Sql.SelectValidators, conn))
-            {
-                cmd.Parameters.Add(new NpgsqlParameter { Value = serials.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-                await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
-                while (await reader.ReadAsync(token).ConfigureAwait(false))
-                {
-                    var asset = ReadSelected(reader);
-                    validators[asset.SerialNumber] = asset;
-                }
-            }
-            var list = new List<SelectedAsset>(serials.Count);
             foreach (var serial in serials)
             {
                 if (known.Contains(serial))
                 {
-                    list.Add(validators.GetValueOrDefault(serial) ?? new SelectedAsset(serial));
+                    snapshot.Add(serial);
                 }
                 else
                 {
                     skipped?.Invoke(serial);
                 }
             }
-            return list;
+            return snapshot;
         }
 
         var sql = selection.Mode == "retry_failed" ? Sql.SelectFailed : selection.ReportOrder ? Sql.SelectReportOrder : Sql.SelectStalest;
@@ -319,21 +308,41 @@ internal sealed class SyncStore : IAsyncDisposable
         {
             select.Parameters.Add(new NpgsqlParameter { Value = selection.Offset, NpgsqlDbType = NpgsqlDbType.Integer });
         }
-        var selected = new List<SelectedAsset>();
-        // Two register rows with one cmms_asset_id are one asset: selected (and fetched) once, both rows enriched.
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        // The query returns each asset once (grouped in SQL): nothing here grows with the register but the snapshot.
         await using (var reader = await select.ExecuteReaderAsync(token).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(token).ConfigureAwait(false))
             {
-                var asset = ReadSelected(reader);
-                if (seen.Add(asset.SerialNumber))
-                {
-                    selected.Add(asset);
-                }
+                snapshot.Add(reader.GetString(0));
             }
         }
-        return selected;
+        return snapshot;
+    }, ct);
+
+    /// <summary>
+    /// The selected assets <paramref name="serials"/> (a chunk of the snapshot), in that order, each with its stored validators
+    /// and how its last attempt failed, if it did.
+    /// </summary>
+    public ValueTask<List<SelectedAsset>> GetSelectedAsync(IReadOnlyList<string> serials, CancellationToken ct) => WithRetry(async token =>
+    {
+        await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+        var stored = new Dictionary<string, SelectedAsset>(serials.Count, StringComparer.Ordinal);
+        await using (var cmd = new NpgsqlCommand(Sql.SelectValidators, conn))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = serials.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                var asset = ReadSelected(reader);
+                stored[asset.SerialNumber] = asset;
+            }
+        }
+        var list = new List<SelectedAsset>(serials.Count);
+        foreach (var serial in serials)
+        {
+            list.Add(stored.GetValueOrDefault(serial) ?? new SelectedAsset(serial));
+        }
+        return list;
     }, ct);
 
     private static SelectedAsset ReadSelected(NpgsqlDataReader r) =>

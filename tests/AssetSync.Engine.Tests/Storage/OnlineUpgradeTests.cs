@@ -215,7 +215,7 @@ public sealed class OnlineUpgradeTests(DatabaseFixture db) : IClassFixture<Datab
                 {
                     if (step == "2.03-state-latest" && ++stateBatches == 2)
                     {
-                        await interrupted.ExecAsync("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'AssetSync schema upgrade' AND pid <> pg_backend_pid()");
+                        await interrupted.ExecAsync("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'AssetSync' AND datname = current_database() AND pid <> pg_backend_pid()");
                     }
                 }));
                 Assert.Equal(1, await database.GetSchemaVersionAsync());

@@ -1,0 +1,140 @@
+<#
+.SYNOPSIS
+The database-footprint benchmarks (issue 22), side by side in one run, against the simulator on this host and a real
+PostgreSQL with its default durability:
+  M  a fetch-only pass over 20,000 assets with .NET's HttpClient (SocketsHttpHandler, 16 in flight): the physical limit here
+  N  the first sync of the same 20,000 new assets, unthrottled (-ThrottleLimit 16): assets/s, its share of M, commits and
+     WAL bytes per changed asset (pg_stat_database.xact_commit and pg_current_wal_lsn deltas over the run)
+  O  peak managed memory of a run over a 1,000,000-asset register (bounded by -MaxDuration: the selection is what
+     matters) against a 10,000-asset one
+Each run is a fresh pwsh. Managed memory is sampled every 50 ms inside that process (GC.GetTotalMemory).
+#>
+param(
+    [Parameter(Mandatory)] [string] $AdminConnectionString,
+    [string] $Configuration = 'Release',
+    [switch] $Quick,
+    [string] $ResultPath,
+    [ValidateSet('M', 'N', 'O')]
+    [string[]] $Scenarios = @('M', 'N', 'O')
+)
+$ErrorActionPreference = 'Stop'
+$root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+Import-Module (Join-Path $root 'tests/Shared/TestServices.psm1') -Force
+$manifest = Join-Path $root 'AssetSync.psd1'
+
+$assets = if ($Quick) { 5000 } else { 20000 }
+$large = if ($Quick) { 200000 } else { 1000000 }
+$small = 10000
+$results = [System.Collections.Generic.List[object]]::new()
+function Add-Figure([string] $Scenario, [string] $Figure, $Value, [string] $Bar, $Ok) {
+    $met = if ($null -eq $Ok) { '' } elseif ($Ok) { 'yes' } else { 'NO' }
+    $results.Add([pscustomobject]@{ Scenario = $Scenario; Figure = $Figure; Value = "$Value"; Bar = $Bar; Ok = $met })
+    Write-Host ("   {0} {1}: {2} (bar {3}) {4}" -f $Scenario, $Figure, $Value, $Bar, $met)
+}
+
+function New-BenchDatabase([int] $Count) {
+    $name = 'bench_fp_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+    Invoke-PgSql $AdminConnectionString "CREATE DATABASE $name" | Out-Null
+    $cs = Set-ConnectionDatabase $AdminConnectionString $name
+    $null = Invoke-Pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest'; Initialize-CmmsSyncSchema -ConnectionString '$cs' -Confirm:`$false"
+    Invoke-PgSql $cs "INSERT INTO ic3_asset_master (cmms_asset_id, report_seq_no) SELECT 'INF-' || lpad(i::text, 7, '0'), i FROM generate_series(1, $Count) i; VACUUM ANALYZE;" | Out-Null
+    [pscustomobject]@{ Name = $name; Cs = $cs }
+}
+
+# One sync in a fresh pwsh: its summary, and the most managed memory seen while it ran.
+function Invoke-MeasuredRun([string] $Cs, [string] $Url, [string] $Extra) {
+    $script = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$manifest'
+`$env:ASSETSYNC_API_TOKEN = 'bench-token'
+[GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
+`$baseline = [GC]::GetTotalMemory(`$true)
+`$peak = [ref][long]0
+`$stop = [Threading.CancellationTokenSource]::new()
+`$sampler = [Threading.Tasks.Task]::Run([Action]{ while (-not `$stop.IsCancellationRequested) { `$m = [GC]::GetTotalMemory(`$false); if (`$m -gt `$peak.Value) { `$peak.Value = `$m }; [Threading.Thread]::Sleep(50) } })
+`$s = Invoke-CmmsSync -ConnectionString '$Cs' -BaseUrl '$Url' -BatchSize 0 -Force -Summary $Extra -WarningAction SilentlyContinue
+`$stop.Cancel(); `$sampler.Wait()
+"{0}|{1}|{2}|{3:F3}" -f `$s.Succeeded, `$baseline, `$peak.Value, `$s.Duration.TotalSeconds
+"@
+    $line = Invoke-Pwsh -NoProfile -NonInteractive -Command $script | Select-Object -Last 1
+    $p = $line -split '\|'
+    [pscustomobject]@{ Succeeded = [int]$p[0]; BaselineMB = [double]$p[1] / 1MB; PeakMB = [double]$p[2] / 1MB; Seconds = [double]$p[3] }
+}
+
+function Get-DbCounters([string] $Cs, [string] $Name) {
+    # Statistics are flushed when a session ends: read after the run's own sessions have closed.
+    $row = Invoke-PgSql $Cs "SELECT pg_stat_force_next_flush(); SELECT xact_commit || '|' || pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') FROM pg_stat_database WHERE datname = '$Name'" | Select-Object -Last 1
+    $p = "$row" -split '\|'
+    [pscustomobject]@{ Commits = [long]$p[0]; Wal = [double]$p[1] }
+}
+
+$sim = Start-SimulatorProcess -Arguments @('--Assets', "$large") -Token 'bench-token' -Configuration $Configuration
+try {
+    $fetchRate = $null
+    if ($Scenarios -contains 'M') {
+        Write-Host "== M: fetch-only, $assets assets, .NET HttpClient, 16 in flight"
+        $code = @'
+using System; using System.Linq; using System.Net.Http; using System.Threading; using System.Threading.Tasks;
+public static class FetchOnly {
+    public static double Run(string baseUrl, int count, int parallel) {
+        var handler = new SocketsHttpHandler { MaxConnectionsPerServer = parallel, AutomaticDecompression = System.Net.DecompressionMethods.All };
+        using var http = new HttpClient(handler);
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "bench-token");
+        var next = 0;
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        Task.WaitAll(Enumerable.Range(0, parallel).Select(_ => Task.Run(async () => {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) <= count) {
+                var body = await http.GetByteArrayAsync(baseUrl + "/api/v1/assets/INF-" + i.ToString("0000000"));
+            }
+        })).ToArray());
+        return count / sw.Elapsed.TotalSeconds;
+    }
+}
+'@
+        Add-Type -TypeDefinition $code -Language CSharp
+        $null = [FetchOnly]::Run($sim.BaseUrl, 500, 16)   # warm up: connections, JIT, the simulator's body cache
+        $fetchRate = [FetchOnly]::Run($sim.BaseUrl, $assets, 16)
+        Add-Figure 'M' 'fetch-only pass (the physical limit here)' ('{0:N0}/s' -f $fetchRate) '' $null
+    }
+    if ($Scenarios -contains 'N') {
+        Write-Host "== N: first sync of $assets new assets, unthrottled, -ThrottleLimit 16"
+        $db = New-BenchDatabase $assets
+        try {
+            $before = Get-DbCounters $db.Cs $db.Name
+            $run = Invoke-MeasuredRun $db.Cs $sim.BaseUrl '-RequestsPerSecond ([double]::PositiveInfinity) -ThrottleLimit 16'
+            $after = Get-DbCounters $db.Cs $db.Name
+            $rate = $run.Succeeded / $run.Seconds
+            $commits = ($after.Commits - $before.Commits) / [math]::Max(1, $run.Succeeded)
+            $wal = ($after.Wal - $before.Wal) / [math]::Max(1, $run.Succeeded)
+            Add-Figure 'N' 'first sync, new assets' ('{0:N0}/s ({1} in {2:F1} s)' -f $rate, $run.Succeeded, $run.Seconds) '>= 2x 985/s = 1,970/s' ($rate -ge 1970)
+            if ($fetchRate) { Add-Figure 'N' 'share of the fetch-only pass' ('{0:F2}' -f ($rate / $fetchRate)) '>= 0.80' ($rate / $fetchRate -ge 0.80) }
+            Add-Figure 'N' 'commits per changed asset' ('{0:F3}' -f $commits) '<= 0.05' ($commits -le 0.05)
+            Add-Figure 'N' 'WAL bytes per changed asset' ('{0:N0}' -f $wal) 'lower than before (2,076 measured by the issue)' ($wal -lt 2076)
+        } finally { Invoke-PgSql $AdminConnectionString "DROP DATABASE IF EXISTS $($db.Name) WITH (FORCE)" | Out-Null }
+    }
+    if ($Scenarios -contains 'O') {
+        Write-Host "== O: peak managed memory, a $($large.ToString('N0'))-asset register against a $($small.ToString('N0'))-asset one"
+        $a = New-BenchDatabase $small
+        $b = New-BenchDatabase $large
+        try {
+            $runA = Invoke-MeasuredRun $a.Cs $sim.BaseUrl '-RequestsPerSecond ([double]::PositiveInfinity) -ThrottleLimit 16 -MaxDuration 20 -TimeoutSec 5'
+            $runB = Invoke-MeasuredRun $b.Cs $sim.BaseUrl '-RequestsPerSecond ([double]::PositiveInfinity) -ThrottleLimit 16 -MaxDuration 20 -TimeoutSec 5'
+            Write-Host ("   small: {0} synced, peak {1:F1} MB over a {2:F1} MB baseline; large: {3} synced, peak {4:F1} MB over {5:F1} MB" -f $runA.Succeeded, $runA.PeakMB, $runA.BaselineMB, $runB.Succeeded, $runB.PeakMB, $runB.BaselineMB)
+            $diff = ($runB.PeakMB - $runB.BaselineMB) - ($runA.PeakMB - $runA.BaselineMB)
+            Add-Figure 'O' "peak managed memory, $($large.ToString('N0')) vs $($small.ToString('N0')) assets" ('{0:+0.0;-0.0} MB' -f $diff) '<= 30 MB' ($diff -le 30)
+        } finally {
+            Invoke-PgSql $AdminConnectionString "DROP DATABASE IF EXISTS $($a.Name) WITH (FORCE)" | Out-Null
+            Invoke-PgSql $AdminConnectionString "DROP DATABASE IF EXISTS $($b.Name) WITH (FORCE)" | Out-Null
+        }
+    }
+} finally {
+    Stop-SimulatorProcess $sim
+}
+
+$table = @('| scenario | figure | measured | bar | met |', '|---|---|---|---|---|') +
+    ($results | ForEach-Object { "| $($_.Scenario) | $($_.Figure) | $($_.Value) | $($_.Bar) | $($_.Ok) |" })
+$text = "Database footprint (simulator on this host, PostgreSQL 15 with default durability$(if ($Quick) { ', -Quick' })):`n`n" + ($table -join "`n")
+Write-Host ''
+Write-Host $text
+if ($ResultPath) { Add-Content -Path $ResultPath -Value ("`n`n" + $text) }
