@@ -125,6 +125,12 @@ internal sealed class MigrationRunner(MigrationContext ctx)
         }
         await ExecAsync(lockConn, MigrationSql.RecordVersion, ct, version, description).ConfigureAwait(false);
         await ExecAsync(lockConn, MigrationSql.SchemaUnlock, ct, Sql.SchemaLockKey).ConfigureAwait(false);
+        // Tables a version filled have no statistics until autovacuum comes round: the status and report queries would be
+        // planned blind in between (measured: 0.56-0.73 s on 18 M rows, against 0.23-0.3 s once analysed). ANALYZE takes a
+        // lock that blocks no reader or writer, and samples: seconds even on years of history.
+        var analyzeStarted = ctx.Time.GetTimestamp();
+        await ExecAsync(lockConn, MigrationSql.AnalyzeFilled, ct).ConfigureAwait(false);
+        ctx.Verbose($"Tables the upgrade filled analysed in {ctx.Time.GetElapsedTime(analyzeStarted).TotalSeconds:0.0} s.");
         return true;
     }
 

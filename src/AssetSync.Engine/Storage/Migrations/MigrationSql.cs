@@ -66,4 +66,20 @@ internal static class MigrationSql
         SELECT i.indisvalid FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid
         WHERE c.relname = $1 AND c.relnamespace = to_regnamespace(current_schema())
         """;
+
+    /// <summary>
+    /// Statistics for the tables a schema version fills or reshapes, so the first status query after an upgrade is planned
+    /// well; only the ones that exist at the version just applied.
+    /// </summary>
+    public const string AnalyzeFilled = """
+        DO $$
+        DECLARE t text;
+        BEGIN
+            FOREACH t IN ARRAY ARRAY['ic3_sync_log', 'cmms_asset_sync_state', 'cmms_sync_log'] LOOP
+                IF to_regclass(t) IS NOT NULL THEN
+                    EXECUTE format('ANALYZE %I', t);
+                END IF;
+            END LOOP;
+        END $$
+        """;
 }
