@@ -47,14 +47,15 @@ function Invoke-MeasuredRun([string] $Cs, [string] $Url, [string] $Extra) {
 `$ErrorActionPreference = 'Stop'
 Import-Module '$manifest'
 `$env:ASSETSYNC_API_TOKEN = 'bench-token'
+Add-Type -TypeDefinition 'public static class MemSampler { static volatile bool _stop; static long _peak; static System.Threading.Thread _t;
+  public static void Start() { _t = new System.Threading.Thread(() => { while (!_stop) { var m = System.GC.GetTotalMemory(false); if (m > _peak) _peak = m; System.Threading.Thread.Sleep(50); } }) { IsBackground = true }; _t.Start(); }
+  public static long Stop() { _stop = true; _t.Join(); return _peak; } }'
 [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
 `$baseline = [GC]::GetTotalMemory(`$true)
-`$peak = [ref][long]0
-`$stop = [Threading.CancellationTokenSource]::new()
-`$sampler = [Threading.Tasks.Task]::Run([Action]{ while (-not `$stop.IsCancellationRequested) { `$m = [GC]::GetTotalMemory(`$false); if (`$m -gt `$peak.Value) { `$peak.Value = `$m }; [Threading.Thread]::Sleep(50) } })
+[MemSampler]::Start()
 `$s = Invoke-CmmsSync -ConnectionString '$Cs' -BaseUrl '$Url' -BatchSize 0 -Force -Summary $Extra -WarningAction SilentlyContinue
-`$stop.Cancel(); `$sampler.Wait()
-"{0}|{1}|{2}|{3:F3}" -f `$s.Succeeded, `$baseline, `$peak.Value, `$s.Duration.TotalSeconds
+`$peak = [MemSampler]::Stop()
+"{0}|{1}|{2}|{3:F3}" -f `$s.Succeeded, `$baseline, `$peak, `$s.Duration.TotalSeconds
 "@
     $line = Invoke-Pwsh -NoProfile -NonInteractive -Command $script | Select-Object -Last 1
     $p = $line -split '\|'

@@ -168,81 +168,62 @@ internal static class Sql
 
     public const string KnownSerials = $"SELECT DISTINCT cmms_asset_id FROM ic3_asset_master WHERE cmms_asset_id = ANY($1) AND {Linked}";
 
-    public const string EnrichMaster = """
-        UPDATE ic3_asset_master SET
-            asset_code = $2, asset_name = $3, category = $4, make = $5, model = $6, department = $7,
-            location_site = $8, location_building = $9, location_floor = $10, location_room = $11,
-            cmms_status = $12, criticality = $13, install_date = $14, warranty_expiry = $15,
-            cmms_last_modified = $16, cmms_payload = $17, cmms_synced_at = now()
-        WHERE cmms_asset_id = $1
-        """;
-
-    public const string DeleteSchedules = "DELETE FROM ic3_asset_pm_schedule WHERE cmms_asset_id = $1";
-
-    public const string InsertSchedules = """
-        INSERT INTO ic3_asset_pm_schedule (cmms_asset_id, schedule_id, task, frequency_days, next_due, synced_at)
-        SELECT $1, s.schedule_id, s.task, s.frequency_days, s.next_due, now()
-        FROM unnest($2::text[], $3::text[], $4::integer[], $5::date[]) AS s(schedule_id, task, frequency_days, next_due)
-        """;
-
     /// <summary>
-    /// A success: its log row and its state row in one statement, so they never disagree; the state changes only
-    /// if the log row was new (a commit replayed after a lost connection changes nothing twice). Returns 1 when written.
-    /// $1 serial, $2 run, $3 attempts, $4 http status, $5 duration ms, $6 unchanged, $7 etag, $8 last-modified, $9 sha-256.
+    /// A group of changed assets' enrichment in one statement: $1 serials, then one array per column in
+    /// the master's enrichment columns' order ($2..$17: asset code to payload). Both register rows of a doubled cmms_asset_id are enriched.
     /// </summary>
-    /// <remarks>
-    /// A plain INSERT guarded by NOT EXISTS and a plain UPDATE, not INSERT ... ON CONFLICT: an upsert writes a lock record
-    /// and a speculative-insert confirmation to the WAL for every asset, which is most of what an unchanged asset costs.
-    /// </remarks>
-    public const string LogSuccess = """
-        WITH log AS (
-            INSERT INTO ic3_sync_log (serialnumber, sync_type, status, error_message, synced_at, run_id, attempts, http_status, error_kind, duration_ms, unchanged)
-            SELECT $1, 'api_sync', 'success', NULL, now(), $2, $3, $4, NULL, $5, $6
-            WHERE NOT EXISTS (SELECT 1 FROM ic3_sync_log WHERE run_id = $2 AND serialnumber = $1)
-            RETURNING 1),
-        upd AS (
-            UPDATE cmms_asset_sync_state s SET
-                status = 'success', consecutive_failures = 0, error_kind = NULL, http_status = NULL, error_message = NULL,
-                failing_since = NULL, next_attempt_at = NULL, etag = $7, last_modified = $8, payload_sha256 = $9,
-                last_changed_at = CASE WHEN $6 THEN s.last_changed_at ELSE now() END,
-                last_attempt_at = now(), last_success_at = now(), last_run_id = $2
-            WHERE s.serialnumber = $1 AND EXISTS (SELECT 1 FROM log)
-            RETURNING 1),
-        ins AS (
-            INSERT INTO cmms_asset_sync_state (serialnumber, status, consecutive_failures, etag, last_modified, payload_sha256,
-                last_changed_at, last_attempt_at, last_success_at, last_run_id)
-            SELECT $1, 'success', 0, $7, $8, $9, CASE WHEN $6 THEN NULL ELSE now() END, now(), now(), $2
-            WHERE EXISTS (SELECT 1 FROM log) AND NOT EXISTS (SELECT 1 FROM upd)
-            RETURNING 1)
-        SELECT count(*) FROM log
+    public const string EnrichMasterGroup = """
+        UPDATE ic3_asset_master m SET
+            asset_code = v.asset_code, asset_name = v.asset_name, category = v.category, make = v.make, model = v.model,
+            department = v.department, location_site = v.location_site, location_building = v.location_building,
+            location_floor = v.location_floor, location_room = v.location_room, cmms_status = v.cmms_status,
+            criticality = v.criticality, install_date = v.install_date, warranty_expiry = v.warranty_expiry,
+            cmms_last_modified = v.cmms_last_modified, cmms_payload = v.cmms_payload, cmms_synced_at = now()
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                    $10::text[], $11::text[], $12::text[], $13::text[], $14::date[], $15::date[], $16::timestamptz[], $17::jsonb[])
+            AS v(serial, asset_code, asset_name, category, make, model, department, location_site, location_building,
+                 location_floor, location_room, cmms_status, criticality, install_date, warranty_expiry, cmms_last_modified, cmms_payload)
+        WHERE m.cmms_asset_id = v.serial
+        """;
+
+    /// <summary>A group's PM schedules replaced: every schedule of the serials in $1 goes.</summary>
+    public const string DeleteSchedulesGroup = "DELETE FROM ic3_asset_pm_schedule WHERE cmms_asset_id = ANY($1::text[])";
+
+    /// <summary>A group's PM schedules, flattened: one element per schedule, $1 the serial each belongs to.</summary>
+    public const string InsertSchedulesGroup = """
+        INSERT INTO ic3_asset_pm_schedule (cmms_asset_id, schedule_id, task, frequency_days, next_due, synced_at)
+        SELECT s.serial, s.schedule_id, s.task, s.frequency_days, s.next_due, now()
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::date[]) AS s(serial, schedule_id, task, frequency_days, next_due)
         """;
 
     /// <summary>
-    /// A group of unchanged assets, each with its log row (unchanged = true) and its state row, in one statement.
-    /// $1 serials, $2 attempts, $3 http statuses, $4 durations ms, $5 etags, $6 last-modifieds, $7 sha-256s, $8 run.
+    /// A group of successes, each with its log row and its state row, in one statement: the one template for changed and
+    /// unchanged groups. $1 serials, $2 attempts, $3 http statuses, $4 durations ms, $5 etags, $6 last-modifieds,
+    /// $7 sha-256s, $8 run, $9 unchanged (the log's flag; a changed asset's last_changed_at moves to now).
     /// Returns how many were written now (a replayed group writes none twice).
     /// </summary>
-    public const string LogUnchanged = """
+    public const string LogSuccessGroup = """
         WITH v AS (
             SELECT * FROM unnest($1::text[], $2::integer[], $3::integer[], $4::integer[], $5::text[], $6::text[], $7::bytea[])
                 AS v(serial, attempts, http_status, duration_ms, etag, last_modified, sha)),
         log AS (
             INSERT INTO ic3_sync_log (serialnumber, sync_type, status, error_message, synced_at, run_id, attempts, http_status, error_kind, duration_ms, unchanged)
-            SELECT v.serial, 'api_sync', 'success', NULL, now(), $8, v.attempts, v.http_status, NULL, v.duration_ms, true FROM v
+            SELECT v.serial, 'api_sync', 'success', NULL, now(), $8, v.attempts, v.http_status, NULL, v.duration_ms, $9 FROM v
             WHERE NOT EXISTS (SELECT 1 FROM ic3_sync_log l WHERE l.run_id = $8 AND l.serialnumber = v.serial)
             RETURNING serialnumber),
         upd AS (
             UPDATE cmms_asset_sync_state s SET
                 status = 'success', consecutive_failures = 0, error_kind = NULL, http_status = NULL, error_message = NULL,
                 failing_since = NULL, next_attempt_at = NULL, etag = v.etag, last_modified = v.last_modified, payload_sha256 = v.sha,
+                last_changed_at = CASE WHEN $9 THEN s.last_changed_at ELSE now() END,
                 last_attempt_at = now(), last_success_at = now(), last_run_id = $8
             FROM v
             WHERE s.serialnumber = v.serial AND v.serial IN (SELECT serialnumber FROM log)
             RETURNING s.serialnumber),
         ins AS (
             INSERT INTO cmms_asset_sync_state (serialnumber, status, consecutive_failures, etag, last_modified, payload_sha256,
-                last_attempt_at, last_success_at, last_run_id)
-            SELECT v.serial, 'success', 0, v.etag, v.last_modified, v.sha, now(), now(), $8 FROM v
+                last_changed_at, last_attempt_at, last_success_at, last_run_id)
+            SELECT v.serial, 'success', 0, v.etag, v.last_modified, v.sha, CASE WHEN $9 THEN NULL ELSE now() END, now(), now(), $8 FROM v
             WHERE v.serial IN (SELECT serialnumber FROM log) AND v.serial NOT IN (SELECT serialnumber FROM upd)
             RETURNING 1)
         SELECT count(*) FROM log

@@ -372,84 +372,73 @@ internal sealed class SyncStore : IAsyncDisposable
         await ApplySuccessGroupAsync(runId, [new ChangedAsset(requestedSerial, asset, attempts, httpStatus, durationMs, validators)], ct).ConfigureAwait(false) == 1;
 
     /// <summary>
-    /// Writes a group of changed assets in one batch and one commit (an implicit transaction): each asset whole, with its
-    /// master row, schedules, log row and state row, or none of the group. A transient error retries the whole group; its log
-    /// statements write nothing twice. Returns how many log rows were written now.
+    /// Writes a group of changed assets in one batch of four set-based statements and one commit (an implicit transaction):
+    /// the master rows, the schedules replaced, the log rows and the state rows of every asset, or none of the group. Arrays
+    /// carry the group (unnest), so the database executes four statements however large the group is. A transient error
+    /// retries the whole group; its log statement writes nothing twice. Returns how many log rows were written now.
     /// </summary>
     public ValueTask<long> ApplySuccessGroupAsync(long runId, IReadOnlyList<ChangedAsset> assets, CancellationToken ct) =>
         WithRetry(async token =>
         {
             await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
             await using var batch = new NpgsqlBatch(conn);
-            foreach (var changed in assets)
+            var serials = assets.Select(a => a.SerialNumber).ToArray();
+
+            var master = new NpgsqlBatchCommand(Sql.EnrichMasterGroup);
+            master.Parameters.Add(TextArray(serials));
+            foreach (var column in new Func<AssetDetail, string?>[]
             {
-                AddSuccessCommands(batch, runId, changed);
-            }
-            // Each asset's log-and-state statement returns its count (1: written now, 0: written before); the rest return none.
-            await using var reader = await batch.ExecuteReaderAsync(token).ConfigureAwait(false);
-            long written = 0;
-            do
+                a => a.AssetCode, a => a.AssetName, a => a.Category, a => a.Make, a => a.Model, a => a.Department, a => a.LocationSite,
+                a => a.LocationBuilding, a => a.LocationFloor, a => a.LocationRoom, a => a.Status, a => a.Criticality,
+            })
             {
-                while (await reader.ReadAsync(token).ConfigureAwait(false))
-                {
-                    written += reader.GetInt64(0);
-                }
+                master.Parameters.Add(TextArray(assets.Select(a => column(a.Asset)).ToArray()));
             }
-            while (await reader.NextResultAsync(token).ConfigureAwait(false));
-            return written;
+            master.Parameters.Add(new NpgsqlParameter { Value = assets.Select(a => a.Asset.InstallDate).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Date });
+            master.Parameters.Add(new NpgsqlParameter { Value = assets.Select(a => a.Asset.WarrantyExpiry).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Date });
+            master.Parameters.Add(new NpgsqlParameter { Value = assets.Select(a => a.Asset.LastModified?.ToUniversalTime()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+            master.Parameters.Add(new NpgsqlParameter { Value = assets.Select(a => a.Asset.RawPayload).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+            batch.BatchCommands.Add(master);
+
+            var delete = new NpgsqlBatchCommand(Sql.DeleteSchedulesGroup);
+            delete.Parameters.Add(TextArray(serials));
+            batch.BatchCommands.Add(delete);
+
+            var schedules = assets.SelectMany(a => a.Asset.PmSchedules.Select(p => (a.SerialNumber, Schedule: p))).ToList();
+            if (schedules.Count > 0)
+            {
+                var insert = new NpgsqlBatchCommand(Sql.InsertSchedulesGroup);
+                insert.Parameters.Add(TextArray(schedules.Select(s => s.SerialNumber).ToArray()));
+                insert.Parameters.Add(TextArray(schedules.Select(s => s.Schedule.ScheduleId).ToArray()));
+                insert.Parameters.Add(TextArray(schedules.Select(s => s.Schedule.Task).ToArray()));
+                insert.Parameters.Add(new NpgsqlParameter { Value = schedules.Select(s => s.Schedule.FrequencyDays).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+                insert.Parameters.Add(new NpgsqlParameter { Value = schedules.Select(s => s.Schedule.NextDue).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Date });
+                batch.BatchCommands.Add(insert);
+            }
+
+            var log = new NpgsqlBatchCommand(Sql.LogSuccessGroup);
+            AddLogGroupParameters(log.Parameters, runId, assets.Select(a => (a.SerialNumber, a.Attempts, a.HttpStatus, a.DurationMs, a.Validators)).ToList(), unchanged: false);
+            batch.BatchCommands.Add(log);
+
+            // The log-and-state statement comes last: its count is the batch's scalar.
+            return Convert.ToInt64(await batch.ExecuteScalarAsync(token).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
         }, ct);
 
-    private static void AddSuccessCommands(NpgsqlBatch batch, long runId, ChangedAsset changed)
+    private static NpgsqlParameter TextArray(string?[] values) => new() { Value = values, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
+
+    /// <summary>The parameters of <see cref="Sql.LogSuccessGroup"/>, for changed and unchanged groups alike.</summary>
+    private static void AddLogGroupParameters(NpgsqlParameterCollection parameters, long runId,
+        IReadOnlyList<(string Serial, int Attempts, int? HttpStatus, long DurationMs, FetchValidators Validators)> assets, bool unchanged)
     {
-        var (requestedSerial, asset, validators) = (changed.SerialNumber, changed.Asset, changed.Validators);
-        var log = new NpgsqlBatchCommand(Sql.LogSuccess);
-        log.Parameters.Add(Text(requestedSerial));
-        log.Parameters.Add(new NpgsqlParameter { Value = runId, NpgsqlDbType = NpgsqlDbType.Bigint });
-        log.Parameters.Add(new NpgsqlParameter { Value = changed.Attempts, NpgsqlDbType = NpgsqlDbType.Integer });
-        log.Parameters.Add(new NpgsqlParameter { Value = (object?)changed.HttpStatus ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
-        log.Parameters.Add(new NpgsqlParameter { Value = (int)Math.Min(changed.DurationMs, int.MaxValue), NpgsqlDbType = NpgsqlDbType.Integer });
-        log.Parameters.Add(new NpgsqlParameter { Value = false, NpgsqlDbType = NpgsqlDbType.Boolean });
-        log.Parameters.Add(Text(validators.ETag));
-        log.Parameters.Add(Text(validators.LastModified));
-        log.Parameters.Add(new NpgsqlParameter { Value = (object?)validators.PayloadSha256 ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
-
-        var master = new NpgsqlBatchCommand(Sql.EnrichMaster);
-        master.Parameters.Add(Text(requestedSerial));
-        master.Parameters.Add(Text(asset.AssetCode));
-        master.Parameters.Add(Text(asset.AssetName));
-        master.Parameters.Add(Text(asset.Category));
-        master.Parameters.Add(Text(asset.Make));
-        master.Parameters.Add(Text(asset.Model));
-        master.Parameters.Add(Text(asset.Department));
-        master.Parameters.Add(Text(asset.LocationSite));
-        master.Parameters.Add(Text(asset.LocationBuilding));
-        master.Parameters.Add(Text(asset.LocationFloor));
-        master.Parameters.Add(Text(asset.LocationRoom));
-        master.Parameters.Add(Text(asset.Status));
-        master.Parameters.Add(Text(asset.Criticality));
-        master.Parameters.Add(new NpgsqlParameter { Value = (object?)asset.InstallDate ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Date });
-        master.Parameters.Add(new NpgsqlParameter { Value = (object?)asset.WarrantyExpiry ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Date });
-        master.Parameters.Add(new NpgsqlParameter { Value = (object?)asset.LastModified?.ToUniversalTime() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        master.Parameters.Add(new NpgsqlParameter { Value = asset.RawPayload, NpgsqlDbType = NpgsqlDbType.Jsonb });
-        batch.BatchCommands.Add(master);
-
-        var delete = new NpgsqlBatchCommand(Sql.DeleteSchedules);
-        delete.Parameters.Add(Text(requestedSerial));
-        batch.BatchCommands.Add(delete);
-
-        if (asset.PmSchedules.Count > 0)
-        {
-            var schedules = asset.PmSchedules;
-            var insert = new NpgsqlBatchCommand(Sql.InsertSchedules);
-            insert.Parameters.Add(Text(requestedSerial));
-            insert.Parameters.Add(new NpgsqlParameter { Value = schedules.Select(s => s.ScheduleId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-            insert.Parameters.Add(new NpgsqlParameter { Value = schedules.Select(s => s.Task).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-            insert.Parameters.Add(new NpgsqlParameter { Value = schedules.Select(s => s.FrequencyDays).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
-            insert.Parameters.Add(new NpgsqlParameter { Value = schedules.Select(s => s.NextDue).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Date });
-            batch.BatchCommands.Add(insert);
-        }
-
-        batch.BatchCommands.Add(log);
+        parameters.Add(TextArray(assets.Select(a => a.Serial).ToArray()));
+        parameters.Add(new NpgsqlParameter { Value = assets.Select(a => a.Attempts).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        parameters.Add(new NpgsqlParameter { Value = assets.Select(a => a.HttpStatus).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        parameters.Add(new NpgsqlParameter { Value = assets.Select(a => (int)Math.Min(a.DurationMs, int.MaxValue)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        parameters.Add(TextArray(assets.Select(a => a.Validators.ETag).ToArray()));
+        parameters.Add(TextArray(assets.Select(a => a.Validators.LastModified).ToArray()));
+        parameters.Add(new NpgsqlParameter { Value = assets.Select(a => a.Validators.PayloadSha256).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        parameters.Add(new NpgsqlParameter { Value = runId, NpgsqlDbType = NpgsqlDbType.Bigint });
+        parameters.Add(new NpgsqlParameter { Value = unchanged, NpgsqlDbType = NpgsqlDbType.Boolean });
     }
 
     /// <summary>Writes a group of unchanged assets (log and state rows) in one statement and one commit.</summary>
@@ -457,15 +446,8 @@ internal sealed class SyncStore : IAsyncDisposable
         WithRetry(async token =>
         {
             await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
-            await using var cmd = new NpgsqlCommand(Sql.LogUnchanged, conn);
-            cmd.Parameters.Add(new NpgsqlParameter { Value = assets.Select(a => a.SerialNumber).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = assets.Select(a => a.Attempts).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = assets.Select(a => a.HttpStatus).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = assets.Select(a => (int)Math.Min(a.DurationMs, int.MaxValue)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = assets.Select(a => a.Validators.ETag).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = assets.Select(a => a.Validators.LastModified).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = assets.Select(a => a.Validators.PayloadSha256).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = runId, NpgsqlDbType = NpgsqlDbType.Bigint });
+            await using var cmd = new NpgsqlCommand(Sql.LogSuccessGroup, conn);
+            AddLogGroupParameters(cmd.Parameters, runId, assets.Select(a => (a.SerialNumber, a.Attempts, a.HttpStatus, a.DurationMs, a.Validators)).ToList(), unchanged: true);
             return Convert.ToInt64(await cmd.ExecuteScalarAsync(token).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
         }, ct);
 
