@@ -71,9 +71,6 @@ internal sealed class ResilientFetcher
     /// <summary>What every attempt said of the service's health.</summary>
     public ServiceHealth Health { get; }
 
-    /// <summary>Requests in flight now.</summary>
-    public int InFlight => _gate.InFlight;
-
     /// <summary>
     /// Connections the HTTP handler may open to Innomaint: every request the gate may let be in flight, overdue ones included
     /// (a hanging request keeps its connection until its timeout).
@@ -215,7 +212,7 @@ internal sealed class ResilientFetcher
     /// <summary>429 answers so far.</summary>
     public long Throttled => Interlocked.Read(ref _throttled);
 
-    private long _expectedTicks;
+    private readonly MovingAverage _attempts = new();
 
     /// <summary>
     /// What an attempt takes now: a moving average of recent attempts (timeouts included), never more than the attempt
@@ -225,27 +222,9 @@ internal sealed class ResilientFetcher
     internal TimeSpan ExpectedAttempt => MeasuredAttempt ?? _options.Timeout;
 
     /// <summary>The moving average of recent attempts (at most the attempt timeout); null before the first answer.</summary>
-    internal TimeSpan? MeasuredAttempt
-    {
-        get
-        {
-            var ticks = Interlocked.Read(ref _expectedTicks);
-            // Before any answer: unknown (the time budget then assumes the worst, a whole attempt timeout).
-            return ticks == 0 ? null : TimeSpan.FromTicks(Math.Min(ticks, _options.Timeout.Ticks));
-        }
-    }
+    internal TimeSpan? MeasuredAttempt => _attempts.Value is { } v ? (v < _options.Timeout ? v : _options.Timeout) : null;
 
-    private void RecordAttempt(TimeSpan took)
-    {
-        // An exponentially weighted average (1/5 weight to the newest): follows a slowing API within a few attempts.
-        long seen, next;
-        do
-        {
-            seen = Interlocked.Read(ref _expectedTicks);
-            next = seen == 0 ? took.Ticks : seen + ((took.Ticks - seen) / 5);
-        }
-        while (Interlocked.CompareExchange(ref _expectedTicks, next, seen) != seen);
-    }
+    private void RecordAttempt(TimeSpan took) => _attempts.Add(took);
 
     private readonly struct AttemptTimer(ResilientFetcher fetcher, long sent) : IDisposable
     {

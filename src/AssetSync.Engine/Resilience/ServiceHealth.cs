@@ -33,12 +33,11 @@ internal sealed class ServiceHealth
     private readonly object _gate = new();
     private readonly TimeProvider _time;
     private readonly TimeSpan _attemptTimeout;
-    private long _healthyTicks;
+    private readonly MovingAverage _healthy = new();
     private long _lastAnswer = long.MinValue;
     private bool _answered;
     private int _noAnswerInRow;
     private int _timeoutsSinceAnswer;
-    private string? _lastCause;
 
     public ServiceHealth(TimeProvider time, TimeSpan attemptTimeout)
     {
@@ -62,14 +61,7 @@ internal sealed class ServiceHealth
     }
 
     /// <summary>A moving average of answered attempts' latency; null before the first answer.</summary>
-    public TimeSpan? HealthyLatency
-    {
-        get
-        {
-            var ticks = Interlocked.Read(ref _healthyTicks);
-            return ticks == 0 ? null : TimeSpan.FromTicks(ticks);
-        }
-    }
+    public TimeSpan? HealthyLatency => _healthy.Value;
 
     /// <summary>How long a request may be in flight before it is taken for a hanging one (see the class remarks).</summary>
     public TimeSpan OverdueAfter
@@ -127,14 +119,7 @@ internal sealed class ServiceHealth
             _noAnswerInRow = 0;
             _timeoutsSinceAnswer = 0;
         }
-        // An exponentially weighted average (1/5 weight to the newest): follows a slowing API within a few answers.
-        long seen, next;
-        do
-        {
-            seen = Interlocked.Read(ref _healthyTicks);
-            next = seen == 0 ? Math.Max(latency.Ticks, 1) : Math.Max(seen + ((latency.Ticks - seen) / 5), 1);
-        }
-        while (Interlocked.CompareExchange(ref _healthyTicks, next, seen) != seen);
+        _healthy.Add(latency);
     }
 
     /// <summary>
@@ -157,25 +142,12 @@ internal sealed class ServiceHealth
                 return;
             }
             inRow = ++_noAnswerInRow;
-            _lastCause = cause;
             if (inRow != UnreachableAttempts)
             {
                 return;
             }
         }
         Unreachable?.Invoke(inRow, cause);
-    }
-
-    /// <summary>The last connection-level failure seen before any answer (for messages).</summary>
-    public string? LastCause
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _lastCause;
-            }
-        }
     }
 
     /// <summary>Whether an attempt's outcome is an answer from the service (an HTTP status), as opposed to none at all.</summary>
