@@ -92,12 +92,21 @@ public sealed class DatabaseFaultTests(DatabaseFixture db) : IClassFixture<Datab
         var summary = await run;
 
         Assert.Equal(("complete", 400, 0), (summary.Status, summary.Succeeded, summary.Failed));
-        // One outage, one warning, with the count of retries every worker made during it; each retry only in -Verbose.
-        var outage = Assert.Single(counter.Warnings, w => w.Contains("IC3 database", StringComparison.Ordinal));
+        // One outage, at most one warning, with the count of retries every statement made during it; each retry only in
+        // -Verbose. Writes go in groups now (a few statements a second): on a busy machine the restart can fall between
+        // them, and then nothing needed a retry and nothing is to be warned of. DatabaseOutageMonitorTests covers the folding.
         var retries = counter.Details.Count(v => v.StartsWith("Database error", StringComparison.Ordinal));
-        Assert.True(retries >= 2, $"{retries} retries seen: {string.Join(" | ", counter.Details)}");
-        Assert.Matches(@"did not answer for \d+(\.\d)? s \(.+\); \d+ retries later it answered again", outage);
-        Assert.Contains($"; {retries} retries later", outage);
+        var outages = counter.Warnings.Where(w => w.Contains("IC3 database", StringComparison.Ordinal)).ToList();
+        if (retries == 0)
+        {
+            Assert.Empty(outages);
+        }
+        else
+        {
+            var outage = Assert.Single(outages);
+            Assert.Matches(@"did not answer for \d+(\.\d)? s \(.+\); \d+ retries later it answered again", outage);
+            Assert.Contains($"; {retries} retries later", outage);
+        }
         Assert.Equal(400L, await db.ScalarAsync<long>("SELECT count(DISTINCT serialnumber) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
         Assert.Equal(400L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
         Assert.Equal(("complete", 400), (await db.ScalarAsync<string>("SELECT status FROM cmms_sync_log WHERE id = $1", summary.RunId),
