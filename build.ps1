@@ -269,6 +269,8 @@ function Invoke-Bench {
             -Quick:$Quick -ResultPath $result
         & (Join-Path $root 'tests/Bench/Invoke-DegradedBenchmark.ps1') -AdminConnectionString $cluster.ConnectionString -Configuration $Configuration `
             -Quick:$Quick -ResultPath $result
+        & (Join-Path $root 'tests/Bench/Invoke-FootprintBenchmark.ps1') -AdminConnectionString $cluster.ConnectionString -Configuration $Configuration `
+            -Quick:$Quick -ResultPath $result
         & (Join-Path $root 'tests/Bench/Invoke-TelemetryBenchmark.ps1') -AdminConnectionString $cluster.ConnectionString -Configuration $Configuration `
             -Quick:$Quick -ResultPath $result
         if ($Quick) {
