@@ -14,6 +14,15 @@ BeforeAll {
         RetryIntervalSec = 0.01; RequestsPerSecond = 1000
     }
     function Get-Requests { (Get-SimulatorStats $sim).requests }
+    # The scheduled job in a pwsh of its own: its exit code and its output.
+    function Invoke-Job([object[]] $Extra) {
+        $env:ASSETSYNC_API_TOKEN = $sim.Token
+        try {
+            $out = Invoke-Pwsh -NoProfile -NonInteractive -File $script -LogPath $logs -ConnectionString $cs -BaseUrl $sim.BaseUrl `
+                -RetryIntervalSec 0.01 -RequestsPerSecond 500 @Extra 2>&1
+            [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($out -join "`n") }
+        } finally { Remove-Item Env:ASSETSYNC_API_TOKEN }
+    }
     function Reset-Stats { Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/stats/reset" | Out-Null }
 }
 AfterAll {
@@ -51,25 +60,15 @@ Describe 'Budgets that can work' {
         $s = Invoke-CmmsSync @common -BatchSize 0 -Force -TimeoutSec 1 -MaxDuration 1 -Summary -WarningVariable warnings -WarningAction SilentlyContinue
         ($s.Status, $s.StoppedBy, ($s.Succeeded + $s.Failed)) | Should -Be @('complete', 'max_duration', 0)
         $warnings | Where-Object { "$_" -match 'ended the run before any asset was decided' } | Should -Not -BeNullOrEmpty
-        $env:ASSETSYNC_API_TOKEN = $sim.Token
-        try {
-            $out = Invoke-Pwsh -NoProfile -NonInteractive -File $script -LogPath $logs -ConnectionString $cs -BaseUrl $sim.BaseUrl `
-                -RetryIntervalSec 0.01 -RequestsPerSecond 500 -TimeoutSec 1 -MaxDuration 1 2>&1
-            $code = $LASTEXITCODE
-        } finally { Remove-Item Env:ASSETSYNC_API_TOKEN }
-        $code | Should -Be 2 -Because ($out -join "`n")
-        ($out -join "`n") | Should -Match 'decided no asset'
+        $r = Invoke-Job @('-TimeoutSec', '1', '-MaxDuration', '1')
+        $r.ExitCode | Should -Be 2 -Because $r.Output
+        $r.Output | Should -Match 'decided no asset'
     }
 
     It 'the job takes -MaxDuration as seconds too' {
-        $env:ASSETSYNC_API_TOKEN = $sim.Token
-        try {
-            $out = Invoke-Pwsh -NoProfile -NonInteractive -File $script -LogPath $logs -ConnectionString $cs -BaseUrl $sim.BaseUrl `
-                -RetryIntervalSec 0.01 -RequestsPerSecond 500 -TimeoutSec 5 -MaxDuration 120 2>&1
-            $code = $LASTEXITCODE
-        } finally { Remove-Item Env:ASSETSYNC_API_TOKEN }
-        $code | Should -Be 0 -Because ($out -join "`n")
-        ($out -join "`n") | Should -Match 'Sync run \d+: complete, 20 succeeded'
+        $r = Invoke-Job @('-TimeoutSec', '5', '-MaxDuration', '120')
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $r.Output | Should -Match 'Sync run \d+: complete, 20 succeeded'
     }
 }
 
