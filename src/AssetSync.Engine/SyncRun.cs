@@ -62,7 +62,7 @@ internal sealed class SyncRun
         // Nothing answered and the connections fail: no asset is to blame, and none is marked.
         _health.Unreachable += (attempts, cause) => Stop(new InnomaintUnreachableException(client.BaseUrl, attempts, cause));
         // Named serial numbers are the operator's own choice: their 404s are answers, not a sign of a wrong path.
-        _probation = new PathProbation(selection.Mode == "serials" ? 0 : options.AssetPathSuspectThreshold);
+        _probation = new PathProbation(selection.Mode == SelectionMode.Serials ? 0 : options.AssetPathSuspectThreshold);
     }
 
     public bool WaitForLock { get; init; }
@@ -179,11 +179,11 @@ internal sealed class SyncRun
 
     private async Task<SyncRunSummary> CloseAsync(DateTimeOffset startedAt, TimeSpan elapsed, CancellationToken cancellationToken)
     {
-        var status = Fatal is not null ? "failed" : cancellationToken.IsCancellationRequested ? "cancelled" : "complete";
+        var status = Fatal is not null ? RunStatus.Failed : cancellationToken.IsCancellationRequested ? RunStatus.Cancelled : RunStatus.Complete;
         var budgetSpent = Volatile.Read(ref _budgetSpent) == 1;
         // Selected and never decided, whatever ended the run (a time budget, Ctrl+C, a fatal error): Total adds up on every run.
         var notReached = Math.Max(0, _selected.Count - Succeeded - Failed);
-        var stoppedBy = budgetSpent && status == "complete" && notReached > 0 ? "max_duration" : null;
+        var stoppedBy = budgetSpent && status == RunStatus.Complete && notReached > 0 ? "max_duration" : null;
         var requests = (int)Math.Min(int.MaxValue, _fetcher?.Requests ?? 0);
         var throttled = (int)Math.Min(int.MaxValue, _fetcher?.Throttled ?? 0);
         double? rate = elapsed.TotalSeconds > 0 ? Math.Round(requests / elapsed.TotalSeconds, 3) : null;
@@ -217,7 +217,7 @@ internal sealed class SyncRun
             {
                 SetFatal(new DatabaseUnavailableException(
                     $"The run's results are in ic3_sync_log, but its row in cmms_sync_log could not be completed: {SyncStore.Describe(ex)}. The next run reports it as interrupted.", ex, _store.Target));
-                status = "failed";
+                status = RunStatus.Failed;
             }
             finishedAt = _time.GetUtcNow();
         }
@@ -256,7 +256,7 @@ internal sealed class SyncRun
             _activity.SetTag("assetsync.status", status);
             _activity.SetTag("assetsync.succeeded", summary.Succeeded);
             _activity.SetTag("assetsync.failed", summary.Failed);
-            _activity.SetStatus(status == "failed" ? ActivityStatusCode.Error : ActivityStatusCode.Ok, Fatal?.Message);
+            _activity.SetStatus(status == RunStatus.Failed ? ActivityStatusCode.Error : ActivityStatusCode.Ok, Fatal?.Message);
             _activity.Dispose();
         }
         if (Fatal is { } fatal)
@@ -404,14 +404,14 @@ internal sealed class SyncRun
         // The asset's own time runs from its first request; its queueing for the rate budget is Waited.
         var started = fetched.FirstSent != 0 ? fetched.FirstSent : _time.GetTimestamp();
 
-        if (outcome.Kind == FailureKind.Credentials)
+        if (outcome.Kind == SyncErrorKind.Credentials)
         {
             // Not the asset's fault: record nothing for it and stop everything.
             Stop(new CredentialsRefusedException(outcome.HttpStatus ?? 401, serial));
             return;
         }
 
-        if (outcome.Kind == FailureKind.NotFound)
+        if (outcome.Kind == SyncErrorKind.NotFound)
         {
             var held = new HeldOutcome(serial, outcome, attempts, _time.GetElapsedTime(started), fetched.Waited);
             switch (_probation.Offer(held))
@@ -478,7 +478,7 @@ internal sealed class SyncRun
     /// answer? If so, the path is right. With no asset ever synced, there is nothing to ask, and the path is suspect.
     /// </summary>
     private async Task<bool> PathStillWorksAsync(ResilientFetcher fetcher, CancellationToken token) =>
-        await AskKnownAssetAsync(fetcher, "asset path check", token).ConfigureAwait(false) is { } outcome && outcome.Kind != FailureKind.NotFound;
+        await AskKnownAssetAsync(fetcher, "asset path check", token).ConfigureAwait(false) is { } outcome && outcome.Kind != SyncErrorKind.NotFound;
 
     /// <summary>Asks Innomaint about the asset that synced last (ahead of every other request); null when none ever synced.</summary>
     private async Task<FetchOutcome?> AskKnownAssetAsync(ResilientFetcher fetcher, string why, CancellationToken token)
@@ -620,11 +620,11 @@ internal sealed class SyncRun
 
     /// <summary>A changed asset the database refused on its own (its group split down to it): nothing of it was written; its failure row says why.</summary>
     private Task<AssetSyncResult> WriteRefusedAsync(ChangedAsset changed, PostgresException ex, CancellationToken token) =>
-        WriteFailureAsync(changed.SerialNumber, FailureKind.Database, "Writing the asset to the database failed: " + SyncStore.Describe(ex),
+        WriteFailureAsync(changed.SerialNumber, SyncErrorKind.Database, "Writing the asset to the database failed: " + SyncStore.Describe(ex),
             changed.Attempts, changed.HttpStatus, TimeSpan.FromMilliseconds(changed.DurationMs), TimeSpan.Zero, token);
 
     /// <summary>Writes a failed asset's log and state rows (one statement) and returns its result; messages are stored inert.</summary>
-    private async Task<AssetSyncResult> WriteFailureAsync(string serial, FailureKind kind, string? message, int attempts, int? httpStatus, TimeSpan duration,
+    private async Task<AssetSyncResult> WriteFailureAsync(string serial, SyncErrorKind kind, string? message, int attempts, int? httpStatus, TimeSpan duration,
         TimeSpan waited, CancellationToken token)
     {
         // Reason phrases and messages come from the API: stored and shown inert, never raw.

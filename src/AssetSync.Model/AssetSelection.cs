@@ -3,7 +3,7 @@ namespace AssetSync;
 /// <summary>Which assets a run syncs.</summary>
 public sealed class AssetSelection
 {
-    private AssetSelection(string mode, int batchSize, int offset, IReadOnlyList<string>? serials, bool reportOrder = false,
+    private AssetSelection(SelectionMode mode, int batchSize, int offset, IReadOnlyList<string>? serials, bool reportOrder = false,
         DateTimeOffset? notSyncedSince = null, bool includeDeferred = false)
     {
         Mode = mode;
@@ -28,7 +28,7 @@ public sealed class AssetSelection
     public bool IncludeDeferred { get; }
 
     /// <summary>batch, retry_failed or serials, as cmms_sync_log.mode records it.</summary>
-    public string Mode { get; }
+    public SelectionMode Mode { get; }
 
     /// <summary>At most this many assets; 0 means all.</summary>
     public int BatchSize { get; }
@@ -54,7 +54,7 @@ public sealed class AssetSelection
         {
             throw new SyncConfigurationException($"Offset must be 0 or more; it was {offset}.", "Offset");
         }
-        return new AssetSelection("batch", batchSize, offset ?? 0, null, offset is not null, notSyncedSince, includeDeferred);
+        return new AssetSelection(SelectionMode.Batch, batchSize, offset ?? 0, null, offset is not null, notSyncedSince, includeDeferred);
     }
 
     /// <summary>The assets whose current state is error, deferred ones left out unless <paramref name="includeDeferred"/>.</summary>
@@ -64,7 +64,7 @@ public sealed class AssetSelection
         {
             throw new SyncConfigurationException($"BatchSize must be 0 (all) or more; it was {batchSize}.", "BatchSize");
         }
-        return new AssetSelection("retry_failed", batchSize, 0, null, false, notSyncedSince, includeDeferred);
+        return new AssetSelection(SelectionMode.RetryFailed, batchSize, 0, null, false, notSyncedSince, includeDeferred);
     }
 
     /// <summary>An explicit list of serial numbers, stored and sent verbatim.</summary>
@@ -85,17 +85,18 @@ public sealed class AssetSelection
                 list.Add(s);
             }
         }
-        return new AssetSelection("serials", 0, 0, list, false, null, includeDeferred: true);
+        return new AssetSelection(SelectionMode.Serials, 0, 0, list, false, null, includeDeferred: true);
     }
 
-    public override string ToString() => Mode switch
+    public override string ToString()
     {
-        "batch" => ReportOrder
-            ? $"batch (size {(BatchSize == 0 ? "all" : BatchSize)}, offset {Offset}, report order{Filters})"
-            : $"batch (size {(BatchSize == 0 ? "all" : BatchSize)}, stalest first{Filters})",
-        "retry_failed" => $"retry-failed (size {(BatchSize == 0 ? "all" : BatchSize)}{Filters})",
-        _ => $"{SerialNumbers!.Count} serial number(s)",
-    };
+        var size = BatchSize == 0 ? "all" : BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (Mode == SelectionMode.Batch)
+        {
+            return ReportOrder ? $"batch (size {size}, offset {Offset}, report order{Filters})" : $"batch (size {size}, stalest first{Filters})";
+        }
+        return Mode == SelectionMode.RetryFailed ? $"retry-failed (size {size}{Filters})" : $"{SerialNumbers!.Count} serial number(s)";
+    }
 
     private string Filters => (NotSyncedSince is { } since ? $", not synced since {since:u}" : "") + (IncludeDeferred ? ", deferred included" : "");
 }

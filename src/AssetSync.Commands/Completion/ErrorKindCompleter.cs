@@ -14,7 +14,7 @@ public sealed class ErrorKindCompleter : IArgumentCompleter
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         var prefix = (wordToComplete ?? "").Trim('\'', '"');
-        return Enum.GetValues<SyncErrorKind>()
+        return SyncErrorKinds.Logged
             .Select(k => k.ToContractName())
             .Where(n => n.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
             .Order(StringComparer.Ordinal)

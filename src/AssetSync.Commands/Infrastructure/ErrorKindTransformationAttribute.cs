@@ -40,7 +40,7 @@ public sealed class ErrorKindTransformationAttribute : ArgumentTransformationAtt
         {
             return kind;
         }
-        var valid = string.Join(", ", Enum.GetValues<SyncErrorKind>().Select(k => k.ToContractName()));
+        var valid = string.Join(", ", SyncErrorKinds.Logged.Select(k => k.ToContractName()));
         throw new ArgumentTransformationMetadataException($"'{TextSafety.Inert(item?.ToString(), 60)}' is not an error kind. Use one of: {valid}.");
     }
 }

@@ -265,12 +265,12 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             {
                 PostObject(summary);
             }
-            if (signals.Received is { } signal && summary.Status == "cancelled")
+            if (signals.Received is { } signal && summary.Status == RunStatus.Cancelled)
             {
                 // A service manager asked the process to stop: end the script too, as Ctrl+C would.
                 throw new SyncRunTerminatedException(signal, summary);
             }
-            if (summary.Status == "cancelled")
+            if (summary.Status == RunStatus.Cancelled)
             {
                 PostWarning($"Run {summary.RunId} was cancelled: {summary.Succeeded} succeeded and {summary.Failed} failed before the stop; {summary.NotReached} not reached were left untouched.");
             }
@@ -286,7 +286,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             {
                 RunId = 0,
                 Mode = selection.Mode,
-                Status = SyncRunSummary.SkippedStatus,
+                Status = RunStatus.Skipped,
                 StartedAt = now,
                 FinishedAt = now,
                 Duration = TimeSpan.Zero,

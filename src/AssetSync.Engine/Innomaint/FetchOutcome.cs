@@ -6,7 +6,7 @@ namespace AssetSync.Innomaint;
 /// </summary>
 internal sealed class FetchOutcome
 {
-    private FetchOutcome(AssetDetail? asset, FailureKind? kind, int? httpStatus, string? message, TimeSpan? retryAfter, bool unchanged = false)
+    private FetchOutcome(AssetDetail? asset, SyncErrorKind? kind, int? httpStatus, string? message, TimeSpan? retryAfter, bool unchanged = false)
     {
         Unchanged = unchanged;
         Asset = asset;
@@ -19,7 +19,7 @@ internal sealed class FetchOutcome
     public AssetDetail? Asset { get; }
 
     /// <summary>Null when the fetch succeeded.</summary>
-    public FailureKind? Kind { get; }
+    public SyncErrorKind? Kind { get; }
 
     public int? HttpStatus { get; }
 
@@ -48,7 +48,7 @@ internal sealed class FetchOutcome
 
     public bool Succeeded => Asset is not null || Unchanged;
 
-    public bool IsRetryable => Kind is { } k && k.IsRetryable();
+    public bool IsRetryable => Kind is { } k && k.IsRetried();
 
     public static FetchOutcome Success(AssetDetail asset, int httpStatus = 200) => new(asset, null, httpStatus, null, null);
 
@@ -58,11 +58,11 @@ internal sealed class FetchOutcome
     public static FetchOutcome Success(AssetDetail asset, int httpStatus, string? etag, string? lastModified, byte[] sha256) =>
         new(asset, null, httpStatus, null, null) { ETag = etag, LastModified = lastModified, PayloadSha256 = sha256 };
 
-    public static FetchOutcome Failure(FailureKind kind, string message, int? httpStatus = null, TimeSpan? retryAfter = null) =>
+    public static FetchOutcome Failure(SyncErrorKind kind, string message, int? httpStatus = null, TimeSpan? retryAfter = null) =>
         new(null, kind, httpStatus, message, retryAfter);
 
     /// <summary>No connection could be made: a network failure that says nothing of any asset.</summary>
-    public static FetchOutcome NoConnection(string message) => new(null, FailureKind.Network, null, message, null) { ConnectionFailed = true };
+    public static FetchOutcome NoConnection(string message) => new(null, SyncErrorKind.Network, null, message, null) { ConnectionFailed = true };
 
     public override string ToString() => Unchanged ? $"unchanged ({HttpStatus})" : Succeeded ? $"success ({HttpStatus})" : $"{Kind!.Value.ToContractName()}: {Message}";
 }

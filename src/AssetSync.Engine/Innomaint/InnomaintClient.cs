@@ -73,7 +73,7 @@ internal sealed class InnomaintClient
         {
             // Only the caller's cancellation (or the attempt timeout around us) escapes; anything else is this asset's failure.
             var (kind, text) = Classify(ex);
-            return kind == FailureKind.Network && IsConnectionFailure(ex) ? FetchOutcome.NoConnection(text) : FetchOutcome.Failure(kind, text);
+            return kind == SyncErrorKind.Network && IsConnectionFailure(ex) ? FetchOutcome.NoConnection(text) : FetchOutcome.Failure(kind, text);
         }
 
         using (response)
@@ -96,12 +96,12 @@ internal sealed class InnomaintClient
         if (status is >= 300 and < 400)
         {
             // Redirects are never followed: the token must not travel to a host we were not told about.
-            return FetchOutcome.Failure(FailureKind.ClientError,
+            return FetchOutcome.Failure(SyncErrorKind.ClientError,
                 $"Innomaint answered {status} (a redirect). Redirects are not followed, so the token is never sent elsewhere; check -BaseUrl.", status);
         }
         if (status is < 200 or >= 300)
         {
-            var kind = FailureKindExtensions.FromStatusCode(status);
+            var kind = SyncErrorKinds.FromStatusCode(status);
             return FetchOutcome.Failure(kind, DescribeStatus(status, response.ReasonPhrase, kind), status, ReadRetryAfter(response));
         }
 
@@ -154,7 +154,7 @@ internal sealed class InnomaintClient
             }
             var asset = AssetDetailParser.TryParse(body, serialNumber, out var error);
             return asset is null
-                ? FetchOutcome.Failure(FailureKind.InvalidResponse, error!, status)
+                ? FetchOutcome.Failure(SyncErrorKind.InvalidResponse, error!, status)
                 : FetchOutcome.Success(asset, status, etag, lastModified, sha);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
@@ -184,7 +184,7 @@ internal sealed class InnomaintClient
         return string.IsNullOrEmpty(value) || value.Length > 256 || value.Any(c => c is < ' ' or > '~') ? null : value;
     }
 
-    private FetchOutcome TooLarge(int status) => FetchOutcome.Failure(FailureKind.InvalidResponse,
+    private FetchOutcome TooLarge(int status) => FetchOutcome.Failure(SyncErrorKind.InvalidResponse,
         $"The response body is larger than the limit of {_maxBodyBytes:N0} bytes.", status);
 
     /// <summary>
@@ -196,16 +196,16 @@ internal sealed class InnomaintClient
     /// While the body is read (<paramref name="readingBody"/>), an unknown exception is not a broken connection
     /// but a body that cannot be decoded (brotli's decoder throws InvalidOperationException on bad data).
     /// </remarks>
-    internal static (FailureKind Kind, string Message) Classify(Exception ex, bool readingBody = false) => ex switch
+    internal static (SyncErrorKind Kind, string Message) Classify(Exception ex, bool readingBody = false) => ex switch
     {
         InvalidDataException or System.Text.DecoderFallbackException => Undecodable(ex),
         HttpRequestException { InnerException: InvalidDataException inner } => Undecodable(inner),
         TimeoutException or OperationCanceledException =>
-            (FailureKind.Timeout, "Innomaint did not answer in time: " + ex.GetBaseException().Message),
+            (SyncErrorKind.Timeout, "Innomaint did not answer in time: " + ex.GetBaseException().Message),
         HttpRequestException or IOException or SocketException or AuthenticationException =>
-            (FailureKind.Network, DescribeNetworkFailure(ex)),
+            (SyncErrorKind.Network, DescribeNetworkFailure(ex)),
         _ when readingBody => Undecodable(ex),
-        _ => (FailureKind.Network, $"Unexpected failure talking to Innomaint ({ex.GetType().Name}: {ex.Message})"),
+        _ => (SyncErrorKind.Network, $"Unexpected failure talking to Innomaint ({ex.GetType().Name}: {ex.Message})"),
     };
 
     /// <summary>True when no connection was made at all: refused, a name that does not resolve, a TLS handshake that failed.</summary>
@@ -219,8 +219,8 @@ internal sealed class InnomaintClient
         _ => false,
     };
 
-    private static (FailureKind Kind, string Message) Undecodable(Exception ex) =>
-        (FailureKind.InvalidResponse, $"the response body could not be decoded ({ex.GetType().Name}: {ex.Message})");
+    private static (SyncErrorKind Kind, string Message) Undecodable(Exception ex) =>
+        (SyncErrorKind.InvalidResponse, $"the response body could not be decoded ({ex.GetType().Name}: {ex.Message})");
 
     private static string DescribeNetworkFailure(Exception ex)
     {
@@ -235,13 +235,13 @@ internal sealed class InnomaintClient
         return "Network failure talking to Innomaint (" + detail.Trim() + ")";
     }
 
-    private static string DescribeStatus(int status, string? reason, FailureKind kind)
+    private static string DescribeStatus(int status, string? reason, SyncErrorKind kind)
     {
         var text = $"Innomaint answered {status}{(string.IsNullOrWhiteSpace(reason) ? "" : " " + TextSafety.Inert(reason, 200))}";
         return kind switch
         {
-            FailureKind.NotFound => text + ": the asset does not exist in Innomaint.",
-            FailureKind.Credentials => text + ": the API token was refused.",
+            SyncErrorKind.NotFound => text + ": the asset does not exist in Innomaint.",
+            SyncErrorKind.Credentials => text + ": the API token was refused.",
             _ => text + ".",
         };
     }

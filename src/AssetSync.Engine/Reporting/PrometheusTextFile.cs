@@ -12,9 +12,6 @@ namespace AssetSync.Reporting;
 /// </summary>
 public static class PrometheusTextFile
 {
-    /// <summary>The statuses assetsync_last_run_status has a series for (1 for the run's, 0 for the others).</summary>
-    public static IReadOnlyList<string> RunStatuses { get; } = ["complete", "cancelled", "failed"];
-
     /// <summary>The text for <paramref name="run"/> and, when it could be read, the register's <paramref name="register"/>.</summary>
     public static string Format(SyncRunSummary run, SyncStatus? register)
     {
@@ -22,11 +19,11 @@ public static class PrometheusTextFile
         var text = new StringBuilder();
         var finished = run.FinishedAt ?? DateTimeOffset.UtcNow;
         Gauge(text, "assetsync_last_run_timestamp_seconds", "When the last run ended (Unix time).", [(null, Seconds(finished))]);
-        var lastSuccess = register?.LastSuccessAt ?? (run.Status == "complete" ? run.FinishedAt : null);
+        var lastSuccess = register?.LastSuccessAt ?? (run.Status == RunStatus.Complete ? run.FinishedAt : null);
         Gauge(text, "assetsync_last_success_timestamp_seconds", "When the last run that ended complete ended (Unix time).",
             lastSuccess is { } ok ? [(null, Seconds(ok))] : []);
         Gauge(text, "assetsync_last_run_status", "1 for the status the last run ended with, 0 for the others.",
-            RunStatuses.Select(s => ((string?)$"status=\"{s}\"", s == run.Status ? 1.0 : 0.0)).ToList());
+            RunStatus.Closing.Select(s => ((string?)$"status=\"{s.Name}\"", s == run.Status ? 1.0 : 0.0)).ToList());
         Gauge(text, "assetsync_run_duration_seconds", "How long the last run took.", [(null, (run.Duration ?? TimeSpan.Zero).TotalSeconds)]);
         Gauge(text, "assetsync_run_assets", "Assets of the last run by outcome (succeeded includes unchanged).",
         [

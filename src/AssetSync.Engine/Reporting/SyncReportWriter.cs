@@ -169,8 +169,8 @@ public static class SyncReportWriter
             var okSame = (int)Math.Round((double)r.Unchanged / max * plot);
             var bad = (int)Math.Round((double)r.Failed / max * plot);
             var y = top + plot;
-            var kind = r.Mode switch { "batch" => "B", "retry_failed" => "R", "serials" => "S", _ => "?" };
-            var broken = r.Status is "interrupted" or "cancelled" or "failed";
+            var kind = SelectionMode.FromName(r.Mode)?.Letter ?? "?";
+            var broken = RunStatus.IsBroken(r.Status);
             html.Append(Invariant, $"<g data-run-id=\"{r.RunId}\" data-succeeded=\"{r.Succeeded}\" data-failed=\"{r.Failed}\" data-unchanged=\"{r.Unchanged}\" data-status=\"{E(r.Status)}\" data-mode=\"{E(r.Mode)}\">");
             html.Append(Invariant, $"<title>Run {r.RunId} ({E(r.Mode)}, {E(r.Status)}{(r.StoppedBy is null ? "" : ", stopped by " + E(r.StoppedBy))}), started {r.StartedAt?.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", Invariant)}: {r.Succeeded:N0} succeeded ({r.Unchanged:N0} unchanged), {r.Failed:N0} failed, {r.NotReached:N0} not reached</title>");
             html.Append(Invariant, $"<rect x=\"{x}\" y=\"{y - okChanged}\" width=\"{barWidth}\" height=\"{okChanged}\" fill=\"#2e9d57\"/>");

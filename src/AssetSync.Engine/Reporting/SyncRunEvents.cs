@@ -20,13 +20,13 @@ public static class SyncRunEvents
     public static IReadOnlyList<SyncRunEvent> Plan(SyncRunSummary? run, string? runError, SyncStatus? register, double maxFailedPercent, bool failOnAnyFailure)
     {
         var events = new List<SyncRunEvent>();
-        if (run?.Status == SyncRunSummary.SkippedStatus)
+        if (run?.Status == RunStatus.Skipped)
         {
             events.Add(new SyncRunEvent(SyncRunEvent.Skipped, SyncRunEventLevel.Information,
                 $"AssetSync skipped its run: {TextSafety.Inert(run.Error ?? "another run holds the run lock", 300)} This host is the standby; nothing was sent or written."));
             return events;
         }
-        if (run is null || run.Status != "complete")
+        if (run is null || run.Status != RunStatus.Complete)
         {
             var why = TextSafety.Inert(run?.Error ?? runError ?? (run is null ? "the run did not start" : $"the run ended {run.Status}"), 500);
             events.Add(new SyncRunEvent(SyncRunEvent.Failed, SyncRunEventLevel.Error,

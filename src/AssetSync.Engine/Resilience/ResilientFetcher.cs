@@ -201,7 +201,7 @@ internal sealed class ResilientFetcher
         }
     }
 
-    private static readonly FetchOutcome NotStartedOutcome = FetchOutcome.Failure(FailureKind.Timeout, "Not started: the run's time budget could not hold one more attempt.");
+    private static readonly FetchOutcome NotStartedOutcome = FetchOutcome.Failure(SyncErrorKind.Timeout, "Not started: the run's time budget could not hold one more attempt.");
 
     private long _requests;
     private long _throttled;
@@ -254,7 +254,7 @@ internal sealed class ResilientFetcher
         return _time.GetTimestamp() + (long)(needed.TotalSeconds * _time.TimestampFrequency) <= deadline;
     }
 
-    private FetchOutcome TimedOut() => FetchOutcome.Failure(FailureKind.Timeout,
+    private FetchOutcome TimedOut() => FetchOutcome.Failure(SyncErrorKind.Timeout,
         $"Innomaint gave no complete answer within {_options.Timeout.TotalSeconds:0.###} s.");
 
     /// <summary>Backoff for retry number <paramref name="attemptNumber"/> (0-based), at least the server's Retry-After.</summary>

@@ -48,7 +48,7 @@ internal sealed class ServiceBreaker<T>(int threshold)
     /// An asset's final outcome (<paramref name="kind"/> null for a success). Returns what to do with it; assets held before
     /// that the outcome shows were their own failures come back in <paramref name="release"/>, to be written.
     /// </summary>
-    public Verdict Offer(T item, FailureKind? kind, bool knownToFail, out IReadOnlyList<T> release)
+    public Verdict Offer(T item, SyncErrorKind? kind, bool knownToFail, out IReadOnlyList<T> release)
     {
         release = [];
         lock (_gate)

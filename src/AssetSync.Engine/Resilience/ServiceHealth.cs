@@ -132,12 +132,12 @@ internal sealed class ServiceHealth
         var cause = outcome.Message ?? outcome.ToString();
         lock (_gate)
         {
-            if (outcome.Kind == FailureKind.Timeout)
+            if (outcome.Kind == SyncErrorKind.Timeout)
             {
                 _timeoutsSinceAnswer++;
             }
             // A reset or a cut-off answer came from a server that accepted the connection: an asset's trouble, not these.
-            if (_answered || !(outcome.ConnectionFailed || outcome.Kind == FailureKind.Timeout))
+            if (_answered || !(outcome.ConnectionFailed || outcome.Kind == SyncErrorKind.Timeout))
             {
                 return;
             }
@@ -151,5 +151,5 @@ internal sealed class ServiceHealth
     }
 
     /// <summary>Whether an attempt's outcome is an answer from the service (an HTTP status), as opposed to none at all.</summary>
-    public static bool IsAnswer(FetchOutcome outcome) => outcome.HttpStatus is not null && outcome.Kind is not (FailureKind.Timeout or FailureKind.Network);
+    public static bool IsAnswer(FetchOutcome outcome) => outcome.HttpStatus is not null && outcome.Kind is not (SyncErrorKind.Timeout or SyncErrorKind.Network);
 }

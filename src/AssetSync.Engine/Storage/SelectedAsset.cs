@@ -11,7 +11,7 @@ internal sealed record SelectedAsset(string SerialNumber, string? ETag = null, s
     public string? LastErrorKind { get; init; }
 
     /// <summary>True when the asset's last attempt failed with <paramref name="kind"/>: it is known to fail that way.</summary>
-    public bool KnownToFail(Innomaint.FailureKind? kind) => kind is { } k && LastErrorKind == Innomaint.FailureKindExtensions.ToContractName(k);
+    public bool KnownToFail(SyncErrorKind? kind) => kind is { } k && LastErrorKind == k.ToContractName();
 
     public bool HasValidators => ETag is not null || LastModified is not null || PayloadSha256 is not null;
 }

@@ -197,9 +197,9 @@ internal sealed class SyncStore : IAsyncDisposable
             DateTimeOffset startedAt;
             await using (var cmd = new NpgsqlCommand(Sql.StartRun, conn, tx))
             {
-                cmd.Parameters.Add(new NpgsqlParameter { Value = selection.Mode });
-                cmd.Parameters.Add(new NpgsqlParameter { Value = selection.Mode == "serials" ? DBNull.Value : selection.BatchSize });
-                cmd.Parameters.Add(new NpgsqlParameter { Value = selection.Mode == "batch" ? selection.Offset : DBNull.Value });
+                cmd.Parameters.Add(new NpgsqlParameter { Value = selection.Mode.Name });
+                cmd.Parameters.Add(new NpgsqlParameter { Value = selection.Mode == SelectionMode.Serials ? DBNull.Value : selection.BatchSize });
+                cmd.Parameters.Add(new NpgsqlParameter { Value = selection.Mode == SelectionMode.Batch ? selection.Offset : DBNull.Value });
                 cmd.Parameters.Add(new NpgsqlParameter { Value = host });
                 cmd.Parameters.Add(new NpgsqlParameter { Value = user });
                 cmd.Parameters.Add(new NpgsqlParameter { Value = selected });
@@ -281,7 +281,7 @@ internal sealed class SyncStore : IAsyncDisposable
     {
         await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
         var snapshot = new SelectionSnapshot();
-        if (selection.Mode == "serials")
+        if (selection.Mode == SelectionMode.Serials)
         {
             var serials = selection.SerialNumbers!;
             var known = await KnownSerialsAsync(conn, serials, token).ConfigureAwait(false);
@@ -299,7 +299,7 @@ internal sealed class SyncStore : IAsyncDisposable
             return snapshot;
         }
 
-        var sql = selection.Mode == "retry_failed" ? Sql.SelectFailed : selection.ReportOrder ? Sql.SelectReportOrder : Sql.SelectStalest;
+        var sql = selection.Mode == SelectionMode.RetryFailed ? Sql.SelectFailed : selection.ReportOrder ? Sql.SelectReportOrder : Sql.SelectStalest;
         await using var select = new NpgsqlCommand(sql, conn);
         select.Parameters.Add(new NpgsqlParameter { Value = selection.BatchSize > 0 ? selection.BatchSize : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
         select.Parameters.Add(new NpgsqlParameter { Value = (object?)selection.NotSyncedSince?.ToUniversalTime() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
@@ -452,7 +452,7 @@ internal sealed class SyncStore : IAsyncDisposable
         }, ct);
 
     /// <summary>Writes an error log row and the asset's state; the asset's data is left as it was.</summary>
-    public ValueTask<bool> ApplyFailureAsync(long runId, string serial, FailureKind kind, string message, int attempts, int? httpStatus, long durationMs, CancellationToken ct) =>
+    public ValueTask<bool> ApplyFailureAsync(long runId, string serial, SyncErrorKind kind, string message, int attempts, int? httpStatus, long durationMs, CancellationToken ct) =>
         WithRetry(async token =>
         {
             await using var conn = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
@@ -514,9 +514,9 @@ internal sealed class SyncStore : IAsyncDisposable
             {
                 var status = GetString(reader, 2) ?? "unknown";
                 // A 'running' row is live only if it is the newest and someone holds the run lock.
-                if (status == "running" && !(newest && lockHeld))
+                if (status == RunStatus.Running && !(newest && lockHeld))
                 {
-                    status = "interrupted";
+                    status = RunStatus.Interrupted;
                 }
                 newest = false;
                 var succeeded = reader.IsDBNull(13) ? GetInt(reader, 6) ?? 0 : (int)reader.GetInt64(13);

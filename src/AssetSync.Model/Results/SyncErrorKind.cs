@@ -1,8 +1,9 @@
 namespace AssetSync;
 
 /// <summary>
-/// Why an asset failed: the contract's <c>error_kind</c> values. <see cref="SyncErrorKinds.ToContractName"/>
-/// gives the name stored in ic3_sync_log (not_found, client_error, …); parameters accept either form.
+/// Why an asset's fetch (or the write that follows it) failed: the contract's <c>error_kind</c> values, and the one type
+/// the engine, the cmdlets, the SQL parameters and the reports use for them. <see cref="SyncErrorKinds"/> knows each
+/// kind's contract name (not_found, client_error, …), whether it is retried and whether it defers the asset.
 /// </summary>
 public enum SyncErrorKind
 {
@@ -20,4 +21,6 @@ public enum SyncErrorKind
     InvalidResponse,
     /// <summary>The answer was fine but writing it to the database failed.</summary>
     Database,
+    /// <summary>401 or 403: the token was refused. Stops the whole run; never an asset's failure, so never in a log row.</summary>
+    Credentials,
 }

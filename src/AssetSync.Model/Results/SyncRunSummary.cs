@@ -49,7 +49,7 @@ public sealed class SyncRunSummary
     public string? LearnedRateSource { get; init; }
 
     /// <summary>The <see cref="Status"/> of a run that did not start because another held the lock (-IfRunning Skip).</summary>
-    public const string SkippedStatus = "skipped";
+    public const string SkippedStatus = "skipped"; // RunStatus.Skipped; kept for scripts that name it
 
     /// <summary>running, complete, cancelled, failed, interrupted (a run whose process died), or skipped (-IfRunning Skip: no run row).</summary>
     public required string Status { get; init; }

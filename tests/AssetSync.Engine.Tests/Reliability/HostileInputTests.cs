@@ -51,7 +51,7 @@ public sealed class HostileInputTests(DatabaseFixture db) : IClassFixture<Databa
 
         var outcome = await client.FetchOnceAsync("S1", null, CancellationToken.None);
 
-        Assert.Equal(FailureKind.InvalidResponse, outcome.Kind);
+        Assert.Equal(SyncErrorKind.InvalidResponse, outcome.Kind);
         Assert.Contains("larger than the limit", outcome.Message);
         Assert.InRange(body.BytesRead, 1024 * 1024, 1024 * 1024 + 128 * 1024);
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - allocatedBefore < 16 * 1024 * 1024);
@@ -71,7 +71,7 @@ public sealed class HostileInputTests(DatabaseFixture db) : IClassFixture<Databa
 
         var outcome = await client.FetchOnceAsync("S1", null, CancellationToken.None);
 
-        Assert.Equal(FailureKind.InvalidResponse, outcome.Kind);
+        Assert.Equal(SyncErrorKind.InvalidResponse, outcome.Kind);
         Assert.Equal(0, body.BytesRead);
     }
 

@@ -64,7 +64,7 @@ public class SyncRunEventsTests
     [Fact]
     public void A_skipped_run_is_1003_information_and_a_stale_register_adds_1004()
     {
-        var skipped = new SyncRunSummary { RunId = 0, Status = SyncRunSummary.SkippedStatus, Error = "Another AssetSync run is in progress (run 7)." };
+        var skipped = new SyncRunSummary { RunId = 0, Status = RunStatus.Skipped, Error = "Another AssetSync run is in progress (run 7)." };
         var e = Assert.Single(SyncRunEvents.Plan(skipped, null, Register(stale: 10), 5, false));
         Assert.Equal((1003, SyncRunEventLevel.Information), (e.EventId, e.Level));
 

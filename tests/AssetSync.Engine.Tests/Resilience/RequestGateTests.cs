@@ -256,8 +256,8 @@ public class RequestGateTests
         var next = gate.EnterAsync(5, CancellationToken.None).AsTask();
         Assert.True(await NotDone(next));
         Assert.Equal(4, gate.InFlightLimit);
-        health.NoAnswer(FetchOutcome.Failure(FailureKind.Timeout, "no answer"));
-        health.NoAnswer(FetchOutcome.Failure(FailureKind.Timeout, "no answer"));
+        health.NoAnswer(FetchOutcome.Failure(SyncErrorKind.Timeout, "no answer"));
+        health.NoAnswer(FetchOutcome.Failure(SyncErrorKind.Timeout, "no answer"));
         Assert.Equal(2, gate.InFlightLimit);
         // Two of them time out and leave: still two in flight, the stalled limit; nothing more goes.
         leases[0].Dispose();
@@ -280,7 +280,7 @@ public class RequestGateTests
         var before = gate.InFlightLimit;
         for (var i = 0; i < 20; i++)
         {
-            health.NoAnswer(FetchOutcome.Failure(FailureKind.Timeout, "no answer"));
+            health.NoAnswer(FetchOutcome.Failure(SyncErrorKind.Timeout, "no answer"));
         }
         _time.Advance(TimeSpan.FromSeconds(1));
         Assert.True(gate.InFlightLimit <= before, $"{gate.InFlightLimit} > {before}");

@@ -117,7 +117,7 @@ public class ResilientFetcherTests
 
         var (outcome, _) = await Drive(fetcher, time);
 
-        Assert.Equal(FailureKind.Network, outcome.Kind);
+        Assert.Equal(SyncErrorKind.Network, outcome.Kind);
         Assert.Equal(4, handler.Requests);
     }
 
@@ -130,7 +130,7 @@ public class ResilientFetcherTests
 
         var (outcome, _) = await Drive(fetcher, time);
 
-        Assert.Equal(FailureKind.InvalidResponse, outcome.Kind);
+        Assert.Equal(SyncErrorKind.InvalidResponse, outcome.Kind);
         Assert.Equal(4, handler.Requests);
     }
 
@@ -188,7 +188,7 @@ public class ResilientFetcherTests
 
         var (outcome, attempts) = await Drive(fetcher, time);
 
-        Assert.Equal(FailureKind.Timeout, outcome.Kind);
+        Assert.Equal(SyncErrorKind.Timeout, outcome.Kind);
         Assert.Equal(4, attempts);
         Assert.Equal(3, recorder.Retries.Count);
         Assert.Contains("15 s", outcome.Message);
@@ -223,7 +223,7 @@ public class ResilientFetcherTests
 
         var (outcome, attempts) = await Drive(fetcher, time);
 
-        Assert.Equal(FailureKind.Transient, outcome.Kind);
+        Assert.Equal(SyncErrorKind.Transient, outcome.Kind);
         Assert.Equal(1, attempts);
     }
 
@@ -258,7 +258,7 @@ public class ResilientFetcherTests
 
         var (outcome, _) = await Drive(fetcher, time);
 
-        Assert.Equal(FailureKind.ClientError, outcome.Kind);
+        Assert.Equal(SyncErrorKind.ClientError, outcome.Kind);
         Assert.Equal(1, handler.Requests);
     }
 

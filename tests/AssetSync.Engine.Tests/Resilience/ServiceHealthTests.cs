@@ -13,19 +13,19 @@ public class ServiceHealthTests
 
     private static FetchOutcome Refused() => FetchOutcome.NoConnection("Network failure talking to Innomaint (ConnectionError: Connection refused)");
 
-    private static FetchOutcome TimedOut() => FetchOutcome.Failure(FailureKind.Timeout, "Innomaint gave no complete answer within 15 s.");
+    private static FetchOutcome TimedOut() => FetchOutcome.Failure(SyncErrorKind.Timeout, "Innomaint gave no complete answer within 15 s.");
 
     [Fact]
     public void Any_http_status_is_an_answer_but_a_timeout_or_a_failed_connection_is_not()
     {
-        Assert.True(ServiceHealth.IsAnswer(FetchOutcome.Failure(FailureKind.Transient, "503", 503)));
-        Assert.True(ServiceHealth.IsAnswer(FetchOutcome.Failure(FailureKind.Transient, "429", 429)));
-        Assert.True(ServiceHealth.IsAnswer(FetchOutcome.Failure(FailureKind.NotFound, "404", 404)));
-        Assert.True(ServiceHealth.IsAnswer(FetchOutcome.Failure(FailureKind.InvalidResponse, "bad body", 200)));
+        Assert.True(ServiceHealth.IsAnswer(FetchOutcome.Failure(SyncErrorKind.Transient, "503", 503)));
+        Assert.True(ServiceHealth.IsAnswer(FetchOutcome.Failure(SyncErrorKind.Transient, "429", 429)));
+        Assert.True(ServiceHealth.IsAnswer(FetchOutcome.Failure(SyncErrorKind.NotFound, "404", 404)));
+        Assert.True(ServiceHealth.IsAnswer(FetchOutcome.Failure(SyncErrorKind.InvalidResponse, "bad body", 200)));
         Assert.False(ServiceHealth.IsAnswer(TimedOut()));
         Assert.False(ServiceHealth.IsAnswer(Refused()));
         // A body cut off mid-read: a status came, then the connection broke. Not an answer, not a refused connection.
-        var cut = FetchOutcome.Failure(FailureKind.Network, "reset while reading", 200);
+        var cut = FetchOutcome.Failure(SyncErrorKind.Network, "reset while reading", 200);
         Assert.False(ServiceHealth.IsAnswer(cut));
         Assert.False(cut.ConnectionFailed);
     }
@@ -56,7 +56,7 @@ public class ServiceHealthTests
         // A reset is a server that accepted the connection: an asset's trouble.
         for (var i = 0; i < 5; i++)
         {
-            health.NoAnswer(FetchOutcome.Failure(FailureKind.Network, "Connection reset by peer"));
+            health.NoAnswer(FetchOutcome.Failure(SyncErrorKind.Network, "Connection reset by peer"));
         }
         Assert.Equal(0, told);
         health.Answered(TimeSpan.FromMilliseconds(100));

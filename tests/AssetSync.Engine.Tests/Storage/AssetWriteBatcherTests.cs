@@ -83,7 +83,7 @@ public sealed class AssetWriteBatcherTests(DatabaseFixture db) : IClassFixture<D
         }, async (asset, ex, ct) =>
         {
             refused.Add(asset.SerialNumber);
-            await store.ApplyFailureAsync(runId, asset.SerialNumber, FailureKind.Database, "refused: " + ex.SqlState, asset.Attempts, asset.HttpStatus, asset.DurationMs, ct);
+            await store.ApplyFailureAsync(runId, asset.SerialNumber, SyncErrorKind.Database, "refused: " + ex.SqlState, asset.Attempts, asset.HttpStatus, asset.DurationMs, ct);
             return new AssetSyncResult { SerialNumber = asset.SerialNumber, Outcome = AssetSyncStatus.Failed, Attempts = 1, RunId = runId, ErrorKind = "database", Elapsed = TimeSpan.Zero };
         });
 
