@@ -19,10 +19,10 @@ public sealed class SyncDatabase : IAsyncDisposable
     {
     }
 
-    internal SyncDatabase(string connectionString, TimeProvider time, int maxRetryCount = 2)
+    internal SyncDatabase(string connectionString, TimeProvider time, int maxRetryCount = SyncDefaults.InteractiveDatabaseRetryCount)
     {
         DatabaseSettings.ValidateConnectionString(connectionString);
-        _store = new SyncStore(connectionString, maxRetryCount, TimeSpan.FromMilliseconds(250), time);
+        _store = new SyncStore(connectionString, DatabaseRetryOptions.Interactive with { MaxRetryCount = maxRetryCount }, time);
         _connectionString = connectionString;
         _time = time;
     }
@@ -102,7 +102,7 @@ public sealed class SyncDatabase : IAsyncDisposable
         });
 
     /// <summary>How long ago a last success may be before the asset counts as stale, by default.</summary>
-    public static TimeSpan DefaultStaleAfter { get; } = TimeSpan.FromDays(7);
+    public static TimeSpan DefaultStaleAfter => SyncDefaults.StaleAfter;
 
     /// <summary>The status partition, freshness, LastSyncAt, LastSuccessAt and the latest <paramref name="lastRuns"/> runs.</summary>
     public Task<SyncStatus> GetStatusAsync(int lastRuns = 5, CancellationToken cancellationToken = default) =>
@@ -120,7 +120,7 @@ public sealed class SyncDatabase : IAsyncDisposable
             throw new SyncConfigurationException($"StaleAfter must be greater than zero (for example 7.00:00:00); it was {staleAfter}.", "StaleAfter");
         }
         await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-        return await DatabaseErrors.Guard(Target, () => _store.GetStatusAsync(lastRuns, staleAfter, cancellationToken).AsTask()).ConfigureAwait(false);
+        return await DatabaseErrors.Guard(Target, () => _store.Status.GetStatusAsync(lastRuns, staleAfter, cancellationToken).AsTask()).ConfigureAwait(false);
     }
 
     /// <summary>The assets whose current state is error, oldest latest failure first. Streamed.</summary>
@@ -130,7 +130,7 @@ public sealed class SyncDatabase : IAsyncDisposable
     public async IAsyncEnumerable<SyncFailure> GetFailuresAsync(bool? deferred, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-        await foreach (var f in DatabaseErrors.Guard(Target, _store.GetFailuresAsync(deferred, cancellationToken), cancellationToken).ConfigureAwait(false))
+        await foreach (var f in DatabaseErrors.Guard(Target, _store.Status.GetFailuresAsync(deferred, cancellationToken), cancellationToken).ConfigureAwait(false))
         {
             yield return f;
         }
@@ -141,7 +141,7 @@ public sealed class SyncDatabase : IAsyncDisposable
     /// failures by kind, the <paramref name="top"/> assets failing for longest, and up to <paramref name="top"/> never-synced ones.
     /// Failures are streamed, and only the top ones are kept.
     /// </summary>
-    public async Task<SyncReport> GetReportAsync(int lastRuns = 20, int top = 25, CancellationToken cancellationToken = default)
+    public async Task<SyncReport> GetReportAsync(int lastRuns = SyncDefaults.ReportLastRuns, int top = SyncDefaults.ReportTop, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(top);
         var status = await GetStatusAsync(lastRuns, cancellationToken).ConfigureAwait(false);
@@ -167,8 +167,8 @@ public sealed class SyncDatabase : IAsyncDisposable
             oldestList.Add(f);
         }
         oldestList.Reverse();
-        var never = await DatabaseErrors.Guard(Target, () => _store.GetNeverSyncedAsync(top, cancellationToken).AsTask()).ConfigureAwait(false);
-        var (histogram, stalest) = await DatabaseErrors.Guard(Target, () => _store.GetFreshnessAsync(top, cancellationToken).AsTask()).ConfigureAwait(false);
+        var never = await DatabaseErrors.Guard(Target, () => _store.Status.GetNeverSyncedAsync(top, cancellationToken).AsTask()).ConfigureAwait(false);
+        var (histogram, stalest) = await DatabaseErrors.Guard(Target, () => _store.Status.GetFreshnessAsync(top, cancellationToken).AsTask()).ConfigureAwait(false);
         return new SyncReport
         {
             GeneratedAt = DateTimeOffset.UtcNow,
@@ -186,7 +186,7 @@ public sealed class SyncDatabase : IAsyncDisposable
     public async IAsyncEnumerable<string> PreviewAsync(AssetSelection selection, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(selection);
-        var selected = await DatabaseErrors.Guard(Target, () => _store.SelectAsync(selection, null, cancellationToken).AsTask()).ConfigureAwait(false);
+        var selected = await DatabaseErrors.Guard(Target, () => _store.Selection.SelectAsync(selection, null, cancellationToken).AsTask()).ConfigureAwait(false);
         foreach (var chunk in selected.Chunks(1000))
         {
             foreach (var serial in chunk)

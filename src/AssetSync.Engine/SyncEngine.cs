@@ -48,7 +48,7 @@ public sealed class SyncEngine : IAsyncDisposable
     public bool WaitForLock { get; init; }
 
     /// <summary>How long <see cref="WaitForLock"/> waits.</summary>
-    public TimeSpan LockWaitTimeout { get; init; } = TimeSpan.FromMinutes(10);
+    public TimeSpan LockWaitTimeout { get; init; } = TimeSpan.FromSeconds(SyncDefaults.WaitTimeoutSeconds);
 
     /// <summary>The URL that would be requested for a serial number (for -WhatIf and -Debug).</summary>
     public Uri GetAssetUri(string serialNumber) => _client.BuildUri(serialNumber);
@@ -85,10 +85,7 @@ public sealed class SyncEngine : IAsyncDisposable
         observer ??= SyncObserver.None;
         // Connections a run holds: -ThrottleLimit for failure rows and path checks, one for the write groups, one for the
         // progress updates, and the run lock's own.
-        await using var store = new SyncStore(_options.ConnectionString, _options.DatabaseMaxRetryCount, _options.DatabaseRetryInterval, _time, observer)
-        {
-            ConnectionLimit = _options.ThrottleLimit + 2,
-        };
+        await using var store = new SyncStore(_options.ConnectionString, DatabaseRetryOptions.ForRun(_options), _time, observer, connectionLimit: _options.ThrottleLimit + 2);
         var run = new SyncRun(_options, _time, store, observer, _client, selection)
         {
             WaitForLock = WaitForLock,

@@ -1,7 +1,7 @@
 namespace AssetSync;
 
 /// <summary>
-/// Every setting of a sync run, with its default.
+/// Every setting of a sync run. Defaults come from <see cref="SyncDefaults"/>; <see cref="Validate"/> is the one check of them all.
 /// </summary>
 /// <remarks>
 /// <list type="table">
@@ -29,27 +29,22 @@ namespace AssetSync;
 /// </remarks>
 public sealed class SyncOptions
 {
-    public const int DefaultMaximumRetryCount = 3;
-    public const int MaxMaximumRetryCount = 10;
-    public const double DefaultRequestsPerSecond = 5;
-    public const int DefaultThrottleLimit = 4;
-    public const int DefaultCircuitBreakerThreshold = 10;
-    public const int DefaultAssetPathSuspectThreshold = 10;
-    public const double DefaultTimeoutSeconds = 15;
-    public const double DefaultRetryIntervalSeconds = 1;
-    public const int DefaultWaitTimeoutSeconds = 600;
-
-    /// <summary>Assets a batch run takes when no -BatchSize is given.</summary>
-    public const int DefaultBatchSize = 100;
-
-    /// <summary>The asset path template of the contract.</summary>
-    public const string DefaultAssetPath = "/api/v1/assets/{serialnumber}";
-
-    /// <summary>Failed assets a retry-failed run takes when no -BatchSize is given: 0, all of them (the seed's behaviour).</summary>
-    public const int DefaultRetryBatchSize = 0;
-    public static readonly TimeSpan DefaultRetryInterval = TimeSpan.FromSeconds(DefaultRetryIntervalSeconds);
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(DefaultTimeoutSeconds);
-    public static readonly TimeSpan DefaultMaxRetryAfter = TimeSpan.FromSeconds(60);
+    // The defaults live in SyncDefaults; these names stay for scripts and callers that use them.
+    public const int DefaultMaximumRetryCount = SyncDefaults.MaximumRetryCount;
+    public const int MaxMaximumRetryCount = SyncDefaults.MaxMaximumRetryCount;
+    public const double DefaultRequestsPerSecond = SyncDefaults.RequestsPerSecond;
+    public const int DefaultThrottleLimit = SyncDefaults.ThrottleLimit;
+    public const int DefaultCircuitBreakerThreshold = SyncDefaults.CircuitBreakerThreshold;
+    public const int DefaultAssetPathSuspectThreshold = SyncDefaults.AssetPathSuspectThreshold;
+    public const double DefaultTimeoutSeconds = SyncDefaults.TimeoutSeconds;
+    public const double DefaultRetryIntervalSeconds = SyncDefaults.RetryIntervalSeconds;
+    public const int DefaultWaitTimeoutSeconds = SyncDefaults.WaitTimeoutSeconds;
+    public const int DefaultBatchSize = SyncDefaults.BatchSize;
+    public const string DefaultAssetPath = SyncDefaults.AssetPath;
+    public const int DefaultRetryBatchSize = SyncDefaults.RetryBatchSize;
+    public static readonly TimeSpan DefaultRetryInterval = TimeSpan.FromSeconds(SyncDefaults.RetryIntervalSeconds);
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(SyncDefaults.TimeoutSeconds);
+    public static readonly TimeSpan DefaultMaxRetryAfter = TimeSpan.FromSeconds(SyncDefaults.MaxRetryAfterSeconds);
 
     /// <summary>Npgsql connection string of the IC3 database.</summary>
     public string ConnectionString { get; set; } = "";
@@ -61,7 +56,7 @@ public sealed class SyncOptions
     public string ApiToken { get; set; } = "";
 
     /// <summary>Path template holding {serialnumber}.</summary>
-    public string AssetPath { get; set; } = Innomaint.AssetPathTemplate.Default;
+    public string AssetPath { get; set; } = SyncDefaults.AssetPath;
 
     /// <summary>Retries after the first attempt, for the kinds the contract marks transient.</summary>
     public int MaximumRetryCount { get; set; } = DefaultMaximumRetryCount;
@@ -122,13 +117,13 @@ public sealed class SyncOptions
     public int AssetPathSuspectThreshold { get; set; } = DefaultAssetPathSuspectThreshold;
 
     /// <summary>The largest response body accepted.</summary>
-    public long MaxResponseBytes { get; set; } = 1024 * 1024;
+    public long MaxResponseBytes { get; set; } = SyncDefaults.MaxResponseBytes;
 
     /// <summary>Retries of a transient database error (connection lost, server restarting).</summary>
-    public int DatabaseMaxRetryCount { get; set; } = 5;
+    public int DatabaseMaxRetryCount { get; set; } = SyncDefaults.DatabaseMaxRetryCount;
 
     /// <summary>Base wait between database retries; doubles each time, capped at 8 s.</summary>
-    public TimeSpan DatabaseRetryInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan DatabaseRetryInterval { get; set; } = SyncDefaults.DatabaseRetryInterval;
 
     /// <summary>
     /// Send the token over plain http to a host that is not this machine. Off by default: plain http is
@@ -165,7 +160,7 @@ public sealed class SyncOptions
         Require(Timeout > TimeSpan.Zero, nameof(Timeout), "must be greater than zero");
         Require(MaxRetryAfter >= TimeSpan.Zero, nameof(MaxRetryAfter), "must not be negative");
         Require(RequestsPerSecond > 0 && !double.IsNaN(RequestsPerSecond), nameof(RequestsPerSecond), "must be greater than zero");
-        Require(ThrottleLimit is >= 1 and <= 1024, nameof(ThrottleLimit), "must be between 1 and 1024");
+        Require(ThrottleLimit is >= 1 and <= SyncDefaults.MaxThrottleLimit, nameof(ThrottleLimit), $"must be between 1 and {SyncDefaults.MaxThrottleLimit}");
         Require(CircuitBreakerThreshold >= 0, nameof(CircuitBreakerThreshold), "must be 0 (off) or more");
         Require(AssetPathSuspectThreshold >= 0, nameof(AssetPathSuspectThreshold), "must be 0 (off) or more");
         Require(MaxResponseBytes is >= 1024 and <= int.MaxValue - 1, nameof(MaxResponseBytes), "must be between 1 KiB and 2 GiB");

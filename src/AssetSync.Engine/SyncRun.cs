@@ -98,7 +98,7 @@ internal sealed class SyncRun
         try
         {
             await _store.EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-            runLock = await _store.AcquireRunLockAsync(WaitForLock, LockWaitTimeout, _time, _observer, cancellationToken).ConfigureAwait(false);
+            runLock = await _store.Runs.AcquireLockAsync(WaitForLock, LockWaitTimeout, _time, _observer, cancellationToken).ConfigureAwait(false);
         }
         catch (NpgsqlException ex)
         {
@@ -111,7 +111,7 @@ internal sealed class SyncRun
             DateTimeOffset startedAt;
             try
             {
-                _selected = await _store.SelectAsync(_selection, s =>
+                _selected = await _store.Selection.SelectAsync(_selection, s =>
                 {
                     Interlocked.Increment(ref _skipped);
                     _observer.Warning($"Asset '{TextSafety.Inert(s)}' is not in ic3_asset_master (no row has it as cmms_asset_id); skipped.");
@@ -119,10 +119,10 @@ internal sealed class SyncRun
                 total = _selected.Count;
                 if (_options.AdaptiveRate)
                 {
-                    _stored = await _store.GetLearnedRateAsync(_client.BaseUrl, cancellationToken).ConfigureAwait(false);
+                    _stored = await _store.Runs.GetLearnedRateAsync(_client.BaseUrl, cancellationToken).ConfigureAwait(false);
                 }
                 var skipped = Volatile.Read(ref _skipped);
-                (_runId, startedAt) = await _store.StartRunAsync(_selection, _selected.Count + skipped, skipped, Environment.MachineName, Environment.UserName, cancellationToken).ConfigureAwait(false);
+                (_runId, startedAt) = await _store.Runs.StartAsync(_selection, _selected.Count + skipped, skipped, Environment.MachineName, Environment.UserName, cancellationToken).ConfigureAwait(false);
             }
             catch (NpgsqlException ex)
             {
@@ -132,7 +132,7 @@ internal sealed class SyncRun
             var started = _time.GetTimestamp();
             _activity = AssetSyncTelemetry.Source.StartActivity("AssetSync.Run");
             _activity?.SetTag("assetsync.run.id", _runId);
-            _activity?.SetTag("assetsync.mode", _selection.Mode);
+            _activity?.SetTag("assetsync.mode", _selection.Mode.Name);
             if (_options.MaxDuration is { } budget)
             {
                 _deadline = started + (long)(budget.TotalSeconds * _time.TimestampFrequency);
@@ -208,7 +208,7 @@ internal sealed class SyncRun
         {
             // The run row is closed even when the caller cancelled: it must not stay 'running'.
             using var closing = new CancellationTokenSource(ClosingTimeout);
-            finishedAt = await _store.FinishRunAsync(_runId, status, Succeeded, Failed, Volatile.Read(ref _skipped), (long)elapsed.TotalMilliseconds,
+            finishedAt = await _store.Runs.FinishAsync(_runId, status, Succeeded, Failed, Volatile.Read(ref _skipped), (long)elapsed.TotalMilliseconds,
                 Fatal?.Message, figures, closing.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
@@ -216,7 +216,7 @@ internal sealed class SyncRun
             if (Fatal is null)
             {
                 SetFatal(new DatabaseUnavailableException(
-                    $"The run's results are in ic3_sync_log, but its row in cmms_sync_log could not be completed: {SyncStore.Describe(ex)}. The next run reports it as interrupted.", ex, _store.Target));
+                    $"The run's results are in ic3_sync_log, but its row in cmms_sync_log could not be completed: {StoreConnections.Describe(ex)}. The next run reports it as interrupted.", ex, _store.Target));
                 status = RunStatus.Failed;
             }
             finishedAt = _time.GetUtcNow();
@@ -253,7 +253,7 @@ internal sealed class SyncRun
         }
         if (_activity is not null)
         {
-            _activity.SetTag("assetsync.status", status);
+            _activity.SetTag("assetsync.status", status.Name);
             _activity.SetTag("assetsync.succeeded", summary.Succeeded);
             _activity.SetTag("assetsync.failed", summary.Failed);
             _activity.SetStatus(status == RunStatus.Failed ? ActivityStatusCode.Error : ActivityStatusCode.Ok, Fatal?.Message);
@@ -281,7 +281,7 @@ internal sealed class SyncRun
                 {
                     continue;
                 }
-                await _store.UpdateRunProgressAsync(_runId, ok, failed, Volatile.Read(ref _skipped), stop).ConfigureAwait(false);
+                await _store.Runs.UpdateProgressAsync(_runId, ok, failed, Volatile.Read(ref _skipped), stop).ConfigureAwait(false);
                 (lastOk, lastFailed) = (ok, failed);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -315,7 +315,7 @@ internal sealed class SyncRun
                     {
                         break;
                     }
-                    foreach (var asset in await _store.GetSelectedAsync(chunk, token).ConfigureAwait(false))
+                    foreach (var asset in await _store.Selection.GetSelectedAsync(chunk, token).ConfigureAwait(false))
                     {
                         if (Volatile.Read(ref _budgetSpent) == 1)
                         {
@@ -483,7 +483,7 @@ internal sealed class SyncRun
     /// <summary>Asks Innomaint about the asset that synced last (ahead of every other request); null when none ever synced.</summary>
     private async Task<FetchOutcome?> AskKnownAssetAsync(ResilientFetcher fetcher, string why, CancellationToken token)
     {
-        var known = await _store.GetLastSucceededSerialAsync(token).ConfigureAwait(false);
+        var known = await _store.Selection.GetLastSucceededSerialAsync(token).ConfigureAwait(false);
         if (known is null)
         {
             _observer.Debug($"The {why} has no asset to ask about: none has ever synced.");
@@ -521,7 +521,7 @@ internal sealed class SyncRun
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
         {
             SetFatal(new DatabaseUnavailableException(
-                $"{held.Count} decided asset(s) could not be written: {SyncStore.Describe(ex)}.", ex, _store.Target));
+                $"{held.Count} decided asset(s) could not be written: {StoreConnections.Describe(ex)}.", ex, _store.Target));
         }
     }
 
@@ -620,7 +620,7 @@ internal sealed class SyncRun
 
     /// <summary>A changed asset the database refused on its own (its group split down to it): nothing of it was written; its failure row says why.</summary>
     private Task<AssetSyncResult> WriteRefusedAsync(ChangedAsset changed, PostgresException ex, CancellationToken token) =>
-        WriteFailureAsync(changed.SerialNumber, SyncErrorKind.Database, "Writing the asset to the database failed: " + SyncStore.Describe(ex),
+        WriteFailureAsync(changed.SerialNumber, SyncErrorKind.Database, "Writing the asset to the database failed: " + StoreConnections.Describe(ex),
             changed.Attempts, changed.HttpStatus, TimeSpan.FromMilliseconds(changed.DurationMs), TimeSpan.Zero, token);
 
     /// <summary>Writes a failed asset's log and state rows (one statement) and returns its result; messages are stored inert.</summary>
@@ -633,7 +633,7 @@ internal sealed class SyncRun
         {
             message += " Note: this serial number has leading or trailing whitespace in ic3_asset_master.cmms_asset_id; it was requested as stored.";
         }
-        await _store.ApplyFailureAsync(_runId, serial, kind, message, attempts, httpStatus, (long)duration.TotalMilliseconds, token).ConfigureAwait(false);
+        await _store.States.ApplyFailureAsync(_runId, serial, kind, message, attempts, httpStatus, (long)duration.TotalMilliseconds, token).ConfigureAwait(false);
         return new AssetSyncResult
         {
             SerialNumber = serial,

@@ -36,7 +36,7 @@ public class SqlBatchBenchmarks
     {
         var cs = Environment.GetEnvironmentVariable("ASSETSYNC_BENCH_CONNECTION_STRING")
             ?? throw new InvalidOperationException("Set ASSETSYNC_BENCH_CONNECTION_STRING (./build.ps1 -Task Bench does).");
-        _store = new SyncStore(cs, 0, TimeSpan.Zero, TimeProvider.System);
+        _store = new SyncStore(cs, new DatabaseRetryOptions(0, TimeSpan.Zero), TimeProvider.System);
         _dataSource = NpgsqlDataSource.Create(cs);
         var database = new SyncDatabase(cs);
         foreach (var m in database.GetPendingMigrationsAsync().GetAwaiter().GetResult())
@@ -55,7 +55,7 @@ public class SqlBatchBenchmarks
     }
 
     [Benchmark(Baseline = true)]
-    public Task OneBatch() => _store.ApplySuccessAsync(++_runId, _asset, "INF-000123", 1, 200, 5, default(FetchValidators), default).AsTask();
+    public Task OneBatch() => _store.States.ApplyChangedAsync(++_runId, [new ChangedAsset("INF-000123", _asset, 1, 200, 5, default)], default).AsTask();
 
     [Benchmark]
     public async Task OneCommandPerStatement()

@@ -131,7 +131,7 @@ internal sealed class AssetWriteBatcher
             var unchanged = group.Where(g => g.Unchanged is not null).ToList();
             if (unchanged.Count > 0)
             {
-                await _store.ApplyUnchangedAsync(_runId, unchanged.Select(g => g.Unchanged!).ToList(), closing.Token).ConfigureAwait(false);
+                await _store.States.ApplyUnchangedAsync(_runId, unchanged.Select(g => g.Unchanged!).ToList(), closing.Token).ConfigureAwait(false);
                 Interlocked.Increment(ref _groups);
                 foreach (var g in unchanged)
                 {
@@ -152,10 +152,10 @@ internal sealed class AssetWriteBatcher
     {
         try
         {
-            await _store.ApplySuccessGroupAsync(_runId, changed.Select(g => g.Changed!).ToList(), ct).ConfigureAwait(false);
+            await _store.States.ApplyChangedAsync(_runId, changed.Select(g => g.Changed!).ToList(), ct).ConfigureAwait(false);
             Interlocked.Increment(ref _groups);
         }
-        catch (PostgresException ex) when (!SyncStore.IsTransient(ex))
+        catch (PostgresException ex) when (!StoreConnections.IsTransient(ex))
         {
             if (changed.Count == 1)
             {

@@ -6,10 +6,10 @@ namespace AssetSync.Storage;
 internal static class DatabaseErrors
 {
     public static DatabaseUnavailableException Unavailable(string target, NpgsqlException ex) => new(
-        (SyncStore.IsTransient(ex)
+        (StoreConnections.IsTransient(ex)
             ? $"The IC3 database at {target} could not be reached, even after retries: "
             : $"The IC3 database at {target} refused the operation: ")
-        + SyncStore.Describe(ex)
+        + StoreConnections.Describe(ex)
         + ". Check -ConnectionString (or ASSETSYNC_CONNECTION_STRING) and that PostgreSQL is running.", ex, target);
 
     public static async Task<T> Guard<T>(string target, Func<Task<T>> action)

@@ -123,8 +123,8 @@ internal sealed class RunLock : IAsyncDisposable
     /// <summary>The lock, and this session's pid; null when another session holds it.</summary>
     internal static async Task<int?> TryLockAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand(Sql.TryRunLock, connection);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = Sql.RunLockKey });
+        await using var cmd = new NpgsqlCommand(RunSql.TryRunLock, connection);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = RunSql.RunLockKey });
         await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         await reader.ReadAsync(ct).ConfigureAwait(false);
         return reader.GetBoolean(0) ? reader.GetInt32(1) : null;
@@ -132,8 +132,8 @@ internal sealed class RunLock : IAsyncDisposable
 
     private static async Task<int?> HolderPidAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand(Sql.RunLockHolder, connection);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = Sql.RunLockKey });
+        await using var cmd = new NpgsqlCommand(RunSql.RunLockHolder, connection);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = RunSql.RunLockKey });
         var pid = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false);
         return pid is int p ? p : null;
     }
@@ -170,8 +170,8 @@ internal sealed class RunLock : IAsyncDisposable
         _connection = null;
         try
         {
-            await using var cmd = new NpgsqlCommand(Sql.RunUnlock, connection);
-            cmd.Parameters.Add(new NpgsqlParameter { Value = Sql.RunLockKey });
+            await using var cmd = new NpgsqlCommand(RunSql.RunUnlock, connection);
+            cmd.Parameters.Add(new NpgsqlParameter { Value = RunSql.RunLockKey });
             await cmd.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsBroken(ex))

@@ -7,11 +7,11 @@ namespace AssetSync.Storage;
 /// </summary>
 internal sealed record SelectedAsset(string SerialNumber, string? ETag = null, string? LastModified = null, byte[]? PayloadSha256 = null)
 {
-    /// <summary>The error kind of the asset's last attempt when that failed (a contract name); null when it succeeded or never ran.</summary>
-    public string? LastErrorKind { get; init; }
+    /// <summary>The error kind of the asset's last attempt when that failed; null when it succeeded, never ran, or a name this version does not know.</summary>
+    public SyncErrorKind? LastErrorKind { get; init; }
 
     /// <summary>True when the asset's last attempt failed with <paramref name="kind"/>: it is known to fail that way.</summary>
-    public bool KnownToFail(SyncErrorKind? kind) => kind is { } k && LastErrorKind == k.ToContractName();
+    public bool KnownToFail(SyncErrorKind? kind) => kind is not null && LastErrorKind == kind;
 
     public bool HasValidators => ETag is not null || LastModified is not null || PayloadSha256 is not null;
 }

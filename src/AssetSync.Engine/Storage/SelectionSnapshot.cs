@@ -6,7 +6,7 @@ namespace AssetSync.Storage;
 /// A run's selection, in run order, held compactly: the serial numbers only, length-prefixed UTF-8 in 64 KiB blocks, about
 /// 11 bytes an asset instead of an object each (a 1,000,000-asset register in about 11 MB). What else a run needs of an
 /// asset (its validators, how its last attempt failed) is read a chunk at a time as the run reaches it
-/// (<see cref="SyncStore.GetSelectedAsync"/>). The order is the one the run started with, so stalest-first order moving
+/// (<see cref="SelectionStore.GetSelectedAsync"/>). The order is the one the run started with, so stalest-first order moving
 /// during the run never meets an asset twice. Written once, then read from the start; not thread-safe while written.
 /// </summary>
 internal sealed class SelectionSnapshot

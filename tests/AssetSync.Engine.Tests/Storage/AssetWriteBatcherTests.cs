@@ -31,8 +31,8 @@ public sealed class AssetWriteBatcherTests(DatabaseFixture db) : IClassFixture<D
     private async Task<(SyncStore Store, long RunId)> StartAsync(int assets)
     {
         await db.SeedAssetsAsync(Enumerable.Range(1, assets).Select(Serial));
-        var store = new SyncStore(db.ConnectionString, 2, TimeSpan.FromMilliseconds(50), TimeProvider.System);
-        var (runId, _) = await store.StartRunAsync(AssetSelection.Batch(0), assets, 0, "test", "test", CancellationToken.None);
+        var store = new SyncStore(db.ConnectionString, new DatabaseRetryOptions(2, TimeSpan.FromMilliseconds(50)), TimeProvider.System);
+        var (runId, _) = await store.Runs.StartAsync(AssetSelection.Batch(0), assets, 0, "test", "test", CancellationToken.None);
         return (store, runId);
     }
 
@@ -83,7 +83,7 @@ public sealed class AssetWriteBatcherTests(DatabaseFixture db) : IClassFixture<D
         }, async (asset, ex, ct) =>
         {
             refused.Add(asset.SerialNumber);
-            await store.ApplyFailureAsync(runId, asset.SerialNumber, SyncErrorKind.Database, "refused: " + ex.SqlState, asset.Attempts, asset.HttpStatus, asset.DurationMs, ct);
+            await store.States.ApplyFailureAsync(runId, asset.SerialNumber, SyncErrorKind.Database, "refused: " + ex.SqlState, asset.Attempts, asset.HttpStatus, asset.DurationMs, ct);
             return new AssetSyncResult { SerialNumber = asset.SerialNumber, Outcome = AssetSyncStatus.Failed, Attempts = 1, RunId = runId, ErrorKind = "database", Elapsed = TimeSpan.Zero };
         });
 
@@ -109,9 +109,9 @@ public sealed class AssetWriteBatcherTests(DatabaseFixture db) : IClassFixture<D
         var (store, runId) = await StartAsync(5);
         await using var _ = store;
         var group = Enumerable.Range(1, 5).Select(i => Changed(i)).ToList();
-        Assert.Equal(5L, await store.ApplySuccessGroupAsync(runId, group, CancellationToken.None));
+        Assert.Equal(5L, await store.States.ApplyChangedAsync(runId, group, CancellationToken.None));
         // As a retry after a connection lost between the commit and its acknowledgement would.
-        Assert.Equal(0L, await store.ApplySuccessGroupAsync(runId, group, CancellationToken.None));
+        Assert.Equal(0L, await store.States.ApplyChangedAsync(runId, group, CancellationToken.None));
         Assert.Equal(5L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", runId));
     }
 }

@@ -19,14 +19,14 @@ internal sealed class MigrationRunner(MigrationContext ctx)
     /// <summary>The installed version on <paramref name="conn"/> (0: no AssetSync schema).</summary>
     internal static async Task<int> GetVersionAsync(NpgsqlConnection conn, CancellationToken ct)
     {
-        await using (var exists = new NpgsqlCommand(Sql.SchemaVersionTableExists, conn) { CommandTimeout = 0 })
+        await using (var exists = new NpgsqlCommand(MigrationSql.SchemaVersionTableExists, conn) { CommandTimeout = 0 })
         {
             if (!(bool)(await exists.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
             {
                 return 0;
             }
         }
-        await using var cmd = new NpgsqlCommand(Sql.SchemaVersion, conn) { CommandTimeout = 0 };
+        await using var cmd = new NpgsqlCommand(MigrationSql.SchemaVersion, conn) { CommandTimeout = 0 };
         return Convert.ToInt32(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -85,7 +85,7 @@ internal sealed class MigrationRunner(MigrationContext ctx)
         var (_, description, steps) = SchemaPlan.Versions.Single(v => v.Version == version);
         // Held on a connection of its own across every step's transactions; released when it closes, even if we die.
         await using var lockConn = await ctx.DataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
-        await ExecAsync(lockConn, MigrationSql.SchemaLock, ct, Sql.SchemaLockKey).ConfigureAwait(false);
+        await ExecAsync(lockConn, MigrationSql.SchemaLock, ct, MigrationSql.SchemaLockKey).ConfigureAwait(false);
         await ExecAsync(lockConn, MigrationSql.CreateBookkeeping, ct).ConfigureAwait(false);
         await using (var applied = new NpgsqlCommand(MigrationSql.VersionApplied, lockConn) { CommandTimeout = 0 })
         {
@@ -119,12 +119,12 @@ internal sealed class MigrationRunner(MigrationContext ctx)
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException)
             {
-                throw new SchemaUpgradeException(step.Name, SyncStore.Describe(ex), ex) { Target = ctx.Target };
+                throw new SchemaUpgradeException(step.Name, StoreConnections.Describe(ex), ex) { Target = ctx.Target };
             }
             ctx.Verbose($"Step {step.Name} done in {ctx.Time.GetElapsedTime(started).TotalSeconds:0.0} s.");
         }
         await ExecAsync(lockConn, MigrationSql.RecordVersion, ct, version, description).ConfigureAwait(false);
-        await ExecAsync(lockConn, MigrationSql.SchemaUnlock, ct, Sql.SchemaLockKey).ConfigureAwait(false);
+        await ExecAsync(lockConn, MigrationSql.SchemaUnlock, ct, MigrationSql.SchemaLockKey).ConfigureAwait(false);
         // Tables a version filled have no statistics until autovacuum comes round: the status and report queries would be
         // planned blind in between (measured: 0.56-0.73 s on 18 M rows, against 0.23-0.3 s once analysed). ANALYZE takes a
         // lock that blocks no reader or writer, and samples: seconds even on years of history.

@@ -3,6 +3,13 @@ namespace AssetSync.Storage.Migrations;
 /// <summary>The bookkeeping statements of schema upgrades (the steps' own SQL lives in SchemaPlan).</summary>
 internal static class MigrationSql
 {
+    /// <summary>Key of the transaction advisory lock that serialises schema upgrades.</summary>
+    public const long SchemaLockKey = 0x4173_7365_7453_6368; // "AssetSch"
+
+    public const string SchemaVersionTableExists = "SELECT to_regclass('assetsync_schema_version') IS NOT NULL";
+
+    public const string SchemaVersion = "SELECT COALESCE(max(version), 0) FROM assetsync_schema_version";
+
     public const string CreateBookkeeping = """
         CREATE TABLE IF NOT EXISTS assetsync_schema_version (
             version     integer PRIMARY KEY,

@@ -252,14 +252,14 @@ internal static class SchemaPlan
             UPDATE assetsync_state_backfill b SET failures = b.failures + f.n, failing_since = LEAST(b.failing_since, f.first_at)
             FROM f WHERE b.serialnumber = f.serialnumber
             """, 0.2, batchTargetFactor: 4),
-        new DdlStep(2, "2.05-state-publish", "fill cmms_asset_sync_state from the backfill (deferring not_found and client_error: 1, 2, 4 ... 30 days)", """
+        new DdlStep(2, "2.05-state-publish", "fill cmms_asset_sync_state from the backfill (deferring not_found and client_error: 1, 2, 4 ... 30 days)", $"""
             INSERT INTO cmms_asset_sync_state (serialnumber, status, last_attempt_at, last_success_at, last_changed_at, failing_since,
                 consecutive_failures, next_attempt_at, error_kind, http_status, error_message, last_run_id)
             SELECT b.serialnumber, b.status, NULLIF(b.last_at, '-infinity'), NULLIF(b.success_at, '-infinity'), NULLIF(b.success_at, '-infinity'),
                    CASE WHEN b.status = 'error' THEN NULLIF(b.failing_since, '-infinity') END,
                    CASE WHEN b.status = 'error' THEN b.failures ELSE 0 END,
-                   CASE WHEN b.status = 'error' AND b.error_kind IN ('not_found', 'client_error') AND b.last_at > '-infinity'
-                        THEN b.last_at + make_interval(days => LEAST(30, power(2, GREATEST(b.failures, 1) - 1))::int) END,
+                   CASE WHEN b.status = 'error' AND b.last_at > '-infinity'
+                        THEN {DeferralSql.NextAttempt("b.error_kind", "GREATEST(b.failures, 1) - 1", "b.last_at", DeferralSql.KindsLiteral, DeferralSql.MaxDaysLiteral)} END,
                    CASE WHEN b.status = 'error' THEN b.error_kind END,
                    CASE WHEN b.status = 'error' THEN b.http_status END,
                    CASE WHEN b.status = 'error' THEN b.error_message END,

@@ -1,0 +1,22 @@
+namespace AssetSync.Storage;
+
+/// <summary>One asset's decided outcome as its log row and state row record it (<see cref="AssetStateSql.RecordOutcomes"/>).</summary>
+internal sealed record AssetOutcome(string SerialNumber, int Attempts, int? HttpStatus, long DurationMs)
+{
+    /// <summary>Null for a success.</summary>
+    public SyncErrorKind? ErrorKind { get; private init; }
+
+    public string? ErrorMessage { get; private init; }
+
+    /// <summary>What a success stores for the next conditional request (a failure keeps the stored ones).</summary>
+    public FetchValidators Validators { get; private init; }
+
+    /// <summary>A success that rewrote nothing (a 304, or the same body).</summary>
+    public bool Unchanged { get; private init; }
+
+    public static AssetOutcome Success(string serial, int attempts, int? httpStatus, long durationMs, FetchValidators validators, bool unchanged) =>
+        new(serial, attempts, httpStatus, durationMs) { Validators = validators, Unchanged = unchanged };
+
+    public static AssetOutcome Failure(string serial, SyncErrorKind kind, string message, int attempts, int? httpStatus, long durationMs) =>
+        new(serial, attempts, httpStatus, durationMs) { ErrorKind = kind, ErrorMessage = message };
+}

@@ -1,0 +1,100 @@
+using AssetSync.Innomaint;
+using Npgsql;
+using NpgsqlTypes;
+using static AssetSync.Storage.DbValues;
+
+namespace AssetSync.Storage;
+
+/// <summary>
+/// Writes what a run decided of its assets: a changed asset's enrichment and schedules, and every outcome's log row and
+/// state row through one template (<see cref="AssetStateSql.RecordOutcomes"/>), so the three never disagree.
+/// </summary>
+internal sealed class AssetStateStore(StoreConnections db)
+{
+    /// <summary>
+    /// Writes a group of changed assets in one batch of four set-based statements and one commit (an implicit transaction):
+    /// the master rows, the schedules replaced, the log rows and the state rows of every asset, or none of the group. Arrays
+    /// carry the group (unnest), so the database executes four statements however large the group is. A transient error
+    /// retries the whole group; its log statement writes nothing twice. Returns how many log rows were written now.
+    /// </summary>
+    public ValueTask<long> ApplyChangedAsync(long runId, IReadOnlyList<ChangedAsset> assets, CancellationToken ct) => db.WithConnection(async (conn, token) =>
+    {
+        await using var batch = new NpgsqlBatch(conn);
+        var serials = assets.Select(a => a.SerialNumber).ToArray();
+
+        var master = new NpgsqlBatchCommand(AssetStateSql.EnrichMasterGroup);
+        master.Parameters.Add(Array(serials, NpgsqlDbType.Text));
+        foreach (var column in new Func<AssetDetail, string?>[]
+        {
+            a => a.AssetCode, a => a.AssetName, a => a.Category, a => a.Make, a => a.Model, a => a.Department, a => a.LocationSite,
+            a => a.LocationBuilding, a => a.LocationFloor, a => a.LocationRoom, a => a.Status, a => a.Criticality,
+        })
+        {
+            master.Parameters.Add(Array(assets.Select(a => column(a.Asset)).ToArray(), NpgsqlDbType.Text));
+        }
+        master.Parameters.Add(Array(assets.Select(a => a.Asset.InstallDate).ToArray(), NpgsqlDbType.Date));
+        master.Parameters.Add(Array(assets.Select(a => a.Asset.WarrantyExpiry).ToArray(), NpgsqlDbType.Date));
+        master.Parameters.Add(Array(assets.Select(a => a.Asset.LastModified?.ToUniversalTime()).ToArray(), NpgsqlDbType.TimestampTz));
+        master.Parameters.Add(Array(assets.Select(a => a.Asset.RawPayload).ToArray(), NpgsqlDbType.Jsonb));
+        batch.BatchCommands.Add(master);
+
+        var delete = new NpgsqlBatchCommand(AssetStateSql.DeleteSchedulesGroup);
+        delete.Parameters.Add(Array(serials, NpgsqlDbType.Text));
+        batch.BatchCommands.Add(delete);
+
+        var schedules = assets.SelectMany(a => a.Asset.PmSchedules.Select(p => (a.SerialNumber, Schedule: p))).ToList();
+        if (schedules.Count > 0)
+        {
+            var insert = new NpgsqlBatchCommand(AssetStateSql.InsertSchedulesGroup);
+            insert.Parameters.Add(Array(schedules.Select(s => s.SerialNumber).ToArray(), NpgsqlDbType.Text));
+            insert.Parameters.Add(Array(schedules.Select(s => s.Schedule.ScheduleId).ToArray(), NpgsqlDbType.Text));
+            insert.Parameters.Add(Array(schedules.Select(s => s.Schedule.Task).ToArray(), NpgsqlDbType.Text));
+            insert.Parameters.Add(Array(schedules.Select(s => s.Schedule.FrequencyDays).ToArray(), NpgsqlDbType.Integer));
+            insert.Parameters.Add(Array(schedules.Select(s => s.Schedule.NextDue).ToArray(), NpgsqlDbType.Date));
+            batch.BatchCommands.Add(insert);
+        }
+
+        var record = new NpgsqlBatchCommand(AssetStateSql.RecordOutcomes);
+        AddOutcomes(record.Parameters, runId,
+            assets.Select(a => AssetOutcome.Success(a.SerialNumber, a.Attempts, a.HttpStatus, a.DurationMs, a.Validators, unchanged: false)).ToList());
+        batch.BatchCommands.Add(record);
+
+        // The log-and-state statement comes last: its count is the batch's scalar.
+        return Convert.ToInt64(await batch.ExecuteScalarAsync(token).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+    }, ct);
+
+    /// <summary>Writes a group of unchanged assets (log and state rows) in one statement and one commit.</summary>
+    public ValueTask<long> ApplyUnchangedAsync(long runId, IReadOnlyList<UnchangedAsset> assets, CancellationToken ct) =>
+        RecordAsync(runId, assets.Select(a => AssetOutcome.Success(a.SerialNumber, a.Attempts, a.HttpStatus, a.DurationMs, a.Validators, unchanged: true)).ToList(), ct);
+
+    /// <summary>Writes an error log row and the asset's state; the asset's data is left as it was. True when written now.</summary>
+    public async ValueTask<bool> ApplyFailureAsync(long runId, string serial, SyncErrorKind kind, string message, int attempts, int? httpStatus, long durationMs, CancellationToken ct) =>
+        await RecordAsync(runId, [AssetOutcome.Failure(serial, kind, message, attempts, httpStatus, durationMs)], ct).ConfigureAwait(false) == 1;
+
+    /// <summary>Writes <paramref name="outcomes"/>' log and state rows in one statement; returns how many were written now.</summary>
+    public ValueTask<long> RecordAsync(long runId, IReadOnlyList<AssetOutcome> outcomes, CancellationToken ct) => db.WithConnection(async (conn, token) =>
+    {
+        await using var cmd = new NpgsqlCommand(AssetStateSql.RecordOutcomes, conn);
+        AddOutcomes(cmd.Parameters, runId, outcomes);
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(token).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+    }, ct);
+
+    /// <summary>The parameters of <see cref="AssetStateSql.RecordOutcomes"/>, the deferral rule's among them.</summary>
+    private static void AddOutcomes(NpgsqlParameterCollection parameters, long runId, IReadOnlyList<AssetOutcome> outcomes)
+    {
+        parameters.Add(Array(outcomes.Select(o => o.SerialNumber).ToArray(), NpgsqlDbType.Text));
+        parameters.Add(Array(outcomes.Select(o => o.ErrorKind is null ? "success" : "error").ToArray(), NpgsqlDbType.Text));
+        parameters.Add(Array(outcomes.Select(o => o.Attempts).ToArray(), NpgsqlDbType.Integer));
+        parameters.Add(Array(outcomes.Select(o => o.HttpStatus).ToArray(), NpgsqlDbType.Integer));
+        parameters.Add(Array(outcomes.Select(o => Milliseconds(o.DurationMs)).ToArray(), NpgsqlDbType.Integer));
+        parameters.Add(Array(outcomes.Select(o => o.ErrorKind?.ToContractName()).ToArray(), NpgsqlDbType.Text));
+        parameters.Add(Array(outcomes.Select(o => o.ErrorMessage).ToArray(), NpgsqlDbType.Text));
+        parameters.Add(Array(outcomes.Select(o => o.Validators.ETag).ToArray(), NpgsqlDbType.Text));
+        parameters.Add(Array(outcomes.Select(o => o.Validators.LastModified).ToArray(), NpgsqlDbType.Text));
+        parameters.Add(Array(outcomes.Select(o => o.Validators.PayloadSha256).ToArray(), NpgsqlDbType.Bytea));
+        parameters.Add(Array(outcomes.Select(o => o.Unchanged).ToArray(), NpgsqlDbType.Boolean));
+        parameters.Add(Long(runId));
+        parameters.Add(Array(DeferralSql.Kinds, NpgsqlDbType.Text));
+        parameters.Add(Int(DeferralSchedule.MaxDays));
+    }
+}

@@ -1,0 +1,150 @@
+using Npgsql;
+using static AssetSync.Storage.DbValues;
+
+namespace AssetSync.Storage;
+
+/// <summary>
+/// The run's lock and its row in cmms_sync_log: who holds the lock and how long to wait for it, the row opened
+/// 'running' (and rows of dead processes marked interrupted), live progress, the row closed with the learned rate.
+/// </summary>
+internal sealed class RunStore(StoreConnections db)
+{
+    /// <summary>Takes the database's run lock on a connection of its own, held until the lock is disposed.</summary>
+    /// <remarks>
+    /// The lock-wait policy: without <paramref name="wait"/>, a held lock fails at once, naming its holder; with it, the lock
+    /// is tried every <see cref="SyncDefaults.LockPollInterval"/> until the holder ends or <paramref name="waitTimeout"/>
+    /// passes, and <paramref name="observer"/> is told who it waits for and for how long.
+    /// </remarks>
+    public async Task<RunLock> AcquireLockAsync(bool wait, TimeSpan waitTimeout, TimeProvider time, SyncObserver observer, CancellationToken ct)
+    {
+        var conn = await db.WithRetry(t => db.DataSource.OpenConnectionAsync(t), ct).ConfigureAwait(false);
+        try
+        {
+            var started = time.GetTimestamp();
+            RunInProgress? holder = null;
+            while (true)
+            {
+                if (await RunLock.TryTakeAsync(conn, db.DataSource, ct).ConfigureAwait(false) is { } taken)
+                {
+                    if (holder is not null)
+                    {
+                        observer.WaitingForRun(holder, time.GetElapsedTime(started), waitTimeout, done: true);
+                    }
+                    return taken;
+                }
+                var waited = time.GetElapsedTime(started);
+                holder = await GetRunningRunAsync(conn, ct).ConfigureAwait(false) ?? new RunInProgress(null, null, null, null);
+                if (!wait)
+                {
+                    throw new SyncRunLockedException(holder);
+                }
+                if (waited >= waitTimeout)
+                {
+                    observer.WaitingForRun(holder, waited, waitTimeout, done: true);
+                    throw new SyncRunLockedException(holder, waited);
+                }
+                observer.WaitingForRun(holder, waited, waitTimeout, done: false);
+                await Task.Delay(SyncDefaults.LockPollInterval, time, ct).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            await conn.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static async Task<RunInProgress?> GetRunningRunAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(RunSql.LatestRunningRun, conn);
+        await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        return await reader.ReadAsync(ct).ConfigureAwait(false)
+            ? new RunInProgress(reader.Long("id"), reader.Text("host"), reader.Text("os_user"), reader.Timestamp("started_at"))
+            : null;
+    }
+
+    /// <summary>Writes the run's row, 'running', and marks runs whose process died as interrupted.</summary>
+    /// <param name="selection">What the run selects.</param>
+    /// <param name="selected">Assets the run took on (selected plus skipped): the row's total from the start.</param>
+    /// <param name="skipped">Of them, serial numbers not in the register.</param>
+    /// <param name="host">The machine running it.</param>
+    /// <param name="user">The account running it.</param>
+    /// <param name="ct">Cancels the statement.</param>
+    public ValueTask<(long RunId, DateTimeOffset StartedAt)> StartAsync(AssetSelection selection, int selected, int skipped, string host, string user, CancellationToken ct) =>
+        db.WithConnection(async (conn, token) =>
+        {
+            await using var tx = await conn.BeginTransactionAsync(token).ConfigureAwait(false);
+            long id;
+            DateTimeOffset startedAt;
+            await using (var cmd = new NpgsqlCommand(RunSql.StartRun, conn, tx))
+            {
+                cmd.Parameters.Add(Text(selection.Mode.Name));
+                cmd.Parameters.Add(Int(selection.Mode == SelectionMode.Serials ? null : selection.BatchSize));
+                cmd.Parameters.Add(Int(selection.Mode == SelectionMode.Batch ? selection.Offset : null));
+                cmd.Parameters.Add(Text(host));
+                cmd.Parameters.Add(Text(user));
+                cmd.Parameters.Add(Int(selected));
+                cmd.Parameters.Add(Int(skipped));
+                await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
+                await reader.ReadAsync(token).ConfigureAwait(false);
+                id = reader.Long("id")!.Value;
+                startedAt = reader.Timestamp("started_at")!.Value;
+            }
+            await using (var mark = new NpgsqlCommand(RunSql.MarkInterrupted, conn, tx))
+            {
+                mark.Parameters.Add(Long(id));
+                await mark.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            }
+            await tx.CommitAsync(token).ConfigureAwait(false);
+            return (id, startedAt);
+        }, ct);
+
+    /// <summary>Brings a running run's counts up to date (live counts for other sessions). Not retried: the next update follows.</summary>
+    public async Task UpdateProgressAsync(long runId, int succeeded, int failed, int skipped, CancellationToken ct)
+    {
+        await using var conn = await db.DataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand(RunSql.UpdateRunProgress, conn);
+        cmd.Parameters.Add(Long(runId));
+        cmd.Parameters.Add(Int(succeeded));
+        cmd.Parameters.Add(Int(failed));
+        cmd.Parameters.Add(Int(skipped));
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Closes the run's row with its status and figures, storing the learned rate in the same statement.</summary>
+    public ValueTask<DateTimeOffset> FinishAsync(long runId, RunStatus status, int succeeded, int failed, int skipped, long durationMs, string? error,
+        RunFigures figures, CancellationToken ct) =>
+        db.WithConnection(async (conn, token) =>
+        {
+            await using var cmd = new NpgsqlCommand(RunSql.FinishRun, conn);
+            cmd.Parameters.Add(Long(runId));
+            cmd.Parameters.Add(Text(status.Name));
+            cmd.Parameters.Add(Int(succeeded));
+            cmd.Parameters.Add(Int(failed));
+            cmd.Parameters.Add(Int(skipped));
+            cmd.Parameters.Add(Int(Milliseconds(durationMs)));
+            cmd.Parameters.Add(Text(error));
+            cmd.Parameters.Add(Int(figures.Unchanged));
+            cmd.Parameters.Add(Int(figures.NotReached));
+            cmd.Parameters.Add(Text(figures.StoppedBy));
+            cmd.Parameters.Add(Int(figures.Requests));
+            cmd.Parameters.Add(Int(figures.Throttled));
+            cmd.Parameters.Add(Double(figures.RequestsPerSecond));
+            cmd.Parameters.Add(Text(figures.Learned is null ? null : figures.BaseUrl));
+            cmd.Parameters.Add(Double(figures.Learned?.RequestsPerSecond));
+            cmd.Parameters.Add(Text(figures.Learned?.Source));
+            var finished = await cmd.ExecuteScalarAsync(token).ConfigureAwait(false);
+            return finished is DateTime dt ? Utc(dt) : DateTimeOffset.UtcNow;
+        }, ct);
+
+    /// <summary>What an earlier run learned about the quota of <paramref name="baseUrl"/>; null when nothing.</summary>
+    public ValueTask<LearnedRate?> GetLearnedRateAsync(string baseUrl, CancellationToken ct) => db.WithConnection(async (conn, token) =>
+    {
+        await using var cmd = new NpgsqlCommand(RunSql.LearnedRate, conn);
+        cmd.Parameters.Add(Text(baseUrl));
+        await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
+        return await reader.ReadAsync(token).ConfigureAwait(false)
+            ? new LearnedRate(reader.Double("requests_per_second")!.Value, reader.Text("source")!, reader.Timestamp("learned_at")!.Value)
+            : null;
+    }, ct);
+}

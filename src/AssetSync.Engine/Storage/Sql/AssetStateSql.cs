@@ -1,0 +1,90 @@
+namespace AssetSync.Storage;
+
+/// <summary>
+/// Statements that write what a run decided of its assets: the register's enrichment and PM schedules, and one template
+/// for every outcome's log row and state row. Groups travel as arrays (unnest): a statement per group, not per asset.
+/// </summary>
+internal static class AssetStateSql
+{
+    /// <summary>
+    /// A group of changed assets' enrichment in one statement: $1 serials, then one array per column in
+    /// the master's enrichment columns' order ($2..$17: asset code to payload). Both register rows of a doubled cmms_asset_id are enriched.
+    /// </summary>
+    public const string EnrichMasterGroup = """
+        UPDATE ic3_asset_master m SET
+            asset_code = v.asset_code, asset_name = v.asset_name, category = v.category, make = v.make, model = v.model,
+            department = v.department, location_site = v.location_site, location_building = v.location_building,
+            location_floor = v.location_floor, location_room = v.location_room, cmms_status = v.cmms_status,
+            criticality = v.criticality, install_date = v.install_date, warranty_expiry = v.warranty_expiry,
+            cmms_last_modified = v.cmms_last_modified, cmms_payload = v.cmms_payload, cmms_synced_at = now()
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                    $10::text[], $11::text[], $12::text[], $13::text[], $14::date[], $15::date[], $16::timestamptz[], $17::jsonb[])
+            AS v(serial, asset_code, asset_name, category, make, model, department, location_site, location_building,
+                 location_floor, location_room, cmms_status, criticality, install_date, warranty_expiry, cmms_last_modified, cmms_payload)
+        WHERE m.cmms_asset_id = v.serial
+        """;
+
+    /// <summary>A group's PM schedules replaced: every schedule of the serials in $1 goes.</summary>
+    public const string DeleteSchedulesGroup = "DELETE FROM ic3_asset_pm_schedule WHERE cmms_asset_id = ANY($1::text[])";
+
+    /// <summary>A group's PM schedules, flattened: one element per schedule, $1 the serial each belongs to.</summary>
+    public const string InsertSchedulesGroup = """
+        INSERT INTO ic3_asset_pm_schedule (cmms_asset_id, schedule_id, task, frequency_days, next_due, synced_at)
+        SELECT s.serial, s.schedule_id, s.task, s.frequency_days, s.next_due, now()
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::date[]) AS s(serial, schedule_id, task, frequency_days, next_due)
+        """;
+
+    /// <summary>Failures in a row before this one, for state row <c>s</c> (0 when its last outcome was a success).</summary>
+    private const string PriorFailures = "CASE WHEN s.status = 'error' THEN s.consecutive_failures ELSE 0 END";
+
+    /// <summary>
+    /// The one template for every outcome: a group of assets, each with its log row and its state row, in one statement.
+    /// $1 serials, $2 statuses (success, error), $3 attempts, $4 http statuses, $5 durations ms, $6 error kinds, $7 error
+    /// messages, $8 etags, $9 last-modifieds, $10 sha-256s, $11 unchanged flags, $12 run, $13 the deferring kinds, $14 the
+    /// deferral cap in days. A success resets the failure columns and stores the validators (a changed asset's
+    /// last_changed_at moves to now); a failure keeps the validators and the last success, counts the failures in a row
+    /// and defers its asset by the one rule (<see cref="DeferralSql"/>). Returns how many were written now (a replayed
+    /// group writes none twice).
+    /// </summary>
+    public static string RecordOutcomes { get; } = $"""
+        WITH v AS (
+            SELECT * FROM unnest($1::text[], $2::text[], $3::integer[], $4::integer[], $5::integer[], $6::text[], $7::text[],
+                                 $8::text[], $9::text[], $10::bytea[], $11::boolean[])
+                AS v(serial, status, attempts, http_status, duration_ms, error_kind, error_message, etag, last_modified, sha, unchanged)),
+        log AS (
+            INSERT INTO ic3_sync_log (serialnumber, sync_type, status, error_message, synced_at, run_id, attempts, http_status, error_kind, duration_ms, unchanged)
+            SELECT v.serial, {RegisterSql.SyncType}, v.status, v.error_message, now(), $12, v.attempts, v.http_status, v.error_kind, v.duration_ms, v.unchanged FROM v
+            WHERE NOT EXISTS (SELECT 1 FROM ic3_sync_log l WHERE l.run_id = $12 AND l.serialnumber = v.serial)
+            RETURNING serialnumber),
+        upd AS (
+            UPDATE cmms_asset_sync_state s SET
+                status = v.status,
+                consecutive_failures = CASE WHEN v.status = 'success' THEN 0 ELSE {PriorFailures} + 1 END,
+                failing_since = CASE WHEN v.status = 'success' THEN NULL WHEN s.status = 'error' THEN COALESCE(s.failing_since, now()) ELSE now() END,
+                next_attempt_at = {DeferralSql.NextAttempt("v.error_kind", PriorFailures, "now()", "$13::text[]", "$14::integer")},
+                error_kind = v.error_kind, http_status = CASE WHEN v.status = 'error' THEN v.http_status END, error_message = v.error_message,
+                etag = CASE WHEN v.status = 'success' THEN v.etag ELSE s.etag END,
+                last_modified = CASE WHEN v.status = 'success' THEN v.last_modified ELSE s.last_modified END,
+                payload_sha256 = CASE WHEN v.status = 'success' THEN v.sha ELSE s.payload_sha256 END,
+                last_changed_at = CASE WHEN v.status = 'success' AND NOT v.unchanged THEN now() ELSE s.last_changed_at END,
+                last_success_at = CASE WHEN v.status = 'success' THEN now() ELSE s.last_success_at END,
+                last_attempt_at = now(), last_run_id = $12
+            FROM v
+            WHERE s.serialnumber = v.serial AND v.serial IN (SELECT serialnumber FROM log)
+            RETURNING s.serialnumber),
+        ins AS (
+            INSERT INTO cmms_asset_sync_state (serialnumber, status, consecutive_failures, error_kind, http_status, error_message,
+                failing_since, next_attempt_at, etag, last_modified, payload_sha256, last_changed_at, last_attempt_at, last_success_at, last_run_id)
+            SELECT v.serial, v.status, CASE WHEN v.status = 'success' THEN 0 ELSE 1 END, v.error_kind,
+                   CASE WHEN v.status = 'error' THEN v.http_status END, v.error_message,
+                   CASE WHEN v.status = 'error' THEN now() END,
+                   {DeferralSql.NextAttempt("v.error_kind", "0", "now()", "$13::text[]", "$14::integer")},
+                   v.etag, v.last_modified, v.sha,
+                   CASE WHEN v.status = 'success' AND NOT v.unchanged THEN now() END, now(),
+                   CASE WHEN v.status = 'success' THEN now() END, $12
+            FROM v
+            WHERE v.serial IN (SELECT serialnumber FROM log) AND v.serial NOT IN (SELECT serialnumber FROM upd)
+            RETURNING 1)
+        SELECT count(*) FROM log
+        """;
+}

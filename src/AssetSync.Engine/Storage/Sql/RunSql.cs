@@ -1,0 +1,88 @@
+namespace AssetSync.Storage;
+
+/// <summary>Statements of the run lock and the run's row in cmms_sync_log: start, progress, finish, interrupted.</summary>
+internal static class RunSql
+{
+    /// <summary>Key of the session advisory lock that lets one run at a time work on a database.</summary>
+    public const long RunLockKey = 0x4173_7365_7453_796E; // "AssetSyn"
+
+    public const string TryRunLock = "SELECT pg_try_advisory_lock($1), pg_backend_pid()";
+
+    public const string RunUnlock = "SELECT pg_advisory_unlock($1)";
+
+    /// <summary>The granted run lock ($1 its key) of this database, as pg_locks shows it: one row, or none.</summary>
+    private const string RunLockRows = """
+        SELECT pid FROM pg_locks
+        WHERE locktype = 'advisory' AND granted
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND classid = ($1 >> 32)::oid AND objid = ($1 & 4294967295)::oid AND objsubid = 1
+        """;
+
+    /// <summary>The pid of the session holding the run lock, if any.</summary>
+    public const string RunLockHolder = $"{RunLockRows} LIMIT 1";
+
+    /// <summary>Whether any session of this database holds the run lock (a 'running' row without it is an orphan).</summary>
+    public const string RunLockHeld = $"SELECT EXISTS ({RunLockRows})";
+
+    public const string LatestRunningRun = $"""
+        SELECT id, host, os_user, started_at FROM cmms_sync_log
+        WHERE sync_type = {RegisterSql.SyncType} AND status = 'running' ORDER BY id DESC LIMIT 1
+        """;
+
+    /// <summary>
+    /// Runs left 'running' by a process that died; only called while holding the run lock. Their counts
+    /// are reconciled from their log rows, since the process died before it could close them. $1 the new run.
+    /// </summary>
+    public const string MarkInterrupted = $"""
+        UPDATE cmms_sync_log r
+        SET status = 'interrupted', assets_synced = c.ok, failed = c.bad, unchanged = c.same,
+            -- total was the selection, written at the start: what was not decided was not reached.
+            total = GREATEST(COALESCE(r.total, 0), c.ok + c.bad + COALESCE(r.skipped, 0)),
+            not_reached = GREATEST(COALESCE(r.total, 0) - c.ok - c.bad - COALESCE(r.skipped, 0), 0)
+        FROM (SELECT o.id,
+                     count(l.serialnumber) FILTER (WHERE l.status = 'success') AS ok,
+                     count(l.serialnumber) FILTER (WHERE l.status = 'success' AND l.unchanged) AS same,
+                     count(l.serialnumber) FILTER (WHERE l.status = 'error') AS bad
+              FROM cmms_sync_log o LEFT JOIN ic3_sync_log l ON l.run_id = o.id
+              WHERE o.sync_type = {RegisterSql.SyncType} AND o.status = 'running' AND o.id <> $1
+              GROUP BY o.id) c
+        WHERE r.id = c.id
+        """;
+
+    /// <summary>A running run's live counts, so other sessions see how far it got.</summary>
+    public const string UpdateRunProgress = """
+        UPDATE cmms_sync_log SET assets_synced = $2, failed = $3, skipped = $4
+        WHERE id = $1 AND status = 'running'
+        """;
+
+    /// <summary>$1 mode, $2 batch size, $3 offset, $4 host, $5 user, $6 total (the selection), $7 skipped.</summary>
+    public const string StartRun = $"""
+        INSERT INTO cmms_sync_log (sync_type, status, assets_synced, duration_ms, synced_at, mode, started_at, total, failed, skipped, batch_size, offset_start, host, os_user)
+        VALUES ({RegisterSql.SyncType}, 'running', 0, 0, now(), $1, now(), $6, 0, $7, $2, $3, $4, $5)
+        RETURNING id, started_at
+        """;
+
+    /// <summary>
+    /// Closes the run row and, when $14 (base URL) and $15 (rate) are given, stores the learned rate: one statement, so
+    /// both commit together or neither does.
+    /// </summary>
+    public const string FinishRun = """
+        WITH run AS (
+            UPDATE cmms_sync_log
+            SET status = $2, assets_synced = $3, failed = $4, skipped = $5, total = $3 + $4 + $5 + $9,
+                finished_at = now(), synced_at = now(), duration_ms = $6, error_message = $7,
+                unchanged = $8, not_reached = $9, stopped_by = $10, requests = $11, throttled = $12, requests_per_second = $13
+            WHERE id = $1
+            RETURNING finished_at
+        ), rate AS (
+            INSERT INTO cmms_rate_state AS r (base_url, requests_per_second, source, learned_at)
+            SELECT $14, $15, $16, now() WHERE $14::text IS NOT NULL AND $15::double precision IS NOT NULL
+            ON CONFLICT (base_url) DO UPDATE
+            SET requests_per_second = EXCLUDED.requests_per_second, source = EXCLUDED.source, learned_at = EXCLUDED.learned_at
+        )
+        SELECT finished_at FROM run
+        """;
+
+    /// <summary>The rate learned for base URL $1, if any.</summary>
+    public const string LearnedRate = "SELECT requests_per_second, source, learned_at FROM cmms_rate_state WHERE base_url = $1";
+}

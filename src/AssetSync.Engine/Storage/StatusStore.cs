@@ -1,0 +1,180 @@
+using System.Runtime.CompilerServices;
+using Npgsql;
+using static AssetSync.Storage.DbValues;
+
+namespace AssetSync.Storage;
+
+/// <summary>The status summary, current failures and the report's freshness figures, read by column name.</summary>
+internal sealed class StatusStore(StoreConnections db)
+{
+    public ValueTask<SyncStatus> GetStatusAsync(int lastRuns, TimeSpan staleAfter, CancellationToken ct) => db.WithConnection(async (conn, token) =>
+    {
+        var runs = lastRuns > 0 ? await ReadRunsAsync(conn, lastRuns, token).ConfigureAwait(false) : [];
+        await using var cmd = new NpgsqlCommand(StatusSql.Status, conn);
+        cmd.Parameters.Add(Interval(staleAfter));
+        await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
+        await reader.ReadAsync(token).ConfigureAwait(false);
+        return new SyncStatus
+        {
+            TotalAssets = reader.Long("total") ?? 0,
+            SyncedAssets = reader.Long("synced") ?? 0,
+            FailedAssets = reader.Long("failed") ?? 0,
+            NeverSynced = reader.Long("never") ?? 0,
+            UnlinkedAssets = reader.Long("unlinked") ?? 0,
+            DeferredAssets = reader.Long("deferred") ?? 0,
+            OldestSuccessAt = reader.Timestamp("oldest_success"),
+            SyncAgeMedian = reader.Interval("age_median"),
+            SyncAge95 = reader.Interval("age_p95"),
+            SyncAgeMax = reader.Interval("age_max"),
+            SyncAgeSum = reader.Interval("age_sum"),
+            StaleAssets = reader.Long("stale") ?? 0,
+            StaleAfter = staleAfter,
+            LastSyncAt = reader.Timestamp("last_sync_at"),
+            LastSuccessAt = reader.Timestamp("last_success_at"),
+            LastRuns = runs,
+        };
+    }, ct);
+
+    /// <summary>The latest <paramref name="count"/> runs, newest first.</summary>
+    private static async Task<List<SyncRunSummary>> ReadRunsAsync(NpgsqlConnection conn, int count, CancellationToken token)
+    {
+        bool lockHeld;
+        await using (var cmd = new NpgsqlCommand(RunSql.RunLockHeld, conn))
+        {
+            cmd.Parameters.Add(Long(RunSql.RunLockKey));
+            lockHeld = (bool)(await cmd.ExecuteScalarAsync(token).ConfigureAwait(false))!;
+        }
+        var runs = new List<SyncRunSummary>();
+        await using (var cmd = new NpgsqlCommand(StatusSql.LastRuns, conn))
+        {
+            cmd.Parameters.Add(Int(count));
+            await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                // A 'running' row is live only if it is the newest and someone holds the run lock.
+                runs.Add(ReadRun(reader, liveIfRunning: runs.Count == 0 && lockHeld));
+            }
+        }
+        return runs;
+    }
+
+    /// <summary>One row of <see cref="StatusSql.LastRuns"/>; a 'running' row that is not live is shown interrupted.</summary>
+    private static SyncRunSummary ReadRun(NpgsqlDataReader reader, bool liveIfRunning)
+    {
+        var status = reader.Text("status") ?? "unknown";
+        if (status == RunStatus.Running && !liveIfRunning)
+        {
+            status = RunStatus.Interrupted;
+        }
+        // A running row's counts come from its log rows (live_ok is set only for one); the rest from the row.
+        var live = reader.Long("live_ok") is not null;
+        var succeeded = live ? (int)reader.Long("live_ok")!.Value : reader.Int("assets_synced") ?? 0;
+        var failed = live ? (int)reader.Long("live_bad")!.Value : reader.Int("failed") ?? 0;
+        var skipped = reader.Int("skipped") ?? 0;
+        var rowTotal = reader.Int("total");
+        var duration = reader.Int("duration_ms");
+        return new SyncRunSummary
+        {
+            RunId = reader.Long("id") ?? 0,
+            Mode = reader.Text("mode"),
+            Status = status,
+            StartedAt = reader.Timestamp("started_at"),
+            FinishedAt = reader.Timestamp("finished_at"),
+            // A running row: its total is the selection written at the start; what is not decided yet is not reached.
+            Total = live ? Math.Max(rowTotal ?? 0, succeeded + failed + skipped) : rowTotal ?? succeeded + failed + skipped,
+            Succeeded = succeeded,
+            Failed = failed,
+            Skipped = skipped,
+            Duration = duration is null ? null : TimeSpan.FromMilliseconds(duration.Value),
+            Error = reader.Text("error_message"),
+            Host = reader.Text("host"),
+            User = reader.Text("os_user"),
+            Unchanged = reader.Int("unchanged") ?? 0,
+            NotReached = live ? Math.Max((rowTotal ?? 0) - succeeded - failed - skipped, 0) : reader.Int("not_reached") ?? 0,
+            StoppedBy = reader.Text("stopped_by"),
+            Requests = reader.Int("requests") ?? 0,
+            Throttled = reader.Int("throttled") ?? 0,
+            RequestsPerSecond = reader.Double("requests_per_second"),
+        };
+    }
+
+    /// <param name="deferred">True: deferred failures only; false: those not deferred; null: all.</param>
+    /// <param name="ct">Cancels the query.</param>
+    public async IAsyncEnumerable<SyncFailure> GetFailuresAsync(bool? deferred, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var conn = await db.WithRetry(t => db.DataSource.OpenConnectionAsync(t), ct).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand(StatusSql.Failures, conn);
+        cmd.Parameters.Add(Bool(deferred));
+        await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            yield return new SyncFailure
+            {
+                SerialNumber = reader.Text("serialnumber")!,
+                ErrorKind = reader.Text("error_kind"),
+                HttpStatus = reader.Int("http_status"),
+                Attempts = reader.Int("attempts"),
+                Error = reader.Text("error_message"),
+                FailedAt = reader.Timestamp("last_attempt_at"),
+                RunId = reader.Long("last_run_id"),
+                FailingSince = reader.Timestamp("failing_since"),
+                ConsecutiveFailures = reader.Int("consecutive_failures") ?? 0,
+                NextAttemptAt = reader.Timestamp("next_attempt_at"),
+                LastSuccessAt = reader.Timestamp("last_success_at"),
+                AssetCode = reader.Text("asset_code"),
+                AssetName = reader.Text("asset_name"),
+                Department = reader.Text("department"),
+                Deferred = reader.Bool("deferred"),
+            };
+        }
+    }
+
+    /// <summary>The register by time since its last success (the report's histogram), and the <paramref name="limit"/> stalest assets.</summary>
+    public ValueTask<(List<KeyValuePair<string, long>> Histogram, List<StaleAsset> Stalest)> GetFreshnessAsync(int limit, CancellationToken ct) =>
+        db.WithConnection(async (conn, token) =>
+        {
+            var histogram = new List<KeyValuePair<string, long>>();
+            await using (var cmd = new NpgsqlCommand(StatusSql.SyncAgeHistogram, conn))
+            await using (var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false))
+            {
+                await reader.ReadAsync(token).ConfigureAwait(false);
+                foreach (var (column, label) in StatusSql.SyncAgeBuckets)
+                {
+                    histogram.Add(new(label, reader.Long(column) ?? 0));
+                }
+            }
+            var stalest = new List<StaleAsset>();
+            await using (var cmd = new NpgsqlCommand(StatusSql.Stalest, conn))
+            {
+                cmd.Parameters.Add(Int(limit));
+                await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
+                while (await reader.ReadAsync(token).ConfigureAwait(false))
+                {
+                    stalest.Add(new StaleAsset
+                    {
+                        SerialNumber = reader.Text("serialnumber")!,
+                        LastSuccessAt = reader.Timestamp("last_success_at"),
+                        Status = reader.Text("status"),
+                        AssetCode = reader.Text("asset_code"),
+                        AssetName = reader.Text("asset_name"),
+                        Department = reader.Text("department"),
+                    });
+                }
+            }
+            return (histogram, stalest);
+        }, ct);
+
+    /// <summary>Up to <paramref name="limit"/> assets never decided, in sync order.</summary>
+    public ValueTask<List<string>> GetNeverSyncedAsync(int limit, CancellationToken ct) => db.WithConnection(async (conn, token) =>
+    {
+        await using var cmd = new NpgsqlCommand(StatusSql.NeverSynced, conn);
+        cmd.Parameters.Add(Int(limit));
+        var serials = new List<string>(limit);
+        await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
+        while (await reader.ReadAsync(token).ConfigureAwait(false))
+        {
+            serials.Add(reader.GetString(0));
+        }
+        return serials;
+    }, ct);
+}

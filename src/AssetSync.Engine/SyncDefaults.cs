@@ -1,0 +1,106 @@
+namespace AssetSync;
+
+/// <summary>
+/// Every default of AssetSync, defined once (as Polly keeps its strategies' defaults beside their options). The options,
+/// the cmdlets' parameters, the help and the README take their values from here; a test compares each with them.
+/// </summary>
+public static class SyncDefaults
+{
+    // ---- the API ------------------------------------------------------------------------------------------------
+
+    /// <summary>The asset path template of the Innomaint contract.</summary>
+    public const string AssetPath = "/api/v1/assets/{serialnumber}";
+
+    /// <summary>Retries after the first attempt (4 attempts in all), as the seed does.</summary>
+    public const int MaximumRetryCount = 3;
+
+    /// <summary>The most retries -MaximumRetryCount takes.</summary>
+    public const int MaxMaximumRetryCount = 10;
+
+    /// <summary>The base backoff in seconds: waits of 1, 2, 4 s.</summary>
+    public const double RetryIntervalSeconds = 1;
+
+    /// <summary>The per-attempt timeout in seconds (body included).</summary>
+    public const double TimeoutSeconds = 15;
+
+    /// <summary>The longest wait a server's Retry-After can ask for, in seconds.</summary>
+    public const double MaxRetryAfterSeconds = 60;
+
+    /// <summary>The API quota, requests per second, shared by every request of a run (retries included).</summary>
+    public const double RequestsPerSecond = 5;
+
+    /// <summary>Requests in flight at once.</summary>
+    public const int ThrottleLimit = 4;
+
+    /// <summary>The most requests in flight -ThrottleLimit takes.</summary>
+    public const int MaxThrottleLimit = 1024;
+
+    /// <summary>Assets in a row failing transient/network/timeout before the service is checked; 0 turns it off.</summary>
+    public const int CircuitBreakerThreshold = 10;
+
+    /// <summary>404s in a row from the start, nothing succeeded, that mean the path is wrong; 0 turns it off.</summary>
+    public const int AssetPathSuspectThreshold = 10;
+
+    /// <summary>The largest response body accepted, in bytes (1 MiB).</summary>
+    public const long MaxResponseBytes = 1024 * 1024;
+
+    // ---- selection and the run ----------------------------------------------------------------------------------
+
+    /// <summary>Assets a batch run takes when no -BatchSize is given.</summary>
+    public const int BatchSize = 100;
+
+    /// <summary>Failed assets a retry-failed run takes when no -BatchSize is given: 0, all of them (the seed's behaviour).</summary>
+    public const int RetryBatchSize = 0;
+
+    /// <summary>How long -Wait waits for another run, in seconds (10 minutes).</summary>
+    public const int WaitTimeoutSeconds = 600;
+
+    /// <summary>How often a waiting run looks at the lock again.</summary>
+    public static TimeSpan LockPollInterval { get; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long each closing write of a stopping run may take (held results, the run's row).</summary>
+    public static TimeSpan CloseTimeout { get; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long a group of results in flight may take to commit, Ctrl+C or not: longer than the database retries' waits
+    /// (0.5 + 1 + 2 + 4 + 8 s), so a restart during the last group loses nothing.
+    /// </summary>
+    public static TimeSpan GroupWriteTimeout { get; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a service manager's stop signal waits for the run to close its row: the run's own close, and some.</summary>
+    public static TimeSpan StopSignalWait { get; } = CloseTimeout + TimeSpan.FromSeconds(5);
+
+    // ---- the database -------------------------------------------------------------------------------------------
+
+    /// <summary>Retries of a transient database error during a run: enough to ride out a server restart.</summary>
+    public const int DatabaseMaxRetryCount = 5;
+
+    /// <summary>The base wait between a run's database retries; doubling.</summary>
+    public static TimeSpan DatabaseRetryInterval { get; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The longest single wait between database retries.</summary>
+    public static TimeSpan DatabaseMaxRetryInterval { get; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>Retries of status, reports and upkeep: a person or a monitor is waiting, so fewer and shorter.</summary>
+    public const int InteractiveDatabaseRetryCount = 2;
+
+    /// <summary>The base wait of status, reports and upkeep retries.</summary>
+    public static TimeSpan InteractiveDatabaseRetryInterval { get; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long the metrics file's read of the register may take after a run.</summary>
+    public static TimeSpan MetricsReadTimeout { get; } = TimeSpan.FromSeconds(15);
+
+    // ---- status and reports -------------------------------------------------------------------------------------
+
+    /// <summary>An asset is stale when it should have fresh data and has not for this long.</summary>
+    public static TimeSpan StaleAfter { get; } = TimeSpan.FromDays(7);
+
+    /// <summary>Runs Get-CmmsSyncStatus lists.</summary>
+    public const int StatusLastRuns = 5;
+
+    /// <summary>Runs the report charts.</summary>
+    public const int ReportLastRuns = 20;
+
+    /// <summary>Assets each of the report's lists shows.</summary>
+    public const int ReportTop = 25;
+}
