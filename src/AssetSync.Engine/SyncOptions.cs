@@ -29,6 +29,12 @@ namespace AssetSync;
 /// </remarks>
 public sealed class SyncOptions
 {
+    /// <summary>The environment variable the cmdlets take the base URL from when -BaseUrl is not given.</summary>
+    public const string BaseUrlVariable = "ASSETSYNC_BASE_URL";
+
+    /// <summary>The environment variable the cmdlets take the API token from when neither -ApiToken nor -Credential is given.</summary>
+    public const string ApiTokenVariable = "ASSETSYNC_API_TOKEN";
+
     // The defaults live in SyncDefaults; these names stay for scripts and callers that use them.
     public const int DefaultMaximumRetryCount = SyncDefaults.MaximumRetryCount;
     public const int MaxMaximumRetryCount = SyncDefaults.MaxMaximumRetryCount;
@@ -152,7 +158,7 @@ public sealed class SyncOptions
         ValidateBaseUrl(BaseUrl, AllowUnencryptedAuthentication);
         if (string.IsNullOrEmpty(ApiToken))
         {
-            throw new SyncConfigurationException("No API token was given. Pass -ApiToken or -Credential, or set ASSETSYNC_API_TOKEN.", nameof(ApiToken));
+            throw new SyncConfigurationException($"No API token was given: pass -ApiToken (a SecureString) or -Credential, or set the environment variable {ApiTokenVariable}.", nameof(ApiToken));
         }
         _ = new Innomaint.AssetPathTemplate(AssetPath);
         Require(MaximumRetryCount is >= 0 and <= MaxMaximumRetryCount, nameof(MaximumRetryCount), $"must be between 0 and {MaxMaximumRetryCount}");
@@ -181,7 +187,7 @@ public sealed class SyncOptions
     {
         if (string.IsNullOrWhiteSpace(baseUrl))
         {
-            throw new SyncConfigurationException("No Innomaint base URL was given. Pass -BaseUrl or set ASSETSYNC_BASE_URL.", nameof(BaseUrl));
+            throw new SyncConfigurationException($"No Innomaint base URL was given: pass -BaseUrl or set the environment variable {BaseUrlVariable}.", nameof(BaseUrl));
         }
         if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {

@@ -19,7 +19,6 @@ internal sealed class SyncRun
     /// <summary>How often a running run's row is brought up to date, so other sessions see live counts.</summary>
     internal static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(2);
 
-    private static readonly TimeSpan ClosingTimeout = TimeSpan.FromSeconds(15);
 
     private readonly SyncOptions _options;
     private readonly TimeProvider _time;
@@ -207,7 +206,7 @@ internal sealed class SyncRun
         try
         {
             // The run row is closed even when the caller cancelled: it must not stay 'running'.
-            using var closing = new CancellationTokenSource(ClosingTimeout);
+            using var closing = new CancellationTokenSource(SyncDefaults.CloseTimeout);
             finishedAt = await _store.Runs.FinishAsync(_runId, status, Succeeded, Failed, Volatile.Read(ref _skipped), (long)elapsed.TotalMilliseconds,
                 Fatal?.Message, figures, closing.Token).ConfigureAwait(false);
         }
@@ -515,7 +514,7 @@ internal sealed class SyncRun
         }
         try
         {
-            using var closing = new CancellationTokenSource(ClosingTimeout);
+            using var closing = new CancellationTokenSource(SyncDefaults.CloseTimeout);
             await WriteHeldAsync(held, closing.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)

@@ -44,7 +44,7 @@ public sealed class AssetSelection
     /// last success. With an <paramref name="offset"/>, the seed's paging instead: report_seq_no (nulls last), then asset_id.
     /// Deferred assets are left out unless <paramref name="includeDeferred"/>.
     /// </summary>
-    public static AssetSelection Batch(int batchSize = 100, int? offset = null, DateTimeOffset? notSyncedSince = null, bool includeDeferred = false)
+    public static AssetSelection Batch(int batchSize = SyncDefaults.BatchSize, int? offset = null, DateTimeOffset? notSyncedSince = null, bool includeDeferred = false)
     {
         if (batchSize < 0)
         {

@@ -19,12 +19,12 @@ public sealed class ExportCmmsSyncReportCommand : DatabaseCommandBase
     /// <summary>How many of the latest runs the chart shows.</summary>
     [Parameter]
     [ValidateRange(1, 500)]
-    public int Last { get; set; } = 20;
+    public int Last { get; set; } = SyncDefaults.ReportLastRuns;
 
     /// <summary>How many oldest-failing and never-synced assets to list.</summary>
     [Parameter]
     [ValidateRange(0, 10000)]
-    public int Top { get; set; } = 25;
+    public int Top { get; set; } = SyncDefaults.ReportTop;
 
     /// <summary>Emit the written file.</summary>
     [Parameter]

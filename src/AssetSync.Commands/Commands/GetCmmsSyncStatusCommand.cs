@@ -13,11 +13,11 @@ public sealed class GetCmmsSyncStatusCommand : DatabaseCommandBase
     /// <summary>How many of the latest runs to include in LastRuns.</summary>
     [Parameter]
     [ValidateRange(0, 1000)]
-    public int Last { get; set; } = 5;
+    public int Last { get; set; } = SyncDefaults.StatusLastRuns;
 
     /// <summary>An asset last synced longer ago than this, or never, counts in StaleAssets. Default 7 days.</summary>
     [Parameter]
-    public TimeSpan StaleAfter { get; set; } = SyncDatabase.DefaultStaleAfter;
+    public TimeSpan StaleAfter { get; set; } = SyncDefaults.StaleAfter;
 
     protected override async Task EndProcessingAsync()
     {

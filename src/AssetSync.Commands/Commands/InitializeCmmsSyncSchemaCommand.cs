@@ -10,7 +10,6 @@ namespace AssetSync.Commands;
 [OutputType(typeof(SchemaMigration))]
 public sealed class InitializeCmmsSyncSchemaCommand : DatabaseCommandBase
 {
-    private const int ProgressActivityId = 0x4155;
 
     /// <summary>Emit the migrations applied.</summary>
     [Parameter]
@@ -55,9 +54,10 @@ public sealed class InitializeCmmsSyncSchemaCommand : DatabaseCommandBase
                 // Each migration builds on the one before: declining one leaves the later ones undone.
                 break;
             }
-            var progress = new StepProgress(this, migration);
+            var bar = new ProgressBar(this, ProgressBar.SchemaActivity, $"Upgrading {database.Target} to schema {migration.Version}", minIntervalMs: 250);
+            var progress = new StepProgress(bar, migration);
             var applied = await database.ApplyMigrationAsync(migration, progress, PostVerbose, CancelToken).ConfigureAwait(false);
-            PostProgress(new ProgressRecord(ProgressActivityId, $"Upgrading {database.Target} to schema {migration.Version}", "Done") { RecordType = ProgressRecordType.Completed });
+            bar.Complete();
             PostVerbose(applied
                 ? $"Applied schema migration {migration} to {database.Target}."
                 : $"Schema migration {migration} was already applied to {database.Target} by another session.");
@@ -69,34 +69,22 @@ public sealed class InitializeCmmsSyncSchemaCommand : DatabaseCommandBase
     }
 
     /// <summary>Step progress as one progress bar per version: the step, rows done of rows in all, and time left.</summary>
-    private sealed class StepProgress(InitializeCmmsSyncSchemaCommand cmdlet, SchemaMigration migration) : IProgress<SchemaStepProgress>
+    private sealed class StepProgress(ProgressBar bar, SchemaMigration migration) : IProgress<SchemaStepProgress>
     {
-        private long _lastTicks;
-
         public void Report(SchemaStepProgress value)
         {
-            var now = Environment.TickCount64;
-            if (!value.Completed && value.WaitingFor is null && now - _lastTicks < 250)
-            {
-                return;
-            }
-            _lastTicks = now;
             var index = migration.Steps.Select((s, i) => (s, i)).FirstOrDefault(x => x.s.Name == value.Step.Name).i;
             var status = value.WaitingFor is { } w
                 ? $"Step {value.Step.Name}: waiting for {w}"
                 : value.RowsTotal is { } total
                     ? $"Step {value.Step.Name}: {value.RowsDone:N0} of {total:N0} rows"
                     : $"Step {value.Step.Name}{(value.Completed ? ": done" : "")}";
-            var record = new ProgressRecord(ProgressActivityId, $"Upgrading to schema {migration.Version} (step {index + 1} of {migration.Steps.Count})", status)
-            {
-                CurrentOperation = value.Step.Description,
-                PercentComplete = value.RowsTotal is { } t && t > 0 ? (int)Math.Clamp(value.RowsDone * 100 / t, 0, 100) : Math.Clamp((index + (value.Completed ? 1 : 0)) * 100 / Math.Max(1, migration.Steps.Count), 0, 100),
-            };
-            if (value.Remaining is { } left)
-            {
-                record.SecondsRemaining = (int)Math.Ceiling(left.TotalSeconds);
-            }
-            cmdlet.PostProgress(record);
+            bar.Activity = $"Upgrading to schema {migration.Version} (step {index + 1} of {migration.Steps.Count})";
+            var percent = value.RowsTotal is { } t && t > 0
+                ? (int)Math.Clamp(value.RowsDone * 100 / t, 0, 100)
+                : Math.Clamp((index + (value.Completed ? 1 : 0)) * 100 / Math.Max(1, migration.Steps.Count), 0, 100);
+            bar.Report(status, currentOperation: value.Step.Description, percent: percent, remaining: value.Remaining,
+                force: value.Completed || value.WaitingFor is not null);
         }
     }
 }

@@ -13,7 +13,7 @@ public sealed class InvokeCmmsRetryFailedCommand : SyncCommandBase
     /// <summary>At most this many failed assets; 0 means all.</summary>
     [Parameter]
     [ValidateRange(0, int.MaxValue)]
-    public int BatchSize { get; set; } = SyncOptions.DefaultRetryBatchSize;
+    public int BatchSize { get; set; } = SyncDefaults.RetryBatchSize;
 
     protected override Task EndProcessingAsync()
     {

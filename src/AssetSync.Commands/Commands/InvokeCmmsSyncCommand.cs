@@ -20,7 +20,7 @@ public sealed class InvokeCmmsSyncCommand : SyncCommandBase
     [Parameter(ParameterSetName = BatchSet)]
     [Parameter(ParameterSetName = RetryFailedSet)]
     [ValidateRange(0, int.MaxValue)]
-    public int BatchSize { get; set; } = SyncOptions.DefaultBatchSize;
+    public int BatchSize { get; set; } = SyncDefaults.BatchSize;
 
     /// <summary>
     /// Assets to skip at the start of the seed's batch order (report_seq_no). Passing it, even 0, selects that order
@@ -62,7 +62,7 @@ public sealed class InvokeCmmsSyncCommand : SyncCommandBase
         var selection = ParameterSetName switch
         {
             SerialSet => AssetSelection.Serials(_serials),
-            RetryFailedSet => AssetSelection.RetryFailed(MyInvocation.BoundParameters.ContainsKey(nameof(BatchSize)) ? BatchSize : SyncOptions.DefaultRetryBatchSize,
+            RetryFailedSet => AssetSelection.RetryFailed(MyInvocation.BoundParameters.ContainsKey(nameof(BatchSize)) ? BatchSize : SyncDefaults.RetryBatchSize,
                 IncludeDeferred, Since(NotSyncedSince)),
             _ => AssetSelection.Batch(BatchSize, MyInvocation.BoundParameters.ContainsKey(nameof(Offset)) ? Offset : null, Since(NotSyncedSince), IncludeDeferred),
         };

@@ -10,7 +10,6 @@ namespace AssetSync.Commands;
 [OutputType(typeof(SyncLogRemoval))]
 public sealed class RemoveCmmsSyncLogCommand : DatabaseCommandBase
 {
-    private const int ProgressActivityId = 0x4156;
 
     /// <summary>An age (TimeSpan: rows older than that) or a point in time (DateTime: rows before then).</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -28,9 +27,10 @@ public sealed class RemoveCmmsSyncLogCommand : DatabaseCommandBase
             return;
         }
         var started = Environment.TickCount64;
-        var progress = new Progress(this, rows);
+        var bar = new ProgressBar(this, ProgressBar.LogRemovalActivity, "Removing old ic3_sync_log rows");
+        var progress = new Progress(bar, rows);
         var removed = await database.RemoveLogAsync(OlderThan, progress, CancelToken).ConfigureAwait(false);
-        PostProgress(new ProgressRecord(ProgressActivityId, "Removing old ic3_sync_log rows", "Done") { RecordType = ProgressRecordType.Completed });
+        bar.Complete();
         PostVerbose($"Removed {removed:N0} ic3_sync_log row(s) older than {OlderThan:u} from {database.Target}.");
         PostObject(new SyncLogRemoval
         {
@@ -41,12 +41,10 @@ public sealed class RemoveCmmsSyncLogCommand : DatabaseCommandBase
         });
     }
 
-    private sealed class Progress(RemoveCmmsSyncLogCommand cmdlet, long expected) : IProgress<(long Removed, long PagesDone, long Pages)>
+    private sealed class Progress(ProgressBar bar, long expected) : IProgress<(long Removed, long PagesDone, long Pages)>
     {
         public void Report((long Removed, long PagesDone, long Pages) value) =>
-            cmdlet.PostProgress(new ProgressRecord(ProgressActivityId, "Removing old ic3_sync_log rows", $"{value.Removed:N0} of about {expected:N0} rows removed")
-            {
-                PercentComplete = value.Pages > 0 ? (int)Math.Clamp(value.PagesDone * 100 / value.Pages, 0, 100) : 100,
-            });
+            bar.Report($"{value.Removed:N0} of about {expected:N0} rows removed", value.PagesDone, value.Pages > 0 ? value.Pages : null,
+                percent: value.Pages > 0 ? null : 100, force: true);
     }
 }

@@ -65,15 +65,15 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IDisposable
         return done.Task;
     }
 
-    protected void PostObject(object value) => Post(() => WriteObject(value));
+    protected internal void PostObject(object value) => Post(() => WriteObject(value));
 
-    protected void PostVerbose(string message) => Post(() => WriteVerbose(message));
+    protected internal void PostVerbose(string message) => Post(() => WriteVerbose(message));
 
-    protected void PostDebug(string message) => Post(() => WriteDebug(message));
+    protected internal void PostDebug(string message) => Post(() => WriteDebug(message));
 
-    protected void PostWarning(string message) => Post(() => WriteWarning(message));
+    protected internal void PostWarning(string message) => Post(() => WriteWarning(message));
 
-    protected void PostProgress(ProgressRecord record) => Post(() => WriteProgress(record));
+    protected internal void PostProgress(ProgressRecord record) => Post(() => WriteProgress(record));
 
     protected void PostError(ErrorRecord record) => Post(() => WriteError(record));
 

@@ -12,7 +12,6 @@ namespace AssetSync.Commands.Infrastructure;
 internal sealed class StopSignals : IDisposable
 {
     /// <summary>How long a signal handler waits for the run to close its row.</summary>
-    private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(20);
 
     private readonly List<PosixSignalRegistration> _registrations = [];
     private readonly CancellationTokenSource _cancel;
@@ -47,7 +46,7 @@ internal sealed class StopSignals : IDisposable
                 try
                 {
                     _cancel.Cancel();
-                    _closed.Wait(CloseWait);
+                    _closed.Wait(SyncDefaults.StopSignalWait);
                 }
                 catch (ObjectDisposedException)
                 {

@@ -11,10 +11,8 @@ namespace AssetSync.Commands.Infrastructure;
 /// </summary>
 public abstract class SyncCommandBase : DatabaseCommandBase
 {
-    internal const string BaseUrlVariable = "ASSETSYNC_BASE_URL";
-    internal const string ApiTokenVariable = "ASSETSYNC_API_TOKEN";
-    private const int ProgressActivityId = 0x4153;
-    private const int WaitActivityId = 0x4154;
+    internal const string BaseUrlVariable = SyncOptions.BaseUrlVariable;
+    internal const string ApiTokenVariable = SyncOptions.ApiTokenVariable;
 
     /// <summary>Innomaint's base URL. Defaults to $env:ASSETSYNC_BASE_URL.</summary>
     [Parameter]
@@ -35,21 +33,21 @@ public abstract class SyncCommandBase : DatabaseCommandBase
     /// <summary>Path template with {serialnumber}; default /api/v1/assets/{serialnumber}.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string AssetPath { get; set; } = SyncOptions.DefaultAssetPath;
+    public string AssetPath { get; set; } = SyncDefaults.AssetPath;
 
     /// <summary>Retries after the first attempt, 0 to 10.</summary>
     [Parameter]
-    [ValidateRange(0, 10)]
-    public int MaximumRetryCount { get; set; } = SyncOptions.DefaultMaximumRetryCount;
+    [ValidateRange(0, SyncDefaults.MaxMaximumRetryCount)]
+    public int MaximumRetryCount { get; set; } = SyncDefaults.MaximumRetryCount;
 
     /// <summary>Base backoff in seconds (fractions allowed): waits of 1×, 2×, 4× this.</summary>
     [Parameter]
     [ValidateRange(0.0, 3600.0)]
-    public double RetryIntervalSec { get; set; } = SyncOptions.DefaultRetryIntervalSeconds;
+    public double RetryIntervalSec { get; set; } = SyncDefaults.RetryIntervalSeconds;
 
     /// <summary>Per-attempt timeout in seconds.</summary>
     [Parameter]
-    public double TimeoutSec { get; set; } = SyncOptions.DefaultTimeoutSeconds;
+    public double TimeoutSec { get; set; } = SyncDefaults.TimeoutSeconds;
 
     /// <summary>
     /// The API quota, shared by every request of the run, retries included: a number (a hard ceiling that rate-limit headers
@@ -59,12 +57,12 @@ public abstract class SyncCommandBase : DatabaseCommandBase
     [RequestRateTransformation]
     [ArgumentCompleter(typeof(Completion.RequestRateCompleter))]
     [ValidateNotNull]
-    public RequestRate RequestsPerSecond { get; set; } = RequestRate.Fixed(SyncOptions.DefaultRequestsPerSecond);
+    public RequestRate RequestsPerSecond { get; set; } = RequestRate.Fixed(SyncDefaults.RequestsPerSecond);
 
     /// <summary>Requests in flight at once.</summary>
     [Parameter]
-    [ValidateRange(1, 1024)]
-    public int ThrottleLimit { get; set; } = SyncOptions.DefaultThrottleLimit;
+    [ValidateRange(1, SyncDefaults.MaxThrottleLimit)]
+    public int ThrottleLimit { get; set; } = SyncDefaults.ThrottleLimit;
 
     /// <summary>
     /// Assets in a row failing transient/network/timeout (assets known to fail that way not counted) before an asset that
@@ -72,12 +70,12 @@ public abstract class SyncCommandBase : DatabaseCommandBase
     /// </summary>
     [Parameter]
     [ValidateRange(0, int.MaxValue)]
-    public int CircuitBreakerThreshold { get; set; } = SyncOptions.DefaultCircuitBreakerThreshold;
+    public int CircuitBreakerThreshold { get; set; } = SyncDefaults.CircuitBreakerThreshold;
 
     /// <summary>404s in a row from the start of a run, with nothing succeeded, that mean the base URL or asset path is wrong; 0 turns the check off.</summary>
     [Parameter]
     [ValidateRange(0, int.MaxValue)]
-    public int AssetPathSuspectThreshold { get; set; } = SyncOptions.DefaultAssetPathSuspectThreshold;
+    public int AssetPathSuspectThreshold { get; set; } = SyncDefaults.AssetPathSuspectThreshold;
 
     /// <summary>Send the token over plain http to a host that is not this machine (Invoke-RestMethod's convention). Prints a warning.</summary>
     [Parameter]
@@ -112,7 +110,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
     /// <summary>How long -Wait waits, in seconds.</summary>
     [Parameter]
     [ValidateRange(0, int.MaxValue)]
-    public int WaitTimeoutSec { get; set; } = SyncOptions.DefaultWaitTimeoutSeconds;
+    public int WaitTimeoutSec { get; set; } = SyncDefaults.WaitTimeoutSeconds;
 
     /// <summary>Accept any TLS certificate (test systems only).</summary>
     [Parameter]
@@ -154,7 +152,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
         var options = new SyncOptions
         {
             ConnectionString = ResolveConnectionString(),
-            BaseUrl = Resolve(BaseUrl, BaseUrlVariable, "BaseUrl", "Innomaint base URL"),
+            BaseUrl = string.IsNullOrWhiteSpace(BaseUrl) ? Environment.GetEnvironmentVariable(BaseUrlVariable) ?? "" : BaseUrl,
             ApiToken = ResolveToken(),
             AssetPath = AssetPath,
             MaximumRetryCount = MaximumRetryCount,
@@ -187,27 +185,16 @@ public abstract class SyncCommandBase : DatabaseCommandBase
         return TimeSpan.FromSeconds(value);
     }
 
-    private static string Resolve(string? value, string variable, string parameter, string what)
-    {
-        var resolved = string.IsNullOrWhiteSpace(value) ? Environment.GetEnvironmentVariable(variable) : value;
-        return string.IsNullOrWhiteSpace(resolved)
-            ? throw new SyncConfigurationException($"No {what}: pass -{parameter} or set the environment variable {variable}.", parameter)
-            : resolved;
-    }
-
     private string ResolveToken()
     {
         if (ApiToken is not null && Credential is not null)
         {
             throw new SyncConfigurationException("Pass either -ApiToken or -Credential, not both.", "ApiToken");
         }
-        var token = ApiToken is not null
+        // Only resolved here; SyncOptions.Validate says what is missing.
+        return (ApiToken is not null
             ? new NetworkCredential(string.Empty, ApiToken).Password
-            : Credential?.GetNetworkCredential().Password ?? Environment.GetEnvironmentVariable(ApiTokenVariable);
-        return string.IsNullOrEmpty(token)
-            ? throw new SyncConfigurationException(
-                $"No API token: pass -ApiToken (a SecureString) or -Credential, or set the environment variable {ApiTokenVariable}.", "ApiToken")
-            : token;
+            : Credential?.GetNetworkCredential().Password ?? Environment.GetEnvironmentVariable(ApiTokenVariable)) ?? "";
     }
 
     /// <summary>Runs one sync with <paramref name="selection"/>, streaming results (or the summary) to the pipeline.</summary>
@@ -252,7 +239,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
         }
 
         var metricsPath = MetricsPath is null ? null : await OnPipelineThread(() => SessionState.Path.GetUnresolvedProviderPathFromPSPath(MetricsPath)).ConfigureAwait(false);
-        var reporter = new Reporter(this, verbose, debug, !Summary);
+        var reporter = new SyncReporter(this, verbose, debug, !Summary);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(CancelToken);
         using var signals = new StopSignals(stop);
         try
@@ -260,7 +247,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             var summary = await engine.RunAsync(selection, reporter, stop.Token).ConfigureAwait(false);
             signals.RunClosed();
             reporter.Finish();
-            await WriteMetricsAsync(metricsPath, summary, options.ConnectionString).ConfigureAwait(false);
+            await MetricsFileWriter.WriteAsync(metricsPath, summary, options.ConnectionString, PostVerbose, PostWarning).ConfigureAwait(false);
             if (Summary)
             {
                 PostObject(summary);
@@ -301,45 +288,13 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             reporter.Finish();
             if (ex.Summary is not null)
             {
-                await WriteMetricsAsync(metricsPath, ex.Summary, options.ConnectionString).ConfigureAwait(false);
+                await MetricsFileWriter.WriteAsync(metricsPath, ex.Summary, options.ConnectionString, PostVerbose, PostWarning).ConfigureAwait(false);
             }
             if (Summary && ex.Summary is not null)
             {
                 PostObject(ex.Summary);
             }
             throw;
-        }
-    }
-
-    /// <summary>
-    /// -MetricsPath: the run's figures and the register's state, read after the run (with a token of its own: the run may
-    /// have been cancelled). A register that cannot be read leaves its figures out; a file that cannot be written is a warning.
-    /// </summary>
-    private async Task WriteMetricsAsync(string? path, SyncRunSummary summary, string connectionString)
-    {
-        if (path is null)
-        {
-            return;
-        }
-        SyncStatus? register = null;
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            await using var database = new SyncDatabase(connectionString);
-            register = await database.GetStatusAsync(0, SyncDatabase.DefaultStaleAfter, timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is AssetSyncException or OperationCanceledException)
-        {
-            PostWarning($"The register's figures are left out of {path}: {ex.Message}");
-        }
-        try
-        {
-            Reporting.PrometheusTextFile.Write(path, summary, register);
-            PostVerbose($"Metrics written to {path}.");
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            PostWarning($"The metrics file {path} could not be written: {ex.Message}");
         }
     }
 
@@ -350,229 +305,5 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             return p is SwitchParameter { IsPresent: true };
         }
         return GetVariableValue(preference) is ActionPreference pref && pref != ActionPreference.SilentlyContinue && pref != ActionPreference.Ignore;
-    }
-
-    /// <summary>The engine's events, turned into pipeline output, progress and messages. Called from worker threads.</summary>
-    private sealed class Reporter(SyncCommandBase cmdlet, bool verbose, bool debug, bool emitResults) : SyncObserver
-    {
-        private readonly object _gate = new();
-        private long _runId;
-        private long? _total;
-        private long _done;
-        private long _failed;
-        private long _startedTicks;
-        private long _lastProgressTicks;
-
-        /// <summary>(tick, assets done) at recent progress updates: the time left comes from the rate achieved lately.</summary>
-        private readonly Queue<(long Ticks, long Done)> _recent = new();
-
-        /// <summary>How far back the achieved rate looks: long enough to smooth retries and hangs, short enough to follow a change.</summary>
-        private const long RecentWindowMs = 30_000;
-
-        public override void RunStarted(long runId, string mode, long? total)
-        {
-            _runId = runId;
-            _total = total;
-            _startedTicks = Environment.TickCount64;
-            if (verbose)
-            {
-                cmdlet.PostVerbose($"Run {runId} started ({mode}): {(total is null ? "assets" : total + " asset(s)")} to sync.");
-            }
-        }
-
-        public override void AssetCompleted(AssetSyncResult result)
-        {
-            if (emitResults)
-            {
-                cmdlet.PostObject(result);
-            }
-            ProgressRecord? record = null;
-            lock (_gate)
-            {
-                _done++;
-                if (result.Outcome == AssetSyncStatus.Failed)
-                {
-                    _failed++;
-                }
-                var now = Environment.TickCount64;
-                // A few updates a second are plenty for a person, and cheap for a 20,000-asset run.
-                if (now - _lastProgressTicks >= 200 || _done == _total)
-                {
-                    _lastProgressTicks = now;
-                    record = Progress(result.SerialNumber, now);
-                }
-            }
-            if (record is not null)
-            {
-                cmdlet.PostProgress(record);
-            }
-        }
-
-        /// <summary>Each change of the rate goes to -Verbose with its reason; the progress bar shows the rate now.</summary>
-        public override void RateChanged(RateChange change)
-        {
-            Volatile.Write(ref _rateBits, BitConverter.DoubleToInt64Bits(change.RequestsPerSecond));
-            if (verbose)
-            {
-                cmdlet.PostVerbose(change.ToString());
-            }
-        }
-
-        // The rate as a double's bits: written by worker threads, read under the progress lock.
-        private long _rateBits = BitConverter.DoubleToInt64Bits(double.NaN);
-
-        private string RateText()
-        {
-            var rate = BitConverter.Int64BitsToDouble(Volatile.Read(ref _rateBits));
-            return double.IsNaN(rate) ? "" : $", {RateChange.Format(rate)} requests/s";
-        }
-
-        private ProgressRecord Progress(string serial, long now)
-        {
-            var status = (_total is { } t ? $"{_done} of {t} done, {_failed} failed" : $"{_done} done, {_failed} failed") + RateText();
-            var record = new ProgressRecord(ProgressActivityId, $"Syncing assets from Innomaint (run {_runId})", status)
-            {
-                CurrentOperation = $"Last: {TextSafety.Inert(serial, 60)}",
-            };
-            if (_total is { } total && total > 0)
-            {
-                record.PercentComplete = (int)Math.Min(100, _done * 100 / total);
-                _recent.Enqueue((now, _done));
-                while (_recent.Count > 1 && now - _recent.Peek().Ticks > RecentWindowMs)
-                {
-                    _recent.Dequeue();
-                }
-                // The rate achieved over the last 30 s (the whole run until then), not the first minutes' pace.
-                var (fromTicks, fromDone) = now - _startedTicks <= RecentWindowMs ? (_startedTicks, 0L) : _recent.Peek();
-                var seconds = (now - fromTicks) / 1000.0;
-                var rate = seconds > 0 ? (_done - fromDone) / seconds : 0;
-                if (rate > 0)
-                {
-                    record.SecondsRemaining = (int)Math.Min(int.MaxValue, Math.Ceiling((total - _done) / rate));
-                }
-            }
-            return record;
-        }
-
-        public void Finish()
-        {
-            string? note = null;
-            lock (_gate)
-            {
-                if (_startedTicks == 0)
-                {
-                    return;
-                }
-                if (verbose && _waits > 0)
-                {
-                    note = WaitNote(Environment.TickCount64);
-                }
-            }
-            if (note is not null)
-            {
-                cmdlet.PostVerbose(note);
-            }
-            cmdlet.PostProgress(new ProgressRecord(ProgressActivityId, $"Syncing assets from Innomaint (run {_runId})", "Done")
-            {
-                RecordType = ProgressRecordType.Completed,
-            });
-        }
-
-        public override void RetryScheduled(RetryNotice notice)
-        {
-            if (verbose)
-            {
-                cmdlet.PostVerbose(notice.ToString());
-            }
-        }
-
-        private long _waits;
-        private double _waitedMs;
-        private long _lastWaitNoteTicks = Environment.TickCount64;
-
-        /// <summary>Waits for the rate budget are summed up every few seconds: one line per asset would drown -Verbose.</summary>
-        public override void RateLimitWaited(string serialNumber, TimeSpan wait)
-        {
-            if (!verbose)
-            {
-                return;
-            }
-            string? note = null;
-            lock (_gate)
-            {
-                _waits++;
-                _waitedMs += wait.TotalMilliseconds;
-                var now = Environment.TickCount64;
-                if (now - _lastWaitNoteTicks >= RateNoteIntervalMs)
-                {
-                    note = WaitNote(now);
-                }
-            }
-            if (note is not null)
-            {
-                cmdlet.PostVerbose(note);
-            }
-        }
-
-        private const long RateNoteIntervalMs = 5000;
-
-        private string WaitNote(long now)
-        {
-            var note = $"Rate limit: {_waits} request(s) waited for the request budget in the last {(now - _lastWaitNoteTicks) / 1000.0:0.#} s, {_waitedMs / 1000:0.##} s in all.";
-            _waits = 0;
-            _waitedMs = 0;
-            _lastWaitNoteTicks = now;
-            return note;
-        }
-
-        public override void Warning(string message) => cmdlet.PostWarning(message);
-
-        public override void Verbose(string message)
-        {
-            if (verbose)
-            {
-                cmdlet.PostVerbose(message);
-            }
-        }
-
-        private bool _waitAnnounced;
-
-        /// <summary>-Wait: a progress bar of its own, and a -Verbose line when the wait starts and ends.</summary>
-        public override void WaitingForRun(RunInProgress holder, TimeSpan waited, TimeSpan timeout, bool done)
-        {
-            const string activity = "Waiting for another AssetSync run to finish (-Wait)";
-            if (!_waitAnnounced)
-            {
-                _waitAnnounced = true;
-                if (verbose)
-                {
-                    cmdlet.PostVerbose($"The run lock is held by {holder}; waiting up to {SyncRunLockedException.FormatWait(timeout)} for it to finish (-Wait, -WaitTimeoutSec).");
-                }
-            }
-            if (done)
-            {
-                if (verbose)
-                {
-                    cmdlet.PostVerbose($"Waited {SyncRunLockedException.FormatWait(waited)} for {holder}.");
-                }
-                cmdlet.PostProgress(new ProgressRecord(WaitActivityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
-                return;
-            }
-            var percent = timeout > TimeSpan.Zero ? (int)Math.Clamp(waited.Ticks * 100 / timeout.Ticks, 0, 100) : 100;
-            cmdlet.PostProgress(new ProgressRecord(WaitActivityId, activity, $"Waited {SyncRunLockedException.FormatWait(waited)} of at most {SyncRunLockedException.FormatWait(timeout)}")
-            {
-                CurrentOperation = $"Holder: {holder}",
-                PercentComplete = percent,
-                SecondsRemaining = (int)Math.Max(0, (timeout - waited).TotalSeconds),
-            });
-        }
-
-        public override void Debug(string message)
-        {
-            if (debug)
-            {
-                cmdlet.PostDebug(message);
-            }
-        }
     }
 }

@@ -8,7 +8,7 @@ namespace AssetSync.Innomaint;
 internal sealed class AssetPathTemplate
 {
     public const string Placeholder = "{serialnumber}";
-    public const string Default = SyncOptions.DefaultAssetPath;
+    public const string Default = SyncDefaults.AssetPath;
 
     private readonly string _prefix;
     private readonly string _suffix;

@@ -23,7 +23,6 @@ internal sealed class AssetWriteBatcher
     internal static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(50);
 
     /// <summary>A group being written is written, even after Ctrl+C; this long at most.</summary>
-    private static readonly TimeSpan GroupTimeout = TimeSpan.FromSeconds(30);
 
     private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(MaxBatch * 4) { SingleReader = true });
     private readonly SyncStore _store;
@@ -127,7 +126,7 @@ internal sealed class AssetWriteBatcher
             {
                 continue;
             }
-            using var closing = new CancellationTokenSource(GroupTimeout);
+            using var closing = new CancellationTokenSource(SyncDefaults.GroupWriteTimeout);
             var unchanged = group.Where(g => g.Unchanged is not null).ToList();
             if (unchanged.Count > 0)
             {

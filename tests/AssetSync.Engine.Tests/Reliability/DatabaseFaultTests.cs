@@ -17,40 +17,6 @@ public sealed class DatabaseFaultTests(DatabaseFixture db) : IClassFixture<Datab
 
     public async Task DisposeAsync() => await _sim.DisposeAsync();
 
-    private sealed class Counter(int trigger) : SyncObserver
-    {
-        private int _done;
-
-        public List<string> Warnings { get; } = [];
-
-        public List<string> Details { get; } = [];
-
-        public override void Warning(string message)
-        {
-            lock (Warnings)
-            {
-                Warnings.Add(message);
-            }
-        }
-
-        public override void Verbose(string message)
-        {
-            lock (Details)
-            {
-                Details.Add(message);
-            }
-        }
-
-        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public override void AssetCompleted(AssetSyncResult result)
-        {
-            if (Interlocked.Increment(ref _done) == trigger)
-            {
-                Reached.TrySetResult();
-            }
-        }
-    }
 
     private async Task AssertNoHalfWrittenAssetAsync()
     {
@@ -79,14 +45,13 @@ public sealed class DatabaseFaultTests(DatabaseFixture db) : IClassFixture<Datab
             o.DatabaseRetryInterval = TimeSpan.FromMilliseconds(200);
         }));
         await using var second = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
-        var counter = new Counter(60);
+        var counter = new RecordingObserver(reachedAt: 60);
 
         var run = engine.RunAsync(AssetSelection.Batch(0), counter);
         await counter.Reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await PostgresServer.RestartAsync();
-        // The lock died with its connection; within a couple of seconds the run has it back,
-        // so a second run arriving now is still refused.
-        await Task.Delay(2500);
+        // The lock died with its connection; the run takes it back and says so, so a second run arriving then is still refused.
+        await counter.Warned(w => w.Contains("lock was taken again", StringComparison.Ordinal)).WaitAsync(TimeSpan.FromSeconds(60));
         Assert.False(run.IsCompleted, "the run should still be going");
         await Assert.ThrowsAsync<SyncRunLockedException>(() => second.RunAsync(AssetSelection.Batch(0)));
         var summary = await run;
@@ -95,7 +60,7 @@ public sealed class DatabaseFaultTests(DatabaseFixture db) : IClassFixture<Datab
         // One outage, at most one warning, with the count of retries every statement made during it; each retry only in
         // -Verbose. Writes go in groups now (a few statements a second): on a busy machine the restart can fall between
         // them, and then nothing needed a retry and nothing is to be warned of. DatabaseOutageMonitorTests covers the folding.
-        var retries = counter.Details.Count(v => v.StartsWith("Database error", StringComparison.Ordinal));
+        var retries = counter.VerboseLines.Count(v => v.StartsWith("Database error", StringComparison.Ordinal));
         var outages = counter.Warnings.Where(w => w.Contains("IC3 database", StringComparison.Ordinal)).ToList();
         if (retries == 0)
         {
@@ -124,7 +89,7 @@ public sealed class DatabaseFaultTests(DatabaseFixture db) : IClassFixture<Datab
             o.DatabaseMaxRetryCount = 2;
             o.DatabaseRetryInterval = TimeSpan.FromMilliseconds(100);
         }));
-        var counter = new Counter(40);
+        var counter = new RecordingObserver(reachedAt: 40);
 
         var run = engine.RunAsync(AssetSelection.Batch(0), counter);
         await counter.Reached.Task.WaitAsync(TimeSpan.FromSeconds(30));

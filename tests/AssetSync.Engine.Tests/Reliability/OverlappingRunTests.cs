@@ -55,7 +55,7 @@ public sealed class OverlappingRunTests(DatabaseFixture db) : IClassFixture<Data
 
         var one = first.RunAsync(AssetSelection.Batch(0), null, cts.Token);
         await WaitForRunningRowAsync();
-        var waits = new WaitRecorder();
+        var waits = new RecordingObserver();
         var ex = await Assert.ThrowsAsync<SyncRunLockedException>(() => second.RunAsync(AssetSelection.Batch(0), waits));
         cts.Cancel();
         var a = await one;
@@ -71,12 +71,12 @@ public sealed class OverlappingRunTests(DatabaseFixture db) : IClassFixture<Data
         Assert.Contains($"run {a.RunId}", ex.Message);
         Assert.DoesNotContain("-Wait", ex.Message);
         // The observer saw the wait as it went (progress), then its end.
-        Assert.True(waits.Ticks.Count >= 2, $"{waits.Ticks.Count} progress ticks");
-        Assert.All(waits.Ticks.SkipLast(1), t => Assert.False(t.Done));
-        Assert.True(waits.Ticks[^1].Done);
-        Assert.Equal(a.RunId, waits.Ticks[0].Holder.RunId);
-        Assert.Equal(TimeSpan.FromMilliseconds(700), waits.Ticks[0].Timeout);
-        Assert.True(waits.Ticks.Zip(waits.Ticks.Skip(1)).All(p => p.First.Waited <= p.Second.Waited), "waited only grows");
+        Assert.True(waits.Waits.Count >= 2, $"{waits.Waits.Count} progress ticks");
+        Assert.All(waits.Waits.SkipLast(1), t => Assert.False(t.Done));
+        Assert.True(waits.Waits[^1].Done);
+        Assert.Equal(a.RunId, waits.Waits[0].Holder.RunId);
+        Assert.Equal(TimeSpan.FromMilliseconds(700), waits.Waits[0].Timeout);
+        Assert.True(waits.Waits.Zip(waits.Waits.Skip(1)).All(p => p.First.Waited <= p.Second.Waited), "waited only grows");
     }
 
     [Fact]
@@ -88,26 +88,14 @@ public sealed class OverlappingRunTests(DatabaseFixture db) : IClassFixture<Data
 
         var one = first.RunAsync(AssetSelection.Batch(0), null, cts.Token);
         await WaitForRunningRowAsync();
-        var waits = new WaitRecorder();
+        var waits = new RecordingObserver();
         var ex = await Assert.ThrowsAsync<SyncRunLockedException>(() => second.RunAsync(AssetSelection.Batch(0), waits));
         cts.Cancel();
         await one;
 
         Assert.Null(ex.Waited);
-        Assert.Empty(waits.Ticks);
+        Assert.Empty(waits.Waits);
         Assert.Contains("in progress", ex.Message);
     }
 
-    private sealed class WaitRecorder : SyncObserver
-    {
-        public List<(RunInProgress Holder, TimeSpan Waited, TimeSpan Timeout, bool Done)> Ticks { get; } = [];
-
-        public override void WaitingForRun(RunInProgress holder, TimeSpan waited, TimeSpan timeout, bool done)
-        {
-            lock (Ticks)
-            {
-                Ticks.Add((holder, waited, timeout, done));
-            }
-        }
-    }
 }

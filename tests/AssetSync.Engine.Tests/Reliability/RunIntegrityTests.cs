@@ -22,34 +22,18 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : IClassFixture<Databa
 
     public async Task DisposeAsync() => await _sim.DisposeAsync();
 
-    private static IEnumerable<string> Serials(int from, int count) => Enumerable.Range(from, count).Select(Simulator.AssetGenerator.SerialFor);
 
-    private sealed class Collector : SyncObserver
-    {
-        public List<AssetSyncResult> Results { get; } = [];
-
-        public Action<AssetSyncResult>? OnResult { get; init; }
-
-        public override void AssetCompleted(AssetSyncResult result)
-        {
-            lock (Results)
-            {
-                Results.Add(result);
-            }
-            OnResult?.Invoke(result);
-        }
-    }
 
     [Fact]
     public async Task A_corrupt_compressed_body_fails_only_its_asset_and_the_run_completes()
     {
-        await db.SeedAssetsAsync(Serials(1, 30));
+        await db.SeedAssetsAsync(TestSerials.Range(1, 30));
         foreach (var (serial, fault) in new[] { ("INF-000005", "badgzip"), ("INF-000011", "badbr"), ("INF-000017", "baddeflate") })
         {
             await _sim.ScriptAsync(serial, fault, fault, fault, fault);
         }
         await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
-        var collector = new Collector();
+        var collector = new RecordingObserver();
 
         var summary = await engine.RunAsync(AssetSelection.Batch(0), collector);
 
@@ -65,9 +49,9 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : IClassFixture<Databa
     [Fact]
     public async Task A_wrong_asset_path_stops_the_run_and_marks_no_asset_failed()
     {
-        await db.SeedAssetsAsync(Serials(1, 40));
+        await db.SeedAssetsAsync(TestSerials.Range(1, 40));
         await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.AssetPath = "/api/v2/asset/{serialnumber}"));
-        var collector = new Collector();
+        var collector = new RecordingObserver();
 
         var ex = await Assert.ThrowsAsync<AssetPathSuspectException>(() => engine.RunAsync(AssetSelection.Batch(0), collector));
 
@@ -84,8 +68,8 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : IClassFixture<Databa
     [Fact]
     public async Task NotFound_answers_before_the_first_success_are_held_then_written_once_the_path_proves_right()
     {
-        await db.SeedAssetsAsync(Serials(1, 12));
-        foreach (var s in Serials(1, 4))
+        await db.SeedAssetsAsync(TestSerials.Range(1, 12));
+        foreach (var s in TestSerials.Range(1, 4))
         {
             await _sim.ScriptAsync(s, "404");
         }
@@ -95,7 +79,7 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : IClassFixture<Databa
 
         Assert.Equal(("complete", 8, 4), (summary.Status, summary.Succeeded, summary.Failed));
         var kinds = await db.RowsAsync("SELECT serialnumber, error_kind FROM ic3_sync_log WHERE status = 'error' ORDER BY serialnumber");
-        Assert.Equal(Serials(1, 4), kinds.Select(r => (string)r[0]!));
+        Assert.Equal(TestSerials.Range(1, 4), kinds.Select(r => (string)r[0]!));
         Assert.All(kinds, r => Assert.Equal("not_found", r[1]));
     }
 
@@ -134,7 +118,7 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : IClassFixture<Databa
               ('INF-000001', 1), (NULL, 2), ('', 3), ('   ', 4), (' INF-000003 ', 5), ('INF-000004', 6), ('INF-000004', 7), ('INF-000005', 8)
             """);
         await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
-        var collector = new Collector();
+        var collector = new RecordingObserver();
 
         var summary = await engine.RunAsync(AssetSelection.Batch(0), collector);
 
@@ -168,14 +152,14 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : IClassFixture<Databa
     [Fact]
     public async Task A_running_run_shows_live_counts_to_other_sessions()
     {
-        await db.SeedAssetsAsync(Serials(1, 200));
+        await db.SeedAssetsAsync(TestSerials.Range(1, 200));
         await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.ThrottleLimit = 1));
         using var cts = new CancellationTokenSource();
         var seen = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         // One asset hangs (2 s per attempt), holding the only request slot: the run is still going while we look.
         await _sim.ScriptAsync("INF-000070", "timeout", "timeout", "timeout", "timeout");
         await using var database = new SyncDatabase(db.ConnectionString);
-        var run = engine.RunAsync(AssetSelection.Batch(0), new Collector
+        var run = engine.RunAsync(AssetSelection.Batch(0), new RecordingObserver
         {
             OnResult = r =>
             {
@@ -213,7 +197,7 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : IClassFixture<Databa
     [Fact]
     public async Task An_interrupted_run_has_its_counts_reconciled_from_its_log_rows()
     {
-        await db.SeedAssetsAsync(Serials(1, 5));
+        await db.SeedAssetsAsync(TestSerials.Range(1, 5));
         // A run whose process died after writing 3 successes and 1 error, its row still 0/0 'running'.
         var orphan = await db.ScalarAsync<long>("""
             INSERT INTO cmms_sync_log (sync_type, status, assets_synced, failed, total, duration_ms, mode, started_at)
@@ -239,10 +223,10 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : IClassFixture<Databa
     [Fact]
     public async Task An_unexpected_exception_in_a_step_fails_the_run_with_the_cause_and_closes_its_row()
     {
-        await db.SeedAssetsAsync(Serials(1, 20));
+        await db.SeedAssetsAsync(TestSerials.Range(1, 20));
         await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.ThrottleLimit = 1));
         var boom = new InvalidOperationException("observer bug");
-        var collector = new Collector { OnResult = r => { if (r.SerialNumber == "INF-000003") { throw boom; } } };
+        var collector = new RecordingObserver { OnResult = r => { if (r.SerialNumber == "INF-000003") { throw boom; } } };
 
         var ex = await Assert.ThrowsAsync<UnexpectedSyncErrorException>(() => engine.RunAsync(AssetSelection.Batch(0), collector)).WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -256,13 +240,13 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : IClassFixture<Databa
     [Fact]
     public async Task A_handler_that_throws_an_unknown_exception_fails_that_asset_as_network()
     {
-        await db.SeedAssetsAsync(Serials(1, 6));
+        await db.SeedAssetsAsync(TestSerials.Range(1, 6));
         var handler = new StubHandler((req, _, _) => req.RequestUri!.AbsolutePath.EndsWith("INF-000002", StringComparison.Ordinal)
             ? throw new NotSupportedException("a handler's own bug")
             : Task.FromResult(StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset(req.RequestUri!.Segments[^1]))));
         await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.MaximumRetryCount = 1), TimeProvider.System, () => handler);
 
-        var collector = new Collector();
+        var collector = new RecordingObserver();
         var summary = await engine.RunAsync(AssetSelection.Batch(0), collector);
 
         Assert.Equal(("complete", 5, 1), (summary.Status, summary.Succeeded, summary.Failed));
@@ -274,11 +258,11 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : IClassFixture<Databa
     [Fact]
     public async Task Losing_the_run_lock_to_another_session_stops_the_run_as_RunLockLost()
     {
-        await db.SeedAssetsAsync(Serials(1, 400));
+        await db.SeedAssetsAsync(TestSerials.Range(1, 400));
         await _sim.ConfigureAsync(new { LatencyMs = 20 });
         await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.ThrottleLimit = 1));
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var run = engine.RunAsync(AssetSelection.Batch(0), new Collector { OnResult = _ => started.TrySetResult() });
+        var run = engine.RunAsync(AssetSelection.Batch(0), new RecordingObserver { OnResult = _ => started.TrySetResult() });
         await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         // Kill the session holding the lock and take the lock at once, as a second run would.

@@ -10,30 +10,7 @@ namespace AssetSync.Tests.Resilience;
 [Collection(ExclusiveCollection.Name)]
 public sealed class AdaptiveRateTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
-    private static IEnumerable<string> Serials(int from, int count) => Enumerable.Range(from, count).Select(Simulator.AssetGenerator.SerialFor);
 
-    private sealed class Recorder : SyncObserver
-    {
-        public List<RateChange> Changes { get; } = [];
-
-        public List<string> VerboseLines { get; } = [];
-
-        public override void RateChanged(RateChange change)
-        {
-            lock (Changes)
-            {
-                Changes.Add(change);
-            }
-        }
-
-        public override void Verbose(string message)
-        {
-            lock (VerboseLines)
-            {
-                VerboseLines.Add(message);
-            }
-        }
-    }
 
     private static int Count429(System.Text.Json.JsonElement stats) =>
         stats.GetProperty("perStatus").TryGetProperty("429", out var n) ? n.GetInt32() : 0;
@@ -44,11 +21,11 @@ public sealed class AdaptiveRateTests(DatabaseFixture db) : IClassFixture<Databa
         await using var sim = await SimulatorServer.StartAsync(o => { o.RateLimit = 30; o.LatencyMs = 10; o.Assets = 200; });
         await db.ApplySchemaAsync();
         await db.ResetAsync();
-        await db.SeedAssetsAsync(Serials(1, 200));
+        await db.SeedAssetsAsync(TestSerials.Range(1, 200));
         // Nothing stored: start from 20/s, so the quota is reached within a second and probed beyond.
         await using var engine = new SyncEngine(sim.SyncOptions(db.ConnectionString, o => { o.AdaptiveRate = true; o.RequestsPerSecond = 20; o.Force = true; }));
         await sim.ResetStatsAsync();
-        var first = new Recorder();
+        var first = new RecordingObserver();
 
         var summary = await engine.RunAsync(AssetSelection.Batch(0), first);
 
@@ -67,7 +44,7 @@ public sealed class AdaptiveRateTests(DatabaseFixture db) : IClassFixture<Databa
         Assert.Equal(summary.Requests, await db.ScalarAsync<int>("SELECT requests FROM cmms_sync_log WHERE id = $1", summary.RunId));
         Assert.Equal(summary.Throttled, await db.ScalarAsync<int>("SELECT throttled FROM cmms_sync_log WHERE id = $1", summary.RunId));
 
-        var next = new Recorder();
+        var next = new RecordingObserver();
         await engine.RunAsync(AssetSelection.Batch(20), next);
         Assert.Equal(RateChangeReason.Start, next.Changes[0].Reason);
         Assert.Equal(summary.LearnedRequestsPerSecond.Value, next.Changes[0].RequestsPerSecond, 3);
@@ -82,10 +59,10 @@ public sealed class AdaptiveRateTests(DatabaseFixture db) : IClassFixture<Databa
         await using var sim = await SimulatorServer.StartAsync(o => { o.RateLimit = 25; o.RateLimitHeaders = style; o.LatencyMs = 10; o.Assets = 60; });
         await db.ApplySchemaAsync();
         await db.ResetAsync();
-        await db.SeedAssetsAsync(Serials(1, 60));
+        await db.SeedAssetsAsync(TestSerials.Range(1, 60));
         await using var engine = new SyncEngine(sim.SyncOptions(db.ConnectionString, o => { o.AdaptiveRate = true; o.Force = true; }));
         await sim.ResetStatsAsync();
-        var recorder = new Recorder();
+        var recorder = new RecordingObserver();
 
         var summary = await engine.RunAsync(AssetSelection.Batch(0), recorder);
 
@@ -104,7 +81,7 @@ public sealed class AdaptiveRateTests(DatabaseFixture db) : IClassFixture<Databa
         await using var sim = await SimulatorServer.StartAsync(o => { o.RateLimit = 30; o.RateLimitHeaders = "ietf"; o.LatencyMs = 5; o.Assets = 40; });
         await db.ApplySchemaAsync();
         await db.ResetAsync();
-        await db.SeedAssetsAsync(Serials(1, 24));
+        await db.SeedAssetsAsync(TestSerials.Range(1, 24));
         await using (var engine = new SyncEngine(sim.SyncOptions(db.ConnectionString, o => { o.RequestsPerSecond = 8; o.Force = true; })))
         {
             await sim.ResetStatsAsync();
@@ -116,7 +93,7 @@ public sealed class AdaptiveRateTests(DatabaseFixture db) : IClassFixture<Databa
         await using (var engine = new SyncEngine(sim.SyncOptions(db.ConnectionString, o => { o.RequestsPerSecond = 50; o.Force = true; })))
         {
             await sim.ResetStatsAsync();
-            var recorder = new Recorder();
+            var recorder = new RecordingObserver();
             var summary = await engine.RunAsync(AssetSelection.Batch(18), recorder);
             Assert.Equal(18, summary.Succeeded);
             Assert.Contains(recorder.Changes, c => c.Reason == RateChangeReason.Stated && c.RequestsPerSecond == 6);
@@ -131,9 +108,9 @@ public sealed class AdaptiveRateTests(DatabaseFixture db) : IClassFixture<Databa
         await using var sim = await SimulatorServer.StartAsync(o => { o.RateLimitHeaders = "malformed"; o.Assets = 30; });
         await db.ApplySchemaAsync();
         await db.ResetAsync();
-        await db.SeedAssetsAsync(Serials(1, 30));
+        await db.SeedAssetsAsync(TestSerials.Range(1, 30));
         await using var engine = new SyncEngine(sim.SyncOptions(db.ConnectionString, o => o.AdaptiveRate = true));
-        var recorder = new Recorder();
+        var recorder = new RecordingObserver();
 
         var summary = await engine.RunAsync(AssetSelection.Batch(0), recorder);
 

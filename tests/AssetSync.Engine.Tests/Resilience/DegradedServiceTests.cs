@@ -20,47 +20,13 @@ public sealed class DegradedServiceTests(DatabaseFixture db) : IClassFixture<Dat
 
     public async Task DisposeAsync() => await _sim.DisposeAsync();
 
-    private static IEnumerable<string> Serials(int from, int count) => Enumerable.Range(from, count).Select(Simulator.AssetGenerator.SerialFor);
 
-    private sealed class Recorder(Action<Recorder, AssetSyncResult>? onResult = null) : SyncObserver
-    {
-        public List<AssetSyncResult> Results { get; } = [];
-
-        public List<RateChange> Changes { get; } = [];
-
-        public List<string> VerboseLines { get; } = [];
-
-        public override void AssetCompleted(AssetSyncResult result)
-        {
-            lock (Results)
-            {
-                Results.Add(result);
-            }
-            onResult?.Invoke(this, result);
-        }
-
-        public override void RateChanged(RateChange change)
-        {
-            lock (Changes)
-            {
-                Changes.Add(change);
-            }
-        }
-
-        public override void Verbose(string message)
-        {
-            lock (VerboseLines)
-            {
-                VerboseLines.Add(message);
-            }
-        }
-    }
 
     [Fact]
     public async Task A_run_led_by_assets_that_fail_every_night_completes_and_serves_every_healthy_asset()
     {
-        await db.SeedAssetsAsync(Serials(1, 150));
-        foreach (var serial in Serials(1, 30))
+        await db.SeedAssetsAsync(TestSerials.Range(1, 150));
+        foreach (var serial in TestSerials.Range(1, 30))
         {
             await _sim.ScriptForeverAsync(serial, "503");
         }
@@ -78,7 +44,7 @@ public sealed class DegradedServiceTests(DatabaseFixture db) : IClassFixture<Dat
 
         Assert.Equal(("complete", 120, 30), (summary.Status, summary.Succeeded, summary.Failed));
         var order = (await _sim.StatsAsync()).GetProperty("firstArrivals").EnumerateArray().Select(e => e.GetString()!).ToList();
-        var failing = Serials(1, 30).ToHashSet();
+        var failing = TestSerials.Range(1, 30).ToHashSet();
         // Stalest first would put all 30 never-synced ones ahead; interleaved, one in ten of the first goes to them.
         Assert.Equal(5, order.Take(50).Count(failing.Contains));
         Assert.All(order.Take(9), s => Assert.DoesNotContain(s, failing));
@@ -89,14 +55,14 @@ public sealed class DegradedServiceTests(DatabaseFixture db) : IClassFixture<Dat
     [Fact]
     public async Task A_streak_of_outage_failures_is_checked_against_an_asset_that_synced_before_and_written_when_it_answers()
     {
-        await db.SeedAssetsAsync(Serials(1, 60));
+        await db.SeedAssetsAsync(TestSerials.Range(1, 60));
         await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => { o.CircuitBreakerThreshold = 5; o.ThrottleLimit = 2; }));
         await engine.RunAsync(AssetSelection.Serials(["INF-000060"]));
-        foreach (var serial in Serials(1, 20))
+        foreach (var serial in TestSerials.Range(1, 20))
         {
             await _sim.ScriptForeverAsync(serial, "502");
         }
-        var recorder = new Recorder();
+        var recorder = new RecordingObserver();
 
         var summary = await engine.RunAsync(AssetSelection.Batch(0), recorder);
 
@@ -108,14 +74,14 @@ public sealed class DegradedServiceTests(DatabaseFixture db) : IClassFixture<Dat
     [Fact]
     public async Task One_asset_s_429s_are_retried_after_its_Retry_After_and_leave_the_adaptive_rate_alone()
     {
-        await db.SeedAssetsAsync(Serials(1, 80));
+        await db.SeedAssetsAsync(TestSerials.Range(1, 80));
         await _sim.ScriptAsync("INF-000010", "429", "429", "429");
         await _sim.ScriptAsync("INF-000012", "429");
         await _sim.ConfigureAsync(new { RetryAfterSeconds = 0 });
         try
         {
             await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => { o.AdaptiveRate = true; o.RequestsPerSecond = 20; }));
-            var recorder = new Recorder();
+            var recorder = new RecordingObserver();
 
             var summary = await engine.RunAsync(AssetSelection.Batch(0), recorder);
 
@@ -131,11 +97,11 @@ public sealed class DegradedServiceTests(DatabaseFixture db) : IClassFixture<Dat
     [Fact]
     public async Task When_the_service_stalls_mid_run_no_more_connections_are_opened_and_the_run_ends_unreachable_with_no_asset_marked_for_it()
     {
-        await db.SeedAssetsAsync(Serials(1, 400));
+        await db.SeedAssetsAsync(TestSerials.Range(1, 400));
         await _sim.ConfigureAsync(new { LatencyMs = 50 });
         var stalled = 0;
         Task? stall = null;
-        var recorder = new Recorder((r, _) =>
+        var recorder = new RecordingObserver((r, _) =>
         {
             if (r.Results.Count >= 40 && Interlocked.Exchange(ref stalled, 1) == 0)
             {

@@ -10,14 +10,13 @@ namespace AssetSync.Tests.Resilience;
 [Collection(ExclusiveCollection.Name)]
 public sealed class RateLimitAtServerTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
-    private static IEnumerable<string> Serials(int from, int count) => Enumerable.Range(from, count).Select(Simulator.AssetGenerator.SerialFor);
 
     [Fact]
     public async Task The_rate_budget_holds_at_the_server_and_latency_does_not_eat_it()
     {
         await using var sim = await SimulatorServer.StartAsync(o => o.LatencyMs = 300);
         await db.ApplySchemaAsync();
-        await db.SeedAssetsAsync(Serials(1, 16));
+        await db.SeedAssetsAsync(TestSerials.Range(1, 16));
         await using var engine = new SyncEngine(sim.SyncOptions(db.ConnectionString, o =>
         {
             o.RequestsPerSecond = 5;

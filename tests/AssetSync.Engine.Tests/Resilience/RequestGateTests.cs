@@ -1,3 +1,4 @@
+using AssetSync.Tests.Fixtures;
 using AssetSync.Innomaint;
 using AssetSync.Resilience;
 using Microsoft.Extensions.Time.Testing;
@@ -9,21 +10,9 @@ public class RequestGateTests
 {
     private readonly FakeTimeProvider _time = new();
 
-    private sealed class Notes : SyncObserver
-    {
-        public List<string> VerboseLines { get; } = [];
 
-        public override void Verbose(string message)
-        {
-            lock (VerboseLines)
-            {
-                VerboseLines.Add(message);
-            }
-        }
-    }
-
-    private RequestGate Create(RequestRate rate, int inFlight = 4, TimeSpan? latency = null, Notes? notes = null, int maxInFlight = 64) =>
-        new(new RateController(_time, rate, 5, null), inFlight, maxInFlight, _time, Health(latency), notes ?? new Notes());
+    private RequestGate Create(RequestRate rate, int inFlight = 4, TimeSpan? latency = null, RecordingObserver? notes = null, int maxInFlight = 64) =>
+        new(new RateController(_time, rate, 5, null), inFlight, maxInFlight, _time, Health(latency), notes ?? new RecordingObserver());
 
     /// <summary>A service health whose healthy latency is <paramref name="latency"/> (unknown when null).</summary>
     private ServiceHealth Health(TimeSpan? latency)
@@ -154,7 +143,7 @@ public class RequestGateTests
     [Fact]
     public async Task A_malformed_header_is_said_once_a_run()
     {
-        var notes = new Notes();
+        var notes = new RecordingObserver();
         var gate = Create(RequestRate.Fixed(double.PositiveInfinity), notes: notes);
         var bad = new RateLimitStatement(null, null, null) { Malformed = ["X-RateLimit-Limit (expected a number of requests)"] };
         for (var i = 0; i < 3; i++)
@@ -169,7 +158,7 @@ public class RequestGateTests
     public void An_adaptive_rate_raises_the_in_flight_limit_with_the_rate_and_a_fixed_one_keeps_the_throttle_limit()
     {
         var fixedGate = Create(RequestRate.Fixed(100), inFlight: 4, latency: TimeSpan.FromMilliseconds(500));
-        var auto = new RequestGate(new RateController(_time, RequestRate.Auto, 5, null), 4, 64, _time, Health(TimeSpan.FromMilliseconds(500)), new Notes());
+        var auto = new RequestGate(new RateController(_time, RequestRate.Auto, 5, null), 4, 64, _time, Health(TimeSpan.FromMilliseconds(500)), new RecordingObserver());
         // Before any answer: one.
         Assert.Equal(1, auto.InFlightLimit);
         MarkAnswered(auto);
@@ -178,7 +167,7 @@ public class RequestGateTests
         Assert.Equal(5, auto.InFlightLimit);                     // 5/s x 0.5 s x 1.25 + 1 = 4.1 → 5
         var rate = new RateController(_time, RequestRate.Auto, 5, null);
         rate.Answered(_time.GetTimestamp(), false, statedQuota: 80, "RateLimit-Policy");
-        var fast = new RequestGate(rate, 4, 64, _time, Health(TimeSpan.FromMilliseconds(500)), new Notes());
+        var fast = new RequestGate(rate, 4, 64, _time, Health(TimeSpan.FromMilliseconds(500)), new RecordingObserver());
         MarkAnswered(fast);
         Assert.Equal(51, fast.InFlightLimit);                    // 80/s x 0.5 s x 1.25 + 1
     }
@@ -187,7 +176,7 @@ public class RequestGateTests
     public async Task A_hanging_request_that_later_ones_overtake_stops_holding_its_slot_up_to_four_times_the_limit()
     {
         var health = Health(TimeSpan.FromMilliseconds(100));
-        var gate = new RequestGate(new RateController(_time, RequestRate.Fixed(double.PositiveInfinity), 5, null), 2, 2, _time, health, new Notes());
+        var gate = new RequestGate(new RateController(_time, RequestRate.Fixed(double.PositiveInfinity), 5, null), 2, 2, _time, health, new RecordingObserver());
         await Warm(gate);
         var hung = new List<RequestGate.GateLease>();
         long ticket = 1;
@@ -244,7 +233,7 @@ public class RequestGateTests
     public async Task When_answers_stop_nothing_is_exempt_and_a_stall_halves_the_limit()
     {
         var health = Health(TimeSpan.FromMilliseconds(100));
-        var gate = new RequestGate(new RateController(_time, RequestRate.Fixed(double.PositiveInfinity), 5, null), 4, 4, _time, health, new Notes());
+        var gate = new RequestGate(new RateController(_time, RequestRate.Fixed(double.PositiveInfinity), 5, null), 4, 4, _time, health, new RecordingObserver());
         await Warm(gate);
         var leases = new List<RequestGate.GateLease>();
         for (var i = 1; i <= 4; i++)
@@ -272,7 +261,7 @@ public class RequestGateTests
     [Fact]
     public void Timeouts_never_grow_an_adaptive_in_flight_limit_and_no_advice_to_raise_the_throttle_limit_comes_of_them()
     {
-        var notes = new Notes();
+        var notes = new RecordingObserver();
         var health = Health(TimeSpan.FromMilliseconds(100));
         var rate = new RateController(_time, RequestRate.Auto, 20, null);
         var gate = new RequestGate(rate, 4, 64, _time, health, notes);

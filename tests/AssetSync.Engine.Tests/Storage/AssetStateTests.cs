@@ -17,24 +17,11 @@ public sealed class AssetStateTests(DatabaseFixture db) : IClassFixture<Database
 
     public async Task DisposeAsync() => await _sim.DisposeAsync();
 
-    private static IEnumerable<string> Serials(int from, int to) => Enumerable.Range(from, to - from + 1).Select(AssetGenerator.SerialFor);
 
-    private sealed class Collector : SyncObserver
-    {
-        public List<AssetSyncResult> Results { get; } = [];
-
-        public override void AssetCompleted(AssetSyncResult result)
-        {
-            lock (Results)
-            {
-                Results.Add(result);
-            }
-        }
-    }
 
     private async Task<List<string>> RunAsync(SyncEngine engine, AssetSelection selection)
     {
-        var c = new Collector();
+        var c = new RecordingObserver();
         await engine.RunAsync(selection, c);
         return c.Results.Select(r => r.SerialNumber).ToList();
     }
@@ -42,17 +29,17 @@ public sealed class AssetStateTests(DatabaseFixture db) : IClassFixture<Database
     [Fact]
     public async Task Batches_take_never_synced_assets_in_report_order_then_the_stalest_and_an_offset_keeps_report_order()
     {
-        await db.SeedAssetsAsync(Serials(1, 9));
+        await db.SeedAssetsAsync(TestSerials.Range(1, 9));
         await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.ThrottleLimit = 1));
 
-        Assert.Equal(Serials(1, 3), (await RunAsync(engine, AssetSelection.Batch(3))).Order());
-        Assert.Equal(Serials(4, 6), (await RunAsync(engine, AssetSelection.Batch(3))).Order());
-        Assert.Equal(Serials(7, 9), (await RunAsync(engine, AssetSelection.Batch(3))).Order());
+        Assert.Equal(TestSerials.Range(1, 3), (await RunAsync(engine, AssetSelection.Batch(3))).Order());
+        Assert.Equal(TestSerials.Range(4, 3), (await RunAsync(engine, AssetSelection.Batch(3))).Order());
+        Assert.Equal(TestSerials.Range(7, 3), (await RunAsync(engine, AssetSelection.Batch(3))).Order());
         // Everything synced once: the oldest successes come round again.
-        Assert.Equal(Serials(1, 3), (await RunAsync(engine, AssetSelection.Batch(3))).Order());
-        Assert.Equal(Serials(4, 6), (await RunAsync(engine, AssetSelection.Batch(3))).Order());
+        Assert.Equal(TestSerials.Range(1, 3), (await RunAsync(engine, AssetSelection.Batch(3))).Order());
+        Assert.Equal(TestSerials.Range(4, 3), (await RunAsync(engine, AssetSelection.Batch(3))).Order());
         // -Offset: the seed's paging in report_seq_no order, whatever the freshness.
-        Assert.Equal(Serials(2, 4), (await RunAsync(engine, AssetSelection.Batch(3, offset: 1))).Order());
+        Assert.Equal(TestSerials.Range(2, 3), (await RunAsync(engine, AssetSelection.Batch(3, offset: 1))).Order());
 
         // -NotSyncedSince: only assets without a success since then.
         var cut = await db.ScalarAsync<DateTime>("SELECT max(last_success_at) FROM cmms_asset_sync_state WHERE serialnumber IN ('INF-000007', 'INF-000008', 'INF-000009')");
@@ -65,7 +52,7 @@ public sealed class AssetStateTests(DatabaseFixture db) : IClassFixture<Database
     public async Task A_304_is_unchanged_and_rewrites_nothing_but_the_state_and_one_log_row()
     {
         await _sim.ConfigureAsync(new { Validators = "both" });
-        await db.SeedAssetsAsync(Serials(1, 20));
+        await db.SeedAssetsAsync(TestSerials.Range(1, 20));
         await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
         var first = await engine.RunAsync(AssetSelection.Batch(0));
         Assert.Equal((20, 0), (first.Succeeded, first.Unchanged));
@@ -74,7 +61,7 @@ public sealed class AssetStateTests(DatabaseFixture db) : IClassFixture<Database
         var schedulesBefore = await db.ScalarAsync<string>("SELECT COALESCE(string_agg(xmin::text, ',' ORDER BY cmms_asset_id, schedule_id), '') FROM ic3_asset_pm_schedule");
         await _sim.ResetStatsAsync();
 
-        var second = new Collector();
+        var second = new RecordingObserver();
         var summary = await engine.RunAsync(AssetSelection.Batch(0), second);
 
         Assert.Equal((20, 20, 0), (summary.Succeeded, summary.Unchanged, summary.Failed));
@@ -107,7 +94,7 @@ public sealed class AssetStateTests(DatabaseFixture db) : IClassFixture<Database
     public async Task Without_validators_an_identical_body_is_unchanged_by_its_sha256()
     {
         await _sim.ConfigureAsync(new { Validators = "none" });
-        await db.SeedAssetsAsync(Serials(1, 10));
+        await db.SeedAssetsAsync(TestSerials.Range(1, 10));
         await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
         await engine.RunAsync(AssetSelection.Batch(0));
         var masterBefore = await db.ScalarAsync<string>("SELECT string_agg(xmin::text, ',' ORDER BY asset_id) FROM ic3_asset_master");
@@ -121,7 +108,7 @@ public sealed class AssetStateTests(DatabaseFixture db) : IClassFixture<Database
     [Fact]
     public async Task Not_found_and_client_errors_are_deferred_1_2_4_days_and_skipped_until_due_unless_asked_for()
     {
-        await db.SeedAssetsAsync(Serials(1, 5));
+        await db.SeedAssetsAsync(TestSerials.Range(1, 5));
         await _sim.ScriptAsync("INF-000002", "404", "404", "404", "404");
         await _sim.ScriptAsync("INF-000003", "500", "500", "500", "500");
         await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => { o.RetryInterval = TimeSpan.FromMilliseconds(1); o.AssetPathSuspectThreshold = 0; }));
@@ -160,7 +147,7 @@ public sealed class AssetStateTests(DatabaseFixture db) : IClassFixture<Database
     [Fact]
     public async Task A_time_budget_stops_taking_assets_overshoots_by_at_most_one_timeout_and_repeated_runs_cover_the_register()
     {
-        await db.SeedAssetsAsync(Serials(1, 60));
+        await db.SeedAssetsAsync(TestSerials.Range(1, 60));
         await _sim.ConfigureAsync(new { LatencyMs = 50 });
         try
         {
@@ -212,7 +199,7 @@ public sealed class AssetStateTests(DatabaseFixture db) : IClassFixture<Database
     [Fact]
     public async Task Status_reports_freshness_and_the_last_complete_run()
     {
-        await db.SeedAssetsAsync(Serials(1, 4));
+        await db.SeedAssetsAsync(TestSerials.Range(1, 4));
         await db.ExecAsync("INSERT INTO ic3_asset_master (cmms_asset_id) VALUES (NULL), ('   ')");
         await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
         var run = await engine.RunAsync(AssetSelection.Batch(3));

@@ -1,3 +1,4 @@
+using AssetSync.Tests.Fixtures;
 using AssetSync.Storage;
 using Microsoft.Extensions.Time.Testing;
 
@@ -5,22 +6,12 @@ namespace AssetSync.Tests.Storage;
 
 public sealed class DatabaseOutageMonitorTests
 {
-    private sealed class Recorder : SyncObserver
-    {
-        public List<string> Warnings { get; } = [];
-
-        public List<string> Details { get; } = [];
-
-        public override void Warning(string message) => Warnings.Add(message);
-
-        public override void Verbose(string message) => Details.Add(message);
-    }
 
     [Fact]
     public void Retries_of_one_outage_make_one_warning_with_their_count_and_length_when_it_ends()
     {
         var time = new FakeTimeProvider();
-        var seen = new Recorder();
+        var seen = new RecordingObserver();
         var monitor = new DatabaseOutageMonitor("db:5432/ic3", time, seen);
 
         monitor.Answered();
@@ -39,15 +30,15 @@ public sealed class DatabaseOutageMonitorTests
 
         var warning = Assert.Single(seen.Warnings);
         Assert.Equal("The IC3 database at db:5432/ic3 did not answer for 3.5 s (57P01: terminating connection); 3 retries later it answered again, and the run carried on.", warning);
-        Assert.Equal(3, seen.Details.Count);
-        Assert.Equal("Database error (connection refused); retry 2 of 5 in 1 s.", seen.Details[1]);
+        Assert.Equal(3, seen.VerboseLines.Count);
+        Assert.Equal("Database error (connection refused); retry 2 of 5 in 1 s.", seen.VerboseLines[1]);
     }
 
     [Fact]
     public void A_second_outage_gets_a_warning_of_its_own()
     {
         var time = new FakeTimeProvider();
-        var seen = new Recorder();
+        var seen = new RecordingObserver();
         var monitor = new DatabaseOutageMonitor("db", time, seen);
 
         monitor.Retrying("a", 1, 3, TimeSpan.Zero);
@@ -68,7 +59,7 @@ public sealed class DatabaseOutageMonitorTests
     {
         // After a restart, connections the pool opened before it fail one by one as they are next used.
         var time = new FakeTimeProvider();
-        var seen = new Recorder();
+        var seen = new RecordingObserver();
         var monitor = new DatabaseOutageMonitor("db", time, seen);
 
         monitor.Retrying("57P01", 1, 5, TimeSpan.Zero);
@@ -87,7 +78,7 @@ public sealed class DatabaseOutageMonitorTests
     [Fact]
     public void An_outage_that_outlasts_the_retries_ends_without_a_warning_the_error_says_it()
     {
-        var seen = new Recorder();
+        var seen = new RecordingObserver();
         var monitor = new DatabaseOutageMonitor("db", new FakeTimeProvider(), seen);
 
         monitor.Retrying("a", 1, 1, TimeSpan.Zero);

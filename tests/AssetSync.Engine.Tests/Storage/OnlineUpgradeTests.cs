@@ -136,7 +136,11 @@ public sealed class OnlineUpgradeTests(DatabaseFixture db) : IClassFixture<Datab
             }
         });
         var longQuery = Task.Run(() => ExecAsync(db.ConnectionString, "SELECT count(*) FROM ic3_sync_log, pg_sleep(3)"));
-        await Task.Delay(300);
+        // Started once the server shows it running (a signal from the server, not a guess at how long starting takes).
+        while (!longQuery.IsCompleted && await db.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(3)%' AND pid <> pg_backend_pid()") == 0)
+        {
+            await Task.Yield();
+        }
 
         var verbose = new List<string>();
         await using (var database = new SyncDatabase(db.ConnectionString))

@@ -103,4 +103,7 @@ public static class SyncDefaults
 
     /// <summary>Assets each of the report's lists shows.</summary>
     public const int ReportTop = 25;
+
+    /// <summary>Failed assets (deferred ones not counted), as a percentage of the register, above which a run's event is a warning.</summary>
+    public const double MaxFailedPercent = 5;
 }
