@@ -131,17 +131,18 @@ function Stop-SimulatorProcess($Simulator) {
 
 function Get-SyncOptionDefault {
     <#
-    The engine's documented defaults (SyncOptions' Default* constants), read from the engine assembly the
-    imported AssetSync module loaded in its own load context: the one place defaults live. Import AssetSync first.
+    AssetSync's defaults (the constants of SyncDefaults, where every default is defined once), read from the assembly
+    the imported AssetSync module loaded. Import AssetSync first.
     #>
     param([string] $Name)
-    $engine = [System.Runtime.Loader.AssemblyLoadContext]::All.Assemblies |
-        Where-Object { $_.GetName().Name -eq 'AssetSync.Engine' } | Select-Object -First 1
-    if (-not $engine) { throw 'AssetSync.Engine is not loaded: import AssetSync and run one of its commands first.' }
-    $fields = $engine.GetType('AssetSync.SyncOptions', $true).GetFields('Public, Static') | Where-Object { $_.IsLiteral -and $_.Name -like 'Default*' }
+    $model = [System.AppDomain]::CurrentDomain.GetAssemblies() + [System.Runtime.Loader.AssemblyLoadContext]::All.Assemblies |
+        Where-Object { $_.GetName().Name -eq 'AssetSync.Model' } | Select-Object -First 1
+    if (-not $model) { throw 'AssetSync.Model is not loaded: import AssetSync first.' }
+    $type = $model.GetType('AssetSync.SyncDefaults', $true)
     $all = [ordered]@{}
-    foreach ($f in $fields) { $all[$f.Name.Substring(7)] = $f.GetRawConstantValue() }
-    if ($Name) { if (-not $all.Contains($Name)) { throw "SyncOptions has no Default$Name." }; return $all[$Name] }
+    foreach ($f in $type.GetFields('Public, Static') | Where-Object IsLiteral) { $all[$f.Name] = $f.GetRawConstantValue() }
+    foreach ($p in $type.GetProperties('Public, Static')) { $all[$p.Name] = $p.GetValue($null) }
+    if ($Name) { if (-not $all.Contains($Name)) { throw "SyncDefaults has no $Name." }; return $all[$Name] }
     [pscustomobject]$all
 }
 

@@ -182,23 +182,40 @@ INSERT INTO cmms_asset_sync_state (serialnumber, status, error_kind, error_messa
         ($err | Out-String) | Should -Not -Match 'hush-hush'
     }
 
-    It 'documents in the help the defaults the engine options hold' {
-        $d = Get-SyncOptionDefault
-        $help = Get-Help Invoke-CmmsSync -Full
-        $default = { param($name) ($help.parameters.parameter | Where-Object name -eq $name).defaultValue }
-        & $default 'RequestsPerSecond' | Should -Be ([string]$d.RequestsPerSecond)
-        & $default 'ThrottleLimit' | Should -Be ([string]$d.ThrottleLimit)
-        & $default 'TimeoutSec' | Should -Be ([string]$d.TimeoutSeconds)
-        & $default 'RetryIntervalSec' | Should -Be ([string]$d.RetryIntervalSeconds)
-        & $default 'MaximumRetryCount' | Should -Be ([string]$d.MaximumRetryCount)
-        & $default 'BatchSize' | Should -Be ([string]$d.BatchSize)
-        & $default 'WaitTimeoutSec' | Should -Be ([string]$d.WaitTimeoutSeconds)
+    It 'takes every default from SyncDefaults, and its help says the same (<Command> -<Parameter>)' -ForEach @(
+        @{ Command = 'Invoke-CmmsSync'; Parameter = 'RequestsPerSecond'; Default = 'RequestsPerSecond' }
+        @{ Command = 'Invoke-CmmsSync'; Parameter = 'ThrottleLimit'; Default = 'ThrottleLimit' }
+        @{ Command = 'Invoke-CmmsSync'; Parameter = 'TimeoutSec'; Default = 'TimeoutSeconds' }
+        @{ Command = 'Invoke-CmmsSync'; Parameter = 'RetryIntervalSec'; Default = 'RetryIntervalSeconds' }
+        @{ Command = 'Invoke-CmmsSync'; Parameter = 'MaximumRetryCount'; Default = 'MaximumRetryCount' }
+        @{ Command = 'Invoke-CmmsSync'; Parameter = 'BatchSize'; Default = 'BatchSize' }
+        @{ Command = 'Invoke-CmmsSync'; Parameter = 'WaitTimeoutSec'; Default = 'WaitTimeoutSeconds' }
+        @{ Command = 'Invoke-CmmsSync'; Parameter = 'CircuitBreakerThreshold'; Default = 'CircuitBreakerThreshold' }
+        @{ Command = 'Invoke-CmmsSync'; Parameter = 'AssetPathSuspectThreshold'; Default = 'AssetPathSuspectThreshold' }
+        @{ Command = 'Invoke-CmmsSync'; Parameter = 'AssetPath'; Default = 'AssetPath' }
+        @{ Command = 'Invoke-CmmsRetryFailed'; Parameter = 'BatchSize'; Default = 'RetryBatchSize' }
+        @{ Command = 'Invoke-CmmsRetryFailed'; Parameter = 'ThrottleLimit'; Default = 'ThrottleLimit' }
+        @{ Command = 'Get-CmmsSyncStatus'; Parameter = 'Last'; Default = 'StatusLastRuns' }
+        @{ Command = 'Get-CmmsSyncStatus'; Parameter = 'StaleAfter'; Default = 'StaleAfter' }
+        @{ Command = 'Export-CmmsSyncReport'; Parameter = 'Last'; Default = 'ReportLastRuns' }
+        @{ Command = 'Export-CmmsSyncReport'; Parameter = 'Top'; Default = 'ReportTop' }
+        @{ Command = 'Write-CmmsSyncEvent'; Parameter = 'MaxFailedPercent'; Default = 'MaxFailedPercent' }
+    ) {
+        $expected = Get-SyncOptionDefault $Default
+        # What the cmdlet binds when the parameter is not given ...
+        $cmdlet = [Activator]::CreateInstance((Get-Command $Command).ImplementingType)
+        $actual = $cmdlet.$Parameter
+        if ($actual -is [AssetSync.RequestRate]) { $actual = $actual.PerSecond }
+        "$actual" | Should -Be "$expected"
+        # ... and what its help says.
+        $help = Get-Help $Command -Full
+        ($help.parameters.parameter | Where-Object name -eq $Parameter).defaultValue | Should -Be "$expected"
     }
 
     Context 'another run holds the run lock' {
         BeforeAll {
             $engine = [System.Runtime.Loader.AssemblyLoadContext]::All.Assemblies | Where-Object { $_.GetName().Name -eq 'AssetSync.Engine' } | Select-Object -First 1
-            $lockKey = $engine.GetType('AssetSync.Storage.Sql', $true).GetField('RunLockKey', [Reflection.BindingFlags]'NonPublic, Public, Static').GetRawConstantValue()
+            $lockKey = $engine.GetType('AssetSync.Storage.RunSql', $true).GetField('RunLockKey', [Reflection.BindingFlags]'NonPublic, Public, Static').GetRawConstantValue()
             $servicesModule = (Resolve-Path (Join-Path $PSScriptRoot '../Shared/TestServices.psm1')).Path
             # The run lock's key only, in this database only: other advisory locks (and other tests' databases) do not count.
             $heldSql = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND classid = ($lockKey >> 32)::oid AND objid = ($lockKey & 4294967295)::oid AND objsubid = 1"
