@@ -268,7 +268,7 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : IClassFixture<Databa
         // Kill the session holding the lock and take the lock at once, as a second run would.
         await using var thief = new NpgsqlConnection(db.ConnectionString);
         await thief.OpenAsync();
-        await using (var cmd = new NpgsqlCommand($"SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ({RunSql.RunLockKey}::bigint >> 32)::oid AND objid = ({RunSql.RunLockKey}::bigint & 4294967295)::oid", thief))
+        await using (var cmd = new NpgsqlCommand($"SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND classid = ({RunSql.RunLockKey}::bigint >> 32)::oid AND objid = ({RunSql.RunLockKey}::bigint & 4294967295)::oid", thief))
         {
             await cmd.ExecuteNonQueryAsync();
         }

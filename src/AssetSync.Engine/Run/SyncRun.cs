@@ -28,15 +28,11 @@ internal sealed class SyncRun
     private readonly AssetSelection _selection;
     private readonly ServiceBreaker<HeldOutcome> _breaker;
     private readonly ServiceHealth _health;
-    private readonly PathProbation _probation;
+    private readonly PathProbation<HeldOutcome> _probation;
+    private readonly RunCounters _counts = new();
+    private readonly RunBudget _budget;
 
     private long _runId;
-    private int _succeeded;
-    private int _failed;
-    private int _skipped;
-    private int _unchanged;
-    private int _budgetSpent;
-    private long? _deadline;
     private SelectionSnapshot _selected = new();
 
     /// <summary>Assets read from the database for the producer at a time (validators, last error kind): one round trip each.</summary>
@@ -44,7 +40,7 @@ internal sealed class SyncRun
     private ResilientFetcher? _fetcher;
     private LearnedRate? _stored;
     private Activity? _activity;
-    private AssetWriteBatcher? _batcher;
+    private OutcomeWriter? _writer;
     private SyncRunFailedException? _fatal;
     private CancellationTokenSource? _runCts;
 
@@ -61,16 +57,17 @@ internal sealed class SyncRun
         // Nothing answered and the connections fail: no asset is to blame, and none is marked.
         _health.Unreachable += (attempts, cause) => Stop(new InnomaintUnreachableException(client.BaseUrl, attempts, cause));
         // Named serial numbers are the operator's own choice: their 404s are answers, not a sign of a wrong path.
-        _probation = new PathProbation(selection.Mode == SelectionMode.Serials ? 0 : options.AssetPathSuspectThreshold);
+        _budget = new RunBudget(time, options.MaxDuration);
+        _probation = new PathProbation<HeldOutcome>(selection.Mode == SelectionMode.Serials ? 0 : options.AssetPathSuspectThreshold);
     }
 
     public bool WaitForLock { get; init; }
 
     public TimeSpan LockWaitTimeout { get; init; }
 
-    private int Succeeded => Volatile.Read(ref _succeeded);
+    private int Succeeded => _counts.Succeeded;
 
-    private int Failed => Volatile.Read(ref _failed);
+    private int Failed => _counts.Failed;
 
     private SyncRunFailedException? Fatal => Volatile.Read(ref _fatal);
 
@@ -112,7 +109,7 @@ internal sealed class SyncRun
             {
                 _selected = await _store.Selection.SelectAsync(_selection, s =>
                 {
-                    Interlocked.Increment(ref _skipped);
+                    _counts.Skip();
                     _observer.Warning($"Asset '{TextSafety.Inert(s)}' is not in ic3_asset_master (no row has it as cmms_asset_id); skipped.");
                 }, cancellationToken).ConfigureAwait(false);
                 total = _selected.Count;
@@ -120,7 +117,7 @@ internal sealed class SyncRun
                 {
                     _stored = await _store.Runs.GetLearnedRateAsync(_client.BaseUrl, cancellationToken).ConfigureAwait(false);
                 }
-                var skipped = Volatile.Read(ref _skipped);
+                var skipped = _counts.Skipped;
                 (_runId, startedAt) = await _store.Runs.StartAsync(_selection, _selected.Count + skipped, skipped, Environment.MachineName, Environment.UserName, cancellationToken).ConfigureAwait(false);
             }
             catch (NpgsqlException ex)
@@ -132,10 +129,7 @@ internal sealed class SyncRun
             _activity = AssetSyncTelemetry.Source.StartActivity("AssetSync.Run");
             _activity?.SetTag("assetsync.run.id", _runId);
             _activity?.SetTag("assetsync.mode", _selection.Mode.Name);
-            if (_options.MaxDuration is { } budget)
-            {
-                _deadline = started + (long)(budget.TotalSeconds * _time.TimestampFrequency);
-            }
+            _budget.Start(started);
             using var runCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             _runCts = runCts;
             using var progressStop = new CancellationTokenSource();
@@ -151,7 +145,7 @@ internal sealed class SyncRun
                 AssetSyncTelemetry.RunStarted(rate);
                 var fetcher = new ResilientFetcher(_client, _options, _time, _observer, rate, _health);
                 _fetcher = fetcher;
-                _batcher = new AssetWriteBatcher(_store, _runId, _time, Counted, WriteRefusedAsync);
+                _writer = new OutcomeWriter(_store, _runId, _time, _counts, _observer, Stop);
                 await ExecuteAsync(fetcher, runCts).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -179,26 +173,26 @@ internal sealed class SyncRun
     private async Task<SyncRunSummary> CloseAsync(DateTimeOffset startedAt, TimeSpan elapsed, CancellationToken cancellationToken)
     {
         var status = Fatal is not null ? RunStatus.Failed : cancellationToken.IsCancellationRequested ? RunStatus.Cancelled : RunStatus.Complete;
-        var budgetSpent = Volatile.Read(ref _budgetSpent) == 1;
+        var budgetSpent = _budget.Spent;
         // Selected and never decided, whatever ended the run (a time budget, Ctrl+C, a fatal error): Total adds up on every run.
-        var notReached = Math.Max(0, _selected.Count - Succeeded - Failed);
+        var notReached = _counts.NotReached(_selected.Count);
         var stoppedBy = budgetSpent && status == RunStatus.Complete && notReached > 0 ? "max_duration" : null;
         var requests = (int)Math.Min(int.MaxValue, _fetcher?.Requests ?? 0);
         var throttled = (int)Math.Min(int.MaxValue, _fetcher?.Throttled ?? 0);
         double? rate = elapsed.TotalSeconds > 0 ? Math.Round(requests / elapsed.TotalSeconds, 3) : null;
         var learned = _fetcher?.Rate.Learned();
-        var figures = new RunFigures(Volatile.Read(ref _unchanged), notReached, stoppedBy, requests, throttled, rate, _client.BaseUrl, learned);
+        var figures = new RunFigures(_counts.Unchanged, notReached, stoppedBy, requests, throttled, rate, _client.BaseUrl, learned);
         if (learned is not null)
         {
             _observer.Verbose($"Learned rate for {_client.BaseUrl}: {RateChange.Format(learned.RequestsPerSecond)} requests/s ({learned.Source}); the next run with -RequestsPerSecond Auto starts from it.");
         }
         if (stoppedBy is not null)
         {
-            _observer.Verbose($"The time budget ({_options.MaxDuration}) is spent: {notReached} selected asset(s) are left for the next run, stalest first.");
+            _observer.Verbose($"The time budget ({_budget.MaxDuration}) is spent: {notReached} selected asset(s) are left for the next run, stalest first.");
             if (Succeeded + Failed == 0)
             {
                 // A budget that cannot work must not look like a quiet night.
-                _observer.Warning($"The time budget ({_options.MaxDuration}) ended the run before any asset was decided: {notReached} selected asset(s) were not reached. " +
+                _observer.Warning($"The time budget ({_budget.MaxDuration}) ended the run before any asset was decided: {notReached} selected asset(s) were not reached. " +
                     $"Give a longer -MaxDuration: at least one attempt (-TimeoutSec {_options.Timeout.TotalSeconds:0.###}) plus the time the assets need at the rate allowed.");
             }
         }
@@ -207,7 +201,7 @@ internal sealed class SyncRun
         {
             // The run row is closed even when the caller cancelled: it must not stay 'running'.
             using var closing = new CancellationTokenSource(SyncDefaults.CloseTimeout);
-            finishedAt = await _store.Runs.FinishAsync(_runId, status, Succeeded, Failed, Volatile.Read(ref _skipped), (long)elapsed.TotalMilliseconds,
+            finishedAt = await _store.Runs.FinishAsync(_runId, status, Succeeded, Failed, _counts.Skipped, (long)elapsed.TotalMilliseconds,
                 Fatal?.Message, figures, closing.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
@@ -225,10 +219,10 @@ internal sealed class SyncRun
         {
             RunId = _runId,
             Mode = _selection.Mode,
-            Total = Succeeded + Failed + Volatile.Read(ref _skipped) + figures.NotReached,
+            Total = Succeeded + Failed + _counts.Skipped + figures.NotReached,
             Succeeded = Succeeded,
             Failed = Failed,
-            Skipped = Volatile.Read(ref _skipped),
+            Skipped = _counts.Skipped,
             Unchanged = figures.Unchanged,
             NotReached = figures.NotReached,
             StoppedBy = figures.StoppedBy,
@@ -280,7 +274,7 @@ internal sealed class SyncRun
                 {
                     continue;
                 }
-                await _store.Runs.UpdateProgressAsync(_runId, ok, failed, Volatile.Read(ref _skipped), stop).ConfigureAwait(false);
+                await _store.Runs.UpdateProgressAsync(_runId, ok, failed, _counts.Skipped, stop).ConfigureAwait(false);
                 (lastOk, lastFailed) = (ok, failed);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -310,13 +304,13 @@ internal sealed class SyncRun
                 long ticket = 0;
                 foreach (var chunk in _selected.Chunks(SelectionChunk))
                 {
-                    if (Volatile.Read(ref _budgetSpent) == 1)
+                    if (_budget.Spent)
                     {
                         break;
                     }
                     foreach (var asset in await _store.Selection.GetSelectedAsync(chunk, token).ConfigureAwait(false))
                     {
-                        if (Volatile.Read(ref _budgetSpent) == 1)
+                        if (_budget.Spent)
                         {
                             break;
                         }
@@ -355,7 +349,7 @@ internal sealed class SyncRun
         {
             await foreach (var (asset, ticket) in queue.ReadAllAsync(token).ConfigureAwait(false))
             {
-                if (Volatile.Read(ref _budgetSpent) == 1)
+                if (_budget.Spent)
                 {
                     // The budget is spent: what is still queued is left for the next run (NotReached).
                     continue;
@@ -390,13 +384,13 @@ internal sealed class SyncRun
             ? AssetSyncTelemetry.Source.StartActivity("AssetSync.Asset", ActivityKind.Internal, _activity?.Context ?? default)
             : null;
         activity?.SetTag("assetsync.serial_number", serial);
-        var fetched = await fetcher.FetchAsync(selected, ticket, _deadline, token).ConfigureAwait(false);
+        var fetched = await fetcher.FetchAsync(selected, ticket, _budget.Deadline, token).ConfigureAwait(false);
         activity?.SetTag("assetsync.attempts", fetched.Attempts);
         activity?.SetTag("error.kind", fetched.Outcome.Kind?.ToContractName());
         if (fetched.NotStarted)
         {
             // The time budget cannot hold another attempt: stop taking assets; those in flight finish.
-            Interlocked.Exchange(ref _budgetSpent, 1);
+            _budget.MarkSpent();
             return;
         }
         var (outcome, attempts) = (fetched.Outcome, fetched.Attempts);
@@ -415,9 +409,9 @@ internal sealed class SyncRun
             var held = new HeldOutcome(serial, outcome, attempts, _time.GetElapsedTime(started), fetched.Waited);
             switch (_probation.Offer(held))
             {
-                case PathProbation.Verdict.Held:
+                case PathProbation<HeldOutcome>.Verdict.Held:
                     return;
-                case PathProbation.Verdict.Suspect:
+                case PathProbation<HeldOutcome>.Verdict.Suspect:
                     if (await PathStillWorksAsync(fetcher, token).ConfigureAwait(false))
                     {
                         // Assets Innomaint lacks happened to come first; the path is fine. Write what was held.
@@ -441,7 +435,7 @@ internal sealed class SyncRun
         {
             case ServiceBreaker<HeldOutcome>.Verdict.Write:
                 await WriteHeldAsync(release, token).ConfigureAwait(false);
-                await CompleteAsync(serial, outcome, attempts, null, fetched.Waited, token, started).ConfigureAwait(false);
+                await _writer!.WriteAsync(serial, outcome, attempts, _time.GetElapsedTime(started), fetched.Waited, token).ConfigureAwait(false);
                 return;
             case ServiceBreaker<HeldOutcome>.Verdict.Held:
                 return;
@@ -524,169 +518,14 @@ internal sealed class SyncRun
         }
     }
 
-    private async Task WriteHeldAsync(IReadOnlyList<HeldOutcome> held, CancellationToken token)
-    {
-        foreach (var h in held)
-        {
-            await CompleteAsync(h.Serial, h.Outcome, h.Attempts, h.Duration, h.Waited, token).ConfigureAwait(false);
-        }
-    }
-
-    private async Task<AssetSyncResult> CompleteAsync(string serial, FetchOutcome outcome, int attempts, TimeSpan? duration, TimeSpan waited, CancellationToken token, long started = 0)
-    {
-        var elapsed = duration ?? _time.GetElapsedTime(started);
-        if (outcome.Succeeded && _batcher is not null)
-        {
-            // Written with others in one commit; counted and reported when that group commits.
-            var result = new AssetSyncResult
-            {
-                SerialNumber = serial,
-                Outcome = outcome.Unchanged ? AssetSyncStatus.Unchanged : AssetSyncStatus.Succeeded,
-                Attempts = attempts,
-                HttpStatus = outcome.HttpStatus,
-                Elapsed = elapsed,
-                WaitTime = waited,
-                RunId = _runId,
-            };
-            var validators = new FetchValidators(outcome.ETag, outcome.LastModified, outcome.PayloadSha256);
-            var ms = (long)elapsed.TotalMilliseconds;
-            if (outcome.Unchanged)
-            {
-                await _batcher.AddAsync(new UnchangedAsset(serial, attempts, outcome.HttpStatus, ms, validators), result, token).ConfigureAwait(false);
-            }
-            else
-            {
-                await _batcher.AddAsync(new ChangedAsset(serial, outcome.Asset!, attempts, outcome.HttpStatus, ms, validators), result, token).ConfigureAwait(false);
-            }
-            return result;
-        }
-        var failed = await WriteFailureAsync(serial, outcome.Kind!.Value, outcome.Message, attempts, outcome.HttpStatus, elapsed, waited, token).ConfigureAwait(false);
-        Counted(failed);
-        return failed;
-    }
-
-    /// <summary>An asset whose rows are committed: counted, then reported.</summary>
-    private void Counted(AssetSyncResult result)
-    {
-        AssetSyncTelemetry.AssetDecided(result);
-        if (result.Outcome == AssetSyncStatus.Failed)
-        {
-            Interlocked.Increment(ref _failed);
-        }
-        else
-        {
-            Interlocked.Increment(ref _succeeded);
-            if (result.Outcome == AssetSyncStatus.Unchanged)
-            {
-                Interlocked.Increment(ref _unchanged);
-            }
-        }
-        try
-        {
-            _observer.AssetCompleted(result);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // The caller's observer failed on this asset (wherever its group was committed): stop, naming it, cause kept.
-            Stop(new UnexpectedSyncErrorException(result.SerialNumber, ex));
-        }
-    }
+    private Task WriteHeldAsync(IReadOnlyList<HeldOutcome> held, CancellationToken token) => _writer!.WriteAsync(held, token);
 
     /// <summary>Writes the decided assets still queued, on every path: they were decided, so they get their rows.</summary>
     private async Task FlushWritesAsync()
     {
-        if (_batcher is null)
+        if (_writer is not null && await _writer.FlushAsync().ConfigureAwait(false) is { } failed)
         {
-            return;
-        }
-        try
-        {
-            await _batcher.FlushAsync().ConfigureAwait(false);
-        }
-        catch (NpgsqlException ex)
-        {
-            SetFatal(DatabaseErrors.Unavailable(_store.Target, ex));
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            SetFatal(new UnexpectedSyncErrorException("(writing decided assets)", ex));
-        }
-        catch (OperationCanceledException ex)
-        {
-            SetFatal(new DatabaseUnavailableException($"Decided assets could not be written in time: {ex.Message}", ex, _store.Target));
-        }
-    }
-
-    /// <summary>A changed asset the database refused on its own (its group split down to it): nothing of it was written; its failure row says why.</summary>
-    private Task<AssetSyncResult> WriteRefusedAsync(ChangedAsset changed, PostgresException ex, CancellationToken token) =>
-        WriteFailureAsync(changed.SerialNumber, SyncErrorKind.Database, "Writing the asset to the database failed: " + StoreConnections.Describe(ex),
-            changed.Attempts, changed.HttpStatus, TimeSpan.FromMilliseconds(changed.DurationMs), TimeSpan.Zero, token);
-
-    /// <summary>Writes a failed asset's log and state rows (one statement) and returns its result; messages are stored inert.</summary>
-    private async Task<AssetSyncResult> WriteFailureAsync(string serial, SyncErrorKind kind, string? message, int attempts, int? httpStatus, TimeSpan duration,
-        TimeSpan waited, CancellationToken token)
-    {
-        // Reason phrases and messages come from the API: stored and shown inert, never raw.
-        message = TextSafety.Inert(message, 1000) ?? "";
-        if (serial.Length > 0 && (char.IsWhiteSpace(serial[0]) || char.IsWhiteSpace(serial[^1])))
-        {
-            message += " Note: this serial number has leading or trailing whitespace in ic3_asset_master.cmms_asset_id; it was requested as stored.";
-        }
-        await _store.States.ApplyFailureAsync(_runId, serial, kind, message, attempts, httpStatus, (long)duration.TotalMilliseconds, token).ConfigureAwait(false);
-        return new AssetSyncResult
-        {
-            SerialNumber = serial,
-            Outcome = AssetSyncStatus.Failed,
-            Attempts = attempts,
-            HttpStatus = httpStatus,
-            ErrorKind = kind.ToContractName(),
-            Error = message,
-            Elapsed = duration,
-            WaitTime = waited,
-            RunId = _runId,
-        };
-    }
-
-    /// <summary>An asset decided but not yet written: a 404 on path probation, or a failure in the breaker's streak.</summary>
-    private sealed record HeldOutcome(string Serial, FetchOutcome Outcome, int Attempts, TimeSpan Duration, TimeSpan Waited);
-
-    /// <summary>
-    /// Until the first answer that is not a 404, 404s are held back instead of written: if the first
-    /// <see cref="Threshold"/> answers are all 404, the base URL or asset path is wrong, and marking the
-    /// whole register failed would be a lie. Thread-safe.
-    /// </summary>
-    private sealed class PathProbation(int threshold)
-    {
-        public enum Verdict { Write, Held, Suspect }
-
-        private readonly object _gate = new();
-        private List<HeldOutcome>? _held = threshold > 0 ? [] : null;
-
-        public int Threshold { get; } = threshold;
-
-        public Verdict Offer(HeldOutcome outcome)
-        {
-            lock (_gate)
-            {
-                if (_held is null)
-                {
-                    return Verdict.Write;
-                }
-                _held.Add(outcome);
-                // Only the answer that reaches the threshold decides; those after it wait with the rest.
-                return _held.Count == Threshold ? Verdict.Suspect : Verdict.Held;
-            }
-        }
-
-        /// <summary>Ends the probation; returns what was held (empty when it had ended already).</summary>
-        public IReadOnlyList<HeldOutcome> End()
-        {
-            lock (_gate)
-            {
-                var held = _held ?? [];
-                _held = null;
-                return held;
-            }
+            SetFatal(failed);
         }
     }
 }
