@@ -3,7 +3,10 @@ using System.Diagnostics;
 
 namespace AssetSync.Simulator;
 
-/// <summary>Faults and statistics; changed by the control endpoints while the server runs.</summary>
+/// <summary>
+/// Faults and statistics; changed by the control endpoints while the server runs. Over 400 lines on purpose: a test
+/// stand-in whose every fault (scripts, quotas, stalls, generations) is read on each request under one lock.
+/// </summary>
 public sealed class SimulatorState
 {
     private readonly object _gate = new();

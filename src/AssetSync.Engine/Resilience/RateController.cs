@@ -22,6 +22,8 @@ namespace AssetSync.Resilience;
 /// quota itself, so a quota that drops from 20/s to 8/s is found in one burst instead of nine 0.9x cuts.
 /// Time comes from a <see cref="TimeProvider"/>, so tests drive the curve with a fake clock. Thread-safe.
 /// </remarks>
+/// <para>One file of over 400 lines on purpose: the three modes share one lock and one rate, and every rule above
+/// reads the same few fields; split apart, each piece would need the others' state.</para>
 internal sealed class RateController
 {
     /// <summary>A 429 cuts the rate to this share of the rate that drew it (AWS uses 0.7; a gentler cut loses less).</summary>

@@ -19,6 +19,8 @@ namespace AssetSync.Resilience;
 /// <item>What the server said remains in its window (RateLimit r / X-RateLimit-Remaining): never more before the reset.</item>
 /// </list>
 /// Every wait is cancellable and takes its time from a <see cref="TimeProvider"/>.
+/// <para>One file of over 400 lines on purpose: the turn, the in-flight slots, the overdue exemption and the rate token
+/// are taken under one lock in one order; spread over types, that order (and the bound on a missed wake-up, MaxSleep) would be too.</para>
 /// </summary>
 internal sealed class RequestGate
 {
