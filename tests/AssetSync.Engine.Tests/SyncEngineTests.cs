@@ -4,28 +4,18 @@ using AssetSync.Tests.Fixtures;
 namespace AssetSync.Tests;
 
 /// <summary>Whole runs against the simulator on 127.0.0.1 and a real PostgreSQL database.</summary>
-public sealed class SyncEngineTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>, IAsyncLifetime
+public sealed class SyncEngineTests(DatabaseFixture db) : SimulatorAndDatabaseTests(db)
 {
-    private SimulatorServer _sim = null!;
-
-    public async Task InitializeAsync()
-    {
-        _sim = await SimulatorServer.StartAsync();
-        await db.ApplySchemaAsync();
-        await db.ResetAsync();
-    }
-
-    public async Task DisposeAsync() => await _sim.DisposeAsync();
 
 
 
     [Fact]
     public async Task A_batch_run_enriches_assets_logs_each_once_and_totals_the_run()
     {
-        await db.SeedAssetsAsync(TestSerials.Range(1, 30));
-        await _sim.ScriptAsync("INF-000002", "404");
-        await _sim.ScriptAsync("INF-000003", "500", "503");
-        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 30));
+        await Sim.ScriptAsync("INF-000002", "404");
+        await Sim.ScriptAsync("INF-000003", "500", "503");
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString));
         var collector = new RecordingObserver();
 
         var summary = await engine.RunAsync(AssetSelection.Batch(0), collector);
@@ -39,39 +29,39 @@ public sealed class SyncEngineTests(DatabaseFixture db) : IClassFixture<Database
         Assert.Equal(("not_found", 404, 1), (notFound.ErrorKind, notFound.HttpStatus, notFound.Attempts));
         Assert.Equal(3, collector.Results.Single(r => r.SerialNumber == "INF-000003").Attempts);
 
-        var run = (await db.RowsAsync("SELECT status, assets_synced, failed, total, mode, host, os_user, finished_at FROM cmms_sync_log WHERE id = $1", summary.RunId)).Single();
+        var run = (await Db.RowsAsync("SELECT status, assets_synced, failed, total, mode, host, os_user, finished_at FROM cmms_sync_log WHERE id = $1", summary.RunId)).Single();
         Assert.Equal(new object?[] { "complete", 29, 1, 30, "batch" }, run[..5]);
         Assert.NotNull(run[7]);
-        Assert.Equal(30L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
-        Assert.Equal(30L, await db.ScalarAsync<long>("SELECT count(DISTINCT serialnumber) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
+        Assert.Equal(30L, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
+        Assert.Equal(30L, await Db.ScalarAsync<long>("SELECT count(DISTINCT serialnumber) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
 
         // The enriched columns equal the simulator's body, schedules included.
-        var expected = Simulator.AssetGenerator.Body("INF-000005", _sim.Options.Seed);
-        var row = (await db.RowsAsync("SELECT make, model, location_room, cmms_status, cmms_payload::text, cmms_synced_at FROM ic3_asset_master WHERE cmms_asset_id = 'INF-000005'")).Single();
+        var expected = Simulator.AssetGenerator.Body("INF-000005", Sim.Options.Seed);
+        var row = (await Db.RowsAsync("SELECT make, model, location_room, cmms_status, cmms_payload::text, cmms_synced_at FROM ic3_asset_master WHERE cmms_asset_id = 'INF-000005'")).Single();
         Assert.Equal((string?)expected["make"], row[0]);
         Assert.Equal((string?)expected["model"], row[1]);
         Assert.Equal((string?)expected["location"]!["room"], row[2]);
         Assert.Equal((string?)expected["status"], row[3]);
         Assert.NotNull(row[5]);
         Assert.Equal(expected["pm_schedules"]!.AsArray().Count,
-            await db.ScalarAsync<long>("SELECT count(*) FROM ic3_asset_pm_schedule WHERE cmms_asset_id = 'INF-000005'"));
-        Assert.Null(await db.ScalarAsync<string?>("SELECT coalesce(make, 'none') FROM ic3_asset_master WHERE cmms_asset_id = 'INF-000002'") is "none" ? null : "written");
+            await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_asset_pm_schedule WHERE cmms_asset_id = 'INF-000005'"));
+        Assert.Null(await Db.ScalarAsync<string?>("SELECT coalesce(make, 'none') FROM ic3_asset_master WHERE cmms_asset_id = 'INF-000002'") is "none" ? null : "written");
 
-        var status = await new SyncDatabase(db.ConnectionString).GetStatusAsync();
+        var status = await new SyncDatabase(Db.ConnectionString).GetStatusAsync();
         Assert.Equal((30L, 29L, 1L, 0L), (status.TotalAssets, status.SyncedAssets, status.FailedAssets, status.NeverSynced));
     }
 
     [Fact]
     public async Task Schedules_are_replaced_as_a_set()
     {
-        await db.SeedAssetsAsync(["INF-000010"]);
-        await db.ExecAsync("INSERT INTO ic3_asset_pm_schedule (cmms_asset_id, schedule_id, task) VALUES ('INF-000010', 'GONE-1', 'old')");
-        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
+        await Db.SeedAssetsAsync(["INF-000010"]);
+        await Db.ExecAsync("INSERT INTO ic3_asset_pm_schedule (cmms_asset_id, schedule_id, task) VALUES ('INF-000010', 'GONE-1', 'old')");
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString));
 
         await engine.RunAsync(AssetSelection.Serials(["INF-000010"]));
 
-        var ids = (await db.RowsAsync("SELECT schedule_id FROM ic3_asset_pm_schedule WHERE cmms_asset_id = 'INF-000010' ORDER BY 1")).Select(r => (string)r[0]!).ToList();
-        var expected = Simulator.AssetGenerator.Body("INF-000010", _sim.Options.Seed)["pm_schedules"]!.AsArray().Select(s => (string)s!["schedule_id"]!).Order().ToList();
+        var ids = (await Db.RowsAsync("SELECT schedule_id FROM ic3_asset_pm_schedule WHERE cmms_asset_id = 'INF-000010' ORDER BY 1")).Select(r => (string)r[0]!).ToList();
+        var expected = Simulator.AssetGenerator.Body("INF-000010", Sim.Options.Seed)["pm_schedules"]!.AsArray().Select(s => (string)s!["schedule_id"]!).Order().ToList();
         Assert.Equal(expected, ids);
         Assert.DoesNotContain("GONE-1", ids);
     }
@@ -79,21 +69,21 @@ public sealed class SyncEngineTests(DatabaseFixture db) : IClassFixture<Database
     [Fact]
     public async Task Retry_failed_syncs_exactly_the_failed_set_and_the_partition_holds()
     {
-        await db.SeedAssetsAsync(TestSerials.Range(1, 20));
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 20));
         foreach (var s in new[] { "INF-000004", "INF-000008", "INF-000015" })
         {
-            await _sim.ScriptAsync(s, "500", "500", "500", "500");
+            await Sim.ScriptAsync(s, "500", "500", "500", "500");
         }
-        await _sim.ScriptAsync("INF-000009", "404", "404");
-        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
+        await Sim.ScriptAsync("INF-000009", "404", "404");
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString));
         var first = await engine.RunAsync(AssetSelection.Batch(0));
         Assert.Equal(4, first.Failed);
 
-        await using var database = new SyncDatabase(db.ConnectionString);
+        await using var database = new SyncDatabase(Db.ConnectionString);
         // The 404 is deferred for a day: retry-failed leaves it out unless asked for it.
         Assert.Equal(["INF-000004", "INF-000008", "INF-000015"], await database.PreviewAsync(AssetSelection.RetryFailed()).ToListAsync());
         Assert.Equal(["INF-000004", "INF-000008", "INF-000009", "INF-000015"], await database.PreviewAsync(AssetSelection.RetryFailed(includeDeferred: true)).ToListAsync());
-        await _sim.ResetStatsAsync();
+        await Sim.ResetStatsAsync();
 
         var collector = new RecordingObserver();
         var retry = await engine.RunAsync(AssetSelection.RetryFailed(includeDeferred: true), collector);
@@ -110,10 +100,10 @@ public sealed class SyncEngineTests(DatabaseFixture db) : IClassFixture<Database
     [Fact]
     public async Task Hostile_serials_reach_the_server_as_one_segment_and_are_stored_verbatim()
     {
-        string[] hostile = ["a/b", "..", "../../_sim/heal", "x?y=1#z", "100%", "with space", "o'neil\"s", "Zürich-Ω", "'; DROP TABLE ic3_sync_log; --", "tab\there", new string('K', 10_000)];
-        await db.SeedAssetsAsync(hostile);
+        string[] hostile = ["a/b", "..", "../../Sim/heal", "x?y=1#z", "100%", "with space", "o'neil\"s", "Zürich-Ω", "'; DROP TABLE ic3_sync_log; --", "tab\there", new string('K', 10_000)];
+        await Db.SeedAssetsAsync(hostile);
         // Every one of them is a 404 on a fresh database, which the asset-path check would (rightly) call a wrong path.
-        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.AssetPathSuspectThreshold = 0));
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.AssetPathSuspectThreshold = 0));
         var collector = new RecordingObserver();
 
         var summary = await engine.RunAsync(AssetSelection.Batch(0), collector);
@@ -121,35 +111,35 @@ public sealed class SyncEngineTests(DatabaseFixture db) : IClassFixture<Database
         // The simulator knows none of them, so each must come back 404: proof the segment arrived whole.
         Assert.Equal(hostile.Length, summary.Failed);
         Assert.All(collector.Results, r => Assert.Equal("not_found", r.ErrorKind));
-        var stats = await _sim.StatsAsync();
+        var stats = await Sim.StatsAsync();
         foreach (var s in hostile)
         {
             Assert.True(stats.GetProperty("perSerial").TryGetProperty(s, out _), $"the server never saw '{s[..Math.Min(20, s.Length)]}'");
         }
-        var logged = (await db.RowsAsync("SELECT serialnumber FROM ic3_sync_log WHERE run_id = $1", summary.RunId)).Select(r => (string)r[0]!).Order(StringComparer.Ordinal);
+        var logged = (await Db.RowsAsync("SELECT serialnumber FROM ic3_sync_log WHERE run_id = $1", summary.RunId)).Select(r => (string)r[0]!).Order(StringComparer.Ordinal);
         Assert.Equal(hostile.Order(StringComparer.Ordinal), logged);
     }
 
     [Fact]
     public async Task Refused_credentials_stop_the_run_and_mark_no_asset_failed()
     {
-        await db.SeedAssetsAsync(TestSerials.Range(1, 50));
-        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.ApiToken = "wrong-token-xyz"));
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 50));
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.ApiToken = "wrong-token-xyz"));
 
         var ex = await Assert.ThrowsAsync<CredentialsRefusedException>(() => engine.RunAsync(AssetSelection.Batch(0)));
 
         Assert.Equal(401, ex.HttpStatus);
         Assert.DoesNotContain("wrong-token-xyz", ex.ToString());
         Assert.Equal("failed", ex.Summary!.Status);
-        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE status = 'error'"));
-        Assert.Equal("failed", await db.ScalarAsync<string>("SELECT status FROM cmms_sync_log WHERE id = $1", ex.Summary.RunId));
+        Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE status = 'error'"));
+        Assert.Equal("failed", await Db.ScalarAsync<string>("SELECT status FROM cmms_sync_log WHERE id = $1", ex.Summary.RunId));
     }
 
     [Fact]
     public async Task A_closed_port_ends_the_run_as_unreachable_before_any_answer_and_marks_no_asset()
     {
-        await db.SeedAssetsAsync(TestSerials.Range(1, 200));
-        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o =>
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 200));
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o =>
         {
             o.BaseUrl = "http://127.0.0.1:1";
             o.MaximumRetryCount = 1;
@@ -162,22 +152,22 @@ public sealed class SyncEngineTests(DatabaseFixture db) : IClassFixture<Database
         Assert.Contains("could not be reached at http://127.0.0.1:1", ex.Message);
         Assert.Equal(AssetSync.Resilience.ServiceHealth.UnreachableAttempts, ex.ConsecutiveFailures);
         Assert.Equal("http://127.0.0.1:1", ex.BaseUrl);
-        Assert.Equal(0, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", ex.Summary!.RunId));
+        Assert.Equal(0, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", ex.Summary!.RunId));
         Assert.Equal((0, 0, "failed"), (ex.Summary.Failed, ex.Summary.Succeeded, ex.Summary.Status));
     }
 
     [Fact]
     public async Task Cancellation_during_slow_requests_records_a_cancelled_run_without_waiting_for_them()
     {
-        await db.SeedAssetsAsync(TestSerials.Range(1, 100));
-        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o =>
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 100));
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o =>
         {
             o.ThrottleLimit = 2;
             o.Timeout = TimeSpan.FromMinutes(10);
         }));
         for (var i = 5; i <= 100; i++)
         {
-            await _sim.ScriptAsync(Simulator.AssetGenerator.SerialFor(i), "timeout");
+            await Sim.ScriptAsync(Simulator.AssetGenerator.SerialFor(i), "timeout");
         }
         var collector = new RecordingObserver();
         using var cts = new CancellationTokenSource();
@@ -193,39 +183,39 @@ public sealed class SyncEngineTests(DatabaseFixture db) : IClassFixture<Database
         // Only the healthy first four can have been decided; the hanging ones get no row.
         Assert.InRange(summary.Succeeded, 1, 4);
         Assert.Equal(0, summary.Failed);
-        Assert.Equal((long)summary.Succeeded, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1 AND status = 'success'", summary.RunId));
-        Assert.Equal((long)summary.Succeeded, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
-        Assert.Equal(("cancelled", summary.Succeeded), (await db.ScalarAsync<string>("SELECT status FROM cmms_sync_log WHERE id = $1", summary.RunId),
-            await db.ScalarAsync<int>("SELECT assets_synced FROM cmms_sync_log WHERE id = $1", summary.RunId)));
+        Assert.Equal((long)summary.Succeeded, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1 AND status = 'success'", summary.RunId));
+        Assert.Equal((long)summary.Succeeded, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
+        Assert.Equal(("cancelled", summary.Succeeded), (await Db.ScalarAsync<string>("SELECT status FROM cmms_sync_log WHERE id = $1", summary.RunId),
+            await Db.ScalarAsync<int>("SELECT assets_synced FROM cmms_sync_log WHERE id = $1", summary.RunId)));
         // The selected assets never decided are NotReached, in the summary and the row: the counts add up on a cancelled run too.
         Assert.Equal(100 - summary.Succeeded, summary.NotReached);
         Assert.Equal(100, summary.Total);
-        Assert.Equal((100 - summary.Succeeded, 100), (await db.ScalarAsync<int>("SELECT not_reached FROM cmms_sync_log WHERE id = $1", summary.RunId),
-            await db.ScalarAsync<int>("SELECT total FROM cmms_sync_log WHERE id = $1", summary.RunId)));
+        Assert.Equal((100 - summary.Succeeded, 100), (await Db.ScalarAsync<int>("SELECT not_reached FROM cmms_sync_log WHERE id = $1", summary.RunId),
+            await Db.ScalarAsync<int>("SELECT total FROM cmms_sync_log WHERE id = $1", summary.RunId)));
         Assert.Null(summary.StoppedBy);
     }
 
     [Fact]
     public async Task Cancelled_before_the_start_writes_no_run()
     {
-        await db.SeedAssetsAsync(TestSerials.Range(1, 5));
-        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 5));
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString));
         using var cts = new CancellationTokenSource();
         cts.Cancel();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => engine.RunAsync(AssetSelection.Batch(0), null, cts.Token));
 
-        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM cmms_sync_log"));
-        Assert.Equal(0, await _sim.RequestsForAsync("INF-000001"));
+        Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM cmms_sync_log"));
+        Assert.Equal(0, await Sim.RequestsForAsync("INF-000001"));
     }
 
 
     [Fact]
     public async Task Cancellation_during_a_backoff_wait_is_prompt_and_the_waiting_asset_gets_no_row()
     {
-        await db.SeedAssetsAsync(TestSerials.Range(1, 5));
-        await _sim.ScriptAsync("INF-000003", "503", "503", "503", "503");
-        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.RetryInterval = TimeSpan.FromMinutes(10)));
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 5));
+        await Sim.ScriptAsync("INF-000003", "503", "503", "503", "503");
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.RetryInterval = TimeSpan.FromMinutes(10)));
         var watcher = new RecordingObserver(reachedAt: 4);
         using var cts = new CancellationTokenSource();
 
@@ -237,16 +227,16 @@ public sealed class SyncEngineTests(DatabaseFixture db) : IClassFixture<Database
         var summary = await run.WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(("cancelled", 4, 0), (summary.Status, summary.Succeeded, summary.Failed));
-        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE serialnumber = 'INF-000003'"));
-        Assert.Equal(1, await _sim.RequestsForAsync("INF-000003"));
+        Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE serialnumber = 'INF-000003'"));
+        Assert.Equal(1, await Sim.RequestsForAsync("INF-000003"));
     }
 
     [Fact]
     public async Task Cancellation_during_a_rate_limit_wait_is_prompt()
     {
-        await db.SeedAssetsAsync(TestSerials.Range(1, 10));
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 10));
         // One request in 1,000 s: after the first, every request waits for the budget far longer than the test runs.
-        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.RequestsPerSecond = 0.001));
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.RequestsPerSecond = 0.001));
         var collector = new RecordingObserver();
         using var cts = new CancellationTokenSource();
 
@@ -256,26 +246,26 @@ public sealed class SyncEngineTests(DatabaseFixture db) : IClassFixture<Database
         var summary = await run.WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(("cancelled", 1), (summary.Status, summary.Succeeded));
-        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
+        Assert.Equal(1L, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
     }
 
     [Fact]
     public async Task A_database_failure_in_the_middle_of_an_asset_leaves_it_untouched()
     {
         // An asset whose body has PM schedules, so the failing statement comes after the master update.
-        var serial = Enumerable.Range(21, 100).Select(Simulator.AssetGenerator.SerialFor)
-            .First(s => Simulator.AssetGenerator.Body(s, _sim.Options.Seed)["pm_schedules"]!.AsArray().Count > 0);
-        await db.SeedAssetsAsync([serial, "INF-000200"]);
-        await db.ExecAsync("UPDATE ic3_asset_master SET make = 'before' WHERE cmms_asset_id = $1", serial);
+        var serial = TestSerials.Range(21, 100)
+            .First(s => Simulator.AssetGenerator.Body(s, Sim.Options.Seed)["pm_schedules"]!.AsArray().Count > 0);
+        await Db.SeedAssetsAsync([serial, "INF-000200"]);
+        await Db.ExecAsync("UPDATE ic3_asset_master SET make = 'before' WHERE cmms_asset_id = $1", serial);
         // The master row is written first in the batch; the schedule insert then fails for this one asset.
-        await db.ExecAsync("""
+        await Db.ExecAsync("""
             CREATE OR REPLACE FUNCTION fail_pm() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN IF NEW.cmms_asset_id LIKE 'INF-0000%' THEN RAISE EXCEPTION 'disk on fire'; END IF; RETURN NEW; END $$;
             CREATE TRIGGER fail_pm BEFORE INSERT ON ic3_asset_pm_schedule FOR EACH ROW EXECUTE FUNCTION fail_pm();
             """);
         try
         {
-            await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
+            await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString));
             var collector = new RecordingObserver();
 
             var summary = await engine.RunAsync(AssetSelection.Serials([serial, "INF-000200"]), collector);
@@ -283,45 +273,45 @@ public sealed class SyncEngineTests(DatabaseFixture db) : IClassFixture<Database
             var failed = collector.Results.Single(r => r.SerialNumber == serial);
             Assert.Equal("database", failed.ErrorKind);
             Assert.Contains("disk on fire", failed.Error);
-            Assert.Equal("before", await db.ScalarAsync<string>("SELECT make FROM ic3_asset_master WHERE cmms_asset_id = $1", serial));
-            Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_asset_master WHERE cmms_asset_id = $1 AND cmms_payload IS NOT NULL", serial));
-            Assert.Equal("error", await db.ScalarAsync<string>("SELECT status FROM ic3_sync_log WHERE run_id = $1 AND serialnumber = $2", summary.RunId, serial));
+            Assert.Equal("before", await Db.ScalarAsync<string>("SELECT make FROM ic3_asset_master WHERE cmms_asset_id = $1", serial));
+            Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_asset_master WHERE cmms_asset_id = $1 AND cmms_payload IS NOT NULL", serial));
+            Assert.Equal("error", await Db.ScalarAsync<string>("SELECT status FROM ic3_sync_log WHERE run_id = $1 AND serialnumber = $2", summary.RunId, serial));
             Assert.Equal(AssetSyncStatus.Succeeded, collector.Results.Single(r => r.SerialNumber == "INF-000200").Outcome);
         }
         finally
         {
-            await db.ExecAsync("DROP TRIGGER fail_pm ON ic3_asset_pm_schedule");
+            await Db.ExecAsync("DROP TRIGGER fail_pm ON ic3_asset_pm_schedule");
         }
     }
 
     [Fact]
     public async Task Serials_not_in_the_register_are_skipped_with_a_warning()
     {
-        await db.SeedAssetsAsync(["INF-000031"]);
-        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
+        await Db.SeedAssetsAsync(["INF-000031"]);
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString));
         var collector = new RecordingObserver();
 
         var summary = await engine.RunAsync(AssetSelection.Serials(["INF-000031", "NOT-THERE"]), collector);
 
         Assert.Equal((1, 1, "serials"), (summary.Succeeded, summary.Skipped, summary.Mode));
         Assert.Contains(collector.Warnings, w => w.Contains("NOT-THERE"));
-        Assert.Equal(0, await _sim.RequestsForAsync("NOT-THERE"));
+        Assert.Equal(0, await Sim.RequestsForAsync("NOT-THERE"));
     }
 
     [Fact]
     public async Task A_second_run_is_refused_while_one_holds_the_lock()
     {
-        await db.SeedAssetsAsync(TestSerials.Range(1, 40));
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 40));
         for (var i = 1; i <= 40; i++)
         {
-            await _sim.ScriptAsync(Simulator.AssetGenerator.SerialFor(i), "timeout");
+            await Sim.ScriptAsync(Simulator.AssetGenerator.SerialFor(i), "timeout");
         }
-        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.Timeout = TimeSpan.FromSeconds(30)));
-        await using var second = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.Timeout = TimeSpan.FromSeconds(30)));
+        await using var second = new SyncEngine(Sim.SyncOptions(Db.ConnectionString));
         using var cts = new CancellationTokenSource();
         var first = engine.RunAsync(AssetSelection.Batch(0), null, cts.Token);
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (await db.ScalarAsync<long>("SELECT count(*) FROM cmms_sync_log WHERE status = 'running'") == 0 && DateTime.UtcNow < deadline)
+        while (await Db.ScalarAsync<long>("SELECT count(*) FROM cmms_sync_log WHERE status = 'running'") == 0 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(20);
         }
@@ -338,7 +328,7 @@ public sealed class SyncEngineTests(DatabaseFixture db) : IClassFixture<Database
     private async Task WaitForInFlightAsync(int count)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while ((await _sim.StatsAsync()).GetProperty("inFlight").GetInt32() < count)
+        while ((await Sim.StatsAsync()).GetProperty("inFlight").GetInt32() < count)
         {
             timeout.Token.ThrowIfCancellationRequested();
             await Task.Yield();

@@ -21,7 +21,7 @@ public sealed class AssetSyncTelemetryTests(DatabaseFixture db) : IClassFixture<
         await sim.ScriptAsync("INF-000005", "404");
         await db.ApplySchemaAsync();
         await db.ResetAsync();
-        await db.SeedAssetsAsync(Enumerable.Range(1, 12).Select(Simulator.AssetGenerator.SerialFor));
+        await db.SeedAssetsAsync(TestSerials.Range(1, 12));
 
         var longs = new ConcurrentDictionary<string, long>();
         var doubles = new ConcurrentBag<(string Name, double Value)>();
@@ -78,7 +78,7 @@ public sealed class AssetSyncTelemetryTests(DatabaseFixture db) : IClassFixture<
         await using var sim = await SimulatorServer.StartAsync(o => { o.Assets = 6; o.LatencyMs = 100; });
         await db.ApplySchemaAsync();
         await db.ResetAsync();
-        await db.SeedAssetsAsync(Enumerable.Range(1, 6).Select(Simulator.AssetGenerator.SerialFor));
+        await db.SeedAssetsAsync(TestSerials.Range(1, 6));
         var rates = new ConcurrentBag<double>();
         using var meters = new MeterListener();
         meters.InstrumentPublished = (instrument, listener) =>

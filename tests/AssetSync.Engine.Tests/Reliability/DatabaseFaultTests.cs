@@ -4,29 +4,19 @@ using AssetSync.Tests.Fixtures;
 namespace AssetSync.Tests.Reliability;
 
 [Collection(ExclusiveCollection.Name)]
-public sealed class DatabaseFaultTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>, IAsyncLifetime
+public sealed class DatabaseFaultTests(DatabaseFixture db) : SimulatorAndDatabaseTests(db, o => o.LatencyMs = 5)
 {
-    private SimulatorServer _sim = null!;
-
-    public async Task InitializeAsync()
-    {
-        _sim = await SimulatorServer.StartAsync(o => o.LatencyMs = 5);
-        await db.ApplySchemaAsync();
-        await db.ResetAsync();
-    }
-
-    public async Task DisposeAsync() => await _sim.DisposeAsync();
 
 
     private async Task AssertNoHalfWrittenAssetAsync()
     {
         // Data and log agree for every asset: enriched exactly when its current state is success.
-        Assert.Equal(0L, await db.ScalarAsync<long>("""
+        Assert.Equal(0L, await Db.ScalarAsync<long>("""
             SELECT count(*) FROM ic3_asset_master m
             LEFT JOIN LATERAL (SELECT status FROM ic3_sync_log l WHERE l.serialnumber = m.cmms_asset_id ORDER BY id DESC LIMIT 1) cur ON true
             WHERE (m.cmms_payload IS NOT NULL) <> (cur.status IS NOT DISTINCT FROM 'success')
             """));
-        Assert.Equal(0L, await db.ScalarAsync<long>("""
+        Assert.Equal(0L, await Db.ScalarAsync<long>("""
             SELECT count(*) FROM ic3_asset_master m
             WHERE m.cmms_payload IS NOT NULL
               AND jsonb_array_length(COALESCE(m.cmms_payload->'pm_schedules', '[]'::jsonb))
@@ -37,14 +27,14 @@ public sealed class DatabaseFaultTests(DatabaseFixture db) : IClassFixture<Datab
     [Fact]
     public async Task A_restart_mid_run_is_ridden_out_with_nothing_lost_or_half_written()
     {
-        await db.SeedAssetsAsync(Enumerable.Range(1, 400).Select(AssetGenerator.SerialFor));
-        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o =>
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 400));
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o =>
         {
             o.RequestsPerSecond = 80;
             o.DatabaseMaxRetryCount = 8;
             o.DatabaseRetryInterval = TimeSpan.FromMilliseconds(200);
         }));
-        await using var second = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
+        await using var second = new SyncEngine(Sim.SyncOptions(Db.ConnectionString));
         var counter = new RecordingObserver(reachedAt: 60);
 
         var run = engine.RunAsync(AssetSelection.Batch(0), counter);
@@ -72,18 +62,18 @@ public sealed class DatabaseFaultTests(DatabaseFixture db) : IClassFixture<Datab
             Assert.Matches(@"did not answer for \d+(\.\d)? s \(.+\); \d+ retries later it answered again", outage);
             Assert.Contains($"; {retries} retries later", outage);
         }
-        Assert.Equal(400L, await db.ScalarAsync<long>("SELECT count(DISTINCT serialnumber) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
-        Assert.Equal(400L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
-        Assert.Equal(("complete", 400), (await db.ScalarAsync<string>("SELECT status FROM cmms_sync_log WHERE id = $1", summary.RunId),
-            await db.ScalarAsync<int>("SELECT assets_synced FROM cmms_sync_log WHERE id = $1", summary.RunId)));
+        Assert.Equal(400L, await Db.ScalarAsync<long>("SELECT count(DISTINCT serialnumber) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
+        Assert.Equal(400L, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
+        Assert.Equal(("complete", 400), (await Db.ScalarAsync<string>("SELECT status FROM cmms_sync_log WHERE id = $1", summary.RunId),
+            await Db.ScalarAsync<int>("SELECT assets_synced FROM cmms_sync_log WHERE id = $1", summary.RunId)));
         await AssertNoHalfWrittenAssetAsync();
     }
 
     [Fact]
     public async Task The_database_gone_for_good_fails_the_run_and_keeps_everything_decided_before()
     {
-        await db.SeedAssetsAsync(Enumerable.Range(1, 400).Select(AssetGenerator.SerialFor));
-        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o =>
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 400));
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o =>
         {
             o.RequestsPerSecond = 150;
             o.DatabaseMaxRetryCount = 2;
@@ -108,10 +98,10 @@ public sealed class DatabaseFaultTests(DatabaseFixture db) : IClassFixture<Datab
         Assert.Equal("failed", ex.Summary!.Status);
         Assert.InRange(ex.Summary.Succeeded, 40, 399);
         // Everything decided before the loss is in the log, and nothing else.
-        Assert.Equal((long)ex.Summary.Succeeded, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", ex.Summary.RunId));
+        Assert.Equal((long)ex.Summary.Succeeded, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", ex.Summary.RunId));
         await AssertNoHalfWrittenAssetAsync();
         // The run row could not be closed; it reads as interrupted.
-        await using var database = new SyncDatabase(db.ConnectionString);
+        await using var database = new SyncDatabase(Db.ConnectionString);
         Assert.Equal("interrupted", (await database.GetStatusAsync()).LastRuns[0].Status);
     }
 }

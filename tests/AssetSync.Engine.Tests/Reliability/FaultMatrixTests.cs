@@ -37,7 +37,7 @@ public sealed class FaultMatrixTests(DatabaseFixture db, ITestOutputHelper outpu
             o.HangMs = 3000;
         });
         await db.ApplySchemaAsync();
-        var serials = Enumerable.Range(1, 1000).Select(AssetGenerator.SerialFor).ToList();
+        var serials = TestSerials.Range(1, 1000).ToList();
         await db.SeedAssetsAsync(serials);
         var state = new SimulatorState(sim.Options);
         var faults = serials.ToDictionary(x => x, state.FaultyKindOf);

@@ -4,24 +4,18 @@ using AssetSync.Tests.Fixtures;
 namespace AssetSync.Tests.Reliability;
 
 /// <summary>Two scheduled jobs at once: the advisory lock lets one work; the other fails at once or waits.</summary>
-public sealed class OverlappingRunTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>, IAsyncLifetime
+public sealed class OverlappingRunTests(DatabaseFixture db) : SimulatorAndDatabaseTests(db, o => o.LatencyMs = 20)
 {
-    private SimulatorServer _sim = null!;
-
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _sim = await SimulatorServer.StartAsync(o => o.LatencyMs = 20);
-        await db.ApplySchemaAsync();
-        await db.ResetAsync();
-        await db.SeedAssetsAsync(Enumerable.Range(1, 30).Select(AssetGenerator.SerialFor));
+        await base.InitializeAsync();
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 30));
     }
-
-    public async Task DisposeAsync() => await _sim.DisposeAsync();
 
     private async Task WaitForRunningRowAsync()
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (await db.ScalarAsync<long>("SELECT count(*) FROM cmms_sync_log WHERE status = 'running'") == 0)
+        while (await Db.ScalarAsync<long>("SELECT count(*) FROM cmms_sync_log WHERE status = 'running'") == 0)
         {
             Assert.True(DateTime.UtcNow < deadline, "the first run never started");
             await Task.Delay(10);
@@ -31,8 +25,8 @@ public sealed class OverlappingRunTests(DatabaseFixture db) : IClassFixture<Data
     [Fact]
     public async Task With_wait_the_second_run_starts_after_the_first_and_no_asset_is_synced_by_both_at_once()
     {
-        await using var first = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.RequestsPerSecond = 20));
-        await using var second = new SyncEngine(_sim.SyncOptions(db.ConnectionString)) { WaitForLock = true, LockWaitTimeout = TimeSpan.FromSeconds(30) };
+        await using var first = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.RequestsPerSecond = 20));
+        await using var second = new SyncEngine(Sim.SyncOptions(Db.ConnectionString)) { WaitForLock = true, LockWaitTimeout = TimeSpan.FromSeconds(30) };
 
         var one = first.RunAsync(AssetSelection.Batch(0));
         await WaitForRunningRowAsync();
@@ -42,15 +36,15 @@ public sealed class OverlappingRunTests(DatabaseFixture db) : IClassFixture<Data
         Assert.Equal((30, 30), (a.Succeeded, b.Succeeded));
         Assert.True(b.StartedAt >= a.FinishedAt, $"second started {b.StartedAt:O}, first finished {a.FinishedAt:O}");
         // Every log row of the first run is older than every log row of the second.
-        Assert.True(await db.ScalarAsync<bool>(
+        Assert.True(await Db.ScalarAsync<bool>(
             "SELECT (SELECT max(synced_at) FROM ic3_sync_log WHERE run_id = $1) <= (SELECT min(synced_at) FROM ic3_sync_log WHERE run_id = $2)", a.RunId, b.RunId));
     }
 
     [Fact]
     public async Task A_wait_that_times_out_fails_naming_the_running_run()
     {
-        await using var first = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.RequestsPerSecond = 5));
-        await using var second = new SyncEngine(_sim.SyncOptions(db.ConnectionString)) { WaitForLock = true, LockWaitTimeout = TimeSpan.FromMilliseconds(700) };
+        await using var first = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.RequestsPerSecond = 5));
+        await using var second = new SyncEngine(Sim.SyncOptions(Db.ConnectionString)) { WaitForLock = true, LockWaitTimeout = TimeSpan.FromMilliseconds(700) };
         using var cts = new CancellationTokenSource();
 
         var one = first.RunAsync(AssetSelection.Batch(0), null, cts.Token);
@@ -63,7 +57,7 @@ public sealed class OverlappingRunTests(DatabaseFixture db) : IClassFixture<Data
         Assert.Equal(a.RunId, ex.RunId);
         Assert.Equal(Environment.UserName, ex.User);
         Assert.NotNull(ex.StartedAt);
-        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM cmms_sync_log"));
+        Assert.Equal(1L, await Db.ScalarAsync<long>("SELECT count(*) FROM cmms_sync_log"));
         // It says that it waited, and how long, instead of advising -Wait.
         Assert.NotNull(ex.Waited);
         Assert.InRange(ex.Waited!.Value.TotalMilliseconds, 700, 5000);
@@ -82,8 +76,8 @@ public sealed class OverlappingRunTests(DatabaseFixture db) : IClassFixture<Data
     [Fact]
     public async Task Without_wait_the_refusal_advises_wait_and_says_nothing_of_waiting()
     {
-        await using var first = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.RequestsPerSecond = 5));
-        await using var second = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
+        await using var first = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.RequestsPerSecond = 5));
+        await using var second = new SyncEngine(Sim.SyncOptions(Db.ConnectionString));
         using var cts = new CancellationTokenSource();
 
         var one = first.RunAsync(AssetSelection.Batch(0), null, cts.Token);

@@ -9,30 +9,20 @@ namespace AssetSync.Tests.Reliability;
 /// One bad answer fails one asset, never the run; every run closes its row with true counts; a wrong
 /// asset path is caught before it marks the register failed; the register's odd rows.
 /// </summary>
-public sealed class RunIntegrityTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>, IAsyncLifetime
+public sealed class RunIntegrityTests(DatabaseFixture db) : SimulatorAndDatabaseTests(db)
 {
-    private SimulatorServer _sim = null!;
-
-    public async Task InitializeAsync()
-    {
-        _sim = await SimulatorServer.StartAsync();
-        await db.ApplySchemaAsync();
-        await db.ResetAsync();
-    }
-
-    public async Task DisposeAsync() => await _sim.DisposeAsync();
 
 
 
     [Fact]
     public async Task A_corrupt_compressed_body_fails_only_its_asset_and_the_run_completes()
     {
-        await db.SeedAssetsAsync(TestSerials.Range(1, 30));
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 30));
         foreach (var (serial, fault) in new[] { ("INF-000005", "badgzip"), ("INF-000011", "badbr"), ("INF-000017", "baddeflate") })
         {
-            await _sim.ScriptAsync(serial, fault, fault, fault, fault);
+            await Sim.ScriptAsync(serial, fault, fault, fault, fault);
         }
-        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString));
         var collector = new RecordingObserver();
 
         var summary = await engine.RunAsync(AssetSelection.Batch(0), collector);
@@ -42,25 +32,25 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : IClassFixture<Databa
         Assert.Equal(["INF-000005", "INF-000011", "INF-000017"], failed.Select(r => r.SerialNumber));
         Assert.All(failed, r => Assert.True(r.ErrorKind == "invalid_response", r.Error));
         Assert.All(failed, r => Assert.Equal(4, r.Attempts));
-        var row = (await db.RowsAsync("SELECT status, assets_synced, failed FROM cmms_sync_log WHERE id = $1", summary.RunId)).Single();
+        var row = (await Db.RowsAsync("SELECT status, assets_synced, failed FROM cmms_sync_log WHERE id = $1", summary.RunId)).Single();
         Assert.Equal(new object?[] { "complete", 27, 3 }, row);
     }
 
     [Fact]
     public async Task A_wrong_asset_path_stops_the_run_and_marks_no_asset_failed()
     {
-        await db.SeedAssetsAsync(TestSerials.Range(1, 40));
-        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.AssetPath = "/api/v2/asset/{serialnumber}"));
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 40));
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.AssetPath = "/api/v2/asset/{serialnumber}"));
         var collector = new RecordingObserver();
 
         var ex = await Assert.ThrowsAsync<AssetPathSuspectException>(() => engine.RunAsync(AssetSelection.Batch(0), collector));
 
         Assert.Equal(10, ex.NotFoundInRow);
-        Assert.StartsWith(_sim.BaseUrl + "/api/v2/asset/INF-0000", ex.TriedUrl, StringComparison.Ordinal);
+        Assert.StartsWith(Sim.BaseUrl + "/api/v2/asset/INF-0000", ex.TriedUrl, StringComparison.Ordinal);
         Assert.Contains(ex.TriedUrl, ex.Message, StringComparison.Ordinal);
         Assert.Empty(collector.Results);
-        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log"));
-        var row = (await db.RowsAsync("SELECT status, assets_synced, failed FROM cmms_sync_log WHERE id = $1", ex.Summary!.RunId)).Single();
+        Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log"));
+        var row = (await Db.RowsAsync("SELECT status, assets_synced, failed FROM cmms_sync_log WHERE id = $1", ex.Summary!.RunId)).Single();
         Assert.Equal(new object?[] { "failed", 0, 0 }, row);
         Assert.Equal("failed", ex.Summary.Status);
     }
@@ -68,17 +58,17 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : IClassFixture<Databa
     [Fact]
     public async Task NotFound_answers_before_the_first_success_are_held_then_written_once_the_path_proves_right()
     {
-        await db.SeedAssetsAsync(TestSerials.Range(1, 12));
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 12));
         foreach (var s in TestSerials.Range(1, 4))
         {
-            await _sim.ScriptAsync(s, "404");
+            await Sim.ScriptAsync(s, "404");
         }
-        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.ThrottleLimit = 1));
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.ThrottleLimit = 1));
 
         var summary = await engine.RunAsync(AssetSelection.Batch(0));
 
         Assert.Equal(("complete", 8, 4), (summary.Status, summary.Succeeded, summary.Failed));
-        var kinds = await db.RowsAsync("SELECT serialnumber, error_kind FROM ic3_sync_log WHERE status = 'error' ORDER BY serialnumber");
+        var kinds = await Db.RowsAsync("SELECT serialnumber, error_kind FROM ic3_sync_log WHERE status = 'error' ORDER BY serialnumber");
         Assert.Equal(TestSerials.Range(1, 4), kinds.Select(r => (string)r[0]!));
         Assert.All(kinds, r => Assert.Equal("not_found", r[1]));
     }
@@ -86,38 +76,38 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : IClassFixture<Databa
     [Fact]
     public async Task Many_missing_assets_first_are_recorded_when_an_asset_that_synced_before_still_answers()
     {
-        await db.SeedAssetsAsync(["INF-000001"]);
-        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.ThrottleLimit = 1));
+        await Db.SeedAssetsAsync(["INF-000001"]);
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.ThrottleLimit = 1));
         await engine.RunAsync(AssetSelection.Batch(0));
-        await db.ExecAsync("UPDATE ic3_asset_master SET report_seq_no = 100");
-        await db.SeedAssetsAsync(Enumerable.Range(1, 15).Select(i => $"NEW-{i:00}"));
+        await Db.ExecAsync("UPDATE ic3_asset_master SET report_seq_no = 100");
+        await Db.SeedAssetsAsync(Enumerable.Range(1, 15).Select(i => $"NEW-{i:00}"));
 
         var summary = await engine.RunAsync(AssetSelection.Batch(0));
 
         Assert.Equal(("complete", 1, 15), (summary.Status, summary.Succeeded, summary.Failed));
-        Assert.Equal(15L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE error_kind = 'not_found' AND run_id = $1", summary.RunId));
+        Assert.Equal(15L, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE error_kind = 'not_found' AND run_id = $1", summary.RunId));
     }
 
     [Fact]
     public async Task A_run_shorter_than_the_threshold_that_only_finds_404s_still_records_them()
     {
-        await db.SeedAssetsAsync(["NOPE-1", "NOPE-2", "NOPE-3"]);
-        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
+        await Db.SeedAssetsAsync(["NOPE-1", "NOPE-2", "NOPE-3"]);
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString));
 
         var summary = await engine.RunAsync(AssetSelection.Batch(0));
 
         Assert.Equal(("complete", 0, 3), (summary.Status, summary.Succeeded, summary.Failed));
-        Assert.Equal(3L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE error_kind = 'not_found' AND run_id = $1", summary.RunId));
+        Assert.Equal(3L, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE error_kind = 'not_found' AND run_id = $1", summary.RunId));
     }
 
     [Fact]
     public async Task Odd_register_rows_blank_ids_are_unlinked_whitespace_is_named_and_duplicates_are_one_asset()
     {
-        await db.ExecAsync("""
+        await Db.ExecAsync("""
             INSERT INTO ic3_asset_master (cmms_asset_id, report_seq_no) VALUES
               ('INF-000001', 1), (NULL, 2), ('', 3), ('   ', 4), (' INF-000003 ', 5), ('INF-000004', 6), ('INF-000004', 7), ('INF-000005', 8)
             """);
-        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString));
         var collector = new RecordingObserver();
 
         var summary = await engine.RunAsync(AssetSelection.Batch(0), collector);
@@ -129,15 +119,15 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : IClassFixture<Databa
         Assert.Equal("not_found", spaced.ErrorKind);
         Assert.Contains("leading or trailing whitespace", spaced.Error, StringComparison.Ordinal);
 
-        var stats = await _sim.StatsAsync();
+        var stats = await Sim.StatsAsync();
         var perSerial = stats.GetProperty("perSerial").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
         Assert.Equal(1, perSerial["INF-000004"]);
         Assert.False(perSerial.ContainsKey(""));
         Assert.False(perSerial.ContainsKey("   "));
         // Both rows with the duplicated id are enriched.
-        Assert.Equal(2L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_asset_master WHERE cmms_asset_id = 'INF-000004' AND make IS NOT NULL"));
+        Assert.Equal(2L, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_asset_master WHERE cmms_asset_id = 'INF-000004' AND make IS NOT NULL"));
 
-        await using var database = new SyncDatabase(db.ConnectionString);
+        await using var database = new SyncDatabase(Db.ConnectionString);
         var status = await database.GetStatusAsync();
         Assert.Equal((4L, 3L, 1L, 0L, 3L), (status.TotalAssets, status.SyncedAssets, status.FailedAssets, status.NeverSynced, status.UnlinkedAssets));
     }
@@ -152,13 +142,13 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : IClassFixture<Databa
     [Fact]
     public async Task A_running_run_shows_live_counts_to_other_sessions()
     {
-        await db.SeedAssetsAsync(TestSerials.Range(1, 200));
-        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.ThrottleLimit = 1));
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 200));
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.ThrottleLimit = 1));
         using var cts = new CancellationTokenSource();
         var seen = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         // One asset hangs (2 s per attempt), holding the only request slot: the run is still going while we look.
-        await _sim.ScriptAsync("INF-000070", "timeout", "timeout", "timeout", "timeout");
-        await using var database = new SyncDatabase(db.ConnectionString);
+        await Sim.ScriptAsync("INF-000070", "timeout", "timeout", "timeout", "timeout");
+        await using var database = new SyncDatabase(Db.ConnectionString);
         var run = engine.RunAsync(AssetSelection.Batch(0), new RecordingObserver
         {
             OnResult = r =>
@@ -181,7 +171,7 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : IClassFixture<Databa
         do
         {
             await Task.Delay(200);
-            rowCount = await db.ScalarAsync<int>("SELECT assets_synced FROM cmms_sync_log WHERE id = $1", runId);
+            rowCount = await Db.ScalarAsync<int>("SELECT assets_synced FROM cmms_sync_log WHERE id = $1", runId);
         }
         while (rowCount < 50 && DateTime.UtcNow < deadline);
         Assert.True(rowCount >= 50, $"the run row showed {rowCount} succeeded");
@@ -189,42 +179,42 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : IClassFixture<Databa
         cts.Cancel();
         var summary = await run;
         Assert.Equal("cancelled", summary.Status);
-        var row = (await db.RowsAsync("SELECT status, assets_synced, failed FROM cmms_sync_log WHERE id = $1", runId)).Single();
+        var row = (await Db.RowsAsync("SELECT status, assets_synced, failed FROM cmms_sync_log WHERE id = $1", runId)).Single();
         Assert.Equal(new object?[] { "cancelled", summary.Succeeded, summary.Failed }, row);
-        Assert.Equal((long)summary.Succeeded, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", runId));
+        Assert.Equal((long)summary.Succeeded, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", runId));
     }
 
     [Fact]
     public async Task An_interrupted_run_has_its_counts_reconciled_from_its_log_rows()
     {
-        await db.SeedAssetsAsync(TestSerials.Range(1, 5));
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 5));
         // A run whose process died after writing 3 successes and 1 error, its row still 0/0 'running'.
-        var orphan = await db.ScalarAsync<long>("""
+        var orphan = await Db.ScalarAsync<long>("""
             INSERT INTO cmms_sync_log (sync_type, status, assets_synced, failed, total, duration_ms, mode, started_at)
             VALUES ('api_sync', 'running', 0, 0, 0, 0, 'batch', now() - interval '1 hour') RETURNING id
             """);
-        await db.ExecAsync("""
+        await Db.ExecAsync("""
             INSERT INTO ic3_sync_log (serialnumber, sync_type, status, run_id, error_kind)
             VALUES ('INF-000001', 'api_sync', 'success', $1, NULL), ('INF-000002', 'api_sync', 'success', $1, NULL),
                    ('INF-000003', 'api_sync', 'success', $1, NULL), ('INF-000004', 'api_sync', 'error', $1, 'transient')
             """, orphan);
 
-        await using var database = new SyncDatabase(db.ConnectionString);
+        await using var database = new SyncDatabase(Db.ConnectionString);
         var seen = (await database.GetStatusAsync(1)).LastRuns.Single();
         Assert.Equal(("interrupted", 3, 1, 4), (seen.Status, seen.Succeeded, seen.Failed, seen.Total));
 
-        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString));
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString));
         await engine.RunAsync(AssetSelection.Serials(["INF-000005"]));
 
-        var row = (await db.RowsAsync("SELECT status, assets_synced, failed, total FROM cmms_sync_log WHERE id = $1", orphan)).Single();
+        var row = (await Db.RowsAsync("SELECT status, assets_synced, failed, total FROM cmms_sync_log WHERE id = $1", orphan)).Single();
         Assert.Equal(new object?[] { "interrupted", 3, 1, 4 }, row);
     }
 
     [Fact]
     public async Task An_unexpected_exception_in_a_step_fails_the_run_with_the_cause_and_closes_its_row()
     {
-        await db.SeedAssetsAsync(TestSerials.Range(1, 20));
-        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.ThrottleLimit = 1));
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 20));
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.ThrottleLimit = 1));
         var boom = new InvalidOperationException("observer bug");
         var collector = new RecordingObserver { OnResult = r => { if (r.SerialNumber == "INF-000003") { throw boom; } } };
 
@@ -232,7 +222,7 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : IClassFixture<Databa
 
         Assert.Same(boom, ex.InnerException);
         Assert.Equal("INF-000003", ex.SerialNumber);
-        var row = (await db.RowsAsync("SELECT status, error_message FROM cmms_sync_log WHERE id = $1", ex.Summary!.RunId)).Single();
+        var row = (await Db.RowsAsync("SELECT status, error_message FROM cmms_sync_log WHERE id = $1", ex.Summary!.RunId)).Single();
         Assert.Equal("failed", row[0]);
         Assert.Contains("observer bug", (string)row[1]!, StringComparison.Ordinal);
     }
@@ -240,11 +230,11 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : IClassFixture<Databa
     [Fact]
     public async Task A_handler_that_throws_an_unknown_exception_fails_that_asset_as_network()
     {
-        await db.SeedAssetsAsync(TestSerials.Range(1, 6));
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 6));
         var handler = new StubHandler((req, _, _) => req.RequestUri!.AbsolutePath.EndsWith("INF-000002", StringComparison.Ordinal)
             ? throw new NotSupportedException("a handler's own bug")
             : Task.FromResult(StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset(req.RequestUri!.Segments[^1]))));
-        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.MaximumRetryCount = 1), TimeProvider.System, () => handler);
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.MaximumRetryCount = 1), TimeProvider.System, () => handler);
 
         var collector = new RecordingObserver();
         var summary = await engine.RunAsync(AssetSelection.Batch(0), collector);
@@ -258,15 +248,15 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : IClassFixture<Databa
     [Fact]
     public async Task Losing_the_run_lock_to_another_session_stops_the_run_as_RunLockLost()
     {
-        await db.SeedAssetsAsync(TestSerials.Range(1, 400));
-        await _sim.ConfigureAsync(new { LatencyMs = 20 });
-        await using var engine = new SyncEngine(_sim.SyncOptions(db.ConnectionString, o => o.ThrottleLimit = 1));
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 400));
+        await Sim.ConfigureAsync(new { LatencyMs = 20 });
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.ThrottleLimit = 1));
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var run = engine.RunAsync(AssetSelection.Batch(0), new RecordingObserver { OnResult = _ => started.TrySetResult() });
         await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         // Kill the session holding the lock and take the lock at once, as a second run would.
-        await using var thief = new NpgsqlConnection(db.ConnectionString);
+        await using var thief = new NpgsqlConnection(Db.ConnectionString);
         await thief.OpenAsync();
         await using (var cmd = new NpgsqlCommand($"SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND classid = ({RunSql.RunLockKey}::bigint >> 32)::oid AND objid = ({RunSql.RunLockKey}::bigint & 4294967295)::oid", thief))
         {
@@ -279,7 +269,7 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : IClassFixture<Databa
 
         var ex = await Assert.ThrowsAsync<RunLockLostException>(() => run).WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal("failed", ex.Summary!.Status);
-        Assert.Equal("failed", await db.ScalarAsync<string>("SELECT status FROM cmms_sync_log WHERE id = $1", ex.Summary.RunId));
+        Assert.Equal("failed", await Db.ScalarAsync<string>("SELECT status FROM cmms_sync_log WHERE id = $1", ex.Summary.RunId));
         Assert.True(ex.Summary.Succeeded < 400);
     }
 
