@@ -82,17 +82,37 @@ function ConvertFrom-ConnectionString([string] $ConnectionString) {
 }
 
 function Invoke-PgSql {
-    <# Runs SQL with psql against the database a connection string names; the password travels in PGPASSWORD only. #>
+    <#
+    Runs SQL with psql against the database a connection string names. The password travels in PGPASSWORD of the psql
+    process only: never in this process's environment, which thread jobs share (one job's cleanup would pull the password
+    from under another's psql), and never on a command line.
+    #>
     param([Parameter(Mandatory)] [string] $ConnectionString, [Parameter(Mandatory)] [string] $Sql)
     $c = ConvertFrom-ConnectionString $ConnectionString
-    $env:PGPASSWORD = $c['password']
+    $info = [System.Diagnostics.ProcessStartInfo]::new((Join-Path (Find-PgBin) 'psql'))
+    foreach ($a in @('-X', '-q', '-t', '-A', '-v', 'ON_ERROR_STOP=1', '-h', $c['host'], '-p', [string]($c['port'] ?? 5432),
+            '-U', ($c['username'] ?? $c['user id']), '-d', ($c['database'] ?? 'postgres'), '-f', '-')) {
+        $info.ArgumentList.Add($a)
+    }
+    $info.Environment['PGPASSWORD'] = $c['password']
+    $info.RedirectStandardInput = $true
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardError = $true
+    $info.UseShellExecute = $false
+    $process = [System.Diagnostics.Process]::Start($info)
     try {
-        $out = $Sql | & (Join-Path (Find-PgBin) 'psql') -X -q -t -A -v ON_ERROR_STOP=1 -h $c['host'] -p ($c['port'] ?? 5432) `
-            -U ($c['username'] ?? $c['user id']) -d ($c['database'] ?? 'postgres') -f - 2>&1
-        if ($LASTEXITCODE -ne 0) { throw "psql failed: $out" }
+        # Both streams read at once, so neither fills up while the other is awaited.
+        $stdout = $process.StandardOutput.ReadToEndAsync()
+        $stderr = $process.StandardError.ReadToEndAsync()
+        $process.StandardInput.Write($Sql)
+        $process.StandardInput.Close()
+        $process.WaitForExit()
+        $out = @($stdout.GetAwaiter().GetResult() -split "`r?`n" | Where-Object { $_ -ne '' })
+        $err = $stderr.GetAwaiter().GetResult().Trim()
+        if ($process.ExitCode -ne 0) { throw "psql failed: $err $($out -join ' ')" }
         $out
     } finally {
-        Remove-Item Env:PGPASSWORD -ErrorAction SilentlyContinue
+        $process.Dispose()
     }
 }
 

@@ -212,6 +212,18 @@ INSERT INTO cmms_asset_sync_state (serialnumber, status, error_kind, error_messa
         ($help.parameters.parameter | Where-Object name -eq $Parameter).defaultValue | Should -Be "$expected"
     }
 
+    It 'lists in the README the defaults SyncDefaults holds' {
+        $readme = Get-Content -Raw (Join-Path $PSScriptRoot '../../README.md')
+        $d = Get-SyncOptionDefault
+        foreach ($pair in @(
+                @('MaximumRetryCount', 'MaximumRetryCount'), @('RetryIntervalSec', 'RetryIntervalSeconds'), @('TimeoutSec', 'TimeoutSeconds'),
+                @('RequestsPerSecond', 'RequestsPerSecond'), @('ThrottleLimit', 'ThrottleLimit'),
+                @('CircuitBreakerThreshold', 'CircuitBreakerThreshold'), @('AssetPathSuspectThreshold', 'AssetPathSuspectThreshold'))) {
+            $readme | Should -Match ('`-{0} {1}`' -f $pair[0], [regex]::Escape([string]$d.($pair[1]))) -Because "the README lists -$($pair[0])'s default"
+        }
+        $readme | Should -Match ([regex]::Escape('`-AssetPath` (default' + "`n" + '`' + $d.AssetPath + '`'))
+    }
+
     Context 'another run holds the run lock' {
         BeforeAll {
             $engine = [System.Runtime.Loader.AssemblyLoadContext]::All.Assemblies | Where-Object { $_.GetName().Name -eq 'AssetSync.Engine' } | Select-Object -First 1
