@@ -163,7 +163,7 @@ public sealed class SyncOptions
         _ = new Innomaint.AssetPathTemplate(AssetPath);
         Require(MaximumRetryCount is >= 0 and <= MaxMaximumRetryCount, nameof(MaximumRetryCount), $"must be between 0 and {MaxMaximumRetryCount}");
         Require(RetryInterval >= TimeSpan.Zero, nameof(RetryInterval), "must not be negative");
-        Require(Timeout > TimeSpan.Zero, nameof(Timeout), "must be greater than zero");
+        Require(Timeout.TotalSeconds is >= SyncDefaults.MinTimeoutSeconds and <= SyncDefaults.MaxTimeoutSeconds, nameof(Timeout), $"must be between {SyncDefaults.MinTimeoutSeconds} and {SyncDefaults.MaxTimeoutSeconds} seconds");
         Require(MaxRetryAfter >= TimeSpan.Zero, nameof(MaxRetryAfter), "must not be negative");
         Require(RequestsPerSecond > 0 && !double.IsNaN(RequestsPerSecond), nameof(RequestsPerSecond), "must be greater than zero");
         Require(ThrottleLimit is >= 1 and <= SyncDefaults.MaxThrottleLimit, nameof(ThrottleLimit), $"must be between 1 and {SyncDefaults.MaxThrottleLimit}");

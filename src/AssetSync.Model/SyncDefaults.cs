@@ -23,6 +23,12 @@ public static class SyncDefaults
     /// <summary>The per-attempt timeout in seconds (body included).</summary>
     public const double TimeoutSeconds = 15;
 
+    /// <summary>The shortest per-attempt timeout taken, in seconds.</summary>
+    public const double MinTimeoutSeconds = 0.001;
+
+    /// <summary>The longest per-attempt timeout taken, in seconds (a day).</summary>
+    public const double MaxTimeoutSeconds = 86400;
+
     /// <summary>The longest wait a server's Retry-After can ask for, in seconds.</summary>
     public const double MaxRetryAfterSeconds = 60;
 

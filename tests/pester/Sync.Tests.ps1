@@ -84,6 +84,9 @@ Describe 'Invoke-CmmsSync' {
         @{ Extra = @{ BaseUrl = 'ftp://cmms.example.org' } }
         @{ Extra = @{ AssetPath = '/api/v1/assets/' } }
         @{ Extra = @{ ConnectionString = 'Host=127.0.0.1;Nonsense' } }
+        @{ Extra = @{ TimeoutSec = 0 } }
+        @{ Extra = @{ TimeoutSec = 90000 } }
+        @{ Extra = @{ ThrottleLimit = 0 } }
     ) {
         param($Extra)
         Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/stats/reset" | Out-Null

@@ -47,6 +47,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
 
     /// <summary>Per-attempt timeout in seconds.</summary>
     [Parameter]
+    [ValidateRange(SyncDefaults.MinTimeoutSeconds, SyncDefaults.MaxTimeoutSeconds)]
     public double TimeoutSec { get; set; } = SyncDefaults.TimeoutSeconds;
 
     /// <summary>
@@ -157,7 +158,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             AssetPath = AssetPath,
             MaximumRetryCount = MaximumRetryCount,
             RetryInterval = TimeSpan.FromSeconds(RetryIntervalSec),
-            Timeout = Seconds(TimeoutSec, "TimeoutSec"),
+            Timeout = TimeSpan.FromSeconds(TimeoutSec),
             Rate = RequestsPerSecond,
             ThrottleLimit = ThrottleLimit,
             CircuitBreakerThreshold = CircuitBreakerThreshold,
@@ -174,15 +175,6 @@ public abstract class SyncCommandBase : DatabaseCommandBase
         }
         options.Validate();
         return options;
-    }
-
-    private static TimeSpan Seconds(double value, string name)
-    {
-        if (value <= 0 || double.IsNaN(value) || value > 86400)
-        {
-            throw new SyncConfigurationException($"-{name} must be greater than 0 and at most 86400; it was {value}.", name);
-        }
-        return TimeSpan.FromSeconds(value);
     }
 
     private string ResolveToken()
