@@ -302,7 +302,7 @@ internal sealed class SyncRun
 
         var producer = Task.Run(async () =>
         {
-            // The selection holds each asset once (SyncStore.SelectAsync); both rows of a doubled id are enriched.
+            // The selection holds each asset once (SelectionStore.SelectAsync); both rows of a doubled id are enriched.
             try
             {
                 long ticket = 0;

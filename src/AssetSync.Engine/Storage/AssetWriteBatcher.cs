@@ -13,7 +13,7 @@ namespace AssetSync.Storage;
 /// <remarks>
 /// A group that fails for a reason of its own data (a row the database refuses) is split in halves and written again, down to
 /// the one asset that fails, which gets a failure row of its own: one bad row never costs the others. A transient database
-/// error retries the whole group (SyncStore's policy), and the log statements never write an asset twice.
+/// error retries the whole group (StoreConnections' policy), and the log statements never write an asset twice.
 /// </remarks>
 internal sealed class AssetWriteBatcher
 {
