@@ -25,7 +25,7 @@ namespace AssetSync.Resilience;
 internal sealed class RequestGate
 {
     /// <summary>1 % headroom: connection set-up and scheduling jitter can bring two requests closer at the server.</summary>
-    private const double Headroom = 1.01;
+    internal const double Headroom = 1.01;
 
     /// <summary>A long wait is taken in pieces, so a rate that rises meanwhile takes effect.</summary>
     private static readonly TimeSpan MaxSleep = TimeSpan.FromMilliseconds(250);

@@ -37,7 +37,9 @@ public sealed class AdaptiveRateTests(DatabaseFixture db) : IClassFixture<Databa
         Assert.Equal((RateChangeReason.Start, 20.0), (first.Changes[0].Reason, first.Changes[0].RequestsPerSecond));
         Assert.Contains(first.Changes, c => c.Reason == RateChangeReason.Throttled);
         Assert.Equal("probe", summary.LearnedRateSource);
-        Assert.InRange(summary.LearnedRequestsPerSecond!.Value, 10, 30);
+        // A rate of R is sent at R / Headroom (the gate spaces grants 1.01/R apart): a learned 30.08 sends 29.8/s, within the
+        // quota of 30, and is a true finding (seen under stress-ng, where the probe crept that close before a 429).
+        Assert.InRange(summary.LearnedRequestsPerSecond!.Value, 10, 30 * AssetSync.Resilience.RequestGate.Headroom);
         // Stored in the same statement as the run row was closed: one transaction, one now().
         Assert.Equal(summary.LearnedRequestsPerSecond.Value, await db.ScalarAsync<double>("SELECT requests_per_second FROM cmms_rate_state WHERE base_url = $1", sim.BaseUrl));
         Assert.True(await db.ScalarAsync<bool>("SELECT r.learned_at = l.finished_at FROM cmms_rate_state r, cmms_sync_log l WHERE l.id = $1 AND r.base_url = $2", summary.RunId, sim.BaseUrl));
