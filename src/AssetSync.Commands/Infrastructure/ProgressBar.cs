@@ -46,7 +46,11 @@ internal sealed class ProgressBar
     /// <param name="remaining">Time left, when the caller knows better than the pace.</param>
     /// <param name="percent">The percentage, when it is not done of total.</param>
     /// <param name="force">Update even if the last update was a moment ago (a wait, a step done, the last unit).</param>
-    public void Report(string status, long done = 0, long? total = null, string? currentOperation = null, TimeSpan? remaining = null, int? percent = null, bool force = false)
+    public void Report(string status, long done = 0, long? total = null, string? currentOperation = null, TimeSpan? remaining = null, int? percent = null, bool force = false) =>
+        Report(() => (status, currentOperation), done, total, remaining, percent, force);
+
+    /// <summary>As the other overload, with the text built only when the bar is drawn (a per-asset caller skips it most times).</summary>
+    public void Report(Func<(string Status, string? CurrentOperation)> describe, long done, long? total, TimeSpan? remaining = null, int? percent = null, bool force = false)
     {
         ProgressRecord record;
         lock (_gate)
@@ -58,6 +62,7 @@ internal sealed class ProgressBar
             }
             _lastTicks = now;
             _shown = true;
+            var (status, currentOperation) = describe();
             record = new ProgressRecord(_activityId, Activity, status) { CurrentOperation = currentOperation };
             if (percent is { } p)
             {

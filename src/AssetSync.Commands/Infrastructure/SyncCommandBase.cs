@@ -11,8 +11,6 @@ namespace AssetSync.Commands.Infrastructure;
 /// </summary>
 public abstract class SyncCommandBase : DatabaseCommandBase
 {
-    internal const string BaseUrlVariable = SyncOptions.BaseUrlVariable;
-    internal const string ApiTokenVariable = SyncOptions.ApiTokenVariable;
 
     /// <summary>Innomaint's base URL. Defaults to $env:ASSETSYNC_BASE_URL.</summary>
     [Parameter]
@@ -153,7 +151,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
         var options = new SyncOptions
         {
             ConnectionString = ResolveConnectionString(),
-            BaseUrl = string.IsNullOrWhiteSpace(BaseUrl) ? Environment.GetEnvironmentVariable(BaseUrlVariable) ?? "" : BaseUrl,
+            BaseUrl = string.IsNullOrWhiteSpace(BaseUrl) ? Environment.GetEnvironmentVariable(SyncOptions.BaseUrlVariable) ?? "" : BaseUrl,
             ApiToken = ResolveToken(),
             AssetPath = AssetPath,
             MaximumRetryCount = MaximumRetryCount,
@@ -186,7 +184,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
         // Only resolved here; SyncOptions.Validate says what is missing.
         return (ApiToken is not null
             ? new NetworkCredential(string.Empty, ApiToken).Password
-            : Credential?.GetNetworkCredential().Password ?? Environment.GetEnvironmentVariable(ApiTokenVariable)) ?? "";
+            : Credential?.GetNetworkCredential().Password ?? Environment.GetEnvironmentVariable(SyncOptions.ApiTokenVariable)) ?? "";
     }
 
     /// <summary>Runs one sync with <paramref name="selection"/>, streaming results (or the summary) to the pipeline.</summary>

@@ -68,8 +68,8 @@ internal sealed class SyncReporter : SyncObserver
             done = ++_done;
             failed = result.Outcome == AssetSyncStatus.Failed ? ++_failed : _failed;
         }
-        var status = (_total is { } t ? $"{done} of {t} done, {failed} failed" : $"{done} done, {failed} failed") + RateText();
-        _progress.Report(status, done, _total, $"Last: {TextSafety.Inert(result.SerialNumber, 60)}");
+        _progress.Report(() => ((_total is { } t ? $"{done} of {t} done, {failed} failed" : $"{done} done, {failed} failed") + RateText(),
+            $"Last: {TextSafety.Inert(result.SerialNumber, 60)}"), done, _total);
     }
 
     /// <summary>Each change of the rate goes to -Verbose with its reason; the progress bar shows the rate now.</summary>

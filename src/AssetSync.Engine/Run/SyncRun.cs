@@ -69,10 +69,6 @@ internal sealed class SyncRun
 
     public TimeSpan LockWaitTimeout { get; init; }
 
-    private int Succeeded => _counts.Succeeded;
-
-    private int Failed => _counts.Failed;
-
     private SyncRunFailedException? Fatal => Volatile.Read(ref _fatal);
 
     /// <summary>The first fatal error wins; later ones are consequences of the stop.</summary>
@@ -193,7 +189,7 @@ internal sealed class SyncRun
         if (stoppedBy is not null)
         {
             _observer.Verbose($"The time budget ({_budget.MaxDuration}) is spent: {notReached} selected asset(s) are left for the next run, stalest first.");
-            if (Succeeded + Failed == 0)
+            if (_counts.Succeeded + _counts.Failed == 0)
             {
                 // A budget that cannot work must not look like a quiet night.
                 _observer.Warning($"The time budget ({_budget.MaxDuration}) ended the run before any asset was decided: {notReached} selected asset(s) were not reached. " +
@@ -205,7 +201,7 @@ internal sealed class SyncRun
         {
             // The run row is closed even when the caller cancelled: it must not stay 'running'.
             using var closing = new CancellationTokenSource(SyncDefaults.CloseTimeout);
-            finishedAt = await _store.Runs.FinishAsync(_runId, status, Succeeded, Failed, _counts.Skipped, (long)elapsed.TotalMilliseconds,
+            finishedAt = await _store.Runs.FinishAsync(_runId, status, _counts.Succeeded, _counts.Failed, _counts.Skipped, (long)elapsed.TotalMilliseconds,
                 Fatal?.Message, figures, closing.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
@@ -223,9 +219,9 @@ internal sealed class SyncRun
         {
             RunId = _runId,
             Mode = _selection.Mode,
-            Total = Succeeded + Failed + _counts.Skipped + figures.NotReached,
-            Succeeded = Succeeded,
-            Failed = Failed,
+            Total = _counts.Succeeded + _counts.Failed + _counts.Skipped + figures.NotReached,
+            Succeeded = _counts.Succeeded,
+            Failed = _counts.Failed,
             Skipped = _counts.Skipped,
             Unchanged = figures.Unchanged,
             NotReached = figures.NotReached,
@@ -273,7 +269,7 @@ internal sealed class SyncRun
             try
             {
                 await Task.Delay(ProgressInterval, _time, stop).ConfigureAwait(false);
-                var (ok, failed) = (Succeeded, Failed);
+                var (ok, failed) = (_counts.Succeeded, _counts.Failed);
                 if (ok == lastOk && failed == lastFailed)
                 {
                     continue;

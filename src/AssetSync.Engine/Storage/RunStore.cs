@@ -17,7 +17,7 @@ internal sealed class RunStore(StoreConnections db)
     /// </remarks>
     public async Task<RunLock> AcquireLockAsync(bool wait, TimeSpan waitTimeout, TimeProvider time, SyncObserver observer, CancellationToken ct)
     {
-        var conn = await db.WithRetry(t => db.DataSource.OpenConnectionAsync(t), ct).ConfigureAwait(false);
+        var conn = await db.OpenAsync(ct).ConfigureAwait(false);
         try
         {
             var started = time.GetTimestamp();

@@ -102,7 +102,7 @@ internal sealed class StatusStore(StoreConnections db)
     /// <param name="ct">Cancels the query.</param>
     public async IAsyncEnumerable<SyncFailure> GetFailuresAsync(bool? deferred, [EnumeratorCancellation] CancellationToken ct)
     {
-        await using var conn = await db.WithRetry(t => db.DataSource.OpenConnectionAsync(t), ct).ConfigureAwait(false);
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = new NpgsqlCommand(StatusSql.Failures, conn);
         cmd.Parameters.Add(Bool(deferred));
         await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);

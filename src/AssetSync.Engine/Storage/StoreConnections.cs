@@ -94,6 +94,9 @@ internal sealed class StoreConnections
         return result;
     }
 
+    /// <summary>A connection the caller holds beyond one statement (the run lock, a streamed read), opened under the policy.</summary>
+    public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken ct) => WithRetry(t => DataSource.OpenConnectionAsync(t), ct);
+
     /// <summary>Opens a connection and runs <paramref name="action"/> on it, under <see cref="WithRetry{T}"/>.</summary>
     public ValueTask<T> WithConnection<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> action, CancellationToken ct) => WithRetry(async token =>
     {

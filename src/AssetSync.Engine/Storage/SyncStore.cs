@@ -16,7 +16,7 @@ internal sealed class SyncStore : IAsyncDisposable
         Status = new StatusStore(Connections);
     }
 
-    public StoreConnections Connections { get; }
+    private StoreConnections Connections { get; }
 
     public RunStore Runs { get; }
 
