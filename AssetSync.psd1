@@ -20,6 +20,7 @@
         'Export-CmmsSyncReport'
         'Write-CmmsSyncEvent'
         'Register-CmmsSyncEventSource'
+        'Get-CmmsSyncConfiguration'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -112,6 +112,7 @@ function Install-TestPrerequisites {
     # Real clients users have, from Debian's packages: a Prometheus parser and promtool for the metrics tests (unpacked into
     # out/, no root needed), Chromium for the report test (installed). Where one cannot be had, its test says so.
     Install-PrometheusTools
+    Install-Tinyproxy
     # The report test renders HTML in Debian's Chromium; install it where this machine can.
     if (Get-Command chromium, chromium-browser -ErrorAction SilentlyContinue) { return }
     if ((& id -u) -eq '0' -and (Get-Command apt-get -ErrorAction SilentlyContinue)) {
@@ -174,6 +175,20 @@ function Install-PrometheusTools {
         $env:ASSETSYNC_PROMTOOL = Join-Path $target 'usr/bin/promtool'
     } else {
         Write-Warning 'promtool could not be fetched; the promtool test will be skipped.'
+    }
+}
+
+function Install-Tinyproxy {
+    # The proxy tests go through a real forward proxy with a login: Debian's tinyproxy, unpacked into out/ (no install, no
+    # service). Where it cannot be had, those tests are skipped, saying why.
+    $existing = Get-Command tinyproxy -ErrorAction SilentlyContinue
+    if ($existing) { $env:ASSETSYNC_TINYPROXY = $existing.Source; return }
+    $target = Join-Path $out 'deps/tinyproxy'
+    Write-Host '== Fetching tinyproxy (Debian package tinyproxy-bin, unpacked, not installed) for the proxy tests'
+    if (Expand-DebianPackage 'tinyproxy-bin' $target 'usr/bin/tinyproxy') {
+        $env:ASSETSYNC_TINYPROXY = Join-Path $target 'usr/bin/tinyproxy'
+    } else {
+        Write-Warning 'tinyproxy could not be fetched; the proxy tests will be skipped.'
     }
 }
 

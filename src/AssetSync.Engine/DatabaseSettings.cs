@@ -33,7 +33,14 @@ public static class DatabaseSettings
         {
             // Deliberately not ex.Message: Npgsql may quote the offending part, which can be the password. A key is never a
             // secret, so an unknown one is named.
-            if (UnknownKey(connectionString) is { } key)
+            var unknown = UnknownKey(connectionString);
+            if (unknown is not null && unknown.Replace(" ", "", StringComparison.Ordinal).Equals("IntegratedSecurity", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new SyncConfigurationException(
+                    "Npgsql has no 'Integrated Security' keyword: remove it. For a login without a password in the string, leave Password out and either " +
+                    "let the server ask for Kerberos (a 'gss' line in pg_hba.conf; the process's ticket is used), name a Passfile, or pass -DatabaseCredential.", "ConnectionString");
+            }
+            if (unknown is { } key)
             {
                 var near = Suggest(key);
                 throw new SyncConfigurationException(
@@ -77,30 +84,47 @@ public static class DatabaseSettings
     }
 
     /// <summary>The common key nearest to a mistyped one (at most two edits), for the message.</summary>
-    private static string? Suggest(string key)
+    private static string? Suggest(string key) => NearestName.Find(key, CommonKeys, maxEdits: 2);
+
+    /// <summary>
+    /// The connection string with the login of -DatabaseCredential filled in (Username and Password). A string that already
+    /// holds a Password is refused: two passwords for one login is a mistake, and which one wins must not be a guess.
+    /// </summary>
+    public static string WithCredential(string connectionString, string userName, string password)
     {
-        static int Distance(string a, string b)
+        ValidateConnectionString(connectionString);
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!string.IsNullOrEmpty(builder.Password))
         {
-            var d = new int[b.Length + 1];
-            for (var j = 0; j <= b.Length; j++)
-            {
-                d[j] = j;
-            }
-            for (var i = 1; i <= a.Length; i++)
-            {
-                var previous = d[0];
-                d[0] = i;
-                for (var j = 1; j <= b.Length; j++)
-                {
-                    var current = d[j];
-                    d[j] = Math.Min(Math.Min(d[j] + 1, d[j - 1] + 1), previous + (char.ToLowerInvariant(a[i - 1]) == char.ToLowerInvariant(b[j - 1]) ? 0 : 1));
-                    previous = current;
-                }
-            }
-            return d[b.Length];
+            throw new SyncConfigurationException(
+                "The connection string already holds a Password, and -DatabaseCredential gives another. Remove Password (and Username) from the connection string " +
+                "and keep the login in -DatabaseCredential only.", "DatabaseCredential");
         }
-        var best = CommonKeys.Select(k => (Key: k, Distance: Distance(key.Trim(), k))).MinBy(x => x.Distance);
-        return best.Distance <= 2 ? best.Key : null;
+        if (string.IsNullOrWhiteSpace(userName))
+        {
+            throw new SyncConfigurationException("-DatabaseCredential has no user name. Give the database role, for example (Get-Credential -UserName assetsync).", "DatabaseCredential");
+        }
+        builder.Username = userName;
+        builder.Password = password;
+        return builder.ConnectionString;
+    }
+
+    /// <summary>Whether a (valid) connection string holds a password.</summary>
+    public static bool HasPassword(string connectionString)
+    {
+        ValidateConnectionString(connectionString);
+        return !string.IsNullOrEmpty(new NpgsqlConnectionStringBuilder(connectionString).Password);
+    }
+
+    /// <summary>The connection string with its password masked, for Get-CmmsSyncConfiguration.</summary>
+    public static string Redact(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!string.IsNullOrEmpty(builder.Password))
+        {
+            builder.Password = "********";
+        }
+        return builder.ConnectionString;
     }
 
     /// <summary>Host and database of a connection string, for messages: never the password.</summary>

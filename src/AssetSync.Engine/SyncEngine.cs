@@ -34,14 +34,15 @@ public sealed class SyncEngine : IAsyncDisposable
         _time = time;
 
         var o = _options;
+        var route = InnomaintRoute.Create(o);
         var services = new ServiceCollection();
         services.AddHttpClient(HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(() => primaryHandler?.Invoke() ?? CreateHandler(o))
+            .ConfigurePrimaryHttpMessageHandler(() => primaryHandler?.Invoke() ?? route.CreateHandler())
             .RemoveAllLoggers()
             .ConfigureHttpClient(c => c.Timeout = System.Threading.Timeout.InfiniteTimeSpan);
         _services = services.BuildServiceProvider();
         var http = _services.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName);
-        _client = new InnomaintClient(http, SyncOptions.ValidateBaseUrl(o.BaseUrl, o.AllowUnencryptedAuthentication), new AssetPathTemplate(o.AssetPath), o.ApiToken, o.MaxResponseBytes, time);
+        _client = new InnomaintClient(http, route.BaseUrl, new AssetPathTemplate(o.AssetPath), o.ApiToken, o.MaxResponseBytes, time, route);
     }
 
     /// <summary>Wait for another run's lock instead of failing at once.</summary>
@@ -50,27 +51,11 @@ public sealed class SyncEngine : IAsyncDisposable
     /// <summary>How long <see cref="WaitForLock"/> waits.</summary>
     public TimeSpan LockWaitTimeout { get; init; } = TimeSpan.FromSeconds(SyncDefaults.WaitTimeoutSeconds);
 
+    /// <summary>How Innomaint is reached: "via proxy http://proxy:3128 (from -Proxy)", "direct (-NoProxy)" …; never a login.</summary>
+    public string Route => _client.Route.Proxy.ToString();
+
     /// <summary>The URL that would be requested for a serial number (for -WhatIf and -Debug).</summary>
     public Uri GetAssetUri(string serialNumber) => _client.BuildUri(serialNumber);
-
-    private static SocketsHttpHandler CreateHandler(SyncOptions o)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            // Never follow a redirect: the Authorization header would travel with it.
-            AllowAutoRedirect = false,
-            UseCookies = false,
-            MaxConnectionsPerServer = Resilience.ResilientFetcher.ConnectionLimit(o),
-            ConnectTimeout = o.Timeout,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            AutomaticDecompression = System.Net.DecompressionMethods.All,
-        };
-        if (o.SkipCertificateCheck)
-        {
-            handler.SslOptions.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
-        }
-        return handler;
-    }
 
     /// <summary>
     /// Runs a sync. Each asset is reported to <paramref name="observer"/> once its log row is committed.

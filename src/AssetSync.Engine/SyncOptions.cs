@@ -30,10 +30,10 @@ namespace AssetSync;
 public sealed class SyncOptions
 {
     /// <summary>The environment variable the cmdlets take the base URL from when -BaseUrl is not given.</summary>
-    public const string BaseUrlVariable = "ASSETSYNC_BASE_URL";
+    public const string BaseUrlVariable = SyncSettings.BaseUrlVariable;
 
     /// <summary>The environment variable the cmdlets take the API token from when neither -ApiToken nor -Credential is given.</summary>
-    public const string ApiTokenVariable = "ASSETSYNC_API_TOKEN";
+    public const string ApiTokenVariable = SyncSettings.ApiTokenVariable;
 
     // The defaults live in SyncDefaults; these names stay for scripts and callers that use them.
     public const int DefaultMaximumRetryCount = SyncDefaults.MaximumRetryCount;
@@ -141,6 +141,27 @@ public sealed class SyncOptions
     public bool SkipCertificateCheck { get; set; }
 
     /// <summary>
+    /// The forward proxy every request to Innomaint goes through (http://proxy:3128). Null: .NET's default proxy applies
+    /// (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY; on Windows and macOS the user's proxy settings).
+    /// </summary>
+    public Uri? Proxy { get; set; }
+
+    /// <summary>The proxy's login (Basic, or NTLM/Negotiate where the proxy asks for them). A secret: never shown.</summary>
+    public System.Net.NetworkCredential? ProxyCredential { get; set; }
+
+    /// <summary>Log in to the proxy as the account the process runs as (NTLM/Negotiate; a gMSA on Windows).</summary>
+    public bool ProxyUseDefaultCredentials { get; set; }
+
+    /// <summary>Go direct to Innomaint, whatever the environment or the system says of proxies.</summary>
+    public bool NoProxy { get; set; }
+
+    /// <summary>
+    /// A PEM or DER file of one or more CA certificates trusted in addition to the system's roots (a hospital's own CA, or the
+    /// one a TLS-inspecting proxy signs with). The host name is still checked.
+    /// </summary>
+    public string? CertificateAuthorityPath { get; set; }
+
+    /// <summary>
     /// The run's time budget. New assets are taken only while one attempt of the usual length (a moving average of
     /// recent attempts; the attempt timeout before the first answer) still fits, and retries only while their backoff
     /// and one such attempt fit; assets in flight finish, so the run overshoots by at most one attempt timeout. The run then ends complete with StoppedBy = max_duration,
@@ -172,6 +193,11 @@ public sealed class SyncOptions
         Require(MaxResponseBytes is >= 1024 and <= int.MaxValue - 1, nameof(MaxResponseBytes), "must be between 1 KiB and 2 GiB");
         Require(DatabaseMaxRetryCount >= 0, nameof(DatabaseMaxRetryCount), "must not be negative");
         Require(DatabaseRetryInterval >= TimeSpan.Zero, nameof(DatabaseRetryInterval), "must not be negative");
+        ValidateProxy();
+        if (CertificateAuthorityPath is { Length: > 0 } ca)
+        {
+            _ = Innomaint.CertificateTrust.LoadAuthorities(ca);
+        }
         Require(MaxDuration is null || MaxDuration > TimeSpan.Zero, nameof(MaxDuration), "must be greater than zero (seconds, or a TimeSpan such as 00:45:00)");
         if (MaxDuration is { } budget && budget < Timeout)
         {
@@ -179,6 +205,38 @@ public sealed class SyncOptions
             throw new SyncConfigurationException(
                 $"MaxDuration ({FormatSeconds(budget)}) is shorter than one attempt (TimeoutSec {FormatSeconds(Timeout)}), so no asset could start. " +
                 $"Give a budget of at least {FormatSeconds(Timeout)}, or a shorter -TimeoutSec.", nameof(MaxDuration));
+        }
+    }
+
+    /// <summary>-NoProxy alone; a proxy URL without a login in it (the login goes in ProxyCredential); one kind of proxy login.</summary>
+    private void ValidateProxy()
+    {
+        if (NoProxy && (Proxy is not null || ProxyCredential is not null || ProxyUseDefaultCredentials))
+        {
+            throw new SyncConfigurationException("-NoProxy cannot be combined with -Proxy, -ProxyCredential or -ProxyUseDefaultCredentials. Pass -NoProxy alone, or the proxy settings without it.", nameof(NoProxy));
+        }
+        if (ProxyCredential is not null && ProxyUseDefaultCredentials)
+        {
+            throw new SyncConfigurationException("-ProxyCredential and -ProxyUseDefaultCredentials cannot be combined: pass the proxy account, or use the process's own login.", nameof(ProxyCredential));
+        }
+        if (Proxy is null)
+        {
+            return;
+        }
+        if (!Proxy.IsAbsoluteUri || Proxy.Scheme is not ("http" or "https" or "socks4" or "socks4a" or "socks5") || string.IsNullOrEmpty(Proxy.Host))
+        {
+            throw new SyncConfigurationException(
+                $"The proxy '{(Proxy.IsAbsoluteUri ? Innomaint.ProxyRoute.Display(Proxy) : "(not an absolute URL)")}' is not a proxy URL: give one such as http://proxy.example.org:3128 (http, https, socks4 or socks5).", nameof(Proxy));
+        }
+        if (!string.IsNullOrEmpty(Proxy.UserInfo))
+        {
+            // Never repeated: the user info may hold the proxy's password.
+            throw new SyncConfigurationException(
+                $"The proxy URL {Innomaint.ProxyRoute.Display(Proxy)} carries a login; put it in -ProxyCredential instead, so it is never shown or logged.", nameof(Proxy));
+        }
+        if (!string.IsNullOrEmpty(Proxy.Query) || Proxy.AbsolutePath is not ("/" or ""))
+        {
+            throw new SyncConfigurationException($"The proxy URL {Innomaint.ProxyRoute.Display(Proxy)} must be scheme://host:port, with no path or query.", nameof(Proxy));
         }
     }
 
@@ -197,7 +255,7 @@ public sealed class SyncOptions
         if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || !string.IsNullOrEmpty(uri.UserInfo))
         {
             throw new SyncConfigurationException(
-                $"The base URL '{uri.GetLeftPart(UriPartial.Path)}' must not carry a query, fragment or user info; put credentials in -ApiToken.", nameof(BaseUrl));
+                $"The base URL '{uri.Scheme}://{uri.Authority.Split('@')[^1]}{uri.AbsolutePath}' must not carry a query, fragment or user info; put credentials in -ApiToken.", nameof(BaseUrl));
         }
         if (uri.Scheme == Uri.UriSchemeHttp && !IsLoopback(uri) && !allowUnencryptedAuthentication)
         {
@@ -235,5 +293,6 @@ public sealed class SyncOptions
     /// <inheritdoc/>
     public override string ToString() =>
         $"BaseUrl={BaseUrl}, AssetPath={AssetPath}, MaximumRetryCount={MaximumRetryCount}, RetryInterval={RetryInterval}, " +
-        $"Timeout={Timeout}, RequestsPerSecond={(AdaptiveRate ? "Auto" : RequestsPerSecond)}, ThrottleLimit={ThrottleLimit}, ApiToken=***";
+        $"Timeout={Timeout}, RequestsPerSecond={(AdaptiveRate ? "Auto" : RequestsPerSecond)}, ThrottleLimit={ThrottleLimit}, " +
+        $"Proxy={(NoProxy ? "none" : Proxy is null ? "default" : Innomaint.ProxyRoute.Display(Proxy))}, CertificateAuthorityPath={CertificateAuthorityPath ?? "none"}, ApiToken=***";
 }

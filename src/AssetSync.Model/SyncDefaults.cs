@@ -112,4 +112,9 @@ public static class SyncDefaults
 
     /// <summary>Failed assets (deferred ones not counted), as a percentage of the register, above which a run's event is a warning.</summary>
     public const double MaxFailedPercent = 5;
+
+    // ---- the scheduled job --------------------------------------------------------------------------------------
+
+    /// <summary>Transcripts and failure CSVs the scheduled job keeps, of each kind.</summary>
+    public const int JobKeep = 14;
 }

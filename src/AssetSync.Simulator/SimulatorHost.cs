@@ -19,7 +19,12 @@ public static class SimulatorHost
         {
             k.Listen(System.Net.IPAddress.Loopback, port, listen =>
             {
-                if (options.Https)
+                if (!string.IsNullOrEmpty(options.Certificate))
+                {
+                    // A certificate made elsewhere (a test's own CA, the demo's): PEM certificate (chain) and PEM key.
+                    listen.UseHttps(LoadPemCertificate(options.Certificate, options.CertificateKey));
+                }
+                else if (options.Https)
                 {
                     listen.UseHttps(SelfSignedCertificate());
                 }
@@ -46,6 +51,14 @@ public static class SimulatorHost
         request.CertificateExtensions.Add(san.Build());
         using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(7));
         return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(cert.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx), null);
+    }
+
+    /// <summary>A PEM certificate and key (the key in the certificate file when <paramref name="keyPath"/> is empty).</summary>
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2 LoadPemCertificate(string certificatePath, string? keyPath)
+    {
+        using var pem = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(certificatePath, string.IsNullOrEmpty(keyPath) ? null : keyPath);
+        // Kestrel needs a key it can use on every platform: round-trip through PKCS#12.
+        return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(pem.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx), null);
     }
 
     /// <summary>Starts the server; returns it and its base URL (http://127.0.0.1:port).</summary>
@@ -78,6 +91,10 @@ public static class SimulatorHost
         }
         var serial = Uri.UnescapeDataString(path[prefix.Length..]);
         using var inFlight = state.EnterRequest();
+        if (context.Request.Headers.ContainsKey("Via"))
+        {
+            state.CountViaProxy();
+        }
 
         if (state.Options.Stall)
         {

@@ -61,6 +61,12 @@ public sealed class SimulatorOptions
     /// <summary>Serve https with a self-signed certificate made at start, for TLS tests.</summary>
     public bool Https { get; set; }
 
+    /// <summary>Serve https with this PEM certificate (its chain may follow it in the file); the key from <see cref="CertificateKey"/>.</summary>
+    public string? Certificate { get; set; }
+
+    /// <summary>The PEM private key of <see cref="Certificate"/> (empty: in the certificate file).</summary>
+    public string? CertificateKey { get; set; }
+
     /// <summary>Per-request random fault probabilities, e.g. "500=0.05,reset=0.01".</summary>
     public string RandomFaults { get; set; } = "";
 

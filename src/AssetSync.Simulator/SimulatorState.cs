@@ -310,6 +310,7 @@ public sealed class SimulatorState
     }
 
     private long _bodyBytes;
+    private long _viaProxy;
     private int _inFlight;
     private int _maxInFlight;
 
@@ -340,9 +341,13 @@ public sealed class SimulatorState
     /// <summary>Body bytes of asset answers (200s and 304s), to compare the 304 path with the 200 path.</summary>
     public void CountBytes(int bytes) => Interlocked.Add(ref _bodyBytes, bytes);
 
+    /// <summary>An asset request that came through a proxy (it carries a Via header).</summary>
+    public void CountViaProxy() => Interlocked.Increment(ref _viaProxy);
+
     public void ResetStats()
     {
         Interlocked.Exchange(ref _bodyBytes, 0);
+        Interlocked.Exchange(ref _viaProxy, 0);
         // The most in flight from now on starts from what is in flight now.
         Volatile.Write(ref _maxInFlight, Volatile.Read(ref _inFlight));
         _perSerial.Clear();
@@ -392,6 +397,8 @@ public sealed class SimulatorState
             maxPerSecond = max,
             averagePerSecond = span > 0 ? (arrivals.Length - 1) / span : 0,
             bodyBytes = Interlocked.Read(ref _bodyBytes),
+            // Asset requests that carried a Via header: they came through a proxy.
+            viaProxy = Interlocked.Read(ref _viaProxy),
             // Asset requests being served at once: now, and the most since start or the last stats reset.
             inFlight = Volatile.Read(ref _inFlight),
             maxInFlight = Volatile.Read(ref _maxInFlight),

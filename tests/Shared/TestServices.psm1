@@ -149,6 +149,89 @@ function Stop-SimulatorProcess($Simulator) {
     if ($Simulator.LogFile) { Remove-Item $Simulator.LogFile -ErrorAction SilentlyContinue }
 }
 
+function Start-Tinyproxy {
+    <#
+    Starts Debian's tinyproxy ($env:ASSETSYNC_TINYPROXY, unpacked by build.ps1) on 127.0.0.1 with a BasicAuth login; returns
+    Process, Url (http://127.0.0.1:port), UserName, Password and LogFile. $null where tinyproxy cannot be had.
+    #>
+    param([string] $UserName = 'assetsync-proxy', [string] $Password = ('px-' + [guid]::NewGuid().ToString('N').Substring(0, 12)))
+    $exe = $env:ASSETSYNC_TINYPROXY
+    if (-not $exe -or -not (Test-Path $exe)) { return $null }
+    $folder = Join-Path ([IO.Path]::GetTempPath()) ('assetsync-tinyproxy-' + [guid]::NewGuid().ToString('N'))
+    New-Item -ItemType Directory -Path $folder | Out-Null
+    foreach ($try in 1..5) {
+        $port = Get-FreeTcpPort
+        $conf = Join-Path $folder 'tinyproxy.conf'
+        $log = Join-Path $folder 'tinyproxy.log'
+        # No ConnectPort line: CONNECT to any port (the simulator's). Via stays on: the simulator counts it.
+        Set-Content -Path $conf -Value @(
+            "Port $port", 'Listen 127.0.0.1', 'Timeout 30', 'MaxClients 200', 'LogLevel Info', "LogFile `"$log`"",
+            'Allow 127.0.0.1', "BasicAuth $UserName $Password")
+        $process = Start-Process -FilePath $exe -ArgumentList @('-d', '-c', $conf) -PassThru -RedirectStandardOutput (Join-Path $folder 'stdout.log') -RedirectStandardError (Join-Path $folder 'stderr.log')
+        $deadline = [DateTime]::UtcNow.AddSeconds(15)
+        while ([DateTime]::UtcNow -lt $deadline -and -not $process.HasExited) {
+            $client = [Net.Sockets.TcpClient]::new()
+            try { $client.Connect('127.0.0.1', $port); $client.Dispose(); break } catch { $client.Dispose(); Start-Sleep -Milliseconds 50 }
+        }
+        if (-not $process.HasExited) {
+            return [pscustomobject]@{ Process = $process; Url = "http://127.0.0.1:$port"; Port = $port; UserName = $UserName; Password = $Password; LogFile = $log; Folder = $folder }
+        }
+    }
+    throw "tinyproxy did not start: $(Get-Content -Raw (Join-Path $folder 'stderr.log') -ErrorAction SilentlyContinue)"
+}
+
+function Stop-Tinyproxy($Proxy) {
+    if (-not $Proxy) { return }
+    if (-not $Proxy.Process.HasExited) { $Proxy.Process.Kill($true); $Proxy.Process.WaitForExit(5000) | Out-Null }
+    Remove-Item -Recurse -Force $Proxy.Folder -ErrorAction SilentlyContinue
+}
+
+function New-TestCertificates {
+    <#
+    A throwaway root CA and two leaf certificates it signs, written as PEM files into a new folder: one for 127.0.0.1 (and
+    localhost), one for another name (other.invalid). Returns the paths: CaPem, CaDer, LeafPem, LeafKey, OtherPem, OtherKey.
+    #>
+    $folder = Join-Path ([IO.Path]::GetTempPath()) ('assetsync-tls-' + [guid]::NewGuid().ToString('N'))
+    New-Item -ItemType Directory -Path $folder | Out-Null
+    $now = [DateTimeOffset]::UtcNow
+    $caKey = [Security.Cryptography.RSA]::Create(2048)
+    $caRequest = [Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=AssetSync Test Hospital Root CA', $caKey,
+        [Security.Cryptography.HashAlgorithmName]::SHA256, [Security.Cryptography.RSASignaturePadding]::Pkcs1)
+    $caRequest.CertificateExtensions.Add([Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new($true, $false, 0, $true))
+    $caRequest.CertificateExtensions.Add([Security.Cryptography.X509Certificates.X509KeyUsageExtension]::new(
+        [Security.Cryptography.X509Certificates.X509KeyUsageFlags]'KeyCertSign, CrlSign', $true))
+    $caRequest.CertificateExtensions.Add([Security.Cryptography.X509Certificates.X509SubjectKeyIdentifierExtension]::new($caRequest.PublicKey, $false))
+    $ca = $caRequest.CreateSelfSigned($now.AddDays(-1), $now.AddDays(30))
+    function New-Leaf([string] $Name, [string[]] $Dns, [switch] $Loopback) {
+        $key = [Security.Cryptography.RSA]::Create(2048)
+        $request = [Security.Cryptography.X509Certificates.CertificateRequest]::new("CN=$Name", $key,
+            [Security.Cryptography.HashAlgorithmName]::SHA256, [Security.Cryptography.RSASignaturePadding]::Pkcs1)
+        $san = [Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder]::new()
+        foreach ($d in $Dns) { $san.AddDnsName($d) }
+        if ($Loopback) { $san.AddIpAddress([Net.IPAddress]::Loopback) }
+        $request.CertificateExtensions.Add($san.Build())
+        $request.CertificateExtensions.Add([Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new($false, $false, 0, $false))
+        $eku = [Security.Cryptography.OidCollection]::new(); $null = $eku.Add([Security.Cryptography.Oid]::new('1.3.6.1.5.5.7.3.1'))
+        $request.CertificateExtensions.Add([Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension]::new($eku, $false))
+        $serial = [byte[]]::new(12); [Security.Cryptography.RandomNumberGenerator]::Fill($serial)
+        $cert = $request.Create($ca, $now.AddDays(-1), $now.AddDays(7), $serial)
+        [pscustomobject]@{ Pem = $cert.ExportCertificatePem(); Key = $key.ExportPkcs8PrivateKeyPem() }
+    }
+    $leaf = New-Leaf '127.0.0.1' @('localhost') -Loopback
+    $other = New-Leaf 'other.invalid' @('other.invalid')
+    $paths = [ordered]@{
+        Folder = $folder
+        CaPem = Join-Path $folder 'hospital-root.pem'; CaDer = Join-Path $folder 'hospital-root.cer'
+        LeafPem = Join-Path $folder 'innomaint.pem'; LeafKey = Join-Path $folder 'innomaint.key'
+        OtherPem = Join-Path $folder 'other.pem'; OtherKey = Join-Path $folder 'other.key'
+    }
+    Set-Content -Path $paths.CaPem -Value $ca.ExportCertificatePem()
+    [IO.File]::WriteAllBytes($paths.CaDer, $ca.RawData)
+    Set-Content -Path $paths.LeafPem -Value $leaf.Pem; Set-Content -Path $paths.LeafKey -Value $leaf.Key
+    Set-Content -Path $paths.OtherPem -Value $other.Pem; Set-Content -Path $paths.OtherKey -Value $other.Key
+    [pscustomobject]$paths
+}
+
 function Get-SyncOptionDefault {
     <#
     AssetSync's defaults (the constants of SyncDefaults, where every default is defined once), read from the assembly
@@ -178,4 +261,5 @@ function Invoke-Pwsh {
 }
 
 Export-ModuleMember -Function Start-PostgresCluster, Stop-PostgresCluster, Find-PgBin, Get-FreeTcpPort, Invoke-AsPgUser, Invoke-Pwsh,
-    ConvertFrom-ConnectionString, Invoke-PgSql, Set-ConnectionDatabase, Start-SimulatorProcess, Stop-SimulatorProcess, Get-SyncOptionDefault
+    ConvertFrom-ConnectionString, Invoke-PgSql, Set-ConnectionDatabase, Start-SimulatorProcess, Stop-SimulatorProcess, Get-SyncOptionDefault,
+    Start-Tinyproxy, Stop-Tinyproxy, New-TestCertificates

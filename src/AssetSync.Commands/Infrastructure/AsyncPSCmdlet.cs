@@ -24,7 +24,24 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IDisposable
 
     protected virtual Task EndProcessingAsync() => Task.CompletedTask;
 
-    protected sealed override void BeginProcessing() => Pump(BeginProcessingAsync);
+    protected sealed override void BeginProcessing()
+    {
+        try
+        {
+            Prepare();
+        }
+        catch (Exception ex)
+        {
+            OnFailure(ex);
+            return;
+        }
+        Pump(BeginProcessingAsync);
+    }
+
+    /// <summary>Runs on the pipeline thread before anything else (the settings are resolved here, so every phase sees them).</summary>
+    protected virtual void Prepare()
+    {
+    }
 
     protected sealed override void ProcessRecord() => Pump(ProcessRecordAsync);
 

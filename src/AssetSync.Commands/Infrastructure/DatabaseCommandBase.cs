@@ -1,27 +1,163 @@
+using System.Globalization;
 using System.Management.Automation;
+using System.Reflection;
 
 namespace AssetSync.Commands.Infrastructure;
 
-/// <summary>Parameters and plumbing shared by every command that talks to the IC3 database.</summary>
+/// <summary>
+/// Parameters and plumbing shared by every command that talks to the IC3 database, and the one place settings are resolved:
+/// each setting of <see cref="SyncSettings"/> that is a parameter of the command comes from the parameter, else its
+/// environment variable, else the settings file, else its default; <see cref="Sources"/> remembers which.
+/// </summary>
 public abstract class DatabaseCommandBase : AsyncPSCmdlet
 {
-    internal const string ConnectionStringVariable = "ASSETSYNC_CONNECTION_STRING";
+    internal const string ConnectionStringVariable = SyncSettings.ConnectionStringVariable;
 
-    /// <summary>Npgsql connection string of the IC3 database. Defaults to $env:ASSETSYNC_CONNECTION_STRING.</summary>
+    private readonly Dictionary<string, SettingSource> _sources = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Npgsql connection string of the IC3 database. Defaults to $env:ASSETSYNC_CONNECTION_STRING, then the settings file.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? ConnectionString { get; set; }
 
-    /// <summary>The connection string from the parameter, else the environment; a clear error when neither is set.</summary>
+    /// <summary>The database login (user name and password), kept apart from the connection string; it fills Username and Password.</summary>
+    [Parameter]
+    [Credential]
+    [ValidateNotNull]
+    public PSCredential? DatabaseCredential { get; set; }
+
+    /// <summary>A settings file (.psd1) whose keys are parameter names. Defaults to $env:ASSETSYNC_CONFIGURATION.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ConfigurationPath { get; set; }
+
+    /// <summary>The settings file in force, if any.</summary>
+    internal SettingsFile? Settings { get; private set; }
+
+    /// <summary>Where each resolved setting came from.</summary>
+    internal IReadOnlyDictionary<string, SettingSource> Sources => _sources;
+
+    /// <summary>Resolves every setting this command has as a parameter, on the pipeline thread, before anything is sent or written.</summary>
+    protected override void Prepare()
+    {
+        var path = ConfigurationPath ?? Environment.GetEnvironmentVariable(SyncSettings.ConfigurationVariable);
+        if (!string.IsNullOrWhiteSpace(path))
+        {
+            Settings = SettingsFile.Read(SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
+        }
+        foreach (var definition in SyncSettings.All)
+        {
+            var property = GetType().GetProperty(definition.Name, BindingFlags.Public | BindingFlags.Instance);
+            if (property?.GetCustomAttribute<ParameterAttribute>() is null)
+            {
+                continue;
+            }
+            if (MyInvocation.BoundParameters.ContainsKey(definition.Name))
+            {
+                _sources[definition.Name] = SettingSource.Parameter;
+                ResolvePathSetting(property, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+            }
+            else if (definition.EnvironmentVariable is { } variable && !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(variable)))
+            {
+                // Read where it is used (the connection string, the base URL, the token); only its source is noted here.
+                _sources[definition.Name] = SettingSource.Environment;
+            }
+            else if (Settings?.TryGet(definition.Name, out var value) == true)
+            {
+                property.SetValue(this, FromFile(property, definition, value));
+                ResolvePathSetting(property, Settings.Folder);
+                _sources[definition.Name] = SettingSource.File;
+            }
+            else
+            {
+                _sources[definition.Name] = SettingSource.Default;
+            }
+        }
+    }
+
+    /// <summary>Where a setting this command does not take as a parameter would come from (for Get-CmmsSyncConfiguration).</summary>
+    internal (object? Value, SettingSource Source) Unbound(SettingDefinition definition)
+    {
+        if (definition.EnvironmentVariable is { } variable && Environment.GetEnvironmentVariable(variable) is { Length: > 0 } fromEnvironment)
+        {
+            return (fromEnvironment, SettingSource.Environment);
+        }
+        if (Settings?.TryGet(definition.Name, out var value) == true)
+        {
+            return (value, SettingSource.File);
+        }
+        return (definition.Default, SettingSource.Default);
+    }
+
+    /// <summary>A relative path (the CA file, the metrics file) is taken from where it was given: the current folder, or the settings file's.</summary>
+    private void ResolvePathSetting(PropertyInfo property, string folder)
+    {
+        if (property.Name is not ("CertificateAuthorityPath" or "MetricsPath") || property.GetValue(this) is not string { Length: > 0 } path)
+        {
+            return;
+        }
+        if (!Path.IsPathRooted(path))
+        {
+            property.SetValue(this, Path.GetFullPath(Path.Combine(folder, path)));
+        }
+    }
+
+    /// <summary>A value from the settings file, converted and checked as the parameter would take it.</summary>
+    private object? FromFile(PropertyInfo property, SettingDefinition definition, object? value)
+    {
+        var name = definition.Name;
+        try
+        {
+            var engine = GetVariableValue("ExecutionContext") as EngineIntrinsics;
+            foreach (var transformation in property.GetCustomAttributes<ArgumentTransformationAttribute>())
+            {
+                value = transformation.Transform(engine!, value);
+            }
+            var converted = LanguagePrimitives.ConvertTo(value, property.PropertyType, CultureInfo.InvariantCulture);
+            foreach (var range in property.GetCustomAttributes<ValidateRangeAttribute>())
+            {
+                if (converted is IComparable c && range.MinRange is { } min && range.MaxRange is { } max
+                    && (c.CompareTo(LanguagePrimitives.ConvertTo(min, property.PropertyType, CultureInfo.InvariantCulture)) < 0
+                        || c.CompareTo(LanguagePrimitives.ConvertTo(max, property.PropertyType, CultureInfo.InvariantCulture)) > 0))
+                {
+                    throw new SyncConfigurationException(
+                        $"The settings file '{TextSafety.Inert(Settings!.Path, 200)}' gives {name} = {TextSafety.Inert(converted.ToString(), 60)}, outside its range {min} to {max}.", name);
+                }
+            }
+            if (property.GetCustomAttribute<ValidateNotNullOrEmptyAttribute>() is not null && (converted is null || converted is string { Length: 0 }))
+            {
+                throw new SyncConfigurationException($"The settings file '{TextSafety.Inert(Settings!.Path, 200)}' gives {name} an empty value; remove the key or give a value.", name);
+            }
+            return converted;
+        }
+        catch (Exception ex) when (ex is PSInvalidCastException or ArgumentTransformationMetadataException or ArgumentException or FormatException)
+        {
+            throw new SyncConfigurationException(
+                $"The settings file '{TextSafety.Inert(Settings!.Path, 200)}' gives {name} a value it cannot take ({TextSafety.Inert(value?.ToString(), 60)}): " +
+                $"{TextSafety.Inert((ex.InnerException ?? ex).Message, 200)} {definition.Description}", name);
+        }
+    }
+
+    /// <summary>
+    /// The connection string from the parameter, else the environment, else the settings file; with -DatabaseCredential's
+    /// login filled in. A clear error when none is set.
+    /// </summary>
     protected string ResolveConnectionString()
     {
-        var value = string.IsNullOrWhiteSpace(ConnectionString) ? Environment.GetEnvironmentVariable(ConnectionStringVariable) : ConnectionString;
+        var value = MyInvocation.BoundParameters.ContainsKey(nameof(ConnectionString)) ? ConnectionString
+            : Environment.GetEnvironmentVariable(ConnectionStringVariable) is { Length: > 0 } fromEnvironment && !string.IsNullOrWhiteSpace(fromEnvironment) ? fromEnvironment
+            : ConnectionString;
         if (string.IsNullOrWhiteSpace(value))
         {
             throw new SyncConfigurationException(
-                $"No database connection string: pass -ConnectionString or set the environment variable {ConnectionStringVariable}.", "ConnectionString");
+                $"No database connection string: pass -ConnectionString, set the environment variable {ConnectionStringVariable}, or put ConnectionString in the settings file.", "ConnectionString");
         }
         DatabaseSettings.ValidateConnectionString(value);
+        if (DatabaseCredential is { } login)
+        {
+            var network = login.GetNetworkCredential();
+            value = DatabaseSettings.WithCredential(value, login.UserName, network.Password);
+        }
         return value;
     }
 

@@ -115,6 +115,36 @@ public abstract class SyncCommandBase : DatabaseCommandBase
     [Parameter]
     public SwitchParameter SkipCertificateCheck { get; set; }
 
+    /// <summary>
+    /// The forward proxy to Innomaint, as Invoke-RestMethod's -Proxy (http://proxy.example.org:3128). Without it, HTTPS_PROXY,
+    /// HTTP_PROXY, ALL_PROXY and NO_PROXY apply, and on Windows the user's proxy settings, as .NET does it.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Uri? Proxy { get; set; }
+
+    /// <summary>The proxy's login (Basic, NTLM or Negotiate, whichever the proxy asks for).</summary>
+    [Parameter]
+    [Credential]
+    [ValidateNotNull]
+    public PSCredential? ProxyCredential { get; set; }
+
+    /// <summary>Log in to the proxy as the account the command runs as (NTLM/Negotiate; a service account or gMSA).</summary>
+    [Parameter]
+    public SwitchParameter ProxyUseDefaultCredentials { get; set; }
+
+    /// <summary>Go direct to Innomaint, ignoring HTTPS_PROXY/HTTP_PROXY and the system's proxy. Cannot be combined with the other proxy parameters.</summary>
+    [Parameter]
+    public SwitchParameter NoProxy { get; set; }
+
+    /// <summary>
+    /// A PEM or DER file of one or more CA certificates to trust in addition to the system's roots: the hospital's own root
+    /// CA, or the one a TLS-inspecting proxy re-signs with. The host name is still checked.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CertificateAuthorityPath { get; set; }
+
     /// <summary>Emit one SyncRunSummary for the run instead of one result per asset.</summary>
     [Parameter]
     public SwitchParameter Summary { get; set; }
@@ -145,7 +175,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    /// <summary>Builds the engine's options: parameters first, then environment variables. Validates them all.</summary>
+    /// <summary>Builds the engine's options from the resolved settings (parameter, environment, settings file, default). Validates them all.</summary>
     internal SyncOptions BuildOptions()
     {
         var options = new SyncOptions
@@ -163,6 +193,11 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             AssetPathSuspectThreshold = AssetPathSuspectThreshold,
             AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
             SkipCertificateCheck = SkipCertificateCheck,
+            Proxy = Proxy,
+            ProxyCredential = ProxyCredential?.GetNetworkCredential(),
+            ProxyUseDefaultCredentials = ProxyUseDefaultCredentials,
+            NoProxy = NoProxy,
+            CertificateAuthorityPath = CertificateAuthorityPath,
             MaxDuration = MaxDuration,
             Force = Force,
         };
@@ -205,6 +240,10 @@ public abstract class SyncCommandBase : DatabaseCommandBase
 
         var ifRunning = await OnPipelineThread(ConflictAction).ConfigureAwait(false);
         await using var engine = new SyncEngine(options) { WaitForLock = ifRunning == IfRunningAction.Wait, LockWaitTimeout = TimeSpan.FromSeconds(WaitTimeoutSec) };
+        if (Settings is { } file)
+        {
+            PostVerbose($"Settings file: {file.Path}.");
+        }
         if (whatIf)
         {
             await using var database = new SyncDatabase(options.ConnectionString);

@@ -48,7 +48,13 @@ internal sealed class FetchOutcome
 
     public bool Succeeded => Asset is not null || Unchanged;
 
-    public bool IsRetryable => Kind is { } k && k.IsRetried();
+    /// <summary>
+    /// A fault of the way out (the proxy refused, the certificate is not trusted): not the asset's, never retried, never
+    /// written; the run stops with it.
+    /// </summary>
+    public SyncRunFailedException? StopsRun { get; private init; }
+
+    public bool IsRetryable => StopsRun is null && Kind is { } k && k.IsRetried();
 
     public static FetchOutcome Success(AssetDetail asset, int httpStatus = 200) => new(asset, null, httpStatus, null, null);
 
@@ -63,6 +69,10 @@ internal sealed class FetchOutcome
 
     /// <summary>No connection could be made: a network failure that says nothing of any asset.</summary>
     public static FetchOutcome NoConnection(string message) => new(null, SyncErrorKind.Network, null, message, null) { ConnectionFailed = true };
+
+    /// <summary>The proxy or the certificate check refused: the run stops with <paramref name="reason"/>.</summary>
+    public static FetchOutcome RouteFault(SyncRunFailedException reason) =>
+        new(null, SyncErrorKind.Network, null, reason.Message, null) { ConnectionFailed = true, StopsRun = reason };
 
     public override string ToString() => Unchanged ? $"unchanged ({HttpStatus})" : Succeeded ? $"success ({HttpStatus})" : $"{Kind!.Value.ToContractName()}: {Message}";
 }

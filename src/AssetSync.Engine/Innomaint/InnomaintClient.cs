@@ -22,8 +22,9 @@ internal sealed class InnomaintClient
     private readonly long _maxBodyBytes;
     private readonly TimeProvider _time;
 
-    public InnomaintClient(HttpClient http, Uri baseUrl, AssetPathTemplate path, string apiToken, long maxBodyBytes, TimeProvider time)
+    public InnomaintClient(HttpClient http, Uri baseUrl, AssetPathTemplate path, string apiToken, long maxBodyBytes, TimeProvider time, InnomaintRoute? route = null)
     {
+        Route = route ?? InnomaintRoute.Direct(baseUrl);
         _time = time;
         _http = http;
         _baseUrl = baseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
@@ -31,6 +32,9 @@ internal sealed class InnomaintClient
         _authorization = new AuthenticationHeaderValue("Bearer", apiToken);
         _maxBodyBytes = maxBodyBytes;
     }
+
+    /// <summary>How requests reach Innomaint (direct or which proxy; the certificate check), and its faults.</summary>
+    public InnomaintRoute Route { get; }
 
     /// <summary>The base URL as requests use it (no trailing slash): the key of the learned rate in cmms_rate_state.</summary>
     public string BaseUrl => _baseUrl;
@@ -71,6 +75,11 @@ internal sealed class InnomaintClient
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
+            if (Route.FaultOf(ex) is { } fault)
+            {
+                // The proxy or the certificate check refused: nothing of this asset was asked.
+                return FetchOutcome.RouteFault(fault);
+            }
             // Only the caller's cancellation (or the attempt timeout around us) escapes; anything else is this asset's failure.
             var (kind, text) = Classify(ex);
             return kind == SyncErrorKind.Network && IsConnectionFailure(ex) ? FetchOutcome.NoConnection(text) : FetchOutcome.Failure(kind, text);
@@ -78,6 +87,10 @@ internal sealed class InnomaintClient
 
         using (response)
         {
+            if (Route.FaultOf(response) is { } refused)
+            {
+                return FetchOutcome.RouteFault(refused);
+            }
             var outcome = await InterpretAsync(response, serialNumber, known, cancellationToken).ConfigureAwait(false);
             outcome.RateLimit = RateLimitHeaders.Read(response.Headers, _time.GetUtcNow());
             return outcome;

@@ -137,6 +137,7 @@ internal sealed class SyncRun
             try
             {
                 _observer.Debug($"Run {_runId} started: {_selection}, {_options}.");
+                _observer.Verbose($"Route to Innomaint at {_client.BaseUrl}: {_client.Route.Proxy}.");
                 // Serials mode: known only after the lookup, as skips are found.
                 _observer.RunStarted(_runId, _selection.Mode, total);
                 runLock.Watch(_time, _observer.Warning, Stop);
@@ -397,6 +398,13 @@ internal sealed class SyncRun
         // The asset's own time runs from its first request; its queueing for the rate budget is Waited.
         var started = fetched.FirstSent != 0 ? fetched.FirstSent : _time.GetTimestamp();
 
+        if (outcome.StopsRun is { } routeFault)
+        {
+            // The proxy or the certificate check refused: the way out is broken, not the asset. Nothing is written for it.
+            Stop(routeFault);
+            return;
+        }
+
         if (outcome.Kind == SyncErrorKind.Credentials)
         {
             // Not the asset's fault: record nothing for it and stop everything.
@@ -498,7 +506,7 @@ internal sealed class SyncRun
         {
             held.AddRange(_probation.End());
         }
-        if (Fatal is not InnomaintUnreachableException)
+        if (Fatal is not (InnomaintUnreachableException or ProxyRefusedException))
         {
             held.AddRange(_breaker.End());
         }

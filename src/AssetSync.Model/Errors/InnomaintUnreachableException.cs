@@ -26,6 +26,23 @@ public sealed class InnomaintUnreachableException : SyncRunFailedException
         BaseUrl = baseUrl;
     }
 
+    /// <summary>
+    /// Innomaint's TLS certificate was not accepted: its chain is not trusted, or it is for another name. Nothing was sent
+    /// over the connection; the run stops at once.
+    /// </summary>
+    public InnomaintUnreachableException(string baseUrl, string certificateProblem)
+        : base($"Innomaint at {baseUrl} could not be reached securely: {certificateProblem}. The run was stopped; no asset was marked failed. " +
+            "If the hospital's own CA issued this certificate (or re-signs TLS on the way), pass its root certificate with -CertificateAuthorityPath " +
+            "(a PEM or DER file); if the certificate is for another name, check -BaseUrl.")
+    {
+        Cause = certificateProblem;
+        BaseUrl = baseUrl;
+        CertificateProblem = certificateProblem;
+    }
+
+    /// <summary>Why Innomaint's certificate was refused (subject, issuer, the chain status), when that stopped the run.</summary>
+    public string? CertificateProblem { get; }
+
     /// <summary>Assets (or, before any answer, requests) in a row that failed before the run stopped.</summary>
     public int ConsecutiveFailures { get; }
 

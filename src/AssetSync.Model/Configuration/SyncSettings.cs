@@ -1,0 +1,76 @@
+namespace AssetSync;
+
+/// <summary>
+/// Every setting of AssetSync, declared once (its default from <see cref="SyncDefaults"/>). The cmdlets resolve each one
+/// parameter → environment variable → settings file → default through this list, the settings file's keys are exactly these
+/// names, Get-CmmsSyncConfiguration shows them, and the scheduled job reads its own from it.
+/// </summary>
+public static class SyncSettings
+{
+    /// <summary>The environment variable of the IC3 connection string.</summary>
+    public const string ConnectionStringVariable = "ASSETSYNC_CONNECTION_STRING";
+
+    /// <summary>The environment variable of Innomaint's base URL.</summary>
+    public const string BaseUrlVariable = "ASSETSYNC_BASE_URL";
+
+    /// <summary>The environment variable of the API token.</summary>
+    public const string ApiTokenVariable = "ASSETSYNC_API_TOKEN";
+
+    /// <summary>The environment variable naming the settings file when -ConfigurationPath is not given.</summary>
+    public const string ConfigurationVariable = "ASSETSYNC_CONFIGURATION";
+
+    private static SettingDefinition Db(string name, object? value, string help, string? variable = null, bool secret = false) =>
+        new(name, SettingScope.Database, value, help) { EnvironmentVariable = variable, IsSecret = secret };
+
+    private static SettingDefinition Sync(string name, object? value, string help, string? variable = null, bool secret = false) =>
+        new(name, SettingScope.Sync, value, help) { EnvironmentVariable = variable, IsSecret = secret };
+
+    private static SettingDefinition Job(string name, object? value, string help) => new(name, SettingScope.Job, value, help);
+
+    /// <summary>Every setting, in the order Get-CmmsSyncConfiguration shows them.</summary>
+    public static IReadOnlyList<SettingDefinition> All { get; } =
+    [
+        Db("ConnectionString", null, "Npgsql connection string of the IC3 database; without a password when -DatabaseCredential gives the login.", ConnectionStringVariable),
+        Db("DatabaseCredential", null, "The database login (user name and password), apart from the connection string.", secret: true),
+        Sync("BaseUrl", null, "Innomaint's base URL (https).", BaseUrlVariable),
+        Sync("ApiToken", null, "The API token (a SecureString).", ApiTokenVariable, secret: true),
+        Sync("Credential", null, "A credential whose password is the API token.", secret: true),
+        Sync("AssetPath", SyncDefaults.AssetPath, "The asset path template, holding {serialnumber}."),
+        Sync("MaximumRetryCount", SyncDefaults.MaximumRetryCount, $"Retries after the first attempt, 0 to {SyncDefaults.MaxMaximumRetryCount}."),
+        Sync("RetryIntervalSec", SyncDefaults.RetryIntervalSeconds, "The base backoff in seconds: waits of 1x, 2x, 4x it."),
+        Sync("TimeoutSec", SyncDefaults.TimeoutSeconds, "The per-attempt timeout in seconds."),
+        Sync("RequestsPerSecond", RequestRate.Fixed(SyncDefaults.RequestsPerSecond), "The API quota (a number), or Auto."),
+        Sync("ThrottleLimit", SyncDefaults.ThrottleLimit, "Requests in flight at once."),
+        Sync("CircuitBreakerThreshold", SyncDefaults.CircuitBreakerThreshold, "Assets in a row failing as an outage would before the service is checked; 0 turns it off."),
+        Sync("AssetPathSuspectThreshold", SyncDefaults.AssetPathSuspectThreshold, "404s in a row from the start that mean the path is wrong; 0 turns it off."),
+        Sync("MaxDuration", null, "The run's time budget (seconds or a TimeSpan); none by default."),
+        Sync("IfRunning", IfRunningAction.Fail, "When another run holds the database: Fail, Wait or Skip (the scheduled job: Skip)."),
+        Sync("WaitTimeoutSec", SyncDefaults.WaitTimeoutSeconds, "How long Wait waits for another run, in seconds."),
+        Sync("MetricsPath", null, "A .prom file for a textfile collector, written when a run ends."),
+        Sync("Proxy", null, "The forward proxy to Innomaint (http://proxy:3128); none: HTTPS_PROXY/HTTP_PROXY/NO_PROXY and the system's settings."),
+        Sync("ProxyCredential", null, "The proxy's login.", secret: true),
+        Sync("ProxyUseDefaultCredentials", false, "Log in to the proxy as the account the job runs as (NTLM/Negotiate)."),
+        Sync("NoProxy", false, "Go direct to Innomaint, whatever the environment says."),
+        Sync("CertificateAuthorityPath", null, "A PEM or DER file of CA certificates trusted besides the system's roots."),
+        Sync("SkipCertificateCheck", false, "Accept any TLS certificate (test systems only)."),
+        Sync("AllowUnencryptedAuthentication", false, "Send the token over plain http to a host that is not this machine."),
+        new("StaleAfter", SettingScope.Status, SyncDefaults.StaleAfter, "An asset that should have fresh data and has not for this long is stale."),
+        Job("LogPath", null, "The job's folder for transcripts and failure CSVs (default: the temp folder's AssetSync)."),
+        Job("Keep", SyncDefaults.JobKeep, "Transcripts and CSVs the job keeps."),
+        Job("LogRetentionDays", 0, "ic3_sync_log rows older than this many days are removed after the runs; 0 keeps all."),
+        Job("MaxFailedPercent", SyncDefaults.MaxFailedPercent, "Failed assets (deferred ones not counted), as a percentage of the register, above which the job exits 3."),
+        Job("FailOnAnyFailure", false, "The job exits 3 on any failed asset (deferred ones not counted)."),
+        Job("CredentialPath", null, "A credential file (Export-Clixml) whose password is the API token."),
+        Job("SecretVault", null, "The SecretManagement vault the job's secrets are read from (default: the default vault)."),
+        Job("ApiTokenSecretName", null, "The name of the API token's secret (Get-Secret), read by the job."),
+        Job("DatabaseCredentialSecretName", null, "The name of the database login's secret (a PSCredential), read by the job."),
+        Job("ProxyCredentialSecretName", null, "The name of the proxy login's secret (a PSCredential), read by the job."),
+    ];
+
+    /// <summary>The setting named <paramref name="name"/> (ignoring case), or null.</summary>
+    public static SettingDefinition? Find(string name) =>
+        All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The setting a mistyped name most likely meant, or null.</summary>
+    public static string? Suggest(string name) => NearestName.Find(name, All.Select(s => s.Name));
+}
