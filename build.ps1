@@ -221,7 +221,8 @@ function Invoke-Test {
             }
             $run = ([xml](Get-Content -Raw $trx)).TestRun
             $c = $run.ResultSummary.Counters
-            foreach ($r in $run.Results.UnitTestResult) {
+            # A filter that matches nothing in one project leaves its run with no Results element at all.
+            foreach ($r in $run.SelectNodes('*[local-name()="Results"]/*[local-name()="UnitTestResult"]')) {
                 if ($r.outcome -ne 'Passed' -and $r.outcome -ne 'NotExecuted') { $failedNames.Add("xunit: $($r.testName)") }
             }
             $counts.Passed += [int]$c.passed

@@ -42,4 +42,16 @@ function Invoke-Pwsh { param([Parameter(ValueFromRemainingArguments)] [string[]]
 
 function Get-SyncOptionDefault { param([string] $Name) TestServices\Get-SyncOptionDefault @PSBoundParameters }
 
+function Start-Tinyproxy { TestServices\Start-Tinyproxy }
+
+function Stop-Tinyproxy($Proxy) { TestServices\Stop-Tinyproxy $Proxy }
+
+function New-TestCertificates { TestServices\New-TestCertificates }
+
+function Get-FreeTcpPort { TestServices\Get-FreeTcpPort }
+
+function Get-LogRowCount([string] $ConnectionString) {
+    [int](Invoke-TestSql $ConnectionString 'SELECT count(*) FROM ic3_sync_log' | Select-Object -Last 1)
+}
+
 Export-ModuleMember -Function *

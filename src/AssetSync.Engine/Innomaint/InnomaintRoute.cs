@@ -106,7 +106,7 @@ internal sealed partial class InnomaintRoute
         if (ex is HttpRequestException { HttpRequestError: HttpRequestError.ProxyTunnelError } tunnel)
         {
             var status = TunnelStatus().Match(tunnel.Message) is { Success: true } m ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : (int?)null;
-            return status == 407 ? LoginRefused() : Refused(status is null
+            return status is 407 or 401 ? LoginRefused(status.Value) : Refused(status is null
                 ? "it refused to open a tunnel (CONNECT) to Innomaint"
                 : $"it answered {status} to the tunnel request (CONNECT) to {BaseUrl.Authority}",
                 "Check that the proxy allows CONNECT to Innomaint's host and port (its allow list, ConnectPort or ACL), and that Innomaint answers from the proxy's side.");
@@ -124,9 +124,10 @@ internal sealed partial class InnomaintRoute
     public SyncRunFailedException? FaultOf(HttpResponseMessage response)
     {
         var status = (int)response.StatusCode;
-        if (status == 407)
+        // tinyproxy answers a wrong login with its own 401 rather than a 407: the proxy's mark tells it from Innomaint's.
+        if (status == 407 || (Proxy.ViaProxy && status is 401 or 403 && MadeByProxy(response.Headers)))
         {
-            return LoginRefused();
+            return LoginRefused(status);
         }
         if (Proxy.ViaProxy && status is 500 or 502 or 503 or 504 && MadeByProxy(response.Headers))
         {
@@ -144,10 +145,10 @@ internal sealed partial class InnomaintRoute
         headers.Contains("Proxy-Status") || headers.Contains("X-Squid-Error")
         || (headers.TryGetValues("Server", out var servers) && servers.Any(s => s.Contains("tinyproxy", StringComparison.OrdinalIgnoreCase) || s.Contains("squid", StringComparison.OrdinalIgnoreCase)));
 
-    private ProxyRefusedException LoginRefused() => Refused(
+    private ProxyRefusedException LoginRefused(int status) => Refused(
         _options.ProxyCredential is not null || _options.ProxyUseDefaultCredentials
-            ? "it refused the login (407 Proxy Authentication Required after the credentials were sent)"
-            : "it asks for a login (407 Proxy Authentication Required) and none was given",
+            ? $"it refused the login (HTTP {status} from the proxy after the credentials were sent)"
+            : $"it asks for a login (HTTP {status}, Proxy Authentication Required) and none was given",
         "Pass the proxy account with -ProxyCredential (or ProxyCredentialSecretName in the job), or -ProxyUseDefaultCredentials for a proxy " +
         "that takes the service account's Windows login; check that the account may use the proxy.");
 
