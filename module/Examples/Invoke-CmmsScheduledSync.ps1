@@ -22,10 +22,17 @@ Exit codes, for the scheduler (every code but 0 means "look at this"):
   The script never exits 1 itself: 1 is pwsh's own code for a script that could not start (a
   mistyped parameter), so it too means "look at this".
 
-Settings come from the usual environment variables (ASSETSYNC_CONNECTION_STRING,
-ASSETSYNC_BASE_URL, ASSETSYNC_API_TOKEN) or from the parameters. On Windows keep the token in a
-credential file made once by the task's account:
-  Get-Credential -UserName innomaint | Export-Clixml C:\AssetSync\token.xml
+Settings are resolved as the cmdlets resolve them: a parameter of this script, then the environment
+(ASSETSYNC_CONNECTION_STRING, ASSETSYNC_BASE_URL, ASSETSYNC_API_TOKEN), then the settings file
+(-ConfigurationPath or ASSETSYNC_CONFIGURATION), then the default. Every parameter of this script can be
+a key of the settings file, so the task's action needs only -ConfigurationPath. Secrets never go in
+the file: the token and the logins come from a SecretManagement vault by name (ApiTokenSecretName,
+DatabaseCredentialSecretName, ProxyCredentialSecretName, SecretVault), from a credential file made
+once by the task's account (CredentialPath), or from the environment.
+
+.EXAMPLE
+pwsh -NoProfile -File Invoke-CmmsScheduledSync.ps1 -ConfigurationPath C:\AssetSync\assetsync.psd1
+Everything from the settings file; the token from the vault it names (ApiTokenSecretName).
 
 .EXAMPLE
 pwsh -NoProfile -File Invoke-CmmsScheduledSync.ps1 -LogPath C:\AssetSync\logs -CredentialPath C:\AssetSync\token.xml
@@ -36,63 +43,86 @@ Learns the quota (or uses the one Innomaint states) and starts each night where 
 #>
 [CmdletBinding()]
 param(
-    # Folder for transcripts and failure CSVs; created if missing.
-    [string] $LogPath = (Join-Path ([IO.Path]::GetTempPath()) 'AssetSync'),
+    # A settings file (.psd1; Get-Help about_AssetSync): every parameter below can be a key in it, and this script then needs
+    # nothing else on its command line. Default: $env:ASSETSYNC_CONFIGURATION. A parameter given here wins over the file.
+    [string] $ConfigurationPath,
 
-    # How many transcripts and CSVs to keep.
+    # Folder for transcripts and failure CSVs; created if missing. Default: the temp folder's AssetSync.
+    [string] $LogPath,
+
+    # How many transcripts and CSVs to keep (default 14).
     [ValidateRange(1, 10000)]
-    [int] $Keep = 14,
+    [int] $Keep,
 
     # A credential saved with Export-Clixml whose password is the API token.
     [string] $CredentialPath,
 
     [string] $ConnectionString,
+    # The database login, apart from the connection string (or DatabaseCredentialSecretName).
+    [pscredential] $DatabaseCredential,
     [string] $BaseUrl,
+    [string] $AssetPath,
 
     # The API quota, as the sync cmdlets take it: a number (a hard ceiling), or Auto (use the quota Innomaint
-    # states, or learn it and remember it in cmms_rate_state for the next night). The base backoff and the
-    # requests in flight, as the sync cmdlets take them.
+    # states, or learn it and remember it in cmms_rate_state for the next night). The rest as the sync cmdlets take them.
     [ValidateScript({ "$_" -eq 'Auto' -or ("$_" -as [double]) -gt 0 }, ErrorMessage = "'{0}' is not a rate: give requests per second greater than 0 (for example 5), or Auto.")]
-    [object] $RequestsPerSecond = 5,
-    [double] $RetryIntervalSec = 1,
-    [int] $ThrottleLimit = 4,
+    [object] $RequestsPerSecond,
+    [double] $RetryIntervalSec,
+    [int] $MaximumRetryCount,
+    [int] $ThrottleLimit,
+    [int] $CircuitBreakerThreshold,
 
     # The per-attempt timeout in seconds, as the sync cmdlets take it.
     [ValidateRange(0.001, 86400)]
-    [double] $TimeoutSec = 15,
+    [double] $TimeoutSec,
 
-    # The job's time window: seconds (7200) or a TimeSpan (02:00:00); none by default. At least -TimeoutSec.
+    # The job's time window: seconds (7200) or a TimeSpan (02:00:00); none by default. At least -TimeoutSec, and below
+    # the scheduler's own time limit for the task.
     [ValidateScript({ ($_ -is [timespan] -and $_ -gt [timespan]::Zero) -or ("$_" -match ':' -and ("$_" -as [timespan]) -gt [timespan]::Zero) -or ("$_" -as [double]) -gt 0 },
         ErrorMessage = "'{0}' is not a duration: give seconds greater than 0 (for example 7200) or a TimeSpan (for example 02:00:00).")]
     [object] $MaxDuration,
 
+    # The way out to Innomaint, as the sync cmdlets take it.
+    [uri] $Proxy,
+    [pscredential] $ProxyCredential,
+    [switch] $ProxyUseDefaultCredentials,
+    [switch] $NoProxy,
+    [string] $CertificateAuthorityPath,
+
     # Remove ic3_sync_log rows older than this many days after the runs; 0 (the default) keeps everything.
     [ValidateRange(0, 36500)]
-    [int] $LogRetentionDays = 0,
+    [int] $LogRetentionDays,
 
-    # When another run holds the database (another host runs the same schedule): Skip (the default: exit 0),
+    # When another run holds the database (another host runs the same schedule): Skip (the job's default: exit 0),
     # Wait for it, or Fail (exit 2).
     [ValidateSet('Fail', 'Wait', 'Skip')]
-    [string] $IfRunning = 'Skip',
+    [string] $IfRunning,
 
-    # Failed assets (deferred ones not counted), as a percentage of the register, above which the job exits 3.
+    # Failed assets (deferred ones not counted), as a percentage of the register, above which the job exits 3 (default 5).
     [ValidateRange(0, 100)]
-    [double] $MaxFailedPercent = 5,
+    [double] $MaxFailedPercent,
 
     # Exit 3 on any failed asset (deferred ones not counted), whatever -MaxFailedPercent says.
     [switch] $FailOnAnyFailure,
 
-    # An asset without a success for this long is stale; the job reports how many there are.
-    [timespan] $StaleAfter = [timespan]::FromDays(7),
+    # An asset without a success for this long is stale; the job reports how many there are (default 7 days).
+    [timespan] $StaleAfter,
 
     # Write the last run's figures and the register's state here (a .prom file for a textfile collector).
-    [string] $MetricsPath
+    [string] $MetricsPath,
+
+    # Secrets from a SecretManagement vault (Get-Secret), by name: the API token (a SecureString, or a PSCredential whose
+    # password is the token), the database login and the proxy login (PSCredentials). -SecretVault names the vault.
+    [string] $SecretVault,
+    [string] $ApiTokenSecretName,
+    [string] $DatabaseCredentialSecretName,
+    [string] $ProxyCredentialSecretName
 )
 
 $ErrorActionPreference = 'Stop'
 $stamp = Get-Date -Format 'yyyyMMdd-HHmmss-fff'
-$transcript = Join-Path $LogPath "assetsync-$stamp.log"
-$csv = Join-Path $LogPath "failures-$stamp.csv"
+$transcript = $null
+$csv = $null
 $logging = $false
 $exitCode = 2
 $failures = $null
@@ -108,6 +138,30 @@ try {
     $bundled = Join-Path $PSScriptRoot '../../AssetSync.psd1'
     if (Test-Path $bundled) { Import-Module $bundled } else { Import-Module AssetSync }
 
+    # Every setting resolved as the cmdlets resolve it (parameter, environment, settings file, default), from the one
+    # declaration of each (Get-CmmsSyncConfiguration); a bad settings file stops here, exit 2, with the reason.
+    $configuration = if ($ConfigurationPath) { @{ ConfigurationPath = $ConfigurationPath } } else { @{} }
+    $resolved = @{}
+    foreach ($setting in Get-CmmsSyncConfiguration @configuration) { $resolved[$setting.Name] = $setting }
+    $bound = $PSBoundParameters
+    function Get-JobSetting([string] $Name) {
+        if ($bound.ContainsKey($Name)) { return $bound[$Name] }
+        $resolved[$Name].Value
+    }
+    $LogPath = Get-JobSetting 'LogPath'
+    if (-not $LogPath) { $LogPath = Join-Path ([IO.Path]::GetTempPath()) 'AssetSync' }
+    $transcript = Join-Path $LogPath "assetsync-$stamp.log"
+    $csv = Join-Path $LogPath "failures-$stamp.csv"
+    $Keep = Get-JobSetting 'Keep'
+    $MaxFailedPercent = Get-JobSetting 'MaxFailedPercent'
+    $FailOnAnyFailure = [bool](Get-JobSetting 'FailOnAnyFailure')
+    $StaleAfter = Get-JobSetting 'StaleAfter'
+    $LogRetentionDays = Get-JobSetting 'LogRetentionDays'
+    $TimeoutSec = Get-JobSetting 'TimeoutSec'
+    $CredentialPath = Get-JobSetting 'CredentialPath'
+    # The job's own default is Skip (a standby server runs the same schedule); a parameter or the file can say otherwise.
+    $IfRunning = if ($bound.ContainsKey('IfRunning')) { $IfRunning } elseif ($resolved['IfRunning'].Source -eq 'File') { "$($resolved['IfRunning'].Value)" } else { 'Skip' }
+
     # Inside the error handling: an unusable -LogPath exits 2 with the reason, never pwsh's own 1.
     try {
         New-Item -ItemType Directory -Force -Path $LogPath | Out-Null
@@ -117,19 +171,39 @@ try {
         throw "The log folder -LogPath '$LogPath' cannot be used: $($_.Exception.Message)"
     }
 
-    $common = @{ RequestsPerSecond = $RequestsPerSecond; RetryIntervalSec = $RetryIntervalSec; ThrottleLimit = $ThrottleLimit; TimeoutSec = $TimeoutSec }
-    if ($ConnectionString) { $common.ConnectionString = $ConnectionString }
-    if ($BaseUrl) { $common.BaseUrl = $BaseUrl }
+    # Sync settings given to this script go to the cmdlets as parameters; the rest they resolve themselves from the same
+    # environment and settings file.
+    $common = @{} + $configuration
+    foreach ($name in 'ConnectionString', 'DatabaseCredential', 'BaseUrl', 'AssetPath', 'RequestsPerSecond', 'RetryIntervalSec', 'MaximumRetryCount',
+        'ThrottleLimit', 'TimeoutSec', 'CircuitBreakerThreshold', 'Proxy', 'ProxyCredential', 'ProxyUseDefaultCredentials', 'NoProxy',
+        'CertificateAuthorityPath', 'MetricsPath') {
+        if ($bound.ContainsKey($name)) { $common[$name] = $bound[$name] }
+    }
     if ($CredentialPath) { $common.Credential = Import-Clixml -Path $CredentialPath }
-    if ($MetricsPath) { $common.MetricsPath = $MetricsPath }
-    if ($ConnectionString) { $statusParameters.ConnectionString = $ConnectionString }
+
+    # Secrets by name from a SecretManagement vault, where one is installed; never written anywhere.
+    $vaultArgs = @{}
+    if ($vault = Get-JobSetting 'SecretVault') { $vaultArgs.Vault = $vault }
+    foreach ($pair in @(@('ApiTokenSecretName', 'ApiToken'), @('DatabaseCredentialSecretName', 'DatabaseCredential'), @('ProxyCredentialSecretName', 'ProxyCredential'))) {
+        $secretName = Get-JobSetting $pair[0]
+        if (-not $secretName -or $common.ContainsKey($pair[1])) { continue }
+        if (-not (Get-Command Get-Secret -ErrorAction SilentlyContinue)) {
+            throw "$($pair[0]) names the secret '$secretName', but SecretManagement is not installed for this account: Install-PSResource Microsoft.PowerShell.SecretManagement (and a vault such as Microsoft.PowerShell.SecretStore), or give $($pair[1]) another way."
+        }
+        $secret = Get-Secret -Name $secretName @vaultArgs -ErrorAction Stop
+        if ($pair[1] -eq 'ApiToken' -and $secret -is [pscredential]) { $common.Credential = $secret } else { $common[$pair[1]] = $secret }
+    }
+    $statusParameters = @{} + $configuration
+    foreach ($name in 'ConnectionString', 'DatabaseCredential') { if ($common.ContainsKey($name)) { $statusParameters[$name] = $common[$name] } }
 
     $window = [Diagnostics.Stopwatch]::StartNew()
     # A bare number is seconds, as the cmdlets take it (a [timespan] parameter would read 90 as 90 ticks).
-    if ($PSBoundParameters.ContainsKey('MaxDuration') -and $MaxDuration -isnot [timespan]) {
-        $MaxDuration = if ("$MaxDuration" -match ':') { [timespan]"$MaxDuration" } else { [timespan]::FromSeconds([double]"$MaxDuration") }
+    # (Not assigned back to $MaxDuration: its validation would run again on $null.)
+    $duration = Get-JobSetting 'MaxDuration'
+    if ($null -ne $duration -and $duration -isnot [timespan]) {
+        $duration = if ("$duration" -match ':') { [timespan]"$duration" } else { [timespan]::FromSeconds([double]"$duration") }
     }
-    $budget = if ($PSBoundParameters.ContainsKey('MaxDuration')) { @{ MaxDuration = $MaxDuration } } else { @{} }
+    $budget = if ($null -ne $duration) { @{ MaxDuration = $duration } } else { @{} }
     $sync = Invoke-CmmsSync -BatchSize 0 -Summary -IfRunning $IfRunning @common @budget -WarningAction Continue
     if ($sync.Status -eq 'skipped') {
         # A standby server: the other host has the run. All is well here.
@@ -142,10 +216,10 @@ try {
         if ($sync.Status -ne 'complete') { throw "Sync run $($sync.RunId) ended $($sync.Status)." }
         if ($sync.StoppedBy -eq 'max_duration' -and ($sync.Succeeded + $sync.Failed) -eq 0) {
             # Not a quiet night: the window was too short for even one asset.
-            throw "Sync run $($sync.RunId) decided no asset: the time window ($MaxDuration) ended it with $($sync.NotReached) not reached. Give a longer -MaxDuration."
+            throw "Sync run $($sync.RunId) decided no asset: the time window ($duration) ended it with $($sync.NotReached) not reached. Give a longer -MaxDuration."
         }
 
-        $left = if ($budget.Count) { $MaxDuration - $window.Elapsed } else { $null }
+        $left = if ($budget.Count) { $duration - $window.Elapsed } else { $null }
         if ($null -ne $left -and $left.TotalSeconds -lt $TimeoutSec) {
             Write-Host 'The time window is spent; the retry of failed assets waits for the next run.'
         } else {
@@ -183,7 +257,7 @@ try {
     # One event per night for the Event Log (Windows) or the journal (Linux): 1000-1003, and 1004 when the register is stale.
     try {
         if (Get-Command Write-CmmsSyncEvent -ErrorAction SilentlyContinue) {
-            $eventArgs = @{ MaxFailedPercent = $MaxFailedPercent; FailOnAnyFailure = $FailOnAnyFailure; PassThru = $true }
+            $eventArgs = @{ MaxFailedPercent = $MaxFailedPercent; FailOnAnyFailure = [bool]$FailOnAnyFailure; PassThru = $true }
             if ($exitCode -eq 2) {
                 # The failed run's own summary when there is one; the error says why either way.
                 $summary = $failedSummary ?? $(if ($sync -and $sync.Status -ne 'complete') { $sync })
