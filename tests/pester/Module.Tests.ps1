@@ -15,10 +15,10 @@ Describe 'The built module' {
         (Get-Content -Raw $manifest) | Should -Not -Match "CmdletsToExport\s*=\s*'\*'"
     }
 
-    It 'imports from the repository root and exports the nine cmdlets' {
+    It 'imports from the repository root and exports the ten cmdlets' {
         $cmds = Invoke-Pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest' -ErrorAction Stop; (Get-Command -Module AssetSync).Name -join ','"
         $LASTEXITCODE | Should -Be 0
-        ($cmds -split ',' | Sort-Object) | Should -Be @('Export-CmmsSyncReport', 'Get-CmmsSyncFailure', 'Get-CmmsSyncStatus', 'Initialize-CmmsSyncSchema', 'Invoke-CmmsRetryFailed', 'Invoke-CmmsSync', 'Register-CmmsSyncEventSource', 'Remove-CmmsSyncLog', 'Write-CmmsSyncEvent')
+        ($cmds -split ',' | Sort-Object) | Should -Be @('Export-CmmsSyncReport', 'Get-CmmsSyncConfiguration', 'Get-CmmsSyncFailure', 'Get-CmmsSyncStatus', 'Initialize-CmmsSyncSchema', 'Invoke-CmmsRetryFailed', 'Invoke-CmmsSync', 'Register-CmmsSyncEventSource', 'Remove-CmmsSyncLog', 'Write-CmmsSyncEvent')
     }
 
     It 'makes the user-facing types resolvable while the engine stays isolated' {

@@ -25,6 +25,11 @@ public sealed class GetCmmsSyncConfigurationCommand : SyncCommandBase
 
     protected override Task EndProcessingAsync()
     {
+        // A connection string in force is checked as a run would check it (and -DatabaseCredential with it).
+        if (!string.IsNullOrWhiteSpace(ConnectionString) || !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(SyncSettings.ConnectionStringVariable)))
+        {
+            _ = ResolveConnectionString();
+        }
         var patterns = (Name ?? ["*"]).Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
         foreach (var definition in SyncSettings.All.Where(d => patterns.Any(p => p.IsMatch(d.Name))))
         {

@@ -1,0 +1,200 @@
+# One settings file for every cmdlet and the job: precedence, refusals, masking, and a job run from the file alone.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $manifest = (Resolve-Path (Join-Path $PSScriptRoot '../../AssetSync.psd1')).Path
+    Import-Module $manifest -Force
+    $job = (Resolve-Path (Join-Path $PSScriptRoot '../../module/Examples/Invoke-CmmsScheduledSync.ps1')).Path
+    $cs = New-TestDatabase
+    Initialize-CmmsSyncSchema -ConnectionString $cs -Confirm:$false
+    Add-TestAsset $cs -Count 10
+    $sim = Start-Simulator -Arguments @('--Assets', '10')
+    $folder = Join-Path ([IO.Path]::GetTempPath()) ('assetsync-config-' + [guid]::NewGuid().ToString('N'))
+    New-Item -ItemType Directory -Path $folder | Out-Null
+    # The admin connection string has a Password; the file may not. The login then comes from the environment.
+    $admin = Get-AdminConnection
+    $bare = "Host=$($admin['host']);Port=$($admin['port']);Database=$(Get-DatabaseName $cs);Username=$($admin['username'])"
+
+    function New-SettingsFile([string] $Body, [string] $Name = ('s-' + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.psd1')) {
+        $path = Join-Path $folder $Name
+        Set-Content -Path $path -Value $Body
+        $path
+    }
+    function Get-Setting([string] $Name, [hashtable] $Extra = @{}) { Get-CmmsSyncConfiguration -Name $Name @Extra }
+    $saved = @{}
+    foreach ($v in 'ASSETSYNC_BASE_URL', 'ASSETSYNC_API_TOKEN', 'ASSETSYNC_CONNECTION_STRING', 'ASSETSYNC_CONFIGURATION', 'PGPASSWORD') { $saved[$v] = [Environment]::GetEnvironmentVariable($v) }
+}
+AfterAll {
+    foreach ($v in $saved.Keys) { [Environment]::SetEnvironmentVariable($v, $saved[$v]) }
+    Stop-Simulator $sim
+    Remove-TestDatabase $cs
+    Remove-Item -Recurse -Force $folder -ErrorAction SilentlyContinue
+}
+
+Describe 'Settings precedence: parameter, environment, file, default' {
+    BeforeEach { foreach ($v in $saved.Keys) { [Environment]::SetEnvironmentVariable($v, $null) } }
+
+    It 'ThrottleLimit: default, then file, then parameter' {
+        (Get-Setting ThrottleLimit).Source | Should -Be 'Default'
+        (Get-Setting ThrottleLimit).Value | Should -Be (Get-SyncOptionDefault ThrottleLimit)
+        $file = New-SettingsFile '@{ ThrottleLimit = 7 }'
+        $fromFile = Get-Setting ThrottleLimit @{ ConfigurationPath = $file }
+        ($fromFile.Value, "$($fromFile.Source)", $fromFile.ConfigurationPath) | Should -Be @(7, 'File', $file)
+        $param = Get-Setting ThrottleLimit @{ ConfigurationPath = $file; ThrottleLimit = 9 }
+        ($param.Value, "$($param.Source)") | Should -Be @(9, 'Parameter')
+    }
+
+    It 'BaseUrl: the environment wins over the file, a parameter over both' {
+        $file = New-SettingsFile "@{ BaseUrl = 'https://file.example.org' }"
+        $env:ASSETSYNC_CONFIGURATION = $file
+        ((Get-Setting BaseUrl).Value, "$((Get-Setting BaseUrl).Source)") | Should -Be @('https://file.example.org', 'File')
+        $env:ASSETSYNC_BASE_URL = 'https://env.example.org'
+        ((Get-Setting BaseUrl).Value, "$((Get-Setting BaseUrl).Source)") | Should -Be @('https://env.example.org', 'Environment')
+        $p = Get-Setting BaseUrl @{ BaseUrl = 'https://param.example.org' }
+        ($p.Value, "$($p.Source)") | Should -Be @('https://param.example.org', 'Parameter')
+    }
+
+    It 'takes durations, rates, switches and enums from the file as the parameters take them' {
+        $file = New-SettingsFile "@{ MaxDuration = '00:45:00'; RequestsPerSecond = 'Auto'; NoProxy = `$true; IfRunning = 'Skip'; TimeoutSec = 30 }"
+        $all = @{}; foreach ($s in Get-CmmsSyncConfiguration -ConfigurationPath $file) { $all[$s.Name] = $s }
+        $all.MaxDuration.Value | Should -Be ([timespan]'00:45:00')
+        "$($all.RequestsPerSecond.Value)" | Should -Be 'Auto'
+        $all.NoProxy.Value | Should -BeTrue
+        "$($all.IfRunning.Value)" | Should -Be 'Skip'
+        $all.TimeoutSec.Value | Should -Be 30
+        $all.Keys.Count | Should -BeGreaterOrEqual 30
+    }
+
+    It 'refuses a value out of range, naming the key' {
+        $file = New-SettingsFile '@{ ThrottleLimit = 0 }'
+        { Get-CmmsSyncConfiguration -ConfigurationPath $file } | Should -Throw -ErrorId 'AssetSync.InvalidSetting,AssetSync.Commands.GetCmmsSyncConfigurationCommand'
+        $Error[0].Exception.Message | Should -Match 'ThrottleLimit'
+    }
+}
+
+Describe 'What the settings file refuses' {
+    It 'an unknown key, naming the one it most likely meant' {
+        $file = New-SettingsFile "@{ RequestPerSecond = 5 }"
+        { Invoke-CmmsSync -ConfigurationPath $file -ConnectionString $cs -BaseUrl $sim.BaseUrl -BatchSize 0 } | Should -Throw -ErrorId 'AssetSync.InvalidSetting,AssetSync.Commands.InvokeCmmsSyncCommand'
+        $Error[0].Exception.Message | Should -Match "'RequestPerSecond'\. Did you mean 'RequestsPerSecond'\?"
+        (Get-SimulatorStats $sim).requests | Should -Be 0
+    }
+
+    It 'a secret, without repeating it' -ForEach @(
+        @{ Body = "@{ ApiToken = 'tok-leak-1234' }"; Secret = 'tok-leak-1234' }
+        @{ Body = "@{ ConnectionString = 'Host=db01;Database=ic3;Username=u;Password=pw-leak-5678' }"; Secret = 'pw-leak-5678' }
+        @{ Body = "@{ Proxy = 'http://user:px-leak-9012@proxy:3128' }"; Secret = 'px-leak-9012' }
+        @{ Body = "@{ ProxyCredential = 'px-leak-3456' }"; Secret = 'px-leak-3456' }
+    ) {
+        $file = New-SettingsFile $Body
+        { Get-CmmsSyncStatus -ConfigurationPath $file -ConnectionString $cs } | Should -Throw -ErrorId 'AssetSync.InvalidSetting,AssetSync.Commands.GetCmmsSyncStatusCommand'
+        $record = $Error[0]
+        ($record.Exception.ToString() + "$($record.ErrorDetails)" + ($record | Out-String)) | Should -Not -Match $Secret
+        $record.Exception.Message | Should -Match 'not shown|secret'
+    }
+
+    It 'code: a settings file runs none' {
+        $marker = Join-Path $folder 'ran.txt'
+        $file = New-SettingsFile "@{ BaseUrl = (Set-Content '$marker' 'x') }"
+        { Get-CmmsSyncConfiguration -ConfigurationPath $file } | Should -Throw -ErrorId 'AssetSync.InvalidSetting,AssetSync.Commands.GetCmmsSyncConfigurationCommand'
+        Test-Path $marker | Should -BeFalse
+    }
+
+    It 'a file that does not exist' {
+        { Get-CmmsSyncStatus -ConfigurationPath (Join-Path $folder 'missing.psd1') } | Should -Throw -ErrorId 'AssetSync.InvalidSetting,AssetSync.Commands.GetCmmsSyncStatusCommand'
+    }
+}
+
+Describe 'Get-CmmsSyncConfiguration masks secrets' {
+    It 'shows where the token and passwords came from, never their values' {
+        $env:ASSETSYNC_API_TOKEN = 'tok-env-abcdef123'
+        try {
+            $login = [pscredential]::new('assetsync', (ConvertTo-SecureString 'db-pw-777' -AsPlainText -Force))
+            $out = Get-CmmsSyncConfiguration -ConnectionString "$bare" -DatabaseCredential $login -ProxyCredential ([pscredential]::new('px', (ConvertTo-SecureString 'px-pw-888' -AsPlainText -Force)))
+            $all = @{}; foreach ($s in $out) { $all[$s.Name] = $s }
+            ($all.ApiToken.Value, "$($all.ApiToken.Source)") | Should -Be @('********', 'Environment')
+            ($all.DatabaseCredential.Value, "$($all.DatabaseCredential.Source)") | Should -Be @('assetsync / ********', 'Parameter')
+            "$($all.ProxyCredential.Source)" | Should -Be 'Parameter'
+            $text = ($out | Format-List * | Out-String) + ($out | ConvertTo-Json -Depth 3)
+            foreach ($secret in 'tok-env-abcdef123', 'db-pw-777', 'px-pw-888') { $text | Should -Not -Match $secret }
+        } finally { Remove-Item Env:ASSETSYNC_API_TOKEN }
+        $masked = (Get-CmmsSyncConfiguration -ConnectionString $cs -Name ConnectionString).Value
+        $masked | Should -Match 'Password=\*{8}'
+        $masked | Should -Not -Match ([regex]::Escape($admin['password']))
+    }
+}
+
+Describe 'A sync and the scheduled job from the settings file alone' {
+    BeforeAll {
+        $logs = Join-Path $folder 'logs'
+        $file = New-SettingsFile (@"
+@{
+    ConnectionString  = '$bare'
+    BaseUrl           = '$($sim.BaseUrl)'
+    RequestsPerSecond = 500
+    RetryIntervalSec  = 0.01
+    LogPath           = '$logs'
+    Keep              = 3
+    MaxFailedPercent  = 50
+}
+"@) -Name 'assetsync.psd1'
+    }
+
+    It 'Invoke-CmmsSync takes everything from the file (the database password from PGPASSWORD, the token from the environment)' {
+        $env:ASSETSYNC_API_TOKEN = $sim.Token
+        $env:PGPASSWORD = $admin['password']
+        try { $s = Invoke-CmmsSync -ConfigurationPath $file -BatchSize 0 -Summary } finally { Remove-Item Env:ASSETSYNC_API_TOKEN, Env:PGPASSWORD }
+        $s.Status | Should -Be 'complete'
+        $s.Succeeded | Should -Be 10
+    }
+
+    It 'the job runs from -ConfigurationPath alone, its log folder from the file' {
+        $env:ASSETSYNC_API_TOKEN = $sim.Token
+        $env:PGPASSWORD = $admin['password']
+        try { $out = Invoke-Pwsh -NoProfile -NonInteractive -File $job -ConfigurationPath $file 2>&1; $code = $LASTEXITCODE } finally { Remove-Item Env:ASSETSYNC_API_TOKEN, Env:PGPASSWORD }
+        $code | Should -Be 0 -Because ($out -join "`n")
+        @(Get-ChildItem $logs -Filter 'assetsync-*.log').Count | Should -Be 1
+    }
+
+    It 'the job reads the token from a vault by name where Get-Secret exists (a stand-in: SecretManagement is not installed here)' {
+        $vaultFile = New-SettingsFile (((Get-Content -Raw $file) -replace '\}\s*$', "    ApiTokenSecretName = 'AssetSync-Innomaint'`n    SecretVault = 'HospitalVault'`n}")) -Name 'vault.psd1'
+        $env:PGPASSWORD = $admin['password']
+        $env:ASSETSYNC_TEST_VAULT_TOKEN = $sim.Token
+        $command = @"
+function global:Get-Secret { param([string] `$Name, [string] `$Vault)
+    if (`$Name -ne 'AssetSync-Innomaint' -or `$Vault -ne 'HospitalVault') { throw "no secret `$Name in `$Vault" }
+    ConvertTo-SecureString `$env:ASSETSYNC_TEST_VAULT_TOKEN -AsPlainText -Force }
+& '$job' -ConfigurationPath '$vaultFile'
+exit `$LASTEXITCODE
+"@
+        try { $out = Invoke-Pwsh -NoProfile -NonInteractive -Command $command 2>&1; $code = $LASTEXITCODE } finally { Remove-Item Env:PGPASSWORD, Env:ASSETSYNC_TEST_VAULT_TOKEN }
+        $code | Should -Be 0 -Because ($out -join "`n")
+        ($out -join "`n") | Should -Not -Match ([regex]::Escape($sim.Token))
+    }
+
+    It 'the job says what to install when a secret name is given and SecretManagement is not' {
+        $vaultFile = Join-Path $folder 'vault.psd1'
+        $env:PGPASSWORD = $admin['password']
+        try { $out = Invoke-Pwsh -NoProfile -NonInteractive -File $job -ConfigurationPath $vaultFile 2>&1; $code = $LASTEXITCODE } finally { Remove-Item Env:PGPASSWORD }
+        $code | Should -Be 2
+        ($out -join "`n") | Should -Match 'SecretManagement is not installed'
+    }
+}
+
+Describe 'The README and its documents' {
+    It 'shows only connection strings the module accepts' {
+        $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+        $texts = @(Get-Item (Join-Path $root 'README.md')) + @(Get-ChildItem (Join-Path $root 'docs') -Filter '*.md')
+        $found = foreach ($t in $texts) {
+            [regex]::Matches((Get-Content -Raw $t.FullName), "(?<![\w-])Host=[^'`"``\s|]+").ForEach({ $_.Value.TrimEnd('.', ',', ')') })
+        }
+        # A connection-string key shown on its own in backticks (`Passfile=...`) must be one Npgsql takes, too.
+        $found = @($found) + @(foreach ($t in $texts) {
+            [regex]::Matches((Get-Content -Raw $t.FullName), '`([A-Z][A-Za-z ]+=[^`;]+)`').ForEach({ "Host=db01;$($_.Groups[1].Value)" }) |
+                Where-Object { $_ -notmatch 'Host=db01;(Host|ConnectionString|BaseUrl)=' }
+        })
+        @($found).Count | Should -BeGreaterThan 0
+        foreach ($connectionString in $found | Sort-Object -Unique) {
+            { Get-CmmsSyncConfiguration -ConnectionString $connectionString -Name ConnectionString } | Should -Not -Throw -Because $connectionString
+        }
+    }
+}
