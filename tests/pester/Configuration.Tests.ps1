@@ -181,6 +181,23 @@ exit `$LASTEXITCODE
 }
 
 Describe 'The README and its documents' {
+    It 'is at most 300 lines with a table of contents, and every relative link resolves' {
+        $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+        $readme = Get-Content (Join-Path $root 'README.md')
+        $readme.Count | Should -BeLessOrEqual 300
+        ($readme -join "`n") | Should -Match '## Contents'
+        foreach ($section in 'Install', 'Quick start', 'Configuration', 'Scheduling', 'Monitoring', 'Troubleshooting') {
+            $readme | Should -Contain "## $section"
+        }
+        foreach ($file in @(Get-Item (Join-Path $root 'README.md')) + @(Get-ChildItem (Join-Path $root 'docs') -Filter '*.md')) {
+            foreach ($m in [regex]::Matches((Get-Content -Raw $file.FullName), '\]\(([^)#\s]+)(#[^)]*)?\)')) {
+                $target = $m.Groups[1].Value
+                if ($target -match '^[a-z]+://') { continue }
+                Test-Path (Join-Path $file.DirectoryName $target) | Should -BeTrue -Because "$($file.Name) links to $target"
+            }
+        }
+    }
+
     It 'shows only connection strings the module accepts' {
         $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
         $texts = @(Get-Item (Join-Path $root 'README.md')) + @(Get-ChildItem (Join-Path $root 'docs') -Filter '*.md')

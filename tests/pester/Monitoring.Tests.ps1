@@ -101,8 +101,8 @@ Describe '-MetricsPath' {
         $lint = Get-Content -Raw $path | & $promtool check metrics 2>&1
         $LASTEXITCODE | Should -Be 0 -Because ($lint -join "`n")
         ($lint -join "`n").Trim() | Should -BeNullOrEmpty
-        # The rules exactly as the README prints them.
-        $readme = Get-Content -Raw (Join-Path $PSScriptRoot '../../README.md')
+        # The rules exactly as the monitoring document (linked from the README) prints them.
+        $readme = Get-Content -Raw (Join-Path $PSScriptRoot '../../docs/monitoring.md')
         $yaml = [regex]::Match($readme, '(?s)An alert rule[^`]*```yaml\r?\n(.*?)```').Groups[1].Value
         $yaml | Should -Match 'AssetSyncStale'
         $rules = Join-Path $folder 'rules.yml'

@@ -212,8 +212,8 @@ INSERT INTO cmms_asset_sync_state (serialnumber, status, error_kind, error_messa
         ($help.parameters.parameter | Where-Object name -eq $Parameter).defaultValue | Should -Be "$expected"
     }
 
-    It 'lists in the README the defaults SyncDefaults holds' {
-        $readme = Get-Content -Raw (Join-Path $PSScriptRoot '../../README.md')
+    It 'lists in the reference document (linked from the README) the defaults SyncDefaults holds' {
+        $readme = Get-Content -Raw (Join-Path $PSScriptRoot '../../docs/reference.md')
         $d = Get-SyncOptionDefault
         foreach ($pair in @(
                 @('MaximumRetryCount', 'MaximumRetryCount'), @('RetryIntervalSec', 'RetryIntervalSeconds'), @('TimeoutSec', 'TimeoutSeconds'),
