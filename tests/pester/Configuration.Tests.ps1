@@ -206,7 +206,7 @@ Describe 'The README and its documents' {
         }
         # A connection-string key shown on its own in backticks (`Passfile=...`) must be one Npgsql takes, too.
         $found = @($found) + @(foreach ($t in $texts) {
-            [regex]::Matches((Get-Content -Raw $t.FullName), '`([A-Z][A-Za-z ]+=[^`;]+)`').ForEach({ "Host=db01;$($_.Groups[1].Value)" }) |
+            [regex]::Matches((Get-Content -Raw $t.FullName), '`([A-Z][A-Za-z]+(?: [A-Z][a-z]+)?=[^`;\s]*)`').ForEach({ "Host=db01;$($_.Groups[1].Value)" }) |
                 Where-Object { $_ -notmatch 'Host=db01;(Host|ConnectionString|BaseUrl)=' }
         })
         @($found).Count | Should -BeGreaterThan 0

@@ -122,11 +122,12 @@ public sealed class HostileInputTests(DatabaseFixture db) : IClassFixture<Databa
 
         await using (var strict = new SyncEngine(sim.SyncOptions(db.ConnectionString, o => o.MaximumRetryCount = 0)))
         {
-            var summary = await strict.RunAsync(AssetSelection.Serials(["INF-000002"]));
-            Assert.Equal(1, summary.Failed);
-            var row = (await db.RowsAsync("SELECT error_kind, error_message FROM ic3_sync_log WHERE run_id = $1", summary.RunId)).Single();
-            Assert.Equal("network", row[0]);
-            Assert.Contains("SSL", (string)row[1]!, StringComparison.OrdinalIgnoreCase);
+            // A certificate that is not trusted is the way out's fault, not the asset's: the run stops and marks nothing.
+            var ex = await Assert.ThrowsAsync<InnomaintUnreachableException>(() => strict.RunAsync(AssetSelection.Serials(["INF-000002"])));
+            Assert.Contains("UntrustedRoot", ex.CertificateProblem, StringComparison.Ordinal);
+            Assert.Contains("subject 'CN=127.0.0.1'", ex.Message, StringComparison.Ordinal);
+            Assert.Equal(RunStatus.Failed, ex.Summary!.Status);
+            Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", ex.Summary.RunId));
         }
 
         await using var lax = new SyncEngine(sim.SyncOptions(db.ConnectionString, o => o.SkipCertificateCheck = true));

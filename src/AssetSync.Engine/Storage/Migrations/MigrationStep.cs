@@ -22,7 +22,7 @@ internal abstract class MigrationStep(int version, string name, SchemaStepKind k
     /// <summary>The table a backfill or index build reads, for its row estimate; null for brief DDL.</summary>
     public virtual string? CostTable => null;
 
-    /// <summary>Seconds per million rows of <see cref="CostTable"/>, measured on the 2-core reference machine (see README).</summary>
+    /// <summary>Seconds per million rows of <see cref="CostTable"/>, measured on the 2-core reference machine (see docs/performance.md).</summary>
     public virtual double SecondsPerMillionRows => 0;
 
     public abstract Task RunAsync(MigrationContext ctx, CancellationToken ct);
