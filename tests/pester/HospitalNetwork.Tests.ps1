@@ -113,6 +113,23 @@ Invoke-CmmsSync -ConnectionString '$cs' -BaseUrl '$($sim.BaseUrl)' -ApiToken `$t
     }
 }
 
+Describe 'A proxy that takes connections and never answers' {
+    It 'stops the run as AssetSync.ProxyRefused once the first requests all time out, marking no asset' {
+        Reset-Register
+        # The kernel completes the TCP handshake into the listener's backlog; nothing ever reads or answers.
+        $silent = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+        $silent.Start()
+        try {
+            $url = "http://127.0.0.1:$($silent.LocalEndpoint.Port)"
+            { Invoke-CmmsSync @fast -BaseUrl $sim.BaseUrl -BatchSize 0 -Proxy $url -TimeoutSec 0.5 -MaximumRetryCount 0 } |
+                Should -Throw -ErrorId 'AssetSync.ProxyRefused,AssetSync.Commands.InvokeCmmsSyncCommand'
+            $Error[0].Exception.Message | Should -Match 'no answer came through it'
+            Get-LogRowCount $cs | Should -Be 0
+            (Get-SimulatorStats $sim).requests | Should -Be 0
+        } finally { $silent.Stop() }
+    }
+}
+
 Describe 'A private root CA' {
     BeforeAll {
         $certs = New-TestCertificates

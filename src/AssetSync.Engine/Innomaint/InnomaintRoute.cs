@@ -138,6 +138,15 @@ internal sealed partial class InnomaintRoute
     }
 
     /// <summary>
+    /// The first requests of a run all failed before any answer (refused, timed out). Through a proxy, that is the proxy
+    /// not answering (or nothing answering through it): <see cref="ProxyRefusedException"/>; direct, Innomaint unreachable.
+    /// </summary>
+    public SyncRunFailedException Unreachable(int attempts, string cause) => Proxy.ViaProxy
+        ? Refused($"no answer came through it: the first {attempts} requests of the run failed before any answer ({UserInfo().Replace(cause, "//")})",
+            "Check that the proxy is up and answers from this server (-Proxy, or HTTPS_PROXY/HTTP_PROXY), and that it can reach Innomaint; pass -NoProxy if Innomaint is reached directly.")
+        : new InnomaintUnreachableException(BaseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/'), attempts, cause);
+
+    /// <summary>
     /// An answer the proxy wrote itself rather than forwarded: RFC 9209's Proxy-Status with an error, or the marks of common
     /// proxies (Squid's X-Squid-Error; tinyproxy's Server header on its own error pages).
     /// </summary>

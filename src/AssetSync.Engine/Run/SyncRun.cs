@@ -59,7 +59,8 @@ internal sealed class SyncRun
         _breaker = new ServiceBreaker<HeldOutcome>(options.CircuitBreakerThreshold);
         _health = new ServiceHealth(time, options.Timeout);
         // Nothing answered and the connections fail: no asset is to blame, and none is marked.
-        _health.Unreachable += (attempts, cause) => Stop(new InnomaintUnreachableException(client.BaseUrl, attempts, cause));
+        // Through a proxy, that is the proxy's fault (ProxyRefused); direct, Innomaint's (InnomaintUnreachable).
+        _health.Unreachable += (attempts, cause) => Stop(client.Route.Unreachable(attempts, cause));
         // Named serial numbers are the operator's own choice: their 404s are answers, not a sign of a wrong path.
         _budget = new RunBudget(time, options.MaxDuration);
         _probation = new PathProbation<HeldOutcome>(selection.Mode == SelectionMode.Serials ? 0 : options.AssetPathSuspectThreshold);
