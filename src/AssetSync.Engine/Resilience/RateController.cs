@@ -77,6 +77,9 @@ internal sealed class RateController
     private readonly Queue<long> _recentGrants = new();
     private readonly Queue<long> _accepted = new();
     private readonly Queue<(long At, string Serial)> _recentThrottles = new();
+
+    /// <summary>Every 429 of the run, for telling the quota's from an asset's own (apart from the rate's cut bookkeeping).</summary>
+    private readonly Queue<(long At, string Serial)> _allThrottles = new();
     private long _firstAnswer = long.MinValue;
 
     private Phase _phase;
@@ -182,9 +185,22 @@ internal sealed class RateController
     /// <paramref name="throttled"/> for a 429, and the quota its headers stated, if any. <paramref name="serial"/> names the
     /// asset asked about: only 429s from several distinct assets (or headers saying the window is spent) move the rate.
     /// </summary>
-    public void Answered(long sentAt, bool throttled, double? statedQuota, string? quotaHeader = null, string? serial = null, bool windowSpent = false)
+    /// <returns>
+    /// True when the answer is the quota's 429 rather than the asset's own: the headers say the window is spent, or 429s of
+    /// <see cref="QuotaThrottleAssets"/> distinct assets fell within <see cref="QuotaWindow"/>. Whatever the rate setting.
+    /// </returns>
+    public bool Answered(long sentAt, bool throttled, double? statedQuota, string? quotaHeader = null, string? serial = null, bool windowSpent = false)
     {
         lock (_gate)
+        {
+            var quota = throttled && (windowSpent || DistinctAssetsThrottled(_allThrottles, _time.GetTimestamp(), serial));
+            AnsweredLocked(sentAt, throttled, statedQuota, quotaHeader, serial, windowSpent);
+            return quota;
+        }
+    }
+
+    private void AnsweredLocked(long sentAt, bool throttled, double? statedQuota, string? quotaHeader, string? serial, bool windowSpent)
+    {
         {
             var now = _time.GetTimestamp();
             if (statedQuota is { } q && q > 0 && (_stated is not { } known || Math.Abs(known - q) > 1e-9))
@@ -283,20 +299,23 @@ internal sealed class RateController
     }
 
     /// <summary>Records a 429 of <paramref name="serial"/>; true when 429s of <see cref="QuotaThrottleAssets"/> distinct assets fell within <see cref="QuotaWindow"/>.</summary>
-    private bool QuotaSpeaks(long now, string? serial)
+    private bool QuotaSpeaks(long now, string? serial) => DistinctAssetsThrottled(_recentThrottles, now, serial);
+
+    /// <summary>Records a 429 of <paramref name="serial"/> in <paramref name="recent"/>; true when it now holds 429s of <see cref="QuotaThrottleAssets"/> distinct assets within <see cref="QuotaWindow"/>.</summary>
+    private bool DistinctAssetsThrottled(Queue<(long At, string Serial)> recent, long now, string? serial)
     {
         var window = (long)(QuotaWindow.TotalSeconds * _second);
-        while (_recentThrottles.Count > 0 && now - _recentThrottles.Peek().At > window)
+        while (recent.Count > 0 && now - recent.Peek().At > window)
         {
-            _recentThrottles.Dequeue();
+            recent.Dequeue();
         }
-        _recentThrottles.Enqueue((now, serial ?? $"#{now}"));
-        if (_recentThrottles.Count < QuotaThrottleAssets)
+        recent.Enqueue((now, serial ?? $"#{now}"));
+        if (recent.Count < QuotaThrottleAssets)
         {
             return false;
         }
         var distinct = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (_, s) in _recentThrottles)
+        foreach (var (_, s) in recent)
         {
             distinct.Add(s);
         }

@@ -188,7 +188,8 @@ internal sealed class RequestGate
     }
 
     /// <summary>The answer to a request let through by <paramref name="lease"/> (about <paramref name="serial"/>) is in: what it says about the quota.</summary>
-    public void Answered(GateLease lease, int? httpStatus, RateLimitStatement limits, string? serial = null)
+    /// <returns>True when the answer is the quota's 429 (see <see cref="RateController.Answered"/>), not the asset's own.</returns>
+    public bool Answered(GateLease lease, int? httpStatus, RateLimitStatement limits, string? serial = null)
     {
         foreach (var problem in limits.Malformed)
         {
@@ -219,7 +220,7 @@ internal sealed class RequestGate
                 _windowEnds = _time.GetTimestamp() + Ticks(limits.Reset ?? TimeSpan.FromSeconds(1));
             }
         }
-        _rate.Answered(lease.Sent, httpStatus == 429, limits.QuotaPerSecond, limits.QuotaHeader, serial, windowSpent: limits.Remaining is <= 0);
+        var quota = _rate.Answered(lease.Sent, httpStatus == 429, limits.QuotaPerSecond, limits.QuotaHeader, serial, windowSpent: limits.Remaining is <= 0);
         if (!Volatile.Read(ref _answered))
         {
             lock (_lock)
@@ -232,6 +233,7 @@ internal sealed class RequestGate
         // After the rate has heard it: a request waiting for the window (or for a slot, before the first answer) goes now if it may.
         Volatile.Write(ref _answered, true);
         Wake();
+        return quota;
     }
 
     private void ReleaseSlot(long slot)

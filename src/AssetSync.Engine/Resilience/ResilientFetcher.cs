@@ -113,10 +113,69 @@ internal sealed class ResilientFetcher
         }
     }
 
+    /// <summary>
+    /// One attempt of the asset. A 429 that is the quota's (the window is full: a spent window in the headers, or 429s of several
+    /// assets at once) says nothing of the asset: it is no attempt, and the asset goes back in line after the window, as often
+    /// as the run needs (up to <see cref="MaxQuotaRequeues"/>, a guard against a service that never lets anything through).
+    /// Under a time budget that cannot hold another try, the asset is left for the next run, never failed for it.
+    /// </summary>
     private async ValueTask<FetchOutcome> AttemptAsync(ResilienceContext context)
     {
         var state = context.Properties.GetValue(StateKey, null!);
         var token = context.CancellationToken;
+        for (var requeues = 0; ; requeues++)
+        {
+            var (answer, quota) = await RequestOnceAsync(state, token).ConfigureAwait(false);
+            if (!quota || requeues >= MaxQuotaRequeues || token.IsCancellationRequested)
+            {
+                if (!quota || answer.HttpStatus != 429)
+                {
+                    state.LastAnswer = answer;
+                }
+                return answer;
+            }
+            state.Attempts--;
+            Interlocked.Increment(ref _quotaRequeues);
+            var wait = QuotaWait(answer.RetryAfter);
+            if (state.Deadline is { } deadline
+                && _time.GetTimestamp() + (long)((wait + ExpectedAttempt).TotalSeconds * _time.TimestampFrequency) > deadline)
+            {
+                // The budget cannot hold another try: the asset keeps what its own attempts said, or is left untouched.
+                if (state.LastAnswer is { } last)
+                {
+                    return last;
+                }
+                state.NotStarted = true;
+                return NotStartedOutcome;
+            }
+            _observer.Debug($"'{TextSafety.Inert(state.SerialNumber, 80)}': the quota's 429 (the window is full), not counted as an attempt; back in line in {wait.TotalSeconds:0.###} s.");
+            await Task.Delay(wait, _time, token).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A quota 429 is waited out for its Retry-After (capped), and at least the base backoff.</summary>
+    private TimeSpan QuotaWait(TimeSpan? retryAfter)
+    {
+        var wait = _options.RetryInterval;
+        if (retryAfter is { } asked)
+        {
+            var capped = asked > _options.MaxRetryAfter ? _options.MaxRetryAfter : asked;
+            wait = capped > wait ? capped : wait;
+        }
+        return wait;
+    }
+
+    /// <summary>Quota 429s one asset may be put back in line for before they count as its attempts after all.</summary>
+    internal const int MaxQuotaRequeues = 1000;
+
+    private long _quotaRequeues;
+
+    /// <summary>Quota 429s that were not counted as attempts: their assets went back in line.</summary>
+    public long QuotaRequeues => Interlocked.Read(ref _quotaRequeues);
+
+    /// <summary>One request through the gate: its answer, and whether it was the quota's 429.</summary>
+    private async ValueTask<(FetchOutcome Answer, bool Quota)> RequestOnceAsync(AttemptState state, CancellationToken token)
+    {
         // Under a time budget, the first attempt may start only while one attempt still fits: the wait at the gate ends at
         // that moment instead of taking a request the budget cannot hold. It ends at the deadline itself: the same moment
         // for every waiter, and the gate serves them by ticket (the stalest asset first); whether one more attempt fits is
@@ -134,7 +193,7 @@ internal sealed class ResilientFetcher
         catch (OperationCanceledException) when (lastStart?.IsCancellationRequested == true && !token.IsCancellationRequested)
         {
             state.NotStarted = true;
-            return NotStartedOutcome;
+            return (NotStartedOutcome, false);
         }
         using (lease)
         {
@@ -147,7 +206,7 @@ internal sealed class ResilientFetcher
             {
                 // The time budget cannot hold one more attempt: leave the asset for the next run, untouched.
                 state.NotStarted = true;
-                return NotStartedOutcome;
+                return (NotStartedOutcome, false);
             }
             state.Attempts++;
             Interlocked.Increment(ref _requests);
@@ -196,8 +255,8 @@ internal sealed class ResilientFetcher
                 Health.NoAnswer(answer);
             }
             AssetSyncTelemetry.RequestAnswered(answer.HttpStatus, took);
-            _gate.Answered(lease, answer.HttpStatus, answer.RateLimit, state.SerialNumber);
-            return answer;
+            var quota = _gate.Answered(lease, answer.HttpStatus, answer.RateLimit, state.SerialNumber) && answer.HttpStatus == 429;
+            return (answer, quota);
         }
     }
 
@@ -295,6 +354,9 @@ internal sealed class ResilientFetcher
         public long Ticket { get; init; }
 
         public bool NotStarted { get; set; }
+
+        /// <summary>The last answer that was the asset's own (not the quota's 429), if any.</summary>
+        public FetchOutcome? LastAnswer { get; set; }
     }
 }
 

@@ -1,0 +1,128 @@
+using System.Net;
+using AssetSync.Innomaint;
+using AssetSync.Resilience;
+using AssetSync.Storage;
+using AssetSync.Tests.Fixtures;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AssetSync.Tests.Resilience;
+
+/// <summary>
+/// The quota is the service's, not the asset's: a 429 that says the window is full is no attempt of the asset, which goes
+/// back in line after the window; only an asset's own 429 counts. On a fake clock.
+/// </summary>
+public class QuotaThrottleTests
+{
+    private static (ResilientFetcher Fetcher, RecordingObserver Observer) Create(StubHandler handler, FakeTimeProvider time, double requestsPerSecond = double.PositiveInfinity)
+    {
+        var options = new SyncOptions { ApiToken = "t", BaseUrl = "http://127.0.0.1:9", ConnectionString = "Host=127.0.0.1", RequestsPerSecond = requestsPerSecond, ThrottleLimit = 8 };
+        var client = new InnomaintClient(new HttpClient(handler), new Uri(options.BaseUrl), new AssetPathTemplate(options.AssetPath), "t", options.MaxResponseBytes, time);
+        var observer = new RecordingObserver();
+        return (new ResilientFetcher(client, options, time, observer, new RateController(time, options.Rate, options.RequestsPerSecond, null)), observer);
+    }
+
+    /// <summary>Moves the fake clock on until every fetch is done; never sleeps through a real backoff.</summary>
+    private static async Task<FetchResult[]> Drive(FakeTimeProvider time, params Task<FetchResult>[] fetches)
+    {
+        var all = Task.WhenAll(fetches);
+        for (var i = 0; i < 20_000 && !all.IsCompleted; i++)
+        {
+            await Task.Delay(1);
+            if (!all.IsCompleted)
+            {
+                time.Advance(TimeSpan.FromMilliseconds(100));
+            }
+        }
+        return await all;
+    }
+
+    private static HttpResponseMessage WindowFull()
+    {
+        var r = StubHandler.Json(HttpStatusCode.TooManyRequests, """{"error":"rate limit exceeded"}""");
+        r.Headers.TryAddWithoutValidation("X-RateLimit-Limit", "10");
+        r.Headers.TryAddWithoutValidation("X-RateLimit-Remaining", "0");
+        r.Headers.TryAddWithoutValidation("X-RateLimit-Reset", "1");
+        r.Headers.TryAddWithoutValidation("Retry-After", "1");
+        return r;
+    }
+
+    private static string SerialOf(HttpRequestMessage request) => request.RequestUri!.Segments[^1];
+
+    [Fact]
+    public async Task Many_quota_429s_in_a_row_never_fail_an_asset_nor_count_as_its_attempts()
+    {
+        var time = new FakeTimeProvider();
+        // Twelve full windows in a row, more than the four attempts an asset has: then the answer.
+        var handler = new StubHandler((request, n, _) => Task.FromResult(n <= 12 ? WindowFull() : StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset(SerialOf(request)))));
+        var (fetcher, observer) = Create(handler, time);
+
+        var result = (await Drive(time, fetcher.FetchAsync("S1", CancellationToken.None))).Single();
+
+        Assert.True(result.Outcome.Succeeded, result.Outcome.ToString());
+        Assert.Equal(1, result.Attempts);
+        Assert.Equal(13, handler.Requests);
+        Assert.Empty(observer.Retries);
+        Assert.Equal(12, fetcher.Throttled);
+        Assert.Equal(12, fetcher.QuotaRequeues);
+    }
+
+    [Fact]
+    public async Task An_assets_own_429_still_counts_as_an_attempt_and_fails_it()
+    {
+        var time = new FakeTimeProvider();
+        // No rate-limit headers, one asset: the contract's per-asset 429.
+        var handler = new StubHandler((_, _, _) => Task.FromResult(StubHandler.Json(HttpStatusCode.TooManyRequests, "{}")));
+        var (fetcher, _) = Create(handler, time);
+
+        var result = (await Drive(time, fetcher.FetchAsync("S1", CancellationToken.None))).Single();
+
+        Assert.Equal(SyncErrorKind.Transient, result.Outcome.Kind);
+        Assert.Equal((4, 4), (result.Attempts, handler.Requests));
+        Assert.Equal(0, fetcher.QuotaRequeues);
+    }
+
+    [Fact]
+    public async Task A_fixed_rate_over_a_hidden_quota_fails_nothing()
+    {
+        var time = new FakeTimeProvider();
+        // A hidden quota of 2 a second at the server, no headers: every request beyond it in its second gets a bare 429.
+        var seen = new List<long>();
+        var handler = new StubHandler((request, _, _) =>
+        {
+            var now = time.GetTimestamp();
+            bool over;
+            lock (seen)
+            {
+                seen.RemoveAll(t => now - t >= time.TimestampFrequency);
+                over = seen.Count >= 2;
+                if (!over)
+                {
+                    seen.Add(now);
+                }
+            }
+            return Task.FromResult(over ? StubHandler.Json(HttpStatusCode.TooManyRequests, "{}") : StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset(SerialOf(request))));
+        });
+        var (fetcher, _) = Create(handler, time, requestsPerSecond: 50);
+
+        var results = await Drive(time, [.. Enumerable.Range(1, 24).Select(i => fetcher.FetchAsync(new SelectedAsset($"S{i}"), i, null, CancellationToken.None))]);
+
+        Assert.All(results, r => Assert.True(r.Outcome.Succeeded, r.Outcome.ToString()));
+        Assert.True(fetcher.Throttled > 24, $"the quota was hit ({fetcher.Throttled} 429s)");
+        Assert.True(fetcher.QuotaRequeues > 0);
+    }
+
+    [Fact]
+    public async Task A_budget_that_cannot_hold_another_try_leaves_the_asset_untouched_not_failed()
+    {
+        var time = new FakeTimeProvider();
+        var handler = new StubHandler((_, _, _) => Task.FromResult(WindowFull()));
+        var (fetcher, _) = Create(handler, time);
+        var deadline = time.GetTimestamp() + (long)(20 * time.TimestampFrequency);
+
+        var result = (await Drive(time, fetcher.FetchAsync(new SelectedAsset("S1"), 1, deadline, CancellationToken.None))).Single();
+
+        Assert.True(result.NotStarted, result.Outcome.ToString());
+        Assert.Equal(0, result.Attempts);
+        Assert.True(handler.Requests > 1);
+    }
+}
