@@ -12,7 +12,7 @@ public static class DatabaseSettings
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             throw new SyncConfigurationException(
-                "No connection string was given. Pass -ConnectionString or set ASSETSYNC_CONNECTION_STRING.", "ConnectionString");
+                $"No connection string was given. Pass -ConnectionString or set {SyncSettings.ConnectionStringVariable}.", "ConnectionString");
         }
         try
         {

@@ -45,12 +45,6 @@ public sealed class SyncEngine : IAsyncDisposable
         _client = new InnomaintClient(http, route.BaseUrl, new AssetPathTemplate(o.AssetPath), o.ApiToken, o.MaxResponseBytes, time, route);
     }
 
-    /// <summary>Wait for another run's lock instead of failing at once.</summary>
-    public bool WaitForLock { get; init; }
-
-    /// <summary>How long <see cref="WaitForLock"/> waits.</summary>
-    public TimeSpan LockWaitTimeout { get; init; } = TimeSpan.FromSeconds(SyncDefaults.WaitTimeoutSeconds);
-
     /// <summary>How Innomaint is reached: "via proxy http://proxy:3128 (from -Proxy)", "direct (-NoProxy)" …; never a login.</summary>
     public string Route => _client.Route.Proxy.ToString();
 
@@ -59,7 +53,8 @@ public sealed class SyncEngine : IAsyncDisposable
 
     /// <summary>
     /// Runs a sync. Each asset is reported to <paramref name="observer"/> once its log row is committed.
-    /// Returns the summary of a complete or cancelled run. Throws a <see cref="SyncRunFailedException"/>
+    /// Returns the summary of a complete or cancelled run, or of a skipped one (-IfRunning Skip: another run holds the lock;
+    /// nothing was sent or written). Throws a <see cref="SyncRunFailedException"/>
     /// (credentials refused, Innomaint unreachable, asset path suspect, database lost, an unexpected error)
     /// carrying the failed run's summary, <see cref="SchemaMissingException"/>, <see cref="SyncRunLockedException"/>,
     /// or <see cref="DatabaseUnavailableException"/> when the run could not start. The run row is closed on every path.
@@ -71,11 +66,7 @@ public sealed class SyncEngine : IAsyncDisposable
         // Connections a run holds: -ThrottleLimit for failure rows and path checks, one for the write groups, one for the
         // progress updates, and the run lock's own.
         await using var store = new SyncStore(_options.ConnectionString, DatabaseRetryOptions.ForRun(_options), _time, observer, connectionLimit: _options.ThrottleLimit + 2);
-        var run = new SyncRun(_options, _time, store, observer, _client, selection)
-        {
-            WaitForLock = WaitForLock,
-            LockWaitTimeout = LockWaitTimeout,
-        };
+        var run = new SyncRun(_options, _time, store, observer, _client, selection);
         return await run.RunAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -35,22 +35,6 @@ public sealed class SyncOptions
     /// <summary>The environment variable the cmdlets take the API token from when neither -ApiToken nor -Credential is given.</summary>
     public const string ApiTokenVariable = SyncSettings.ApiTokenVariable;
 
-    // The defaults live in SyncDefaults; these names stay for scripts and callers that use them.
-    public const int DefaultMaximumRetryCount = SyncDefaults.MaximumRetryCount;
-    public const int MaxMaximumRetryCount = SyncDefaults.MaxMaximumRetryCount;
-    public const double DefaultRequestsPerSecond = SyncDefaults.RequestsPerSecond;
-    public const int DefaultThrottleLimit = SyncDefaults.ThrottleLimit;
-    public const int DefaultCircuitBreakerThreshold = SyncDefaults.CircuitBreakerThreshold;
-    public const int DefaultAssetPathSuspectThreshold = SyncDefaults.AssetPathSuspectThreshold;
-    public const double DefaultTimeoutSeconds = SyncDefaults.TimeoutSeconds;
-    public const double DefaultRetryIntervalSeconds = SyncDefaults.RetryIntervalSeconds;
-    public const int DefaultWaitTimeoutSeconds = SyncDefaults.WaitTimeoutSeconds;
-    public const int DefaultBatchSize = SyncDefaults.BatchSize;
-    public const string DefaultAssetPath = SyncDefaults.AssetPath;
-    public const int DefaultRetryBatchSize = SyncDefaults.RetryBatchSize;
-    public static readonly TimeSpan DefaultRetryInterval = TimeSpan.FromSeconds(SyncDefaults.RetryIntervalSeconds);
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(SyncDefaults.TimeoutSeconds);
-    public static readonly TimeSpan DefaultMaxRetryAfter = TimeSpan.FromSeconds(SyncDefaults.MaxRetryAfterSeconds);
 
     /// <summary>Npgsql connection string of the IC3 database.</summary>
     public string ConnectionString { get; set; } = "";
@@ -65,25 +49,25 @@ public sealed class SyncOptions
     public string AssetPath { get; set; } = SyncDefaults.AssetPath;
 
     /// <summary>Retries after the first attempt, for the kinds the contract marks transient.</summary>
-    public int MaximumRetryCount { get; set; } = DefaultMaximumRetryCount;
+    public int MaximumRetryCount { get; set; } = SyncDefaults.MaximumRetryCount;
 
     /// <summary>The base backoff: retry n waits RetryInterval × 2^(n-1).</summary>
-    public TimeSpan RetryInterval { get; set; } = DefaultRetryInterval;
+    public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(SyncDefaults.RetryIntervalSeconds);
 
     /// <summary>Spread each backoff randomly (±25 %) so many clients do not retry in step.</summary>
     public bool UseJitter { get; set; }
 
     /// <summary>Per-attempt timeout: the whole answer, body included, must arrive within it.</summary>
-    public TimeSpan Timeout { get; set; } = DefaultTimeout;
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(SyncDefaults.TimeoutSeconds);
 
     /// <summary>The longest wait a server's Retry-After can ask for.</summary>
-    public TimeSpan MaxRetryAfter { get; set; } = DefaultMaxRetryAfter;
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(SyncDefaults.MaxRetryAfterSeconds);
 
     /// <summary>
     /// The API quota: a hard ceiling that a quota stated in rate-limit headers can only lower. <see cref="double.PositiveInfinity"/>
     /// turns the limit off. With <see cref="AdaptiveRate"/>, the rate to start from when nothing is learned for the base URL yet.
     /// </summary>
-    public double RequestsPerSecond { get; set; } = DefaultRequestsPerSecond;
+    public double RequestsPerSecond { get; set; } = SyncDefaults.RequestsPerSecond;
 
     /// <summary>
     /// -RequestsPerSecond Auto: use the quota the API states in its headers; without one, start from the rate learned for this
@@ -111,16 +95,16 @@ public sealed class SyncOptions
     /// Requests in flight at once. Latency then does not eat into the quota. A request in flight past 4x the healthy latency
     /// while answers keep coming (a hanging asset) stops holding its slot, up to 4x this many in flight in all.
     /// </summary>
-    public int ThrottleLimit { get; set; } = DefaultThrottleLimit;
+    public int ThrottleLimit { get; set; } = SyncDefaults.ThrottleLimit;
 
     /// <summary>Consecutive assets failing transient/network/timeout that stop the run; 0 turns the breaker off.</summary>
-    public int CircuitBreakerThreshold { get; set; } = DefaultCircuitBreakerThreshold;
+    public int CircuitBreakerThreshold { get; set; } = SyncDefaults.CircuitBreakerThreshold;
 
     /// <summary>
     /// When this many assets in a row answer 404 from the start of a run and none has succeeded, the base URL or
     /// asset path is taken to be wrong: the run stops as failed and none of them is marked failed. 0 turns the check off.
     /// </summary>
-    public int AssetPathSuspectThreshold { get; set; } = DefaultAssetPathSuspectThreshold;
+    public int AssetPathSuspectThreshold { get; set; } = SyncDefaults.AssetPathSuspectThreshold;
 
     /// <summary>The largest response body accepted.</summary>
     public long MaxResponseBytes { get; set; } = SyncDefaults.MaxResponseBytes;
@@ -169,6 +153,12 @@ public sealed class SyncOptions
     /// </summary>
     public TimeSpan? MaxDuration { get; set; }
 
+    /// <summary>When another run holds the database's run lock: fail at once (the default), wait up to <see cref="LockWaitTimeout"/>, or skip.</summary>
+    public IfRunningAction IfRunning { get; set; } = IfRunningAction.Fail;
+
+    /// <summary>How long <see cref="IfRunningAction.Wait"/> waits for another run (10 minutes).</summary>
+    public TimeSpan LockWaitTimeout { get; set; } = TimeSpan.FromSeconds(SyncDefaults.WaitTimeoutSeconds);
+
     /// <summary>Rewrite every asset, even one Innomaint says (304) or shows (same body) is unchanged; no conditional requests.</summary>
     public bool Force { get; set; }
 
@@ -182,8 +172,8 @@ public sealed class SyncOptions
             throw new SyncConfigurationException($"No API token was given: pass -ApiToken (a SecureString) or -Credential, or set the environment variable {ApiTokenVariable}.", nameof(ApiToken));
         }
         _ = new Innomaint.AssetPathTemplate(AssetPath);
-        Require(MaximumRetryCount is >= 0 and <= MaxMaximumRetryCount, nameof(MaximumRetryCount), $"must be between 0 and {MaxMaximumRetryCount}");
-        Require(RetryInterval >= TimeSpan.Zero, nameof(RetryInterval), "must not be negative");
+        Require(MaximumRetryCount is >= 0 and <= SyncDefaults.MaxMaximumRetryCount, nameof(MaximumRetryCount), $"must be between 0 and {SyncDefaults.MaxMaximumRetryCount}");
+        Require(RetryInterval >= TimeSpan.Zero && RetryInterval.TotalSeconds <= SyncDefaults.MaxRetryIntervalSeconds, nameof(RetryInterval), $"must be between 0 and {SyncDefaults.MaxRetryIntervalSeconds} seconds");
         Require(Timeout.TotalSeconds is >= SyncDefaults.MinTimeoutSeconds and <= SyncDefaults.MaxTimeoutSeconds, nameof(Timeout), $"must be between {SyncDefaults.MinTimeoutSeconds} and {SyncDefaults.MaxTimeoutSeconds} seconds");
         Require(MaxRetryAfter >= TimeSpan.Zero, nameof(MaxRetryAfter), "must not be negative");
         Require(RequestsPerSecond > 0 && !double.IsNaN(RequestsPerSecond), nameof(RequestsPerSecond), "must be greater than zero");
@@ -193,6 +183,7 @@ public sealed class SyncOptions
         Require(MaxResponseBytes is >= 1024 and <= int.MaxValue - 1, nameof(MaxResponseBytes), "must be between 1 KiB and 2 GiB");
         Require(DatabaseMaxRetryCount >= 0, nameof(DatabaseMaxRetryCount), "must not be negative");
         Require(DatabaseRetryInterval >= TimeSpan.Zero, nameof(DatabaseRetryInterval), "must not be negative");
+        Require(LockWaitTimeout >= TimeSpan.Zero, nameof(LockWaitTimeout), "must not be negative");
         ValidateProxy();
         if (CertificateAuthorityPath is { Length: > 0 } ca)
         {

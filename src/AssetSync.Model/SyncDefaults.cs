@@ -20,6 +20,9 @@ public static class SyncDefaults
     /// <summary>The base backoff in seconds: waits of 1, 2, 4 s.</summary>
     public const double RetryIntervalSeconds = 1;
 
+    /// <summary>The longest base backoff -RetryIntervalSec takes, in seconds (an hour).</summary>
+    public const double MaxRetryIntervalSeconds = 3600;
+
     /// <summary>The per-attempt timeout in seconds (body included).</summary>
     public const double TimeoutSeconds = 15;
 

@@ -71,6 +71,30 @@ Describe 'Settings precedence: parameter, environment, file, default' {
     }
 }
 
+Describe 'Each setting declared once' {
+    It 'gives every setting the cmdlets take the same default in the catalog as on the cmdlet (<_>)' -ForEach @('Invoke-CmmsSync', 'Invoke-CmmsRetryFailed', 'Get-CmmsSyncStatus') {
+        $type = (Get-Command $_).ImplementingType
+        $instance = [Activator]::CreateInstance($type)
+        foreach ($definition in [AssetSync.SyncSettings]::All) {
+            $property = $type.GetProperty($definition.Name)
+            if (-not $property -or $definition.IsSecret) { continue }
+            $value = $property.GetValue($instance)
+            if ($value -is [switch]) { $value = $value.IsPresent }
+            "$value" | Should -Be "$($definition.Default)" -Because "$_ -$($definition.Name)"
+        }
+    }
+
+    It 'leaves no default of a catalogued setting in the scheduled job''s parameters: the catalog gives them' {
+        $ast = [Management.Automation.Language.Parser]::ParseFile($job, [ref]$null, [ref]$null)
+        $names = [AssetSync.SyncSettings]::All.Name
+        $parameters = $ast.ParamBlock.Parameters | Where-Object { $names -contains $_.Name.VariablePath.UserPath }
+        @($parameters).Count | Should -BeGreaterThan 20
+        foreach ($p in $parameters) { $p.DefaultValue | Should -BeNullOrEmpty -Because "-$($p.Name.VariablePath.UserPath) takes its default from SyncSettings" }
+        # And every parameter of the job (but the file's own path) is a catalogued setting, so the settings file can hold it.
+        foreach ($p in $ast.ParamBlock.Parameters | Where-Object { $_.Name.VariablePath.UserPath -ne 'ConfigurationPath' }) { $names | Should -Contain $p.Name.VariablePath.UserPath }
+    }
+}
+
 Describe 'What the settings file refuses' {
     It 'an unknown key, naming the one it most likely meant' {
         $file = New-SettingsFile "@{ RequestPerSecond = 5 }"

@@ -40,7 +40,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
 
     /// <summary>Base backoff in seconds (fractions allowed): waits of 1×, 2×, 4× this.</summary>
     [Parameter]
-    [ValidateRange(0.0, 3600.0)]
+    [ValidateRange(0.0, SyncDefaults.MaxRetryIntervalSeconds)]
     public double RetryIntervalSec { get; set; } = SyncDefaults.RetryIntervalSeconds;
 
     /// <summary>Per-attempt timeout in seconds.</summary>
@@ -200,6 +200,8 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             CertificateAuthorityPath = CertificateAuthorityPath,
             MaxDuration = MaxDuration,
             Force = Force,
+            IfRunning = ConflictAction(),
+            LockWaitTimeout = TimeSpan.FromSeconds(WaitTimeoutSec),
         };
         if (MetricsPath is { } metrics && !metrics.EndsWith(".prom", StringComparison.OrdinalIgnoreCase))
         {
@@ -238,8 +240,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             PostWarning("-SkipCertificateCheck is set: Innomaint's TLS certificate is not checked, so the API token could be sent to an impostor. Use it only on test systems.");
         }
 
-        var ifRunning = await OnPipelineThread(ConflictAction).ConfigureAwait(false);
-        await using var engine = new SyncEngine(options) { WaitForLock = ifRunning == IfRunningAction.Wait, LockWaitTimeout = TimeSpan.FromSeconds(WaitTimeoutSec) };
+        await using var engine = new SyncEngine(options);
         if (Settings is { } file)
         {
             PostVerbose($"Settings file: {file.Path}.");
@@ -276,6 +277,12 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             var summary = await engine.RunAsync(selection, reporter, stop.Token).ConfigureAwait(false);
             signals.RunClosed();
             reporter.Finish();
+            if (summary.Status == RunStatus.Skipped)
+            {
+                // The engine said so (a warning); for the job and the pipeline, one summary. The metrics file stays as it was.
+                PostObject(summary);
+                return;
+            }
             await MetricsFileWriter.WriteAsync(metricsPath, summary, options.ConnectionString, PostVerbose, PostWarning).ConfigureAwait(false);
             if (Summary)
             {
@@ -290,26 +297,6 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             {
                 PostWarning($"Run {summary.RunId} was cancelled: {summary.Succeeded} succeeded and {summary.Failed} failed before the stop; {summary.NotReached} not reached were left untouched.");
             }
-        }
-        catch (SyncRunLockedException ex) when (ifRunning == IfRunningAction.Skip && ex.Waited is null)
-        {
-            // A standby server's turn: not an error. No run row; one summary saying so, for the job and for the pipeline.
-            signals.RunClosed();
-            reporter.Finish();
-            PostWarning($"Skipped (-IfRunning Skip): {ex.Holder} holds this database's run lock. Nothing was sent or written.");
-            var now = DateTimeOffset.UtcNow;
-            PostObject(new SyncRunSummary
-            {
-                RunId = 0,
-                Mode = selection.Mode,
-                Status = RunStatus.Skipped,
-                StartedAt = now,
-                FinishedAt = now,
-                Duration = TimeSpan.Zero,
-                Error = ex.Message,
-                Host = Environment.MachineName,
-                User = Environment.UserName,
-            });
         }
         catch (SyncRunFailedException ex)
         {

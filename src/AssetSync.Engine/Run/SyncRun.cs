@@ -66,10 +66,6 @@ internal sealed class SyncRun
         _probation = new PathProbation<HeldOutcome>(selection.Mode == SelectionMode.Serials ? 0 : options.AssetPathSuspectThreshold);
     }
 
-    public bool WaitForLock { get; init; }
-
-    public TimeSpan LockWaitTimeout { get; init; }
-
     private SyncRunFailedException? Fatal => Volatile.Read(ref _fatal);
 
     /// <summary>The first fatal error wins; later ones are consequences of the stop.</summary>
@@ -91,15 +87,19 @@ internal sealed class SyncRun
 
     public async Task<SyncRunSummary> RunAsync(CancellationToken cancellationToken)
     {
-        RunLock runLock;
+        LockAcquisition acquisition;
         try
         {
             await _store.EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-            runLock = await _store.Runs.AcquireLockAsync(WaitForLock, LockWaitTimeout, _time, _observer, cancellationToken).ConfigureAwait(false);
+            acquisition = await _store.Runs.AcquireLockAsync(_options.IfRunning, _options.LockWaitTimeout, _time, _observer, cancellationToken).ConfigureAwait(false);
         }
         catch (NpgsqlException ex)
         {
             throw DatabaseErrors.Unavailable(_store.Target, ex);
+        }
+        if (acquisition.Lock is not { } runLock)
+        {
+            return Skipped(acquisition.Holder!);
         }
 
         await using (runLock)
@@ -170,6 +170,27 @@ internal sealed class SyncRun
             await ReleaseHeldAsync().ConfigureAwait(false);
             return await CloseAsync(startedAt, _time.GetElapsedTime(started), cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>-IfRunning Skip found the lock held: a standby's turn, not an error. No run row; one summary saying so.</summary>
+    private SyncRunSummary Skipped(RunInProgress holder)
+    {
+        var message = $"Skipped (-IfRunning Skip): {holder} holds this database's run lock. Nothing was sent or written.";
+        _observer.Warning(message);
+        var now = _time.GetUtcNow();
+        return new SyncRunSummary
+        {
+            RunId = 0,
+            Mode = _selection.Mode,
+            Status = RunStatus.Skipped,
+            StartedAt = now,
+            FinishedAt = now,
+            Duration = TimeSpan.Zero,
+            // As Fail would have said it ("Another AssetSync run is in progress (…)"): scripts and the job print it.
+            Error = new SyncRunLockedException(holder).Message,
+            Host = Environment.MachineName,
+            User = Environment.UserName,
+        };
     }
 
     private async Task<SyncRunSummary> CloseAsync(DateTimeOffset startedAt, TimeSpan elapsed, CancellationToken cancellationToken)

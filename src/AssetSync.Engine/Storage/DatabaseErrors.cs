@@ -10,7 +10,7 @@ internal static class DatabaseErrors
             ? $"The IC3 database at {target} could not be reached, even after retries: "
             : $"The IC3 database at {target} refused the operation: ")
         + StoreConnections.Describe(ex)
-        + ". Check -ConnectionString (or ASSETSYNC_CONNECTION_STRING) and that PostgreSQL is running.", ex, target);
+        + $". Check -ConnectionString (or {SyncSettings.ConnectionStringVariable}) and that PostgreSQL is running.", ex, target);
 
     public static async Task<T> Guard<T>(string target, Func<Task<T>> action)
     {

@@ -11,11 +11,11 @@ internal sealed class RunStore(StoreConnections db)
 {
     /// <summary>Takes the database's run lock on a connection of its own, held until the lock is disposed.</summary>
     /// <remarks>
-    /// The lock-wait policy: without <paramref name="wait"/>, a held lock fails at once, naming its holder; with it, the lock
-    /// is tried every <see cref="SyncDefaults.LockPollInterval"/> until the holder ends or <paramref name="waitTimeout"/>
-    /// passes, and <paramref name="observer"/> is told who it waits for and for how long.
+    /// The lock rule, in one place (-IfRunning): Fail, a held lock fails at once naming its holder; Skip, a held lock comes
+    /// back as skipped (no exception, nothing written); Wait, the lock is tried every <see cref="SyncDefaults.LockPollInterval"/>
+    /// until the holder ends or <paramref name="waitTimeout"/> passes, and <paramref name="observer"/> is told who it waits for.
     /// </remarks>
-    public async Task<RunLock> AcquireLockAsync(bool wait, TimeSpan waitTimeout, TimeProvider time, SyncObserver observer, CancellationToken ct)
+    public async Task<LockAcquisition> AcquireLockAsync(IfRunningAction ifRunning, TimeSpan waitTimeout, TimeProvider time, SyncObserver observer, CancellationToken ct)
     {
         var conn = await db.OpenAsync(ct).ConfigureAwait(false);
         try
@@ -30,11 +30,17 @@ internal sealed class RunStore(StoreConnections db)
                     {
                         observer.WaitingForRun(holder, time.GetElapsedTime(started), waitTimeout, done: true);
                     }
-                    return taken;
+                    return LockAcquisition.Acquired(taken);
                 }
                 var waited = time.GetElapsedTime(started);
                 holder = await GetRunningRunAsync(conn, ct).ConfigureAwait(false) ?? new RunInProgress(null, null, null, null);
-                if (!wait)
+                if (ifRunning == IfRunningAction.Skip)
+                {
+                    // A standby server's turn: not an error. Nothing is written, the lock's connection goes back.
+                    await conn.DisposeAsync().ConfigureAwait(false);
+                    return LockAcquisition.SkippedFor(holder);
+                }
+                if (ifRunning != IfRunningAction.Wait)
                 {
                     throw new SyncRunLockedException(holder);
                 }

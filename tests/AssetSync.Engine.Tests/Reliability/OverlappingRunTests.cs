@@ -26,7 +26,7 @@ public sealed class OverlappingRunTests(DatabaseFixture db) : SimulatorAndDataba
     public async Task With_wait_the_second_run_starts_after_the_first_and_no_asset_is_synced_by_both_at_once()
     {
         await using var first = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.RequestsPerSecond = 20));
-        await using var second = new SyncEngine(Sim.SyncOptions(Db.ConnectionString)) { WaitForLock = true, LockWaitTimeout = TimeSpan.FromSeconds(30) };
+        await using var second = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => { o.IfRunning = IfRunningAction.Wait; o.LockWaitTimeout = TimeSpan.FromSeconds(30); }));
 
         var one = first.RunAsync(AssetSelection.Batch(0));
         await WaitForRunningRowAsync();
@@ -41,10 +41,30 @@ public sealed class OverlappingRunTests(DatabaseFixture db) : SimulatorAndDataba
     }
 
     [Fact]
+    public async Task Skip_returns_a_skipped_summary_not_an_exception_and_writes_nothing()
+    {
+        await using var first = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.RequestsPerSecond = 5));
+        await using var standby = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.IfRunning = IfRunningAction.Skip));
+        using var cts = new CancellationTokenSource();
+
+        var one = first.RunAsync(AssetSelection.Batch(0), null, cts.Token);
+        await WaitForRunningRowAsync();
+        var seen = new RecordingObserver();
+        var skipped = await standby.RunAsync(AssetSelection.Batch(0), seen);
+        cts.Cancel();
+        await one;
+
+        Assert.Equal(RunStatus.Skipped.Name, skipped.Status);
+        Assert.Equal((0L, 0), (skipped.RunId, skipped.Succeeded));
+        Assert.Contains(seen.Warnings, w => w.StartsWith("Skipped (-IfRunning Skip):", StringComparison.Ordinal));
+        Assert.Equal(1L, await Db.ScalarAsync<long>("SELECT count(*) FROM cmms_sync_log"));
+    }
+
+    [Fact]
     public async Task A_wait_that_times_out_fails_naming_the_running_run()
     {
         await using var first = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.RequestsPerSecond = 5));
-        await using var second = new SyncEngine(Sim.SyncOptions(Db.ConnectionString)) { WaitForLock = true, LockWaitTimeout = TimeSpan.FromMilliseconds(700) };
+        await using var second = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => { o.IfRunning = IfRunningAction.Wait; o.LockWaitTimeout = TimeSpan.FromMilliseconds(700); }));
         using var cts = new CancellationTokenSource();
 
         var one = first.RunAsync(AssetSelection.Batch(0), null, cts.Token);
