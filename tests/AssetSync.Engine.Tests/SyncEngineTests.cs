@@ -310,11 +310,7 @@ public sealed class SyncEngineTests(DatabaseFixture db) : SimulatorAndDatabaseTe
         await using var second = new SyncEngine(Sim.SyncOptions(Db.ConnectionString));
         using var cts = new CancellationTokenSource();
         var first = engine.RunAsync(AssetSelection.Batch(0), null, cts.Token);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (await Db.ScalarAsync<long>("SELECT count(*) FROM cmms_sync_log WHERE status = 'running'") == 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
+        await Eventually.UntilAsync(() => Db.ScalarAsync<long>("SELECT count(*) FROM cmms_sync_log WHERE status = 'running'"), n => n > 0, "the first run's row");
 
         var ex = await Assert.ThrowsAsync<SyncRunLockedException>(() => second.RunAsync(AssetSelection.Batch(0)));
 

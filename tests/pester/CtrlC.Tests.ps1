@@ -32,12 +32,11 @@ Describe 'Ctrl+C (a real SIGINT to pwsh)' {
                 & env --default-signal=INT $exe @pwshArgs -NoProfile -NonInteractive -Command $command 2>&1
                 "exit=$LASTEXITCODE"
             } -ArgumentList $manifest, $sim.BaseUrl, $pidFile, $prom
-            $deadline = (Get-Date).AddSeconds(30)
-            while (((Invoke-TestSql $cs "SELECT count(*) FROM cmms_sync_log WHERE status = 'running'") -eq '0' -or
-                    (Invoke-TestSql $cs 'SELECT count(*) FROM ic3_sync_log') -lt 4) -and (Get-Date) -lt $deadline) {
-                Start-Sleep -Milliseconds 50
+            # Mid-run: the row says running, four assets are written, and requests hang at the simulator (no fixed sleep).
+            Wait-Until -TimeoutSec 30 -Because 'the run to be mid-flight' -Condition {
+                (Invoke-TestSql $cs "SELECT count(*) FROM cmms_sync_log WHERE status = 'running'") -ne '0' -and
+                    [int](Invoke-TestSql $cs 'SELECT count(*) FROM ic3_sync_log') -ge 4 -and (Get-SimulatorStats $sim).inFlight -ge 1
             }
-            Start-Sleep -Milliseconds 300
             $target = [int](Get-Content $pidFile)
 
             $sw = [Diagnostics.Stopwatch]::StartNew()

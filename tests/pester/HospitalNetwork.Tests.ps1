@@ -165,6 +165,24 @@ Describe 'A private root CA' {
         $summary.Succeeded | Should -Be 12
     }
 
+    It 'reaches an https Innomaint through HTTPS_PROXY (a CONNECT tunnel) with the hospital CA, in a child pwsh' -Skip:([bool]$noProxy) {
+        $port = ([uri]$tls.BaseUrl).Port
+        $script = @"
+Import-Module '$manifest'
+`$t = ConvertTo-SecureString '$($tls.Token)' -AsPlainText -Force
+`$s = Invoke-CmmsSync -ConnectionString '$cs' -BaseUrl '$($tls.BaseUrl)' -ApiToken `$t -BatchSize 0 -RequestsPerSecond 500 -Summary -CertificateAuthorityPath '$($certs.CaPem)' -Verbose 4>&1
+`$s | ForEach-Object { "`$_" }
+"@
+        $env:HTTPS_PROXY = "http://$($proxy.UserName):$($proxy.Password)@127.0.0.1:$($proxy.Port)"
+        try { $out = (Invoke-Pwsh -NoProfile -NonInteractive -Command $script 2>&1) -join "`n" } finally { Remove-Item Env:HTTPS_PROXY }
+        $out | Should -Match ([regex]::Escape("via proxy http://127.0.0.1:$($proxy.Port) (from HTTPS_PROXY)"))
+        $out | Should -Match 'Status\s*=\s*complete|complete'
+        $out | Should -Not -Match ([regex]::Escape($proxy.Password))
+        Invoke-TestSql $cs "SELECT count(*) FROM ic3_sync_log WHERE status = 'success'" | Select-Object -Last 1 | Should -Be 12
+        # The requests went through the proxy's tunnel: tinyproxy logged the CONNECTs to the simulator's port.
+        Get-Content -Raw $proxy.LogFile | Should -Match "CONNECT 127\.0\.0\.1:$port"
+    }
+
     It 'still refuses a certificate for another name, even with the CA' {
         { Invoke-CmmsSync @fast -ApiToken (ConvertTo-SecureString $otherName.Token -AsPlainText -Force) -BaseUrl $otherName.BaseUrl -BatchSize 0 -CertificateAuthorityPath $certs.CaPem } |
             Should -Throw -ErrorId 'AssetSync.InnomaintUnreachable,AssetSync.Commands.InvokeCmmsSyncCommand'

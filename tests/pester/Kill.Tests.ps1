@@ -22,8 +22,7 @@ Describe 'A sync killed with SIGKILL' {
             if ([IO.Path]::GetFileNameWithoutExtension($exe) -ne 'pwsh') { $childArgs += (Join-Path $PSHOME 'pwsh.dll') }
             $childArgs += @('-NoProfile', '-NonInteractive', '-Command', "Import-Module '$manifest'; Invoke-CmmsSync -BaseUrl '$($sim.BaseUrl)' -BatchSize 0 -RequestsPerSecond 60 | Out-Null")
             $child = Start-Process -FilePath $exe -ArgumentList $childArgs -PassThru
-            $deadline = (Get-Date).AddSeconds(30)
-            while ([int](Invoke-TestSql $cs 'SELECT count(*) FROM ic3_sync_log') -lt 40 -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            Wait-Until -TimeoutSec 30 -Because '40 assets written' -Condition { [int](Invoke-TestSql $cs 'SELECT count(*) FROM ic3_sync_log') -ge 40 }
             & kill -s KILL $child.Id
             $child.WaitForExit(10000) | Out-Null
         } finally {

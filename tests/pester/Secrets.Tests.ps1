@@ -11,8 +11,9 @@ BeforeAll {
     Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/faults" -ContentType 'application/json' -Body (@{ scripts = @{
         'INF-000003' = @('503', '500'); 'INF-000004' = @('reset', 'malformed'); 'INF-000005' = @('404') } } | ConvertTo-Json) | Out-Null
 
+    $proxyPassword = 'px-' + [guid]::NewGuid().ToString('N')
     function Find-Secret([string] $Text) {
-        foreach ($secret in @($token, $password)) { if ($Text.Contains($secret)) { return $secret.Substring(0, 6) + '…' } }
+        foreach ($secret in @($token, $password, $proxyPassword)) { if ($Text.Contains($secret)) { return $secret.Substring(0, 6) + '…' } }
         $null
     }
 }
@@ -53,11 +54,12 @@ Invoke-CmmsSync @common -ApiToken (ConvertTo-SecureString 'wrong$token' -AsPlain
         foreach ($t in $texts) { Find-Secret $t | Should -BeNullOrEmpty }
     }
 
-    It 'never reach a transcript, an exception or a database row' {
+    It 'never reach a transcript, an exception or a database row (the token, the database and the proxy passwords)' {
         $transcript = Join-Path ([IO.Path]::GetTempPath()) ("transcript-" + [guid]::NewGuid().ToString('N') + '.txt')
         # The secrets travel by environment, so the transcript's echo of this script holds none of them.
         $env:ASSETSYNC_TEST_SECRET_TOKEN = $token
         $env:ASSETSYNC_TEST_SECRET_PASSWORD = $password
+        $env:ASSETSYNC_TEST_SECRET_PROXY = $proxyPassword
         $env:ASSETSYNC_CONNECTION_STRING = $cs
         $script = @"
 Start-Transcript -Path '$transcript' | Out-Null
@@ -69,14 +71,25 @@ try { Invoke-CmmsSync -BaseUrl '$($sim.BaseUrl)' -ApiToken (ConvertTo-SecureStri
 catch { `$_ | Format-List * -Force | Out-String; `$_.Exception.ToString() }
 try { Get-CmmsSyncStatus -ConnectionString ('Host=127.0.0.1;Port=1;Username=u;Timeout=2;Password=' + `$env:ASSETSYNC_TEST_SECRET_PASSWORD) -ErrorAction Stop }
 catch { `$_ | Format-List * -Force | Out-String; `$_.Exception.ToString() }
+`$db = [pscredential]::new('$((Get-AdminConnection)['username'])', (ConvertTo-SecureString `$env:ASSETSYNC_TEST_SECRET_PASSWORD -AsPlainText -Force))
+`$px = [pscredential]::new('proxyuser', (ConvertTo-SecureString `$env:ASSETSYNC_TEST_SECRET_PROXY -AsPlainText -Force))
+`$bare = '$($cs -replace 'Password=[^;]*;?', '')'
+Get-CmmsSyncStatus -ConnectionString `$bare -DatabaseCredential `$db | Format-List * | Out-String
+Get-CmmsSyncConfiguration -ConnectionString `$bare -DatabaseCredential `$db -ProxyCredential `$px -Proxy 'http://127.0.0.1:1' | Format-List * | Out-String
+try { Invoke-CmmsSync -BaseUrl '$($sim.BaseUrl)' -ConnectionString `$bare -DatabaseCredential `$db -Proxy 'http://127.0.0.1:1' -ProxyCredential `$px -BatchSize 0 -ErrorAction Stop }
+catch { `$_ | Format-List * -Force | Out-String; `$_.Exception.ToString() }
 Stop-Transcript | Out-Null
 "@
         try { $out = Invoke-Pwsh -NoProfile -NonInteractive -Command $script 2>&1 | Out-String }
-        finally { Remove-Item Env:ASSETSYNC_TEST_SECRET_TOKEN, Env:ASSETSYNC_TEST_SECRET_PASSWORD, Env:ASSETSYNC_CONNECTION_STRING }
+        finally { Remove-Item Env:ASSETSYNC_TEST_SECRET_TOKEN, Env:ASSETSYNC_TEST_SECRET_PASSWORD, Env:ASSETSYNC_TEST_SECRET_PROXY, Env:ASSETSYNC_CONNECTION_STRING }
         $logText = Get-Content -Raw $transcript
         Remove-Item $transcript
         $logText | Should -Match 'CredentialsRefused'
         $logText | Should -Match 'DatabaseUnavailable'
+        # The proxy and the database logins were used: a refused proxy, a status read with -DatabaseCredential, the masked view.
+        $logText | Should -Match 'ProxyRefused'
+        $logText | Should -Match 'TotalAssets'
+        $logText | Should -Match 'proxyuser / \*{8}'
         Find-Secret $out | Should -BeNullOrEmpty
         Find-Secret $logText | Should -BeNullOrEmpty
         $rows = Invoke-TestSql $cs 'SELECT row_to_json(l)::text FROM ic3_sync_log l UNION ALL SELECT row_to_json(r)::text FROM cmms_sync_log r UNION ALL SELECT row_to_json(m)::text FROM ic3_asset_master m'

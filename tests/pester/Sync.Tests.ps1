@@ -151,9 +151,10 @@ Describe 'Invoke-CmmsSync' {
             $p = $common.Clone(); $p.TimeoutSec = 60
             $null = $ps.AddCommand('Invoke-CmmsSync').AddParameters($p).AddParameter('BatchSize', 0)
             $async = $ps.BeginInvoke()
-            $deadline = (Get-Date).AddSeconds(20)
-            while ((Invoke-TestSql $cs "SELECT count(*) FROM cmms_sync_log WHERE status = 'running'") -eq '0' -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 50 }
-            Start-Sleep -Milliseconds 300
+            # Mid-run: the row says running and requests hang at the simulator (a signal, not a fixed sleep).
+            Wait-Until -TimeoutSec 20 -Because 'the run to be mid-flight' -Condition {
+                (Invoke-TestSql $cs "SELECT count(*) FROM cmms_sync_log WHERE status = 'running'") -ne '0' -and (Get-SimulatorStats $sim).inFlight -ge 1
+            }
             $sw = [Diagnostics.Stopwatch]::StartNew()
             $ps.Stop()
             $sw.Stop()

@@ -48,6 +48,19 @@ function Stop-Tinyproxy($Proxy) { TestServices\Stop-Tinyproxy $Proxy }
 
 function New-TestCertificates { TestServices\New-TestCertificates }
 
+function Wait-Until {
+    <#
+    The one poll-until of the Pester suite, for states no event announces (a row another process writes, requests in flight
+    at the simulator): runs -Condition every 50 ms until it is true, or throws naming -Because after -TimeoutSec.
+    #>
+    param([Parameter(Mandatory)] [scriptblock] $Condition, [Parameter(Mandatory)] [string] $Because, [double] $TimeoutSec = 60)
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
+    while (-not (& $Condition)) {
+        if ([DateTime]::UtcNow -gt $deadline) { throw "Waited $TimeoutSec s for $Because." }
+        Start-Sleep -Milliseconds 50
+    }
+}
+
 function Get-FreeTcpPort { TestServices\Get-FreeTcpPort }
 
 function Get-LogRowCount([string] $ConnectionString) {

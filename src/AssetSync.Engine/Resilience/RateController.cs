@@ -189,13 +189,44 @@ internal sealed class RateController
     /// True when the answer is the quota's 429 rather than the asset's own: the headers say the window is spent, or 429s of
     /// <see cref="QuotaThrottleAssets"/> distinct assets fell within <see cref="QuotaWindow"/>. Whatever the rate setting.
     /// </returns>
-    public bool Answered(long sentAt, bool throttled, double? statedQuota, string? quotaHeader = null, string? serial = null, bool windowSpent = false)
+    public ThrottleCause Answered(long sentAt, bool throttled, double? statedQuota, string? quotaHeader = null, string? serial = null, bool windowSpent = false)
     {
         lock (_gate)
         {
-            var quota = throttled && (windowSpent || DistinctAssetsThrottled(_allThrottles, _time.GetTimestamp(), serial));
+            var now = _time.GetTimestamp();
+            var window = (long)(QuotaWindow.TotalSeconds * _second);
+            while (_recentAnswers.Count > 0 && now - _recentAnswers.Peek().At > window)
+            {
+                var old = _recentAnswers.Dequeue();
+                _recentThrottled -= old.Throttled ? 1 : 0;
+            }
+            _recentAnswers.Enqueue((now, throttled));
+            _recentThrottled += throttled ? 1 : 0;
+            var cause = !throttled ? ThrottleCause.None
+                : windowSpent ? ThrottleCause.SpentWindow
+                : DistinctAssetsThrottled(_allThrottles, now, serial) ? ThrottleCause.ManyAssets
+                : ThrottleCause.Asset;
             AnsweredLocked(sentAt, throttled, statedQuota, quotaHeader, serial, windowSpent);
-            return quota;
+            return cause;
+        }
+    }
+
+    private readonly Queue<(long At, bool Throttled)> _recentAnswers = new();
+    private int _recentThrottled;
+
+    /// <summary>
+    /// The share of answers within <see cref="QuotaWindow"/> that were 429s: how likely a request is to meet a full window now.
+    /// An asset met by the quota's 429 k times in a row, when this share to the k-th power is tiny, is not meeting the quota
+    /// but answering 429 of its own.
+    /// </summary>
+    public double ThrottledShare
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _recentAnswers.Count == 0 ? 0 : (double)_recentThrottled / _recentAnswers.Count;
+            }
         }
     }
 

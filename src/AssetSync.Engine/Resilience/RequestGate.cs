@@ -149,6 +149,24 @@ internal sealed class RequestGate
     /// </summary>
     public async ValueTask<GateLease> EnterAsync(long ticket, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _waiting);
+        try
+        {
+            return await EnterCoreAsync(ticket, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
+        }
+    }
+
+    private int _waiting;
+
+    /// <summary>Requests waiting at the gate now (entered, not yet let through): what tests wait on instead of a sleep.</summary>
+    internal int Waiting => Volatile.Read(ref _waiting);
+
+    private async ValueTask<GateLease> EnterCoreAsync(long ticket, CancellationToken cancellationToken)
+    {
         var started = _time.GetTimestamp();
         while (true)
         {
@@ -188,8 +206,8 @@ internal sealed class RequestGate
     }
 
     /// <summary>The answer to a request let through by <paramref name="lease"/> (about <paramref name="serial"/>) is in: what it says about the quota.</summary>
-    /// <returns>True when the answer is the quota's 429 (see <see cref="RateController.Answered"/>), not the asset's own.</returns>
-    public bool Answered(GateLease lease, int? httpStatus, RateLimitStatement limits, string? serial = null)
+    /// <returns>What a 429 was about (see <see cref="RateController.Answered"/>); <see cref="ThrottleCause.None"/> for any other answer.</returns>
+    public ThrottleCause Answered(GateLease lease, int? httpStatus, RateLimitStatement limits, string? serial = null)
     {
         foreach (var problem in limits.Malformed)
         {

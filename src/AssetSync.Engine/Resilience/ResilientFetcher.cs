@@ -153,6 +153,41 @@ internal sealed class ResilientFetcher
         }
     }
 
+    /// <summary>
+    /// Whether a 429 is the quota's. A spent window in the headers always is. 429s of several assets at once are too, unless
+    /// this asset has met them so often in a row that the quota would have picked it that often with a chance under
+    /// <see cref="QuotaChance"/> (the share of 429s now, to that power; so a healthy asset fails for the quota about once in
+    /// a million), or, when nothing got through lately, more than <see cref="MaxQuotaHits"/> times: an
+    /// asset that answers 429 of its own among others that do (a few busy records at once) then spends its attempts as the
+    /// contract says, and never loops.
+    /// </summary>
+    private bool IsQuota(ThrottleCause cause, AttemptState state)
+    {
+        switch (cause)
+        {
+            case ThrottleCause.SpentWindow:
+                return true;
+            case ThrottleCause.ManyAssets:
+                state.QuotaHits++;
+                // While some requests get through, a quota is at work: put back in line until meeting it this often would be
+                // improbable. When none does (every recent answer a 429), only busy records may be left: a few times at most.
+                var share = Rate.ThrottledShare;
+                return share < 1 ? Math.Pow(share, state.QuotaHits) >= QuotaChance : state.QuotaHits <= MaxQuotaHits;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Below this chance, an asset met by "the quota" again and again is answering 429 of its own.</summary>
+    internal const double QuotaChance = 1e-6;
+
+    /// <summary>
+    /// The most times in a row one asset is put back in line on the strength of other assets' 429s alone when no recent
+    /// request got through at all: busy records left alone at the end of a run make every recent answer a 429, which looks
+    /// like a full window; this bounds them.
+    /// </summary>
+    internal const int MaxQuotaHits = 6;
+
     /// <summary>A quota 429 is waited out for its Retry-After (capped), and at least the base backoff.</summary>
     private TimeSpan QuotaWait(TimeSpan? retryAfter)
     {
@@ -255,8 +290,8 @@ internal sealed class ResilientFetcher
                 Health.NoAnswer(answer);
             }
             AssetSyncTelemetry.RequestAnswered(answer.HttpStatus, took);
-            var quota = _gate.Answered(lease, answer.HttpStatus, answer.RateLimit, state.SerialNumber) && answer.HttpStatus == 429;
-            return (answer, quota);
+            var cause = _gate.Answered(lease, answer.HttpStatus, answer.RateLimit, state.SerialNumber);
+            return (answer, IsQuota(cause, state));
         }
     }
 
@@ -354,6 +389,9 @@ internal sealed class ResilientFetcher
         public long Ticket { get; init; }
 
         public bool NotStarted { get; set; }
+
+        /// <summary>429s of several assets at once this asset met in a row (see <see cref="IsQuota"/>).</summary>
+        public int QuotaHits { get; set; }
 
         /// <summary>The last answer that was the asset's own (not the quota's 429), if any.</summary>
         public FetchOutcome? LastAnswer { get; set; }

@@ -12,15 +12,8 @@ public sealed class OverlappingRunTests(DatabaseFixture db) : SimulatorAndDataba
         await Db.SeedAssetsAsync(TestSerials.Range(1, 30));
     }
 
-    private async Task WaitForRunningRowAsync()
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (await Db.ScalarAsync<long>("SELECT count(*) FROM cmms_sync_log WHERE status = 'running'") == 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the first run never started");
-            await Task.Delay(10);
-        }
-    }
+    private Task WaitForRunningRowAsync() =>
+        Eventually.UntilAsync(() => Db.ScalarAsync<long>("SELECT count(*) FROM cmms_sync_log WHERE status = 'running'"), n => n > 0, "the first run's row");
 
     [Fact]
     public async Task With_wait_the_second_run_starts_after_the_first_and_no_asset_is_synced_by_both_at_once()

@@ -166,15 +166,8 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : SimulatorAndDatabase
         Assert.Equal(("running", runId), (live.Status, live.RunId));
         Assert.True(live.Succeeded >= 50, $"status showed {live.Succeeded} succeeded");
         // ... and the row itself is brought up to date within a few seconds.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        int rowCount;
-        do
-        {
-            await Task.Delay(200);
-            rowCount = await Db.ScalarAsync<int>("SELECT assets_synced FROM cmms_sync_log WHERE id = $1", runId);
-        }
-        while (rowCount < 50 && DateTime.UtcNow < deadline);
-        Assert.True(rowCount >= 50, $"the run row showed {rowCount} succeeded");
+        await Eventually.UntilAsync(() => Db.ScalarAsync<int>("SELECT assets_synced FROM cmms_sync_log WHERE id = $1", runId), n => n >= 50,
+            "the run row to show 50 succeeded", TimeSpan.FromSeconds(10));
 
         cts.Cancel();
         var summary = await run;

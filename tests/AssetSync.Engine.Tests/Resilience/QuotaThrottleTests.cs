@@ -22,17 +22,21 @@ public class QuotaThrottleTests
     }
 
     /// <summary>Moves the fake clock on until every fetch is done; never sleeps through a real backoff.</summary>
-    private static async Task<FetchResult[]> Drive(FakeTimeProvider time, params Task<FetchResult>[] fetches)
+    private static Task<FetchResult[]> Drive(FakeTimeProvider time, params Task<FetchResult>[] fetches) => Drive(time, TimeSpan.FromMilliseconds(100), fetches);
+
+    /// <summary>As above, the clock moved <paramref name="step"/> at a time (the gate lets one request through per timer tick).</summary>
+    private static async Task<FetchResult[]> Drive(FakeTimeProvider time, TimeSpan step, params Task<FetchResult>[] fetches)
     {
         var all = Task.WhenAll(fetches);
-        for (var i = 0; i < 20_000 && !all.IsCompleted; i++)
+        for (var i = 0; i < 5_000 && !all.IsCompleted; i++)
         {
             await Task.Delay(1);
             if (!all.IsCompleted)
             {
-                time.Advance(TimeSpan.FromMilliseconds(100));
+                time.Advance(step);
             }
         }
+        Assert.True(all.IsCompleted, $"{fetches.Count(f => !f.IsCompleted)} of {fetches.Length} fetches still going after the clock moved on");
         return await all;
     }
 
@@ -82,10 +86,38 @@ public class QuotaThrottleTests
     }
 
     [Fact]
+    public async Task Several_assets_answering_429_of_their_own_at_once_spend_their_attempts_and_never_loop()
+    {
+        var time = new FakeTimeProvider();
+        // Three busy records among forty: their 429s come from distinct assets at once, yet everyone else answers.
+        string[] busy = ["S1", "S2", "S3"];
+        var handler = new StubHandler((request, _, _) => Task.FromResult(busy.Contains(SerialOf(request))
+            ? StubHandler.Json(HttpStatusCode.TooManyRequests, "{}")
+            : StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset(SerialOf(request)))));
+        var (fetcher, _) = Create(handler, time);
+
+        var results = await Drive(time, [.. Enumerable.Range(1, 40).Select(i => fetcher.FetchAsync(new SelectedAsset($"S{i}"), i, null, CancellationToken.None))]);
+
+        for (var i = 0; i < 40; i++)
+        {
+            if (i < 3)
+            {
+                Assert.Equal((SyncErrorKind.Transient, 4), (results[i].Outcome.Kind, results[i].Attempts));
+            }
+            else
+            {
+                Assert.True(results[i].Outcome.Succeeded);
+            }
+        }
+        var busyRequests = handler.Seen.Count(r => busy.Contains(SerialOf(r)));
+        Assert.True(busyRequests <= 3 * (4 + ResilientFetcher.MaxQuotaHits), $"the busy assets drew {busyRequests} requests: a few put back in line at most, never a loop");
+    }
+
+    [Fact]
     public async Task A_fixed_rate_over_a_hidden_quota_fails_nothing()
     {
         var time = new FakeTimeProvider();
-        // A hidden quota of 2 a second at the server, no headers: every request beyond it in its second gets a bare 429.
+        // A hidden quota of 2 a second (a fixed 8/s is four times over it) at the server, no headers: every request beyond it in its second gets a bare 429.
         var seen = new List<long>();
         var handler = new StubHandler((request, _, _) =>
         {
@@ -102,9 +134,9 @@ public class QuotaThrottleTests
             }
             return Task.FromResult(over ? StubHandler.Json(HttpStatusCode.TooManyRequests, "{}") : StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset(SerialOf(request))));
         });
-        var (fetcher, _) = Create(handler, time, requestsPerSecond: 50);
+        var (fetcher, _) = Create(handler, time, requestsPerSecond: 8);
 
-        var results = await Drive(time, [.. Enumerable.Range(1, 24).Select(i => fetcher.FetchAsync(new SelectedAsset($"S{i}"), i, null, CancellationToken.None))]);
+        var results = await Drive(time, TimeSpan.FromMilliseconds(100), [.. Enumerable.Range(1, 24).Select(i => fetcher.FetchAsync(new SelectedAsset($"S{i}"), i, null, CancellationToken.None))]);
 
         Assert.All(results, r => Assert.True(r.Outcome.Succeeded, r.Outcome.ToString()));
         Assert.True(fetcher.Throttled > 24, $"the quota was hit ({fetcher.Throttled} 429s)");

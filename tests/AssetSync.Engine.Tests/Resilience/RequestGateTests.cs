@@ -70,6 +70,7 @@ public class RequestGateTests
         var waiting = new List<Task>();
         foreach (var ticket in new long[] { 9, 3, 7, 2 })
         {
+            var arrived = waiting.Count + 1;
             waiting.Add(Task.Run(async () =>
             {
                 using var lease = await gate.EnterAsync(ticket, CancellationToken.None);
@@ -78,7 +79,8 @@ public class RequestGateTests
                     order.Add(ticket);
                 }
             }));
-            await Task.Delay(20);
+            // Each arrives, and is waiting at the gate, before the next comes: a signal, not a sleep.
+            await Eventually.UntilAsync(() => Task.FromResult(gate.Waiting), n => n >= arrived, $"ticket {ticket} waiting at the gate", TimeSpan.FromSeconds(10));
         }
         holder.Dispose();
         await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(5));
