@@ -30,6 +30,7 @@ internal sealed class LogRetention(NpgsqlDataSource dataSource, TimeProvider tim
     /// <summary>How many rows a removal would delete now (reads only).</summary>
     public async Task<long> CountAsync(DateTimeOffset olderThan, CancellationToken ct)
     {
+        // Not through the retry policy: a person is waiting, and the count is asked again by running the command again.
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var cmd = new NpgsqlCommand(Count, conn);
         AddParameters(cmd, null, null, olderThan);
@@ -39,6 +40,7 @@ internal sealed class LogRetention(NpgsqlDataSource dataSource, TimeProvider tim
     /// <summary>Deletes the rows; reports (removed so far, pages done, pages in all) after each batch. Returns rows removed.</summary>
     public async Task<long> RemoveAsync(DateTimeOffset olderThan, IProgress<(long Removed, long PagesDone, long Pages)>? progress, CancellationToken ct)
     {
+        // Not through the retry policy: each batch commits alone, so after a failure the next run of the command resumes.
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         long pages;
         await using (var size = new NpgsqlCommand(Pages, conn))

@@ -49,6 +49,7 @@ internal sealed class RunLock : IAsyncDisposable
                     {
                         continue;
                     }
+                    // Not through the retry policy: the lock's own connection; this watch loop is its retry.
                     var fresh = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
                     if (await TryLockAsync(fresh, token).ConfigureAwait(false) is { } pid)
                     {

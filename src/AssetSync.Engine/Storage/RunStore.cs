@@ -108,6 +108,7 @@ internal sealed class RunStore(StoreConnections db)
     /// <summary>Brings a running run's counts up to date (live counts for other sessions). Not retried: the next update follows.</summary>
     public async Task UpdateProgressAsync(long runId, int succeeded, int failed, int skipped, CancellationToken ct)
     {
+        // Not through the retry policy: a missed update is only late; the next round (every 2 s) tries again.
         await using var conn = await db.DataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var cmd = new NpgsqlCommand(RunSql.UpdateRunProgress, conn);
         cmd.Parameters.Add(Long(runId));

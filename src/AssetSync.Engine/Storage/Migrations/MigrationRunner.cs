@@ -33,6 +33,8 @@ internal sealed class MigrationRunner(MigrationContext ctx)
     /// <summary>The versions not yet applied, each with its steps described for this database (rows, estimate, done).</summary>
     public async Task<IReadOnlyList<SchemaMigration>> PlanAsync(CancellationToken ct)
     {
+        // Migrations go around the retry policy: each step waits for its locks with its own lock_timeout and retries, and
+        // a step that fails is resumed by running Initialize-CmmsSyncSchema again (the step bookkeeping says where).
         await using var conn = await ctx.DataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         var version = await GetVersionAsync(conn, ct).ConfigureAwait(false);
         var done = await StepsDoneAsync(conn, ct).ConfigureAwait(false);
