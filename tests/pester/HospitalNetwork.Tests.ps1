@@ -183,6 +183,25 @@ Import-Module '$manifest'
         Get-Content -Raw $proxy.LogFile | Should -Match "CONNECT 127\.0\.0\.1:$port"
     }
 
+    It 'trusts a root CA made with openssl, as a hospital''s PKI team makes one' -Skip:(-not (Get-Command openssl -ErrorAction SilentlyContinue)) {
+        $dir = Join-Path $certs.Folder 'openssl'
+        New-Item -ItemType Directory -Path $dir | Out-Null
+        $ext = Join-Path $dir 'leaf.ext'
+        Set-Content -Path $ext -Value @('basicConstraints=CA:FALSE', 'keyUsage=digitalSignature,keyEncipherment', 'extendedKeyUsage=serverAuth', 'subjectAltName=IP:127.0.0.1,DNS:localhost')
+        $ca = Join-Path $dir 'ca.pem'; $caKey = Join-Path $dir 'ca.key'; $key = Join-Path $dir 'leaf.key'; $csr = Join-Path $dir 'leaf.csr'; $leaf = Join-Path $dir 'leaf.pem'
+        & openssl req -x509 -newkey rsa:2048 -nodes -keyout $caKey -out $ca -days 30 -subj '/CN=Hospital Root CA (openssl)' -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign' 2>&1 | Out-Null
+        & openssl req -newkey rsa:2048 -nodes -keyout $key -out $csr -subj '/CN=127.0.0.1' 2>&1 | Out-Null
+        & openssl x509 -req -in $csr -CA $ca -CAkey $caKey -CAcreateserial -out $leaf -days 7 -extfile $ext 2>&1 | Out-Null
+        $LASTEXITCODE | Should -Be 0
+        $served = Start-Simulator -Arguments @('--Assets', '12', '--Certificate', $leaf, '--CertificateKey', $key)
+        try {
+            $t = ConvertTo-SecureString $served.Token -AsPlainText -Force
+            { Invoke-CmmsSync @fast -ApiToken $t -BaseUrl $served.BaseUrl -BatchSize 0 } | Should -Throw -ErrorId 'AssetSync.InnomaintUnreachable,AssetSync.Commands.InvokeCmmsSyncCommand'
+            $Error[0].Exception.Message | Should -Match "issuer 'CN=Hospital Root CA \(openssl\)'"
+            (Invoke-CmmsSync @fast -ApiToken $t -BaseUrl $served.BaseUrl -BatchSize 0 -Summary -CertificateAuthorityPath $ca).Status | Should -Be 'complete'
+        } finally { Stop-Simulator $served }
+    }
+
     It 'still refuses a certificate for another name, even with the CA' {
         { Invoke-CmmsSync @fast -ApiToken (ConvertTo-SecureString $otherName.Token -AsPlainText -Force) -BaseUrl $otherName.BaseUrl -BatchSize 0 -CertificateAuthorityPath $certs.CaPem } |
             Should -Throw -ErrorId 'AssetSync.InnomaintUnreachable,AssetSync.Commands.InvokeCmmsSyncCommand'
