@@ -4,10 +4,7 @@ BeforeAll {
     $manifest = (Resolve-Path (Join-Path $PSScriptRoot '../../AssetSync.psd1')).Path
     Import-Module $manifest -Force
     $job = (Resolve-Path (Join-Path $PSScriptRoot '../../module/Examples/Invoke-CmmsScheduledSync.ps1')).Path
-    $cs = New-TestDatabase
-    Initialize-CmmsSyncSchema -ConnectionString $cs -Confirm:$false
-    Add-TestAsset $cs -Count 10
-    $sim = Start-Simulator -Arguments @('--Assets', '10')
+    $cs, $sim = New-SyncTestSetup -Assets 10
     $folder = Join-Path ([IO.Path]::GetTempPath()) ('assetsync-config-' + [guid]::NewGuid().ToString('N'))
     New-Item -ItemType Directory -Path $folder | Out-Null
     # The admin connection string has a Password; the file may not. The login then comes from the environment.

@@ -6,8 +6,8 @@ BeforeAll {
     Add-TestAsset $cs -Count 200
     # Four assets answer; every other request hangs, so the run is mid-flight when Ctrl+C comes.
     $sim = Start-Simulator -Arguments @('--Assets', '200', '--RandomFaults', 'timeout=1', '--HangMs', '60000')
-    Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/faults" -ContentType 'application/json' -Body (@{ scripts = @{
-        'INF-000001' = @('ok'); 'INF-000002' = @('ok'); 'INF-000003' = @('ok'); 'INF-000004' = @('ok') } } | ConvertTo-Json) | Out-Null
+    Set-SimulatorFault $sim @{ scripts = @{
+        'INF-000001' = @('ok'); 'INF-000002' = @('ok'); 'INF-000003' = @('ok'); 'INF-000004' = @('ok') } }
 }
 AfterAll {
     Stop-Simulator $sim

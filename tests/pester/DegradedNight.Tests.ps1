@@ -3,10 +3,7 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot '../../AssetSync.psd1') -Force
     $script = (Resolve-Path (Join-Path $PSScriptRoot '../../module/Examples/Invoke-CmmsScheduledSync.ps1')).Path
-    $cs = New-TestDatabase
-    Initialize-CmmsSyncSchema -ConnectionString $cs -Confirm:$false
-    Add-TestAsset $cs -Count 20
-    $sim = Start-Simulator -Arguments @('--Assets', '20', '--LatencyMs', '5')
+    $cs, $sim = New-SyncTestSetup -Assets 20 -SimulatorArguments @('--LatencyMs', '5')
     $logs = Join-Path ([IO.Path]::GetTempPath()) ('assetsync-logs-' + [guid]::NewGuid().ToString('N'))
     $common = @{
         ConnectionString = $cs; BaseUrl = $sim.BaseUrl

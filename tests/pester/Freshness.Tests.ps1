@@ -2,11 +2,8 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot '../../AssetSync.psd1') -Force
-    $cs = New-TestDatabase
-    Initialize-CmmsSyncSchema -ConnectionString $cs -Confirm:$false
-    Add-TestAsset $cs -Count 30
-    $sim = Start-Simulator -Arguments @('--Assets', '30', '--Validators', 'both', '--LatencyMs', '20')
-    Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/faults" -ContentType 'application/json' -Body (@{ repeatLast = $true; scripts = @{ 'INF-000007' = @('404') } } | ConvertTo-Json) | Out-Null
+    $cs, $sim = New-SyncTestSetup -Assets 30 -SimulatorArguments @('--Validators', 'both', '--LatencyMs', '20')
+    Set-SimulatorFault $sim @{ repeatLast = $true; scripts = @{ 'INF-000007' = @('404') } }
     $common = @{
         ConnectionString = $cs; BaseUrl = $sim.BaseUrl
         ApiToken = (ConvertTo-SecureString $sim.Token -AsPlainText -Force)
@@ -31,11 +28,11 @@ Describe 'Freshness within the quota' {
     }
 
     It '-MaxDuration ends the run complete, stopped by max_duration, with what it did not reach' {
-        Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/config" -ContentType 'application/json' -Body '{"LatencyMs":200}' | Out-Null
+        Set-SimulatorConfig $sim @{ LatencyMs = 200 }
         try {
             $s = Invoke-CmmsSync @common -BatchSize 0 -Force -RequestsPerSecond 5 -TimeoutSec 0.5 -MaxDuration ([timespan]::FromSeconds(1.5)) -Summary
         } finally {
-            Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/config" -ContentType 'application/json' -Body '{"LatencyMs":20}' | Out-Null
+            Set-SimulatorConfig $sim @{ LatencyMs = 20 }
         }
         $s.Status | Should -Be 'complete'
         $s.StoppedBy | Should -Be 'max_duration'

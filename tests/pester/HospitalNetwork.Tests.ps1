@@ -9,10 +9,7 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     $manifest = (Resolve-Path (Join-Path $PSScriptRoot '../../AssetSync.psd1')).Path
     Import-Module $manifest -Force
-    $cs = New-TestDatabase
-    Initialize-CmmsSyncSchema -ConnectionString $cs -Confirm:$false
-    Add-TestAsset $cs -Count 12
-    $sim = Start-Simulator -Arguments @('--Assets', '12')
+    $cs, $sim = New-SyncTestSetup -Assets 12
     $token = ConvertTo-SecureString $sim.Token -AsPlainText -Force
     $fast = @{ RetryIntervalSec = 0.01; RequestsPerSecond = 500; ConnectionString = $cs; ApiToken = $token }
     $proxy = if ($env:ASSETSYNC_TINYPROXY) { Start-Tinyproxy }

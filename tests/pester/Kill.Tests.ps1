@@ -2,10 +2,7 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot '../../AssetSync.psd1') -Force
     $manifest = (Resolve-Path (Join-Path $PSScriptRoot '../../AssetSync.psd1')).Path
-    $cs = New-TestDatabase
-    Initialize-CmmsSyncSchema -ConnectionString $cs -Confirm:$false
-    Add-TestAsset $cs -Count 300
-    $sim = Start-Simulator -Arguments @('--Assets', '300', '--LatencyMs', '20')
+    $cs, $sim = New-SyncTestSetup -Assets 300 -SimulatorArguments @('--LatencyMs', '20')
 }
 AfterAll {
     Stop-Simulator $sim

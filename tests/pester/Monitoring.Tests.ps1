@@ -1,12 +1,9 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot '../../AssetSync.psd1') -Force
-    $cs = New-TestDatabase
-    Initialize-CmmsSyncSchema -ConnectionString $cs -Confirm:$false
-    Add-TestAsset $cs -Count 25
-    $sim = Start-Simulator -Arguments @('--Assets', '25')
+    $cs, $sim = New-SyncTestSetup -Assets 25
     # Two assets fail for good (one deferred 404, one 500), so every count has something in it.
-    Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/faults" -ContentType 'application/json' -Body (@{ repeatLast = $true; scripts = @{ 'INF-000004' = @('404'); 'INF-000009' = @('500') } } | ConvertTo-Json) | Out-Null
+    Set-SimulatorFault $sim @{ repeatLast = $true; scripts = @{ 'INF-000004' = @('404'); 'INF-000009' = @('500') } }
     $common = @{ ConnectionString = $cs; BaseUrl = $sim.BaseUrl; ApiToken = (ConvertTo-SecureString $sim.Token -AsPlainText -Force); RetryIntervalSec = 0.01; RequestsPerSecond = 500 }
     $folder = Join-Path ([IO.Path]::GetTempPath()) ('assetsync-metrics-' + [guid]::NewGuid().ToString('N'))
 

@@ -2,12 +2,9 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot '../../AssetSync.psd1') -Force
     $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-    $cs = New-TestDatabase
-    Initialize-CmmsSyncSchema -ConnectionString $cs -Confirm:$false
-    Add-TestAsset $cs -Count 30
-    $sim = Start-Simulator -Arguments @('--Assets', '30')
+    $cs, $sim = New-SyncTestSetup -Assets 30
     $scripts = @{ 'INF-000002' = @('404'); 'INF-000011' = @('404'); 'INF-000005' = @('500'); 'INF-000007' = @('503'); 'INF-000019' = @('502') }
-    Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/faults" -ContentType 'application/json' -Body (@{ repeatLast = $true; scripts = $scripts } | ConvertTo-Json) | Out-Null
+    Set-SimulatorFault $sim @{ repeatLast = $true; scripts = $scripts }
     $common = @{ ConnectionString = $cs; BaseUrl = $sim.BaseUrl; ApiToken = (ConvertTo-SecureString $sim.Token -AsPlainText -Force); RetryIntervalSec = 0.01; RequestsPerSecond = 500 }
     # Two runs; the last five assets are never synced.
     Invoke-CmmsSync @common -BatchSize 25 | Out-Null

@@ -2,10 +2,7 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot '../../AssetSync.psd1') -Force
     $script = (Resolve-Path (Join-Path $PSScriptRoot '../../module/Examples/Invoke-CmmsScheduledSync.ps1')).Path
-    $cs = New-TestDatabase
-    Initialize-CmmsSyncSchema -ConnectionString $cs -Confirm:$false
-    Add-TestAsset $cs -Count 20
-    $sim = Start-Simulator -Arguments @('--Assets', '20')
+    $cs, $sim = New-SyncTestSetup -Assets 20
     $logs = Join-Path ([IO.Path]::GetTempPath()) ('assetsync-logs-' + [guid]::NewGuid().ToString('N'))
 
     function Invoke-Job([string] $Token = $sim.Token, [string] $ConnectionString = $cs, [int] $Keep = 14, [object[]] $Extra = @()) {
@@ -36,7 +33,7 @@ Describe 'Invoke-CmmsScheduledSync.ps1' {
     }
 
     It 'lists failed assets in the CSV; deferred ones (404) never count against -MaxFailedPercent' {
-        Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/faults" -ContentType 'application/json' -Body (@{ repeatLast = $true; scripts = @{ 'INF-000007' = @('404') } } | ConvertTo-Json) | Out-Null
+        Set-SimulatorFault $sim @{ repeatLast = $true; scripts = @{ 'INF-000007' = @('404') } }
         $r = Invoke-Job -Extra @('-MaxFailedPercent', '0')
         $r.ExitCode | Should -Be 0 -Because $r.Output
         $csv = Get-ChildItem $logs -Filter 'failures-*.csv' | Sort-Object Name -Descending | Select-Object -First 1
@@ -48,7 +45,7 @@ Describe 'Invoke-CmmsScheduledSync.ps1' {
 
     It 'exits 3 above -MaxFailedPercent or with -FailOnAnyFailure, and 0 at or below it; never 1' {
         # One asset of 20 keeps failing with 500 (transient, so never deferred): 5 % of the register.
-        Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/faults" -ContentType 'application/json' -Body (@{ repeatLast = $true; scripts = @{ 'INF-000011' = @('500') } } | ConvertTo-Json) | Out-Null
+        Set-SimulatorFault $sim @{ repeatLast = $true; scripts = @{ 'INF-000011' = @('500') } }
         $r = Invoke-Job
         $r.ExitCode | Should -Be 0 -Because $r.Output
         $r.Output | Should -Match '1 failed asset\(s\) not deferred: 5 % of 20 \(threshold 5 %\)'
@@ -119,7 +116,7 @@ Describe 'Invoke-CmmsScheduledSync.ps1' {
 
     It 'runs on two hosts at once: one syncs, the other skips (-IfRunning Skip is the default), and both exit 0' {
         # A slow Innomaint keeps the first run going while the second starts.
-        Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/config" -ContentType 'application/json' -Body (@{ LatencyMs = 150 } | ConvertTo-Json) | Out-Null
+        Set-SimulatorConfig $sim @{ LatencyMs = 150 }
         $servicesModule = (Resolve-Path (Join-Path $PSScriptRoot '../Shared/TestServices.psm1')).Path
         try {
             $jobs = 1..2 | ForEach-Object {
@@ -137,7 +134,7 @@ Describe 'Invoke-CmmsScheduledSync.ps1' {
             $results = $jobs | Wait-Job -Timeout 120 | Receive-Job
             $jobs | Remove-Job -Force
         } finally {
-            Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/config" -ContentType 'application/json' -Body (@{ LatencyMs = 0 } | ConvertTo-Json) | Out-Null
+            Set-SimulatorConfig $sim @{ LatencyMs = 0 }
         }
         $results.Count | Should -Be 2
         foreach ($r in $results) { $r.ExitCode | Should -Be 0 -Because $r.Output }

@@ -8,8 +8,8 @@ BeforeAll {
     Invoke-Pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest'; Initialize-CmmsSyncSchema -ConnectionString '$cs' -Confirm:`$false" | Out-Null
     Add-TestAsset $cs -Count 30
     # Retries (verbose), a warning (an unknown serial), failures with messages, and a 401 run.
-    Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/faults" -ContentType 'application/json' -Body (@{ scripts = @{
-        'INF-000003' = @('503', '500'); 'INF-000004' = @('reset', 'malformed'); 'INF-000005' = @('404') } } | ConvertTo-Json) | Out-Null
+    Set-SimulatorFault $sim @{ scripts = @{
+        'INF-000003' = @('503', '500'); 'INF-000004' = @('reset', 'malformed'); 'INF-000005' = @('404') } }
 
     $proxyPassword = 'px-' + [guid]::NewGuid().ToString('N')
     function Find-Secret([string] $Text) {

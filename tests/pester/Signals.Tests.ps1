@@ -12,8 +12,8 @@ BeforeAll {
     function Reset-Run {
         # The state too: the four that answer must be the stalest, so they go first and the run is mid-flight with their rows.
         Invoke-TestSql $cs 'TRUNCATE ic3_sync_log, cmms_sync_log, cmms_asset_sync_state' | Out-Null
-        Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/faults" -ContentType 'application/json' -Body (@{ scripts = @{
-            'INF-000001' = @('ok'); 'INF-000002' = @('ok'); 'INF-000003' = @('ok'); 'INF-000004' = @('ok') } } | ConvertTo-Json) | Out-Null
+        Set-SimulatorFault $sim @{ scripts = @{
+            'INF-000001' = @('ok'); 'INF-000002' = @('ok'); 'INF-000003' = @('ok'); 'INF-000004' = @('ok') } }
     }
 
     function Wait-MidRun {

@@ -6,7 +6,7 @@ BeforeAll {
     Add-TestAsset $cs -Count 40
     # 404 for every 10th asset; the rest answer at once.
     $sim = Start-Simulator -Arguments @('--Assets', '40')
-    Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/faults" -ContentType 'application/json' -Body (@{ repeatLast = $true; scripts = @{ 'INF-000010' = @('404'); 'INF-000020' = @('404') } } | ConvertTo-Json) | Out-Null
+    Set-SimulatorFault $sim @{ repeatLast = $true; scripts = @{ 'INF-000010' = @('404'); 'INF-000020' = @('404') } }
     $common = @{
         ConnectionString = $cs; BaseUrl = $sim.BaseUrl
         ApiToken = (ConvertTo-SecureString $sim.Token -AsPlainText -Force)
@@ -144,7 +144,7 @@ Describe 'Invoke-CmmsSync' {
     }
 
     It 'stops within a second on PowerShell.Stop() and records the run as cancelled' {
-        Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/faults" -ContentType 'application/json' -Body (@{ random = 'timeout=1' } | ConvertTo-Json) | Out-Null
+        Set-SimulatorFault $sim @{ random = 'timeout=1' }
         try {
             $ps = [PowerShell]::Create()
             $null = $ps.AddCommand('Import-Module').AddArgument((Join-Path $PSScriptRoot '../../AssetSync.psd1')).AddStatement()

@@ -29,12 +29,38 @@ function Add-TestAsset([string] $ConnectionString, [int] $Count, [int] $From = 1
     Invoke-TestSql $ConnectionString "INSERT INTO ic3_asset_master (cmms_asset_id, report_seq_no) SELECT 'INF-' || lpad(i::text, 6, '0'), i FROM generate_series($From, $($From + $Count - 1)) i" | Out-Null
 }
 
+function New-SyncTestSetup {
+    <#
+    The set-up most files share: a database of their own with the schema and -Assets register rows, and a simulator serving
+    as many assets (plus -SimulatorArguments). Returns the connection string and the simulator: $cs, $sim = New-SyncTestSetup 20.
+    Import AssetSync first. Tear down with Stop-Simulator $sim and Remove-TestDatabase $cs.
+    #>
+    param([Parameter(Mandatory)] [int] $Assets, [string[]] $SimulatorArguments = @())
+    $cs = New-TestDatabase
+    Initialize-CmmsSyncSchema -ConnectionString $cs -Confirm:$false
+    Add-TestAsset $cs -Count $Assets
+    $sim = Start-Simulator -Arguments (@('--Assets', "$Assets") + $SimulatorArguments)
+    $cs, $sim
+}
+
 function Start-Simulator {
     param([string[]] $Arguments = @(), [string] $Token = 'pester-token-7d2e')
     Start-SimulatorProcess -Arguments $Arguments -Token $Token
 }
 
 function Stop-Simulator($Simulator) { Stop-SimulatorProcess $Simulator }
+
+function Set-SimulatorFault {
+    <# Scripts faults at the simulator: @{ scripts = @{ 'INF-000003' = @('503', '500') }; repeatLast = $true; random = 'timeout=1' }. #>
+    param([Parameter(Mandatory)] $Simulator, [Parameter(Mandatory)] [hashtable] $Faults)
+    Invoke-RestMethod -Method Post "$($Simulator.BaseUrl)/_sim/faults" -ContentType 'application/json' -Body ($Faults | ConvertTo-Json -Depth 5) | Out-Null
+}
+
+function Set-SimulatorConfig {
+    <# Changes the simulator's settings while it runs: @{ LatencyMs = 150 }. #>
+    param([Parameter(Mandatory)] $Simulator, [Parameter(Mandatory)] [hashtable] $Settings)
+    Invoke-RestMethod -Method Post "$($Simulator.BaseUrl)/_sim/config" -ContentType 'application/json' -Body ($Settings | ConvertTo-Json -Depth 5) | Out-Null
+}
 
 function Get-SimulatorStats($Simulator) { Invoke-RestMethod "$($Simulator.BaseUrl)/_sim/stats" }
 
