@@ -79,22 +79,22 @@ internal sealed class AssetStateStore(StoreConnections db)
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(token).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
     }, ct);
 
-    /// <summary>The parameters of <see cref="AssetStateSql.RecordOutcomes"/>, the deferral rule's among them.</summary>
+    /// <summary>The parameters of <see cref="AssetStateSql.RecordOutcomes"/>, the deferral rule's among them; named, so no order is shared.</summary>
     private static void AddOutcomes(NpgsqlParameterCollection parameters, long runId, IReadOnlyList<AssetOutcome> outcomes)
     {
-        parameters.Add(Array(outcomes.Select(o => o.SerialNumber).ToArray(), NpgsqlDbType.Text));
-        parameters.Add(Array(outcomes.Select(o => o.ErrorKind is null ? "success" : "error").ToArray(), NpgsqlDbType.Text));
-        parameters.Add(Array(outcomes.Select(o => o.Attempts).ToArray(), NpgsqlDbType.Integer));
-        parameters.Add(Array(outcomes.Select(o => o.HttpStatus).ToArray(), NpgsqlDbType.Integer));
-        parameters.Add(Array(outcomes.Select(o => Milliseconds(o.DurationMs)).ToArray(), NpgsqlDbType.Integer));
-        parameters.Add(Array(outcomes.Select(o => o.ErrorKind?.ToContractName()).ToArray(), NpgsqlDbType.Text));
-        parameters.Add(Array(outcomes.Select(o => o.ErrorMessage).ToArray(), NpgsqlDbType.Text));
-        parameters.Add(Array(outcomes.Select(o => o.Validators.ETag).ToArray(), NpgsqlDbType.Text));
-        parameters.Add(Array(outcomes.Select(o => o.Validators.LastModified).ToArray(), NpgsqlDbType.Text));
-        parameters.Add(Array(outcomes.Select(o => o.Validators.PayloadSha256).ToArray(), NpgsqlDbType.Bytea));
-        parameters.Add(Array(outcomes.Select(o => o.Unchanged).ToArray(), NpgsqlDbType.Boolean));
-        parameters.Add(Long(runId));
-        parameters.Add(Array(DeferralSql.Kinds, NpgsqlDbType.Text));
-        parameters.Add(Int(DeferralSchedule.MaxDays));
+        parameters.Add(Array(outcomes.Select(o => o.SerialNumber).ToArray(), NpgsqlDbType.Text).Named("serials"));
+        parameters.Add(Array(outcomes.Select(o => o.ErrorKind is null ? "success" : "error").ToArray(), NpgsqlDbType.Text).Named("statuses"));
+        parameters.Add(Array(outcomes.Select(o => o.Attempts).ToArray(), NpgsqlDbType.Integer).Named("attempts"));
+        parameters.Add(Array(outcomes.Select(o => o.HttpStatus).ToArray(), NpgsqlDbType.Integer).Named("http_statuses"));
+        parameters.Add(Array(outcomes.Select(o => Milliseconds(o.DurationMs)).ToArray(), NpgsqlDbType.Integer).Named("durations_ms"));
+        parameters.Add(Array(outcomes.Select(o => o.ErrorKind?.ToContractName()).ToArray(), NpgsqlDbType.Text).Named("error_kinds"));
+        parameters.Add(Array(outcomes.Select(o => o.ErrorMessage).ToArray(), NpgsqlDbType.Text).Named("error_messages"));
+        parameters.Add(Array(outcomes.Select(o => o.Validators.ETag).ToArray(), NpgsqlDbType.Text).Named("etags"));
+        parameters.Add(Array(outcomes.Select(o => o.Validators.LastModified).ToArray(), NpgsqlDbType.Text).Named("last_modifieds"));
+        parameters.Add(Array(outcomes.Select(o => o.Validators.PayloadSha256).ToArray(), NpgsqlDbType.Bytea).Named("sha256s"));
+        parameters.Add(Array(outcomes.Select(o => o.Unchanged).ToArray(), NpgsqlDbType.Boolean).Named("unchanged"));
+        parameters.Add(Long(runId).Named("run_id"));
+        parameters.Add(Array(DeferralSql.Kinds, NpgsqlDbType.Text).Named("deferring_kinds"));
+        parameters.Add(Int(DeferralSchedule.MaxDays).Named("max_deferral_days"));
     }
 }

@@ -10,6 +10,13 @@ namespace AssetSync.Storage;
 /// </summary>
 internal static class DbValues
 {
+    /// <summary>Names a parameter, for a statement that refers to it as @name: no argument order to keep across files.</summary>
+    public static NpgsqlParameter Named(this NpgsqlParameter parameter, string name)
+    {
+        parameter.ParameterName = name;
+        return parameter;
+    }
+
     public static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
 
     public static NpgsqlParameter Int(int? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer };

@@ -124,22 +124,23 @@ internal sealed class RunStore(StoreConnections db)
         db.WithConnection(async (conn, token) =>
         {
             await using var cmd = new NpgsqlCommand(RunSql.FinishRun, conn);
-            cmd.Parameters.Add(Long(runId));
-            cmd.Parameters.Add(Text(status.Name));
-            cmd.Parameters.Add(Int(succeeded));
-            cmd.Parameters.Add(Int(failed));
-            cmd.Parameters.Add(Int(skipped));
-            cmd.Parameters.Add(Int(Milliseconds(durationMs)));
-            cmd.Parameters.Add(Text(error));
-            cmd.Parameters.Add(Int(figures.Unchanged));
-            cmd.Parameters.Add(Int(figures.NotReached));
-            cmd.Parameters.Add(Text(figures.StoppedBy));
-            cmd.Parameters.Add(Int(figures.Requests));
-            cmd.Parameters.Add(Int(figures.Throttled));
-            cmd.Parameters.Add(Double(figures.RequestsPerSecond));
-            cmd.Parameters.Add(Text(figures.Learned is null ? null : figures.BaseUrl));
-            cmd.Parameters.Add(Double(figures.Learned?.RequestsPerSecond));
-            cmd.Parameters.Add(Text(figures.Learned?.Source));
+            // Named, not numbered: the statement (RunSql.FinishRun) and this list need not keep one order.
+            cmd.Parameters.Add(Long(runId).Named("run_id"));
+            cmd.Parameters.Add(Text(status.Name).Named("status"));
+            cmd.Parameters.Add(Int(succeeded).Named("succeeded"));
+            cmd.Parameters.Add(Int(failed).Named("failed"));
+            cmd.Parameters.Add(Int(skipped).Named("skipped"));
+            cmd.Parameters.Add(Int(Milliseconds(durationMs)).Named("duration_ms"));
+            cmd.Parameters.Add(Text(error).Named("error"));
+            cmd.Parameters.Add(Int(figures.Unchanged).Named("unchanged"));
+            cmd.Parameters.Add(Int(figures.NotReached).Named("not_reached"));
+            cmd.Parameters.Add(Text(figures.StoppedBy).Named("stopped_by"));
+            cmd.Parameters.Add(Int(figures.Requests).Named("requests"));
+            cmd.Parameters.Add(Int(figures.Throttled).Named("throttled"));
+            cmd.Parameters.Add(Double(figures.RequestsPerSecond).Named("requests_per_second"));
+            cmd.Parameters.Add(Text(figures.Learned is null ? null : figures.BaseUrl).Named("base_url"));
+            cmd.Parameters.Add(Double(figures.Learned?.RequestsPerSecond).Named("learned_rate"));
+            cmd.Parameters.Add(Text(figures.Learned?.Source).Named("learned_source"));
             var finished = await cmd.ExecuteScalarAsync(token).ConfigureAwait(false);
             return finished is DateTime dt ? Utc(dt) : DateTimeOffset.UtcNow;
         }, ct);

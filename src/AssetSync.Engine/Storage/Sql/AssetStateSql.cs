@@ -39,36 +39,36 @@ internal static class AssetStateSql
 
     /// <summary>
     /// The one template for every outcome: a group of assets, each with its log row and its state row, in one statement.
-    /// $1 serials, $2 statuses (success, error), $3 attempts, $4 http statuses, $5 durations ms, $6 error kinds, $7 error
-    /// messages, $8 etags, $9 last-modifieds, $10 sha-256s, $11 unchanged flags, $12 run, $13 the deferring kinds, $14 the
-    /// deferral cap in days. A success resets the failure columns and stores the validators (a changed asset's
+    /// Named parameters (arrays, one element per asset): @serials, @statuses (success, error), @attempts, @http_statuses,
+    /// @durations_ms, @error_kinds, @error_messages, @etags, @last_modifieds, @sha256s, @unchanged; and @run_id, the
+    /// @deferring_kinds and @max_deferral_days (the deferral cap). A success resets the failure columns and stores the validators (a changed asset's
     /// last_changed_at moves to now); a failure keeps the validators and the last success, counts the failures in a row
     /// and defers its asset by the one rule (<see cref="DeferralSql"/>). Returns how many were written now (a replayed
     /// group writes none twice).
     /// </summary>
     public static string RecordOutcomes { get; } = $"""
         WITH v AS (
-            SELECT * FROM unnest($1::text[], $2::text[], $3::integer[], $4::integer[], $5::integer[], $6::text[], $7::text[],
-                                 $8::text[], $9::text[], $10::bytea[], $11::boolean[])
+            SELECT * FROM unnest(@serials::text[], @statuses::text[], @attempts::integer[], @http_statuses::integer[], @durations_ms::integer[], @error_kinds::text[], @error_messages::text[],
+                                 @etags::text[], @last_modifieds::text[], @sha256s::bytea[], @unchanged::boolean[])
                 AS v(serial, status, attempts, http_status, duration_ms, error_kind, error_message, etag, last_modified, sha, unchanged)),
         log AS (
             INSERT INTO ic3_sync_log (serialnumber, sync_type, status, error_message, synced_at, run_id, attempts, http_status, error_kind, duration_ms, unchanged)
-            SELECT v.serial, {RegisterSql.SyncType}, v.status, v.error_message, now(), $12, v.attempts, v.http_status, v.error_kind, v.duration_ms, v.unchanged FROM v
-            WHERE NOT EXISTS (SELECT 1 FROM ic3_sync_log l WHERE l.run_id = $12 AND l.serialnumber = v.serial)
+            SELECT v.serial, {RegisterSql.SyncType}, v.status, v.error_message, now(), @run_id, v.attempts, v.http_status, v.error_kind, v.duration_ms, v.unchanged FROM v
+            WHERE NOT EXISTS (SELECT 1 FROM ic3_sync_log l WHERE l.run_id = @run_id AND l.serialnumber = v.serial)
             RETURNING serialnumber),
         upd AS (
             UPDATE cmms_asset_sync_state s SET
                 status = v.status,
                 consecutive_failures = CASE WHEN v.status = 'success' THEN 0 ELSE {PriorFailures} + 1 END,
                 failing_since = CASE WHEN v.status = 'success' THEN NULL WHEN s.status = 'error' THEN COALESCE(s.failing_since, now()) ELSE now() END,
-                next_attempt_at = {DeferralSql.NextAttempt("v.error_kind", PriorFailures, "now()", "$13::text[]", "$14::integer")},
+                next_attempt_at = {DeferralSql.NextAttempt("v.error_kind", PriorFailures, "now()", "@deferring_kinds::text[]", "@max_deferral_days::integer")},
                 error_kind = v.error_kind, http_status = CASE WHEN v.status = 'error' THEN v.http_status END, error_message = v.error_message,
                 etag = CASE WHEN v.status = 'success' THEN v.etag ELSE s.etag END,
                 last_modified = CASE WHEN v.status = 'success' THEN v.last_modified ELSE s.last_modified END,
                 payload_sha256 = CASE WHEN v.status = 'success' THEN v.sha ELSE s.payload_sha256 END,
                 last_changed_at = CASE WHEN v.status = 'success' AND NOT v.unchanged THEN now() ELSE s.last_changed_at END,
                 last_success_at = CASE WHEN v.status = 'success' THEN now() ELSE s.last_success_at END,
-                last_attempt_at = now(), last_run_id = $12
+                last_attempt_at = now(), last_run_id = @run_id
             FROM v
             WHERE s.serialnumber = v.serial AND v.serial IN (SELECT serialnumber FROM log)
             RETURNING s.serialnumber),
@@ -78,10 +78,10 @@ internal static class AssetStateSql
             SELECT v.serial, v.status, CASE WHEN v.status = 'success' THEN 0 ELSE 1 END, v.error_kind,
                    CASE WHEN v.status = 'error' THEN v.http_status END, v.error_message,
                    CASE WHEN v.status = 'error' THEN now() END,
-                   {DeferralSql.NextAttempt("v.error_kind", "0", "now()", "$13::text[]", "$14::integer")},
+                   {DeferralSql.NextAttempt("v.error_kind", "0", "now()", "@deferring_kinds::text[]", "@max_deferral_days::integer")},
                    v.etag, v.last_modified, v.sha,
                    CASE WHEN v.status = 'success' AND NOT v.unchanged THEN now() END, now(),
-                   CASE WHEN v.status = 'success' THEN now() END, $12
+                   CASE WHEN v.status = 'success' THEN now() END, @run_id
             FROM v
             WHERE v.serial IN (SELECT serialnumber FROM log) AND v.serial NOT IN (SELECT serialnumber FROM upd)
             RETURNING 1)

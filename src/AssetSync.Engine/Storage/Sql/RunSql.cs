@@ -63,20 +63,23 @@ internal static class RunSql
         """;
 
     /// <summary>
-    /// Closes the run row and, when $14 (base URL) and $15 (rate) are given, stores the learned rate: one statement, so
+    /// Closes the run row and, when @base_url and @learned_rate are given, stores the learned rate: one statement, so
     /// both commit together or neither does.
     /// </summary>
     public const string FinishRun = """
         WITH run AS (
             UPDATE cmms_sync_log
-            SET status = $2, assets_synced = $3, failed = $4, skipped = $5, total = $3 + $4 + $5 + $9,
-                finished_at = now(), synced_at = now(), duration_ms = $6, error_message = $7,
-                unchanged = $8, not_reached = $9, stopped_by = $10, requests = $11, throttled = $12, requests_per_second = $13
-            WHERE id = $1
+            SET status = @status, assets_synced = @succeeded, failed = @failed, skipped = @skipped,
+                total = @succeeded + @failed + @skipped + @not_reached,
+                finished_at = now(), synced_at = now(), duration_ms = @duration_ms, error_message = @error,
+                unchanged = @unchanged, not_reached = @not_reached, stopped_by = @stopped_by, requests = @requests,
+                throttled = @throttled, requests_per_second = @requests_per_second
+            WHERE id = @run_id
             RETURNING finished_at
         ), rate AS (
             INSERT INTO cmms_rate_state AS r (base_url, requests_per_second, source, learned_at)
-            SELECT $14, $15, $16, now() WHERE $14::text IS NOT NULL AND $15::double precision IS NOT NULL
+            SELECT @base_url, @learned_rate, @learned_source, now()
+            WHERE @base_url::text IS NOT NULL AND @learned_rate::double precision IS NOT NULL
             ON CONFLICT (base_url) DO UPDATE
             SET requests_per_second = EXCLUDED.requests_per_second, source = EXCLUDED.source, learned_at = EXCLUDED.learned_at
         )
