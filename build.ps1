@@ -167,28 +167,25 @@ function Install-PrometheusTools {
             }
         }
     }
-    $promtool = Get-Command promtool -ErrorAction SilentlyContinue
-    if ($promtool) { $env:ASSETSYNC_PROMTOOL = $promtool.Source; return }
-    $target = Join-Path $out 'deps/promtool'
-    Write-Host '== Fetching promtool (Debian package prometheus, unpacked, not installed) for the metrics lint test'
-    if (Expand-DebianPackage 'prometheus' $target 'usr/bin/promtool') {
-        $env:ASSETSYNC_PROMTOOL = Join-Path $target 'usr/bin/promtool'
-    } else {
-        Write-Warning 'promtool could not be fetched; the promtool test will be skipped.'
-    }
+    Install-DebianTool -Command promtool -Package prometheus -Variable ASSETSYNC_PROMTOOL -Purpose 'the metrics lint test'
 }
 
 function Install-Tinyproxy {
     # The proxy tests go through a real forward proxy with a login: Debian's tinyproxy, unpacked into out/ (no install, no
     # service). Where it cannot be had, those tests are skipped, saying why.
-    $existing = Get-Command tinyproxy -ErrorAction SilentlyContinue
-    if ($existing) { $env:ASSETSYNC_TINYPROXY = $existing.Source; return }
-    $target = Join-Path $out 'deps/tinyproxy'
-    Write-Host '== Fetching tinyproxy (Debian package tinyproxy-bin, unpacked, not installed) for the proxy tests'
-    if (Expand-DebianPackage 'tinyproxy-bin' $target 'usr/bin/tinyproxy') {
-        $env:ASSETSYNC_TINYPROXY = Join-Path $target 'usr/bin/tinyproxy'
+    Install-DebianTool -Command tinyproxy -Package tinyproxy-bin -Variable ASSETSYNC_TINYPROXY -Purpose 'the proxy tests'
+}
+
+function Install-DebianTool([string] $Command, [string] $Package, [string] $Variable, [string] $Purpose) {
+    # A program the tests run, from PATH or else unpacked from its Debian package into out/deps; its path goes in $Variable.
+    $existing = Get-Command $Command -ErrorAction SilentlyContinue
+    if ($existing) { Set-Item "Env:$Variable" $existing.Source; return }
+    $target = Join-Path $out "deps/$Command"
+    Write-Host "== Fetching $Command (Debian package $Package, unpacked, not installed) for $Purpose"
+    if (Expand-DebianPackage $Package $target "usr/bin/$Command") {
+        Set-Item "Env:$Variable" (Join-Path $target "usr/bin/$Command")
     } else {
-        Write-Warning 'tinyproxy could not be fetched; the proxy tests will be skipped.'
+        Write-Warning "$Command could not be fetched; $Purpose will be skipped."
     }
 }
 
