@@ -3,7 +3,8 @@
 The scheduled job: sync every asset, retry the failures, report what is left.
 
 .DESCRIPTION
-Runs Invoke-CmmsSync -BatchSize 0 (stalest first), then Invoke-CmmsRetryFailed. With -MaxDuration
+Runs Invoke-CmmsSync -BatchSize 0 (in -Order: by default where a refresh buys the most freshness, never-synced
+assets and those older than -MaxSyncAge first), then Invoke-CmmsRetryFailed. With -MaxDuration
 both share that window: the batch stops taking assets when it is spent (the rest go first next time),
 and the retry gets what is left. Writes a transcript and a CSV of the assets still failing into
 -LogPath, keeping the newest -Keep of each. With -LogRetentionDays, ic3_sync_log rows older than
@@ -81,6 +82,16 @@ param(
     [ValidateScript({ ($_ -is [timespan] -and $_ -gt [timespan]::Zero) -or ("$_" -match ':' -and ("$_" -as [timespan]) -gt [timespan]::Zero) -or ("$_" -as [double]) -gt 0 },
         ErrorMessage = "'{0}' is not a duration: give seconds greater than 0 (for example 7200) or a TimeSpan (for example 02:00:00).")]
     [object] $MaxDuration,
+
+    # The batch's order, as Invoke-CmmsSync takes it: ChangeRate (the default: where a refresh buys the most freshness) or
+    # Stalest (a round robin).
+    [ValidateSet('ChangeRate', 'Stalest')]
+    [string] $Order,
+
+    # ChangeRate's floor: an asset not verified for this long goes first (default 30 days): a TimeSpan (30.00:00:00) or seconds.
+    [ValidateScript({ ($_ -is [timespan] -and $_ -gt [timespan]::Zero) -or ("$_" -match ':' -and ("$_" -as [timespan]) -gt [timespan]::Zero) -or ("$_" -as [double]) -gt 0 },
+        ErrorMessage = "'{0}' is not a duration: give a TimeSpan (for example 30.00:00:00) or seconds greater than 0.")]
+    [object] $MaxSyncAge,
 
     # The way out to Innomaint, as the sync cmdlets take it.
     [uri] $Proxy,
@@ -204,7 +215,10 @@ try {
         $duration = if ("$duration" -match ':') { [timespan]"$duration" } else { [timespan]::FromSeconds([double]"$duration") }
     }
     $budget = if ($null -ne $duration) { @{ MaxDuration = $duration } } else { @{} }
-    $sync = Invoke-CmmsSync -BatchSize 0 -Summary -IfRunning $IfRunning @common @budget -WarningAction Continue
+    # The order is the batch's alone (retry-failed is never ordered by it); from the file, Invoke-CmmsSync reads it itself.
+    $ordering = @{}
+    foreach ($name in 'Order', 'MaxSyncAge') { if ($bound.ContainsKey($name)) { $ordering[$name] = $bound[$name] } }
+    $sync = Invoke-CmmsSync -BatchSize 0 -Summary -IfRunning $IfRunning @common @budget @ordering -WarningAction Continue
     if ($sync.Status -eq 'skipped') {
         # A standby server: the other host has the run. All is well here.
         Write-Host "Skipped: $($sync.Error)"

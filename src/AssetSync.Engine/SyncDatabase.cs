@@ -168,7 +168,7 @@ public sealed class SyncDatabase : IAsyncDisposable
         }
         oldestList.Reverse();
         var never = await DatabaseErrors.Guard(Target, () => _store.Status.GetNeverSyncedAsync(top, cancellationToken).AsTask()).ConfigureAwait(false);
-        var (histogram, stalest) = await DatabaseErrors.Guard(Target, () => _store.Status.GetFreshnessAsync(top, cancellationToken).AsTask()).ConfigureAwait(false);
+        var (histogram, stalest, changeRates) = await DatabaseErrors.Guard(Target, () => _store.Status.GetFreshnessAsync(top, cancellationToken).AsTask()).ConfigureAwait(false);
         return new SyncReport
         {
             GeneratedAt = DateTimeOffset.UtcNow,
@@ -179,6 +179,7 @@ public sealed class SyncDatabase : IAsyncDisposable
             NeverSynced = never,
             SyncAgeHistogram = histogram,
             Stalest = stalest,
+            ChangeRateHistogram = changeRates,
         };
     }
 
@@ -186,7 +187,12 @@ public sealed class SyncDatabase : IAsyncDisposable
     public async IAsyncEnumerable<string> PreviewAsync(AssetSelection selection, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(selection);
-        var selected = await DatabaseErrors.Guard(Target, () => _store.Selection.SelectAsync(selection, null, cancellationToken).AsTask()).ConfigureAwait(false);
+        var selected = await DatabaseErrors.Guard(Target, async () =>
+        {
+            // As a run would order them, without keeping the model: a preview writes nothing.
+            var model = selection.Mode == SelectionMode.Batch ? await _store.ChangeModel.FitAsync(save: false, cancellationToken).ConfigureAwait(false) : null;
+            return await _store.Selection.SelectAsync(selection, model, null, cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
         foreach (var chunk in selected.Chunks(1000))
         {
             foreach (var serial in chunk)

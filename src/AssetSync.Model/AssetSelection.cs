@@ -4,8 +4,10 @@ namespace AssetSync;
 public sealed class AssetSelection
 {
     private AssetSelection(SelectionMode mode, int batchSize, int offset, IReadOnlyList<string>? serials, bool reportOrder = false,
-        DateTimeOffset? notSyncedSince = null, bool includeDeferred = false)
+        DateTimeOffset? notSyncedSince = null, bool includeDeferred = false, SyncOrder order = SyncOrder.Stalest, TimeSpan? maxSyncAge = null)
     {
+        Order = order;
+        MaxSyncAge = maxSyncAge ?? SyncDefaults.MaxSyncAge;
         Mode = mode;
         BatchSize = batchSize;
         Offset = offset;
@@ -20,6 +22,15 @@ public sealed class AssetSelection
     /// stalest first: never-synced assets in report_seq_no order, then the oldest last success first.
     /// </summary>
     public bool ReportOrder { get; }
+
+    /// <summary>
+    /// Batch mode's order (stalest first or by change rate); retry-failed and serials modes are never ordered by it. The seed's
+    /// paging (<see cref="ReportOrder"/>) overrides it.
+    /// </summary>
+    public SyncOrder Order { get; }
+
+    /// <summary><see cref="SyncOrder.ChangeRate"/>'s floor: an asset not verified for longer goes first.</summary>
+    public TimeSpan MaxSyncAge { get; }
 
     /// <summary>Only assets that have not succeeded since then (never-synced ones included); null: no limit.</summary>
     public DateTimeOffset? NotSyncedSince { get; }
@@ -40,12 +51,21 @@ public sealed class AssetSelection
     public IReadOnlyList<string>? SerialNumbers { get; }
 
     /// <summary>
-    /// The <paramref name="batchSize"/> stalest assets (0: all): never synced first, in report_seq_no order, then the oldest
-    /// last success. With an <paramref name="offset"/>, the seed's paging instead: report_seq_no (nulls last), then asset_id.
+    /// <paramref name="batchSize"/> assets (0: all) in <paramref name="order"/>: never synced first, in report_seq_no order,
+    /// then by change rate (assets older than <paramref name="maxSyncAge"/> first) or the oldest last success. With an <paramref name="offset"/>, the seed's paging instead: report_seq_no (nulls last), then asset_id.
     /// Deferred assets are left out unless <paramref name="includeDeferred"/>.
     /// </summary>
-    public static AssetSelection Batch(int batchSize = SyncDefaults.BatchSize, int? offset = null, DateTimeOffset? notSyncedSince = null, bool includeDeferred = false)
+    public static AssetSelection Batch(int batchSize = SyncDefaults.BatchSize, int? offset = null, DateTimeOffset? notSyncedSince = null, bool includeDeferred = false,
+        SyncOrder order = SyncDefaults.Order, TimeSpan? maxSyncAge = null)
     {
+        if (!Enum.IsDefined(order))
+        {
+            throw new SyncConfigurationException($"Order must be ChangeRate or Stalest; it was {(int)order}.", "Order");
+        }
+        if (maxSyncAge is { } age && age <= TimeSpan.Zero)
+        {
+            throw new SyncConfigurationException($"MaxSyncAge must be longer than zero (for example 30.00:00:00 for 30 days); it was {age}.", "MaxSyncAge");
+        }
         if (batchSize < 0)
         {
             throw new SyncConfigurationException($"BatchSize must be 0 (all) or more; it was {batchSize}.", "BatchSize");
@@ -54,7 +74,7 @@ public sealed class AssetSelection
         {
             throw new SyncConfigurationException($"Offset must be 0 or more; it was {offset}.", "Offset");
         }
-        return new AssetSelection(SelectionMode.Batch, batchSize, offset ?? 0, null, offset is not null, notSyncedSince, includeDeferred);
+        return new AssetSelection(SelectionMode.Batch, batchSize, offset ?? 0, null, offset is not null, notSyncedSince, includeDeferred, order, maxSyncAge);
     }
 
     /// <summary>The assets whose current state is error, deferred ones left out unless <paramref name="includeDeferred"/>.</summary>
@@ -93,7 +113,9 @@ public sealed class AssetSelection
         var size = BatchSize == 0 ? "all" : BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (Mode == SelectionMode.Batch)
         {
-            return ReportOrder ? $"batch (size {size}, offset {Offset}, report order{Filters})" : $"batch (size {size}, stalest first{Filters})";
+            return ReportOrder ? $"batch (size {size}, offset {Offset}, report order{Filters})"
+                : Order == SyncOrder.Stalest ? $"batch (size {size}, stalest first{Filters})"
+                : $"batch (size {size}, by change rate{Filters})";
         }
         return Mode == SelectionMode.RetryFailed ? $"retry-failed (size {size}{Filters})" : $"{SerialNumbers!.Count} serial number(s)";
     }

@@ -58,6 +58,21 @@ public static class SyncDefaults
     /// <summary>Assets a batch run takes when no -BatchSize is given.</summary>
     public const int BatchSize = 100;
 
+    /// <summary>The order a batch run takes its assets in: where a refresh buys the most freshness.</summary>
+    public const SyncOrder Order = SyncOrder.ChangeRate;
+
+    /// <summary>
+    /// The freshness floor of <see cref="SyncOrder.ChangeRate"/>: an asset not verified for longer goes first whatever its
+    /// estimated rate, so a deletion or a missed change is found within this time (30 days).
+    /// </summary>
+    public static TimeSpan MaxSyncAge { get; } = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// The share of a <see cref="SyncOrder.ChangeRate"/> run's places kept for stalest-first audits, so every estimate keeps
+    /// meeting new observations (one place in ten, as known failures get; docs/performance.md measures it).
+    /// </summary>
+    public const double AuditShare = 0.1;
+
     /// <summary>Failed assets a retry-failed run takes when no -BatchSize is given: 0, all of them (the seed's behaviour).</summary>
     public const int RetryBatchSize = 0;
 

@@ -33,13 +33,23 @@ public static class AssetGenerator
     /// The body after <paramref name="version"/> changes in Innomaint: status and last_modified move on, the rest stays.
     /// Version 0 is <see cref="Body(string, int)"/>.
     /// </summary>
-    public static JsonObject Body(string serial, int seed, int version)
+    public static JsonObject Body(string serial, int seed, int version) => Body(serial, seed, version, null);
+
+    /// <summary>
+    /// The body after <paramref name="version"/> changes, last changed at <paramref name="lastModified"/> (a change process's
+    /// instant, to the millisecond: a compressed day may last seconds); without it, as <see cref="Body(string, int, int)"/>.
+    /// </summary>
+    public static JsonObject Body(string serial, int seed, int version, DateTimeOffset? lastModified)
     {
         var body = Original(serial, seed);
         if (version > 0)
         {
             body["status"] = Statuses[(StableHash(serial) + version) % Statuses.Length];
             body["last_modified"] = LastModified(serial, seed, version).ToString("yyyy-MM-ddTHH:mm:ssZ");
+        }
+        if (lastModified is { } at)
+        {
+            body["last_modified"] = at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
         }
         return body;
     }

@@ -155,9 +155,15 @@ public static class SimulatorHost
         if (fault == "ok")
         {
             var version = state.Options.ChangeRate > 0 ? state.VersionOf(serial) : 0;
+            DateTimeOffset? changedAt = null;
+            if (state.Changes is { } changes)
+            {
+                (version, var at) = changes.At(serial, DateTimeOffset.UtcNow);
+                changedAt = at;
+            }
             var validators = state.Options.Validators.ToLowerInvariant();
             var etag = validators is "etag" or "both" ? state.ETagOf(serial, version) : null;
-            var lastModified = validators is "lastmodified" or "both" ? AssetGenerator.LastModified(serial, state.Options.Seed, version) : (DateTimeOffset?)null;
+            var lastModified = validators is "lastmodified" or "both" ? changedAt ?? AssetGenerator.LastModified(serial, state.Options.Seed, version) : (DateTimeOffset?)null;
             if (etag is not null)
             {
                 context.Response.Headers.ETag = etag;
@@ -173,6 +179,7 @@ public static class SimulatorHost
                 ? ifNoneMatch.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*")
                 : lastModified is { } since && ifNoneMatch.Length == 0 && DateTimeOffset.TryParse(ifModifiedSince, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var told)
                   && since <= told;
+            state.Changes?.Served(serial, version);
             if (notModified)
             {
                 state.CountStatus(304);
@@ -182,7 +189,7 @@ public static class SimulatorHost
             }
             // Bodies are deterministic: build each once, so the simulator costs little beside the engine it measures.
             state.CountStatus(200);
-            var bytes = state.BodyBytes(serial, version);
+            var bytes = state.BodyBytes(serial, version, changedAt);
             state.CountBytes(bytes.Length);
             context.Response.StatusCode = 200;
             context.Response.ContentType = "application/json";
@@ -332,6 +339,16 @@ public static class SimulatorHost
                         prop.SetValue(state.Options, value.Deserialize(prop.PropertyType));
                     }
                     break;
+                case ("GET", "truth"):
+                    // The ground truth of the change process: how many assets changed since they were last served.
+                    if (state.Changes is not { } process)
+                    {
+                        await Json(context, 400, new { error = "no change process: start the simulator with --ChangeClasses" }).ConfigureAwait(false);
+                        return;
+                    }
+                    await Json(context, 200, process.Truth(DateTimeOffset.UtcNow,
+                        Enumerable.Range(1, state.Options.Assets).Select(AssetGenerator.SerialFor).Where(state.Exists))).ConfigureAwait(false);
+                    return;
                 case ("GET", "serials"):
                     await Json(context, 200, Enumerable.Range(1, state.Options.Assets).Select(AssetGenerator.SerialFor)).ConfigureAwait(false);
                     return;

@@ -81,4 +81,16 @@ public sealed class SimulatorOptions
 
     /// <summary>The share of assets that change each time a generation passes (POST /_sim/generation: "a night").</summary>
     public double ChangeRate { get; set; }
+
+    /// <summary>
+    /// Assets changing on their own (<see cref="ChangeProcess"/>): "share:mean" classes, e.g. "0.01:1d,0.09:30d,0.90:365d".
+    /// Empty: only generations change assets. Set at start.
+    /// </summary>
+    public string ChangeClasses { get; set; } = "";
+
+    /// <summary>Real seconds in a simulated day of <see cref="ChangeClasses"/> (86400: real time).</summary>
+    public double DaySeconds { get; set; } = 86400;
+
+    /// <summary>When the change process starts (ISO 8601); empty: when the simulator starts. Two simulators given the same one change alike.</summary>
+    public string ChangeEpoch { get; set; } = "";
 }

@@ -23,11 +23,15 @@ public sealed class SimulatorState
     public SimulatorState(SimulatorOptions options)
     {
         Options = options;
+        Changes = string.IsNullOrWhiteSpace(options.ChangeClasses) ? null : new ChangeProcess(options, DateTimeOffset.UtcNow);
         _random = new Random(options.Seed);
         _randomFaults = ParseRates(options.RandomFaults);
     }
 
     public SimulatorOptions Options { get; }
+
+    /// <summary>Assets changing on their own, when <see cref="SimulatorOptions.ChangeClasses"/> is set.</summary>
+    public ChangeProcess? Changes { get; }
 
     public static readonly string[] FaultNames =
     [
@@ -268,8 +272,8 @@ public sealed class SimulatorState
     }
 
     /// <summary>The 200 body of <paramref name="serial"/> at <paramref name="version"/>, serialised once.</summary>
-    public byte[] BodyBytes(string serial, int version = 0) =>
-        _bodies.GetOrAdd((serial, version), k => System.Text.Encoding.UTF8.GetBytes(AssetGenerator.Body(k.Item1, Options.Seed, k.Item2).ToJsonString()));
+    public byte[] BodyBytes(string serial, int version = 0, DateTimeOffset? lastModified = null) =>
+        _bodies.GetOrAdd((serial, version), k => System.Text.Encoding.UTF8.GetBytes(AssetGenerator.Body(k.Item1, Options.Seed, k.Item2, lastModified).ToJsonString()));
 
     /// <summary>The ETag of a version: strong, quoted, and different for every version.</summary>
     public string ETagOf(string serial, int version) =>

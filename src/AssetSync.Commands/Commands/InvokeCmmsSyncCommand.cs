@@ -30,6 +30,24 @@ public sealed class InvokeCmmsSyncCommand : SyncCommandBase
     [ValidateRange(0, int.MaxValue)]
     public int Offset { get; set; }
 
+    /// <summary>
+    /// The batch's order. ChangeRate (the default) spends the budget (-BatchSize, -MaxDuration) where a refresh buys the most
+    /// freshness: by Cho and Garcia-Molina's refresh index of each asset's estimated change rate, never-synced assets first,
+    /// then those not verified for longer than -MaxSyncAge, with one place in ten kept for stalest-first audits; before any
+    /// change has been observed it orders as Stalest. Stalest is a round robin: never-synced first, then the oldest last success.
+    /// Known failures take at most one place in ten in both. -Offset (the seed's paging) overrides it.
+    /// </summary>
+    [Parameter(ParameterSetName = BatchSet)]
+    public SyncOrder Order { get; set; } = SyncDefaults.Order;
+
+    /// <summary>
+    /// ChangeRate's floor: an asset not verified for longer goes first whatever its estimated rate, so a deletion or a missed
+    /// change is found in time. A TimeSpan (30.00:00:00, (New-TimeSpan -Days 30)) or seconds; default 30 days.
+    /// </summary>
+    [Parameter(ParameterSetName = BatchSet)]
+    [DurationTransformation]
+    public TimeSpan MaxSyncAge { get; set; } = SyncDefaults.MaxSyncAge;
+
     /// <summary>Only assets that have not synced successfully since then; never-synced assets are always included.</summary>
     [Parameter(ParameterSetName = BatchSet)]
     [Parameter(ParameterSetName = RetryFailedSet)]
@@ -64,7 +82,8 @@ public sealed class InvokeCmmsSyncCommand : SyncCommandBase
             SerialSet => AssetSelection.Serials(_serials),
             RetryFailedSet => AssetSelection.RetryFailed(MyInvocation.BoundParameters.ContainsKey(nameof(BatchSize)) ? BatchSize : SyncDefaults.RetryBatchSize,
                 IncludeDeferred, Since(NotSyncedSince)),
-            _ => AssetSelection.Batch(BatchSize, MyInvocation.BoundParameters.ContainsKey(nameof(Offset)) ? Offset : null, Since(NotSyncedSince), IncludeDeferred),
+            _ => AssetSelection.Batch(BatchSize, MyInvocation.BoundParameters.ContainsKey(nameof(Offset)) ? Offset : null, Since(NotSyncedSince), IncludeDeferred,
+                Order, MaxSyncAge),
         };
         return RunSyncAsync(selection, options);
     }

@@ -46,6 +46,11 @@ public static class PrometheusTextFile
                 ("state=\"deferred\"", register.DeferredAssets),
                 ("state=\"stale\"", register.StaleAssets),
             ]);
+            if (register.EstimatedOutdatedAssets is { } outdated)
+            {
+                Gauge(text, "assetsync_estimated_outdated_assets",
+                    "Expected number of synced assets changed in Innomaint since their last sync, from their estimated change rates.", [(null, outdated)]);
+            }
             // A summary, not a gauge: "quantile" is a summary's label, and promtool refuses it anywhere else.
             var ages = new List<(string?, double)>();
             foreach (var (quantile, age) in new[] { ("0.5", register.SyncAgeMedian), ("0.95", register.SyncAge95), ("1", register.SyncAgeMax) })

@@ -49,6 +49,14 @@ public static class SyncReportWriter
         Card(html, "never-synced", s.NeverSynced, "never attempted", "never");
         Card(html, "deferred-assets", s.DeferredAssets, "deferred (404, 4xx)", "never");
         Card(html, "stale-assets", s.StaleAssets, $"stale (no fresh data for {s.StaleAfter.TotalDays:0.#} days; deferred not counted)", "bad");
+        if (s.EstimatedOutdatedAssets is { } outdated)
+        {
+            Card(html, "estimated-outdated-assets", (long)Math.Round(outdated), "probably changed in Innomaint since their last sync (estimated)", "bad");
+        }
+        else
+        {
+            html.Append("<div class=\"card\"><div class=\"n never\" data-testid=\"estimated-outdated-assets\" data-value=\"\">n/a</div><div class=\"l\">probably out of date: no change model yet (a batch run fits one)</div></div>");
+        }
         html.Append("</div>");
         html.Append(Invariant, $"<div class=\"meta\">Last complete run {(s.LastSuccessAt is { } ok ? ok.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", Invariant) : "never")} · sync age median {Age(s.SyncAgeMedian)}, 95th percentile {Age(s.SyncAge95)}, oldest {Age(s.SyncAgeMax)}</div>");
 
@@ -87,6 +95,15 @@ public static class SyncReportWriter
 
         html.Append("<h2>How long ago assets last synced</h2>");
         AgeHistogram(html, report.SyncAgeHistogram);
+        html.Append("<h2>Assets by estimated change rate</h2>");
+        if (report.ChangeRateHistogram.Count == 0)
+        {
+            html.Append("<p class=\"empty\">No change model yet: a batch run fits one once assets have been seen twice, or once with Innomaint's last_modified.</p>");
+        }
+        else
+        {
+            Bars(html, "change-rate-histogram", "Assets by estimated mean time between changes", report.ChangeRateHistogram, "not observed yet", 4);
+        }
 
         html.Append("<h2>Stalest synced assets</h2>");
         if (report.Stalest.Count == 0)
@@ -193,7 +210,16 @@ public static class SyncReportWriter
     }
 
     /// <summary>Horizontal bars: how many assets last synced how long ago.</summary>
-    private static void AgeHistogram(StringBuilder html, IReadOnlyList<KeyValuePair<string, long>> buckets)
+    private static void AgeHistogram(StringBuilder html, IReadOnlyList<KeyValuePair<string, long>> buckets) =>
+        // "never" here is never succeeded (failing ones included), not the "never attempted" card.
+        Bars(html, "age-histogram", "Assets by time since their last sync", buckets, "never", 3, ("never", "never succeeded"));
+
+    /// <summary>
+    /// Horizontal bars, one per bucket, each carrying data-bucket and data-count. Buckets from <paramref name="warnFrom"/> on
+    /// are drawn as a warning; <paramref name="muted"/> is drawn apart; <paramref name="rename"/> shows one label differently.
+    /// </summary>
+    private static void Bars(StringBuilder html, string id, string caption, IReadOnlyList<KeyValuePair<string, long>> buckets, string muted, int warnFrom,
+        (string Label, string Shown)? rename = null)
     {
         if (buckets.Count == 0)
         {
@@ -201,17 +227,16 @@ public static class SyncReportWriter
             return;
         }
         var max = Math.Max(1, buckets.Max(b => b.Value));
-        const int rowHeight = 24, labelWidth = 120, barMax = 420;
+        const int rowHeight = 24, labelWidth = 160, barMax = 420;
         var height = (buckets.Count * rowHeight) + 10;
-        html.Append(Invariant, $"<svg data-testid=\"age-histogram\" width=\"{labelWidth + barMax + 80}\" height=\"{height}\" role=\"img\" aria-label=\"Assets by time since their last sync\" style=\"background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12)\">");
+        html.Append(Invariant, $"<svg data-testid=\"{id}\" width=\"{labelWidth + barMax + 80}\" height=\"{height}\" role=\"img\" aria-label=\"{E(caption)}\" style=\"background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12)\">");
         for (var i = 0; i < buckets.Count; i++)
         {
             var (label, count) = buckets[i];
             var y = 5 + (i * rowHeight);
             var w = (int)Math.Round((double)count / max * barMax);
-            var colour = label == "never" ? "#8a6d00" : i >= 3 ? "#d64545" : "#2e9d57";
-            // "never" here is never succeeded (failing ones included), not the "never attempted" card.
-            var shown = label == "never" ? "never succeeded" : label;
+            var colour = label == muted ? "#8a6d00" : i >= warnFrom ? "#d64545" : "#2e9d57";
+            var shown = rename is { } r && r.Label == label ? r.Shown : label;
             html.Append(Invariant, $"<g data-bucket=\"{E(label)}\" data-count=\"{count}\"><text x=\"{labelWidth - 8}\" y=\"{y + 15}\" font-size=\"11\" text-anchor=\"end\" fill=\"#1f2933\">{E(shown)}</text>");
             html.Append(Invariant, $"<rect x=\"{labelWidth}\" y=\"{y + 3}\" width=\"{w}\" height=\"{rowHeight - 8}\" fill=\"{colour}\"/>");
             html.Append(Invariant, $"<text x=\"{labelWidth + w + 6}\" y=\"{y + 15}\" font-size=\"11\" fill=\"#52606d\">{count:N0}</text></g>");

@@ -108,7 +108,9 @@ internal sealed class SyncRun
             DateTimeOffset startedAt;
             try
             {
-                _selected = await _store.Selection.SelectAsync(_selection, s =>
+                // A batch run fits the register's change model first: its order needs it, and status reads the one kept.
+                var model = _selection.Mode == SelectionMode.Batch ? await _store.ChangeModel.FitAsync(save: true, cancellationToken).ConfigureAwait(false) : null;
+                _selected = await _store.Selection.SelectAsync(_selection, model, s =>
                 {
                     _counts.Skip();
                     _observer.Warning($"Asset '{TextSafety.Inert(s)}' is not in ic3_asset_master (no row has it as cmms_asset_id); skipped.");

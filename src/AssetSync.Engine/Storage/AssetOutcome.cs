@@ -11,11 +11,15 @@ internal sealed record AssetOutcome(string SerialNumber, int Attempts, int? Http
     /// <summary>What a success stores for the next conditional request (a failure keeps the stored ones).</summary>
     public FetchValidators Validators { get; private init; }
 
+    /// <summary>When Innomaint says the asset last changed (a changed body's last_modified): the change model's observation.</summary>
+    public DateTimeOffset? ChangedAt { get; private init; }
+
     /// <summary>A success that rewrote nothing (a 304, or the same body).</summary>
     public bool Unchanged { get; private init; }
 
-    public static AssetOutcome Success(string serial, int attempts, int? httpStatus, long durationMs, FetchValidators validators, bool unchanged) =>
-        new(serial, attempts, httpStatus, durationMs) { Validators = validators, Unchanged = unchanged };
+    public static AssetOutcome Success(string serial, int attempts, int? httpStatus, long durationMs, FetchValidators validators, bool unchanged,
+        DateTimeOffset? changedAt = null) =>
+        new(serial, attempts, httpStatus, durationMs) { Validators = validators, Unchanged = unchanged, ChangedAt = changedAt };
 
     public static AssetOutcome Failure(string serial, SyncErrorKind kind, string message, int attempts, int? httpStatus, long durationMs) =>
         new(serial, attempts, httpStatus, durationMs) { ErrorKind = kind, ErrorMessage = message };

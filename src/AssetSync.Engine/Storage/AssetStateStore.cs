@@ -56,7 +56,7 @@ internal sealed class AssetStateStore(StoreConnections db)
 
         var record = new NpgsqlBatchCommand(AssetStateSql.RecordOutcomes);
         AddOutcomes(record.Parameters, runId,
-            assets.Select(a => AssetOutcome.Success(a.SerialNumber, a.Attempts, a.HttpStatus, a.DurationMs, a.Validators, unchanged: false)).ToList());
+            assets.Select(a => AssetOutcome.Success(a.SerialNumber, a.Attempts, a.HttpStatus, a.DurationMs, a.Validators, unchanged: false, a.Asset.LastModified)).ToList());
         batch.BatchCommands.Add(record);
 
         // The log-and-state statement comes last: its count is the batch's scalar.
@@ -93,6 +93,7 @@ internal sealed class AssetStateStore(StoreConnections db)
         parameters.Add(Array(outcomes.Select(o => o.Validators.LastModified).ToArray(), NpgsqlDbType.Text).Named("last_modifieds"));
         parameters.Add(Array(outcomes.Select(o => o.Validators.PayloadSha256).ToArray(), NpgsqlDbType.Bytea).Named("sha256s"));
         parameters.Add(Array(outcomes.Select(o => o.Unchanged).ToArray(), NpgsqlDbType.Boolean).Named("unchanged"));
+        parameters.Add(Array(outcomes.Select(o => o.ChangedAt?.ToUniversalTime()).ToArray(), NpgsqlDbType.TimestampTz).Named("changed_ats"));
         parameters.Add(Long(runId).Named("run_id"));
         parameters.Add(Array(DeferralSql.Kinds, NpgsqlDbType.Text).Named("deferring_kinds"));
         parameters.Add(Int(DeferralSchedule.MaxDays).Named("max_deferral_days"));

@@ -1,3 +1,4 @@
+using AssetSync.Freshness;
 using Npgsql;
 using NpgsqlTypes;
 using static AssetSync.Storage.DbValues;
@@ -10,9 +11,10 @@ internal sealed class SelectionStore(StoreConnections db)
     /// <summary>
     /// The selection as one snapshot, in run order, each asset once, held compactly (<see cref="SelectionSnapshot"/>). One
     /// query: the order (stalest first) changes as the run proceeds, so paging through it would see assets twice. In serials
-    /// mode, serial numbers not in the register are reported to <paramref name="skipped"/> and left out.
+    /// mode, serial numbers not in the register are reported to <paramref name="skipped"/> and left out. A batch by change rate
+    /// ranks with <paramref name="model"/>; without one (a cold start) it takes the stalest first.
     /// </summary>
-    public ValueTask<SelectionSnapshot> SelectAsync(AssetSelection selection, Action<string>? skipped, CancellationToken ct) => db.WithConnection(async (conn, token) =>
+    public ValueTask<SelectionSnapshot> SelectAsync(AssetSelection selection, ChangeRateModel? model, Action<string>? skipped, CancellationToken ct) => db.WithConnection(async (conn, token) =>
     {
         var snapshot = new SelectionSnapshot();
         if (selection.Mode == SelectionMode.Serials)
@@ -34,14 +36,25 @@ internal sealed class SelectionStore(StoreConnections db)
         }
 
         var reportOrder = selection.Mode == SelectionMode.Batch && selection.ReportOrder;
-        var sql = selection.Mode == SelectionMode.RetryFailed ? SelectionSql.Failed : reportOrder ? SelectionSql.ReportOrder : SelectionSql.Stalest;
+        // Cold start (no model: nothing observed yet): ChangeRate orders exactly as Stalest.
+        var byChangeRate = selection.Mode == SelectionMode.Batch && !reportOrder && selection.Order == SyncOrder.ChangeRate && model is not null;
+        var sql = selection.Mode == SelectionMode.RetryFailed ? SelectionSql.Failed
+            : reportOrder ? SelectionSql.ReportOrder
+            : byChangeRate ? SelectionSql.ByChangeRate
+            : SelectionSql.Stalest;
         await using var select = new NpgsqlCommand(sql, conn);
-        select.Parameters.Add(Int(selection.BatchSize > 0 ? selection.BatchSize : null));
-        select.Parameters.Add(Timestamp(selection.NotSyncedSince));
-        select.Parameters.Add(Bool(selection.IncludeDeferred));
+        select.Parameters.Add(Int(selection.BatchSize > 0 ? selection.BatchSize : null).Named("limit"));
+        select.Parameters.Add(Timestamp(selection.NotSyncedSince).Named("not_synced_since"));
+        select.Parameters.Add(Bool(selection.IncludeDeferred).Named("include_deferred"));
         if (reportOrder)
         {
-            select.Parameters.Add(Int(selection.Offset));
+            select.Parameters.Add(Int(selection.Offset).Named("offset"));
+        }
+        if (byChangeRate)
+        {
+            select.Parameters.Add(Interval(selection.MaxSyncAge).Named("max_sync_age"));
+            select.Parameters.Add(Double(SyncDefaults.AuditShare).Named("audit_share"));
+            ChangeModelStore.AddRateParameters(select.Parameters, model!);
         }
         // The query returns each asset once (grouped in SQL): nothing here grows with the register but the snapshot.
         await using var reader = await select.ExecuteReaderAsync(token).ConfigureAwait(false);

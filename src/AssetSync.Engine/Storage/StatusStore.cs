@@ -10,8 +10,14 @@ internal sealed class StatusStore(StoreConnections db)
     public ValueTask<SyncStatus> GetStatusAsync(int lastRuns, TimeSpan staleAfter, CancellationToken ct) => db.WithConnection(async (conn, token) =>
     {
         var runs = lastRuns > 0 ? await ReadRunsAsync(conn, lastRuns, token).ConfigureAwait(false) : [];
-        await using var cmd = new NpgsqlCommand(StatusSql.Status, conn);
-        cmd.Parameters.Add(Interval(staleAfter));
+        // The model the latest batch run fitted: the estimate is one more column of the same scan of the state table.
+        var model = await ChangeModelStore.ReadAsync(conn, token).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand(model is null ? StatusSql.Status : StatusSql.StatusWithModel, conn);
+        cmd.Parameters.Add(Interval(staleAfter).Named("stale_after"));
+        if (model is not null)
+        {
+            ChangeModelStore.AddRateParameters(cmd.Parameters, model);
+        }
         await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
         await reader.ReadAsync(token).ConfigureAwait(false);
         return new SyncStatus
@@ -29,6 +35,7 @@ internal sealed class StatusStore(StoreConnections db)
             SyncAgeSum = reader.Interval("age_sum"),
             StaleAssets = reader.Long("stale") ?? 0,
             StaleAfter = staleAfter,
+            EstimatedOutdatedAssets = model is null ? null : reader.Double("outdated") ?? 0,
             LastSyncAt = reader.Timestamp("last_sync_at"),
             LastSuccessAt = reader.Timestamp("last_success_at"),
             LastRuns = runs,
@@ -129,8 +136,11 @@ internal sealed class StatusStore(StoreConnections db)
         }
     }
 
-    /// <summary>The register by time since its last success (the report's histogram), and the <paramref name="limit"/> stalest assets.</summary>
-    public ValueTask<(List<KeyValuePair<string, long>> Histogram, List<StaleAsset> Stalest)> GetFreshnessAsync(int limit, CancellationToken ct) =>
+    /// <summary>
+    /// The register by time since its last success (the report's histogram), the <paramref name="limit"/> stalest assets, and
+    /// the verified assets by estimated change rate (empty before a change model exists).
+    /// </summary>
+    public ValueTask<(List<KeyValuePair<string, long>> Histogram, List<StaleAsset> Stalest, List<KeyValuePair<string, long>> ChangeRates)> GetFreshnessAsync(int limit, CancellationToken ct) =>
         db.WithConnection(async (conn, token) =>
         {
             var histogram = new List<KeyValuePair<string, long>>();
@@ -161,7 +171,19 @@ internal sealed class StatusStore(StoreConnections db)
                     });
                 }
             }
-            return (histogram, stalest);
+            var rates = new List<KeyValuePair<string, long>>();
+            if (await ChangeModelStore.ReadAsync(conn, token).ConfigureAwait(false) is { } model)
+            {
+                await using var cmd = new NpgsqlCommand(StatusSql.ChangeRateHistogram, conn);
+                ChangeModelStore.AddRateParameters(cmd.Parameters, model);
+                await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
+                await reader.ReadAsync(token).ConfigureAwait(false);
+                foreach (var (column, label) in StatusSql.ChangeRateBuckets)
+                {
+                    rates.Add(new(label, reader.Long(column) ?? 0));
+                }
+            }
+            return (histogram, stalest, rates);
         }, ct);
 
     /// <summary>Up to <paramref name="limit"/> assets never decided, in sync order.</summary>

@@ -3,7 +3,7 @@ namespace AssetSync.Storage;
 /// <summary>
 /// AssetSync's database work, by concern: <see cref="Runs"/> (the lock and the run's row), <see cref="Selection"/> (which
 /// assets, and what a run needs of them), <see cref="States"/> (every asset's outcome), <see cref="Status"/> (status and
-/// reports). They share one <see cref="StoreConnections"/>: the data source, the transient-error policy and the bound.
+/// reports), <see cref="ChangeModel"/> (the register's change rates). They share one <see cref="StoreConnections"/>: the data source, the transient-error policy and the bound.
 /// </summary>
 internal sealed class SyncStore : IAsyncDisposable
 {
@@ -14,6 +14,7 @@ internal sealed class SyncStore : IAsyncDisposable
         Selection = new SelectionStore(Connections);
         States = new AssetStateStore(Connections);
         Status = new StatusStore(Connections);
+        ChangeModel = new ChangeModelStore(Connections);
     }
 
     private StoreConnections Connections { get; }
@@ -25,6 +26,8 @@ internal sealed class SyncStore : IAsyncDisposable
     public AssetStateStore States { get; }
 
     public StatusStore Status { get; }
+
+    public ChangeModelStore ChangeModel { get; }
 
     /// <summary>host:port/database, for messages. Never the password.</summary>
     public string Target => Connections.Target;

@@ -43,6 +43,8 @@ public static class SyncSettings
         Sync("ThrottleLimit", SyncDefaults.ThrottleLimit, "Requests in flight at once."),
         Sync("CircuitBreakerThreshold", SyncDefaults.CircuitBreakerThreshold, "Assets in a row failing as an outage would before the service is checked; 0 turns it off."),
         Sync("AssetPathSuspectThreshold", SyncDefaults.AssetPathSuspectThreshold, "404s in a row from the start that mean the path is wrong; 0 turns it off."),
+        Sync("Order", SyncDefaults.Order, "A batch run's order: ChangeRate (where a refresh buys the most freshness) or Stalest (a round robin)."),
+        Sync("MaxSyncAge", SyncDefaults.MaxSyncAge, "ChangeRate's floor: an asset not verified for longer goes first, whatever its estimated rate."),
         Sync("MaxDuration", null, "The run's time budget (seconds or a TimeSpan); none by default."),
         Sync("IfRunning", IfRunningAction.Fail, "When another run holds the database: Fail, Wait or Skip (the scheduled job: Skip)."),
         Sync("WaitTimeoutSec", SyncDefaults.WaitTimeoutSeconds, "How long Wait waits for another run, in seconds."),

@@ -22,6 +22,12 @@ public sealed class SyncReport
     /// <summary>How long ago the register's assets last synced, in buckets from "under 1 day" to "never".</summary>
     public IReadOnlyList<KeyValuePair<string, long>> SyncAgeHistogram { get; init; } = [];
 
+    /// <summary>
+    /// The verified assets by estimated change rate, as a mean time between changes, from "more than hourly" to "not observed
+    /// yet" (empty before a batch run has fitted the change model).
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, long>> ChangeRateHistogram { get; init; } = [];
+
     /// <summary>The synced assets whose last success is oldest, oldest first (at most the report's limit).</summary>
     public IReadOnlyList<StaleAsset> Stalest { get; init; } = [];
 }

@@ -47,6 +47,13 @@ public sealed class SyncStatus
     /// <summary>The threshold behind <see cref="StaleAssets"/> (Get-CmmsSyncStatus -StaleAfter; default 7 days).</summary>
     public TimeSpan StaleAfter { get; init; }
 
+    /// <summary>
+    /// The expected number of verified assets whose copy in IC3 no longer matches Innomaint: the sum, over assets with a
+    /// successful sync, of the probability that Innomaint changed them since, from each one's estimated change rate. Null
+    /// before a batch run has fitted the register's change model (no observations yet).
+    /// </summary>
+    public double? EstimatedOutdatedAssets { get; init; }
+
     /// <summary>When the latest run finished.</summary>
     public DateTimeOffset? LastSyncAt { get; init; }
 

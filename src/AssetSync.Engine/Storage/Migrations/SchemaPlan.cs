@@ -14,6 +14,7 @@ internal static class SchemaPlan
     [
         (1, "AssetSync schema 1: the seed's tables (created if absent), their added columns, run ids, PM schedules and indexes", Version1()),
         (2, "AssetSync schema 2: per-asset state (cmms_asset_sync_state), the learned rate (cmms_rate_state), unchanged and budget columns", Version2()),
+        (3, "AssetSync schema 3: each asset's change observations (change_count, change_exposure, change_observations) and the register's change model (cmms_change_model)", Version3()),
     ];
 
     public static int LatestVersion => Versions[^1].Version;
@@ -270,5 +271,31 @@ internal static class SchemaPlan
             """),
         new IndexStep(2, "2.06-drop-current-index", "drop ic3_sync_log_current_idx: the state table answers what it served, and every log insert paid for it",
             "ic3_sync_log_current_idx", "ic3_sync_log", null),
+    ];
+
+    /// <summary>
+    /// The change model's columns: constant defaults (no rewrite, a moment's ACCESS EXCLUSIVE under the DDL step's lock_timeout).
+    /// Nothing to backfill: the log holds no last_modified to learn from, so each asset starts without observations and its
+    /// next success makes the first one (the age of Innomaint's last change).
+    /// </summary>
+    private static List<MigrationStep> Version3() =>
+    [
+        new DdlStep(3, "3.01-change-columns", "add the change observations to cmms_asset_sync_state (constant defaults: no rewrite)", """
+            ALTER TABLE cmms_asset_sync_state
+                ADD COLUMN IF NOT EXISTS change_count        integer          NOT NULL DEFAULT 0,
+                ADD COLUMN IF NOT EXISTS change_exposure     double precision NOT NULL DEFAULT 0,
+                ADD COLUMN IF NOT EXISTS change_observations integer          NOT NULL DEFAULT 0;
+            """),
+        new DdlStep(3, "3.02-change-model", "create cmms_change_model: the register's change-rate prior, fitted by each batch run", """
+            CREATE TABLE IF NOT EXISTS cmms_change_model (
+                id                 integer PRIMARY KEY CHECK (id = 1),
+                rates              double precision[] NOT NULL,
+                weights            double precision[] NOT NULL,
+                min_exposure       double precision NOT NULL,
+                max_exposure       double precision NOT NULL,
+                observed_assets    bigint NOT NULL,
+                fitted_at          timestamptz NOT NULL DEFAULT now()
+            );
+            """),
     ];
 }

@@ -3,44 +3,73 @@ namespace AssetSync.Storage;
 /// <summary>Statements that choose a run's assets and read what a run needs of them.</summary>
 internal static class SelectionSql
 {
-    /// <summary>The selections' filters on state row <c>s</c>: $2 not synced since (NULL: any), $3 include deferred.</summary>
+    /// <summary>The selections' filters on state row <c>s</c>: @not_synced_since (NULL: any), @include_deferred.</summary>
     private const string Filters = """
-        ($2::timestamptz IS NULL OR s.last_success_at IS NULL OR s.last_success_at < $2)
-          AND ($3 OR s.next_attempt_at IS NULL OR s.next_attempt_at <= now())
+        (@not_synced_since::timestamptz IS NULL OR s.last_success_at IS NULL OR s.last_success_at < @not_synced_since)
+          AND (@include_deferred::boolean OR s.next_attempt_at IS NULL OR s.next_attempt_at <= now())
         """;
 
     /// <summary>The register's assets, each once (<see cref="RegisterSql.CurrentState"/>), filtered. Selections read serials only.</summary>
     private const string Register = $"""
         WITH {RegisterSql.CurrentState}
-        SELECT cmms_asset_id, report_seq_no, asset_id, last_success_at, status
+        SELECT cmms_asset_id, report_seq_no, asset_id, last_success_at, status, age, change_count, change_exposure
         FROM register s WHERE {Filters}
         """;
 
     private const string StalestOrder = "last_success_at NULLS FIRST, report_seq_no NULLS LAST, asset_id";
 
     /// <summary>
-    /// Batch, stalest first: never-synced assets (no success yet) in report_seq_no order, then the oldest last success.
-    /// Assets whose last attempt failed keep their place by freshness, but take at most one place in ten ahead of the
-    /// others: the k-th of them goes no earlier than after 9k of the others, so a subset that fails every night
-    /// never holds up the healthy assets behind it. $1 limit (NULL: all), $2 not synced since (NULL: any), $3 include deferred.
+    /// Known failures keep their place in <paramref name="order"/>, but take at most one place in ten ahead of the others: the
+    /// k-th of them goes no earlier than after 9k of the others, so a subset that fails every night never holds up the healthy
+    /// assets behind it. <paramref name="source"/> is the assets, with cmms_asset_id and status; @limit (NULL: all).
     /// </summary>
-    public const string Stalest = $"""
+    private static string FailuresOneInTen(string source, string order) => $"""
         SELECT cmms_asset_id FROM (
             SELECT cmms_asset_id,
-                   row_number() OVER (ORDER BY {StalestOrder}) AS overall,
-                   row_number() OVER (PARTITION BY status IS NOT DISTINCT FROM 'error' ORDER BY {StalestOrder}) AS within,
+                   row_number() OVER (ORDER BY {order}) AS overall,
+                   row_number() OVER (PARTITION BY status IS NOT DISTINCT FROM 'error' ORDER BY {order}) AS within,
                    status IS NOT DISTINCT FROM 'error' AS failing
-            FROM ({Register}) f
+            FROM ({source}) f
         ) r
         ORDER BY CASE WHEN failing THEN GREATEST(overall - within, 9 * within) + 0.5 ELSE within END, overall
-        LIMIT $1
+        LIMIT @limit
         """;
 
-    /// <summary>Batch in the seed's order, report_seq_no (nulls last) then asset_id, from offset $4; otherwise as <see cref="Stalest"/>.</summary>
+    /// <summary>
+    /// Batch, stalest first (a round robin): never-synced assets (no success yet) in report_seq_no order, then the oldest last
+    /// success; failures at most one place in ten. @limit (NULL: all), @not_synced_since, @include_deferred.
+    /// </summary>
+    public static string Stalest { get; } = FailuresOneInTen(Register, StalestOrder);
+
+    /// <summary>
+    /// Batch by change rate: the order that spends a budget where it buys the most freshness. Never-synced assets first (report
+    /// order), then those not verified for longer than @max_sync_age (stalest first: the floor), then the rest by Cho and
+    /// Garcia-Molina's refresh index of their estimated rate (<see cref="FreshnessSql.RefreshIndex"/>), largest first.
+    /// Stalest-first audits take @audit_share of the places: each asset is placed by whichever of its two ranks comes
+    /// first, value rank / (1 − share) or staleness rank / share, so a budget of n takes about (1 − share)·n by value and
+    /// share·n of the stalest. Failures at most one place in ten, as <see cref="Stalest"/>. Parameters as <see cref="Stalest"/>,
+    /// with the rate table's (<see cref="FreshnessSql.Rate"/>).
+    /// </summary>
+    public static string ByChangeRate { get; } = FailuresOneInTen($"""
+        SELECT cmms_asset_id, status,
+               LEAST(value_rank / (1 - @audit_share::double precision), stale_rank / NULLIF(@audit_share::double precision, 0)) AS place
+        FROM (
+            SELECT cmms_asset_id, status,
+                   row_number() OVER (ORDER BY {StalestOrder}) AS stale_rank,
+                   row_number() OVER (ORDER BY tier, CASE WHEN tier = 2 THEN value END DESC NULLS LAST, {StalestOrder}) AS value_rank
+            FROM (
+                SELECT r.*, CASE WHEN r.last_success_at IS NULL THEN 0 WHEN r.age > @max_sync_age::interval THEN 1 ELSE 2 END AS tier,
+                       {FreshnessSql.RefreshIndex(FreshnessSql.Rate("r.change_count", "r.change_exposure"), "extract(epoch FROM r.age)::double precision")} AS value
+                FROM ({Register}) r
+            ) t
+        ) ranked
+        """, "place, cmms_asset_id");
+
+    /// <summary>Batch in the seed's order, report_seq_no (nulls last) then asset_id, from @offset; otherwise as <see cref="Stalest"/>.</summary>
     public const string ReportOrder = $"""
         SELECT cmms_asset_id FROM ({Register}) f
         ORDER BY report_seq_no NULLS LAST, asset_id
-        LIMIT $1 OFFSET $4
+        LIMIT @limit OFFSET @offset
         """;
 
     /// <summary>Assets whose current state is error and that are still in the register, in serial order. Parameters as <see cref="Stalest"/>.</summary>
@@ -51,7 +80,7 @@ internal static class SelectionSql
           AND EXISTS (SELECT 1 FROM ic3_asset_master m WHERE m.cmms_asset_id = s.serialnumber)
           AND {Filters}
         ORDER BY s.serialnumber
-        LIMIT $1
+        LIMIT @limit
         """;
 
     /// <summary>What a run needs of named assets ($1) besides their serial numbers: stored validators, and how the last attempt failed.</summary>

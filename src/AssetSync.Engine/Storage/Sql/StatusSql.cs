@@ -7,21 +7,23 @@ namespace AssetSync.Storage;
 internal static class StatusSql
 {
     /// <summary>
-    /// The status partition and freshness. $1 is -StaleAfter. Stale means "should have fresh data and has not" (the IC3
+    /// The status partition and freshness. @stale_after is -StaleAfter. Stale means "should have fresh data and has not" (the IC3
     /// database contract): last success longer ago than $1; or never succeeded and failing for longer than $1; or never
     /// attempted while AssetSync has been running (its first run) for longer than $1. Deferred assets are never stale:
-    /// they are counted as deferred.
+    /// they are counted as deferred. With a change model, also the expected number of verified assets changed in Innomaint
+    /// since (the sum of each one's change probability; the rate table's parameters, <see cref="FreshnessSql.Rate"/>).
     /// </summary>
-    public const string Status = $"""
+    private static string StatusOf(string outdated) => $"""
         WITH {RegisterSql.CurrentState},
         first_run AS (SELECT min(COALESCE(started_at, synced_at)) AS at FROM cmms_sync_log WHERE sync_type = {RegisterSql.SyncType}),
         j AS (SELECT s.status, s.last_success_at, s.next_attempt_at, s.age,
                      CASE
                          WHEN s.status = 'error' AND s.next_attempt_at > now() THEN false
-                         WHEN s.last_success_at IS NOT NULL THEN s.age > $1::interval
-                         WHEN s.status = 'error' THEN COALESCE(s.failing_since, s.last_attempt_at) < now() - $1::interval
-                         ELSE (SELECT at FROM first_run) < now() - $1::interval
-                     END AS stale
+                         WHEN s.last_success_at IS NOT NULL THEN s.age > @stale_after::interval
+                         WHEN s.status = 'error' THEN COALESCE(s.failing_since, s.last_attempt_at) < now() - @stale_after::interval
+                         ELSE (SELECT at FROM first_run) < now() - @stale_after::interval
+                     END AS stale,
+                     {outdated} AS outdated
               FROM register s)
         SELECT count(*) AS total,
                count(*) FILTER (WHERE status = 'success') AS synced,
@@ -34,11 +36,44 @@ internal static class StatusSql
                max(age) FILTER (WHERE status = 'success') AS age_max,
                sum(age) FILTER (WHERE status = 'success') AS age_sum,
                count(*) FILTER (WHERE stale) AS stale,
+               sum(outdated) FILTER (WHERE last_success_at IS NOT NULL) AS outdated,
                (SELECT max(COALESCE(finished_at, synced_at)) FROM cmms_sync_log WHERE sync_type = {RegisterSql.SyncType} AND status <> 'running') AS last_sync_at,
                (SELECT max(COALESCE(finished_at, synced_at)) FROM cmms_sync_log WHERE sync_type = {RegisterSql.SyncType} AND status = 'complete') AS last_success_at,
                (SELECT count(*) FROM ic3_asset_master WHERE NOT ({RegisterSql.Linked}) OR cmms_asset_id IS NULL) AS unlinked
         FROM j
         """;
+
+    /// <summary><see cref="StatusOf"/> without a change model (no outdated estimate).</summary>
+    public static string Status { get; } = StatusOf("NULL::double precision");
+
+    /// <summary><see cref="StatusOf"/> with the change model's estimate.</summary>
+    public static string StatusWithModel { get; } = StatusOf(
+        FreshnessSql.ChangeProbability(FreshnessSql.Rate("s.change_count", "s.change_exposure"), "extract(epoch FROM s.age)::double precision"));
+
+    /// <summary>
+    /// The register's verified assets by estimated change rate, as a mean time between changes (the report's distribution;
+    /// the buckets are for reading, not for the policy). Rate table parameters as <see cref="StatusWithModel"/>.
+    /// </summary>
+    public static string ChangeRateHistogram { get; } = $"""
+        WITH {RegisterSql.CurrentState},
+        r AS (SELECT CASE WHEN COALESCE(change_exposure, 0) <= 0 THEN NULL ELSE 1 / NULLIF({FreshnessSql.Rate("change_count", "change_exposure")}, 0) END AS mean_s
+              FROM register WHERE last_success_at IS NOT NULL)
+        SELECT count(*) FILTER (WHERE mean_s < 3600) AS under_1h,
+               count(*) FILTER (WHERE mean_s >= 3600 AND mean_s < 86400) AS h1_d1,
+               count(*) FILTER (WHERE mean_s >= 86400 AND mean_s < 7 * 86400) AS d1_7,
+               count(*) FILTER (WHERE mean_s >= 7 * 86400 AND mean_s < 30 * 86400) AS d7_30,
+               count(*) FILTER (WHERE mean_s >= 30 * 86400 AND mean_s < 365 * 86400) AS d30_365,
+               count(*) FILTER (WHERE mean_s >= 365 * 86400) AS d365_plus,
+               count(*) FILTER (WHERE mean_s IS NULL) AS unobserved
+        FROM r
+        """;
+
+    /// <summary>The change-rate histogram's columns and their labels (a mean time between changes), in order.</summary>
+    public static IReadOnlyList<(string Column, string Label)> ChangeRateBuckets { get; } =
+    [
+        ("under_1h", "changes more than hourly"), ("h1_d1", "hourly to daily"), ("d1_7", "daily to weekly"), ("d7_30", "weekly to monthly"),
+        ("d30_365", "monthly to yearly"), ("d365_plus", "less than yearly"), ("unobserved", "not observed yet"),
+    ];
 
     /// <summary>The register by time since its last success, in fixed buckets (a histogram for the report).</summary>
     public const string SyncAgeHistogram = $"""

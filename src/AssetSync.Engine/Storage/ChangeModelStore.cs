@@ -1,0 +1,63 @@
+using AssetSync.Freshness;
+using Npgsql;
+using NpgsqlTypes;
+using static AssetSync.Storage.DbValues;
+
+namespace AssetSync.Storage;
+
+/// <summary>Fits the register's change model from its observations, keeps it (cmms_change_model), and reads it back.</summary>
+internal sealed class ChangeModelStore(StoreConnections db)
+{
+    /// <summary>
+    /// Fits the model to the register's observations now; saved for status and reports unless <paramref name="save"/> is false
+    /// (-WhatIf writes nothing). Null on a cold start: no asset observed yet.
+    /// </summary>
+    public ValueTask<ChangeRateModel?> FitAsync(bool save, CancellationToken ct) => db.WithConnection(async (conn, token) =>
+    {
+        var groups = new List<ExposureGroup>();
+        await using (var cmd = new NpgsqlCommand(FreshnessSql.ExposureGroups, conn))
+        await using (var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(token).ConfigureAwait(false))
+            {
+                groups.Add(new ExposureGroup(reader.Int("change_count") ?? 0, reader.Double("exposure") ?? 0, reader.Long("assets") ?? 0));
+            }
+        }
+        var model = ChangeRateModel.Fit(groups);
+        if (model is not null && save)
+        {
+            await using var cmd = new NpgsqlCommand(FreshnessSql.SaveModel, conn);
+            cmd.Parameters.Add(Array(model.Rates, NpgsqlDbType.Double).Named("rates"));
+            cmd.Parameters.Add(Array(model.Weights, NpgsqlDbType.Double).Named("weights"));
+            cmd.Parameters.Add(Double(model.MinExposure).Named("min_exposure"));
+            cmd.Parameters.Add(Double(model.MaxExposure).Named("max_exposure"));
+            cmd.Parameters.Add(Long(model.ObservedAssets).Named("observed_assets"));
+            await cmd.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+        }
+        return model;
+    }, ct);
+
+    /// <summary>The model the latest batch run fitted; null before the first one that had observations.</summary>
+    public static async Task<ChangeRateModel?> ReadAsync(NpgsqlConnection conn, CancellationToken token)
+    {
+        await using var cmd = new NpgsqlCommand(FreshnessSql.ReadModel, conn);
+        await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
+        if (!await reader.ReadAsync(token).ConfigureAwait(false))
+        {
+            return null;
+        }
+        return new ChangeRateModel(reader.GetFieldValue<double[]>(reader.GetOrdinal("rates")), reader.GetFieldValue<double[]>(reader.GetOrdinal("weights")),
+            reader.Double("min_exposure") ?? 0, reader.Double("max_exposure") ?? 0, reader.Long("observed_assets") ?? 0);
+    }
+
+    /// <summary>The parameters of <see cref="FreshnessSql.Rate"/>, from <paramref name="model"/>.</summary>
+    public static void AddRateParameters(NpgsqlParameterCollection parameters, ChangeRateModel model)
+    {
+        parameters.Add(Array(model.RateTable(), NpgsqlDbType.Double).Named("rate_table"));
+        parameters.Add(Int(ChangeRateModel.TableChanges).Named("table_changes"));
+        parameters.Add(Int(ChangeRateModel.TableBuckets).Named("table_buckets"));
+        parameters.Add(Double(model.TableLogMin).Named("table_log_min"));
+        parameters.Add(Double(model.TableLogStep).Named("table_log_step"));
+        parameters.Add(Double(model.PriorMean).Named("prior_rate"));
+    }
+}
