@@ -189,8 +189,8 @@ public sealed class SyncDatabase : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(selection);
         var selected = await DatabaseErrors.Guard(Target, async () =>
         {
-            // As a run would order them, without keeping the model: a preview writes nothing.
-            var model = selection.Mode == SelectionMode.Batch ? await _store.ChangeModel.FitAsync(save: false, cancellationToken).ConfigureAwait(false) : null;
+            // As a run would order them: by the model the last batch run kept.
+            var model = selection.Mode == SelectionMode.Batch ? await _store.ChangeModel.ReadAsync(cancellationToken).ConfigureAwait(false) : null;
             return await _store.Selection.SelectAsync(selection, model, null, cancellationToken).ConfigureAwait(false);
         }).ConfigureAwait(false);
         foreach (var chunk in selected.Chunks(1000))

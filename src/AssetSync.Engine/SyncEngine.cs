@@ -67,7 +67,32 @@ public sealed class SyncEngine : IAsyncDisposable
         // progress updates, and the run lock's own.
         await using var store = new SyncStore(_options.ConnectionString, DatabaseRetryOptions.ForRun(_options), _time, observer, connectionLimit: _options.ThrottleLimit + 2);
         var run = new SyncRun(_options, _time, store, observer, _client, selection);
-        return await run.RunAsync(cancellationToken).ConfigureAwait(false);
+        var summary = await run.RunAsync(cancellationToken).ConfigureAwait(false);
+        if (selection.Mode == SelectionMode.Batch && summary.Status == RunStatus.Complete)
+        {
+            await LearnAsync(store, observer, cancellationToken).ConfigureAwait(false);
+        }
+        return summary;
+    }
+
+    /// <summary>
+    /// Refits the register's change model from every observation so far, this run's included, for the next run's order,
+    /// status and reports. Best effort: the run is already closed, so a database error here is a warning, never its failure.
+    /// </summary>
+    private static async Task LearnAsync(SyncStore store, SyncObserver observer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var model = await store.ChangeModel.FitAsync(save: true, cancellationToken).ConfigureAwait(false);
+            if (model is not null)
+            {
+                observer.Verbose($"Change model fitted to {model.ObservedAssets:N0} observed asset(s): a mean of {1 / model.PriorMean / 86400:0.##} day(s) between changes across the register.");
+            }
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException)
+        {
+            observer.Warning($"The change model was not refitted after the run ({ex.GetType().Name}); the next batch run orders by the one kept before.");
+        }
     }
 
     public async ValueTask DisposeAsync() => await _services.DisposeAsync().ConfigureAwait(false);

@@ -108,8 +108,8 @@ internal sealed class SyncRun
             DateTimeOffset startedAt;
             try
             {
-                // A batch run fits the register's change model first: its order needs it, and status reads the one kept.
-                var model = _selection.Mode == SelectionMode.Batch ? await _store.ChangeModel.FitAsync(save: true, cancellationToken).ConfigureAwait(false) : null;
+                // A batch run orders by the change model the last batch run fitted as it ended (SyncEngine).
+                var model = _selection.Mode == SelectionMode.Batch ? await _store.ChangeModel.ReadAsync(cancellationToken).ConfigureAwait(false) : null;
                 _selected = await _store.Selection.SelectAsync(_selection, model, s =>
                 {
                     _counts.Skip();

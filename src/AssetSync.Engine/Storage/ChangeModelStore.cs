@@ -9,8 +9,8 @@ namespace AssetSync.Storage;
 internal sealed class ChangeModelStore(StoreConnections db)
 {
     /// <summary>
-    /// Fits the model to the register's observations now; saved for status and reports unless <paramref name="save"/> is false
-    /// (-WhatIf writes nothing). Null on a cold start: no asset observed yet.
+    /// Fits the model to the register's observations now (one grouped scan of the state table) and, when
+    /// <paramref name="save"/>, keeps it for the next run's order, status and reports. Null on a cold start: nothing observed yet.
     /// </summary>
     public ValueTask<ChangeRateModel?> FitAsync(bool save, CancellationToken ct) => db.WithConnection(async (conn, token) =>
     {
@@ -37,7 +37,10 @@ internal sealed class ChangeModelStore(StoreConnections db)
         return model;
     }, ct);
 
-    /// <summary>The model the latest batch run fitted; null before the first one that had observations.</summary>
+    /// <summary>The model the latest batch run fitted (as it ended); null before the first one that had observations.</summary>
+    public ValueTask<ChangeRateModel?> ReadAsync(CancellationToken ct) => db.WithConnection(ReadAsync, ct);
+
+    /// <inheritdoc cref="ReadAsync(CancellationToken)"/>
     public static async Task<ChangeRateModel?> ReadAsync(NpgsqlConnection conn, CancellationToken token)
     {
         await using var cmd = new NpgsqlCommand(FreshnessSql.ReadModel, conn);

@@ -41,7 +41,7 @@ public sealed class DatabaseFixture : IAsyncLifetime
 
     /// <summary>Empties AssetSync's tables, for tests in one class that need a clean slate.</summary>
     public Task ResetAsync() => ExecAsync(
-        "TRUNCATE ic3_asset_master, ic3_asset_pm_schedule, ic3_sync_log, cmms_sync_log, cmms_asset_sync_state, cmms_rate_state RESTART IDENTITY");
+        "TRUNCATE ic3_asset_master, ic3_asset_pm_schedule, ic3_sync_log, cmms_sync_log, cmms_asset_sync_state, cmms_rate_state, cmms_change_model RESTART IDENTITY");
 
     /// <summary>Fills ic3_asset_master the way IC3 would: one row per serial, in report order.</summary>
     public async Task SeedAssetsAsync(IEnumerable<string> serials)

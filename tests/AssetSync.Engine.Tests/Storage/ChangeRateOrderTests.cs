@@ -1,0 +1,181 @@
+using AssetSync.Freshness;
+using AssetSync.Storage;
+using AssetSync.Tests.Fixtures;
+using Npgsql;
+
+namespace AssetSync.Tests.Storage;
+
+/// <summary>
+/// The change model against the database: what a success observes (and what does not), the ChangeRate order (cold start,
+/// the floor, never-synced assets and failures in their places), the SQL formulas against the C# ones, and the estimate
+/// of outdated assets.
+/// </summary>
+public sealed class ChangeRateOrderTests(DatabaseFixture db) : SimulatorAndDatabaseTests(db)
+{
+    private async Task<List<string>> PreviewAsync(AssetSelection selection)
+    {
+        await using var database = new SyncDatabase(Db.ConnectionString);
+        return await database.PreviewAsync(selection).ToListAsync();
+    }
+
+    /// <summary>Fits and keeps the change model, as a batch run does when it ends.</summary>
+    private async Task<ChangeRateModel?> FitAsync()
+    {
+        await using var store = new SyncStore(Db.ConnectionString, new DatabaseRetryOptions(0, TimeSpan.Zero), TimeProvider.System);
+        return await store.ChangeModel.FitAsync(save: true, CancellationToken.None);
+    }
+
+    /// <summary>A state row as a run leaves it: last success <paramref name="ageDays"/> ago, k changes over t days of exposure.</summary>
+    private Task StateAsync(string serial, double ageDays, int k, double tDays, string status = "success") => Db.ExecAsync("""
+        INSERT INTO cmms_asset_sync_state (serialnumber, status, last_attempt_at, last_success_at, change_count, change_exposure, change_observations,
+                                           error_kind, failing_since, consecutive_failures)
+        VALUES ($1, $2, now() - make_interval(secs => $3 * 86400), now() - make_interval(secs => $3 * 86400), $4, $5 * 86400, CASE WHEN $5 > 0 THEN 1 ELSE 0 END,
+                CASE WHEN $2 = 'error' THEN 'transient' END, CASE WHEN $2 = 'error' THEN now() END, CASE WHEN $2 = 'error' THEN 1 ELSE 0 END)
+        """, serial, status, ageDays, k, tDays);
+
+    [Fact]
+    public async Task A_success_is_an_observation_and_a_failure_or_a_404_is_not()
+    {
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 6));
+        await Sim.ScriptForeverAsync("INF-000005", "500");
+        await Sim.ScriptForeverAsync("INF-000006", "404");
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => { o.MaximumRetryCount = 0; o.CircuitBreakerThreshold = 0; }));
+
+        await engine.RunAsync(AssetSelection.Batch(0));
+        // A first success: one change (Innomaint's last change), its age the exposure.
+        var first = await Db.RowsAsync("SELECT serialnumber, change_count, change_exposure, change_observations, extract(epoch FROM last_success_at - (SELECT cmms_last_modified FROM ic3_asset_master m WHERE m.cmms_asset_id = serialnumber))::float8 FROM cmms_asset_sync_state ORDER BY 1");
+        Assert.Equal(6, first.Count);
+        foreach (var row in first.Take(4))
+        {
+            Assert.Equal((1, 1), ((int)row[1]!, (int)row[3]!));
+            Assert.Equal((double)row[4]!, (double)row[2]!, 0.01);
+        }
+        Assert.All(first.Skip(4), row => Assert.Equal((0, 0.0, 0), ((int)row[1]!, (double)row[2]!, (int)row[3]!)));
+
+        // Unchanged (the same body): the whole interval, no change. The failing assets still observe nothing.
+        await Db.ExecAsync("UPDATE cmms_asset_sync_state SET last_success_at = last_success_at - interval '10 days' WHERE serialnumber = 'INF-000001'");
+        await engine.RunAsync(AssetSelection.Batch(0, includeDeferred: true));
+        var unchanged = await Db.RowsAsync("SELECT change_count, change_exposure, change_observations FROM cmms_asset_sync_state WHERE serialnumber = 'INF-000001'");
+        Assert.Equal((1, 2), ((int)unchanged[0][0]!, (int)unchanged[0][2]!));
+        Assert.InRange((double)unchanged[0][1]! - (double)first[0][2]!, 10 * 86400, (10 * 86400) + 120);
+        Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM cmms_asset_sync_state WHERE serialnumber IN ('INF-000005', 'INF-000006') AND change_observations > 0"));
+
+        // Changed, with a last_modified before the last success (a generation moves it only a day on): one change, and an
+        // exposure imputed inside the interval, never more than it.
+        await Sim.ConfigureAsync(new { ChangeRate = 1.0 });
+        await Sim.NextGenerationAsync();
+        var before = (double)(await Db.RowsAsync("SELECT change_exposure FROM cmms_asset_sync_state WHERE serialnumber = 'INF-000002'"))[0][0]!;
+        await Db.ExecAsync("UPDATE cmms_asset_sync_state SET last_success_at = last_success_at - interval '4 days' WHERE serialnumber = 'INF-000002'");
+        await engine.RunAsync(AssetSelection.Batch(0));
+        var changed = await Db.RowsAsync("SELECT change_count, change_exposure, change_observations FROM cmms_asset_sync_state WHERE serialnumber = 'INF-000002'");
+        Assert.Equal((2, 3), ((int)changed[0][0]!, (int)changed[0][2]!));
+        Assert.InRange((double)changed[0][1]! - before, 1, 4 * 86400);
+    }
+
+    [Fact]
+    public async Task With_no_observations_ChangeRate_orders_exactly_as_Stalest()
+    {
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 30));
+        for (var i = 1; i <= 24; i++)
+        {
+            await StateAsync(AssetSync.Simulator.AssetGenerator.SerialFor(i), ageDays: (i * 7) % 13, k: 0, tDays: 0, status: i % 5 == 0 ? "error" : "success");
+        }
+
+        Assert.Null(await FitAsync());
+        foreach (var size in new[] { 0, 7, 20 })
+        {
+            var stalest = await PreviewAsync(AssetSelection.Batch(size, order: SyncOrder.Stalest));
+            Assert.Equal(stalest, await PreviewAsync(AssetSelection.Batch(size, order: SyncOrder.ChangeRate)));
+            Assert.Equal(size == 0 ? 30 : size, stalest.Count);
+        }
+        Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM cmms_change_model"));   // nothing observed, nothing kept
+    }
+
+    [Fact]
+    public async Task ChangeRate_takes_never_synced_first_then_the_floor_then_the_fast_changers_and_failures_keep_one_place_in_ten()
+    {
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 40));
+        // 1-4 change about daily, verified a day ago; 6-8 the same but failing now; 9-38 change about yearly, verified two
+        // days ago (staler); 5 changes almost never and was verified 31 days ago; 39 and 40 were never synced.
+        for (var i = 1; i <= 38; i++)
+        {
+            var fast = i <= 8 && i != 5;
+            await StateAsync(AssetSync.Simulator.AssetGenerator.SerialFor(i), ageDays: i == 5 ? 31 : fast ? 1 : 2, k: i == 5 ? 0 : fast ? 20 : 1, tDays: i == 5 ? 100000 : fast ? 20 : 365,
+                status: i is >= 6 and <= 8 ? "error" : "success");
+        }
+
+        Assert.NotNull(await FitAsync());
+        var stalest = await PreviewAsync(AssetSelection.Batch(0, order: SyncOrder.Stalest));
+        Assert.Equal(["INF-000039", "INF-000040", "INF-000005", "INF-000009", "INF-000010"], stalest.Take(5));
+
+        var byRate = await PreviewAsync(AssetSelection.Batch(0));
+        Assert.Equal(["INF-000039", "INF-000040", "INF-000005", "INF-000001", "INF-000002", "INF-000003", "INF-000004"], byRate.Take(7));
+        // The first failing asset goes no earlier than after nine of the others, though its rate would put it eighth.
+        Assert.Equal(9, byRate.IndexOf("INF-000006"));
+        Assert.Equal(40, byRate.Distinct().Count());
+
+        // Without the floor in reach, the asset that almost never changes waits behind the fast ones and the audits.
+        var relaxed = await PreviewAsync(AssetSelection.Batch(0, maxSyncAge: TimeSpan.FromDays(60)));
+        Assert.True(relaxed.IndexOf("INF-000005") > relaxed.IndexOf("INF-000004"), string.Join(",", relaxed));
+        // The audits: the stalest assets still get about one place in ten of a budget.
+        var budget = await PreviewAsync(AssetSelection.Batch(20, maxSyncAge: TimeSpan.FromDays(60)));
+        Assert.Contains("INF-000009", budget);
+    }
+
+    [Fact]
+    public async Task The_SQL_rate_and_refresh_index_are_the_CSharp_ones_and_status_sums_the_change_probabilities()
+    {
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 12));
+        for (var i = 1; i <= 10; i++)
+        {
+            await StateAsync(AssetSync.Simulator.AssetGenerator.SerialFor(i), ageDays: i, k: i % 4, tDays: 10 * i);
+        }
+        Assert.NotNull(await FitAsync());
+
+        await using var conn = new NpgsqlConnection(Db.ConnectionString);
+        await conn.OpenAsync();
+        var model = (await ChangeModelStore.ReadAsync(conn, CancellationToken.None))!;
+        foreach (var (k, t, age) in new[] { (0, 3600.0, 60.0), (2, 86400.0 * 40, 86400.0 * 3), (7, 1e7, 1e6), (50, 1e6, 1e5), (1, 1e3, 1e9) })
+        {
+            await using var cmd = new NpgsqlCommand(
+                $"SELECT {FreshnessSql.Rate("@k", "@t")}, {FreshnessSql.RefreshIndex("@r", "@a")}, {FreshnessSql.ChangeProbability("@r", "@a")}", conn);
+            ChangeModelStore.AddRateParameters(cmd.Parameters, model);
+            var rate = model.TableRate(k, t);
+            cmd.Parameters.AddWithValue("k", k);
+            cmd.Parameters.AddWithValue("t", t);
+            cmd.Parameters.AddWithValue("r", rate);
+            cmd.Parameters.AddWithValue("a", age);
+            await using var reader = await cmd.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            Assert.Equal(1.0, reader.GetDouble(0) / rate, 9);
+            Assert.Equal(RefreshValue.Index(rate, age), reader.GetDouble(1), 9);
+            Assert.Equal(RefreshValue.ChangeProbability(rate, age), reader.GetDouble(2), 9);
+        }
+
+        await using var database = new SyncDatabase(Db.ConnectionString);
+        var status = await database.GetStatusAsync();
+        var rows = await Db.RowsAsync("SELECT change_count, change_exposure, extract(epoch FROM now() - last_success_at)::float8 FROM cmms_asset_sync_state");
+        var expected = rows.Sum(r => RefreshValue.ChangeProbability(model.TableRate((int)r[0]!, (double)r[1]!), (double)r[2]!));
+        Assert.NotNull(status.EstimatedOutdatedAssets);
+        Assert.Equal(expected, status.EstimatedOutdatedAssets!.Value, 3);
+        Assert.InRange(status.EstimatedOutdatedAssets!.Value, 0.01, 10);
+
+        var report = await database.GetReportAsync();
+        Assert.Equal(10, report.ChangeRateHistogram.Sum(b => b.Value));
+    }
+
+    [Fact]
+    public async Task Status_has_no_estimate_before_a_batch_run_has_fitted_a_model()
+    {
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 3));
+        await using var database = new SyncDatabase(Db.ConnectionString);
+        Assert.Null((await database.GetStatusAsync()).EstimatedOutdatedAssets);
+        Assert.Empty((await database.GetReportAsync()).ChangeRateHistogram);
+
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString));
+        await engine.RunAsync(AssetSelection.Batch(0));
+        Assert.Equal(1L, await Db.ScalarAsync<long>("SELECT count(*) FROM cmms_change_model"));
+        // Just verified: almost nothing can have changed yet.
+        Assert.InRange((await database.GetStatusAsync()).EstimatedOutdatedAssets!.Value, 0, 0.1);
+    }
+}
