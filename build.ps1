@@ -286,6 +286,8 @@ function Invoke-Bench {
             -Quick:$Quick -ResultPath $result
         & (Join-Path $root 'tests/Bench/Invoke-TelemetryBenchmark.ps1') -AdminConnectionString $cluster.ConnectionString -Configuration $Configuration `
             -Quick:$Quick -ResultPath $result
+        & (Join-Path $root 'tests/Bench/Invoke-FreshnessBenchmark.ps1') -AdminConnectionString $cluster.ConnectionString -Configuration $Configuration `
+            -Quick:$Quick -ResultPath $result
         if ($Quick) {
             Write-Host '   (-Quick: the BenchmarkDotNet micro-benchmarks are left out)'
         } else {

@@ -9,7 +9,7 @@ Two identical registers of -Assets assets, each synced from its own simulator. B
 each register gets a budget of 10% of the register (-BatchSize), one -Order Stalest, one -Order ChangeRate (the default),
 in turns so neither always goes first.
 
-After each night the simulators say how many assets changed since they were last served (the truth), and
+Right after each register's night its simulator says how many assets changed since they were last served (the truth), and
 Get-CmmsSyncStatus says how many it thinks (EstimatedOutdatedAssets). Figures: stale assets after each night, averaged over
 the nights after the tenth and over the first ten (learning); requests used; the estimate against the truth.
 Targets: ChangeRate at most 0.75x Stalest after the tenth night, at most 1.10x in the first ten; the estimate within 35%.
@@ -65,19 +65,17 @@ try {
         $at = $epoch.AddSeconds($night * $DaySeconds)
         while ([DateTimeOffset]::UtcNow -lt $at) { Start-Sleep -Milliseconds 20 }
         $turn = if ($night % 2) { $orders } else { @($orders[1], $orders[0]) }
+        $line = "   night {0,2}:" -f $night
         foreach ($order in $turn) {
+            # The truth right after the register's own night, so neither pays for the other's run time.
             $r = $registers[$order]
             $summary = Invoke-Night $r $budget
             $r.Requests += $summary.Requests
-        }
-        $line = "   night {0,2}:" -f $night
-        foreach ($order in $orders) {
-            $r = $registers[$order]
             $truth = Get-Truth $r
             $r.Stale.Add([double]$truth.changedSinceServed)
             $estimate = (Get-CmmsSyncStatus -ConnectionString $r.ConnectionString).EstimatedOutdatedAssets
             $r.Estimate.Add($(if ($null -eq $estimate) { [double]::NaN } else { [double]$estimate }))
-            $line += " {0} {1,4} stale (estimate {2,6:0.0})" -f $order, $truth.changedSinceServed, $estimate
+            $line += " {0} {1,4} stale (estimate {2,6:0.0}, {3:0.00} s)" -f $order, $truth.changedSinceServed, $estimate, $summary.Duration.TotalSeconds
         }
         Write-Host $line
     }
