@@ -47,6 +47,13 @@ internal sealed class RateController
     /// <summary>The learned rate stays this far under the last rate that drew a 429.</summary>
     internal const double LearnedMargin = 0.97;
 
+    /// <summary>
+    /// The learned rate stays this far under the highest rate used in full without a 429: that rate is the ceiling found,
+    /// and the next night starting right at it meets the quota's edge in its first seconds (jitter, a window's phase).
+    /// Just under it, the next night's start runs at 0.98 of it and probes up slowly from there.
+    /// </summary>
+    internal const double CleanMargin = 0.98;
+
     /// <summary>Never slower than one request every 20 s: a run must still end.</summary>
     internal const double MinimumRate = 0.05;
 
@@ -288,8 +295,8 @@ internal sealed class RateController
     }
 
     /// <summary>
-    /// What this run learned, to store for the next: the quota the API stated, or the highest rate used in full without
-    /// drawing a 429 (kept a little under the last rate that did). Null when nothing was learned (fixed rate, no headers;
+    /// What this run learned, to store for the next: the quota the API stated, or just under the highest rate used in full
+    /// without drawing a 429 (and a little under the last rate that did). Null when nothing was learned (fixed rate, no headers;
     /// or too short a run).
     /// </summary>
     public LearnedRate? Learned()
@@ -312,7 +319,7 @@ internal sealed class RateController
                 _bucket = new Bucket(now);
             }
             ConfirmBuckets(long.MaxValue);
-            var learned = _learnedClean;
+            var learned = _learnedClean * CleanMargin;
             if (_lastDrew is { } drew)
             {
                 learned = Math.Min(learned, drew * LearnedMargin);

@@ -262,4 +262,18 @@ public class RateControllerTests
         Assert.Equal(LearnedRate.FromProbing, learned.Source);
         Assert.InRange(learned.RequestsPerSecond, 10, drew * RateController.LearnedMargin + 0.001);
     }
+
+    [Fact]
+    public void The_stored_rate_sits_just_under_the_ceiling_found_never_at_it()
+    {
+        // Started from a stored 20/s that ran clean all night: the next night starts just under it (at least 0.95 of it,
+        // so it is not slower for nothing), not right at the edge where its first seconds would draw 429s.
+        var stored = new LearnedRate(20, LearnedRate.FromProbing, DateTimeOffset.UtcNow.AddDays(-1));
+        var rate = Create(RequestRate.Auto, start: 5, stored);
+        Use(rate, 6);
+        var ceiling = rate.Current;
+        var learned = rate.Learned()!.RequestsPerSecond;
+        Assert.InRange(learned, 0.95 * 20, ceiling * RateController.CleanMargin + 0.001);
+        Assert.True(learned < ceiling, $"{learned} stored for a clean ceiling of {ceiling}");
+    }
 }
