@@ -2,9 +2,12 @@
 .SYNOPSIS
 The database-footprint benchmarks (issue 22), side by side in one run, against the simulator on this host and a real
 PostgreSQL with its default durability:
-  M  a fetch-only pass over 20,000 assets with .NET's HttpClient (SocketsHttpHandler, 16 in flight): the physical limit here
-  N  the first sync of the same 20,000 new assets, unthrottled (-ThrottleLimit 16): assets/s, its share of M, commits and
-     WAL bytes per changed asset (pg_stat_database.xact_commit and pg_current_wal_lsn deltas over the run)
+  M  a fetch-only pass over 20,000 assets with .NET's HttpClient (SocketsHttpHandler, 16 in flight), in a fresh pwsh, timed
+     from the first request to the last answer, after a warm-up pass over the same assets: the physical limit here
+  N  the first sync of the same 20,000 new assets, unthrottled (-ThrottleLimit 16), as a user sees it: the cmdlet in a fresh
+     pwsh, PostgreSQL over TCP on 127.0.0.1, the register analysed, the simulator warmed by M's passes; timed around the
+     cmdlet (selection, run row and closing included), beside the run's own Duration. Its share of M; commits and WAL bytes
+     per changed asset (pg_stat_database.xact_commit and pg_current_wal_lsn deltas over the run)
   O  peak managed memory of a run over a 1,000,000-asset register (bounded by -MaxDuration: the selection is what
      matters) against a 10,000-asset one
 Each run is a fresh pwsh. Managed memory is sampled every 50 ms inside that process (GC.GetTotalMemory).
@@ -53,13 +56,15 @@ Add-Type -TypeDefinition 'public static class MemSampler { static volatile bool 
 [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
 `$baseline = [GC]::GetTotalMemory(`$true)
 [MemSampler]::Start()
+`$wall = [Diagnostics.Stopwatch]::StartNew()
 `$s = Invoke-CmmsSync -ConnectionString '$Cs' -BaseUrl '$Url' -BatchSize 0 -Force -Summary $Extra -WarningAction SilentlyContinue
+`$wall.Stop()
 `$peak = [MemSampler]::Stop()
-"{0}|{1}|{2}|{3:F3}" -f `$s.Succeeded, `$baseline, `$peak, `$s.Duration.TotalSeconds
+"{0}|{1}|{2}|{3:F3}|{4:F3}" -f `$s.Succeeded, `$baseline, `$peak, `$s.Duration.TotalSeconds, `$wall.Elapsed.TotalSeconds
 "@
     $line = Invoke-Pwsh -NoProfile -NonInteractive -Command $script | Select-Object -Last 1
     $p = $line -split '\|'
-    [pscustomobject]@{ Succeeded = [int]$p[0]; BaselineMB = [double]$p[1] / 1MB; PeakMB = [double]$p[2] / 1MB; Seconds = [double]$p[3] }
+    [pscustomobject]@{ Succeeded = [int]$p[0]; BaselineMB = [double]$p[1] / 1MB; PeakMB = [double]$p[2] / 1MB; Seconds = [double]$p[3]; WallSeconds = [double]$p[4] }
 }
 
 function Get-DbCounters([string] $Cs, [string] $Name) {
@@ -93,9 +98,13 @@ public static class FetchOnly {
     }
 }
 '@
-        Add-Type -TypeDefinition $code -Language CSharp
-        $null = [FetchOnly]::Run($sim.BaseUrl, 500, 16)   # warm up: connections, JIT, the simulator's body cache
-        $fetchRate = [FetchOnly]::Run($sim.BaseUrl, $assets, 16)
+        # In a fresh pwsh, as the sync runs: a warm-up pass over every asset (connections, JIT, the simulator's body cache),
+        # then the measured one.
+        $codeFile = Join-Path ([IO.Path]::GetTempPath()) ('assetsync-fetchonly-' + [guid]::NewGuid().ToString('N') + '.cs')
+        Set-Content -Path $codeFile -Value $code
+        try {
+            $fetchRate = [double](Invoke-Pwsh -NoProfile -NonInteractive -Command "Add-Type -Path '$codeFile'; `$null = [FetchOnly]::Run('$($sim.BaseUrl)', $assets, 16); [FetchOnly]::Run('$($sim.BaseUrl)', $assets, 16)" | Select-Object -Last 1)
+        } finally { Remove-Item $codeFile -ErrorAction SilentlyContinue }
         Add-Figure 'M' 'fetch-only pass (the physical limit here)' ('{0:N0}/s' -f $fetchRate) '' $null
     }
     if ($Scenarios -contains 'N') {
@@ -105,11 +114,13 @@ public static class FetchOnly {
             $before = Get-DbCounters $db.Cs $db.Name
             $run = Invoke-MeasuredRun $db.Cs $sim.BaseUrl '-RequestsPerSecond ([double]::PositiveInfinity) -ThrottleLimit 16'
             $after = Get-DbCounters $db.Cs $db.Name
-            $rate = $run.Succeeded / $run.Seconds
+            $rate = $run.Succeeded / $run.WallSeconds
+            $runRate = $run.Succeeded / $run.Seconds
             $commits = ($after.Commits - $before.Commits) / [math]::Max(1, $run.Succeeded)
             $wal = ($after.Wal - $before.Wal) / [math]::Max(1, $run.Succeeded)
-            Add-Figure 'N' 'first sync, new assets' ('{0:N0}/s ({1} in {2:F1} s)' -f $rate, $run.Succeeded, $run.Seconds) '>= 2x 985/s = 1,970/s' ($rate -ge 1970)
-            if ($fetchRate) { Add-Figure 'N' 'share of the fetch-only pass' ('{0:F2}' -f ($rate / $fetchRate)) '>= 0.80' ($rate / $fetchRate -ge 0.80) }
+            Add-Figure 'N' 'first sync, new assets, timed around the cmdlet (what a user sees)' ('{0:N0}/s ({1} in {2:F1} s)' -f $rate, $run.Succeeded, $run.WallSeconds) '>= 3,000/s' ($rate -ge 3000)
+            Add-Figure 'N' 'the same run by its own Duration (from its start to its last write)' ('{0:N0}/s ({1:F1} s)' -f $runRate, $run.Seconds) '' $null
+            if ($fetchRate) { Add-Figure 'N' 'share of the fetch-only pass (both timed as a user sees them)' ('{0:F2}' -f ($rate / $fetchRate)) '>= 0.80' ($rate / $fetchRate -ge 0.80) }
             Add-Figure 'N' 'commits per changed asset' ('{0:F3}' -f $commits) '<= 0.05' ($commits -le 0.05)
             Add-Figure 'N' 'WAL bytes per changed asset' ('{0:N0}' -f $wal) 'lower than before (2,076 measured by the issue)' ($wal -lt 2076)
         } finally { Invoke-PgSql $AdminConnectionString "DROP DATABASE IF EXISTS $($db.Name) WITH (FORCE)" | Out-Null }
