@@ -1,5 +1,5 @@
-using AssetSync.Storage;
 using AssetSync.Storage.Migrations;
+using AssetSync.Storage;
 using Npgsql;
 
 namespace AssetSync;

@@ -1,5 +1,6 @@
 using AssetSync.Innomaint;
 using AssetSync.Resilience;
+using AssetSync.Run;
 using AssetSync.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -37,7 +38,7 @@ public sealed class SyncEngine : IAsyncDisposable
         var route = InnomaintRoute.Create(o);
         var services = new ServiceCollection();
         services.AddHttpClient(HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(() => primaryHandler?.Invoke() ?? route.CreateHandler())
+            .ConfigurePrimaryHttpMessageHandler(() => primaryHandler?.Invoke() ?? route.CreateHandler(ResilientFetcher.ConnectionLimit(o)))
             .RemoveAllLoggers()
             .ConfigureHttpClient(c => c.Timeout = System.Threading.Timeout.InfiniteTimeSpan);
         _services = services.BuildServiceProvider();

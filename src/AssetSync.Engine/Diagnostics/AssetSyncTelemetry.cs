@@ -1,6 +1,5 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using AssetSync.Resilience;
+using System.Diagnostics;
 
 namespace AssetSync.Diagnostics;
 
@@ -45,7 +44,8 @@ public static class AssetSyncTelemetry
 
     internal static readonly Histogram<double> AssetDuration = Meter.CreateHistogram<double>("assetsync.asset.duration", "s", "An asset's own time: from its first request to its decision.");
 
-    private static RateController? _rate;
+    /// <summary>The running run's rate, as a function: telemetry knows nothing of how the rate is kept.</summary>
+    private static Func<double>? _rate;
 
     static AssetSyncTelemetry()
     {
@@ -54,16 +54,17 @@ public static class AssetSyncTelemetry
 
     private static IEnumerable<Measurement<double>> ObserveRate()
     {
-        if (Volatile.Read(ref _rate) is { } rate && double.IsFinite(rate.Current))
+        if (Volatile.Read(ref _rate) is { } rate && rate() is var current && double.IsFinite(current))
         {
-            yield return new Measurement<double>(rate.Current);
+            yield return new Measurement<double>(current);
         }
     }
 
     /// <summary>The gauge follows this run's rate until <see cref="RunEnded"/>.</summary>
-    internal static void RunStarted(RateController rate) => Volatile.Write(ref _rate, rate);
+    internal static void RunStarted(Func<double> currentRate) => Volatile.Write(ref _rate, currentRate);
 
-    internal static void RunEnded(RateController rate) => Interlocked.CompareExchange(ref _rate, null, rate);
+    /// <summary>Stops following <paramref name="currentRate"/> (the delegate given to <see cref="RunStarted"/>), unless another run has started since.</summary>
+    internal static void RunEnded(Func<double> currentRate) => Interlocked.CompareExchange(ref _rate, null, currentRate);
 
     internal static void AssetDecided(AssetSyncResult result)
     {

@@ -1,3 +1,4 @@
+using AssetSync.Domain;
 namespace AssetSync.Innomaint;
 
 /// <summary>

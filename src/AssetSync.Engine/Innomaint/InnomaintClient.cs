@@ -1,10 +1,10 @@
-using AssetSync.Storage;
-using System.Security.Cryptography;
 using System.Buffers;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Net;
 using System.Security.Authentication;
+using System.Security.Cryptography;
+using AssetSync.Domain;
 
 namespace AssetSync.Innomaint;
 

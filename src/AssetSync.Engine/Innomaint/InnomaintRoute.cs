@@ -1,6 +1,6 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Net;
 using System.Security.Authentication;
 using System.Text.RegularExpressions;
 
@@ -45,8 +45,11 @@ internal sealed partial class InnomaintRoute
     public static InnomaintRoute Direct(Uri baseUrl) =>
         new(new SyncOptions(), baseUrl, ProxyRoute.Resolve(new SyncOptions { NoProxy = true }, baseUrl, null), new CertificateTrust(null));
 
-    /// <summary>The primary handler of the Innomaint HTTP client.</summary>
-    public SocketsHttpHandler CreateHandler()
+    /// <summary>
+    /// The primary handler of the Innomaint HTTP client, holding at most <paramref name="maxConnections"/> connections (the
+    /// request gate's bound on requests in flight, which the caller knows; the route does not).
+    /// </summary>
+    public SocketsHttpHandler CreateHandler(int maxConnections)
     {
         var o = _options;
         var handler = new SocketsHttpHandler
@@ -54,7 +57,7 @@ internal sealed partial class InnomaintRoute
             // Never follow a redirect: the Authorization header would travel with it.
             AllowAutoRedirect = false,
             UseCookies = false,
-            MaxConnectionsPerServer = Resilience.ResilientFetcher.ConnectionLimit(o),
+            MaxConnectionsPerServer = maxConnections,
             ConnectTimeout = o.Timeout,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             AutomaticDecompression = DecompressionMethods.All,

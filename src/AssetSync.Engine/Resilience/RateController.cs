@@ -1,4 +1,4 @@
-using AssetSync.Storage;
+using AssetSync.Domain;
 
 namespace AssetSync.Resilience;
 

@@ -1,9 +1,9 @@
 using AssetSync.Diagnostics;
-using AssetSync.Storage;
+using AssetSync.Domain;
 using AssetSync.Innomaint;
-using Polly;
 using Polly.Retry;
 using Polly.Timeout;
+using Polly;
 
 namespace AssetSync.Resilience;
 

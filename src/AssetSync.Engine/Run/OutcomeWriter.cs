@@ -1,9 +1,10 @@
 using AssetSync.Diagnostics;
+using AssetSync.Domain;
 using AssetSync.Innomaint;
 using AssetSync.Storage;
 using Npgsql;
 
-namespace AssetSync;
+namespace AssetSync.Run;
 
 /// <summary>
 /// A run's write path: each decided asset to its rows (successes grouped by <see cref="AssetWriteBatcher"/>, failures one

@@ -1,4 +1,4 @@
-namespace AssetSync;
+namespace AssetSync.Run;
 
 /// <summary>
 /// A run's time budget (-MaxDuration): the deadline attempts are measured against, and whether it is spent (an attempt

@@ -1,4 +1,4 @@
-namespace AssetSync;
+namespace AssetSync.Run;
 
 /// <summary>A run's counts, as its assets are committed (and its serial numbers skipped). Thread-safe.</summary>
 internal sealed class RunCounters

@@ -1,12 +1,13 @@
-using System.Threading.Channels;
 using System.Diagnostics;
+using System.Threading.Channels;
 using AssetSync.Diagnostics;
+using AssetSync.Domain;
 using AssetSync.Innomaint;
 using AssetSync.Resilience;
 using AssetSync.Storage;
 using Npgsql;
 
-namespace AssetSync;
+namespace AssetSync.Run;
 
 /// <summary>
 /// One run's lifecycle: the lock and its watcher, the run row, the parallel per-asset steps, and
@@ -42,6 +43,7 @@ internal sealed class SyncRun
     /// <summary>Assets read from the database for the producer at a time (validators, last error kind): one round trip each.</summary>
     private const int SelectionChunk = 1000;
     private ResilientFetcher? _fetcher;
+    private Func<double>? _telemetryRate;
     private LearnedRate? _stored;
     private Activity? _activity;
     private OutcomeWriter? _writer;
@@ -146,7 +148,8 @@ internal sealed class SyncRun
                 runLock.Watch(_time, _observer.Warning, Stop);
                 progress = KeepRowCurrentAsync(progressStop.Token);
                 var rate = new RateController(_time, _options.Rate, _options.RequestsPerSecond, _stored, _observer.RateChanged);
-                AssetSyncTelemetry.RunStarted(rate);
+                _telemetryRate = () => rate.Current;
+                AssetSyncTelemetry.RunStarted(_telemetryRate);
                 var fetcher = new ResilientFetcher(_client, _options, _time, _observer, rate, _health);
                 _fetcher = fetcher;
                 _writer = new OutcomeWriter(_store, _runId, _time, _counts, _observer, Stop);
@@ -265,9 +268,9 @@ internal sealed class SyncRun
             User = Environment.UserName,
         };
         _observer.Debug($"Run {_runId} {status}: {summary}.");
-        if (_fetcher is not null)
+        if (_telemetryRate is not null)
         {
-            AssetSyncTelemetry.RunEnded(_fetcher.Rate);
+            AssetSyncTelemetry.RunEnded(_telemetryRate);
         }
         if (_activity is not null)
         {

@@ -1,3 +1,4 @@
+using AssetSync.Domain;
 namespace AssetSync.Storage;
 
 /// <summary>One asset's decided outcome as its log row and state row record it (<see cref="AssetStateSql.RecordOutcomes"/>).</summary>

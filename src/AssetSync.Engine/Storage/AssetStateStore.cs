@@ -1,4 +1,4 @@
-using AssetSync.Innomaint;
+using AssetSync.Domain;
 using Npgsql;
 using NpgsqlTypes;
 using static AssetSync.Storage.DbValues;

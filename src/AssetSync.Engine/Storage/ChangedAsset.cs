@@ -1,4 +1,4 @@
-using AssetSync.Innomaint;
+using AssetSync.Domain;
 
 namespace AssetSync.Storage;
 

@@ -1,3 +1,4 @@
+using AssetSync.Domain;
 using Npgsql;
 using static AssetSync.Storage.DbValues;
 

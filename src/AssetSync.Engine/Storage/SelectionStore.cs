@@ -1,3 +1,4 @@
+using AssetSync.Domain;
 using AssetSync.Freshness;
 using Npgsql;
 using NpgsqlTypes;

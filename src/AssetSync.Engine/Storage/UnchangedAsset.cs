@@ -1,3 +1,4 @@
+using AssetSync.Domain;
 namespace AssetSync.Storage;
 
 /// <summary>An asset found unchanged, waiting to be written with others in one statement.</summary>

@@ -1,3 +1,4 @@
+using AssetSync.Domain;
 using System.Text;
 using AssetSync.Innomaint;
 

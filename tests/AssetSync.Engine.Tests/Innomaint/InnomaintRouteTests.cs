@@ -117,12 +117,12 @@ public class InnomaintRouteTests
     [Fact]
     public void The_handler_never_follows_redirects_and_uses_the_explicit_proxy()
     {
-        using var handler = Route(o => { o.Proxy = new Uri("http://proxy:3128"); o.ProxyCredential = new NetworkCredential("u", "p"); }).CreateHandler();
+        using var handler = Route(o => { o.Proxy = new Uri("http://proxy:3128"); o.ProxyCredential = new NetworkCredential("u", "p"); }).CreateHandler(8);
         Assert.False(handler.AllowAutoRedirect);
         var proxy = Assert.IsType<WebProxy>(handler.Proxy);
         Assert.False(proxy.BypassProxyOnLocal);
         Assert.NotNull(proxy.Credentials);
-        using var direct = Route(o => o.NoProxy = true).CreateHandler();
+        using var direct = Route(o => o.NoProxy = true).CreateHandler(8);
         Assert.False(direct.UseProxy);
     }
 

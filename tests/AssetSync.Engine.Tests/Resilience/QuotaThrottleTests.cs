@@ -1,3 +1,4 @@
+using AssetSync.Domain;
 using System.Net;
 using AssetSync.Innomaint;
 using AssetSync.Resilience;

@@ -1,3 +1,4 @@
+using AssetSync.Domain;
 using AssetSync.Resilience;
 using AssetSync.Storage;
 using Microsoft.Extensions.Time.Testing;

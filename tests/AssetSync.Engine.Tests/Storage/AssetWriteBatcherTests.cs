@@ -1,3 +1,4 @@
+using AssetSync.Domain;
 using AssetSync.Innomaint;
 using AssetSync.Storage;
 using AssetSync.Tests.Fixtures;

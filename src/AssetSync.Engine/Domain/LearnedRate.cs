@@ -1,4 +1,4 @@
-namespace AssetSync.Storage;
+namespace AssetSync.Domain;
 
 /// <summary>A row of cmms_rate_state: the rate learned for one base URL, where it came from, and when.</summary>
 internal sealed record LearnedRate(double RequestsPerSecond, string Source, DateTimeOffset LearnedAt)

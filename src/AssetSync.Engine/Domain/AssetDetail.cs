@@ -1,4 +1,4 @@
-namespace AssetSync.Innomaint;
+namespace AssetSync.Domain;
 
 /// <summary>One asset as Innomaint describes it, mapped from the 200 response.</summary>
 internal sealed record AssetDetail

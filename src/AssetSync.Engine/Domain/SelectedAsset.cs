@@ -1,4 +1,4 @@
-namespace AssetSync.Storage;
+namespace AssetSync.Domain;
 
 /// <summary>
 /// An asset a run selected, with what its state row remembers of the last 200: the validators sent back
