@@ -7,8 +7,8 @@ namespace AssetSync;
 /// </summary>
 public abstract class SyncObserver
 {
-    /// <summary>The run row is written; <paramref name="total"/> assets are selected (null when unknown).</summary>
-    public virtual void RunStarted(long runId, string mode, long? total)
+    /// <summary>The run row is written, in <paramref name="mode"/>; <paramref name="total"/> assets are selected (null when unknown).</summary>
+    public virtual void RunStarted(long runId, SelectionMode mode, long? total)
     {
     }
 

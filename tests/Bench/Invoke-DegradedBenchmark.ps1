@@ -9,6 +9,9 @@ The degraded-night benchmarks (issue 20), against the simulator with 100 ms late
   J  the service stops answering mid-run: requests in flight, and how the run ends
   K  a closed port: how long until the run fails, and how many assets it marks failed
   L  -MaxDuration 00:00:02 -TimeoutSec 15: refused, requests sent
+  P  two nights, -RequestsPerSecond Auto: one asset in ten fails every night (503), 2 % answer one 429 of their own, 1 %
+     hang. Night 1 from nothing stored: the healthy assets' rate, the quota's 429s as a share of requests, and no healthy
+     asset failed. Night 2 from the stored rate: its first 10 s, requests/s at the simulator and the quota's 429s in them
 Each run is a fresh pwsh, as a scheduled job is. Rates of healthy assets come from their log rows (synced_at);
 requests in flight and requests sent are counted at the simulator.
 #>
@@ -17,8 +20,8 @@ param(
     [string] $Configuration = 'Release',
     [switch] $Quick,
     [string] $ResultPath,
-    [ValidateSet('F', 'G', 'H', 'I', 'J', 'K', 'L')]
-    [string[]] $Scenarios = @('F', 'G', 'H', 'I', 'J', 'K', 'L')
+    [ValidateSet('F', 'G', 'H', 'I', 'J', 'K', 'L', 'P')]
+    [string[]] $Scenarios = @('F', 'G', 'H', 'I', 'J', 'K', 'L', 'P')
 )
 $ErrorActionPreference = 'Stop'
 $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
@@ -109,6 +112,41 @@ try {
         Write-Host ("   run: {0}, {1} succeeded, {2} failed, {3} requests, {4} throttled; learned {5} ({6})" -f $s.Status, $s.Succeeded, $s.Failed, $s.Requests, $s.Throttled, $s.LearnedRequestsPerSecond, $s.LearnedRateSource)
         Add-Figure 'G' 'steady-state rate of answered healthy assets (after the first 15 s)' ('{0:0.##}/s' -f $steady) '>= 17/s (0.85 Q)' ($steady -ge 17)
         Add-Figure 'G' 'stored rate' ('{0:0.##}/s' -f [double]$s.LearnedRequestsPerSecond) '>= 16/s' ([double]$s.LearnedRequestsPerSecond -ge 16)
+        Invoke-RestMethod -Method Post -Uri "$($sim.BaseUrl)/_sim/heal" | Out-Null
+    }
+    if ($Scenarios -contains 'P') {
+        $n = if ($Quick) { 600 } else { 1500 }
+        Write-Host "== P: $n assets, 1 in 10 failing every night (503), 2 % one 429 of their own, 1 % hanging; Auto; quota $quota/s; two nights"
+        Reset-Register 1 $n
+        $failers = @{}; $once = @{}; $hang = @{}
+        for ($i = 1; $i -le $n; $i++) {
+            if ($i % 10 -eq 4) { $failers[(Serial $i)] = @('503') }
+            elseif ($i % 50 -eq 7) { $once[(Serial $i)] = @('429') }
+            elseif ($i % 100 -eq 33) { $hang[(Serial $i)] = @('timeout') }
+        }
+        $faulty = @($failers.Keys + $once.Keys + $hang.Keys)
+        foreach ($night in 1, 2) {
+            Set-Scripts $failers $true; Set-Scripts $once $false; Set-Scripts $hang $true
+            Set-Sim @{ RateLimit = $quota; LatencyMs = 100 }
+            $r = Invoke-Run '-RequestsPerSecond Auto -TimeoutSec 3 -Force'
+            $s = $r.Summary
+            $stats = Get-Stats
+            $quota429 = @($stats.throttledMs).Count
+            Write-Host ("   night {0}: {1}, {2} succeeded, {3} failed, {4} requests, {5} throttled ({6} by the quota); learned {7}" -f $night, $s.Status, $s.Succeeded, $s.Failed, $s.Requests, $s.Throttled, $quota429, $s.LearnedRequestsPerSecond)
+            $healthyFailed = [int](Invoke-PgSql $cs "SELECT count(*) FROM ic3_sync_log WHERE run_id = $($s.RunId) AND status = 'error' AND serialnumber <> ALL (ARRAY['$($faulty -join "','")'])")
+            if ($night -eq 1) {
+                $steady = Get-HealthyRate $s.RunId $faulty 15
+                Add-Figure 'P' 'night 1: healthy assets answered per second (after the first 15 s)' ('{0:0.##}/s' -f $steady) '>= 17/s (0.85 Q)' ($steady -ge 17)
+                Add-Figure 'P' 'night 1: the quota''s 429s, as a share of requests' ('{0:P1} ({1} of {2})' -f ($quota429 / [math]::Max(1, $s.Requests)), $quota429, $s.Requests) '<= 3 %' ($quota429 -le 0.03 * $s.Requests)
+                Add-Figure 'P' 'night 1: stored rate' ('{0:0.##}/s' -f [double]$s.LearnedRequestsPerSecond) 'just under the ceiling found' ([double]$s.LearnedRequestsPerSecond -lt $quota)
+            } else {
+                $first = @($stats.arrivalsMs | Where-Object { $_ -lt 10000 }).Count
+                $firstThrottled = @($stats.throttledMs | Where-Object { $_ -lt 10000 }).Count
+                Add-Figure 'P' 'night 2, first 10 s: requests per second at the simulator' ('{0:0.#}/s ({1:0.00} Q)' -f ($first / 10), ($first / 10 / $quota)) '>= 0.95 Q' ($first / 10 -ge 0.95 * $quota)
+                Add-Figure 'P' 'night 2, first 10 s: the quota''s 429s' ('{0} of {1}' -f $firstThrottled, $first) '<= 2 % + 1' ($firstThrottled -le [math]::Floor(0.02 * $first) + 1)
+            }
+            Add-Figure 'P' "night ${night}: healthy assets marked failed" $healthyFailed '0' ($healthyFailed -eq 0)
+        }
         Invoke-RestMethod -Method Post -Uri "$($sim.BaseUrl)/_sim/heal" | Out-Null
     }
     if ($Scenarios -contains 'H') {

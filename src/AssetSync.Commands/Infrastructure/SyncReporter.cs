@@ -47,7 +47,7 @@ internal sealed class SyncReporter : SyncObserver
         _lockWait = new ProgressBar(cmdlet, ProgressBar.LockWaitActivity, "Waiting for another AssetSync run to finish (-Wait)");
     }
 
-    public override void RunStarted(long runId, string mode, long? total)
+    public override void RunStarted(long runId, SelectionMode mode, long? total)
     {
         _runId = runId;
         _total = total;

@@ -83,7 +83,7 @@ internal sealed class AssetStateStore(StoreConnections db)
     private static void AddOutcomes(NpgsqlParameterCollection parameters, long runId, IReadOnlyList<AssetOutcome> outcomes)
     {
         parameters.Add(Array(outcomes.Select(o => o.SerialNumber).ToArray(), NpgsqlDbType.Text).Named("serials"));
-        parameters.Add(Array(outcomes.Select(o => o.ErrorKind is null ? "success" : "error").ToArray(), NpgsqlDbType.Text).Named("statuses"));
+        parameters.Add(Array(outcomes.Select(o => LogStatus.Of(o.ErrorKind is not null)).ToArray(), NpgsqlDbType.Text).Named("statuses"));
         parameters.Add(Array(outcomes.Select(o => o.Attempts).ToArray(), NpgsqlDbType.Integer).Named("attempts"));
         parameters.Add(Array(outcomes.Select(o => o.HttpStatus).ToArray(), NpgsqlDbType.Integer).Named("http_statuses"));
         parameters.Add(Array(outcomes.Select(o => Milliseconds(o.DurationMs)).ToArray(), NpgsqlDbType.Integer).Named("durations_ms"));

@@ -11,8 +11,14 @@ public readonly record struct RunStatus
     /// <summary>The contract name: running, complete, cancelled, failed, interrupted; skipped is never stored.</summary>
     public string Name { get; }
 
+    /// <summary>The contract name of <see cref="Running"/>, for the SQL that looks for running rows.</summary>
+    internal const string RunningName = "running";
+
+    /// <summary><see cref="RunningName"/> as a SQL literal.</summary>
+    internal const string RunningSql = "'" + RunningName + "'";
+
     /// <summary>The run holds the lock and is working.</summary>
-    public static RunStatus Running { get; } = new("running");
+    public static RunStatus Running { get; } = new(RunningName);
 
     /// <summary>Every selected asset was decided, or the time budget ended the run (StoppedBy max_duration).</summary>
     public static RunStatus Complete { get; } = new("complete");

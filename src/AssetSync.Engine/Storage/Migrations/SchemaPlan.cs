@@ -161,7 +161,7 @@ internal static class SchemaPlan
 
     /// <summary>The log rows of one batch ($1, $2: its pages) that decide an asset's state.</summary>
     private static string Chunk(string a) =>
-        $"{PageRange.Condition(a)} AND {a}sync_type = 'api_sync' AND {a}serialnumber IS NOT NULL AND {a}status IN ('success', 'error')";
+        $"{PageRange.Condition(a)} AND {a}sync_type = 'api_sync' AND {a}serialnumber IS NOT NULL AND {a}status IN ({LogStatus.SuccessSql}, {LogStatus.ErrorSql})";
 
     private static string ChunkRows => Chunk("");
 
@@ -229,7 +229,7 @@ internal static class SchemaPlan
                   FROM ic3_sync_log WHERE {ChunkRows}
                   ORDER BY serialnumber, at DESC, id DESC) l
             LEFT JOIN (SELECT DISTINCT ON (serialnumber) serialnumber, COALESCE(synced_at, '-infinity') AS at, id
-                       FROM ic3_sync_log WHERE {ChunkRows} AND status = 'success'
+                       FROM ic3_sync_log WHERE {ChunkRows} AND status = {LogStatus.SuccessSql}
                        ORDER BY serialnumber, at DESC, id DESC) s USING (serialnumber)
             ON CONFLICT (serialnumber) DO UPDATE SET
                 last_at       = CASE WHEN (EXCLUDED.last_at, EXCLUDED.last_id) > (b.last_at, b.last_id) THEN EXCLUDED.last_at ELSE b.last_at END,
@@ -249,9 +249,9 @@ internal static class SchemaPlan
             WITH f AS (
                 SELECT l.serialnumber, count(*) AS n, min(COALESCE(l.synced_at, '-infinity')) AS first_at
                 FROM ic3_sync_log l
-                JOIN assetsync_state_backfill b ON b.serialnumber = l.serialnumber AND b.status = 'error'
+                JOIN assetsync_state_backfill b ON b.serialnumber = l.serialnumber AND b.status = {LogStatus.ErrorSql}
                 WHERE {Chunk("l.")}
-                  AND l.status = 'error'
+                  AND l.status = {LogStatus.ErrorSql}
                   AND (b.success_id IS NULL OR (COALESCE(l.synced_at, '-infinity'), l.id) > (b.success_at, b.success_id))
                 GROUP BY l.serialnumber)
             UPDATE assetsync_state_backfill b SET failures = b.failures + f.n, failing_since = LEAST(b.failing_since, f.first_at)
@@ -261,13 +261,13 @@ internal static class SchemaPlan
             INSERT INTO cmms_asset_sync_state (serialnumber, status, last_attempt_at, last_success_at, last_changed_at, failing_since,
                 consecutive_failures, next_attempt_at, error_kind, http_status, error_message, last_run_id)
             SELECT b.serialnumber, b.status, NULLIF(b.last_at, '-infinity'), NULLIF(b.success_at, '-infinity'), NULLIF(b.success_at, '-infinity'),
-                   CASE WHEN b.status = 'error' THEN NULLIF(b.failing_since, '-infinity') END,
-                   CASE WHEN b.status = 'error' THEN b.failures ELSE 0 END,
-                   CASE WHEN b.status = 'error' AND b.last_at > '-infinity'
+                   CASE WHEN b.status = {LogStatus.ErrorSql} THEN NULLIF(b.failing_since, '-infinity') END,
+                   CASE WHEN b.status = {LogStatus.ErrorSql} THEN b.failures ELSE 0 END,
+                   CASE WHEN b.status = {LogStatus.ErrorSql} AND b.last_at > '-infinity'
                         THEN {DeferralSql.NextAttempt("b.error_kind", "GREATEST(b.failures, 1) - 1", "b.last_at", DeferralSql.KindsLiteral, DeferralSql.MaxDaysLiteral)} END,
-                   CASE WHEN b.status = 'error' THEN b.error_kind END,
-                   CASE WHEN b.status = 'error' THEN b.http_status END,
-                   CASE WHEN b.status = 'error' THEN b.error_message END,
+                   CASE WHEN b.status = {LogStatus.ErrorSql} THEN b.error_kind END,
+                   CASE WHEN b.status = {LogStatus.ErrorSql} THEN b.http_status END,
+                   CASE WHEN b.status = {LogStatus.ErrorSql} THEN b.error_message END,
                    b.run_id
             FROM assetsync_state_backfill b
             ON CONFLICT (serialnumber) DO NOTHING;

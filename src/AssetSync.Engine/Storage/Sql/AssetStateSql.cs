@@ -35,7 +35,7 @@ internal static class AssetStateSql
         """;
 
     /// <summary>Failures in a row before this one, for state row <c>s</c> (0 when its last outcome was a success).</summary>
-    private const string PriorFailures = "CASE WHEN s.status = 'error' THEN s.consecutive_failures ELSE 0 END";
+    private const string PriorFailures = $"CASE WHEN s.status = {LogStatus.ErrorSql} THEN s.consecutive_failures ELSE 0 END";
 
     /// <summary>
     /// The one template for every outcome: a group of assets, each with its log row and its state row, in one statement.
@@ -61,15 +61,15 @@ internal static class AssetStateSql
         upd AS (
             UPDATE cmms_asset_sync_state s SET
                 status = v.status,
-                consecutive_failures = CASE WHEN v.status = 'success' THEN 0 ELSE {PriorFailures} + 1 END,
-                failing_since = CASE WHEN v.status = 'success' THEN NULL WHEN s.status = 'error' THEN COALESCE(s.failing_since, now()) ELSE now() END,
+                consecutive_failures = CASE WHEN v.status = {LogStatus.SuccessSql} THEN 0 ELSE {PriorFailures} + 1 END,
+                failing_since = CASE WHEN v.status = {LogStatus.SuccessSql} THEN NULL WHEN s.status = {LogStatus.ErrorSql} THEN COALESCE(s.failing_since, now()) ELSE now() END,
                 next_attempt_at = {DeferralSql.NextAttempt("v.error_kind", PriorFailures, "now()", "@deferring_kinds::text[]", "@max_deferral_days::integer")},
-                error_kind = v.error_kind, http_status = CASE WHEN v.status = 'error' THEN v.http_status END, error_message = v.error_message,
-                etag = CASE WHEN v.status = 'success' THEN v.etag ELSE s.etag END,
-                last_modified = CASE WHEN v.status = 'success' THEN v.last_modified ELSE s.last_modified END,
-                payload_sha256 = CASE WHEN v.status = 'success' THEN v.sha ELSE s.payload_sha256 END,
-                last_changed_at = CASE WHEN v.status = 'success' AND NOT v.unchanged THEN now() ELSE s.last_changed_at END,
-                last_success_at = CASE WHEN v.status = 'success' THEN now() ELSE s.last_success_at END,
+                error_kind = v.error_kind, http_status = CASE WHEN v.status = {LogStatus.ErrorSql} THEN v.http_status END, error_message = v.error_message,
+                etag = CASE WHEN v.status = {LogStatus.SuccessSql} THEN v.etag ELSE s.etag END,
+                last_modified = CASE WHEN v.status = {LogStatus.SuccessSql} THEN v.last_modified ELSE s.last_modified END,
+                payload_sha256 = CASE WHEN v.status = {LogStatus.SuccessSql} THEN v.sha ELSE s.payload_sha256 END,
+                last_changed_at = CASE WHEN v.status = {LogStatus.SuccessSql} AND NOT v.unchanged THEN now() ELSE s.last_changed_at END,
+                last_success_at = CASE WHEN v.status = {LogStatus.SuccessSql} THEN now() ELSE s.last_success_at END,
                 last_attempt_at = now(), last_run_id = @run_id,
                 change_count = s.change_count + o.dk, change_exposure = s.change_exposure + o.dt, change_observations = s.change_observations + o.dn
             FROM v JOIN observed o ON o.serial = v.serial
@@ -79,13 +79,13 @@ internal static class AssetStateSql
             INSERT INTO cmms_asset_sync_state (serialnumber, status, consecutive_failures, error_kind, http_status, error_message,
                 failing_since, next_attempt_at, etag, last_modified, payload_sha256, last_changed_at, last_attempt_at, last_success_at, last_run_id,
                 change_count, change_exposure, change_observations)
-            SELECT v.serial, v.status, CASE WHEN v.status = 'success' THEN 0 ELSE 1 END, v.error_kind,
-                   CASE WHEN v.status = 'error' THEN v.http_status END, v.error_message,
-                   CASE WHEN v.status = 'error' THEN now() END,
+            SELECT v.serial, v.status, CASE WHEN v.status = {LogStatus.SuccessSql} THEN 0 ELSE 1 END, v.error_kind,
+                   CASE WHEN v.status = {LogStatus.ErrorSql} THEN v.http_status END, v.error_message,
+                   CASE WHEN v.status = {LogStatus.ErrorSql} THEN now() END,
                    {DeferralSql.NextAttempt("v.error_kind", "0", "now()", "@deferring_kinds::text[]", "@max_deferral_days::integer")},
                    v.etag, v.last_modified, v.sha,
-                   CASE WHEN v.status = 'success' AND NOT v.unchanged THEN now() END, now(),
-                   CASE WHEN v.status = 'success' THEN now() END, @run_id,
+                   CASE WHEN v.status = {LogStatus.SuccessSql} AND NOT v.unchanged THEN now() END, now(),
+                   CASE WHEN v.status = {LogStatus.SuccessSql} THEN now() END, @run_id,
                    o.dk, o.dt, o.dn
             FROM v JOIN observed o ON o.serial = v.serial
             WHERE v.serial IN (SELECT serialnumber FROM log) AND v.serial NOT IN (SELECT serialnumber FROM upd)

@@ -70,7 +70,7 @@ internal static class FreshnessSql
     /// Failures, 404s and deferrals observe nothing. Both clocks are the database's (now(), last_success_at); last_modified is
     /// Innomaint's, used only when it falls inside the interval.
     /// </summary>
-    public const string Observed = """
+    public const string Observed = $"""
         observed AS (
             SELECT v.serial,
                    CASE WHEN c.changed IS NULL THEN 0 WHEN c.changed THEN 1 ELSE 0 END AS dk,
@@ -88,7 +88,7 @@ internal static class FreshnessSql
             CROSS JOIN LATERAL (SELECT
                 extract(epoch FROM now() - s.last_success_at)::double precision AS span,
                 extract(epoch FROM now() - v.changed_at)::double precision AS since_change,
-                CASE WHEN v.status <> 'success' THEN NULL
+                CASE WHEN v.status <> {LogStatus.SuccessSql} THEN NULL
                      WHEN s.last_success_at IS NULL THEN CASE WHEN v.changed_at <= now() THEN true END
                      WHEN v.unchanged THEN false
                      WHEN s.payload_sha256 IS NOT NULL AND v.sha IS NOT NULL THEN s.payload_sha256 <> v.sha

@@ -27,7 +27,7 @@ internal static class RunSql
 
     public const string LatestRunningRun = $"""
         SELECT id, host, os_user, started_at FROM cmms_sync_log
-        WHERE sync_type = {RegisterSql.SyncType} AND status = 'running' ORDER BY id DESC LIMIT 1
+        WHERE sync_type = {RegisterSql.SyncType} AND status = {RunStatus.RunningSql} ORDER BY id DESC LIMIT 1
         """;
 
     /// <summary>
@@ -41,25 +41,25 @@ internal static class RunSql
             total = GREATEST(COALESCE(r.total, 0), c.ok + c.bad + COALESCE(r.skipped, 0)),
             not_reached = GREATEST(COALESCE(r.total, 0) - c.ok - c.bad - COALESCE(r.skipped, 0), 0)
         FROM (SELECT o.id,
-                     count(l.serialnumber) FILTER (WHERE l.status = 'success') AS ok,
-                     count(l.serialnumber) FILTER (WHERE l.status = 'success' AND l.unchanged) AS same,
-                     count(l.serialnumber) FILTER (WHERE l.status = 'error') AS bad
+                     count(l.serialnumber) FILTER (WHERE l.status = {LogStatus.SuccessSql}) AS ok,
+                     count(l.serialnumber) FILTER (WHERE l.status = {LogStatus.SuccessSql} AND l.unchanged) AS same,
+                     count(l.serialnumber) FILTER (WHERE l.status = {LogStatus.ErrorSql}) AS bad
               FROM cmms_sync_log o LEFT JOIN ic3_sync_log l ON l.run_id = o.id
-              WHERE o.sync_type = {RegisterSql.SyncType} AND o.status = 'running' AND o.id <> $1
+              WHERE o.sync_type = {RegisterSql.SyncType} AND o.status = {RunStatus.RunningSql} AND o.id <> $1
               GROUP BY o.id) c
         WHERE r.id = c.id
         """;
 
     /// <summary>A running run's live counts, so other sessions see how far it got.</summary>
-    public const string UpdateRunProgress = """
+    public const string UpdateRunProgress = $"""
         UPDATE cmms_sync_log SET assets_synced = $2, failed = $3, skipped = $4
-        WHERE id = $1 AND status = 'running'
+        WHERE id = $1 AND status = {RunStatus.RunningSql}
         """;
 
     /// <summary>$1 mode, $2 batch size, $3 offset, $4 host, $5 user, $6 total (the selection), $7 skipped.</summary>
     public const string StartRun = $"""
         INSERT INTO cmms_sync_log (sync_type, status, assets_synced, duration_ms, synced_at, mode, started_at, total, failed, skipped, batch_size, offset_start, host, os_user)
-        VALUES ({RegisterSql.SyncType}, 'running', 0, 0, now(), $1, now(), $6, 0, $7, $2, $3, $4, $5)
+        VALUES ({RegisterSql.SyncType}, {RunStatus.RunningSql}, 0, 0, now(), $1, now(), $6, 0, $7, $2, $3, $4, $5)
         RETURNING id, started_at
         """;
 

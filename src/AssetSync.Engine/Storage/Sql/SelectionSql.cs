@@ -27,8 +27,8 @@ internal static class SelectionSql
         SELECT cmms_asset_id FROM (
             SELECT cmms_asset_id,
                    row_number() OVER (ORDER BY {order}) AS overall,
-                   row_number() OVER (PARTITION BY status IS NOT DISTINCT FROM 'error' ORDER BY {order}) AS within,
-                   status IS NOT DISTINCT FROM 'error' AS failing
+                   row_number() OVER (PARTITION BY status IS NOT DISTINCT FROM {LogStatus.ErrorSql} ORDER BY {order}) AS within,
+                   status IS NOT DISTINCT FROM {LogStatus.ErrorSql} AS failing
             FROM ({source}) f
         ) r
         ORDER BY CASE WHEN failing THEN GREATEST(overall - within, 9 * within) + 0.5 ELSE within END, overall
@@ -76,7 +76,7 @@ internal static class SelectionSql
     public const string Failed = $"""
         SELECT s.serialnumber
         FROM cmms_asset_sync_state s
-        WHERE s.status = 'error'
+        WHERE s.status = {LogStatus.ErrorSql}
           AND EXISTS (SELECT 1 FROM ic3_asset_master m WHERE m.cmms_asset_id = s.serialnumber)
           AND {Filters}
         ORDER BY s.serialnumber
@@ -84,8 +84,8 @@ internal static class SelectionSql
         """;
 
     /// <summary>What a run needs of named assets ($1) besides their serial numbers: stored validators, and how the last attempt failed.</summary>
-    public const string Validators = """
-        SELECT serialnumber, etag, last_modified, payload_sha256, CASE WHEN status = 'error' THEN error_kind END AS last_error_kind
+    public const string Validators = $"""
+        SELECT serialnumber, etag, last_modified, payload_sha256, CASE WHEN status = {LogStatus.ErrorSql} THEN error_kind END AS last_error_kind
         FROM cmms_asset_sync_state WHERE serialnumber = ANY($1)
         """;
 

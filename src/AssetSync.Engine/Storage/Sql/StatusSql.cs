@@ -18,26 +18,26 @@ internal static class StatusSql
         first_run AS (SELECT min(COALESCE(started_at, synced_at)) AS at FROM cmms_sync_log WHERE sync_type = {RegisterSql.SyncType}),
         j AS (SELECT s.status, s.last_success_at, s.next_attempt_at, s.age,
                      CASE
-                         WHEN s.status = 'error' AND s.next_attempt_at > now() THEN false
+                         WHEN s.status = {LogStatus.ErrorSql} AND s.next_attempt_at > now() THEN false
                          WHEN s.last_success_at IS NOT NULL THEN s.age > @stale_after::interval
-                         WHEN s.status = 'error' THEN COALESCE(s.failing_since, s.last_attempt_at) < now() - @stale_after::interval
+                         WHEN s.status = {LogStatus.ErrorSql} THEN COALESCE(s.failing_since, s.last_attempt_at) < now() - @stale_after::interval
                          ELSE (SELECT at FROM first_run) < now() - @stale_after::interval
                      END AS stale,
                      {outdated} AS outdated
               FROM register s)
         SELECT count(*) AS total,
-               count(*) FILTER (WHERE status = 'success') AS synced,
-               count(*) FILTER (WHERE status IS NOT NULL AND status <> 'success') AS failed,
+               count(*) FILTER (WHERE status = {LogStatus.SuccessSql}) AS synced,
+               count(*) FILTER (WHERE status IS NOT NULL AND status <> {LogStatus.SuccessSql}) AS failed,
                count(*) FILTER (WHERE status IS NULL) AS never,
-               count(*) FILTER (WHERE status = 'error' AND next_attempt_at > now()) AS deferred,
-               min(last_success_at) FILTER (WHERE status = 'success') AS oldest_success,
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY age) FILTER (WHERE status = 'success') AS age_median,
-               percentile_cont(0.95) WITHIN GROUP (ORDER BY age) FILTER (WHERE status = 'success') AS age_p95,
-               max(age) FILTER (WHERE status = 'success') AS age_max,
-               sum(age) FILTER (WHERE status = 'success') AS age_sum,
+               count(*) FILTER (WHERE status = {LogStatus.ErrorSql} AND next_attempt_at > now()) AS deferred,
+               min(last_success_at) FILTER (WHERE status = {LogStatus.SuccessSql}) AS oldest_success,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY age) FILTER (WHERE status = {LogStatus.SuccessSql}) AS age_median,
+               percentile_cont(0.95) WITHIN GROUP (ORDER BY age) FILTER (WHERE status = {LogStatus.SuccessSql}) AS age_p95,
+               max(age) FILTER (WHERE status = {LogStatus.SuccessSql}) AS age_max,
+               sum(age) FILTER (WHERE status = {LogStatus.SuccessSql}) AS age_sum,
                count(*) FILTER (WHERE stale) AS stale,
                sum(outdated) FILTER (WHERE last_success_at IS NOT NULL) AS outdated,
-               (SELECT max(COALESCE(finished_at, synced_at)) FROM cmms_sync_log WHERE sync_type = {RegisterSql.SyncType} AND status <> 'running') AS last_sync_at,
+               (SELECT max(COALESCE(finished_at, synced_at)) FROM cmms_sync_log WHERE sync_type = {RegisterSql.SyncType} AND status <> {RunStatus.RunningSql}) AS last_sync_at,
                (SELECT max(COALESCE(finished_at, synced_at)) FROM cmms_sync_log WHERE sync_type = {RegisterSql.SyncType} AND status = 'complete') AS last_success_at,
                (SELECT count(*) FROM ic3_asset_master WHERE NOT ({RegisterSql.Linked}) OR cmms_asset_id IS NULL) AS unlinked
         FROM j
@@ -119,8 +119,8 @@ internal static class StatusSql
                r.unchanged, r.not_reached, r.stopped_by, r.requests, r.throttled, r.requests_per_second
         FROM cmms_sync_log r
         LEFT JOIN LATERAL (
-            SELECT count(*) FILTER (WHERE l.status = 'success') AS ok, count(*) FILTER (WHERE l.status = 'error') AS bad
-            FROM ic3_sync_log l WHERE l.run_id = r.id) lc ON r.status = 'running'
+            SELECT count(*) FILTER (WHERE l.status = {LogStatus.SuccessSql}) AS ok, count(*) FILTER (WHERE l.status = {LogStatus.ErrorSql}) AS bad
+            FROM ic3_sync_log l WHERE l.run_id = r.id) lc ON r.status = {RunStatus.RunningSql}
         WHERE r.sync_type = {RegisterSql.SyncType}
         ORDER BY r.id DESC LIMIT $1
         """;
@@ -136,7 +136,7 @@ internal static class StatusSql
         FROM cmms_asset_sync_state s
         {RegisterSql.AssetNames}
         LEFT JOIN LATERAL (SELECT attempts FROM ic3_sync_log l WHERE l.run_id = s.last_run_id AND l.serialnumber = s.serialnumber LIMIT 1) l ON true
-        WHERE s.status = 'error'
+        WHERE s.status = {LogStatus.ErrorSql}
           AND ($1::boolean IS NULL OR {RegisterSql.Deferred} = $1)
         ORDER BY s.last_attempt_at, s.serialnumber
         """;
