@@ -16,7 +16,7 @@ namespace AssetSync.Run;
 /// nothing else escapes it.
 /// <para>Over 400 lines on purpose: what is left here is the order of a run (start, the producer and the workers, each
 /// asset's path through the probation and the breaker, the close) and reads best whole; its parts that stand alone
-/// live beside it (<see cref="RunBudget"/>, <see cref="RunCounters"/>, <see cref="OutcomeWriter"/>, and
+/// live beside it (<see cref="RunBudget"/>, <see cref="RunCounters"/>, <see cref="OutcomeWriter"/>, <see cref="RunSummaryBuilder"/>, and
 /// <see cref="Resilience.PathProbation{T}"/>, <see cref="Resilience.ServiceBreaker{T}"/>).</para>
 /// </summary>
 internal sealed class SyncRun
@@ -101,7 +101,7 @@ internal sealed class SyncRun
         }
         if (acquisition.Lock is not { } runLock)
         {
-            return Skipped(acquisition.Holder!);
+            return new RunSummaryBuilder(_selection, _counts, _budget, _observer, _options).Skipped(acquisition.Holder!, _time.GetUtcNow());
         }
 
         await using (runLock)
@@ -177,53 +177,11 @@ internal sealed class SyncRun
         }
     }
 
-    /// <summary>-IfRunning Skip found the lock held: a standby's turn, not an error. No run row; one summary saying so.</summary>
-    private SyncRunSummary Skipped(RunInProgress holder)
-    {
-        var message = $"Skipped (-IfRunning Skip): {holder} holds this database's run lock. Nothing was sent or written.";
-        _observer.Warning(message);
-        var now = _time.GetUtcNow();
-        return new SyncRunSummary
-        {
-            RunId = 0,
-            Mode = _selection.Mode,
-            Status = RunStatus.Skipped,
-            StartedAt = now,
-            FinishedAt = now,
-            Duration = TimeSpan.Zero,
-            // As Fail would have said it ("Another AssetSync run is in progress (…)"): scripts and the job print it.
-            Error = new SyncRunLockedException(holder).Message,
-            Host = Environment.MachineName,
-            User = Environment.UserName,
-        };
-    }
-
     private async Task<SyncRunSummary> CloseAsync(DateTimeOffset startedAt, TimeSpan elapsed, CancellationToken cancellationToken)
     {
         var status = Fatal is not null ? RunStatus.Failed : cancellationToken.IsCancellationRequested ? RunStatus.Cancelled : RunStatus.Complete;
-        var budgetSpent = _budget.Spent;
-        // Selected and never decided, whatever ended the run (a time budget, Ctrl+C, a fatal error): Total adds up on every run.
-        var notReached = _counts.NotReached(_selected.Count);
-        var stoppedBy = budgetSpent && status == RunStatus.Complete && notReached > 0 ? "max_duration" : null;
-        var requests = (int)Math.Min(int.MaxValue, _fetcher?.Requests ?? 0);
-        var throttled = (int)Math.Min(int.MaxValue, _fetcher?.Throttled ?? 0);
-        double? rate = elapsed.TotalSeconds > 0 ? Math.Round(requests / elapsed.TotalSeconds, 3) : null;
-        var learned = _fetcher?.Rate.Learned();
-        var figures = new RunFigures(_counts.Unchanged, notReached, stoppedBy, requests, throttled, rate, _client.BaseUrl, learned);
-        if (learned is not null)
-        {
-            _observer.Verbose($"Learned rate for {_client.BaseUrl}: {RateChange.Format(learned.RequestsPerSecond)} requests/s ({learned.Source}); the next run with -RequestsPerSecond Auto starts from it.");
-        }
-        if (stoppedBy is not null)
-        {
-            _observer.Verbose($"The time budget ({_budget.MaxDuration}) is spent: {notReached} selected asset(s) are left for the next run, stalest first.");
-            if (_counts.Succeeded + _counts.Failed == 0)
-            {
-                // A budget that cannot work must not look like a quiet night.
-                _observer.Warning($"The time budget ({_budget.MaxDuration}) ended the run before any asset was decided: {notReached} selected asset(s) were not reached. " +
-                    $"Give a longer -MaxDuration: at least one attempt (-TimeoutSec {_options.Timeout.TotalSeconds:0.###}) plus the time the assets need at the rate allowed.");
-            }
-        }
+        var report = new RunSummaryBuilder(_selection, _counts, _budget, _observer, _options);
+        var figures = report.Figures(status, _selected.Count, elapsed, _fetcher?.Requests ?? 0, _fetcher?.Throttled ?? 0, _client.BaseUrl, _fetcher?.Rate.Learned());
         DateTimeOffset finishedAt;
         try
         {
@@ -243,43 +201,9 @@ internal sealed class SyncRun
             finishedAt = _time.GetUtcNow();
         }
 
-        var summary = new SyncRunSummary
-        {
-            RunId = _runId,
-            Mode = _selection.Mode,
-            Total = _counts.Succeeded + _counts.Failed + _counts.Skipped + figures.NotReached,
-            Succeeded = _counts.Succeeded,
-            Failed = _counts.Failed,
-            Skipped = _counts.Skipped,
-            Unchanged = figures.Unchanged,
-            NotReached = figures.NotReached,
-            StoppedBy = figures.StoppedBy,
-            Requests = figures.Requests,
-            Throttled = figures.Throttled,
-            RequestsPerSecond = figures.RequestsPerSecond,
-            LearnedRequestsPerSecond = learned?.RequestsPerSecond,
-            LearnedRateSource = learned?.Source,
-            Status = status,
-            StartedAt = startedAt,
-            FinishedAt = finishedAt,
-            Duration = elapsed,
-            Error = Fatal?.Message,
-            Host = Environment.MachineName,
-            User = Environment.UserName,
-        };
+        var summary = report.Summary(_runId, status, figures, startedAt, finishedAt, elapsed, Fatal?.Message);
         _observer.Debug($"Run {_runId} {status}: {summary}.");
-        if (_telemetryRate is not null)
-        {
-            AssetSyncTelemetry.RunEnded(_telemetryRate);
-        }
-        if (_activity is not null)
-        {
-            _activity.SetTag("assetsync.status", status.Name);
-            _activity.SetTag("assetsync.succeeded", summary.Succeeded);
-            _activity.SetTag("assetsync.failed", summary.Failed);
-            _activity.SetStatus(status == RunStatus.Failed ? ActivityStatusCode.Error : ActivityStatusCode.Ok, Fatal?.Message);
-            _activity.Dispose();
-        }
+        RunSummaryBuilder.EndTelemetry(_activity, _telemetryRate, status, summary);
         if (Fatal is { } fatal)
         {
             fatal.Summary = summary;

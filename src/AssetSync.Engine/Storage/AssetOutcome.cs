@@ -1,4 +1,5 @@
 using AssetSync.Domain;
+
 namespace AssetSync.Storage;
 
 /// <summary>One asset's decided outcome as its log row and state row record it (<see cref="AssetStateSql.RecordOutcomes"/>).</summary>

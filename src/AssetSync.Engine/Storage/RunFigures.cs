@@ -1,4 +1,5 @@
 using AssetSync.Domain;
+
 namespace AssetSync.Storage;
 
 /// <summary>

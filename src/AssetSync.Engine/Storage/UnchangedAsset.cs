@@ -1,4 +1,5 @@
 using AssetSync.Domain;
+
 namespace AssetSync.Storage;
 
 /// <summary>An asset found unchanged, waiting to be written with others in one statement.</summary>

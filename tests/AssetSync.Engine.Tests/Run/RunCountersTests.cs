@@ -1,4 +1,5 @@
 using AssetSync.Run;
+
 namespace AssetSync.Tests.Run;
 
 /// <summary>A run's counts and budget on their own.</summary>

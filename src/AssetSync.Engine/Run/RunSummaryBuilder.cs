@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using AssetSync.Diagnostics;
+using AssetSync.Domain;
+using AssetSync.Storage;
+
+namespace AssetSync.Run;
+
+/// <summary>
+/// What a closing run reports, built in one place: the figures its row is closed with, the summary the caller gets, the
+/// notes a budgeted run owes the operator, and the end of its telemetry. <see cref="SyncRun"/> keeps only the order.
+/// </summary>
+internal sealed class RunSummaryBuilder(AssetSelection selection, RunCounters counts, RunBudget budget, SyncObserver observer, SyncOptions options)
+{
+    /// <summary>The run row's closing figures: <paramref name="selected"/> assets, <paramref name="requests"/> sent over <paramref name="elapsed"/>.</summary>
+    public RunFigures Figures(RunStatus status, int selected, TimeSpan elapsed, long requests, long throttled, string baseUrl, LearnedRate? learned)
+    {
+        // Selected and never decided, whatever ended the run (a time budget, Ctrl+C, a fatal error): Total adds up on every run.
+        var notReached = counts.NotReached(selected);
+        var stoppedBy = budget.Spent && status == RunStatus.Complete && notReached > 0 ? "max_duration" : null;
+        var sent = (int)Math.Min(int.MaxValue, requests);
+        double? rate = elapsed.TotalSeconds > 0 ? Math.Round(sent / elapsed.TotalSeconds, 3) : null;
+        if (learned is not null)
+        {
+            observer.Verbose($"Learned rate for {baseUrl}: {RateChange.Format(learned.RequestsPerSecond)} requests/s ({learned.Source}); the next run with -RequestsPerSecond Auto starts from it.");
+        }
+        if (stoppedBy is not null)
+        {
+            observer.Verbose($"The time budget ({budget.MaxDuration}) is spent: {notReached} selected asset(s) are left for the next run.");
+            if (counts.Succeeded + counts.Failed == 0)
+            {
+                // A budget that cannot work must not look like a quiet night.
+                observer.Warning($"The time budget ({budget.MaxDuration}) ended the run before any asset was decided: {notReached} selected asset(s) were not reached. " +
+                    $"Give a longer -MaxDuration: at least one attempt (-TimeoutSec {options.Timeout.TotalSeconds:0.###}) plus the time the assets need at the rate allowed.");
+            }
+        }
+        return new RunFigures(counts.Unchanged, notReached, stoppedBy, sent, (int)Math.Min(int.MaxValue, throttled), rate, baseUrl, learned);
+    }
+
+    /// <summary>The summary the caller gets, as the run row records it.</summary>
+    public SyncRunSummary Summary(long runId, RunStatus status, RunFigures figures, DateTimeOffset startedAt, DateTimeOffset finishedAt, TimeSpan elapsed, string? error) => new()
+    {
+        RunId = runId,
+        Mode = selection.Mode,
+        Total = counts.Succeeded + counts.Failed + counts.Skipped + figures.NotReached,
+        Succeeded = counts.Succeeded,
+        Failed = counts.Failed,
+        Skipped = counts.Skipped,
+        Unchanged = figures.Unchanged,
+        NotReached = figures.NotReached,
+        StoppedBy = figures.StoppedBy,
+        Requests = figures.Requests,
+        Throttled = figures.Throttled,
+        RequestsPerSecond = figures.RequestsPerSecond,
+        LearnedRequestsPerSecond = figures.Learned?.RequestsPerSecond,
+        LearnedRateSource = figures.Learned?.Source,
+        Status = status,
+        StartedAt = startedAt,
+        FinishedAt = finishedAt,
+        Duration = elapsed,
+        Error = error,
+        Host = Environment.MachineName,
+        User = Environment.UserName,
+    };
+
+    /// <summary>-IfRunning Skip found the lock held: a standby's turn, not an error. No run row; one summary saying so.</summary>
+    public SyncRunSummary Skipped(RunInProgress holder, DateTimeOffset now)
+    {
+        observer.Warning($"Skipped (-IfRunning Skip): {holder} holds this database's run lock. Nothing was sent or written.");
+        return new SyncRunSummary
+        {
+            RunId = 0,
+            Mode = selection.Mode,
+            Status = RunStatus.Skipped,
+            StartedAt = now,
+            FinishedAt = now,
+            Duration = TimeSpan.Zero,
+            // As Fail would have said it ("Another AssetSync run is in progress (…)"): scripts and the job print it.
+            Error = new SyncRunLockedException(holder).Message,
+            Host = Environment.MachineName,
+            User = Environment.UserName,
+        };
+    }
+
+    /// <summary>Ends the run's telemetry: the rate gauge stops following it, and its activity gets its outcome.</summary>
+    public static void EndTelemetry(Activity? activity, Func<double>? rate, RunStatus status, SyncRunSummary summary)
+    {
+        if (rate is not null)
+        {
+            AssetSyncTelemetry.RunEnded(rate);
+        }
+        if (activity is not null)
+        {
+            activity.SetTag("assetsync.status", status.Name);
+            activity.SetTag("assetsync.succeeded", summary.Succeeded);
+            activity.SetTag("assetsync.failed", summary.Failed);
+            activity.SetStatus(status == RunStatus.Failed ? ActivityStatusCode.Error : ActivityStatusCode.Ok, summary.Error);
+            activity.Dispose();
+        }
+    }
+}
