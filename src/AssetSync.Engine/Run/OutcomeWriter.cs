@@ -36,7 +36,7 @@ internal sealed class OutcomeWriter
     }
 
     /// <summary>Writes held outcomes, in the order they were decided.</summary>
-    public async Task WriteAsync(IReadOnlyList<HeldOutcome> held, CancellationToken token)
+    public async Task WriteAsync(IReadOnlyList<DecidedAsset> held, CancellationToken token)
     {
         foreach (var h in held)
         {

@@ -31,9 +31,9 @@ internal sealed class SyncRun
     private readonly SyncObserver _observer;
     private readonly InnomaintClient _client;
     private readonly AssetSelection _selection;
-    private readonly ServiceBreaker<HeldOutcome> _breaker;
+    private readonly ServiceBreaker<DecidedAsset> _breaker;
     private readonly ServiceHealth _health;
-    private readonly PathProbation<HeldOutcome> _probation;
+    private readonly PathProbation<DecidedAsset> _probation;
     private readonly RunCounters _counts = new();
     private readonly RunBudget _budget;
 
@@ -58,14 +58,14 @@ internal sealed class SyncRun
         _observer = observer;
         _client = client;
         _selection = selection;
-        _breaker = new ServiceBreaker<HeldOutcome>(options.CircuitBreakerThreshold);
+        _breaker = new ServiceBreaker<DecidedAsset>(options.CircuitBreakerThreshold);
         _health = new ServiceHealth(time, options.Timeout);
         // Nothing answered and the connections fail: no asset is to blame, and none is marked.
         // Through a proxy, that is the proxy's fault (ProxyRefused); direct, Innomaint's (InnomaintUnreachable).
         _health.Unreachable += (attempts, cause) => Stop(client.Route.Unreachable(attempts, cause));
         // Named serial numbers are the operator's own choice: their 404s are answers, not a sign of a wrong path.
         _budget = new RunBudget(time, options.MaxDuration);
-        _probation = new PathProbation<HeldOutcome>(selection.Mode == SelectionMode.Serials ? 0 : options.AssetPathSuspectThreshold);
+        _probation = new PathProbation<DecidedAsset>(selection.Mode == SelectionMode.Serials ? 0 : options.AssetPathSuspectThreshold);
     }
 
     private SyncRunFailedException? Fatal => Volatile.Read(ref _fatal);
@@ -365,12 +365,12 @@ internal sealed class SyncRun
 
         if (outcome.Kind == SyncErrorKind.NotFound)
         {
-            var held = new HeldOutcome(serial, outcome, attempts, _time.GetElapsedTime(started), fetched.Waited);
+            var held = new DecidedAsset(serial, outcome, attempts, _time.GetElapsedTime(started), fetched.Waited);
             switch (_probation.Offer(held))
             {
-                case PathProbation<HeldOutcome>.Verdict.Held:
+                case PathProbation<DecidedAsset>.Verdict.Held:
                     return;
-                case PathProbation<HeldOutcome>.Verdict.Suspect:
+                case PathProbation<DecidedAsset>.Verdict.Suspect:
                     if (await PathStillWorksAsync(fetcher, token).ConfigureAwait(false))
                     {
                         // Assets Innomaint lacks happened to come first; the path is fine. Write what was held.
@@ -389,14 +389,14 @@ internal sealed class SyncRun
 
         // An asset known to fail this way says nothing of the service; before any answer, nothing is known to fail.
         var knownToFail = selected.KnownToFail(outcome.Kind) && _health.EverAnswered;
-        var offered = new HeldOutcome(serial, outcome, attempts, _time.GetElapsedTime(started), fetched.Waited);
+        var offered = new DecidedAsset(serial, outcome, attempts, _time.GetElapsedTime(started), fetched.Waited);
         switch (_breaker.Offer(offered, outcome.Kind, knownToFail, out var release))
         {
-            case ServiceBreaker<HeldOutcome>.Verdict.Write:
+            case ServiceBreaker<DecidedAsset>.Verdict.Write:
                 await WriteHeldAsync(release, token).ConfigureAwait(false);
                 await _writer!.WriteAsync(serial, outcome, attempts, _time.GetElapsedTime(started), fetched.Waited, token).ConfigureAwait(false);
                 return;
-            case ServiceBreaker<HeldOutcome>.Verdict.Held:
+            case ServiceBreaker<DecidedAsset>.Verdict.Held:
                 return;
             default:
                 if (await ServiceAnswersAsync(fetcher, token).ConfigureAwait(false))
@@ -452,7 +452,7 @@ internal sealed class SyncRun
     /// </summary>
     private async Task ReleaseHeldAsync()
     {
-        var held = new List<HeldOutcome>();
+        var held = new List<DecidedAsset>();
         if (Fatal is not AssetPathSuspectException)
         {
             held.AddRange(_probation.End());
@@ -477,7 +477,7 @@ internal sealed class SyncRun
         }
     }
 
-    private Task WriteHeldAsync(IReadOnlyList<HeldOutcome> held, CancellationToken token) => _writer!.WriteAsync(held, token);
+    private Task WriteHeldAsync(IReadOnlyList<DecidedAsset> held, CancellationToken token) => _writer!.WriteAsync(held, token);
 
     /// <summary>Writes the decided assets still queued, on every path: they were decided, so they get their rows.</summary>
     private async Task FlushWritesAsync()

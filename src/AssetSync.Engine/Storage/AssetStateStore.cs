@@ -56,7 +56,7 @@ internal sealed class AssetStateStore(StoreConnections db)
 
         var record = new NpgsqlBatchCommand(AssetStateSql.RecordOutcomes);
         AddOutcomes(record.Parameters, runId,
-            assets.Select(a => AssetOutcome.Success(a.SerialNumber, a.Attempts, a.HttpStatus, a.DurationMs, a.Validators, unchanged: false, a.Asset.LastModified)).ToList());
+            assets.Select(a => OutcomeRow.Success(a.SerialNumber, a.Attempts, a.HttpStatus, a.DurationMs, a.Validators, unchanged: false, a.Asset.LastModified)).ToList());
         batch.BatchCommands.Add(record);
 
         // The log-and-state statement comes last: its count is the batch's scalar.
@@ -65,14 +65,14 @@ internal sealed class AssetStateStore(StoreConnections db)
 
     /// <summary>Writes a group of unchanged assets (log and state rows) in one statement and one commit.</summary>
     public ValueTask<long> ApplyUnchangedAsync(long runId, IReadOnlyList<UnchangedAsset> assets, CancellationToken ct) =>
-        RecordAsync(runId, assets.Select(a => AssetOutcome.Success(a.SerialNumber, a.Attempts, a.HttpStatus, a.DurationMs, a.Validators, unchanged: true)).ToList(), ct);
+        RecordAsync(runId, assets.Select(a => OutcomeRow.Success(a.SerialNumber, a.Attempts, a.HttpStatus, a.DurationMs, a.Validators, unchanged: true)).ToList(), ct);
 
     /// <summary>Writes an error log row and the asset's state; the asset's data is left as it was. True when written now.</summary>
     public async ValueTask<bool> ApplyFailureAsync(long runId, string serial, SyncErrorKind kind, string message, int attempts, int? httpStatus, long durationMs, CancellationToken ct) =>
-        await RecordAsync(runId, [AssetOutcome.Failure(serial, kind, message, attempts, httpStatus, durationMs)], ct).ConfigureAwait(false) == 1;
+        await RecordAsync(runId, [OutcomeRow.Failure(serial, kind, message, attempts, httpStatus, durationMs)], ct).ConfigureAwait(false) == 1;
 
     /// <summary>Writes <paramref name="outcomes"/>' log and state rows in one statement; returns how many were written now.</summary>
-    public ValueTask<long> RecordAsync(long runId, IReadOnlyList<AssetOutcome> outcomes, CancellationToken ct) => db.WithConnection(async (conn, token) =>
+    public ValueTask<long> RecordAsync(long runId, IReadOnlyList<OutcomeRow> outcomes, CancellationToken ct) => db.WithConnection(async (conn, token) =>
     {
         await using var cmd = new NpgsqlCommand(AssetStateSql.RecordOutcomes, conn);
         AddOutcomes(cmd.Parameters, runId, outcomes);
@@ -80,7 +80,7 @@ internal sealed class AssetStateStore(StoreConnections db)
     }, ct);
 
     /// <summary>The parameters of <see cref="AssetStateSql.RecordOutcomes"/>, the deferral rule's among them; named, so no order is shared.</summary>
-    private static void AddOutcomes(NpgsqlParameterCollection parameters, long runId, IReadOnlyList<AssetOutcome> outcomes)
+    private static void AddOutcomes(NpgsqlParameterCollection parameters, long runId, IReadOnlyList<OutcomeRow> outcomes)
     {
         parameters.Add(Array(outcomes.Select(o => o.SerialNumber).ToArray(), NpgsqlDbType.Text).Named("serials"));
         parameters.Add(Array(outcomes.Select(o => LogStatus.Of(o.ErrorKind is not null)).ToArray(), NpgsqlDbType.Text).Named("statuses"));

@@ -65,7 +65,7 @@ public sealed class AssetStateStoreTests(DatabaseFixture db) : IClassFixture<Dat
         await _store.States.ApplyFailureAsync(_runId, serial, SyncErrorKind.NotFound, "404", 1, 404, 5, CancellationToken.None);
         var second = await NextRunAsync();
         var written = await _store.States.RecordAsync(second,
-            [AssetOutcome.Success(serial, 1, 304, 5, new FetchValidators("\"v1\"", null, [1, 2, 3]), unchanged: true)], CancellationToken.None);
+            [OutcomeRow.Success(serial, 1, 304, 5, new FetchValidators("\"v1\"", null, [1, 2, 3]), unchanged: true)], CancellationToken.None);
 
         Assert.Equal(1, written);
         var row = (await db.RowsAsync(

@@ -2,8 +2,8 @@ using AssetSync.Domain;
 
 namespace AssetSync.Storage;
 
-/// <summary>One asset's decided outcome as its log row and state row record it (<see cref="AssetStateSql.RecordOutcomes"/>).</summary>
-internal sealed record AssetOutcome(string SerialNumber, int Attempts, int? HttpStatus, long DurationMs)
+/// <summary>One asset's decided outcome as the rows that record it, its log row and its state row (<see cref="AssetStateSql.RecordOutcomes"/>).</summary>
+internal sealed record OutcomeRow(string SerialNumber, int Attempts, int? HttpStatus, long DurationMs)
 {
     /// <summary>Null for a success.</summary>
     public SyncErrorKind? ErrorKind { get; private init; }
@@ -19,10 +19,10 @@ internal sealed record AssetOutcome(string SerialNumber, int Attempts, int? Http
     /// <summary>A success that rewrote nothing (a 304, or the same body).</summary>
     public bool Unchanged { get; private init; }
 
-    public static AssetOutcome Success(string serial, int attempts, int? httpStatus, long durationMs, FetchValidators validators, bool unchanged,
+    public static OutcomeRow Success(string serial, int attempts, int? httpStatus, long durationMs, FetchValidators validators, bool unchanged,
         DateTimeOffset? changedAt = null) =>
         new(serial, attempts, httpStatus, durationMs) { Validators = validators, Unchanged = unchanged, ChangedAt = changedAt };
 
-    public static AssetOutcome Failure(string serial, SyncErrorKind kind, string message, int attempts, int? httpStatus, long durationMs) =>
+    public static OutcomeRow Failure(string serial, SyncErrorKind kind, string message, int attempts, int? httpStatus, long durationMs) =>
         new(serial, attempts, httpStatus, durationMs) { ErrorKind = kind, ErrorMessage = message };
 }

@@ -1,0 +1,9 @@
+using AssetSync.Innomaint;
+
+namespace AssetSync.Run;
+
+/// <summary>
+/// One asset's decision: what its fetch came to, after how many attempts and how long. Held while the path is on probation
+/// (a 404) or the breaker's streak is open (a failure), then written by <see cref="OutcomeWriter"/>.
+/// </summary>
+internal sealed record DecidedAsset(string Serial, FetchOutcome Outcome, int Attempts, TimeSpan Duration, TimeSpan Waited);
