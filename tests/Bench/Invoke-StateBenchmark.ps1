@@ -88,9 +88,22 @@ $reader = Start-Process -FilePath (Join-Path $pgBin 'psql') -ArgumentList @('-X'
     -RedirectStandardOutput $readerOut -RedirectStandardError "$readerOut.err" -PassThru
 Remove-Item Env:PGPASSWORD
 Start-Sleep -Seconds 1
+# PostgreSQL's own account of lock waits: every wait past deadlock_timeout is logged, and how long it lasted once granted.
+Invoke-PgSql $AdminConnectionString "ALTER SYSTEM SET log_lock_waits = on; ALTER SYSTEM SET deadlock_timeout = '300ms'; SELECT pg_reload_conf();" | Out-Null
+$serverLog = Join-Path (Split-Path ([string](Invoke-PgSql $AdminConnectionString 'SHOW data_directory' | Select-Object -Last 1)).Trim() -Parent) 'server.log'
+$logFrom = if (Test-Path $serverLog) { (Get-Item $serverLog).Length } else { 0 }
 $sw = [Diagnostics.Stopwatch]::StartNew()
 Invoke-Module "Initialize-CmmsSyncSchema -ConnectionString '$upCs' -Confirm:`$false" | Out-Null
 $upgradeSeconds = $sw.Elapsed.TotalSeconds
+$lockLines = @()
+if (Test-Path $serverLog) {
+    $stream = [IO.File]::Open($serverLog, 'Open', 'Read', 'ReadWrite')
+    try { $null = $stream.Seek($logFrom, 'Begin'); $lockLines = @((New-Object IO.StreamReader $stream).ReadToEnd() -split "`n" | Where-Object { $_ -match 'still waiting for|acquired .* after' }) } finally { $stream.Dispose() }
+}
+Invoke-PgSql $AdminConnectionString "ALTER SYSTEM RESET log_lock_waits; ALTER SYSTEM RESET deadlock_timeout; SELECT pg_reload_conf();" | Out-Null
+$acquired = @($lockLines | Where-Object { $_ -match 'acquired (\w+) on (.+?) after ([\d.]+) ms' } | ForEach-Object { [pscustomobject]@{ Lock = $Matches[1]; On = $Matches[2]; Ms = [double]$Matches[3] } } | Sort-Object Ms -Descending)
+$longestLogged = if ($acquired) { '{0:N0} ms ({1} on {2})' -f $acquired[0].Ms, $acquired[0].Lock, $acquired[0].On } else { 'none' }
+Write-Host ("   lock waits PostgreSQL logged past 300 ms during the upgrade: {0}; longest: {1}" -f @($lockLines | Where-Object { $_ -match 'still waiting for' }).Count, $longestLogged)
 Start-Sleep -Milliseconds 500
 $reader.Kill(); $reader.WaitForExit()
 # Each query's time: psql prints "Time: N ms" after each statement, in order (query, query, sleep).
@@ -102,6 +115,7 @@ $steps = Invoke-PgSql $upCs "SELECT string_agg(step || ' ' || round(duration_ms 
 $v2 = [double](Invoke-PgSql $upCs "SELECT COALESCE(sum(duration_ms), 0) / 1000.0 FROM assetsync_schema_step WHERE version = 2")
 Add-Figure 'whole upgrade, seed-era tables to the latest schema' ('{0:F0} s' -f $upgradeSeconds) '<= 180 s' ($upgradeSeconds -le 180)
 Add-Figure 'longest wait of the reader (both tables, every 100 ms)' ('{0:F0} ms over {1} queries' -f $longestWait, $queryTimes.Count) '<= 1000 ms' ($longestWait -le 1000)
+Add-Figure 'lock waits past 300 ms PostgreSQL logged during the upgrade (log_lock_waits), longest' ("{0}; longest {1}" -f @($lockLines | Where-Object { $_ -match 'still waiting for' }).Count, $longestLogged) 'none over 1 s' (-not ($acquired | Where-Object Ms -gt 1000))
 Add-Figure 'migration 002 (its steps, on the history the id backfill left)' ('{0:F0} s' -f $v2) '<= 120 s' ($v2 -le 120)
 Write-Host "   slow steps: $steps"
 $actual = Invoke-PgSql $upCs "SELECT count(*) FILTER (WHERE status = 'success') || '/' || count(*) FILTER (WHERE status = 'error') FROM cmms_asset_sync_state"
