@@ -1,6 +1,7 @@
 using AssetSync.Diagnostics;
 using AssetSync.Domain;
 using AssetSync.Innomaint;
+using AssetSync.Resilience;
 using AssetSync.Storage;
 using Npgsql;
 

@@ -14,10 +14,10 @@ namespace AssetSync.Run;
 /// a <c>finally</c> that stops the watcher and then closes the row with true counts, on every path
 /// short of a killed process. Each per-asset step returns a result or records a typed fatal error;
 /// nothing else escapes it.
-/// <para>Over 400 lines on purpose: what is left here is the order of a run (start, the producer and the workers, each
-/// asset's path through the probation and the breaker, the close) and reads best whole; its parts that stand alone
-/// live beside it (<see cref="RunBudget"/>, <see cref="RunCounters"/>, <see cref="OutcomeWriter"/>, <see cref="RunSummaryBuilder"/>, and
-/// <see cref="Resilience.PathProbation{T}"/>, <see cref="Resilience.ServiceBreaker{T}"/>).</para>
+/// <para>Only the order of a run is here: start, the producer and the workers, each asset's fetch, verdict and write, the
+/// close. The rules live beside it: what each decided asset comes to (<see cref="AssetVerdicts"/>), the questions about an
+/// asset that synced before (<see cref="KnownAssetQuestions"/>), the writes (<see cref="OutcomeWriter"/>), the budget
+/// (<see cref="RunBudget"/>), the counts (<see cref="RunCounters"/>) and the summary (<see cref="RunSummaryBuilder"/>).</para>
 /// </summary>
 internal sealed class SyncRun
 {
@@ -31,9 +31,8 @@ internal sealed class SyncRun
     private readonly SyncObserver _observer;
     private readonly InnomaintClient _client;
     private readonly AssetSelection _selection;
-    private readonly ServiceBreaker<DecidedAsset> _breaker;
     private readonly ServiceHealth _health;
-    private readonly PathProbation<DecidedAsset> _probation;
+    private readonly AssetVerdicts _verdicts;
     private readonly RunCounters _counts = new();
     private readonly RunBudget _budget;
 
@@ -58,14 +57,13 @@ internal sealed class SyncRun
         _observer = observer;
         _client = client;
         _selection = selection;
-        _breaker = new ServiceBreaker<DecidedAsset>(options.CircuitBreakerThreshold);
         _health = new ServiceHealth(time, options.Timeout);
         // Nothing answered and the connections fail: no asset is to blame, and none is marked.
         // Through a proxy, that is the proxy's fault (ProxyRefused); direct, Innomaint's (InnomaintUnreachable).
         _health.Unreachable += (attempts, cause) => Stop(client.Route.Unreachable(attempts, cause));
-        // Named serial numbers are the operator's own choice: their 404s are answers, not a sign of a wrong path.
         _budget = new RunBudget(time, options.MaxDuration);
-        _probation = new PathProbation<DecidedAsset>(selection.Mode == SelectionMode.Serials ? 0 : options.AssetPathSuspectThreshold);
+        // Named serial numbers are the operator's own choice: their 404s are answers, not a sign of a wrong path.
+        _verdicts = new AssetVerdicts(selection.Mode == SelectionMode.Serials ? 0 : options.AssetPathSuspectThreshold, options.CircuitBreakerThreshold, _health);
     }
 
     private SyncRunFailedException? Fatal => Volatile.Read(ref _fatal);
@@ -284,13 +282,8 @@ internal sealed class SyncRun
             }
         }, CancellationToken.None);
 
-        var tasks = new Task[workers + 1];
-        tasks[0] = producer;
-        for (var i = 1; i <= workers; i++)
-        {
-            tasks[i] = Task.Run(() => WorkAsync(queue.Reader, fetcher, runCts), CancellationToken.None);
-        }
-        await Task.WhenAll(tasks).ConfigureAwait(false);
+        var consumers = Enumerable.Range(0, workers).Select(_ => Task.Run(() => WorkAsync(queue.Reader, fetcher, runCts), CancellationToken.None));
+        await Task.WhenAll([producer, .. consumers]).ConfigureAwait(false);
     }
 
     private async Task WorkAsync(ChannelReader<(SelectedAsset Asset, long Ticket)> queue, ResilientFetcher fetcher, CancellationTokenSource runCts)
@@ -349,102 +342,23 @@ internal sealed class SyncRun
         // The asset's own time runs from its first request; its queueing for the rate budget is Waited.
         var started = fetched.FirstSent != 0 ? fetched.FirstSent : _time.GetTimestamp();
 
-        if (outcome.StopsRun is { } routeFault)
+        var decided = new DecidedAsset(serial, outcome, attempts, _time.GetElapsedTime(started), fetched.Waited);
+        var verdict = _verdicts.Decide(decided, selected.KnownToFail(outcome.Kind));
+        await WriteHeldAsync(verdict.Write, token).ConfigureAwait(false);
+        verdict = verdict.Then switch
         {
-            // The proxy or the certificate check refused: the way out is broken, not the asset. Nothing is written for it.
-            Stop(routeFault);
-            return;
-        }
-
-        if (outcome.Kind == SyncErrorKind.Credentials)
+            AssetVerdict.Next.CheckPath => _verdicts.AfterPathCheck(await KnownAsset(fetcher).PathStillWorksAsync(token).ConfigureAwait(false), _client.BuildUri(serial).AbsoluteUri),
+            AssetVerdict.Next.CheckService => _verdicts.AfterServiceCheck(await KnownAsset(fetcher).ServiceAnswersAsync(_verdicts.BreakerThreshold, token).ConfigureAwait(false), outcome, _options.BaseUrl),
+            _ => verdict with { Write = [] },
+        };
+        await WriteHeldAsync(verdict.Write, token).ConfigureAwait(false);
+        if (verdict.StopReason is { } reason)
         {
-            // Not the asset's fault: record nothing for it and stop everything.
-            Stop(new CredentialsRefusedException(outcome.HttpStatus ?? 401, serial));
-            return;
-        }
-
-        if (outcome.Kind == SyncErrorKind.NotFound)
-        {
-            var held = new DecidedAsset(serial, outcome, attempts, _time.GetElapsedTime(started), fetched.Waited);
-            switch (_probation.Offer(held))
-            {
-                case PathProbation<DecidedAsset>.Verdict.Held:
-                    return;
-                case PathProbation<DecidedAsset>.Verdict.Suspect:
-                    if (await PathStillWorksAsync(fetcher, token).ConfigureAwait(false))
-                    {
-                        // Assets Innomaint lacks happened to come first; the path is fine. Write what was held.
-                        await WriteHeldAsync(_probation.End(), token).ConfigureAwait(false);
-                        return;
-                    }
-                    Stop(new AssetPathSuspectException(_probation.Threshold, _client.BuildUri(serial).AbsoluteUri));
-                    return;
-            }
-        }
-        else
-        {
-            // The path works (or at least is not all 404): the held answers were real; write them now.
-            await WriteHeldAsync(_probation.End(), token).ConfigureAwait(false);
-        }
-
-        // An asset known to fail this way says nothing of the service; before any answer, nothing is known to fail.
-        var knownToFail = selected.KnownToFail(outcome.Kind) && _health.EverAnswered;
-        var offered = new DecidedAsset(serial, outcome, attempts, _time.GetElapsedTime(started), fetched.Waited);
-        switch (_breaker.Offer(offered, outcome.Kind, knownToFail, out var release))
-        {
-            case ServiceBreaker<DecidedAsset>.Verdict.Write:
-                await WriteHeldAsync(release, token).ConfigureAwait(false);
-                await _writer!.WriteAsync(serial, outcome, attempts, _time.GetElapsedTime(started), fetched.Waited, token).ConfigureAwait(false);
-                return;
-            case ServiceBreaker<DecidedAsset>.Verdict.Held:
-                return;
-            default:
-                if (await ServiceAnswersAsync(fetcher, token).ConfigureAwait(false))
-                {
-                    // The service is up: the streak was these assets' own trouble. Write it and go on.
-                    await WriteHeldAsync(_breaker.ServiceAnswered(), token).ConfigureAwait(false);
-                    return;
-                }
-                var inRow = _breaker.Trip();
-                Stop(new InnomaintUnreachableException(inRow, outcome.Message ?? "unknown") { BaseUrl = _options.BaseUrl });
-                return;
+            Stop(reason);
         }
     }
 
-    /// <summary>
-    /// Before the breaker gives up on the service: does an asset that synced before still get an answer that is not an
-    /// outage (a success, a 304, a 404, any 4xx)? With no asset ever synced there is nothing to ask, and the streak decides.
-    /// </summary>
-    private async Task<bool> ServiceAnswersAsync(ResilientFetcher fetcher, CancellationToken token)
-    {
-        var outcome = await AskKnownAssetAsync(fetcher, "service check", token).ConfigureAwait(false);
-        var answers = outcome is not null && (outcome.Kind is not { } k || !k.SuggestsOutage());
-        _observer.Verbose($"{_breaker.Threshold} assets in a row failed as an outage would; " + (answers
-            ? "an asset that synced before still answers, so those failures are the assets' own."
-            : "no asset that synced before answers either, so the service is taken to be down."));
-        return answers;
-    }
-
-    /// <summary>
-    /// The deciding question once the first answers were all 404: does an asset that synced before still
-    /// answer? If so, the path is right. With no asset ever synced, there is nothing to ask, and the path is suspect.
-    /// </summary>
-    private async Task<bool> PathStillWorksAsync(ResilientFetcher fetcher, CancellationToken token) =>
-        await AskKnownAssetAsync(fetcher, "asset path check", token).ConfigureAwait(false) is { } outcome && outcome.Kind != SyncErrorKind.NotFound;
-
-    /// <summary>Asks Innomaint about the asset that synced last (ahead of every other request); null when none ever synced.</summary>
-    private async Task<FetchOutcome?> AskKnownAssetAsync(ResilientFetcher fetcher, string why, CancellationToken token)
-    {
-        var known = await _store.Selection.GetLastSucceededSerialAsync(token).ConfigureAwait(false);
-        if (known is null)
-        {
-            _observer.Debug($"The {why} has no asset to ask about: none has ever synced.");
-            return null;
-        }
-        var outcome = (await fetcher.FetchAsync(known, token).ConfigureAwait(false)).Outcome;
-        _observer.Debug($"The {why} asked about '{TextSafety.Inert(known)}', which synced before: {outcome}.");
-        return outcome;
-    }
+    private KnownAssetQuestions KnownAsset(ResilientFetcher fetcher) => new(_store.Selection, fetcher, _observer);
 
     /// <summary>
     /// Outcomes still held when the run ends were decided: 404s held while the path was on probation (unless the path proved
@@ -452,15 +366,7 @@ internal sealed class SyncRun
     /// </summary>
     private async Task ReleaseHeldAsync()
     {
-        var held = new List<DecidedAsset>();
-        if (Fatal is not AssetPathSuspectException)
-        {
-            held.AddRange(_probation.End());
-        }
-        if (Fatal is not (InnomaintUnreachableException or ProxyRefusedException))
-        {
-            held.AddRange(_breaker.End());
-        }
+        var held = _verdicts.Release(Fatal);
         if (held.Count == 0)
         {
             return;
@@ -477,7 +383,7 @@ internal sealed class SyncRun
         }
     }
 
-    private Task WriteHeldAsync(IReadOnlyList<DecidedAsset> held, CancellationToken token) => _writer!.WriteAsync(held, token);
+    private Task WriteHeldAsync(IReadOnlyList<DecidedAsset> held, CancellationToken token) => held.Count == 0 ? Task.CompletedTask : _writer!.WriteAsync(held, token);
 
     /// <summary>Writes the decided assets still queued, on every path: they were decided, so they get their rows.</summary>
     private async Task FlushWritesAsync()
