@@ -90,6 +90,7 @@ Describe 'How much of IC3 is probably out of date' {
         # seen two days ago add a little.
         $status.EstimatedOutdatedAssets | Should -BeGreaterThan 1.5
         $status.EstimatedOutdatedAssets | Should -BeLessThan 5
+        ($status | Format-List | Out-String) | Should -Match 'EstimatedOutdatedAssets\s*:\s*\d+\.\d \(probably changed'
     }
 
     It 'is a gauge in the metrics file' {
