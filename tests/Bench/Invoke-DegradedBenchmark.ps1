@@ -138,9 +138,13 @@ try {
                 $steady = Get-HealthyRate $s.RunId $faulty 15
                 # All requests, at the simulator, after the first 15 s: the quota held. With one asset in ten failing four
                 # attempts a night, healthy assets can have at most 9/13 of it (13.8/s of 20/s).
-                $held = @($stats.arrivalsMs | Where-Object { $_ -ge 15000 })
+                # The steady part: after the first 15 s (the probe up from nothing stored) and before the last tenth of the
+                # night's requests (the failing assets' last retries, waiting out their backoff with nothing else left).
+                $all = @($stats.arrivalsMs | Sort-Object)
+                $end = $all[[math]::Floor(0.9 * ($all.Count - 1))]
+                $held = @($all | Where-Object { $_ -ge 15000 -and $_ -le $end })
                 $heldRate = if ($held.Count -gt 1) { ($held.Count - 1) / (($held[-1] - $held[0]) / 1000) } else { 0 }
-                Add-Figure 'P' 'night 1: requests per second at the simulator (after the first 15 s)' ('{0:0.##}/s ({1:0.00} Q)' -f $heldRate, ($heldRate / $quota)) '>= 0.85 Q' ($heldRate -ge 0.85 * $quota)
+                Add-Figure 'P' 'night 1: requests per second at the simulator (from 15 s to the last tenth)' ('{0:0.##}/s ({1:0.00} Q)' -f $heldRate, ($heldRate / $quota)) '>= 0.85 Q' ($heldRate -ge 0.85 * $quota)
                 Add-Figure 'P' 'night 1: healthy assets answered per second (after the first 15 s)' ('{0:0.##}/s' -f $steady) '<= 13.8/s possible (9 of 13 requests)' $true
                 Add-Figure 'P' 'night 1: the quota''s 429s, as a share of requests' ('{0:P1} ({1} of {2})' -f ($quota429 / [math]::Max(1, $s.Requests)), $quota429, $s.Requests) '<= 3 %' ($quota429 -le 0.03 * $s.Requests)
                 Add-Figure 'P' 'night 1: stored rate' ('{0:0.##}/s' -f [double]$s.LearnedRequestsPerSecond) 'just under the ceiling found' ([double]$s.LearnedRequestsPerSecond -lt $quota)
