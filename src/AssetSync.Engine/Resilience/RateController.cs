@@ -378,14 +378,16 @@ internal sealed class RateController
             // Far below the rate that drew it: the quota is what the server shows; sit just under it, then probe beyond it.
             _wMax = accepted;
             _cutTo = accepted * LearnedMargin;
-            _lastDrew = accepted;
+            _lastDrew = rapid && _lastDrew is { } before ? Math.Max(before, accepted) : accepted;
             detail = $"429s from several assets at {RateChange.Format(drew)}/s, and Innomaint let only {seen:0} requests through in the last second (the quota dropped?)";
         }
         else
         {
             _wMax = drew;
             _cutTo = drew * Beta;
-            _lastDrew = drew;
+            // A rapid cut answers the same burst as the cut before it: it lowers the rate now, but the ceiling found is still
+            // where the burst began (so in the branch above too). The stored rate sits under that.
+            _lastDrew = rapid && _lastDrew is { } before ? Math.Max(before, drew) : drew;
             detail = rapid
                 ? $"429s keep coming at {RateChange.Format(drew)}/s; cut again"
                 : $"429s from several assets at {RateChange.Format(drew)}/s; cut to {Beta:0.##}x, then back towards it along a cubic curve";

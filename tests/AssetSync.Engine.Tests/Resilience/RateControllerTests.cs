@@ -277,4 +277,23 @@ public class RateControllerTests
         Assert.InRange(learned, 0.95 * 20, ceiling * RateController.CleanMargin + 0.001);
         Assert.True(learned < ceiling, $"{learned} stored for a clean ceiling of {ceiling}");
     }
+
+    [Fact]
+    public void A_rapid_second_cut_lowers_the_rate_but_not_the_ceiling_that_is_stored()
+    {
+        // From a stored 20/s, used in full: the first cut is at the ceiling the quota shows.
+        var rate = Create(RequestRate.Auto, start: 5, new LearnedRate(20, LearnedRate.FromProbing, DateTimeOffset.UtcNow.AddDays(-1)));
+        Use(rate, 3);
+        var drew = rate.Current;
+        var sent = _time.GetTimestamp();
+        _time.Advance(TimeSpan.FromMilliseconds(10));
+        Throttle(rate, sent);
+        var afterFirst = rate.Current;
+        // More 429s within the same second, on requests sent after the cut: a rapid cut.
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        Throttle(rate, _time.GetTimestamp() - 1, RateController.BurstThrottles + 3);
+        Assert.True(rate.Current < afterFirst, $"the second cut lowers the rate now: {rate.Current} after {afterFirst}");
+        Use(rate, 10);
+        Assert.InRange(rate.Learned()!.RequestsPerSecond, (drew * RateController.LearnedMargin * 0.98) - 0.01, drew * RateController.LearnedMargin + 0.001);
+    }
 }
