@@ -44,15 +44,16 @@ internal sealed class RateController
     /// <summary>429s on requests sent after a cut that justify another cut within the same second.</summary>
     internal const int BurstThrottles = 3;
 
-    /// <summary>The learned rate stays this far under the last rate that drew a 429.</summary>
+    /// <summary>After a cut to what the server let through, the rate sits this far under it.</summary>
     internal const double LearnedMargin = 0.97;
 
     /// <summary>
-    /// The learned rate stays this far under the highest rate used in full without a 429: that rate is the ceiling found,
-    /// and the next night starting right at it meets the quota's edge in its first seconds (jitter, a window's phase).
-    /// Just under it, the next night's start runs at 0.98 of it and probes up slowly from there.
+    /// The stored rate sits this far under the ceiling found: the highest rate used in full without a 429, or the rate that
+    /// drew the quota's 429s, whichever is lower. Right at the ceiling, the next night would meet the quota's edge in its
+    /// first seconds (jitter, a window's phase); far under it, it would start slow for nothing (measured: 0.97 of the
+    /// ceiling started the next night at 0.94 of the quota, 0.98 keeps it above 0.95).
     /// </summary>
-    internal const double CleanMargin = 0.98;
+    internal const double StoredMargin = 0.98;
 
     /// <summary>Never slower than one request every 20 s: a run must still end.</summary>
     internal const double MinimumRate = 0.05;
@@ -319,10 +320,10 @@ internal sealed class RateController
                 _bucket = new Bucket(now);
             }
             ConfirmBuckets(long.MaxValue);
-            var learned = _learnedClean * CleanMargin;
+            var learned = _learnedClean * StoredMargin;
             if (_lastDrew is { } drew)
             {
-                learned = Math.Min(learned, drew * LearnedMargin);
+                learned = Math.Min(learned, drew * StoredMargin);
             }
             // A bad night (a quota that dropped for a while, throttles that were not the quota's) must not slow every night
             // after it: in one run, probing keeps at least half of where it started; below the seed's rate it stores nothing.
@@ -378,7 +379,10 @@ internal sealed class RateController
             // Far below the rate that drew it: the quota is what the server shows; sit just under it, then probe beyond it.
             _wMax = accepted;
             _cutTo = accepted * LearnedMargin;
-            _lastDrew = rapid && _lastDrew is { } before ? Math.Max(before, accepted) : accepted;
+            // What the server let through is a guess at a dropped quota (hanging requests also make it low): it sets the
+            // rate now, but the ceiling stored for the next night stays where the 429s came. A quota that really dropped
+            // draws the next 429s near its new level, and that cut lowers the ceiling.
+            _lastDrew = rapid && _lastDrew is { } before ? Math.Max(before, drew) : drew;
             detail = $"429s from several assets at {RateChange.Format(drew)}/s, and Innomaint let only {seen:0} requests through in the last second (the quota dropped?)";
         }
         else

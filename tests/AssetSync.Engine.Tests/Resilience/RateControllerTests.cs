@@ -261,7 +261,7 @@ public class RateControllerTests
         Use(rate, 8);
         var learned = rate.Learned()!;
         Assert.Equal(LearnedRate.FromProbing, learned.Source);
-        Assert.InRange(learned.RequestsPerSecond, 10, drew * RateController.LearnedMargin + 0.001);
+        Assert.InRange(learned.RequestsPerSecond, 10, drew * RateController.StoredMargin + 0.001);
     }
 
     [Fact]
@@ -274,7 +274,7 @@ public class RateControllerTests
         Use(rate, 6);
         var ceiling = rate.Current;
         var learned = rate.Learned()!.RequestsPerSecond;
-        Assert.InRange(learned, 0.95 * 20, ceiling * RateController.CleanMargin + 0.001);
+        Assert.InRange(learned, 0.95 * 20, ceiling * RateController.StoredMargin + 0.001);
         Assert.True(learned < ceiling, $"{learned} stored for a clean ceiling of {ceiling}");
     }
 
@@ -294,6 +294,19 @@ public class RateControllerTests
         Throttle(rate, _time.GetTimestamp() - 1, RateController.BurstThrottles + 3);
         Assert.True(rate.Current < afterFirst, $"the second cut lowers the rate now: {rate.Current} after {afterFirst}");
         Use(rate, 10);
-        Assert.InRange(rate.Learned()!.RequestsPerSecond, (drew * RateController.LearnedMargin * 0.98) - 0.01, drew * RateController.LearnedMargin + 0.001);
+        Assert.InRange(rate.Learned()!.RequestsPerSecond, (drew * RateController.StoredMargin * 0.98) - 0.01, drew * RateController.StoredMargin + 0.001);
+    }
+
+    [Fact]
+    public void Few_answers_at_a_cut_lower_the_rate_now_but_the_stored_ceiling_stays_where_the_429s_came()
+    {
+        // Requests that hang make what the server let through look low, as a dropped quota would.
+        var rate = Create(RequestRate.Auto, start: 5, new LearnedRate(20, LearnedRate.FromProbing, DateTimeOffset.UtcNow.AddDays(-1)));
+        Use(rate, 3);
+        Use(rate, 1.5, answer: false);
+        var drew = rate.Current;
+        Throttle(rate, _time.GetTimestamp() - 1);
+        Assert.True(rate.Current < drew * RateController.Beta, $"cut to what the server let through: {rate.Current}");
+        Assert.InRange(rate.Learned()!.RequestsPerSecond, 0.95 * 20, drew * RateController.StoredMargin + 0.001);
     }
 }
