@@ -7,12 +7,7 @@ namespace AssetSync.Tests.Storage;
 /// <summary>Schema 3 (the change model) on a version-2 database that holds state rows: additive, no rewrite, resumable.</summary>
 public sealed class ChangeModelMigrationTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
-    private MigrationRunner Runner() => new(new MigrationContext
-    {
-        DataSource = DataSources.For(db.ConnectionString),
-        Time = TimeProvider.System,
-        Target = "test",
-    });
+    private MigrationRunner Runner() => MigrationRunners.Runner(db.ConnectionString);
 
     [Fact]
     public async Task Schema_3_adds_the_change_observations_to_state_rows_already_there_without_touching_them()

@@ -7,12 +7,7 @@ namespace AssetSync.Tests.Storage;
 /// <summary>The migration runner on its own, on an empty database: plans, applies version by version, never twice.</summary>
 public sealed class MigrationRunnerTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
-    private MigrationRunner Runner() => new(new MigrationContext
-    {
-        DataSource = DataSources.For(db.ConnectionString),
-        Time = TimeProvider.System,
-        Target = "test",
-    });
+    private MigrationRunner Runner() => MigrationRunners.Runner(db.ConnectionString);
 
     [Fact]
     public async Task Plans_every_version_then_applies_them_one_at_a_time_and_each_only_once()

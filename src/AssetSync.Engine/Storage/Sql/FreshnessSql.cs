@@ -94,8 +94,7 @@ internal static class FreshnessSql
                      WHEN s.payload_sha256 IS NOT NULL AND v.sha IS NOT NULL THEN s.payload_sha256 <> v.sha
                      WHEN v.changed_at IS NOT NULL THEN v.changed_at > s.last_success_at
                 END AS changed) c
-            CROSS JOIN LATERAL (SELECT
-                (COALESCE(s.change_count, 0) + 0.5) / (COALESCE(s.change_exposure, 0) + GREATEST(c.span, 1e-9)) AS rate,
-                (COALESCE(s.change_count, 0) + 0.5) / (COALESCE(s.change_exposure, 0) + GREATEST(c.span, 1e-9)) * GREATEST(c.span, 0) AS x) b)
+            CROSS JOIN LATERAL (SELECT (COALESCE(s.change_count, 0) + 0.5) / (COALESCE(s.change_exposure, 0) + GREATEST(c.span, 1e-9)) AS rate) r
+            CROSS JOIN LATERAL (SELECT r.rate, r.rate * GREATEST(c.span, 0) AS x) b)
         """;
 }
