@@ -225,9 +225,9 @@ try {
         $exitCode = 0
         $skipped = $true
     } else {
-        Write-Host ("Sync run {0}: {1}, {2} succeeded ({3} unchanged), {4} failed, {5} not reached; {6} requests, {7} throttled (429), {8:0.##} requests/s." -f $sync.RunId, $sync.Status, $sync.Succeeded, $sync.Unchanged, $sync.Failed, $sync.NotReached, $sync.Requests, $sync.Throttled, $sync.RequestsPerSecond)
+        Write-Host ("Sync run {0}: {1}, {2} succeeded ({3} unchanged), {4} failed, {5} not reached; {6} requests, {7} throttled (429), {8:0.##} requests/s." -f $sync.RunId, [AssetSync.RunStatusNames]::Name($sync.Status), $sync.Succeeded, $sync.Unchanged, $sync.Failed, $sync.NotReached, $sync.Requests, $sync.Throttled, $sync.RequestsPerSecond)
         if ($null -ne $sync.LearnedRequestsPerSecond) { Write-Host ("Learned rate: {0:0.##} requests/s ({1}); the next Auto run starts from it." -f $sync.LearnedRequestsPerSecond, $sync.LearnedRateSource) }
-        if ($sync.Status -ne 'complete') { throw "Sync run $($sync.RunId) ended $($sync.Status)." }
+        if ($sync.Status -ne 'complete') { throw "Sync run $($sync.RunId) ended $([AssetSync.RunStatusNames]::Name($sync.Status))." }
         if ($sync.StoppedBy -eq 'max_duration' -and ($sync.Succeeded + $sync.Failed) -eq 0) {
             # Not a quiet night: the window was too short for even one asset.
             throw "Sync run $($sync.RunId) decided no asset: the time window ($duration) ended it with $($sync.NotReached) not reached. Give a longer -MaxDuration."
@@ -240,8 +240,8 @@ try {
             if ($null -ne $left) { $budget.MaxDuration = $left }
             # The lock is this job's own from here: the batch run just released it.
             $retry = Invoke-CmmsRetryFailed -Summary -IfRunning Wait @common @budget
-            Write-Host ("Retry run {0}: {1}, {2} succeeded, {3} failed." -f $retry.RunId, $retry.Status, $retry.Succeeded, $retry.Failed)
-            if ($retry.Status -ne 'complete') { throw "Retry run $($retry.RunId) ended $($retry.Status)." }
+            Write-Host ("Retry run {0}: {1}, {2} succeeded, {3} failed." -f $retry.RunId, [AssetSync.RunStatusNames]::Name($retry.Status), $retry.Succeeded, $retry.Failed)
+            if ($retry.Status -ne 'complete') { throw "Retry run $($retry.RunId) ended $([AssetSync.RunStatusNames]::Name($retry.Status))." }
         }
 
         if ($LogRetentionDays -gt 0) {

@@ -20,7 +20,7 @@ public sealed class SyncEngineTests(DatabaseFixture db) : SimulatorAndDatabaseTe
 
         var summary = await engine.RunAsync(AssetSelection.Batch(0), collector);
 
-        Assert.Equal("complete", summary.Status);
+        Assert.Equal(RunStatus.Complete, summary.Status);
         Assert.Equal(30, summary.Total);
         Assert.Equal(29, summary.Succeeded);
         Assert.Equal(1, summary.Failed);
@@ -130,7 +130,7 @@ public sealed class SyncEngineTests(DatabaseFixture db) : SimulatorAndDatabaseTe
 
         Assert.Equal(401, ex.HttpStatus);
         Assert.DoesNotContain("wrong-token-xyz", ex.ToString());
-        Assert.Equal("failed", ex.Summary!.Status);
+        Assert.Equal(RunStatus.Failed, ex.Summary!.Status);
         Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE status = 'error'"));
         Assert.Equal("failed", await Db.ScalarAsync<string>("SELECT status FROM cmms_sync_log WHERE id = $1", ex.Summary.RunId));
     }
@@ -153,7 +153,7 @@ public sealed class SyncEngineTests(DatabaseFixture db) : SimulatorAndDatabaseTe
         Assert.Equal(AssetSync.Resilience.ServiceHealth.UnreachableAttempts, ex.ConsecutiveFailures);
         Assert.Equal("http://127.0.0.1:1", ex.BaseUrl);
         Assert.Equal(0, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", ex.Summary!.RunId));
-        Assert.Equal((0, 0, "failed"), (ex.Summary.Failed, ex.Summary.Succeeded, ex.Summary.Status));
+        Assert.Equal((0, 0, RunStatus.Failed), (ex.Summary.Failed, ex.Summary.Succeeded, ex.Summary.Status));
     }
 
     [Fact]
@@ -179,7 +179,7 @@ public sealed class SyncEngineTests(DatabaseFixture db) : SimulatorAndDatabaseTe
         // The hanging requests would take 10 minutes: a run that ends at all was ended by the cancellation.
         var summary = await run.WaitAsync(TimeSpan.FromSeconds(60));
 
-        Assert.Equal("cancelled", summary.Status);
+        Assert.Equal(RunStatus.Cancelled, summary.Status);
         // Only the healthy first four can have been decided; the hanging ones get no row.
         Assert.InRange(summary.Succeeded, 1, 4);
         Assert.Equal(0, summary.Failed);
@@ -226,7 +226,7 @@ public sealed class SyncEngineTests(DatabaseFixture db) : SimulatorAndDatabaseTe
         // The backoff is 10 minutes: a run that ends at all was woken by the cancellation, not by the wait's end.
         var summary = await run.WaitAsync(TimeSpan.FromSeconds(60));
 
-        Assert.Equal(("cancelled", 4, 0), (summary.Status, summary.Succeeded, summary.Failed));
+        Assert.Equal((RunStatus.Cancelled, 4, 0), (summary.Status, summary.Succeeded, summary.Failed));
         Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE serialnumber = 'INF-000003'"));
         Assert.Equal(1, await Sim.RequestsForAsync("INF-000003"));
     }
@@ -245,7 +245,7 @@ public sealed class SyncEngineTests(DatabaseFixture db) : SimulatorAndDatabaseTe
         cts.Cancel();
         var summary = await run.WaitAsync(TimeSpan.FromSeconds(60));
 
-        Assert.Equal(("cancelled", 1), (summary.Status, summary.Succeeded));
+        Assert.Equal((RunStatus.Cancelled, 1), (summary.Status, summary.Succeeded));
         Assert.Equal(1L, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
     }
 
@@ -317,7 +317,7 @@ public sealed class SyncEngineTests(DatabaseFixture db) : SimulatorAndDatabaseTe
         Assert.Equal(Environment.MachineName, ex.Host);
         Assert.Contains("in progress", ex.Message);
         cts.Cancel();
-        Assert.Equal("cancelled", (await first).Status);
+        Assert.Equal(RunStatus.Cancelled, (await first).Status);
     }
 
     /// <summary>Waits until the simulator holds <paramref name="count"/> requests open (a signal from the server, not a sleep).</summary>

@@ -336,4 +336,18 @@ Describe 'Output that fits' {
         $r.Outcome | Should -Be ([AssetSync.AssetSyncStatus]::Succeeded)
         $r.Elapsed | Should -BeOfType [timespan]
     }
+    It 'types a summary''s Status as RunStatus, which compares with its name and is written by its contract name in JSON and views' {
+        $s = Invoke-CmmsSync @common -SerialNumber 'INF-000003' -Summary | Select-Object -Last 1
+        $s.Status | Should -BeOfType ([AssetSync.RunStatus])
+        $s.Status | Should -Be ([AssetSync.RunStatus]::Complete)
+        ($s.Status -eq 'complete') | Should -BeTrue
+        ($s.Status -eq 'failed') | Should -BeFalse
+        ($s | ConvertTo-Json | ConvertFrom-Json).Status | Should -BeExactly 'complete'
+        ($s | ConvertTo-Json -EnumsAsStrings | ConvertFrom-Json).Status | Should -BeExactly 'complete'
+        ($s | Format-Table | Out-String) | Should -MatchExactly '\bcomplete\b'
+        # CSV takes the enum's own name (the release notes say so); it still equals the contract name, ignoring case.
+        ($s | ConvertTo-Csv | ConvertFrom-Csv).Status | Should -BeExactly 'Complete'
+        ((Get-CmmsSyncStatus -ConnectionString $cs).LastRuns[0] | ConvertTo-Json | ConvertFrom-Json).Status | Should -BeExactly 'complete'
+        [AssetSync.RunStatusNames]::Name([AssetSync.RunStatus]::Interrupted) | Should -BeExactly 'interrupted'
+    }
 }

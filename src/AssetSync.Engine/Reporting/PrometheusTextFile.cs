@@ -23,7 +23,7 @@ public static class PrometheusTextFile
         Gauge(text, "assetsync_last_success_timestamp_seconds", "When the last run that ended complete ended (Unix time).",
             lastSuccess is { } ok ? [(null, Seconds(ok))] : []);
         Gauge(text, "assetsync_last_run_status", "1 for the status the last run ended with, 0 for the others.",
-            RunStatus.Closing.Select(s => ((string?)$"status=\"{s.Name}\"", s == run.Status ? 1.0 : 0.0)).ToList());
+            RunStatusNames.Closing.Select(s => ((string?)$"status=\"{s.Name()}\"", s == run.Status ? 1.0 : 0.0)).ToList());
         Gauge(text, "assetsync_run_duration_seconds", "How long the last run took.", [(null, (run.Duration ?? TimeSpan.Zero).TotalSeconds)]);
         Gauge(text, "assetsync_run_assets", "Assets of the last run by outcome (succeeded includes unchanged).",
         [

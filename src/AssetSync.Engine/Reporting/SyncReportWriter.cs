@@ -187,9 +187,9 @@ public static class SyncReportWriter
             var bad = (int)Math.Round((double)r.Failed / max * plot);
             var y = top + plot;
             var kind = SelectionMode.FromName(r.Mode)?.Letter ?? "?";
-            var broken = RunStatus.IsBroken(r.Status);
-            html.Append(Invariant, $"<g data-run-id=\"{r.RunId}\" data-succeeded=\"{r.Succeeded}\" data-failed=\"{r.Failed}\" data-unchanged=\"{r.Unchanged}\" data-status=\"{E(r.Status)}\" data-mode=\"{E(r.Mode)}\">");
-            html.Append(Invariant, $"<title>Run {r.RunId} ({E(r.Mode)}, {E(r.Status)}{(r.StoppedBy is null ? "" : ", stopped by " + E(r.StoppedBy))}), started {r.StartedAt?.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", Invariant)}: {r.Succeeded:N0} succeeded ({r.Unchanged:N0} unchanged), {r.Failed:N0} failed, {r.NotReached:N0} not reached</title>");
+            var broken = r.Status.IsBroken();
+            html.Append(Invariant, $"<g data-run-id=\"{r.RunId}\" data-succeeded=\"{r.Succeeded}\" data-failed=\"{r.Failed}\" data-unchanged=\"{r.Unchanged}\" data-status=\"{r.Status.Name()}\" data-mode=\"{E(r.Mode)}\">");
+            html.Append(Invariant, $"<title>Run {r.RunId} ({E(r.Mode)}, {r.Status.Name()}{(r.StoppedBy is null ? "" : ", stopped by " + E(r.StoppedBy))}), started {r.StartedAt?.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", Invariant)}: {r.Succeeded:N0} succeeded ({r.Unchanged:N0} unchanged), {r.Failed:N0} failed, {r.NotReached:N0} not reached</title>");
             html.Append(Invariant, $"<rect x=\"{x}\" y=\"{y - okChanged}\" width=\"{barWidth}\" height=\"{okChanged}\" fill=\"#2e9d57\"/>");
             html.Append(Invariant, $"<rect x=\"{x}\" y=\"{y - okChanged - okSame}\" width=\"{barWidth}\" height=\"{okSame}\" fill=\"#9fd8b2\"/>");
             html.Append(Invariant, $"<rect x=\"{x}\" y=\"{y - okChanged - okSame - bad}\" width=\"{barWidth}\" height=\"{bad}\" fill=\"#d64545\"/>");
@@ -202,7 +202,7 @@ public static class SyncReportWriter
             html.Append(Invariant, $"<text x=\"{x + (barWidth / 2)}\" y=\"{y + 14}\" font-size=\"10\" text-anchor=\"middle\" fill=\"#1f2933\">{r.StartedAt?.ToUniversalTime().ToString("MM-dd", Invariant)}</text>");
             html.Append(Invariant, $"<text x=\"{x + (barWidth / 2)}\" y=\"{y + 26}\" font-size=\"10\" text-anchor=\"middle\" fill=\"#52606d\">{r.StartedAt?.ToUniversalTime().ToString("HH:mm", Invariant)}</text>");
             html.Append(Invariant, $"<text x=\"{x + (barWidth / 2)}\" y=\"{y + 40}\" font-size=\"10\" text-anchor=\"middle\" fill=\"#1f2933\">{kind} #{r.RunId}</text>");
-            html.Append(Invariant, $"<text x=\"{x + (barWidth / 2)}\" y=\"{y + 53}\" font-size=\"9\" text-anchor=\"middle\" fill=\"{(broken ? "#8a6d00" : "#52606d")}\">{E(r.Status)}</text>");
+            html.Append(Invariant, $"<text x=\"{x + (barWidth / 2)}\" y=\"{y + 53}\" font-size=\"9\" text-anchor=\"middle\" fill=\"{(broken ? "#8a6d00" : "#52606d")}\">{r.Status.Name()}</text>");
             html.Append("</g>");
         }
         html.Append("</svg>");

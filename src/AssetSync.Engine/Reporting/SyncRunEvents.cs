@@ -28,9 +28,9 @@ public static class SyncRunEvents
         }
         if (run is null || run.Status != RunStatus.Complete)
         {
-            var why = TextSafety.Inert(run?.Error ?? runError ?? (run is null ? "the run did not start" : $"the run ended {run.Status}"), 500);
+            var why = TextSafety.Inert(run?.Error ?? runError ?? (run is null ? "the run did not start" : $"the run ended {run.Status.Name()}"), 500);
             events.Add(new SyncRunEvent(SyncRunEvent.Failed, SyncRunEventLevel.Error,
-                run is null ? $"AssetSync run failed: {why}" : $"AssetSync run {run.RunId} ended {run.Status}: {why} {Figures(run)}"));
+                run is null ? $"AssetSync run failed: {why}" : $"AssetSync run {run.RunId} ended {run.Status.Name()}: {why} {Figures(run)}"));
         }
         else
         {

@@ -90,7 +90,7 @@ internal sealed class RunSummaryBuilder(AssetSelection selection, RunCounters co
         }
         if (activity is not null)
         {
-            activity.SetTag("assetsync.status", status.Name);
+            activity.SetTag("assetsync.status", status.Name());
             activity.SetTag("assetsync.succeeded", summary.Succeeded);
             activity.SetTag("assetsync.failed", summary.Failed);
             activity.SetStatus(status == RunStatus.Failed ? ActivityStatusCode.Error : ActivityStatusCode.Ok, summary.Error);

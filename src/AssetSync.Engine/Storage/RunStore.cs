@@ -127,7 +127,7 @@ internal sealed class RunStore(StoreConnections db)
             await using var cmd = new NpgsqlCommand(RunSql.FinishRun, conn);
             // Named, not numbered: the statement (RunSql.FinishRun) and this list need not keep one order.
             cmd.Parameters.Add(Long(runId).Named("run_id"));
-            cmd.Parameters.Add(Text(status.Name).Named("status"));
+            cmd.Parameters.Add(Text(status.Name()).Named("status"));
             cmd.Parameters.Add(Int(succeeded).Named("succeeded"));
             cmd.Parameters.Add(Int(failed).Named("failed"));
             cmd.Parameters.Add(Int(skipped).Named("skipped"));

@@ -68,7 +68,7 @@ internal sealed class StatusStore(StoreConnections db)
     /// <summary>One row of <see cref="StatusSql.LastRuns"/>; a 'running' row that is not live is shown interrupted.</summary>
     private static SyncRunSummary ReadRun(NpgsqlDataReader reader, bool liveIfRunning)
     {
-        var status = reader.Text("status") ?? "unknown";
+        var status = RunStatusNames.FromName(reader.Text("status"));
         if (status == RunStatus.Running && !liveIfRunning)
         {
             status = RunStatus.Interrupted;

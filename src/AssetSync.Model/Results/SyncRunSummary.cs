@@ -48,11 +48,11 @@ public sealed class SyncRunSummary
     /// <summary>Where <see cref="LearnedRequestsPerSecond"/> came from: "headers" (the API stated it) or "probe" (learned from 429s).</summary>
     public string? LearnedRateSource { get; init; }
 
-    /// <summary>The <see cref="Status"/> of a run that did not start because another held the lock (-IfRunning Skip).</summary>
-    public const string SkippedStatus = "skipped"; // RunStatus.Skipped; kept for scripts that name it
-
-    /// <summary>running, complete, cancelled, failed, interrupted (a run whose process died), or skipped (-IfRunning Skip: no run row).</summary>
-    public required string Status { get; init; }
+    /// <summary>
+    /// Running, Complete, Cancelled, Failed, Interrupted (a run whose process died), or Skipped (-IfRunning Skip: no run row).
+    /// An enum: <c>$s.Status -eq 'complete'</c> compares by name, and ConvertTo-Json writes the contract name.
+    /// </summary>
+    public required RunStatus Status { get; init; }
 
     public DateTimeOffset? StartedAt { get; init; }
 
@@ -69,5 +69,5 @@ public sealed class SyncRunSummary
     /// <summary>The OS account the run ran as.</summary>
     public string? User { get; init; }
 
-    public override string ToString() => $"Run {RunId} ({Mode}): {Status}{(StoppedBy is null ? "" : $" (stopped by {StoppedBy})")}, {Succeeded} succeeded ({Unchanged} unchanged), {Failed} failed, {Skipped} skipped, {NotReached} not reached";
+    public override string ToString() => $"Run {RunId} ({Mode}): {Status.Name()}{(StoppedBy is null ? "" : $" (stopped by {StoppedBy})")}, {Succeeded} succeeded ({Unchanged} unchanged), {Failed} failed, {Skipped} skipped, {NotReached} not reached";
 }

@@ -50,11 +50,19 @@ public sealed class SyncErrorKindsTests
     [Fact]
     public void Run_statuses_and_selection_modes_are_the_contract_names()
     {
-        Assert.Equal(["complete", "cancelled", "failed"], RunStatus.Closing.Select(s => s.Name));
+        Assert.Equal(["complete", "cancelled", "failed"], RunStatusNames.Closing.Select(s => s.Name()));
         Assert.Equal("retry_failed", SelectionMode.RetryFailed.Name);
         Assert.Equal(SelectionMode.Serials, SelectionMode.FromName("serials"));
         Assert.Null(SelectionMode.FromName("nightly"));
-        Assert.True(RunStatus.IsBroken("interrupted"));
-        Assert.False(RunStatus.IsBroken("complete"));
+        Assert.True(RunStatus.Interrupted.IsBroken());
+        Assert.False(RunStatus.Complete.IsBroken());
+        Assert.False(RunStatus.Running.IsBroken());
+        // Every status's name reads back as that status; text that is none of the contract's is Unknown, never an exception.
+        foreach (var status in Enum.GetValues<RunStatus>())
+        {
+            Assert.Equal(status, RunStatusNames.FromName(status.Name()));
+        }
+        Assert.Equal(RunStatus.Unknown, RunStatusNames.FromName("Complete"));
+        Assert.Equal(RunStatus.Unknown, RunStatusNames.FromName(null));
     }
 }

@@ -46,7 +46,7 @@ public sealed class DatabaseFaultTests(DatabaseFixture db) : SimulatorAndDatabas
         await Assert.ThrowsAsync<SyncRunLockedException>(() => second.RunAsync(AssetSelection.Batch(0)));
         var summary = await run;
 
-        Assert.Equal(("complete", 400, 0), (summary.Status, summary.Succeeded, summary.Failed));
+        Assert.Equal((RunStatus.Complete, 400, 0), (summary.Status, summary.Succeeded, summary.Failed));
         // One outage, at most one warning, with the count of retries every statement made during it; each retry only in
         // -Verbose. Writes go in groups now (a few statements a second): on a busy machine the restart can fall between
         // them, and then nothing needed a retry and nothing is to be warned of. DatabaseOutageMonitorTests covers the folding.
@@ -96,13 +96,13 @@ public sealed class DatabaseFaultTests(DatabaseFixture db) : SimulatorAndDatabas
         }
 
         Assert.Contains("could not be reached", ex.Message);
-        Assert.Equal("failed", ex.Summary!.Status);
+        Assert.Equal(RunStatus.Failed, ex.Summary!.Status);
         Assert.InRange(ex.Summary.Succeeded, 40, 399);
         // Everything decided before the loss is in the log, and nothing else.
         Assert.Equal((long)ex.Summary.Succeeded, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", ex.Summary.RunId));
         await AssertNoHalfWrittenAssetAsync();
         // The run row could not be closed; it reads as interrupted.
         await using var database = new SyncDatabase(Db.ConnectionString);
-        Assert.Equal("interrupted", (await database.GetStatusAsync()).LastRuns[0].Status);
+        Assert.Equal(RunStatus.Interrupted, (await database.GetStatusAsync()).LastRuns[0].Status);
     }
 }

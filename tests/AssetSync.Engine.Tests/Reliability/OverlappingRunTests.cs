@@ -47,7 +47,7 @@ public sealed class OverlappingRunTests(DatabaseFixture db) : SimulatorAndDataba
         cts.Cancel();
         await one;
 
-        Assert.Equal(RunStatus.Skipped.Name, skipped.Status);
+        Assert.Equal(RunStatus.Skipped, skipped.Status);
         Assert.Equal((0L, 0), (skipped.RunId, skipped.Succeeded));
         Assert.Contains(seen.Warnings, w => w.StartsWith("Skipped (-IfRunning Skip):", StringComparison.Ordinal));
         Assert.Equal(1L, await Db.ScalarAsync<long>("SELECT count(*) FROM cmms_sync_log"));

@@ -27,7 +27,7 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : SimulatorAndDatabase
 
         var summary = await engine.RunAsync(AssetSelection.Batch(0), collector);
 
-        Assert.Equal(("complete", 27, 3), (summary.Status, summary.Succeeded, summary.Failed));
+        Assert.Equal((RunStatus.Complete, 27, 3), (summary.Status, summary.Succeeded, summary.Failed));
         var failed = collector.Results.Where(r => r.Outcome == AssetSyncStatus.Failed).OrderBy(r => r.SerialNumber).ToList();
         Assert.Equal(["INF-000005", "INF-000011", "INF-000017"], failed.Select(r => r.SerialNumber));
         Assert.All(failed, r => Assert.True(r.ErrorKind == "invalid_response", r.Error));
@@ -52,7 +52,7 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : SimulatorAndDatabase
         Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log"));
         var row = (await Db.RowsAsync("SELECT status, assets_synced, failed FROM cmms_sync_log WHERE id = $1", ex.Summary!.RunId)).Single();
         Assert.Equal(new object?[] { "failed", 0, 0 }, row);
-        Assert.Equal("failed", ex.Summary.Status);
+        Assert.Equal(RunStatus.Failed, ex.Summary.Status);
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : SimulatorAndDatabase
 
         var summary = await engine.RunAsync(AssetSelection.Batch(0));
 
-        Assert.Equal(("complete", 8, 4), (summary.Status, summary.Succeeded, summary.Failed));
+        Assert.Equal((RunStatus.Complete, 8, 4), (summary.Status, summary.Succeeded, summary.Failed));
         var kinds = await Db.RowsAsync("SELECT serialnumber, error_kind FROM ic3_sync_log WHERE status = 'error' ORDER BY serialnumber");
         Assert.Equal(TestSerials.Range(1, 4), kinds.Select(r => (string)r[0]!));
         Assert.All(kinds, r => Assert.Equal("not_found", r[1]));
@@ -84,7 +84,7 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : SimulatorAndDatabase
 
         var summary = await engine.RunAsync(AssetSelection.Batch(0));
 
-        Assert.Equal(("complete", 1, 15), (summary.Status, summary.Succeeded, summary.Failed));
+        Assert.Equal((RunStatus.Complete, 1, 15), (summary.Status, summary.Succeeded, summary.Failed));
         Assert.Equal(15L, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE error_kind = 'not_found' AND run_id = $1", summary.RunId));
     }
 
@@ -96,7 +96,7 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : SimulatorAndDatabase
 
         var summary = await engine.RunAsync(AssetSelection.Batch(0));
 
-        Assert.Equal(("complete", 0, 3), (summary.Status, summary.Succeeded, summary.Failed));
+        Assert.Equal((RunStatus.Complete, 0, 3), (summary.Status, summary.Succeeded, summary.Failed));
         Assert.Equal(3L, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE error_kind = 'not_found' AND run_id = $1", summary.RunId));
     }
 
@@ -112,7 +112,7 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : SimulatorAndDatabase
 
         var summary = await engine.RunAsync(AssetSelection.Batch(0), collector);
 
-        Assert.Equal(("complete", 3, 1), (summary.Status, summary.Succeeded, summary.Failed));
+        Assert.Equal((RunStatus.Complete, 3, 1), (summary.Status, summary.Succeeded, summary.Failed));
         Assert.Equal(4, collector.Results.Count);
         Assert.Equal(1, collector.Results.Count(r => r.SerialNumber == "INF-000004"));
         var spaced = collector.Results.Single(r => r.SerialNumber == " INF-000003 ");
@@ -163,7 +163,7 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : SimulatorAndDatabase
 
         // The status reads exact counts from the log at once ...
         var live = (await database.GetStatusAsync(1)).LastRuns.Single();
-        Assert.Equal(("running", runId), (live.Status, live.RunId));
+        Assert.Equal((RunStatus.Running, runId), (live.Status, live.RunId));
         Assert.True(live.Succeeded >= 50, $"status showed {live.Succeeded} succeeded");
         // ... and the row itself is brought up to date within a few seconds.
         await Eventually.UntilAsync(() => Db.ScalarAsync<int>("SELECT assets_synced FROM cmms_sync_log WHERE id = $1", runId), n => n >= 50,
@@ -171,7 +171,7 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : SimulatorAndDatabase
 
         cts.Cancel();
         var summary = await run;
-        Assert.Equal("cancelled", summary.Status);
+        Assert.Equal(RunStatus.Cancelled, summary.Status);
         var row = (await Db.RowsAsync("SELECT status, assets_synced, failed FROM cmms_sync_log WHERE id = $1", runId)).Single();
         Assert.Equal(new object?[] { "cancelled", summary.Succeeded, summary.Failed }, row);
         Assert.Equal((long)summary.Succeeded, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", runId));
@@ -194,7 +194,7 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : SimulatorAndDatabase
 
         await using var database = new SyncDatabase(Db.ConnectionString);
         var seen = (await database.GetStatusAsync(1)).LastRuns.Single();
-        Assert.Equal(("interrupted", 3, 1, 4), (seen.Status, seen.Succeeded, seen.Failed, seen.Total));
+        Assert.Equal((RunStatus.Interrupted, 3, 1, 4), (seen.Status, seen.Succeeded, seen.Failed, seen.Total));
 
         await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString));
         await engine.RunAsync(AssetSelection.Serials(["INF-000005"]));
@@ -232,7 +232,7 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : SimulatorAndDatabase
         var collector = new RecordingObserver();
         var summary = await engine.RunAsync(AssetSelection.Batch(0), collector);
 
-        Assert.Equal(("complete", 5, 1), (summary.Status, summary.Succeeded, summary.Failed));
+        Assert.Equal((RunStatus.Complete, 5, 1), (summary.Status, summary.Succeeded, summary.Failed));
         var bad = collector.Results.Single(r => r.Outcome == AssetSyncStatus.Failed);
         Assert.Equal(("INF-000002", "network", 2), (bad.SerialNumber, bad.ErrorKind, bad.Attempts));
         Assert.Contains("NotSupportedException", bad.Error, StringComparison.Ordinal);
@@ -261,7 +261,7 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : SimulatorAndDatabase
         }
 
         var ex = await Assert.ThrowsAsync<RunLockLostException>(() => run).WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal("failed", ex.Summary!.Status);
+        Assert.Equal(RunStatus.Failed, ex.Summary!.Status);
         Assert.Equal("failed", await Db.ScalarAsync<string>("SELECT status FROM cmms_sync_log WHERE id = $1", ex.Summary.RunId));
         Assert.True(ex.Summary.Succeeded < 400);
     }

@@ -14,7 +14,7 @@ public sealed class PrometheusTextFileTests : IDisposable
 
     private static SyncRunSummary Run(string status) => new()
     {
-        RunId = 7, Status = status, FinishedAt = Finished, Duration = TimeSpan.FromSeconds(90),
+        RunId = 7, Status = RunStatusNames.FromName(status), FinishedAt = Finished, Duration = TimeSpan.FromSeconds(90),
         Succeeded = 40, Unchanged = 30, Failed = 2, Skipped = 1, NotReached = 5, Requests = 50, Throttled = 3, RequestsPerSecond = 0.5,
     };
 
@@ -37,9 +37,9 @@ public sealed class PrometheusTextFileTests : IDisposable
     public void The_last_run_status_is_one_for_the_run_and_zero_for_the_others(string status)
     {
         var samples = Samples(PrometheusTextFile.Format(Run(status), null));
-        foreach (var s in RunStatus.Closing)
+        foreach (var s in RunStatusNames.Closing)
         {
-            Assert.Equal(s.Name == status ? 1 : 0, samples[$"assetsync_last_run_status{{status=\"{s.Name}\"}}"]);
+            Assert.Equal(s.Name() == status ? 1 : 0, samples[$"assetsync_last_run_status{{status=\"{s.Name()}\"}}"]);
         }
     }
 

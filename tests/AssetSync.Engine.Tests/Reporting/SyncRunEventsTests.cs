@@ -16,7 +16,7 @@ public class SyncRunEventsTests
 
     private static SyncRunSummary Run(string status = "complete", int failed = 0, string? error = null) => new()
     {
-        RunId = 42, Mode = "batch", Status = status, Succeeded = 95, Unchanged = 60, Failed = failed, Requests = 120, Throttled = 2,
+        RunId = 42, Mode = "batch", Status = RunStatusNames.FromName(status), Succeeded = 95, Unchanged = 60, Failed = failed, Requests = 120, Throttled = 2,
         Duration = TimeSpan.FromSeconds(75), FinishedAt = DateTimeOffset.UtcNow, Error = error,
     };
 

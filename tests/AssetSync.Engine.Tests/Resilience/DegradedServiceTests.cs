@@ -32,7 +32,7 @@ public sealed class DegradedServiceTests(DatabaseFixture db) : SimulatorAndDatab
         await Sim.ResetStatsAsync();
         var summary = await engine.RunAsync(AssetSelection.Batch(0));
 
-        Assert.Equal(("complete", 120, 30), (summary.Status, summary.Succeeded, summary.Failed));
+        Assert.Equal((RunStatus.Complete, 120, 30), (summary.Status, summary.Succeeded, summary.Failed));
         var order = (await Sim.StatsAsync()).GetProperty("firstArrivals").EnumerateArray().Select(e => e.GetString()!).ToList();
         var failing = TestSerials.Range(1, 30).ToHashSet();
         // Stalest first would put all 30 never-synced ones ahead; interleaved, one in ten of the first goes to them.
@@ -56,7 +56,7 @@ public sealed class DegradedServiceTests(DatabaseFixture db) : SimulatorAndDatab
 
         var summary = await engine.RunAsync(AssetSelection.Batch(0), recorder);
 
-        Assert.Equal(("complete", 40, 20), (summary.Status, summary.Succeeded, summary.Failed));
+        Assert.Equal((RunStatus.Complete, 40, 20), (summary.Status, summary.Succeeded, summary.Failed));
         Assert.Contains(recorder.VerboseLines, l => l.Contains("still answers, so those failures are the assets' own", StringComparison.Ordinal));
         Assert.Equal(20L, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1 AND status = 'error' AND error_kind = 'transient'", summary.RunId));
     }

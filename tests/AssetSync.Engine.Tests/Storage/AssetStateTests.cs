@@ -157,7 +157,7 @@ public sealed class AssetStateTests(DatabaseFixture db) : SimulatorAndDatabaseTe
             }
 
             var first = runs[0];
-            Assert.Equal(("complete", "max_duration"), (first.Status, first.StoppedBy));
+            Assert.Equal((RunStatus.Complete, "max_duration"), (first.Status, first.StoppedBy));
             Assert.True(first.NotReached > 0);
             // Every selected asset is decided or left for the next run (a 400 ms timeout on a busy machine may fail one).
             Assert.Equal(60, first.Succeeded + first.Failed + first.NotReached);

@@ -41,7 +41,7 @@ public class SchemaTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
         Assert.Equal(1, status.SyncedAssets);
         Assert.Equal(1, status.FailedAssets);
         Assert.Equal(0, status.NeverSynced);
-        Assert.Equal("complete", Assert.Single(status.LastRuns).Status);
+        Assert.Equal(RunStatus.Complete, Assert.Single(status.LastRuns).Status);
 
         var failure = Assert.Single(await database.GetFailuresAsync().ToListAsync());
         Assert.Equal("OLD-2", failure.SerialNumber);

@@ -28,7 +28,7 @@ internal static class RunSql
 
     public const string LatestRunningRun = $"""
         SELECT id, host, os_user, started_at FROM cmms_sync_log
-        WHERE sync_type = {RegisterSql.SyncType} AND status = {RunStatus.RunningSql} ORDER BY id DESC LIMIT 1
+        WHERE sync_type = {RegisterSql.SyncType} AND status = {RunStatusNames.RunningSql} ORDER BY id DESC LIMIT 1
         """;
 
     /// <summary>
@@ -46,7 +46,7 @@ internal static class RunSql
                      count(l.serialnumber) FILTER (WHERE l.status = {LogStatus.SuccessSql} AND l.unchanged) AS same,
                      count(l.serialnumber) FILTER (WHERE l.status = {LogStatus.ErrorSql}) AS bad
               FROM cmms_sync_log o LEFT JOIN ic3_sync_log l ON l.run_id = o.id
-              WHERE o.sync_type = {RegisterSql.SyncType} AND o.status = {RunStatus.RunningSql} AND o.id <> $1
+              WHERE o.sync_type = {RegisterSql.SyncType} AND o.status = {RunStatusNames.RunningSql} AND o.id <> $1
               GROUP BY o.id) c
         WHERE r.id = c.id
         """;
@@ -54,13 +54,13 @@ internal static class RunSql
     /// <summary>A running run's live counts, so other sessions see how far it got.</summary>
     public const string UpdateRunProgress = $"""
         UPDATE cmms_sync_log SET assets_synced = $2, failed = $3, skipped = $4
-        WHERE id = $1 AND status = {RunStatus.RunningSql}
+        WHERE id = $1 AND status = {RunStatusNames.RunningSql}
         """;
 
     /// <summary>$1 mode, $2 batch size, $3 offset, $4 host, $5 user, $6 total (the selection), $7 skipped.</summary>
     public const string StartRun = $"""
         INSERT INTO cmms_sync_log (sync_type, status, assets_synced, duration_ms, synced_at, mode, started_at, total, failed, skipped, batch_size, offset_start, host, os_user)
-        VALUES ({RegisterSql.SyncType}, {RunStatus.RunningSql}, 0, 0, now(), $1, now(), $6, 0, $7, $2, $3, $4, $5)
+        VALUES ({RegisterSql.SyncType}, {RunStatusNames.RunningSql}, 0, 0, now(), $1, now(), $6, 0, $7, $2, $3, $4, $5)
         RETURNING id, started_at
         """;
 

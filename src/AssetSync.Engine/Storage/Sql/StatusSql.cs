@@ -37,7 +37,7 @@ internal static class StatusSql
                sum(age) FILTER (WHERE status = {LogStatus.SuccessSql}) AS age_sum,
                count(*) FILTER (WHERE stale) AS stale,
                sum(outdated) FILTER (WHERE last_success_at IS NOT NULL) AS outdated,
-               (SELECT max(COALESCE(finished_at, synced_at)) FROM cmms_sync_log WHERE sync_type = {RegisterSql.SyncType} AND status <> {RunStatus.RunningSql}) AS last_sync_at,
+               (SELECT max(COALESCE(finished_at, synced_at)) FROM cmms_sync_log WHERE sync_type = {RegisterSql.SyncType} AND status <> {RunStatusNames.RunningSql}) AS last_sync_at,
                (SELECT max(COALESCE(finished_at, synced_at)) FROM cmms_sync_log WHERE sync_type = {RegisterSql.SyncType} AND status = 'complete') AS last_success_at,
                (SELECT count(*) FROM ic3_asset_master WHERE NOT ({RegisterSql.Linked}) OR cmms_asset_id IS NULL) AS unlinked
         FROM j
@@ -120,7 +120,7 @@ internal static class StatusSql
         FROM cmms_sync_log r
         LEFT JOIN LATERAL (
             SELECT count(*) FILTER (WHERE l.status = {LogStatus.SuccessSql}) AS ok, count(*) FILTER (WHERE l.status = {LogStatus.ErrorSql}) AS bad
-            FROM ic3_sync_log l WHERE l.run_id = r.id) lc ON r.status = {RunStatus.RunningSql}
+            FROM ic3_sync_log l WHERE l.run_id = r.id) lc ON r.status = {RunStatusNames.RunningSql}
         WHERE r.sync_type = {RegisterSql.SyncType}
         ORDER BY r.id DESC LIMIT $1
         """;
