@@ -12,6 +12,18 @@ public static class RunStatusNames
     /// <summary><see cref="RunningName"/> as a SQL literal.</summary>
     internal const string RunningSql = "'" + RunningName + "'";
 
+    /// <summary>The contract name of <see cref="RunStatus.Complete"/>.</summary>
+    internal const string CompleteName = "complete";
+
+    /// <summary><see cref="CompleteName"/> as a SQL literal, for the statement that finds the last complete run.</summary>
+    internal const string CompleteSql = "'" + CompleteName + "'";
+
+    /// <summary>The contract name of <see cref="RunStatus.Interrupted"/>.</summary>
+    internal const string InterruptedName = "interrupted";
+
+    /// <summary><see cref="InterruptedName"/> as a SQL literal, for the statement that marks a dead run's row.</summary>
+    internal const string InterruptedSql = "'" + InterruptedName + "'";
+
     /// <summary>The statuses a run can close with, in the order metrics list them.</summary>
     public static IReadOnlyList<RunStatus> Closing { get; } = [RunStatus.Complete, RunStatus.Cancelled, RunStatus.Failed];
 
@@ -19,10 +31,10 @@ public static class RunStatusNames
     public static string Name(this RunStatus status) => status switch
     {
         RunStatus.Running => RunningName,
-        RunStatus.Complete => "complete",
+        RunStatus.Complete => CompleteName,
         RunStatus.Cancelled => "cancelled",
         RunStatus.Failed => "failed",
-        RunStatus.Interrupted => "interrupted",
+        RunStatus.Interrupted => InterruptedName,
         RunStatus.Skipped => "skipped",
         _ => "unknown",
     };
@@ -31,10 +43,10 @@ public static class RunStatusNames
     public static RunStatus FromName(string? name) => name switch
     {
         RunningName => RunStatus.Running,
-        "complete" => RunStatus.Complete,
+        CompleteName => RunStatus.Complete,
         "cancelled" => RunStatus.Cancelled,
         "failed" => RunStatus.Failed,
-        "interrupted" => RunStatus.Interrupted,
+        InterruptedName => RunStatus.Interrupted,
         "skipped" => RunStatus.Skipped,
         _ => RunStatus.Unknown,
     };

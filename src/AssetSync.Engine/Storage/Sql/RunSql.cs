@@ -37,7 +37,7 @@ internal static class RunSql
     /// </summary>
     public const string MarkInterrupted = $"""
         UPDATE cmms_sync_log r
-        SET status = 'interrupted', assets_synced = c.ok, failed = c.bad, unchanged = c.same,
+        SET status = {RunStatusNames.InterruptedSql}, assets_synced = c.ok, failed = c.bad, unchanged = c.same,
             -- total was the selection, written at the start: what was not decided was not reached.
             total = GREATEST(COALESCE(r.total, 0), c.ok + c.bad + COALESCE(r.skipped, 0)),
             not_reached = GREATEST(COALESCE(r.total, 0) - c.ok - c.bad - COALESCE(r.skipped, 0), 0)

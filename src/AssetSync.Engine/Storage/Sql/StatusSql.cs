@@ -38,7 +38,7 @@ internal static class StatusSql
                count(*) FILTER (WHERE stale) AS stale,
                sum(outdated) FILTER (WHERE last_success_at IS NOT NULL) AS outdated,
                (SELECT max(COALESCE(finished_at, synced_at)) FROM cmms_sync_log WHERE sync_type = {RegisterSql.SyncType} AND status <> {RunStatusNames.RunningSql}) AS last_sync_at,
-               (SELECT max(COALESCE(finished_at, synced_at)) FROM cmms_sync_log WHERE sync_type = {RegisterSql.SyncType} AND status = 'complete') AS last_success_at,
+               (SELECT max(COALESCE(finished_at, synced_at)) FROM cmms_sync_log WHERE sync_type = {RegisterSql.SyncType} AND status = {RunStatusNames.CompleteSql}) AS last_success_at,
                (SELECT count(*) FROM ic3_asset_master WHERE NOT ({RegisterSql.Linked}) OR cmms_asset_id IS NULL) AS unlinked
         FROM j
         """;
