@@ -379,23 +379,21 @@ internal sealed class RateController
             // Far below the rate that drew it: the quota is what the server shows; sit just under it, then probe beyond it.
             _wMax = accepted;
             _cutTo = accepted * LearnedMargin;
-            // What the server let through is a guess at a dropped quota (hanging requests also make it low): it sets the
-            // rate now, but the ceiling stored for the next night stays where the 429s came. A quota that really dropped
-            // draws the next 429s near its new level, and that cut lowers the ceiling.
-            _lastDrew = rapid && _lastDrew is { } before ? Math.Max(before, drew) : drew;
             detail = $"429s from several assets at {RateChange.Format(drew)}/s, and Innomaint let only {seen:0} requests through in the last second (the quota dropped?)";
         }
         else
         {
             _wMax = drew;
             _cutTo = drew * Beta;
-            // A rapid cut answers the same burst as the cut before it: it lowers the rate now, but the ceiling found is still
-            // where the burst began (so in the branch above too). The stored rate sits under that.
-            _lastDrew = rapid && _lastDrew is { } before ? Math.Max(before, drew) : drew;
             detail = rapid
                 ? $"429s keep coming at {RateChange.Format(drew)}/s; cut again"
                 : $"429s from several assets at {RateChange.Format(drew)}/s; cut to {Beta:0.##}x, then back towards it along a cubic curve";
         }
+        // The ceiling stored for the next night is where the 429s came, whichever branch set the rate now. What the server
+        // let through is only a guess at a dropped quota (hanging requests also make it low); a quota that really dropped
+        // draws the next 429s near its new level, and that cut lowers the ceiling. A rapid cut answers the same burst as the
+        // cut before it, so the ceiling is still where that burst began.
+        _lastDrew = rapid && _lastDrew is { } before ? Math.Max(before, drew) : drew;
         _phase = Phase.Cubic;
         _epoch = now;
         _lastCut = now;
