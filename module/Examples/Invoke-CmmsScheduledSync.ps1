@@ -48,11 +48,11 @@ param(
     # nothing else on its command line. Default: $env:ASSETSYNC_CONFIGURATION. A parameter given here wins over the file.
     [string] $ConfigurationPath,
 
-    # Folder for transcripts and failure CSVs; created if missing. Default: the temp folder's AssetSync.
+    # Folder for transcripts and failure CSVs, writable by this account only; created (owner-only) if missing. Default: the
+    # account's own, %LOCALAPPDATA%\AssetSync\Logs on Windows, ~/.local/state/AssetSync/logs elsewhere (never the shared temp folder).
     [string] $LogPath,
 
-    # How many transcripts and CSVs to keep (default 14).
-    [ValidateRange(1, 10000)]
+    # How many transcripts and CSVs to keep (default 14; its range is declared once, in the settings catalogue).
     [int] $Keep,
 
     # A credential saved with Export-Clixml whose password is the API token.
@@ -101,7 +101,6 @@ param(
     [string] $CertificateAuthorityPath,
 
     # Remove ic3_sync_log rows older than this many days after the runs; 0 (the default) keeps everything.
-    [ValidateRange(0, 36500)]
     [int] $LogRetentionDays,
 
     # When another run holds the database (another host runs the same schedule): Skip (the job's default: exit 0),
@@ -110,7 +109,6 @@ param(
     [string] $IfRunning,
 
     # Failed assets (deferred ones not counted), as a percentage of the register, above which the job exits 3 (default 5).
-    [ValidateRange(0, 100)]
     [double] $MaxFailedPercent,
 
     # Exit 3 on any failed asset (deferred ones not counted), whatever -MaxFailedPercent says.
@@ -159,8 +157,15 @@ try {
         if ($bound.ContainsKey($Name)) { return $bound[$Name] }
         $resolved[$Name].Value
     }
+    # The job's own settings given here are checked against the same declarations as the file's (the file's were checked
+    # when it was read): a value out of range stops the job, exit 2, before anything is written or removed.
+    foreach ($name in 'Keep', 'LogRetentionDays', 'MaxFailedPercent') {
+        if ($bound.ContainsKey($name) -and ($why = [AssetSync.SyncSettings]::Find($name).CheckRange($bound[$name]))) {
+            throw [AssetSync.SyncConfigurationException]::new("-$name $($bound[$name]): $why.", $name)
+        }
+    }
     $LogPath = Get-JobSetting 'LogPath'
-    if (-not $LogPath) { $LogPath = Join-Path ([IO.Path]::GetTempPath()) 'AssetSync' }
+    if (-not $LogPath) { $LogPath = [AssetSync.TrustedFile]::DefaultLogFolder }
     $transcript = Join-Path $LogPath "assetsync-$stamp.log"
     $csv = Join-Path $LogPath "failures-$stamp.csv"
     $Keep = Get-JobSetting 'Keep'
@@ -175,7 +180,10 @@ try {
 
     # Inside the error handling: an unusable -LogPath exits 2 with the reason, never pwsh's own 1.
     try {
-        New-Item -ItemType Directory -Force -Path $LogPath | Out-Null
+        # Created owner-only, and refused when another account owns it or others may write it.
+        $LogPath = [AssetSync.TrustedFile]::EnsurePrivateFolder($LogPath, 'LogPath')
+        $transcript = Join-Path $LogPath "assetsync-$stamp.log"
+        $csv = Join-Path $LogPath "failures-$stamp.csv"
         Start-Transcript -Path $transcript | Out-Null
         $logging = $true
     } catch {
@@ -190,7 +198,12 @@ try {
         'CertificateAuthorityPath', 'MetricsPath') {
         if ($bound.ContainsKey($name)) { $common[$name] = $bound[$name] }
     }
-    if ($CredentialPath) { $common.Credential = Import-Clixml -Path $CredentialPath }
+    if ($CredentialPath) {
+        # Whoever may write the credential file chooses the token: refused unless only its owner may.
+        $CredentialPath = (Resolve-Path -LiteralPath $CredentialPath).ProviderPath
+        [AssetSync.TrustedFile]::Check($CredentialPath, 'CredentialPath', 'credential file')
+        $common.Credential = Import-Clixml -Path $CredentialPath
+    }
 
     # Secrets by name from a SecretManagement vault, where one is installed; never written anywhere.
     $vaultArgs = @{}
@@ -302,10 +315,10 @@ try {
     } }
     if ($logging) {
         Stop-Transcript | Out-Null
-        # Keep the newest $Keep of each kind of file.
-        foreach ($pattern in 'assetsync-*.log', 'failures-*.csv') {
+        # Keep the newest $Keep of each kind of file; never fewer than one (the transcript just written).
+        if ($Keep -ge 1) { foreach ($pattern in 'assetsync-*.log', 'failures-*.csv') {
             Get-ChildItem -Path $LogPath -Filter $pattern | Sort-Object Name -Descending | Select-Object -Skip $Keep | Remove-Item -Force -ErrorAction SilentlyContinue
-        }
+        } }
     }
 }
 exit $exitCode

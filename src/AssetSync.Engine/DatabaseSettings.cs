@@ -113,7 +113,9 @@ public static class DatabaseSettings
     public static bool HasPassword(string connectionString)
     {
         ValidateConnectionString(connectionString);
-        return !string.IsNullOrEmpty(new NpgsqlConnectionStringBuilder(connectionString).Password);
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        // SslPassword unlocks the client certificate's key: a password all the same.
+        return !string.IsNullOrEmpty(builder.Password) || !string.IsNullOrEmpty(builder.SslPassword);
     }
 
     /// <summary>The connection string with its password masked, for Get-CmmsSyncConfiguration.</summary>
@@ -123,6 +125,10 @@ public static class DatabaseSettings
         if (!string.IsNullOrEmpty(builder.Password))
         {
             builder.Password = "********";
+        }
+        if (!string.IsNullOrEmpty(builder.SslPassword))
+        {
+            builder.SslPassword = "********";
         }
         return builder.ConnectionString;
     }

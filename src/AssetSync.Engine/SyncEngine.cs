@@ -43,11 +43,17 @@ public sealed class SyncEngine : IAsyncDisposable
             .ConfigureHttpClient(c => c.Timeout = System.Threading.Timeout.InfiniteTimeSpan);
         _services = services.BuildServiceProvider();
         var http = _services.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName);
-        _client = new InnomaintClient(http, route.BaseUrl, new AssetPathTemplate(o.AssetPath), o.ApiToken, o.MaxResponseBytes, time, route);
+        _client = new InnomaintClient(http, route.BaseUrl, new AssetPathTemplate(o.AssetPath), o.ApiToken, o.MaxResponseBytes, time, route, o.MaxRetryAfter);
     }
 
     /// <summary>How Innomaint is reached: "via proxy http://proxy:3128 (from -Proxy)", "direct (-NoProxy)" …; never a login.</summary>
     public string Route => _client.Route.Proxy.ToString();
+
+    /// <summary>
+    /// True when the API token crosses a network unencrypted (-AllowUnencryptedAuthentication): plain http to another host,
+    /// or to any host through a proxy.
+    /// </summary>
+    public bool SendsTokenInClear => _client.Route.SendsTokenInClear;
 
     /// <summary>The URL that would be requested for a serial number (for -WhatIf and -Debug).</summary>
     public Uri GetAssetUri(string serialNumber) => _client.BuildUri(serialNumber);

@@ -241,7 +241,8 @@ public sealed class SyncOptions
         if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
             throw new SyncConfigurationException(
-                $"The base URL '{baseUrl}' is not an absolute http or https URL. Use a URL such as https://cmms.example.org.", nameof(BaseUrl));
+                $"The base URL '{TextSafety.Inert(TextSafety.WithoutLogin(baseUrl), 200)}' is not an absolute http or https URL. Use a URL such as https://cmms.example.org " +
+                "(with no login in it: the token goes in -ApiToken).", nameof(BaseUrl));
         }
         if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || !string.IsNullOrEmpty(uri.UserInfo))
         {

@@ -135,4 +135,10 @@ public static class SyncDefaults
 
     /// <summary>Transcripts and failure CSVs the scheduled job keeps, of each kind.</summary>
     public const int JobKeep = 14;
+
+    /// <summary>The most transcripts and CSVs the job keeps.</summary>
+    public const int MaxJobKeep = 10000;
+
+    /// <summary>The longest the job's log retention may be, in days (a century).</summary>
+    public const int MaxLogRetentionDays = 36500;
 }

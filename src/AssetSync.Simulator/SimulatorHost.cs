@@ -148,6 +148,10 @@ public static class SimulatorHost
         {
             context.Response.Headers[name] = value;
         }
+        foreach (var (name, value) in state.Options.ExtraHeaders)
+        {
+            context.Response.Headers[name] = value;
+        }
     }
 
     private static async Task ServeAsync(HttpContext context, SimulatorState state, string serial, string fault)

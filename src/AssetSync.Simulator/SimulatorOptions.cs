@@ -79,6 +79,12 @@ public sealed class SimulatorOptions
     /// </summary>
     public bool Stall { get; set; }
 
+    /// <summary>
+    /// Headers added to every asset answer (after the rate-limit headers, so they may replace them): hostile or odd headers a
+    /// client must survive, such as <c>{"X-RateLimit-Reset":"1765000000000"}</c> or a forwarded <c>Proxy-Status</c>.
+    /// </summary>
+    public Dictionary<string, string> ExtraHeaders { get; set; } = [];
+
     /// <summary>The share of assets that change each time a generation passes (POST /_sim/generation: "a night").</summary>
     public double ChangeRate { get; set; }
 

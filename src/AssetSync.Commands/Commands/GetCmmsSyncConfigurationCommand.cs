@@ -44,6 +44,11 @@ public sealed class GetCmmsSyncConfigurationCommand : SyncCommandBase
             {
                 value = Redacted(cs);
             }
+            else if (definition.ValueType == typeof(Uri) || definition.Name == "BaseUrl")
+            {
+                // A URL given with a login in it (refused by a run, but shown here first) never shows the login.
+                value = value is null ? null : TextSafety.WithoutLogin(value.ToString());
+            }
             PostObject(new SyncSetting
             {
                 Name = definition.Name,

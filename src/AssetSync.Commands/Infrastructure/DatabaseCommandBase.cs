@@ -55,7 +55,7 @@ public abstract class DatabaseCommandBase : AsyncPSCmdlet
             if (MyInvocation.BoundParameters.ContainsKey(definition.Name))
             {
                 _sources[definition.Name] = SettingSource.Parameter;
-                ResolvePathSetting(property, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+                ResolvePathSetting(definition, property, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
             }
             else if (definition.EnvironmentVariable is { } variable && !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(variable)))
             {
@@ -65,7 +65,7 @@ public abstract class DatabaseCommandBase : AsyncPSCmdlet
             else if (Settings?.TryGet(definition.Name, out var value) == true)
             {
                 property.SetValue(this, FromFile(property, definition, value));
-                ResolvePathSetting(property, Settings.Folder);
+                ResolvePathSetting(definition, property, Settings.Folder);
                 _sources[definition.Name] = SettingSource.File;
             }
             else
@@ -90,9 +90,9 @@ public abstract class DatabaseCommandBase : AsyncPSCmdlet
     }
 
     /// <summary>A relative path (the CA file, the metrics file) is taken from where it was given: the current folder, or the settings file's.</summary>
-    private void ResolvePathSetting(PropertyInfo property, string folder)
+    private void ResolvePathSetting(SettingDefinition definition, PropertyInfo property, string folder)
     {
-        if (property.Name is not ("CertificateAuthorityPath" or "MetricsPath") || property.GetValue(this) is not string { Length: > 0 } path)
+        if (!definition.IsPath || property.GetValue(this) is not string { Length: > 0 } path)
         {
             return;
         }

@@ -36,6 +36,8 @@ internal sealed class SettingsFile
         {
             throw new SyncConfigurationException($"The settings file '{shown}' does not exist. Give the path of a .psd1 file (-ConfigurationPath or ASSETSYNC_CONFIGURATION).", setting);
         }
+        // Whoever may write the file decides where the token and the database login go.
+        TrustedFile.Check(path, setting, "settings file");
         var ast = Parser.ParseFile(path, out _, out var errors);
         if (errors.Length > 0)
         {
@@ -77,11 +79,87 @@ internal sealed class SettingsFile
                 throw new SyncConfigurationException(
                     $"The settings file '{shown}' gives '{definition.Name}' a value that is not a constant (line {valueAst.Extent.StartLineNumber}): settings files run no code. Write the value itself.", definition.Name);
             }
-            values[definition.Name] = value is PSObject p ? p.BaseObject : value;
+            if (!definition.AllowedInFile)
+            {
+                throw new SyncConfigurationException(
+                    $"The settings file '{shown}' sets {definition.Name}, which lowers the guard on the API token and is never taken from a file " +
+                    $"(anyone who can edit the file could turn it on). Remove it; pass -{definition.Name} on the command line where you accept the risk.", definition.Name);
+            }
+            values[definition.Name] = Typed(definition, value is PSObject p ? p.BaseObject : value, shown, System.IO.Path.GetDirectoryName(path) ?? ".");
         }
         CheckForSecrets(values, shown);
         return new SettingsFile(path, values);
     }
+
+    /// <summary>
+    /// A value as its declaration says: one value, not a list (a list would be joined into one string, password and all); a
+    /// number of the declared type and range; a path taken from the file's folder, and a file of secrets' routes writable by
+    /// its owner only. Types the cmdlets convert themselves (a rate, a duration, an enum, a URL) pass as written.
+    /// </summary>
+    private static object? Typed(SettingDefinition definition, object? value, string shown, string folder)
+    {
+        var name = definition.Name;
+        if (value is System.Collections.IList or System.Collections.IDictionary && !typeof(System.Collections.IEnumerable).IsAssignableFrom(definition.ValueType)
+            || (value is System.Collections.IList && definition.ValueType == typeof(string)))
+        {
+            var count = value is System.Collections.ICollection c ? c.Count : 0;
+            // The values are not shown: a list in ConnectionString may hold a password in any of its parts.
+            throw new SyncConfigurationException(
+                $"The settings file '{shown}' gives {name} {(value is System.Collections.IDictionary ? "a hashtable" : $"a list of {count} values")}; it takes one " +
+                $"{Describe(definition.ValueType)}. Write it as one value, such as {name} = {Example(definition)}.", name);
+        }
+        if (value is null)
+        {
+            return null;
+        }
+        if (definition.ValueType == typeof(int) || definition.ValueType == typeof(double) || definition.ValueType == typeof(bool))
+        {
+            object converted;
+            try
+            {
+                converted = LanguagePrimitives.ConvertTo(value, definition.ValueType, System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (PSInvalidCastException)
+            {
+                throw new SyncConfigurationException(
+                    $"The settings file '{shown}' gives {name} a value that is not {Describe(definition.ValueType)} ({TextSafety.Inert(value.ToString(), 60)}). {definition.Description}", name);
+            }
+            if (definition.ValueType == typeof(int) && value is double or float or decimal && Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture) != (int)converted)
+            {
+                throw new SyncConfigurationException(
+                    $"The settings file '{shown}' gives {name} = {TextSafety.Inert(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture), 60)}, which is not a whole number. {definition.Description}", name);
+            }
+            if (definition.CheckRange(converted) is { } outside)
+            {
+                throw new SyncConfigurationException(
+                    $"The settings file '{shown}' gives {name} = {TextSafety.Inert(Convert.ToString(converted, System.Globalization.CultureInfo.InvariantCulture), 60)}: {outside}. Nothing was changed.", name);
+            }
+            return converted;
+        }
+        if (definition.IsPath && value is string { Length: > 0 } relative)
+        {
+            // Relative paths in a file are the file's: a scheduled task's working folder (System32, or /) means nothing here.
+            var full = System.IO.Path.IsPathRooted(relative) ? relative : System.IO.Path.GetFullPath(System.IO.Path.Combine(folder, relative));
+            if (definition.IsTrustedFile)
+            {
+                TrustedFile.Check(full, name, name == "CredentialPath" ? "credential file" : "CA file");
+            }
+            return full;
+        }
+        return value;
+    }
+
+    private static string Describe(Type type) =>
+        type == typeof(int) ? "whole number" : type == typeof(double) ? "number" : type == typeof(bool) ? "$true or $false" : type.Name;
+
+    private static string Example(SettingDefinition definition) => definition.Default switch
+    {
+        bool b => b ? "$true" : "$false",
+        string text => $"'{text}'",
+        null when definition.ValueType == typeof(string) => "'...'",
+        null => "...",
+        var other => Convert.ToString(other, System.Globalization.CultureInfo.InvariantCulture) ?? "...",
+    };
 
     /// <summary>Secrets hidden inside plain settings: a password in the connection string, a login in the proxy URL.</summary>
     private static void CheckForSecrets(Dictionary<string, object?> values, string shown)
@@ -100,13 +178,13 @@ internal sealed class SettingsFile
             if (hasPassword)
             {
                 throw new SyncConfigurationException(
-                    $"The settings file '{shown}' has a Password inside its ConnectionString (not shown here). Remove it, and give the login with -DatabaseCredential " +
-                    "(or DatabaseCredentialSecretName for the job), a Passfile, or Kerberos.", "ConnectionString");
+                    $"The settings file '{shown}' has a Password or SslPassword inside its ConnectionString (not shown here). Remove it, and give the login with -DatabaseCredential " +
+                    "(or DatabaseCredentialSecretName for the job), a Passfile, or Kerberos; a client key's password in an environment variable or a vault.", "ConnectionString");
             }
         }
         foreach (var key in new[] { "Proxy", "BaseUrl" })
         {
-            if (values.TryGetValue(key, out var url) && url is not null && Uri.TryCreate(url.ToString(), UriKind.Absolute, out var uri) && !string.IsNullOrEmpty(uri.UserInfo))
+            if (values.TryGetValue(key, out var url) && url?.ToString() is { } text && TextSafety.WithoutLogin(text) != text)
             {
                 throw new SyncConfigurationException(
                     $"The settings file '{shown}' has a login inside its {key} URL (not shown here). Remove it: give the proxy's login with -ProxyCredential " +

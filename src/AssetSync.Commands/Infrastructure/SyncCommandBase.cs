@@ -19,6 +19,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
 
     /// <summary>The API token. Defaults to $env:ASSETSYNC_API_TOKEN.</summary>
     [Parameter]
+    [SecureStringTransformation]
     [ValidateNotNull]
     public SecureString? ApiToken { get; set; }
 
@@ -230,17 +231,16 @@ public abstract class SyncCommandBase : DatabaseCommandBase
         var whatIf = await OnPipelineThread(IsWhatIf).ConfigureAwait(false);
         var verbose = await OnPipelineThread(() => IsEnabled("Verbose", "VerbosePreference")).ConfigureAwait(false);
         var debug = await OnPipelineThread(() => IsEnabled("Debug", "DebugPreference")).ConfigureAwait(false);
-        if (options.AllowUnencryptedAuthentication && Uri.TryCreate(options.BaseUrl, UriKind.Absolute, out var url)
-            && url.Scheme == Uri.UriSchemeHttp && !SyncOptions.IsLoopback(url))
+        await using var engine = new SyncEngine(options);
+        if (engine.SendsTokenInClear)
         {
-            PostWarning($"-AllowUnencryptedAuthentication is set: the API token is sent unencrypted over plain http to {url.GetLeftPart(UriPartial.Authority)}. Anyone on the network path can read it.");
+            PostWarning($"-AllowUnencryptedAuthentication is set: the API token is sent unencrypted over plain http to {new Uri(options.BaseUrl).GetLeftPart(UriPartial.Authority)} " +
+                $"({engine.Route}). Anyone on the network path can read it.");
         }
         if (options.SkipCertificateCheck)
         {
             PostWarning("-SkipCertificateCheck is set: Innomaint's TLS certificate is not checked, so the API token could be sent to an impostor. Use it only on test systems.");
         }
-
-        await using var engine = new SyncEngine(options);
         if (Settings is { } file)
         {
             PostVerbose($"Settings file: {file.Path}.");

@@ -7,17 +7,32 @@ namespace AssetSync.Innomaint;
 /// <summary>
 /// Decides whether Innomaint's TLS certificate is accepted: the system's roots, plus the roots of -CertificateAuthorityPath.
 /// The host name is always checked; revocation is checked as .NET checks it for an HTTPS client (not at all, unless the
-/// system's policy says otherwise). Remembers why the last certificate was refused, so the run can say it.
+/// system's policy says otherwise), and so is the purpose: with the extra roots as without, the certificate must be made for
+/// server authentication. Remembers why the last certificate was refused, and which requests were in flight then, so the
+/// run can say it for those requests and for no later one.
 /// </summary>
 internal sealed class CertificateTrust
 {
+    /// <summary>The server-authentication purpose (id-kp-serverAuth), which the system's own check requires of a server.</summary>
+    private static readonly Oid ServerAuthentication = new("1.3.6.1.5.5.7.3.1", "Server Authentication");
+
     private readonly X509Certificate2Collection? _extraRoots;
-    private string? _lastRejection;
+    private Rejection? _lastRejection;
+    private long _requests;
 
     public CertificateTrust(X509Certificate2Collection? extraRoots) => _extraRoots = extraRoots is { Count: > 0 } ? extraRoots : null;
 
     /// <summary>Why the last certificate was refused (subject, issuer, chain status), or null when none was.</summary>
-    public string? LastRejection => Volatile.Read(ref _lastRejection);
+    public string? LastRejection => Volatile.Read(ref _lastRejection)?.Why;
+
+    /// <summary>A request is about to be sent: its ticket, for <see cref="RejectionFor"/>.</summary>
+    public long BeginRequest() => Interlocked.Increment(ref _requests);
+
+    /// <summary>
+    /// Why a certificate was refused while the request holding <paramref name="ticket"/> was in flight, or null: a refusal
+    /// from before that request began belongs to another request, and must not label this one's unrelated TLS failure.
+    /// </summary>
+    public string? RejectionFor(long ticket) => Volatile.Read(ref _lastRejection) is { } r && r.LastTicket >= ticket ? r.Why : null;
 
     /// <summary>
     /// The certificates of a PEM file (one or more BEGIN CERTIFICATE blocks) or a DER file (one certificate).
@@ -30,6 +45,8 @@ internal sealed class CertificateTrust
         {
             throw new SyncConfigurationException($"The CA file '{TextSafety.Inert(path, 200)}' (-CertificateAuthorityPath) does not exist. Give the path of the root certificate, PEM or DER.", setting);
         }
+        // The extra roots decide whom the token is sent to: a file others may write is no root of trust.
+        TrustedFile.Check(Path.GetFullPath(path), setting, "CA file");
         var certificates = new X509Certificate2Collection();
         try
         {
@@ -86,6 +103,9 @@ internal sealed class CertificateTrust
         custom.ChainPolicy.CustomTrustStore.AddRange(_extraRoots);
         custom.ChainPolicy.RevocationMode = chain?.ChainPolicy.RevocationMode ?? X509RevocationMode.NoCheck;
         custom.ChainPolicy.RevocationFlag = chain?.ChainPolicy.RevocationFlag ?? X509RevocationFlag.ExcludeRoot;
+        // The system's check asks for a server's purpose; a chain rebuilt here must ask for it too, or a certificate made
+        // for client authentication or e-mail under the same root would pass for Innomaint's.
+        custom.ChainPolicy.ApplicationPolicy.Add(ServerAuthentication);
         if (chain is not null)
         {
             // The intermediates the server sent travel in the original chain's extra store.
@@ -100,9 +120,12 @@ internal sealed class CertificateTrust
 
     private bool Reject(string why)
     {
-        Volatile.Write(ref _lastRejection, why);
+        // Every request begun so far may be the one whose connection this was.
+        Volatile.Write(ref _lastRejection, new Rejection(Interlocked.Read(ref _requests), why));
         return false;
     }
+
+    private sealed record Rejection(long LastTicket, string Why);
 
     /// <summary>Subject and issuer as the certificate states them: untrusted text, made inert.</summary>
     private static string Describe(X509Certificate2 cert) =>

@@ -21,9 +21,13 @@ internal sealed class InnomaintClient
     private readonly AuthenticationHeaderValue _authorization;
     private readonly long _maxBodyBytes;
     private readonly TimeProvider _time;
+    private readonly TimeSpan _maxReset;
 
-    public InnomaintClient(HttpClient http, Uri baseUrl, AssetPathTemplate path, string apiToken, long maxBodyBytes, TimeProvider time, InnomaintRoute? route = null)
+    /// <summary>A client for one base URL and asset path; <paramref name="maxReset"/> caps a window reset a rate-limit header asks for (60 s when null).</summary>
+    public InnomaintClient(HttpClient http, Uri baseUrl, AssetPathTemplate path, string apiToken, long maxBodyBytes, TimeProvider time,
+        InnomaintRoute? route = null, TimeSpan? maxReset = null)
     {
+        _maxReset = maxReset ?? TimeSpan.FromSeconds(SyncDefaults.MaxRetryAfterSeconds);
         Route = route ?? InnomaintRoute.Direct(baseUrl);
         _time = time;
         _http = http;
@@ -69,13 +73,14 @@ internal sealed class InnomaintClient
         }
 
         HttpResponseMessage response;
+        var ticket = Route.Trust.BeginRequest();
         try
         {
             response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            if (Route.FaultOf(ex) is { } fault)
+            if (Route.FaultOf(ex, ticket) is { } fault)
             {
                 // The proxy or the certificate check refused: nothing of this asset was asked.
                 return FetchOutcome.RouteFault(fault);
@@ -92,7 +97,7 @@ internal sealed class InnomaintClient
                 return FetchOutcome.RouteFault(refused);
             }
             var outcome = await InterpretAsync(response, serialNumber, known, cancellationToken).ConfigureAwait(false);
-            outcome.RateLimit = RateLimitHeaders.Read(response.Headers, _time.GetUtcNow());
+            outcome.RateLimit = RateLimitHeaders.Read(response.Headers, _time.GetUtcNow(), _maxReset);
             return outcome;
         }
     }

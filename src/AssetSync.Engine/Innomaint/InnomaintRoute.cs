@@ -37,9 +37,21 @@ internal sealed partial class InnomaintRoute
     public static InnomaintRoute Create(SyncOptions options)
     {
         var baseUrl = SyncOptions.ValidateBaseUrl(options.BaseUrl, options.AllowUnencryptedAuthentication);
+        var proxy = ProxyRoute.Resolve(options, baseUrl, HttpClient.DefaultProxy);
+        if (baseUrl.Scheme == Uri.UriSchemeHttp && proxy.ViaProxy && !options.AllowUnencryptedAuthentication)
+        {
+            // Plain http is allowed to a loopback host because the token stays on this machine; through a proxy it does not.
+            throw new SyncConfigurationException(
+                $"The base URL '{baseUrl.GetLeftPart(UriPartial.Authority)}' uses plain http, and requests to it go {proxy}: the API token would travel to the proxy " +
+                "unencrypted, whatever the host. Use https, pass -NoProxy to go direct (or add the host to NO_PROXY), or pass -AllowUnencryptedAuthentication if you accept that risk.",
+                nameof(SyncOptions.BaseUrl));
+        }
         var roots = options.CertificateAuthorityPath is { Length: > 0 } path ? CertificateTrust.LoadAuthorities(path) : null;
-        return new InnomaintRoute(options, baseUrl, ProxyRoute.Resolve(options, baseUrl, HttpClient.DefaultProxy), new CertificateTrust(roots));
+        return new InnomaintRoute(options, baseUrl, proxy, new CertificateTrust(roots));
     }
+
+    /// <summary>True when the token would cross a network in clear: plain http to a host that is not this machine, or through a proxy.</summary>
+    public bool SendsTokenInClear => BaseUrl.Scheme == Uri.UriSchemeHttp && (Proxy.ViaProxy || !SyncOptions.IsLoopback(BaseUrl));
 
     /// <summary>A route that goes direct and trusts the system's roots only (tests with their own handler).</summary>
     public static InnomaintRoute Direct(Uri baseUrl) =>
@@ -94,11 +106,15 @@ internal sealed partial class InnomaintRoute
         return handler;
     }
 
-    /// <summary>The run-stopping fault an exception of SendAsync stands for, or null when it is the asset's own trouble.</summary>
-    public SyncRunFailedException? FaultOf(Exception ex)
+    /// <summary>
+    /// The run-stopping fault an exception of SendAsync stands for, or null when it is the asset's own trouble.
+    /// <paramref name="ticket"/> is the request's from <see cref="CertificateTrust.BeginRequest"/>: only a certificate refused
+    /// while it was in flight explains its TLS failure.
+    /// </summary>
+    public SyncRunFailedException? FaultOf(Exception ex, long ticket = long.MinValue)
     {
         if (ex is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } or HttpRequestException { InnerException: AuthenticationException }
-            && Trust.LastRejection is { } problem)
+            && Trust.RejectionFor(ticket) is { } problem)
         {
             return new InnomaintUnreachableException(BaseUrl.GetLeftPart(UriPartial.Authority), problem);
         }
@@ -150,12 +166,17 @@ internal sealed partial class InnomaintRoute
         : new InnomaintUnreachableException(BaseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/'), attempts, cause);
 
     /// <summary>
-    /// An answer the proxy wrote itself rather than forwarded: RFC 9209's Proxy-Status with an error, or the marks of common
-    /// proxies (Squid's X-Squid-Error; tinyproxy's Server header on its own error pages).
+    /// An answer the proxy wrote itself rather than forwarded: RFC 9209's Proxy-Status naming an error, or the marks of common
+    /// proxies (Squid's X-Squid-Error; tinyproxy's Server header on its own error pages). Every intermediary may add a
+    /// Proxy-Status to what it forwards (RFC 9209 §2), so one without <c>error=</c> is Innomaint's answer passed on.
     /// </summary>
     private static bool MadeByProxy(HttpResponseHeaders headers) =>
-        headers.Contains("Proxy-Status") || headers.Contains("X-Squid-Error")
+        (headers.TryGetValues("Proxy-Status", out var statuses) && statuses.Any(NamesAnError)) || headers.Contains("X-Squid-Error")
         || (headers.TryGetValues("Server", out var servers) && servers.Any(s => s.Contains("tinyproxy", StringComparison.OrdinalIgnoreCase) || s.Contains("squid", StringComparison.OrdinalIgnoreCase)));
+
+    /// <summary>True when a Proxy-Status field value has a member with an <c>error</c> parameter: <c>ExampleCDN; error=http_request_error</c>.</summary>
+    internal static bool NamesAnError(string proxyStatus) =>
+        ProxyStatusError().IsMatch(proxyStatus);
 
     private ProxyRefusedException LoginRefused(int status) => Refused(
         _options.ProxyCredential is not null || _options.ProxyUseDefaultCredentials
@@ -173,6 +194,10 @@ internal sealed partial class InnomaintRoute
         // Exception texts name host and port at most; a proxy URL's login is cut out all the same.
         return UserInfo().Replace(root.Message, "//");
     }
+
+    // A parameter is ";" key ["=" value]; the key is lowercase (RFC 8941 §3.1.2), spaces around ";" allowed.
+    [GeneratedRegex(@";\s*error\s*=")]
+    private static partial Regex ProxyStatusError();
 
     [GeneratedRegex(@"status code '(\d{3})'")]
     private static partial Regex TunnelStatus();

@@ -15,10 +15,20 @@ internal static class RateLimitHeaders
     /// <summary>Above this, X-RateLimit-Reset is a Unix time rather than a number of seconds (as the contract says).</summary>
     private const double EpochThreshold = 1_000_000_000;
 
+    /// <summary>
+    /// Above this, a Unix time is in milliseconds (as some gateways send it): in seconds it would be after the year 33,000,
+    /// while in milliseconds it is any date after 2001. Read as seconds it would overflow a date.
+    /// </summary>
+    private const double EpochMillisecondsThreshold = 1_000_000_000_000;
+
     /// <summary>Values longer than this are not read: a header is a few dozen characters, and parsing must stay cheap.</summary>
     private const int MaxLength = 512;
 
-    public static RateLimitStatement Read(HttpResponseHeaders headers, DateTimeOffset now)
+    /// <summary>
+    /// What <paramref name="headers"/> say. Never throws: any reset is capped at <paramref name="maxReset"/> (the cap on a
+    /// Retry-After, 60 s by default), so a header can neither overflow the arithmetic nor park the run for a year.
+    /// </summary>
+    public static RateLimitStatement Read(HttpResponseHeaders headers, DateTimeOffset now, TimeSpan maxReset)
     {
         List<string>? malformed = null;
         double? quota = null;
@@ -33,7 +43,8 @@ internal static class RateLimitHeaders
             {
                 foreach (var (q, w) in items)
                 {
-                    if (q < 0 || w is <= 0)
+                    // A quota past what a double holds (a 300-digit q over a 300-digit fraction of a second) says nothing either.
+                    if (q < 0 || w is <= 0 || !double.IsFinite(q / (w ?? 1)))
                     {
                         (malformed ??= []).Add("RateLimit-Policy (q must be 0 or more, w more than 0)");
                         items = [];
@@ -64,7 +75,7 @@ internal static class RateLimitHeaders
                     if (remaining is null || r < remaining)
                     {
                         remaining = (int)Math.Min(int.MaxValue, Math.Floor(r));
-                        reset = t is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
+                        reset = t is { } seconds ? Seconds(seconds, maxReset) : null;
                     }
                 }
             }
@@ -97,7 +108,7 @@ internal static class RateLimitHeaders
                 {
                     if (TryNumber(xResetText, out var s) && s >= 0)
                     {
-                        xReset = s > EpochThreshold ? Max(DateTimeOffset.FromUnixTimeMilliseconds((long)(s * 1000)) - now, TimeSpan.Zero) : TimeSpan.FromSeconds(s);
+                        xReset = s > EpochThreshold ? UntilUnixTime(s, now, maxReset) : Seconds(s, maxReset);
                     }
                     else
                     {
@@ -122,7 +133,16 @@ internal static class RateLimitHeaders
         return new RateLimitStatement(quota, remaining, reset) { QuotaHeader = quotaHeader, Malformed = (IReadOnlyList<string>?)malformed ?? [] };
     }
 
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+    /// <summary>A number of seconds as a wait no longer than <paramref name="cap"/>; compared as a double, so no value overflows.</summary>
+    private static TimeSpan Seconds(double seconds, TimeSpan cap) =>
+        seconds >= cap.TotalSeconds ? cap : seconds <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(seconds);
+
+    /// <summary>The wait until a Unix time (seconds, or milliseconds past <see cref="EpochMillisecondsThreshold"/>), capped.</summary>
+    private static TimeSpan UntilUnixTime(double value, DateTimeOffset now, TimeSpan cap)
+    {
+        var seconds = value > EpochMillisecondsThreshold ? value / 1000 : value;
+        return Seconds(seconds - now.ToUnixTimeMilliseconds() / 1000.0, cap);
+    }
 
     private static string? Value(HttpResponseHeaders headers, string name)
     {

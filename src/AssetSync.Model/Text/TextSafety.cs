@@ -56,6 +56,24 @@ public static class TextSafety
         return Cut(sb.ToString(), maxLength);
     }
 
+    /// <summary>
+    /// A URL (or what was meant as one, even one that does not parse) with any login before its host masked:
+    /// <c>https://svc:pw@host:44x</c> becomes <c>https://***@host:44x</c>. Null stays null.
+    /// </summary>
+    public static string? WithoutLogin(string? url)
+    {
+        if (url is null)
+        {
+            return null;
+        }
+        var scheme = url.IndexOf("//", StringComparison.Ordinal);
+        var start = scheme >= 0 ? scheme + 2 : 0;
+        var end = url.IndexOfAny(['/', '?', '#', '\\'], start);
+        end = end < 0 ? url.Length : end;
+        var at = end > start ? url.LastIndexOf('@', end - 1, end - start) : -1;
+        return at < 0 ? url : string.Concat(url.AsSpan(0, start), "***", url.AsSpan(at));
+    }
+
     /// <summary>True when <paramref name="text"/> holds a character that <see cref="Inert"/> would escape.</summary>
     public static bool HasUnsafe(string? text) => text is not null && text.Any(IsUnsafe);
 

@@ -126,6 +126,44 @@ public class InnomaintRouteTests
         Assert.False(direct.UseProxy);
     }
 
+    [Theory]
+    [InlineData("ExampleCDN", false)]                                           // added by a CDN that forwarded Innomaint's 503
+    [InlineData("inspector; received-status=503", false)]                       // an inspecting proxy saying what it received
+    [InlineData("ExampleCDN; error=http_request_error", true)]
+    [InlineData("inspector; received-status=503, proxy.hospital; error=destination_unavailable", true)]
+    [InlineData("proxy ;error = connection_timeout", true)]
+    public void Only_a_Proxy_Status_naming_an_error_makes_a_5xx_the_proxys(string proxyStatus, bool proxyMade)
+    {
+        using var response = new HttpResponseMessage(HttpStatusCode.ServiceUnavailable);
+        response.Headers.TryAddWithoutValidation("Proxy-Status", proxyStatus);
+        var fault = Route(o => o.Proxy = new Uri("http://proxy:3128")).FaultOf(response);
+        Assert.Equal(proxyMade, fault is ProxyRefusedException);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:5080")]
+    [InlineData("http://localhost:5080")]
+    [InlineData("http://[::1]:5080")]
+    public void A_loopback_http_url_through_a_proxy_is_refused_unless_allowed(string url)
+    {
+        var ex = Assert.Throws<SyncConfigurationException>(() => Route(o => { o.BaseUrl = url; o.Proxy = new Uri("http://proxy:3128"); }));
+        Assert.Equal("BaseUrl", ex.Setting);
+        Assert.Contains("via proxy http://proxy:3128", ex.Message, StringComparison.Ordinal);
+        var allowed = Route(o => { o.BaseUrl = url; o.Proxy = new Uri("http://proxy:3128"); o.AllowUnencryptedAuthentication = true; });
+        Assert.True(allowed.SendsTokenInClear);
+        // Direct, plain http to this machine stays allowed and the token stays on it.
+        Assert.False(Route(o => { o.BaseUrl = url; o.NoProxy = true; }).SendsTokenInClear);
+    }
+
+    [Fact]
+    public void A_base_url_that_does_not_parse_is_never_echoed_with_its_login()
+    {
+        var ex = Assert.Throws<SyncConfigurationException>(() => SyncOptions.ValidateBaseUrl("https://svc:hunter2-pw@cmms.example.org:44x"));
+        Assert.DoesNotContain("hunter2", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("https://***@cmms.example.org:44x", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", Assert.Throws<SyncConfigurationException>(() => SyncOptions.ValidateBaseUrl("svc:hunter2-pw@cmms")).Message, StringComparison.Ordinal);
+    }
+
     private static InnomaintRoute Route(Action<SyncOptions> change) => InnomaintRoute.Create(Options(change));
 }
 
@@ -180,6 +218,54 @@ public sealed class CertificateTrustTests : IDisposable
         Assert.False(without.Validate(this, _leaf, chain, SslPolicyErrors.RemoteCertificateChainErrors));
         Assert.Contains("subject 'CN=cmms.example.org', issuer 'CN=Test Hospital Root'", without.LastRejection, StringComparison.Ordinal);
         Assert.Contains("chain status: ", without.LastRejection, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("1.3.6.1.5.5.7.3.2", false)]  // client authentication only
+    [InlineData("1.3.6.1.5.5.7.3.4", false)]  // e-mail protection only
+    [InlineData("1.3.6.1.5.5.7.3.1", true)]   // server authentication
+    public void A_certificate_under_the_extra_root_must_be_made_for_server_authentication(string purpose, bool accepted)
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=cmms.example.org", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(purpose)], critical: false));
+        using var leaf = request.Create(_root, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(5), [5, 6, 7, 8]);
+        using var chain = new X509Chain();
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        var trust = new CertificateTrust([_root]);
+        Assert.Equal(accepted, trust.Validate(this, leaf, chain, SslPolicyErrors.RemoteCertificateChainErrors));
+        if (!accepted)
+        {
+            Assert.Contains("NotValidForUsage", trust.LastRejection, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_refusal_labels_the_requests_in_flight_then_and_no_later_one()
+    {
+        var trust = new CertificateTrust(null);
+        var during = trust.BeginRequest();
+        Assert.False(trust.Validate(this, _leaf, null, SslPolicyErrors.RemoteCertificateChainErrors));
+        Assert.NotNull(trust.RejectionFor(during));
+        var later = trust.BeginRequest();
+        Assert.Null(trust.RejectionFor(later));
+    }
+
+    [Fact]
+    public void A_ca_file_others_may_write_is_refused_naming_who()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        var pem = Path.Combine(_folder, "shared-ca.pem");
+        File.WriteAllText(pem, _root.ExportCertificatePem());
+        File.SetUnixFileMode(pem, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
+        var ex = Assert.Throws<SyncConfigurationException>(() => CertificateTrust.LoadAuthorities(pem));
+        Assert.Equal("CertificateAuthorityPath", ex.Setting);
+        Assert.Contains("every other user (mode 0646)", ex.Message, StringComparison.Ordinal);
+        File.SetUnixFileMode(pem, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        Assert.Single(CertificateTrust.LoadAuthorities(pem));
     }
 
     [Fact]

@@ -7,6 +7,8 @@ public class RateLimitHeadersTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
 
+    private static readonly TimeSpan Cap = TimeSpan.FromSeconds(60);
+
     private static RateLimitStatement Read(params (string Name, string Value)[] headers)
     {
         using var response = new HttpResponseMessage();
@@ -14,7 +16,7 @@ public class RateLimitHeadersTests
         {
             response.Headers.TryAddWithoutValidation(name, value);
         }
-        return RateLimitHeaders.Read(response.Headers, Now);
+        return RateLimitHeaders.Read(response.Headers, Now, Cap);
     }
 
     [Fact]
@@ -90,5 +92,59 @@ public class RateLimitHeadersTests
         var s = Read(("RateLimit-Policy", "\"default\";q=10;w=1"), ("X-RateLimit-Remaining", "many"));
         Assert.Equal(10, s.QuotaPerSecond);
         Assert.Single(s.Malformed);
+    }
+    // Issue 36: headers that threw outside the client's try (every good answer a network failure) or parked the gate for a year.
+
+    [Fact]
+    public void An_epoch_millisecond_reset_is_read_as_milliseconds_and_never_throws()
+    {
+        var ms = Now.AddSeconds(3).ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var s = Read(("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", ms));
+        Assert.Equal(0, s.Remaining);
+        Assert.Equal(TimeSpan.FromSeconds(3), s.Reset);
+        Assert.Empty(s.Malformed);
+    }
+
+    [Theory]
+    [InlineData("X-RateLimit-Reset", "99999999999999999999999999999")]      // a Unix time past any date
+    [InlineData("X-RateLimit-Reset", "9999999999")]                          // a Unix time in the year 2286
+    [InlineData("X-RateLimit-Reset", "999999999")]                           // delta seconds: 31 years
+    public void A_legacy_reset_past_any_sane_window_is_capped_at_the_retry_after_cap(string name, string value)
+    {
+        var s = Read(("X-RateLimit-Remaining", "0"), (name, value));
+        Assert.Equal(Cap, s.Reset);
+    }
+
+    [Theory]
+    [InlineData("\"default\";r=0;t=31536000")]                                 // a year
+    [InlineData("\"default\";r=0;t=99999999999999999999999999999999999999")]  // past what a TimeSpan holds
+    public void An_ietf_reset_past_any_sane_window_is_capped_at_the_retry_after_cap(string value)
+    {
+        var s = Read(("RateLimit", value));
+        Assert.Equal(0, s.Remaining);
+        Assert.Equal(Cap, s.Reset);
+    }
+
+    [Fact]
+    public void A_quota_past_what_a_double_holds_is_malformed_not_infinite()
+    {
+        var huge = new string('9', 300);
+        var s = Read(("RateLimit-Policy", $"\"default\";q={huge};w=0.{new string('0', 300)}1"));
+        Assert.Null(s.QuotaPerSecond);
+        Assert.NotEmpty(s.Malformed);
+    }
+
+    [Fact]
+    public void Every_hostile_header_at_once_reads_without_throwing_and_waits_no_longer_than_the_cap()
+    {
+        var s = Read(
+            ("RateLimit-Policy", "\"default\";q=10;w=1"),
+            ("RateLimit", "\"default\";r=0;t=31536000"),
+            ("X-RateLimit-Limit", "10"),
+            ("X-RateLimit-Remaining", "0"),
+            ("X-RateLimit-Reset", "1765000000000000000000"));
+        Assert.Equal(10, s.QuotaPerSecond);
+        Assert.Equal(0, s.Remaining);
+        Assert.True(s.Reset <= Cap, $"reset {s.Reset}");
     }
 }
