@@ -21,8 +21,14 @@ public static class SimulatorHost
             {
                 if (!string.IsNullOrEmpty(options.Certificate))
                 {
-                    // A certificate made elsewhere (a test's own CA, the demo's): PEM certificate (chain) and PEM key.
-                    listen.UseHttps(LoadPemCertificate(options.Certificate, options.CertificateKey));
+                    // A certificate made elsewhere (a test's own CA, the demo's): PEM certificate (chain) and PEM key. Served
+                    // through the handshake callback, which skips Kestrel's own purpose check: an impostor presenting a
+                    // certificate made for client authentication is exactly what a client's tests must meet.
+                    var certificate = LoadPemCertificate(options.Certificate, options.CertificateKey);
+                    listen.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.TlsHandshakeCallbackOptions
+                    {
+                        OnConnection = _ => ValueTask.FromResult(new System.Net.Security.SslServerAuthenticationOptions { ServerCertificate = certificate }),
+                    });
                 }
                 else if (options.Https)
                 {

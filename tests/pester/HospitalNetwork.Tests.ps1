@@ -31,7 +31,7 @@ Describe 'Through an authenticating proxy (tinyproxy, BasicAuth)' -Skip:([bool]$
     BeforeEach { Reset-Register }
 
     It 'syncs every asset through -Proxy with -ProxyCredential, says the route in -Verbose, and never shows the proxy password' {
-        $all = Invoke-CmmsSync @fast -BaseUrl $sim.BaseUrl -BatchSize 0 -Summary -Proxy $proxy.Url -ProxyCredential $proxyLogin -Verbose -Debug 4>&1 5>&1 3>&1 6>&1
+        $all = Invoke-CmmsSync @fast -AllowUnencryptedAuthentication -BaseUrl $sim.BaseUrl -BatchSize 0 -Summary -Proxy $proxy.Url -ProxyCredential $proxyLogin -Verbose -Debug -WarningAction Continue 4>&1 5>&1 3>&1 6>&1
         $text = ($all | ForEach-Object { "$_"; $_ | Format-List * | Out-String }) -join "`n"
         $summary = $all | Where-Object { $_ -is [AssetSync.SyncRunSummary] }
         $summary.Status | Should -Be 'complete' -Because $text
@@ -47,7 +47,7 @@ Describe 'Through an authenticating proxy (tinyproxy, BasicAuth)' -Skip:([bool]$
 
     It 'stops at once with AssetSync.ProxyRefused on wrong proxy credentials, marking no asset' {
         $wrong = [pscredential]::new($proxy.UserName, (ConvertTo-SecureString 'not-the-password' -AsPlainText -Force))
-        { Invoke-CmmsSync @fast -BaseUrl $sim.BaseUrl -BatchSize 0 -Proxy $proxy.Url -ProxyCredential $wrong } |
+        { Invoke-CmmsSync @fast -AllowUnencryptedAuthentication -BaseUrl $sim.BaseUrl -BatchSize 0 -Proxy $proxy.Url -ProxyCredential $wrong } |
             Should -Throw -ErrorId 'AssetSync.ProxyRefused,AssetSync.Commands.InvokeCmmsSyncCommand'
         $err = $Error[0]
         $err.Exception.Message | Should -Match 'refused the login \(HTTP 40[17] from the proxy'
@@ -61,7 +61,7 @@ Describe 'Through an authenticating proxy (tinyproxy, BasicAuth)' -Skip:([bool]$
     }
 
     It 'says the proxy asks for a login when none was given' {
-        { Invoke-CmmsSync @fast -BaseUrl $sim.BaseUrl -BatchSize 0 -Proxy $proxy.Url } | Should -Throw -ErrorId 'AssetSync.ProxyRefused,AssetSync.Commands.InvokeCmmsSyncCommand'
+        { Invoke-CmmsSync @fast -AllowUnencryptedAuthentication -BaseUrl $sim.BaseUrl -BatchSize 0 -Proxy $proxy.Url } | Should -Throw -ErrorId 'AssetSync.ProxyRefused,AssetSync.Commands.InvokeCmmsSyncCommand'
         $Error[0].Exception.Message | Should -Match 'asks for a login'
         Get-LogRowCount $cs | Should -Be 0
     }
@@ -69,7 +69,7 @@ Describe 'Through an authenticating proxy (tinyproxy, BasicAuth)' -Skip:([bool]$
     It 'stops with AssetSync.ProxyRefused, in seconds and with no row, when nothing listens on the proxy port' {
         $dead = "http://127.0.0.1:$(Get-FreeTcpPort)"
         # A 10-minute attempt timeout: only the refusal itself could end this quickly enough for the test to finish.
-        { Invoke-CmmsSync @fast -BaseUrl $sim.BaseUrl -BatchSize 0 -Proxy $dead -TimeoutSec 600 } | Should -Throw -ErrorId 'AssetSync.ProxyRefused,AssetSync.Commands.InvokeCmmsSyncCommand'
+        { Invoke-CmmsSync @fast -AllowUnencryptedAuthentication -BaseUrl $sim.BaseUrl -BatchSize 0 -Proxy $dead -TimeoutSec 600 } | Should -Throw -ErrorId 'AssetSync.ProxyRefused,AssetSync.Commands.InvokeCmmsSyncCommand'
         $Error[0].Exception.Message | Should -Match 'did not accept a connection'
         Get-LogRowCount $cs | Should -Be 0
         (Get-SimulatorStats $sim).requests | Should -Be 0
@@ -81,7 +81,7 @@ Describe 'Through an authenticating proxy (tinyproxy, BasicAuth)' -Skip:([bool]$
         $script = @"
 Import-Module '$manifest'
 `$t = ConvertTo-SecureString '$($sim.Token)' -AsPlainText -Force
-Invoke-CmmsSync -ConnectionString '$cs' -BaseUrl '$($sim.BaseUrl)' -ApiToken `$t -BatchSize 0 -RequestsPerSecond 500 -Summary -Verbose 4>&1 | ForEach-Object { "`$_" }
+Invoke-CmmsSync -ConnectionString '$cs' -BaseUrl '$($sim.BaseUrl)' -ApiToken `$t -BatchSize 0 -RequestsPerSecond 500 -Summary -Verbose -AllowUnencryptedAuthentication 4>&1 | ForEach-Object { "`$_" }
 "@
         $env:HTTP_PROXY = "http://$login"
         try { $out = Invoke-Pwsh -NoProfile -NonInteractive -Command $script 2>&1 } finally { Remove-Item Env:HTTP_PROXY }
@@ -99,13 +99,13 @@ Invoke-CmmsSync -ConnectionString '$cs' -BaseUrl '$($sim.BaseUrl)' -ApiToken `$t
     }
 
     It 'refuses -NoProxy with -Proxy before anything is sent' {
-        { Invoke-CmmsSync @fast -BaseUrl $sim.BaseUrl -BatchSize 0 -Proxy $proxy.Url -NoProxy } | Should -Throw -ErrorId 'AssetSync.InvalidSetting,AssetSync.Commands.InvokeCmmsSyncCommand'
+        { Invoke-CmmsSync @fast -AllowUnencryptedAuthentication -BaseUrl $sim.BaseUrl -BatchSize 0 -Proxy $proxy.Url -NoProxy } | Should -Throw -ErrorId 'AssetSync.InvalidSetting,AssetSync.Commands.InvokeCmmsSyncCommand'
         $Error[0].Exception.Message | Should -Match 'NoProxy cannot be combined'
         (Get-SimulatorStats $sim).requests | Should -Be 0
     }
 
     It 'refuses a proxy URL that carries a login, without repeating it' {
-        { Invoke-CmmsSync @fast -BaseUrl $sim.BaseUrl -BatchSize 0 -Proxy "http://u:hunter2-secret@127.0.0.1:$($proxy.Port)" } | Should -Throw -ErrorId 'AssetSync.InvalidSetting,AssetSync.Commands.InvokeCmmsSyncCommand'
+        { Invoke-CmmsSync @fast -AllowUnencryptedAuthentication -BaseUrl $sim.BaseUrl -BatchSize 0 -Proxy "http://u:hunter2-secret@127.0.0.1:$($proxy.Port)" } | Should -Throw -ErrorId 'AssetSync.InvalidSetting,AssetSync.Commands.InvokeCmmsSyncCommand'
         $Error[0].Exception.Message | Should -Not -Match 'hunter2'
     }
 }
@@ -118,7 +118,7 @@ Describe 'A proxy that takes connections and never answers' {
         $silent.Start()
         try {
             $url = "http://127.0.0.1:$($silent.LocalEndpoint.Port)"
-            { Invoke-CmmsSync @fast -BaseUrl $sim.BaseUrl -BatchSize 0 -Proxy $url -TimeoutSec 0.5 -MaximumRetryCount 0 } |
+            { Invoke-CmmsSync @fast -AllowUnencryptedAuthentication -BaseUrl $sim.BaseUrl -BatchSize 0 -Proxy $url -TimeoutSec 0.5 -MaximumRetryCount 0 } |
                 Should -Throw -ErrorId 'AssetSync.ProxyRefused,AssetSync.Commands.InvokeCmmsSyncCommand'
             $Error[0].Exception.Message | Should -Match 'no answer came through it'
             Get-LogRowCount $cs | Should -Be 0
