@@ -73,8 +73,7 @@ param(
     [int] $ThrottleLimit,
     [int] $CircuitBreakerThreshold,
 
-    # The per-attempt timeout in seconds, as the sync cmdlets take it.
-    [ValidateRange(0.001, 86400)]
+    # The per-attempt timeout in seconds, as the sync cmdlets take it (and check it).
     [double] $TimeoutSec,
 
     # The job's time window: seconds (7200) or a TimeSpan (02:00:00); none by default. At least -TimeoutSec, and below

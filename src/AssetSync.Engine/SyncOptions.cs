@@ -172,18 +172,19 @@ public sealed class SyncOptions
             throw new SyncConfigurationException($"No API token was given: pass -ApiToken (a SecureString) or -Credential, or set the environment variable {ApiTokenVariable}.", nameof(ApiToken));
         }
         _ = new Innomaint.AssetPathTemplate(AssetPath);
-        Require(MaximumRetryCount is >= 0 and <= SyncDefaults.MaxMaximumRetryCount, nameof(MaximumRetryCount), $"must be between 0 and {SyncDefaults.MaxMaximumRetryCount}");
-        Require(RetryInterval >= TimeSpan.Zero && RetryInterval.TotalSeconds <= SyncDefaults.MaxRetryIntervalSeconds, nameof(RetryInterval), $"must be between 0 and {SyncDefaults.MaxRetryIntervalSeconds} seconds");
-        Require(Timeout.TotalSeconds is >= SyncDefaults.MinTimeoutSeconds and <= SyncDefaults.MaxTimeoutSeconds, nameof(Timeout), $"must be between {SyncDefaults.MinTimeoutSeconds} and {SyncDefaults.MaxTimeoutSeconds} seconds");
+        // The ranges of the settings a user gives are their declarations' (SyncSettings): one place for each.
+        Declared("MaximumRetryCount", MaximumRetryCount);
+        Declared("RetryIntervalSec", RetryInterval.TotalSeconds);
+        Declared("TimeoutSec", Timeout.TotalSeconds);
         Require(MaxRetryAfter >= TimeSpan.Zero, nameof(MaxRetryAfter), "must not be negative");
         Require(RequestsPerSecond > 0 && !double.IsNaN(RequestsPerSecond), nameof(RequestsPerSecond), "must be greater than zero");
-        Require(ThrottleLimit is >= 1 and <= SyncDefaults.MaxThrottleLimit, nameof(ThrottleLimit), $"must be between 1 and {SyncDefaults.MaxThrottleLimit}");
-        Require(CircuitBreakerThreshold >= 0, nameof(CircuitBreakerThreshold), "must be 0 (off) or more");
-        Require(AssetPathSuspectThreshold >= 0, nameof(AssetPathSuspectThreshold), "must be 0 (off) or more");
+        Declared("ThrottleLimit", ThrottleLimit);
+        Declared("CircuitBreakerThreshold", CircuitBreakerThreshold);
+        Declared("AssetPathSuspectThreshold", AssetPathSuspectThreshold);
         Require(MaxResponseBytes is >= 1024 and <= int.MaxValue - 1, nameof(MaxResponseBytes), "must be between 1 KiB and 2 GiB");
         Require(DatabaseMaxRetryCount >= 0, nameof(DatabaseMaxRetryCount), "must not be negative");
         Require(DatabaseRetryInterval >= TimeSpan.Zero, nameof(DatabaseRetryInterval), "must not be negative");
-        Require(LockWaitTimeout >= TimeSpan.Zero, nameof(LockWaitTimeout), "must not be negative");
+        Declared("WaitTimeoutSec", LockWaitTimeout.TotalSeconds);
         ValidateProxy();
         if (CertificateAuthorityPath is { Length: > 0 } ca)
         {
@@ -270,6 +271,15 @@ public sealed class SyncOptions
     }
 
     private static string FormatSeconds(TimeSpan span) => span.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " s";
+
+    /// <summary>Checks <paramref name="value"/> against the range declared for <paramref name="setting"/>.</summary>
+    private static void Declared(string setting, double value)
+    {
+        if (SyncSettings.Find(setting)?.CheckRange(value) is { } why)
+        {
+            throw new SyncConfigurationException($"{why}; it was {value.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}.", setting);
+        }
+    }
 
     private static void Require(bool ok, string setting, string rule)
     {

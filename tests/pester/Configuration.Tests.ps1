@@ -89,6 +89,31 @@ Describe 'Each setting declared once' {
         foreach ($p in $parameters) { $p.DefaultValue | Should -BeNullOrEmpty -Because "-$($p.Name.VariablePath.UserPath) takes its default from SyncSettings" }
         # And every parameter of the job (but the file's own path) is a catalogued setting, so the settings file can hold it.
         foreach ($p in $ast.ParamBlock.Parameters | Where-Object { $_.Name.VariablePath.UserPath -ne 'ConfigurationPath' }) { $names | Should -Contain $p.Name.VariablePath.UserPath }
+        # Nor a range of its own: the declaration's range is checked by the catalogue, once.
+        foreach ($p in $parameters) {
+            @($p.Attributes | Where-Object { $_.TypeName.Name -eq 'ValidateRange' }).Count | Should -Be 0 -Because "-$($p.Name.VariablePath.UserPath) takes its range from SyncSettings"
+        }
+    }
+
+    It 'checks every ranged parameter against its one declaration, and no parameter declares a range of its own' {
+        $checked = 0
+        foreach ($command in Get-Command -Module AssetSync -CommandType Cmdlet) {
+            foreach ($parameter in $command.Parameters.Values) {
+                $definition = [AssetSync.SyncSettings]::Find($parameter.Name)
+                if (-not $definition -or $definition.Name -ne $parameter.Name) { continue }
+                $parameter.Attributes.Where({ $_ -is [System.Management.Automation.ValidateRangeAttribute] }).Count | Should -Be 0 -Because "$($command.Name) -$($parameter.Name)"
+                if ($null -eq $definition.Minimum -and $null -eq $definition.Maximum) { continue }
+                $attribute = $parameter.Attributes.Where({ $_.GetType().Name -eq 'ValidateSettingAttribute' }) | Select-Object -First 1
+                $attribute | Should -Not -BeNullOrEmpty -Because "$($command.Name) -$($parameter.Name) has a declared range"
+                $attribute.Definition.Name | Should -Be $parameter.Name
+                # Just outside the declared range is refused at binding, before anything is sent or written.
+                $outside = if ($null -ne $definition.Minimum) { $definition.Minimum - 1 } else { $definition.Maximum + 1 }
+                $bound = @{ $parameter.Name = $outside }
+                { & $command.Name @bound -ErrorAction Stop } | Should -Throw -ErrorId "ParameterArgumentValidationError,*" -Because "$($command.Name) -$($parameter.Name) $outside"
+                $checked++
+            }
+        }
+        $checked | Should -BeGreaterOrEqual 15
     }
 }
 

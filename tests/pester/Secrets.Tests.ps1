@@ -76,7 +76,7 @@ catch { `$_ | Format-List * -Force | Out-String; `$_.Exception.ToString() }
 `$bare = '$($cs -replace 'Password=[^;]*;?', '')'
 Get-CmmsSyncStatus -ConnectionString `$bare -DatabaseCredential `$db | Format-List * | Out-String
 Get-CmmsSyncConfiguration -ConnectionString `$bare -DatabaseCredential `$db -ProxyCredential `$px -Proxy 'http://127.0.0.1:1' | Format-List * | Out-String
-try { Invoke-CmmsSync -BaseUrl '$($sim.BaseUrl)' -ConnectionString `$bare -DatabaseCredential `$db -Proxy 'http://127.0.0.1:1' -ProxyCredential `$px -BatchSize 0 -ErrorAction Stop }
+try { Invoke-CmmsSync -BaseUrl '$($sim.BaseUrl)' -ConnectionString `$bare -DatabaseCredential `$db -Proxy 'http://127.0.0.1:1' -ProxyCredential `$px -AllowUnencryptedAuthentication -BatchSize 0 -ErrorAction Stop }
 catch { `$_ | Format-List * -Force | Out-String; `$_.Exception.ToString() }
 Stop-Transcript | Out-Null
 "@

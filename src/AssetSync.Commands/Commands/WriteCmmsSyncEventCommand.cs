@@ -25,7 +25,7 @@ public sealed class WriteCmmsSyncEventCommand : AsyncPSCmdlet
 
     /// <summary>Failed assets (deferred ones not counted), as a percentage of the register, above which event 1001 is a warning.</summary>
     [Parameter]
-    [ValidateRange(0.0, 100.0)]
+    [ValidateSetting(nameof(MaxFailedPercent))]
     public double MaxFailedPercent { get; set; } = SyncDefaults.MaxFailedPercent;
 
     /// <summary>Event 1001 is a warning for any failed asset.</summary>

@@ -114,15 +114,10 @@ public abstract class DatabaseCommandBase : AsyncPSCmdlet
                 value = transformation.Transform(engine!, value);
             }
             var converted = LanguagePrimitives.ConvertTo(value, property.PropertyType, CultureInfo.InvariantCulture);
-            foreach (var range in property.GetCustomAttributes<ValidateRangeAttribute>())
+            if (definition.CheckRange(converted) is { } outside)
             {
-                if (converted is IComparable c && range.MinRange is { } min && range.MaxRange is { } max
-                    && (c.CompareTo(LanguagePrimitives.ConvertTo(min, property.PropertyType, CultureInfo.InvariantCulture)) < 0
-                        || c.CompareTo(LanguagePrimitives.ConvertTo(max, property.PropertyType, CultureInfo.InvariantCulture)) > 0))
-                {
-                    throw new SyncConfigurationException(
-                        $"The settings file '{TextSafety.Inert(Settings!.Path, 200)}' gives {name} = {TextSafety.Inert(converted.ToString(), 60)}, outside its range {min} to {max}.", name);
-                }
+                throw new SyncConfigurationException(
+                    $"The settings file '{TextSafety.Inert(Settings!.Path, 200)}' gives {name} = {TextSafety.Inert(Convert.ToString(converted, CultureInfo.InvariantCulture), 60)}: {outside}.", name);
             }
             if (property.GetCustomAttribute<ValidateNotNullOrEmptyAttribute>() is not null && (converted is null || converted is string { Length: 0 }))
             {

@@ -36,17 +36,17 @@ public abstract class SyncCommandBase : DatabaseCommandBase
 
     /// <summary>Retries after the first attempt, 0 to 10.</summary>
     [Parameter]
-    [ValidateRange(0, SyncDefaults.MaxMaximumRetryCount)]
+    [ValidateSetting(nameof(MaximumRetryCount))]
     public int MaximumRetryCount { get; set; } = SyncDefaults.MaximumRetryCount;
 
     /// <summary>Base backoff in seconds (fractions allowed): waits of 1×, 2×, 4× this.</summary>
     [Parameter]
-    [ValidateRange(0.0, SyncDefaults.MaxRetryIntervalSeconds)]
+    [ValidateSetting(nameof(RetryIntervalSec))]
     public double RetryIntervalSec { get; set; } = SyncDefaults.RetryIntervalSeconds;
 
     /// <summary>Per-attempt timeout in seconds.</summary>
     [Parameter]
-    [ValidateRange(SyncDefaults.MinTimeoutSeconds, SyncDefaults.MaxTimeoutSeconds)]
+    [ValidateSetting(nameof(TimeoutSec))]
     public double TimeoutSec { get; set; } = SyncDefaults.TimeoutSeconds;
 
     /// <summary>
@@ -61,7 +61,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
 
     /// <summary>Requests in flight at once.</summary>
     [Parameter]
-    [ValidateRange(1, SyncDefaults.MaxThrottleLimit)]
+    [ValidateSetting(nameof(ThrottleLimit))]
     public int ThrottleLimit { get; set; } = SyncDefaults.ThrottleLimit;
 
     /// <summary>
@@ -69,12 +69,12 @@ public abstract class SyncCommandBase : DatabaseCommandBase
     /// synced before is asked about; if it does not answer either, the run stops. 0 turns it off.
     /// </summary>
     [Parameter]
-    [ValidateRange(0, int.MaxValue)]
+    [ValidateSetting(nameof(CircuitBreakerThreshold))]
     public int CircuitBreakerThreshold { get; set; } = SyncDefaults.CircuitBreakerThreshold;
 
     /// <summary>404s in a row from the start of a run, with nothing succeeded, that mean the base URL or asset path is wrong; 0 turns the check off.</summary>
     [Parameter]
-    [ValidateRange(0, int.MaxValue)]
+    [ValidateSetting(nameof(AssetPathSuspectThreshold))]
     public int AssetPathSuspectThreshold { get; set; } = SyncDefaults.AssetPathSuspectThreshold;
 
     /// <summary>Send the token over plain http to a host that is not this machine (Invoke-RestMethod's convention). Prints a warning.</summary>
@@ -109,7 +109,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
 
     /// <summary>How long -Wait waits, in seconds.</summary>
     [Parameter]
-    [ValidateRange(0, int.MaxValue)]
+    [ValidateSetting(nameof(WaitTimeoutSec))]
     public int WaitTimeoutSec { get; set; } = SyncDefaults.WaitTimeoutSeconds;
 
     /// <summary>Accept any TLS certificate (test systems only).</summary>

@@ -4,9 +4,10 @@ namespace AssetSync.Innomaint;
 
 /// <summary>
 /// The typed result of one call to Innomaint: an asset, or a failure with its kind.
-/// Nothing downstream inspects message text; the kind decides retries and the log row.
+/// Nothing downstream inspects message text; the kind decides retries and the log row. Immutable: what an answer adds
+/// (its rate-limit statement) makes a new outcome with <c>with</c>, never a change to one already handed out.
 /// </summary>
-internal sealed class FetchOutcome
+internal sealed record FetchOutcome
 {
     private FetchOutcome(AssetDetail? asset, SyncErrorKind? kind, int? httpStatus, string? message, TimeSpan? retryAfter, bool unchanged = false)
     {
@@ -43,7 +44,7 @@ internal sealed class FetchOutcome
     public byte[]? PayloadSha256 { get; init; }
 
     /// <summary>What the answer's rate-limit headers said (empty for no answer, or none sent).</summary>
-    public RateLimitStatement RateLimit { get; internal set; }
+    public RateLimitStatement RateLimit { get; init; }
 
     /// <summary>No connection could be made (refused, name not resolved, TLS failed): nothing of the service answered.</summary>
     public bool ConnectionFailed { get; private init; }

@@ -97,8 +97,7 @@ internal sealed class InnomaintClient
                 return FetchOutcome.RouteFault(refused);
             }
             var outcome = await InterpretAsync(response, serialNumber, known, cancellationToken).ConfigureAwait(false);
-            outcome.RateLimit = RateLimitHeaders.Read(response.Headers, _time.GetUtcNow(), _maxReset);
-            return outcome;
+            return outcome with { RateLimit = RateLimitHeaders.Read(response.Headers, _time.GetUtcNow(), _maxReset) };
         }
     }
 
