@@ -9,15 +9,31 @@ namespace AssetSync.Storage;
 /// Writes what a run decided of its assets: a changed asset's enrichment and schedules, and every outcome's log row and
 /// state row through one template (<see cref="AssetStateSql.RecordOutcomes"/>), so the three never disagree.
 /// </summary>
-internal sealed class AssetStateStore(StoreConnections db)
+internal sealed class AssetStateStore(StoreConnections db, PlannerStatistics? statistics = null)
 {
+    /// <summary>The statistics this store keeps fresh as it writes; null: left to autovacuum.</summary>
+    public PlannerStatistics? Statistics => statistics;
+
+    /// <summary>Tells the statistics what a committed write added, and passes its count on.</summary>
+    private async ValueTask<long> Counted(ValueTask<long> write, CancellationToken ct)
+    {
+        var rows = await write.ConfigureAwait(false);
+        if (statistics is not null && rows > 0)
+        {
+            await statistics.WrittenAsync(rows, ct).ConfigureAwait(false);
+        }
+        return rows;
+    }
+
     /// <summary>
     /// Writes a group of changed assets in one batch of four set-based statements and one commit (an implicit transaction):
     /// the master rows, the schedules replaced, the log rows and the state rows of every asset, or none of the group. Arrays
     /// carry the group (unnest), so the database executes four statements however large the group is. A transient error
     /// retries the whole group; its log statement writes nothing twice. Returns how many log rows were written now.
     /// </summary>
-    public ValueTask<long> ApplyChangedAsync(long runId, IReadOnlyList<ChangedAsset> assets, CancellationToken ct) => db.WithConnection(async (conn, token) =>
+    public ValueTask<long> ApplyChangedAsync(long runId, IReadOnlyList<ChangedAsset> assets, CancellationToken ct) => Counted(WriteChangedAsync(runId, assets, ct), ct);
+
+    private ValueTask<long> WriteChangedAsync(long runId, IReadOnlyList<ChangedAsset> assets, CancellationToken ct) => db.WithConnection(async (conn, token) =>
     {
         await using var batch = new NpgsqlBatch(conn);
         var serials = assets.Select(a => a.SerialNumber).ToArray();
@@ -72,7 +88,9 @@ internal sealed class AssetStateStore(StoreConnections db)
         await RecordAsync(runId, [OutcomeRow.Failure(serial, kind, message, attempts, httpStatus, durationMs)], ct).ConfigureAwait(false) == 1;
 
     /// <summary>Writes <paramref name="outcomes"/>' log and state rows in one statement; returns how many were written now.</summary>
-    public ValueTask<long> RecordAsync(long runId, IReadOnlyList<OutcomeRow> outcomes, CancellationToken ct) => db.WithConnection(async (conn, token) =>
+    public ValueTask<long> RecordAsync(long runId, IReadOnlyList<OutcomeRow> outcomes, CancellationToken ct) => Counted(WriteOutcomesAsync(runId, outcomes, ct), ct);
+
+    private ValueTask<long> WriteOutcomesAsync(long runId, IReadOnlyList<OutcomeRow> outcomes, CancellationToken ct) => db.WithConnection(async (conn, token) =>
     {
         await using var cmd = new NpgsqlCommand(AssetStateSql.RecordOutcomes, conn);
         AddOutcomes(cmd.Parameters, runId, outcomes);

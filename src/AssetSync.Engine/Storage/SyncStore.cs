@@ -12,7 +12,7 @@ internal sealed class SyncStore : IAsyncDisposable
         Connections = new StoreConnections(connectionString, retry, time, observer, connectionLimit);
         Runs = new RunStore(Connections);
         Selection = new SelectionStore(Connections);
-        States = new AssetStateStore(Connections);
+        States = new AssetStateStore(Connections, new PlannerStatistics(Connections, observer));
         Status = new StatusStore(Connections);
         ChangeModel = new ChangeModelStore(Connections);
     }
