@@ -99,8 +99,9 @@ internal sealed class SettingsFile
     private static object? Typed(SettingDefinition definition, object? value, string shown, string folder)
     {
         var name = definition.Name;
-        if (value is System.Collections.IList or System.Collections.IDictionary && !typeof(System.Collections.IEnumerable).IsAssignableFrom(definition.ValueType)
-            || (value is System.Collections.IList && definition.ValueType == typeof(string)))
+        // A string is enumerable too, but takes one value.
+        var takesMany = definition.ValueType != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(definition.ValueType);
+        if (value is System.Collections.IList or System.Collections.IDictionary && !takesMany)
         {
             var count = value is System.Collections.ICollection c ? c.Count : 0;
             // The values are not shown: a list in ConnectionString may hold a password in any of its parts.
