@@ -92,6 +92,10 @@ param(
         ErrorMessage = "'{0}' is not a duration: give a TimeSpan (for example 30.00:00:00) or seconds greater than 0.")]
     [object] $MaxSyncAge,
 
+    # ChangeRate's weight of each criticality, as Invoke-CmmsSync takes it (@{ High = 5; Medium = 2 }): critical devices
+    # first. Checked by the cmdlet before anything is sent; from the file, Invoke-CmmsSync reads it itself.
+    [hashtable] $CriticalityWeight,
+
     # The way out to Innomaint, as the sync cmdlets take it.
     [uri] $Proxy,
     [pscredential] $ProxyCredential,
@@ -229,7 +233,7 @@ try {
     $budget = if ($null -ne $duration) { @{ MaxDuration = $duration } } else { @{} }
     # The order is the batch's alone (retry-failed is never ordered by it); from the file, Invoke-CmmsSync reads it itself.
     $ordering = @{}
-    foreach ($name in 'Order', 'MaxSyncAge') { if ($bound.ContainsKey($name)) { $ordering[$name] = $bound[$name] } }
+    foreach ($name in 'Order', 'MaxSyncAge', 'CriticalityWeight') { if ($bound.ContainsKey($name)) { $ordering[$name] = $bound[$name] } }
     $sync = Invoke-CmmsSync -BatchSize 0 -Summary -IfRunning $IfRunning @common @budget @ordering -WarningAction Continue
     if ($sync.Status -eq 'skipped') {
         # A standby server: the other host has the run. All is well here.
@@ -237,7 +241,7 @@ try {
         $exitCode = 0
         $skipped = $true
     } else {
-        Write-Host ("Sync run {0}: {1}, {2} succeeded ({3} unchanged), {4} failed, {5} not reached; {6} requests, {7} throttled (429), {8:0.##} requests/s." -f $sync.RunId, [AssetSync.RunStatusNames]::Name($sync.Status), $sync.Succeeded, $sync.Unchanged, $sync.Failed, $sync.NotReached, $sync.Requests, $sync.Throttled, $sync.RequestsPerSecond)
+        Write-Host ("Sync run {0}: {1}, {2} succeeded ({3} unchanged, {9} of them with volatile fields only), {4} failed, {5} not reached; {6} requests, {7} throttled (429), {8:0.##} requests/s." -f $sync.RunId, [AssetSync.RunStatusNames]::Name($sync.Status), $sync.Succeeded, $sync.Unchanged, $sync.Failed, $sync.NotReached, $sync.Requests, $sync.Throttled, $sync.RequestsPerSecond, $sync.VolatileAnswers)
         if ($null -ne $sync.LearnedRequestsPerSecond) { Write-Host ("Learned rate: {0:0.##} requests/s ({1}); the next Auto run starts from it." -f $sync.LearnedRequestsPerSecond, $sync.LearnedRateSource) }
         if ($sync.Status -ne 'complete') { throw "Sync run $($sync.RunId) ended $([AssetSync.RunStatusNames]::Name($sync.Status))." }
         if ($sync.StoppedBy -eq 'max_duration' -and ($sync.Succeeded + $sync.Failed) -eq 0) {

@@ -77,16 +77,16 @@ public sealed class SyncEngine : IAsyncDisposable
         var summary = await run.RunAsync(cancellationToken).ConfigureAwait(false);
         if (selection.Mode == SelectionMode.Batch && summary.Status == RunStatus.Complete)
         {
-            await LearnAsync(store, observer, cancellationToken).ConfigureAwait(false);
+            await LearnAsync(store, summary.RunId, observer, cancellationToken).ConfigureAwait(false);
         }
         return summary;
     }
 
     /// <summary>
     /// Refits the register's change model from every observation so far, this run's included, for the next run's order,
-    /// status and reports. Best effort: the run is already closed, so a database error here is a warning, never its failure.
+    /// status and reports, and keeps the estimate it gives in the run's row (the report's chart). Best effort: the run is already closed, so a database error here is a warning, never its failure.
     /// </summary>
-    private static async Task LearnAsync(SyncStore store, SyncObserver observer, CancellationToken cancellationToken)
+    private static async Task LearnAsync(SyncStore store, long runId, SyncObserver observer, CancellationToken cancellationToken)
     {
         try
         {
@@ -94,6 +94,7 @@ public sealed class SyncEngine : IAsyncDisposable
             if (model is not null)
             {
                 observer.Verbose($"Change model fitted to {model.ObservedAssets:N0} observed asset(s): a mean of {1 / model.PriorMean / 86400:0.##} day(s) between changes across the register.");
+                await store.Status.RecordEstimateAsync(runId, model, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException)

@@ -4,9 +4,11 @@ namespace AssetSync;
 public sealed class AssetSelection
 {
     private AssetSelection(SelectionMode mode, int batchSize, int offset, IReadOnlyList<string>? serials, bool reportOrder = false,
-        DateTimeOffset? notSyncedSince = null, bool includeDeferred = false, SyncOrder order = SyncOrder.Stalest, TimeSpan? maxSyncAge = null)
+        DateTimeOffset? notSyncedSince = null, bool includeDeferred = false, SyncOrder order = SyncOrder.Stalest, TimeSpan? maxSyncAge = null,
+        IReadOnlyDictionary<string, double>? criticalityWeight = null)
     {
         Order = order;
+        CriticalityWeight = criticalityWeight ?? new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
         MaxSyncAge = maxSyncAge ?? SyncDefaults.MaxSyncAge;
         Mode = mode;
         BatchSize = batchSize;
@@ -32,6 +34,15 @@ public sealed class AssetSelection
     /// <summary><see cref="SyncOrder.ChangeRate"/>'s floor: an asset not verified for longer goes first.</summary>
     public TimeSpan MaxSyncAge { get; }
 
+    /// <summary>
+    /// <see cref="SyncOrder.ChangeRate"/>'s weight of each criticality (ic3_asset_master.criticality, case-insensitive): an
+    /// asset's refresh value is multiplied by it (w·ψ, Azar et al., PNAS 2018). Empty: every asset 1; a criticality not named: 1.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> CriticalityWeight { get; }
+
+    /// <summary>The largest weight a criticality may take: beyond it one class would hold every place the floor leaves.</summary>
+    public const double MaxCriticalityWeight = 1000;
+
     /// <summary>Only assets that have not succeeded since then (never-synced ones included); null: no limit.</summary>
     public DateTimeOffset? NotSyncedSince { get; }
 
@@ -56,8 +67,9 @@ public sealed class AssetSelection
     /// Deferred assets are left out unless <paramref name="includeDeferred"/>.
     /// </summary>
     public static AssetSelection Batch(int batchSize = SyncDefaults.BatchSize, int? offset = null, DateTimeOffset? notSyncedSince = null, bool includeDeferred = false,
-        SyncOrder order = SyncDefaults.Order, TimeSpan? maxSyncAge = null)
+        SyncOrder order = SyncDefaults.Order, TimeSpan? maxSyncAge = null, IReadOnlyDictionary<string, double>? criticalityWeight = null)
     {
+        var weights = CheckWeights(criticalityWeight);
         if (!Enum.IsDefined(order))
         {
             throw new SyncConfigurationException($"Order must be ChangeRate or Stalest; it was {(int)order}.", "Order");
@@ -74,7 +86,31 @@ public sealed class AssetSelection
         {
             throw new SyncConfigurationException($"Offset must be 0 or more; it was {offset}.", "Offset");
         }
-        return new AssetSelection(SelectionMode.Batch, batchSize, offset ?? 0, null, offset is not null, notSyncedSince, includeDeferred, order, maxSyncAge);
+        return new AssetSelection(SelectionMode.Batch, batchSize, offset ?? 0, null, offset is not null, notSyncedSince, includeDeferred, order, maxSyncAge, weights);
+    }
+
+    /// <summary>The weights, checked and copied case-insensitively: a name once, a weight above 0 and at most <see cref="MaxCriticalityWeight"/>.</summary>
+    public static IReadOnlyDictionary<string, double> CheckWeights(IReadOnlyDictionary<string, double>? weights)
+    {
+        var result = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, weight) in weights ?? new Dictionary<string, double>())
+        {
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                throw new SyncConfigurationException("CriticalityWeight names a blank criticality. Use the values of ic3_asset_master.criticality, e.g. @{ High = 5; Medium = 2 }.", "CriticalityWeight");
+            }
+            if (!double.IsFinite(weight) || weight <= 0 || weight > MaxCriticalityWeight)
+            {
+                throw new SyncConfigurationException(
+                    $"CriticalityWeight's weight for '{TextSafety.Inert(name, 100)}' must be more than 0 and at most {MaxCriticalityWeight:0}; it was {weight.ToString(System.Globalization.CultureInfo.InvariantCulture)}. " +
+                    "A criticality not named weighs 1.", "CriticalityWeight");
+            }
+            if (!result.TryAdd(name.Trim(), weight))
+            {
+                throw new SyncConfigurationException($"CriticalityWeight names '{TextSafety.Inert(name, 100)}' twice (names are case-insensitive).", "CriticalityWeight");
+            }
+        }
+        return result;
     }
 
     /// <summary>The assets whose current state is error, deferred ones left out unless <paramref name="includeDeferred"/>.</summary>
@@ -115,10 +151,13 @@ public sealed class AssetSelection
         {
             return ReportOrder ? $"batch (size {size}, offset {Offset}, report order{Filters})"
                 : Order == SyncOrder.Stalest ? $"batch (size {size}, stalest first{Filters})"
-                : $"batch (size {size}, by change rate{Filters})";
+                : $"batch (size {size}, by change rate{Weights}{Filters})";
         }
         return Mode == SelectionMode.RetryFailed ? $"retry-failed (size {size}{Filters})" : $"{SerialNumbers!.Count} serial number(s)";
     }
+
+    private string Weights => CriticalityWeight.Count == 0 ? ""
+        : ", weighted " + string.Join(" ", CriticalityWeight.Select(w => $"{TextSafety.Inert(w.Key, 40)}={w.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
 
     private string Filters => (NotSyncedSince is { } since ? $", not synced since {since:u}" : "") + (IncludeDeferred ? ", deferred included" : "");
 }

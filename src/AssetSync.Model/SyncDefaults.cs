@@ -73,6 +73,13 @@ public static class SyncDefaults
     /// </summary>
     public const double AuditShare = 0.1;
 
+    /// <summary>
+    /// The share of an asset's earlier change observations each new one keeps: a memory of about ten observations, counted in
+    /// the asset's own visits, not in days, so no tempo is assumed. A rate that drifts is followed within a few visits, and a
+    /// first sync's long look back (its last_modified) fades as visits come (docs/design.md).
+    /// </summary>
+    public const double ChangeMemory = 0.9;
+
     /// <summary>Failed assets a retry-failed run takes when no -BatchSize is given: 0, all of them (the seed's behaviour).</summary>
     public const int RetryBatchSize = 0;
 

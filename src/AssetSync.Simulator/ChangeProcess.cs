@@ -26,7 +26,12 @@ public sealed class ChangeProcess
         Epoch = string.IsNullOrWhiteSpace(options.ChangeEpoch)
             ? startedAt
             : DateTimeOffset.Parse(options.ChangeEpoch, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+        DriftAt = options.DriftAtDay > 0 ? Epoch.AddSeconds(options.DriftAtDay * options.DaySeconds) : null;
+        ImportedAt = options.ImportedDaysBefore > 0 ? Epoch.AddSeconds(-options.ImportedDaysBefore * options.DaySeconds) : null;
+        _driftShare = options.DriftShare;
     }
+
+    private readonly double _driftShare;
 
     /// <summary>When the changes start (the same for both simulators of a side-by-side run).</summary>
     public DateTimeOffset Epoch { get; }
@@ -65,7 +70,32 @@ public sealed class ChangeProcess
         return [.. classes];
     }
 
-    /// <summary>The asset's mean time between changes, in real seconds.</summary>
+    /// <summary>When rates drift (<see cref="SimulatorOptions.DriftAtDay"/>), or null.</summary>
+    public DateTimeOffset? DriftAt { get; }
+
+    /// <summary>The one date every last change before the epoch is reported at (<see cref="SimulatorOptions.ImportedDaysBefore"/>), or null.</summary>
+    public DateTimeOffset? ImportedAt { get; }
+
+    /// <summary>The asset's mean time between changes at <paramref name="at"/>, in real seconds: after a drift, its new one.</summary>
+    public double MeanSecondsOf(string serial, DateTimeOffset at) =>
+        DriftAt is { } drift && at >= drift ? DriftedMeanSecondsOf(serial) : MeanSecondsOf(serial);
+
+    /// <summary>The mean after the drift: a share of the slowest class turns as busy as the fastest, and the fastest goes quiet.</summary>
+    private double DriftedMeanSecondsOf(string serial)
+    {
+        var mean = MeanSecondsOf(serial);
+        var fastest = _classes.Min(c => c.MeanSeconds);
+        var slowest = _classes.Max(c => c.MeanSeconds);
+        if (mean == fastest)
+        {
+            return slowest;
+        }
+        var slowShare = _classes.Where(c => c.MeanSeconds == slowest).Sum(c => c.Share);
+        // Of the slowest class, the share that turns is DriftShare of the whole register.
+        return mean == slowest && new Random(AssetGenerator.StableHash($"{_seed}|drift|{serial}")).NextDouble() < _driftShare / slowShare ? fastest : mean;
+    }
+
+    /// <summary>The asset's mean time between changes before any drift, in real seconds.</summary>
     public double MeanSecondsOf(string serial)
     {
         var draw = new Random(AssetGenerator.StableHash($"{_seed}|class|{serial}")).NextDouble();
@@ -88,10 +118,11 @@ public sealed class ChangeProcess
     /// <summary>The asset was answered (200 or 304) with this version.</summary>
     public void Served(string serial, int version) => _served[serial] = version;
 
-    /// <summary>The ground truth at <paramref name="now"/> over <paramref name="serials"/>.</summary>
-    public object Truth(DateTimeOffset now, IEnumerable<string> serials)
+    /// <summary>The ground truth at <paramref name="now"/> over <paramref name="serials"/>, also by criticality (<paramref name="criticalityOf"/>).</summary>
+    public object Truth(DateTimeOffset now, IEnumerable<string> serials, Func<string, string> criticalityOf)
     {
         long assets = 0, served = 0, changedSinceServed = 0, changes = 0;
+        var byCriticality = new SortedDictionary<string, long>(StringComparer.Ordinal);
         foreach (var serial in serials)
         {
             assets++;
@@ -103,29 +134,42 @@ public sealed class ChangeProcess
                 if (version > seen)
                 {
                     changedSinceServed++;
+                    var criticality = criticalityOf(serial);
+                    byCriticality[criticality] = byCriticality.GetValueOrDefault(criticality) + 1;
                 }
             }
         }
-        return new { at = now, epoch = Epoch, assets, served, neverServed = assets - served, changedSinceServed, changes };
+        return new { at = now, epoch = Epoch, assets, served, neverServed = assets - served, changedSinceServed, changes, changedSinceServedByCriticality = byCriticality };
     }
+
+    /// <summary>Each asset's true rate now (changes per real second): what an oracle order would know.</summary>
+    public Dictionary<string, double> Rates(DateTimeOffset now, IEnumerable<string> serials) =>
+        serials.ToDictionary(s => s, s => 1 / MeanSecondsOf(s, now), StringComparer.Ordinal);
 
     /// <summary>One asset's changes: drawn one at a time from its own seeded generator, so every process draws the same ones.</summary>
     private sealed class Timeline
     {
         private readonly Random _random;
-        private readonly double _mean;
+        private double _mean;
         private int _version;
         private DateTimeOffset _last;
         private DateTimeOffset _next;
 
         public Timeline(ChangeProcess process, string serial)
         {
+            _process = process;
+            _serial = serial;
             _mean = process.MeanSecondsOf(serial);
             _random = new Random(AssetGenerator.StableHash($"{process._seed}|changes|{serial}"));
-            // Backward recurrence: the last change before the epoch is as far back as an exponential wait.
-            _last = process.Epoch - Wait();
+            // Backward recurrence: the last change before the epoch is as far back as an exponential wait; after an import,
+            // every asset's is the import's date.
+            _last = process.ImportedAt ?? process.Epoch - Wait();
             _next = process.Epoch + Wait();
         }
+
+        private readonly ChangeProcess _process;
+        private readonly string _serial;
+        private bool _drifted;
 
         private TimeSpan Wait() => TimeSpan.FromSeconds(-Math.Log(1 - _random.NextDouble()) * _mean);
 
@@ -133,8 +177,20 @@ public sealed class ChangeProcess
         {
             lock (this)
             {
-                while (_next <= now)
+                while (true)
                 {
+                    // A drift changes the rate from its instant on: the wait in progress is drawn again from there (memoryless).
+                    if (!_drifted && _process.DriftAt is { } drift && _next > drift && now >= drift)
+                    {
+                        _drifted = true;
+                        _mean = _process.MeanSecondsOf(_serial, drift);
+                        _next = drift + Wait();
+                        continue;
+                    }
+                    if (_next > now)
+                    {
+                        break;
+                    }
                     _version++;
                     _last = _next;
                     _next += Wait();

@@ -160,8 +160,26 @@ public static class SimulatorHost
         }
     }
 
+    /// <summary>A body with what a real server stamps on each answer: the time it was served, a request id, last_modified on read.</summary>
+    private static byte[] StampedBody(SimulatorState state, string serial, int version, DateTimeOffset? changedAt)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var body = state.Body(serial, version, state.Options.StampLastModified ? now : changedAt);
+        if (state.Options.VolatileFields)
+        {
+            body["served_at"] = now.AddSeconds(state.Options.ClockSkewSeconds).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+            body["request_id"] = Guid.NewGuid().ToString();
+        }
+        return System.Text.Encoding.UTF8.GetBytes(body.ToJsonString());
+    }
+
     private static async Task ServeAsync(HttpContext context, SimulatorState state, string serial, string fault)
     {
+        if (state.Options.ClockSkewSeconds != 0)
+        {
+            // The simulator's own clock, as a server whose time is off says it in every Date.
+            context.Response.Headers.Date = DateTimeOffset.UtcNow.AddSeconds(state.Options.ClockSkewSeconds).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        }
         if (fault == "ok")
         {
             var version = state.Options.ChangeRate > 0 ? state.VersionOf(serial) : 0;
@@ -197,9 +215,10 @@ public static class SimulatorHost
                 context.Response.StatusCode = 304;
                 return;
             }
-            // Bodies are deterministic: build each once, so the simulator costs little beside the engine it measures.
+            // Bodies are deterministic: build each once, so the simulator costs little beside the engine it measures; a body
+            // stamped on every answer (volatile fields, last_modified on read) is built for each.
             state.CountStatus(200);
-            var bytes = state.BodyBytes(serial, version, changedAt);
+            var bytes = state.Options.VolatileFields || state.Options.StampLastModified ? StampedBody(state, serial, version, changedAt) : state.BodyBytes(serial, version, changedAt);
             state.CountBytes(bytes.Length);
             context.Response.StatusCode = 200;
             context.Response.ContentType = "application/json";
@@ -349,6 +368,16 @@ public static class SimulatorHost
                         prop.SetValue(state.Options, value.Deserialize(prop.PropertyType));
                     }
                     break;
+                case ("GET", "rates"):
+                    // Each asset's true rate now (per real second): the oracle order the freshness benchmark compares with.
+                    if (state.Changes is not { } truthful)
+                    {
+                        await Json(context, 400, new { error = "no change process: start the simulator with --ChangeClasses" }).ConfigureAwait(false);
+                        return;
+                    }
+                    await Json(context, 200, truthful.Rates(DateTimeOffset.UtcNow,
+                        Enumerable.Range(1, state.Options.Assets).Select(AssetGenerator.SerialFor).Where(state.Exists))).ConfigureAwait(false);
+                    return;
                 case ("GET", "truth"):
                     // The ground truth of the change process: how many assets changed since they were last served.
                     if (state.Changes is not { } process)
@@ -357,7 +386,7 @@ public static class SimulatorHost
                         return;
                     }
                     await Json(context, 200, process.Truth(DateTimeOffset.UtcNow,
-                        Enumerable.Range(1, state.Options.Assets).Select(AssetGenerator.SerialFor).Where(state.Exists))).ConfigureAwait(false);
+                        Enumerable.Range(1, state.Options.Assets).Select(AssetGenerator.SerialFor).Where(state.Exists), s => state.CriticalityOf(s))).ConfigureAwait(false);
                     return;
                 case ("GET", "serials"):
                     await Json(context, 200, Enumerable.Range(1, state.Options.Assets).Select(AssetGenerator.SerialFor)).ConfigureAwait(false);

@@ -99,4 +99,34 @@ public sealed class SimulatorOptions
 
     /// <summary>When the change process starts (ISO 8601); empty: when the simulator starts. Two simulators given the same one change alike.</summary>
     public string ChangeEpoch { get; set; } = "";
+
+    /// <summary>Bodies carry fields that differ on every answer (served_at, request_id), as many APIs stamp them; no ETag helps.</summary>
+    public bool VolatileFields { get; set; }
+
+    /// <summary>last_modified is stamped on every read (the time the answer was served), as a server whose ORM touches it on load.</summary>
+    public bool StampLastModified { get; set; }
+
+    /// <summary>
+    /// Every asset's last change before the epoch is reported at one date this many simulated days before it (what a data
+    /// migration into Innomaint leaves); 0: each asset's own.
+    /// </summary>
+    public double ImportedDaysBefore { get; set; }
+
+    /// <summary>
+    /// Simulated days after the epoch when rates drift (0: never): a <see cref="DriftShare"/> of the register, drawn from the
+    /// slowest class, takes the fastest class's rate, and the fastest class takes the slowest's.
+    /// </summary>
+    public double DriftAtDay { get; set; }
+
+    /// <summary>The share of the register whose quiet assets turn busy at <see cref="DriftAtDay"/>.</summary>
+    public double DriftShare { get; set; } = 0.01;
+
+    /// <summary>The share of assets whose criticality is High (the rest Medium and Low alike); a negative value keeps the generator's own draw.</summary>
+    public double HighShare { get; set; } = -1;
+
+    /// <summary>Seconds the simulator's clock runs ahead of real time (negative: behind): its Date header and every last_modified.</summary>
+    public double ClockSkewSeconds { get; set; }
+
+    /// <summary>last_modified without an offset (2026-11-20T10:11:12, UTC implied), as some servers write it.</summary>
+    public bool LastModifiedWithoutOffset { get; set; }
 }

@@ -273,7 +273,34 @@ public sealed class SimulatorState
 
     /// <summary>The 200 body of <paramref name="serial"/> at <paramref name="version"/>, serialised once.</summary>
     public byte[] BodyBytes(string serial, int version = 0, DateTimeOffset? lastModified = null) =>
-        _bodies.GetOrAdd((serial, version), k => System.Text.Encoding.UTF8.GetBytes(AssetGenerator.Body(k.Item1, Options.Seed, k.Item2, lastModified).ToJsonString()));
+        _bodies.GetOrAdd((serial, version), k => System.Text.Encoding.UTF8.GetBytes(Body(k.Item1, k.Item2, lastModified).ToJsonString()));
+
+    /// <summary>
+    /// The body as this simulator serves it: its criticality (<see cref="SimulatorOptions.HighShare"/>) and last_modified
+    /// (on the simulator's skewed clock, with or without an offset).
+    /// </summary>
+    public System.Text.Json.Nodes.JsonObject Body(string serial, int version, DateTimeOffset? lastModified)
+    {
+        var body = AssetGenerator.Body(serial, Options.Seed, version, lastModified);
+        body["criticality"] = CriticalityOf(serial, body["criticality"]?.GetValue<string>());
+        if (lastModified is { } at)
+        {
+            var clock = at.AddSeconds(Options.ClockSkewSeconds).UtcDateTime;
+            body["last_modified"] = clock.ToString(Options.LastModifiedWithoutOffset ? "yyyy-MM-ddTHH:mm:ss.fff" : "yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return body;
+    }
+
+    /// <summary>An asset's criticality: High for a <see cref="SimulatorOptions.HighShare"/> of the register, the rest Medium and Low alike.</summary>
+    public string CriticalityOf(string serial, string? generated = null)
+    {
+        if (Options.HighShare < 0)
+        {
+            return generated ?? AssetGenerator.Body(serial, Options.Seed)["criticality"]!.GetValue<string>();
+        }
+        var draw = new Random(AssetGenerator.StableHash($"{Options.Seed}|criticality|{serial}")).NextDouble();
+        return draw < Options.HighShare ? "High" : draw < Options.HighShare + ((1 - Options.HighShare) / 2) ? "Medium" : "Low";
+    }
 
     /// <summary>The ETag of a version: strong, quoted, and different for every version.</summary>
     public string ETagOf(string serial, int version) =>

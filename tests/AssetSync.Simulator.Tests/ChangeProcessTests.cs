@@ -60,11 +60,45 @@ public sealed class ChangeProcessTests
             process.Served(serial, process.At(serial, served).Version);
         }
         // A minute later every asset changing about each second has changed; those changing every 1,000 days have not.
-        var truth = JsonSerializer.SerializeToElement(process.Truth(served.AddSeconds(60), serials));
+        var truth = JsonSerializer.SerializeToElement(process.Truth(served.AddSeconds(60), serials, s => s.EndsWith('1') ? "High" : "Low"));
         var fast = serials.Take(30).Count(s => process.MeanSecondsOf(s) == 1);
         Assert.Equal((40, 30, 10), (truth.GetProperty("assets").GetInt32(), truth.GetProperty("served").GetInt32(), truth.GetProperty("neverServed").GetInt32()));
         Assert.Equal(fast, truth.GetProperty("changedSinceServed").GetInt32());
         Assert.InRange(fast, 5, 25);
+        var byCriticality = truth.GetProperty("changedSinceServedByCriticality");
+        Assert.Equal(serials.Take(30).Count(s => process.MeanSecondsOf(s) == 1 && s.EndsWith('1')),
+            byCriticality.TryGetProperty("High", out var high) ? high.GetInt32() : 0);
+    }
+
+    [Fact]
+    public void Rates_drift_at_the_drift_day_a_share_of_quiet_assets_turning_busy_and_the_busy_going_quiet()
+    {
+        var options = new SimulatorOptions
+        {
+            ChangeClasses = "0.1:1d,0.9:365d", DaySeconds = 10, Seed = 1, ChangeEpoch = Epoch.ToString("o"), DriftAtDay = 20, DriftShare = 0.05,
+        };
+        var process = new ChangeProcess(options, DateTimeOffset.UtcNow);
+        var serials = Enumerable.Range(1, 4000).Select(AssetGenerator.SerialFor).ToList();
+        var before = Epoch.AddSeconds(199);
+        var after = Epoch.AddSeconds(201);
+        var busyBefore = serials.Where(s => process.MeanSecondsOf(s, before) == 10).ToHashSet();
+        var busyAfter = serials.Where(s => process.MeanSecondsOf(s, after) == 10).ToHashSet();
+        Assert.InRange(busyBefore.Count, 320, 480);                   // 10%
+        Assert.InRange(busyAfter.Count, 140, 260);                    // 5% of the register, all from the quiet class
+        Assert.Empty(busyBefore.Intersect(busyAfter));
+        // The assets that turned busy change about daily after the drift, as the process draws them.
+        var atDrift = busyAfter.ToDictionary(s => s, s => process.At(s, Epoch.AddSeconds(200)).Version);
+        var changes = busyAfter.Select(s => process.At(s, Epoch.AddSeconds(500)).Version - atDrift[s]).Average();
+        Assert.InRange(changes, 25, 35);
+    }
+
+    [Fact]
+    public void An_imported_history_reports_every_last_change_before_the_epoch_at_one_date()
+    {
+        var options = new SimulatorOptions { ChangeClasses = "0.5:1d,0.5:365d", DaySeconds = 10, Seed = 1, ChangeEpoch = Epoch.ToString("o"), ImportedDaysBefore = 400 };
+        var process = new ChangeProcess(options, DateTimeOffset.UtcNow);
+        var lasts = Enumerable.Range(1, 100).Select(AssetGenerator.SerialFor).Select(s => process.At(s, Epoch).LastChange).Distinct().ToList();
+        Assert.Equal([Epoch.AddSeconds(-4000)], lasts);
     }
 
     [Fact]

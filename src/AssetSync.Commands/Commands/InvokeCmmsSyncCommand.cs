@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Management.Automation;
 using AssetSync.Commands.Infrastructure;
 
@@ -32,8 +33,8 @@ public sealed class InvokeCmmsSyncCommand : SyncCommandBase
 
     /// <summary>
     /// The batch's order. ChangeRate (the default) spends the budget (-BatchSize, -MaxDuration) where a refresh buys the most
-    /// freshness: by Cho and Garcia-Molina's refresh index of each asset's estimated change rate, never-synced assets first,
-    /// then those not verified for longer than -MaxSyncAge, with one place in ten kept for stalest-first audits; before any
+    /// freshness: by Cho and Garcia-Molina's refresh index over each asset's estimated change rate (weighted by -CriticalityWeight),
+    /// never-synced assets first, then those not verified for longer than -MaxSyncAge, with one place in ten kept for random audits; before any
     /// change has been observed it orders as Stalest. Stalest is a round robin: never-synced first, then the oldest last success.
     /// Known failures take at most one place in ten in both. -Offset (the seed's paging) overrides it.
     /// </summary>
@@ -47,6 +48,16 @@ public sealed class InvokeCmmsSyncCommand : SyncCommandBase
     [Parameter(ParameterSetName = BatchSet)]
     [DurationTransformation]
     public TimeSpan MaxSyncAge { get; set; } = SyncDefaults.MaxSyncAge;
+
+    /// <summary>
+    /// ChangeRate's weight of each criticality (ic3_asset_master.criticality, case-insensitive), such as
+    /// @{ High = 5; Medium = 2; Low = 1 }: an asset's refresh value is multiplied by its weight (w·ψ, Azar et al., PNAS 2018),
+    /// so critical devices are verified first where the budget is short. A criticality not named, or none, weighs 1; a
+    /// weight is more than 0 and at most 1,000. Default: every asset 1.
+    /// </summary>
+    [Parameter(ParameterSetName = BatchSet)]
+    [CriticalityWeightTransformation]
+    public Hashtable? CriticalityWeight { get; set; }
 
     /// <summary>Only assets that have not synced successfully since then; never-synced assets are always included.</summary>
     [Parameter(ParameterSetName = BatchSet)]
@@ -83,7 +94,7 @@ public sealed class InvokeCmmsSyncCommand : SyncCommandBase
             RetryFailedSet => AssetSelection.RetryFailed(MyInvocation.BoundParameters.ContainsKey(nameof(BatchSize)) ? BatchSize : SyncDefaults.RetryBatchSize,
                 IncludeDeferred, Since(NotSyncedSince)),
             _ => AssetSelection.Batch(BatchSize, MyInvocation.BoundParameters.ContainsKey(nameof(Offset)) ? Offset : null, Since(NotSyncedSince), IncludeDeferred,
-                Order, MaxSyncAge),
+                Order, MaxSyncAge, CriticalityWeightTransformationAttribute.ToWeights(CriticalityWeight)),
         };
         return RunSyncAsync(selection, options);
     }

@@ -13,5 +13,11 @@ internal sealed record SelectedAsset(string SerialNumber, string? ETag = null, s
     /// <summary>True when the asset's last attempt failed with <paramref name="kind"/>: it is known to fail that way.</summary>
     public bool KnownToFail(SyncErrorKind? kind) => kind is not null && LastErrorKind == kind;
 
+    /// <summary>The fingerprint of what the last change wrote (<c>AssetFingerprint</c>); null before schema 4's first write.</summary>
+    public byte[]? ContentSha256 { get; init; }
+
+    /// <summary>What the state row keeps, as one value.</summary>
+    public FetchValidators Validators => new(ETag, LastModified, PayloadSha256, ContentSha256);
+
     public bool HasValidators => ETag is not null || LastModified is not null || PayloadSha256 is not null;
 }

@@ -43,6 +43,15 @@ internal sealed class ChangeRateModel
         PriorMean = rates.Zip(weights, (r, w) => r * w).Sum();
     }
 
+    /// <summary>The refresh index E[ψ] over each asset's posterior, tabulated once per model (<see cref="PosteriorTable.Index"/>).</summary>
+    public PosteriorTable IndexTable => _index ??= PosteriorTable.Index(this);
+
+    /// <summary>The chance of no change since the last sync, tabulated once per model (<see cref="PosteriorTable.Unchanged"/>).</summary>
+    public PosteriorTable UnchangedTable => _unchanged ??= PosteriorTable.Unchanged(this);
+
+    private PosteriorTable? _index;
+    private PosteriorTable? _unchanged;
+
     /// <summary>The prior's rates (per second), ascending.</summary>
     public double[] Rates { get; }
 
@@ -155,6 +164,35 @@ internal sealed class ChangeRateModel
             den += p;
         }
         return den > 0 ? num / den : (changes + 0.5) / exposureSeconds;
+    }
+
+    /// <summary>
+    /// The posterior over the grid of an asset with <paramref name="changes"/> (possibly fractional: observations are
+    /// discounted) over <paramref name="exposureSeconds"/>, into <paramref name="posterior"/>; the prior for no exposure.
+    /// </summary>
+    public void Posterior(double changes, double exposureSeconds, double[] posterior)
+    {
+        if (exposureSeconds <= 0)
+        {
+            Weights.CopyTo(posterior, 0);
+            return;
+        }
+        var max = double.NegativeInfinity;
+        for (var j = 0; j < Rates.Length; j++)
+        {
+            posterior[j] = Weights[j] > 0 ? Math.Log(Weights[j]) + (changes * Math.Log(Rates[j])) - (Rates[j] * exposureSeconds) : double.NegativeInfinity;
+            max = Math.Max(max, posterior[j]);
+        }
+        var sum = 0.0;
+        for (var j = 0; j < Rates.Length; j++)
+        {
+            posterior[j] = Math.Exp(posterior[j] - max);
+            sum += posterior[j];
+        }
+        for (var j = 0; j < Rates.Length; j++)
+        {
+            posterior[j] /= sum;
+        }
     }
 
     /// <summary>ln of the table's first exposure bucket.</summary>

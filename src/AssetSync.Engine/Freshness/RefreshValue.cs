@@ -3,7 +3,7 @@ namespace AssetSync.Freshness;
 /// <summary>
 /// What refreshing an asset is worth, for Poisson changes at rate λ (per second) and an age a (seconds since it was last
 /// verified). The formulas are plain functions of λa, so no tempo is assumed anywhere: the same code serves assets that
-/// change hourly or yearly. The SQL twins are in <c>FreshnessSql</c>; a test holds them equal.
+/// change hourly or yearly. It is averaged over each asset's posterior in <see cref="PosteriorTable"/>.
 /// </summary>
 internal static class RefreshValue
 {
@@ -28,8 +28,4 @@ internal static class RefreshValue
         var e = Math.Exp(-Math.Min(x, 700));
         return ageSeconds * (((1 - e) / x) - e);
     }
-
-    /// <summary>The probability that an asset changed since it was verified <paramref name="ageSeconds"/> ago: 1 − e^(−λa).</summary>
-    public static double ChangeProbability(double rate, double ageSeconds) =>
-        rate <= 0 || ageSeconds <= 0 ? 0 : 1 - Math.Exp(-Math.Min(rate * ageSeconds, 700));
 }

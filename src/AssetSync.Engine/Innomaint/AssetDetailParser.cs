@@ -176,9 +176,15 @@ internal static class AssetDetailParser
         {
             return null;
         }
-        return value.ValueKind == JsonValueKind.String && value.TryGetDateTimeOffset(out var ts)
-            ? ts
-            : throw new FieldException(name, "an ISO 8601 timestamp");
+        if (value.ValueKind != JsonValueKind.String || !value.TryGetDateTimeOffset(out var ts))
+        {
+            throw new FieldException(name, "an ISO 8601 timestamp");
+        }
+        // A timestamp without an offset is Innomaint's UTC, never this host's zone: a job on a server in another zone
+        // would otherwise shift every change by hours.
+        return value.TryGetDateTime(out var local) && local.Kind == DateTimeKind.Unspecified
+            ? new DateTimeOffset(DateTime.SpecifyKind(local, DateTimeKind.Utc))
+            : ts;
     }
 
     private static string Describe(JsonException ex) =>

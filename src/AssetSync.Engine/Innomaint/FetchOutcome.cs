@@ -32,16 +32,20 @@ internal sealed record FetchOutcome
     /// <summary>The server's Retry-After, already turned into a wait.</summary>
     public TimeSpan? RetryAfter { get; }
 
-    /// <summary>A 304, or a 200 whose body equals the stored one: success, with nothing to rewrite.</summary>
+    /// <summary>
+    /// A 304, a 200 whose body equals the stored one, or one whose mapped fields do (<see cref="AssetFingerprint"/>): success,
+    /// with nothing to rewrite.
+    /// </summary>
     public bool Unchanged { get; }
 
-    /// <summary>Validators to store for the next request (from this answer, or kept from the last 200).</summary>
-    public string? ETag { get; init; }
+    /// <summary>What the state row keeps of this answer (from it, or kept from the last 200).</summary>
+    public FetchValidators Validators { get; init; }
 
-    public string? LastModified { get; init; }
+    /// <summary>An unchanged asset whose body differed from the stored one in fields AssetSync does not write (a served-at stamp, a request id).</summary>
+    public bool BodyDifferedOnly { get; init; }
 
-    /// <summary>SHA-256 of the body this answer stands for.</summary>
-    public byte[]? PayloadSha256 { get; init; }
+    /// <summary>What the answer said of when Innomaint last changed the asset, on this machine's clock (<see cref="ChangeTime"/>).</summary>
+    public ChangeTime ChangeTime { get; init; }
 
     /// <summary>What the answer's rate-limit headers said (empty for no answer, or none sent).</summary>
     public RateLimitStatement RateLimit { get; init; }
@@ -61,11 +65,11 @@ internal sealed record FetchOutcome
 
     public static FetchOutcome Success(AssetDetail asset, int httpStatus = 200) => new(asset, null, httpStatus, null, null);
 
-    public static FetchOutcome Same(int httpStatus, string? etag, string? lastModified, byte[]? sha256) =>
-        new(null, null, httpStatus, null, null, unchanged: true) { ETag = etag, LastModified = lastModified, PayloadSha256 = sha256 };
+    public static FetchOutcome Same(int httpStatus, FetchValidators validators, bool bodyDifferedOnly = false) =>
+        new(null, null, httpStatus, null, null, unchanged: true) { Validators = validators, BodyDifferedOnly = bodyDifferedOnly };
 
-    public static FetchOutcome Success(AssetDetail asset, int httpStatus, string? etag, string? lastModified, byte[] sha256) =>
-        new(asset, null, httpStatus, null, null) { ETag = etag, LastModified = lastModified, PayloadSha256 = sha256 };
+    public static FetchOutcome Success(AssetDetail asset, int httpStatus, FetchValidators validators, ChangeTime changeTime) =>
+        new(asset, null, httpStatus, null, null) { Validators = validators, ChangeTime = changeTime };
 
     public static FetchOutcome Failure(SyncErrorKind kind, string message, int? httpStatus = null, TimeSpan? retryAfter = null) =>
         new(null, kind, httpStatus, message, retryAfter);

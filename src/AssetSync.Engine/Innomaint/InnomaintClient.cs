@@ -108,7 +108,11 @@ internal sealed class InnomaintClient
         if (status == 304 && known?.HasValidators == true)
         {
             // Not modified: keep what we stored, with any validator the 304 renews.
-            return FetchOutcome.Same(status, Validator(response, "ETag") ?? known.ETag, Validator(response, "Last-Modified") ?? known.LastModified, known.PayloadSha256);
+            return FetchOutcome.Same(status, known.Validators with
+            {
+                ETag = Validator(response, "ETag") ?? known.ETag,
+                LastModified = Validator(response, "Last-Modified") ?? known.LastModified,
+            });
         }
         if (status is >= 300 and < 400)
         {
@@ -167,12 +171,23 @@ internal sealed class InnomaintClient
             if (known?.PayloadSha256 is { } stored && stored.AsSpan().SequenceEqual(sha))
             {
                 // Byte for byte what we stored: unchanged, without a 304 and without parsing.
-                return FetchOutcome.Same(status, etag, lastModified, sha);
+                return FetchOutcome.Same(status, known.Validators with { ETag = etag, LastModified = lastModified });
             }
             var asset = AssetDetailParser.TryParse(body, serialNumber, out var error);
-            return asset is null
-                ? FetchOutcome.Failure(SyncErrorKind.InvalidResponse, error!, status)
-                : FetchOutcome.Success(asset, status, etag, lastModified, sha);
+            if (asset is null)
+            {
+                return FetchOutcome.Failure(SyncErrorKind.InvalidResponse, error!, status);
+            }
+            var content = AssetFingerprint.Of(asset);
+            if (known?.ContentSha256 is { } written && written.AsSpan().SequenceEqual(content))
+            {
+                // Another body, the same asset (a served-at stamp, a request id, another field order): unchanged, and the
+                // stored body and its hash stay what cmms_payload holds.
+                return FetchOutcome.Same(status, known.Validators with { ETag = etag, LastModified = lastModified }, bodyDifferedOnly: true)
+                    with { ChangeTime = ChangeTime.Read(asset.LastModified, response.Headers.Date, _time.GetUtcNow()) };
+            }
+            return FetchOutcome.Success(asset, status, new FetchValidators(etag, lastModified, sha, content),
+                ChangeTime.Read(asset.LastModified, response.Headers.Date, _time.GetUtcNow()));
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {

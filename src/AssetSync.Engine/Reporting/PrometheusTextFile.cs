@@ -49,8 +49,20 @@ public static class PrometheusTextFile
             if (register.EstimatedOutdatedAssets is { } outdated)
             {
                 Gauge(text, "assetsync_estimated_outdated_assets",
-                    "Expected number of synced assets changed in Innomaint since their last sync, from their estimated change rates.", [(null, outdated)]);
+                    "Expected number of synced assets changed in Innomaint since their last sync, from each one's posterior change rate.", [(null, outdated)]);
+                Gauge(text, "assetsync_estimated_outdated_assets_interval", "The 90% interval of assetsync_estimated_outdated_assets: its lower and upper ends.",
+                [
+                    ("bound=\"low\"", register.EstimatedOutdatedAssetsLow ?? outdated),
+                    ("bound=\"high\"", register.EstimatedOutdatedAssetsHigh ?? outdated),
+                ]);
+                Gauge(text, "assetsync_estimated_outdated_assets_by_criticality",
+                    "assetsync_estimated_outdated_assets by the register's criticality (\"\" for assets without one).",
+                    [.. register.EstimatedOutdatedByCriticality.Select(g => ((string?)$"criticality=\"{LabelValue(g.Criticality)}\"", g.Expected))]);
             }
+            Gauge(text, "assetsync_run_volatile_answers", "Answers of the last run that differed from the stored body only in fields AssetSync does not write.",
+                [(null, run.VolatileAnswers)]);
+            Gauge(text, "assetsync_last_modified_stamped_on_read", "1 when the latest batch run found Innomaint stamping last_modified on every read.",
+                [(null, register.LastModifiedStampedOnRead ? 1 : 0)]);
             // A summary, not a gauge: "quantile" is a summary's label, and promtool refuses it anywhere else.
             var ages = new List<(string?, double)>();
             foreach (var (quantile, age) in new[] { ("0.5", register.SyncAgeMedian), ("0.95", register.SyncAge95), ("1", register.SyncAgeMax) })
@@ -89,6 +101,11 @@ public static class PrometheusTextFile
     }
 
     private static double Seconds(DateTimeOffset at) => at.ToUnixTimeMilliseconds() / 1000.0;
+
+    /// <summary>A label value from the register (untrusted): made inert, then escaped as the text format requires (\\, \", \n).</summary>
+    private static string LabelValue(string? value) =>
+        (TextSafety.Inert(value, 100) ?? "").Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)
+            .Replace("\n", "\\n", StringComparison.Ordinal);
 
     private static void Gauge(StringBuilder text, string name, string help, IReadOnlyList<(string? Labels, double Value)> samples) =>
         Metric(text, name, "gauge", help, samples, []);

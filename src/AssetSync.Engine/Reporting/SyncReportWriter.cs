@@ -51,7 +51,8 @@ public static class SyncReportWriter
         Card(html, "stale-assets", s.StaleAssets, $"stale (no fresh data for {s.StaleAfter.TotalDays:0.#} days; deferred not counted)", "bad");
         if (s.EstimatedOutdatedAssets is { } outdated)
         {
-            Card(html, "estimated-outdated-assets", (long)Math.Round(outdated), "probably changed in Innomaint since their last sync (estimated)", "bad");
+            Card(html, "estimated-outdated-assets", (long)Math.Round(outdated),
+                $"probably changed in Innomaint since their last sync (estimated; 90 % between {s.EstimatedOutdatedAssetsLow ?? outdated:N0} and {s.EstimatedOutdatedAssetsHigh ?? outdated:N0})", "bad");
         }
         else
         {
@@ -60,8 +61,31 @@ public static class SyncReportWriter
         html.Append("</div>");
         html.Append(Invariant, $"<div class=\"meta\">Last complete run {(s.LastSuccessAt is { } ok ? ok.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", Invariant) : "never")} · sync age median {Age(s.SyncAgeMedian)}, 95th percentile {Age(s.SyncAge95)}, oldest {Age(s.SyncAgeMax)}</div>");
 
+        if (s.LastModifiedStampedOnRead)
+        {
+            html.Append("<p class=\"meta\" data-testid=\"stamped-on-read\">Innomaint stamps last_modified on every read: it is not used to learn change rates.</p>");
+        }
+
         html.Append("<h2>Latest runs</h2>");
+        html.Append("<div class=\"charts\" style=\"display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start\">");
         RunsChart(html, s.LastRuns);
+        OutdatedChart(html, s.LastRuns);
+        html.Append("</div>");
+
+        html.Append("<h2>Estimated out of date, by criticality</h2>");
+        if (s.EstimatedOutdatedByCriticality.Count == 0)
+        {
+            html.Append("<p class=\"empty\">No change model yet: a batch run fits one.</p>");
+        }
+        else
+        {
+            html.Append("<table data-testid=\"outdated-by-criticality\"><tr><th>Criticality</th><th>Synced assets</th><th>Estimated out of date</th><th>90 % interval</th></tr>");
+            foreach (var g in s.EstimatedOutdatedByCriticality)
+            {
+                html.Append(Invariant, $"<tr data-criticality=\"{E(g.Criticality)}\" data-expected=\"{g.Expected:0.###}\"><td>{(g.Criticality is null ? "(none)" : E(g.Criticality))}</td><td class=\"num\">{g.SyncedAssets:N0}</td><td class=\"num\">{g.Expected:N1}</td><td class=\"num\">{g.Low:N1} – {g.High:N1}</td></tr>");
+            }
+            html.Append("</table>");
+        }
 
         html.Append("<h2>Current failures by error kind</h2>");
         if (report.FailuresByKind.Count == 0)
@@ -207,6 +231,60 @@ public static class SyncReportWriter
         }
         html.Append("</svg>");
         html.Append("<div class=\"legend meta\"><span style=\"background:#2e9d57\"></span>succeeded, rewritten<span style=\"background:#9fd8b2\"></span>succeeded, unchanged<span style=\"background:#d64545\"></span>failed<span style=\"border:1px dashed #8a6d00\"></span>interrupted, cancelled or failed run · B batch, R retry-failed, S serial numbers · dates in UTC</div>");
+    }
+
+    /// <summary>
+    /// The estimated outdated assets as each batch run left the register (cmms_sync_log.estimated_outdated), one line per
+    /// criticality (the five largest) and one for all, oldest run first: how fresh the critical devices stay, night after night.
+    /// </summary>
+    private static void OutdatedChart(StringBuilder html, IReadOnlyList<SyncRunSummary> newestFirst)
+    {
+        var runs = newestFirst.Where(r => r.EstimatedOutdatedAssets is not null).Reverse().ToList();
+        if (runs.Count == 0)
+        {
+            html.Append("<p class=\"empty\" data-testid=\"outdated-chart\">No estimate recorded yet: each batch run records one as it ends.</p>");
+            return;
+        }
+        var names = runs.SelectMany(r => r.EstimatedOutdatedByCriticality).GroupBy(g => g.Criticality)
+            .OrderByDescending(g => g.Max(x => x.SyncedAssets)).Take(5).Select(g => g.Key).ToList();
+        var max = Math.Max(1, runs.Max(r => r.EstimatedOutdatedAssets!.High));
+        const int height = 250, top = 20, bottom = 40, left = 56, step = 66;
+        var width = left + Math.Max(1, runs.Count) * step + 140;
+        var plot = height - top - bottom;
+        string[] colours = ["#d64545", "#d9822b", "#2680c2", "#8a6d00", "#7b61b0"];
+        double Y(double v) => top + plot - (v / max * plot);
+        html.Append(Invariant, $"<svg data-testid=\"outdated-chart\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"Estimated outdated assets per run, by criticality\" style=\"background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12)\">");
+        html.Append(Invariant, $"<text x=\"{left - 6}\" y=\"{top + 4}\" font-size=\"11\" text-anchor=\"end\" fill=\"#52606d\">{max:N0}</text>");
+        html.Append(Invariant, $"<text x=\"{left - 6}\" y=\"{top + plot}\" font-size=\"11\" text-anchor=\"end\" fill=\"#52606d\">0</text>");
+        html.Append(Invariant, $"<line x1=\"{left}\" y1=\"{top + plot}\" x2=\"{left + (runs.Count * step)}\" y2=\"{top + plot}\" stroke=\"#9aa5b1\"/>");
+        // The register's 90 % band, then its line, then one line per criticality.
+        var band = string.Join(" ", runs.Select((r, i) => $"{left + (i * step) + (step / 2)},{Y(r.EstimatedOutdatedAssets!.High):0.#}")
+            .Concat(runs.Select((r, i) => (r, i)).Reverse().Select(p => $"{left + (p.i * step) + (step / 2)},{Y(p.r.EstimatedOutdatedAssets!.Low):0.#}")));
+        html.Append(Invariant, $"<polygon points=\"{band}\" fill=\"#cbd2d9\" opacity=\"0.6\"/>");
+        Line(html, "all", "#1f2933", runs.Select(r => r.EstimatedOutdatedAssets!.Expected).ToList(), runs);
+        for (var n = 0; n < names.Count; n++)
+        {
+            var values = runs.Select(r => r.EstimatedOutdatedByCriticality.FirstOrDefault(g => g.Criticality == names[n])?.Expected ?? 0).ToList();
+            Line(html, names[n] ?? "(none)", colours[n], values, runs);
+        }
+        for (var i = 0; i < runs.Count; i++)
+        {
+            html.Append(Invariant, $"<text x=\"{left + (i * step) + (step / 2)}\" y=\"{top + plot + 14}\" font-size=\"10\" text-anchor=\"middle\" fill=\"#1f2933\">#{runs[i].RunId}</text>");
+            html.Append(Invariant, $"<text x=\"{left + (i * step) + (step / 2)}\" y=\"{top + plot + 26}\" font-size=\"10\" text-anchor=\"middle\" fill=\"#52606d\">{runs[i].StartedAt?.ToUniversalTime().ToString("MM-dd", Invariant)}</text>");
+        }
+        html.Append("</svg>");
+
+        void Line(StringBuilder svg, string name, string colour, List<double> values, List<SyncRunSummary> at)
+        {
+            var points = string.Join(" ", values.Select((v, i) => $"{left + (i * step) + (step / 2)},{Y(v):0.#}"));
+            svg.Append(Invariant, $"<g data-series=\"{E(name)}\" data-values=\"{string.Join(" ", values.Select(v => v.ToString("0.###", Invariant)))}\">");
+            svg.Append(Invariant, $"<polyline points=\"{points}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\"/>");
+            for (var i = 0; i < values.Count; i++)
+            {
+                svg.Append(Invariant, $"<circle cx=\"{left + (i * step) + (step / 2)}\" cy=\"{Y(values[i]):0.#}\" r=\"3\" fill=\"{colour}\"><title>{E(name)}, run {at[i].RunId}: {values[i]:N1} estimated out of date</title></circle>");
+            }
+            svg.Append(Invariant, $"<text x=\"{left + (values.Count * step) + 6}\" y=\"{Y(values[^1]) + 4:0.#}\" font-size=\"11\" fill=\"{colour}\">{E(name)}</text></g>");
+        }
     }
 
     /// <summary>Horizontal bars: how many assets last synced how long ago.</summary>

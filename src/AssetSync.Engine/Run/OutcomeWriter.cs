@@ -60,15 +60,17 @@ internal sealed class OutcomeWriter
                 WaitTime = waited,
                 RunId = _runId,
             };
-            var validators = new FetchValidators(outcome.ETag, outcome.LastModified, outcome.PayloadSha256);
             var ms = (long)elapsed.TotalMilliseconds;
+            // A server found stamping last_modified on read says nothing of when its assets changed: the observation goes without it.
+            var changedAt = _counts.Answered(outcome) ? null : outcome.ChangeTime.ChangedAt;
             if (outcome.Unchanged)
             {
-                await _batcher.AddAsync(new UnchangedAsset(serial, attempts, outcome.HttpStatus, ms, validators), result, token).ConfigureAwait(false);
+                await _batcher.AddAsync(new UnchangedAsset(serial, attempts, outcome.HttpStatus, ms, outcome.Validators), result, token).ConfigureAwait(false);
             }
             else
             {
-                await _batcher.AddAsync(new ChangedAsset(serial, outcome.Asset!, attempts, outcome.HttpStatus, ms, validators), result, token).ConfigureAwait(false);
+                await _batcher.AddAsync(new ChangedAsset(serial, outcome.Asset!, attempts, outcome.HttpStatus, ms, outcome.Validators, changedAt), result, token)
+                    .ConfigureAwait(false);
             }
             return;
         }

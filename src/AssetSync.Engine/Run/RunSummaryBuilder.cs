@@ -33,7 +33,21 @@ internal sealed class RunSummaryBuilder(AssetSelection selection, RunCounters co
                     $"Give a longer -MaxDuration: at least one attempt (-TimeoutSec {options.Timeout.TotalSeconds:0.###}) plus the time the assets need at the rate allowed.");
             }
         }
-        return new RunFigures(counts.Unchanged, notReached, stoppedBy, sent, (int)Math.Min(int.MaxValue, throttled), rate, baseUrl, learned);
+        int? stamped = counts.StampsOnRead ? counts.LastModified.Stamped : counts.LastModified.Dated >= RunCounters.StampedAnswers ? 0 : null;
+        if (stamped > 0)
+        {
+            observer.Warning($"Innomaint stamped last_modified on every read ({stamped} of {counts.LastModified.Dated} answers carried their own Date as last_modified): " +
+                "it says when an asset was served, not when it changed, so it was not used to learn change rates. The order still learns from the answers themselves.");
+        }
+        if (counts.BodyDifferedOnly > 0)
+        {
+            observer.Verbose($"{counts.BodyDifferedOnly} answer(s) differed from the stored body only in fields AssetSync does not write (volatile fields): found unchanged, nothing rewritten.");
+        }
+        return new RunFigures(counts.Unchanged, notReached, stoppedBy, sent, (int)Math.Min(int.MaxValue, throttled), rate, baseUrl, learned)
+        {
+            VolatileAnswers = counts.BodyDifferedOnly,
+            StampedAnswers = stamped,
+        };
     }
 
     /// <summary>The summary the caller gets, as the run row records it.</summary>
@@ -46,6 +60,8 @@ internal sealed class RunSummaryBuilder(AssetSelection selection, RunCounters co
         Failed = counts.Failed,
         Skipped = counts.Skipped,
         Unchanged = figures.Unchanged,
+        VolatileAnswers = figures.VolatileAnswers,
+        StampedAnswers = figures.StampedAnswers,
         NotReached = figures.NotReached,
         StoppedBy = figures.StoppedBy,
         Requests = figures.Requests,

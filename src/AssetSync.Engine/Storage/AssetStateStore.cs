@@ -72,7 +72,7 @@ internal sealed class AssetStateStore(StoreConnections db, PlannerStatistics? st
 
         var record = new NpgsqlBatchCommand(AssetStateSql.RecordOutcomes);
         AddOutcomes(record.Parameters, runId,
-            assets.Select(a => OutcomeRow.Success(a.SerialNumber, a.Attempts, a.HttpStatus, a.DurationMs, a.Validators, unchanged: false, a.Asset.LastModified)).ToList());
+            assets.Select(a => OutcomeRow.Success(a.SerialNumber, a.Attempts, a.HttpStatus, a.DurationMs, a.Validators, unchanged: false, a.ChangedAt)).ToList());
         batch.BatchCommands.Add(record);
 
         // The log-and-state statement comes last: its count is the batch's scalar.
@@ -110,6 +110,7 @@ internal sealed class AssetStateStore(StoreConnections db, PlannerStatistics? st
         parameters.Add(Array(outcomes.Select(o => o.Validators.ETag).ToArray(), NpgsqlDbType.Text).Named("etags"));
         parameters.Add(Array(outcomes.Select(o => o.Validators.LastModified).ToArray(), NpgsqlDbType.Text).Named("last_modifieds"));
         parameters.Add(Array(outcomes.Select(o => o.Validators.PayloadSha256).ToArray(), NpgsqlDbType.Bytea).Named("sha256s"));
+        parameters.Add(Array(outcomes.Select(o => o.Validators.ContentSha256).ToArray(), NpgsqlDbType.Bytea).Named("content_sha256s"));
         parameters.Add(Array(outcomes.Select(o => o.Unchanged).ToArray(), NpgsqlDbType.Boolean).Named("unchanged"));
         parameters.Add(Array(outcomes.Select(o => o.ChangedAt?.ToUniversalTime()).ToArray(), NpgsqlDbType.TimestampTz).Named("changed_ats"));
         parameters.Add(Long(runId).Named("run_id"));

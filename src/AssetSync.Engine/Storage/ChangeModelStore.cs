@@ -20,7 +20,7 @@ internal sealed class ChangeModelStore(StoreConnections db)
         {
             while (await reader.ReadAsync(token).ConfigureAwait(false))
             {
-                groups.Add(new ExposureGroup(reader.Int("change_count") ?? 0, reader.Double("exposure") ?? 0, reader.Long("assets") ?? 0));
+                groups.Add(new ExposureGroup(reader.Double("change_count") ?? 0, reader.Double("exposure") ?? 0, reader.Long("assets") ?? 0));
             }
         }
         var model = ChangeRateModel.Fit(groups);
@@ -51,6 +51,13 @@ internal sealed class ChangeModelStore(StoreConnections db)
         }
         return new ChangeRateModel(reader.GetFieldValue<double[]>(reader.GetOrdinal("rates")), reader.GetFieldValue<double[]>(reader.GetOrdinal("weights")),
             reader.Double("min_exposure") ?? 0, reader.Double("max_exposure") ?? 0, reader.Long("observed_assets") ?? 0);
+    }
+
+    /// <summary>The parameters of <see cref="FreshnessSql.Posterior"/> named <paramref name="name"/>: the table and its shape.</summary>
+    public static void AddPosteriorParameters(NpgsqlParameterCollection parameters, string name, PosteriorTable table)
+    {
+        parameters.Add(Array(table.Values, NpgsqlDbType.Double).Named(name));
+        parameters.Add(Array(new[] { table.ExposureLogMin, table.ExposureLogStep, table.AgeLogMin, table.AgeLogStep }, NpgsqlDbType.Double).Named(name + "_shape"));
     }
 
     /// <summary>The parameters of <see cref="FreshnessSql.Rate"/>, from <paramref name="model"/>.</summary>

@@ -134,6 +134,8 @@ internal sealed class RunStore(StoreConnections db)
             cmd.Parameters.Add(Int(Milliseconds(durationMs)).Named("duration_ms"));
             cmd.Parameters.Add(Text(error).Named("error"));
             cmd.Parameters.Add(Int(figures.Unchanged).Named("unchanged"));
+            cmd.Parameters.Add(Int(figures.VolatileAnswers).Named("volatile_answers"));
+            cmd.Parameters.Add(Int(figures.StampedAnswers).Named("stamped_answers"));
             cmd.Parameters.Add(Int(figures.NotReached).Named("not_reached"));
             cmd.Parameters.Add(Text(figures.StoppedBy).Named("stopped_by"));
             cmd.Parameters.Add(Int(figures.Requests).Named("requests"));

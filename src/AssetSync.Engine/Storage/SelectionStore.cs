@@ -55,7 +55,12 @@ internal sealed class SelectionStore(StoreConnections db)
         {
             select.Parameters.Add(Interval(selection.MaxSyncAge).Named("max_sync_age"));
             select.Parameters.Add(Double(SyncDefaults.AuditShare).Named("audit_share"));
-            ChangeModelStore.AddRateParameters(select.Parameters, model!);
+            ChangeModelStore.AddPosteriorParameters(select.Parameters, "index_table", model!.IndexTable);
+            // A new draw of audits each run: over nights every asset is audited, none by a rule the model could follow.
+            select.Parameters.Add(Text(Random.Shared.NextInt64().ToString(System.Globalization.CultureInfo.InvariantCulture)).Named("audit_seed"));
+            var weights = selection.CriticalityWeight.ToArray();
+            select.Parameters.Add(Array(weights.Select(w => w.Key).ToArray(), NpgsqlDbType.Text).Named("criticality_names"));
+            select.Parameters.Add(Array(weights.Select(w => w.Value).ToArray(), NpgsqlDbType.Double).Named("criticality_weights"));
         }
         // The query returns each asset once (grouped in SQL): nothing here grows with the register but the snapshot.
         await using var reader = await select.ExecuteReaderAsync(token).ConfigureAwait(false);
@@ -82,6 +87,7 @@ internal sealed class SelectionStore(StoreConnections db)
                 var asset = new SelectedAsset(reader.Text("serialnumber")!, reader.Text("etag"), reader.Text("last_modified"), reader.Bytes("payload_sha256"))
                 {
                     LastErrorKind = SyncErrorKinds.TryParse(reader.Text("last_error_kind"), out var kind) ? kind : null,
+                    ContentSha256 = reader.Bytes("content_sha256"),
                 };
                 stored[asset.SerialNumber] = asset;
             }

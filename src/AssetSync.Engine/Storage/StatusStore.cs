@@ -16,11 +16,35 @@ internal sealed class StatusStore(StoreConnections db)
         cmd.Parameters.Add(Interval(staleAfter).Named("stale_after"));
         if (model is not null)
         {
-            ChangeModelStore.AddRateParameters(cmd.Parameters, model);
+            ChangeModelStore.AddPosteriorParameters(cmd.Parameters, "unchanged_table", model.UnchangedTable);
         }
+        // By criticality first: the register's figures are then read into one immutable status.
+        var byCriticality = model is null ? [] : (await ReadByCriticalityAsync(conn, model, token).ConfigureAwait(false)).ConvertAll(g => g.Estimate);
         await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
         await reader.ReadAsync(token).ConfigureAwait(false);
-        return new SyncStatus
+        var all = model is null ? null
+            : OutdatedEstimate.From(null, reader.Long("verified") ?? 0, reader.Double("outdated") ?? 0, reader.Double("outdated_variance") ?? 0);
+        return Read(reader, all, byCriticality, staleAfter, runs);
+    }, ct);
+
+    /// <summary>The estimate by criticality (<see cref="StatusSql.OutdatedByCriticality"/>).</summary>
+    internal static async Task<List<(OutdatedEstimate Estimate, double Variance)>> ReadByCriticalityAsync(NpgsqlConnection conn, Freshness.ChangeRateModel model,
+        CancellationToken token)
+    {
+        await using var cmd = new NpgsqlCommand(StatusSql.OutdatedByCriticality, conn);
+        ChangeModelStore.AddPosteriorParameters(cmd.Parameters, "unchanged_table", model.UnchangedTable);
+        await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
+        var list = new List<(OutdatedEstimate, double)>();
+        while (await reader.ReadAsync(token).ConfigureAwait(false))
+        {
+            var variance = reader.Double("outdated_variance") ?? 0;
+            list.Add((OutdatedEstimate.From(reader.Text("criticality"), reader.Long("synced") ?? 0, reader.Double("outdated") ?? 0, variance), variance));
+        }
+        return list;
+    }
+
+    private static SyncStatus Read(NpgsqlDataReader reader, OutdatedEstimate? all, List<OutdatedEstimate> byCriticality, TimeSpan staleAfter,
+        List<SyncRunSummary> runs) => new()
         {
             TotalAssets = reader.Long("total") ?? 0,
             SyncedAssets = reader.Long("synced") ?? 0,
@@ -35,12 +59,15 @@ internal sealed class StatusStore(StoreConnections db)
             SyncAgeSum = reader.Interval("age_sum"),
             StaleAssets = reader.Long("stale") ?? 0,
             StaleAfter = staleAfter,
-            EstimatedOutdatedAssets = model is null ? null : reader.Double("outdated") ?? 0,
+            EstimatedOutdatedAssets = all?.Expected,
+            EstimatedOutdatedAssetsLow = all?.Low,
+            EstimatedOutdatedAssetsHigh = all?.High,
+            EstimatedOutdatedByCriticality = byCriticality,
+            LastModifiedStampedOnRead = !reader.IsDBNull(reader.GetOrdinal("stamped_on_read")) && reader.Bool("stamped_on_read"),
             LastSyncAt = reader.Timestamp("last_sync_at"),
             LastSuccessAt = reader.Timestamp("last_success_at"),
             LastRuns = runs,
         };
-    }, ct);
 
     /// <summary>The latest <paramref name="count"/> runs, newest first.</summary>
     private static async Task<List<SyncRunSummary>> ReadRunsAsync(NpgsqlConnection conn, int count, CancellationToken token)
@@ -80,6 +107,7 @@ internal sealed class StatusStore(StoreConnections db)
         var skipped = reader.Int("skipped") ?? 0;
         var rowTotal = reader.Int("total");
         var duration = reader.Int("duration_ms");
+        var estimate = OutdatedEstimates.FromJson(reader.Text("estimated_outdated"));
         return new SyncRunSummary
         {
             RunId = reader.Long("id") ?? 0,
@@ -102,8 +130,25 @@ internal sealed class StatusStore(StoreConnections db)
             Requests = reader.Int("requests") ?? 0,
             Throttled = reader.Int("throttled") ?? 0,
             RequestsPerSecond = reader.Double("requests_per_second"),
+            VolatileAnswers = reader.Int("volatile_answers") ?? 0,
+            StampedAnswers = reader.Int("stamped_answers"),
+            EstimatedOutdatedAssets = estimate.All,
+            EstimatedOutdatedByCriticality = estimate.ByCriticality,
         };
     }
+
+    /// <summary>
+    /// Works out the register's estimate now (as <see cref="GetStatusAsync"/> does) and keeps it in run <paramref name="runId"/>'s
+    /// row, for the report's chart of the estimate over the runs.
+    /// </summary>
+    public ValueTask<int> RecordEstimateAsync(long runId, Freshness.ChangeRateModel model, CancellationToken ct) => db.WithConnection(async (conn, token) =>
+    {
+        var groups = await ReadByCriticalityAsync(conn, model, token).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand(StatusSql.RecordEstimate, conn);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = OutdatedEstimates.ToJson(groups), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb }.Named("estimate"));
+        cmd.Parameters.Add(Long(runId).Named("run_id"));
+        return await cmd.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+    }, ct);
 
     /// <param name="deferred">True: deferred failures only; false: those not deferred; null: all.</param>
     /// <param name="ct">Cancels the query.</param>

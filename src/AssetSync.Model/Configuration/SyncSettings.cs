@@ -45,6 +45,8 @@ public static class SyncSettings
         Sync<int>("AssetPathSuspectThreshold", SyncDefaults.AssetPathSuspectThreshold, "404s in a row from the start that mean the path is wrong; 0 turns it off.") with { Minimum = 0 },
         Sync<SyncOrder>("Order", SyncDefaults.Order, "A batch run's order: ChangeRate (where a refresh buys the most freshness) or Stalest (a round robin)."),
         Sync<TimeSpan>("MaxSyncAge", SyncDefaults.MaxSyncAge, "ChangeRate's floor: an asset not verified for longer goes first, whatever its estimated rate."),
+        Sync<System.Collections.Hashtable>("CriticalityWeight", null,
+            "ChangeRate's weight of each criticality, @{ High = 5; Medium = 2 }: critical devices first (w·ψ); any other weighs 1. Default: every asset 1."),
         Sync<TimeSpan>("MaxDuration", null, "The run's time budget (seconds or a TimeSpan); none by default."),
         Sync<IfRunningAction>("IfRunning", IfRunningAction.Fail, "When another run holds the database: Fail, Wait or Skip (the scheduled job: Skip)."),
         Sync<int>("WaitTimeoutSec", SyncDefaults.WaitTimeoutSeconds, "How long Wait waits for another run, in seconds.") with { Minimum = 0 },

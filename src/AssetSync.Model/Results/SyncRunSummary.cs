@@ -22,6 +22,27 @@ public sealed class SyncRunSummary
     public int Unchanged { get; init; }
 
     /// <summary>
+    /// Of <see cref="Unchanged"/>, answers whose body differed from the stored one only in fields AssetSync does not write (a
+    /// served-at stamp, a request id): nothing was rewritten for them. A run where most are is a server with volatile fields.
+    /// </summary>
+    public int VolatileAnswers { get; init; }
+
+    /// <summary>
+    /// Answers whose last_modified was their own Date, when the run found Innomaint stamping last_modified on read (0: it did
+    /// not; null: too few answers with a last_modified to tell): their last_modified was not used to learn change rates.
+    /// </summary>
+    public int? StampedAnswers { get; init; }
+
+    /// <summary>
+    /// The estimated outdated assets as this batch run left the register, recorded when it refitted the change model; null for
+    /// other runs and before a model.
+    /// </summary>
+    public OutdatedEstimate? EstimatedOutdatedAssets { get; init; }
+
+    /// <summary><see cref="EstimatedOutdatedAssets"/> by criticality, as the run left the register; empty when not recorded.</summary>
+    public IReadOnlyList<OutdatedEstimate> EstimatedOutdatedByCriticality { get; init; } = [];
+
+    /// <summary>
     /// Assets selected and never decided: left by the time budget (-MaxDuration) for the next run, or not reached because
     /// the run was cancelled or failed first. Nothing of them was written.
     /// </summary>

@@ -49,10 +49,29 @@ public sealed class SyncStatus
 
     /// <summary>
     /// The expected number of verified assets whose copy in IC3 no longer matches Innomaint: the sum, over assets with a
-    /// successful sync, of the probability that Innomaint changed them since, from each one's estimated change rate. Null
+    /// successful sync, of the probability that Innomaint changed them since, from each one's posterior under the register's
+    /// change model (not its mean rate, which overstates the chance). Null
     /// before a batch run has fitted the register's change model (no observations yet).
     /// </summary>
     public double? EstimatedOutdatedAssets { get; init; }
+
+    /// <summary>The 90 % interval around <see cref="EstimatedOutdatedAssets"/>: its lower end (null without a change model).</summary>
+    public double? EstimatedOutdatedAssetsLow { get; init; }
+
+    /// <summary>The 90 % interval around <see cref="EstimatedOutdatedAssets"/>: its upper end (null without a change model).</summary>
+    public double? EstimatedOutdatedAssetsHigh { get; init; }
+
+    /// <summary>
+    /// <see cref="EstimatedOutdatedAssets"/> by the register's criticality (ic3_asset_master.criticality; null: none given), most
+    /// synced assets first: how fresh the critical devices are. Empty without a change model.
+    /// </summary>
+    public IReadOnlyList<OutdatedEstimate> EstimatedOutdatedByCriticality { get; init; } = [];
+
+    /// <summary>
+    /// True when the latest batch run found Innomaint stamping last_modified on every read (each answer's last_modified its
+    /// own Date): such a last_modified is not used to learn change rates.
+    /// </summary>
+    public bool LastModifiedStampedOnRead { get; init; }
 
     /// <summary>When the latest run finished.</summary>
     public DateTimeOffset? LastSyncAt { get; init; }

@@ -125,6 +125,5 @@ public sealed class ChangeRateModelTests
         Assert.True(values[^1] < values[peak] / 5);               // far too fast to keep fresh: refreshed less
         Assert.Equal(0.001 * age * age / 2, RefreshValue.Index(0.001, age), 3);   // slow: about λa²/2
         Assert.Equal(0, RefreshValue.Index(1, 0));
-        Assert.Equal(1 - Math.Exp(-0.5), RefreshValue.ChangeProbability(0.05, 10), 12);
     }
 }

@@ -35,6 +35,17 @@ public class AssetDetailParserTests
         Assert.Contains("unknown_field", a.RawPayload);
     }
 
+    [Theory]
+    [InlineData("2026-11-20T10:11:12", 0)]
+    [InlineData("2026-11-20T10:11:12.500", 0)]
+    [InlineData("2026-11-20T12:11:12+02:00", 2)]
+    public void A_last_modified_without_an_offset_is_UTC_whatever_the_hosts_zone(string text, int offsetHours)
+    {
+        var a = Parse($$"""{"serialnumber":"S1","last_modified":"{{text}}"}""", "S1", out _)!;
+        Assert.Equal(new DateTimeOffset(2026, 11, 20, 10, 11, 12, TimeSpan.Zero), a.LastModified!.Value.AddMilliseconds(-a.LastModified.Value.Millisecond));
+        Assert.Equal(TimeSpan.FromHours(offsetHours), a.LastModified.Value.Offset);
+    }
+
     [Fact]
     public void Absent_and_null_fields_mean_no_value()
     {

@@ -22,12 +22,12 @@ public sealed class AssetStateTests(DatabaseFixture db) : SimulatorAndDatabaseTe
         await Db.SeedAssetsAsync(TestSerials.Range(1, 9));
         await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.ThrottleLimit = 1));
 
-        Assert.Equal(TestSerials.Range(1, 3), (await RunAsync(engine, AssetSelection.Batch(3))).Order());
-        Assert.Equal(TestSerials.Range(4, 3), (await RunAsync(engine, AssetSelection.Batch(3))).Order());
-        Assert.Equal(TestSerials.Range(7, 3), (await RunAsync(engine, AssetSelection.Batch(3))).Order());
+        Assert.Equal(TestSerials.Range(1, 3), (await RunAsync(engine, AssetSelection.Batch(3, order: SyncOrder.Stalest))).Order());
+        Assert.Equal(TestSerials.Range(4, 3), (await RunAsync(engine, AssetSelection.Batch(3, order: SyncOrder.Stalest))).Order());
+        Assert.Equal(TestSerials.Range(7, 3), (await RunAsync(engine, AssetSelection.Batch(3, order: SyncOrder.Stalest))).Order());
         // Everything synced once: the oldest successes come round again.
-        Assert.Equal(TestSerials.Range(1, 3), (await RunAsync(engine, AssetSelection.Batch(3))).Order());
-        Assert.Equal(TestSerials.Range(4, 3), (await RunAsync(engine, AssetSelection.Batch(3))).Order());
+        Assert.Equal(TestSerials.Range(1, 3), (await RunAsync(engine, AssetSelection.Batch(3, order: SyncOrder.Stalest))).Order());
+        Assert.Equal(TestSerials.Range(4, 3), (await RunAsync(engine, AssetSelection.Batch(3, order: SyncOrder.Stalest))).Order());
         // -Offset: the seed's paging in report_seq_no order, whatever the freshness.
         Assert.Equal(TestSerials.Range(2, 3), (await RunAsync(engine, AssetSelection.Batch(3, offset: 1))).Order());
 

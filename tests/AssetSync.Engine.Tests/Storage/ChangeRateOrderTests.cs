@@ -58,6 +58,10 @@ public sealed class ChangeRateOrderTests(DatabaseFixture db) : SimulatorAndDatab
         var unchanged = await Db.RowsAsync("SELECT change_count, change_exposure, change_observations FROM cmms_asset_sync_state WHERE serialnumber = 'INF-000001'");
         Assert.Equal((1, 2), ((int)unchanged[0][0]!, (int)unchanged[0][2]!));
         Assert.InRange((double)unchanged[0][1]! - (double)first[0][2]!, 10 * 86400, (10 * 86400) + 120);
+        // What the model reads forgets: the earlier observation kept at SyncDefaults.ChangeMemory, the new one whole.
+        var recent = await Db.RowsAsync("SELECT recent_changes, recent_exposure FROM cmms_asset_sync_state WHERE serialnumber = 'INF-000001'");
+        Assert.Equal(SyncDefaults.ChangeMemory, (double)recent[0][0]!, 9);
+        Assert.InRange((double)recent[0][1]! - (SyncDefaults.ChangeMemory * (double)first[0][2]!), 10 * 86400, (10 * 86400) + 120);
         Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM cmms_asset_sync_state WHERE serialnumber IN ('INF-000005', 'INF-000006') AND change_observations > 0"));
 
         // Changed, with a last_modified before the last success (a generation moves it only a day on): one change, and an
@@ -123,45 +127,83 @@ public sealed class ChangeRateOrderTests(DatabaseFixture db) : SimulatorAndDatab
     }
 
     [Fact]
-    public async Task The_SQL_rate_and_refresh_index_are_the_CSharp_ones_and_status_sums_the_change_probabilities()
+    public async Task The_SQL_posterior_lookups_are_the_CSharp_ones_and_status_sums_the_posterior_chances_with_an_interval()
     {
         await Db.SeedAssetsAsync(TestSerials.Range(1, 12));
         for (var i = 1; i <= 10; i++)
         {
             await StateAsync(AssetSync.Simulator.AssetGenerator.SerialFor(i), ageDays: i, k: i % 4, tDays: 10 * i);
         }
+        await Db.ExecAsync("UPDATE ic3_asset_master SET criticality = CASE WHEN report_seq_no % 2 = 0 THEN 'High' ELSE 'Low' END");
         Assert.NotNull(await FitAsync());
 
         await using var conn = new NpgsqlConnection(Db.ConnectionString);
         await conn.OpenAsync();
         var model = (await ChangeModelStore.ReadAsync(conn, CancellationToken.None))!;
-        foreach (var (k, t, age) in new[] { (0, 3600.0, 60.0), (2, 86400.0 * 40, 86400.0 * 3), (7, 1e7, 1e6), (50, 1e6, 1e5), (1, 1e3, 1e9) })
+        // Fractional k (forgetting), past the table's changes, below and above the table's ages, no exposure (the prior).
+        foreach (var (k, t, age) in new[] { (0.0, 3600.0, 60.0), (2.0, 86400.0 * 40, 86400.0 * 3), (7.3, 1e7, 1e6), (50, 1e6, 1e5), (1, 1e3, 1e9), (0.45, 0, 5e5) })
         {
             await using var cmd = new NpgsqlCommand(
-                $"SELECT {FreshnessSql.Rate("@k", "@t")}, {FreshnessSql.RefreshIndex("@r", "@a")}, {FreshnessSql.ChangeProbability("@r", "@a")}", conn);
+                $"SELECT {FreshnessSql.Posterior("index_table", "@k", "@t", "@a")}, {FreshnessSql.Posterior("unchanged_table", "@k", "@t", "@a")}, {FreshnessSql.Rate("@k", "@t")}", conn);
+            ChangeModelStore.AddPosteriorParameters(cmd.Parameters, "index_table", model.IndexTable);
+            ChangeModelStore.AddPosteriorParameters(cmd.Parameters, "unchanged_table", model.UnchangedTable);
             ChangeModelStore.AddRateParameters(cmd.Parameters, model);
-            var rate = model.TableRate(k, t);
             cmd.Parameters.AddWithValue("k", k);
             cmd.Parameters.AddWithValue("t", t);
-            cmd.Parameters.AddWithValue("r", rate);
             cmd.Parameters.AddWithValue("a", age);
             await using var reader = await cmd.ExecuteReaderAsync();
             await reader.ReadAsync();
-            Assert.Equal(1.0, reader.GetDouble(0) / rate, 9);
-            Assert.Equal(RefreshValue.Index(rate, age), reader.GetDouble(1), 9);
-            Assert.Equal(RefreshValue.ChangeProbability(rate, age), reader.GetDouble(2), 9);
+            Assert.Equal(model.IndexTable.Lookup(k, t, age), reader.GetDouble(0), 9);
+            Assert.Equal(model.UnchangedTable.Lookup(k, t, age), reader.GetDouble(1), 9);
+            Assert.Equal(1.0, reader.GetDouble(2) / model.TableRate((int)Math.Round(k), t), 9);
         }
 
         await using var database = new SyncDatabase(Db.ConnectionString);
         var status = await database.GetStatusAsync();
-        var rows = await Db.RowsAsync("SELECT change_count, change_exposure, extract(epoch FROM now() - last_success_at)::float8 FROM cmms_asset_sync_state");
-        var expected = rows.Sum(r => RefreshValue.ChangeProbability(model.TableRate((int)r[0]!, (double)r[1]!), (double)r[2]!));
+        var rows = await Db.RowsAsync("SELECT change_count, change_exposure, extract(epoch FROM now() - last_success_at)::float8, serialnumber FROM cmms_asset_sync_state");
+        var chances = rows.Select(r => 1 - model.UnchangedTable.Lookup((int)r[0]!, (double)r[1]!, (double)r[2]!)).ToList();
         Assert.NotNull(status.EstimatedOutdatedAssets);
-        Assert.Equal(expected, status.EstimatedOutdatedAssets!.Value, 3);
+        Assert.Equal(chances.Sum(), status.EstimatedOutdatedAssets!.Value, 3);
         Assert.InRange(status.EstimatedOutdatedAssets!.Value, 0.01, 10);
+        // The 90 % interval of a sum of independent chances, clipped to the verified assets.
+        var half = 1.6448536269514722 * Math.Sqrt(chances.Sum(p => p * (1 - p)));
+        Assert.Equal(Math.Max(0, chances.Sum() - half), status.EstimatedOutdatedAssetsLow!.Value, 3);
+        Assert.Equal(Math.Min(10, chances.Sum() + half), status.EstimatedOutdatedAssetsHigh!.Value, 3);
+        // By criticality: the register's groups add up to the whole.
+        Assert.Equal(["High", "Low"], status.EstimatedOutdatedByCriticality.Select(g => g.Criticality).Order());
+        Assert.Equal(status.EstimatedOutdatedAssets!.Value, status.EstimatedOutdatedByCriticality.Sum(g => g.Expected), 6);
+        var high = rows.Where(r => int.Parse(((string)r[3]!)[4..], System.Globalization.CultureInfo.InvariantCulture) % 2 == 0)
+            .Sum(r => 1 - model.UnchangedTable.Lookup((int)r[0]!, (double)r[1]!, (double)r[2]!));
+        Assert.Equal(high, status.EstimatedOutdatedByCriticality.Single(g => g.Criticality == "High").Expected, 3);
 
         var report = await database.GetReportAsync();
         Assert.Equal(10, report.ChangeRateHistogram.Sum(b => b.Value));
+    }
+
+    [Fact]
+    public async Task Criticality_weights_put_the_critical_devices_first_among_equals()
+    {
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 40));
+        for (var i = 1; i <= 40; i++)
+        {
+            await StateAsync(AssetSync.Simulator.AssetGenerator.SerialFor(i), ageDays: 5, k: 1, tDays: 60);
+        }
+        await Db.ExecAsync("UPDATE ic3_asset_master SET criticality = CASE WHEN report_seq_no % 10 = 0 THEN 'High' ELSE 'Low' END");
+        Assert.NotNull(await FitAsync());
+        var high = new[] { "INF-000010", "INF-000020", "INF-000030", "INF-000040" };
+
+        var plain = await PreviewAsync(AssetSelection.Batch(4, maxSyncAge: TimeSpan.FromDays(60)));
+        var weighted = await PreviewAsync(AssetSelection.Batch(4, maxSyncAge: TimeSpan.FromDays(60),
+            criticalityWeight: new Dictionary<string, double> { ["high"] = 5 }));
+        // Equal values go in report order; weighted, the High ones take the places the value decides (one in ten may be an audit).
+        Assert.InRange(plain.Count(high.Contains), 0, 1);
+        Assert.InRange(weighted.Count(high.Contains), 3, 4);
+
+        foreach (var bad in new[] { 0, -1, double.NaN, 1001 })
+        {
+            var ex = Assert.Throws<SyncConfigurationException>(() => AssetSelection.Batch(criticalityWeight: new Dictionary<string, double> { ["High"] = bad }));
+            Assert.Contains("more than 0 and at most 1000", ex.Message, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -15,6 +15,7 @@ internal static class SchemaPlan
         (1, "AssetSync schema 1: the seed's tables (created if absent), their added columns, run ids, PM schedules and indexes", Version1()),
         (2, "AssetSync schema 2: per-asset state (cmms_asset_sync_state), the learned rate (cmms_rate_state), unchanged and budget columns", Version2()),
         (3, "AssetSync schema 3: each asset's change observations (change_count, change_exposure, change_observations) and the register's change model (cmms_change_model)", Version3()),
+        (4, "AssetSync schema 4: the fingerprint of what was written (content_sha256), observations that forget (recent_changes, recent_exposure), and each run's answer and freshness figures", Version4()),
     ];
 
     public static int LatestVersion => Versions[^1].Version;
@@ -300,6 +301,26 @@ internal static class SchemaPlan
                 observed_assets    bigint NOT NULL,
                 fitted_at          timestamptz NOT NULL DEFAULT now()
             );
+            """),
+    ];
+
+    /// <summary>
+    /// Freshness in the real world: nullable columns only (no rewrite, no backfill). An asset without a fingerprint yet is
+    /// compared by its body until its next change writes one; one without recent observations starts them from its totals.
+    /// </summary>
+    private static List<MigrationStep> Version4() =>
+    [
+        new DdlStep(4, "4.01-state-columns", "add content_sha256, recent_changes and recent_exposure to cmms_asset_sync_state (nullable: no rewrite)", """
+            ALTER TABLE cmms_asset_sync_state
+                ADD COLUMN IF NOT EXISTS content_sha256  bytea,
+                ADD COLUMN IF NOT EXISTS recent_changes  double precision,
+                ADD COLUMN IF NOT EXISTS recent_exposure double precision;
+            """),
+        new DdlStep(4, "4.02-run-columns", "add volatile_answers, stamped_answers and estimated_outdated to cmms_sync_log (nullable: no rewrite)", """
+            ALTER TABLE cmms_sync_log
+                ADD COLUMN IF NOT EXISTS volatile_answers   integer,
+                ADD COLUMN IF NOT EXISTS stamped_answers    integer,
+                ADD COLUMN IF NOT EXISTS estimated_outdated jsonb;
             """),
     ];
 }

@@ -1,48 +1,67 @@
+using AssetSync.Freshness;
+
 namespace AssetSync.Storage;
 
 /// <summary>
 /// The change model in SQL: what a success observed (in <see cref="AssetStateSql.RecordOutcomes"/>), the register's
-/// observations grouped for the prior, the fitted model's row, and each asset's rate, refresh value and change probability.
-/// The formulas are <see cref="Freshness.RefreshValue"/>'s; a test holds the two equal.
+/// observations grouped for the prior, the fitted model's row, and the lookups of each asset's posterior (its refresh value
+/// and its chance of a change) and rate. The tables are built in C# (<see cref="Freshness.PosteriorTable"/>); a test holds
+/// the lookups equal.
 /// </summary>
 internal static class FreshnessSql
 {
     /// <summary>
-    /// The lookup parameters every rate needs (<see cref="Freshness.ChangeRateModel.RateTable"/>): @rate_table, @table_changes,
-    /// @table_buckets, @table_log_min, @table_log_step and @prior_rate.
+    /// The share of an asset's earlier observations each new one keeps (<see cref="SyncDefaults.ChangeMemory"/>): its recent
+    /// changes and exposure are discounted by it, so a rate that drifts is followed within a few visits.
+    /// </summary>
+    public static string Memory { get; } = SyncDefaults.ChangeMemory.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>State row <paramref name="s"/>'s discounted changes: its totals until schema 4's first observation of it.</summary>
+    public static string RecentChanges(string s) => $"COALESCE({s}.recent_changes, {s}.change_count)";
+
+    /// <summary>State row <paramref name="s"/>'s discounted exposure (seconds), as <see cref="RecentChanges"/>.</summary>
+    public static string RecentExposure(string s) => $"COALESCE({s}.recent_exposure, {s}.change_exposure)";
+
+    /// <summary>
+    /// The posterior mean rate, from the rate table (<see cref="Freshness.ChangeRateModel.RateTable"/>): @rate_table,
+    /// @table_changes, @table_buckets, @table_log_min, @table_log_step and @prior_rate. For the report's distribution only:
+    /// the order and the gauge use the whole posterior (<see cref="Posterior"/>).
     /// </summary>
     public static string Rate(string changes, string exposure) => $"""
         (CASE WHEN COALESCE({exposure}, 0) <= 0 THEN @prior_rate::double precision
               WHEN {changes} > @table_changes::integer THEN {changes} / {exposure}
-              ELSE (@rate_table::double precision[])[{changes} * @table_buckets::integer
+              ELSE (@rate_table::double precision[])[round({changes})::integer * @table_buckets::integer
                    + LEAST(GREATEST(round((ln({exposure}) - @table_log_min::double precision) / @table_log_step::double precision)::integer, 0), @table_buckets::integer - 1) + 1]
          END)
         """;
 
-    /// <summary>λa, capped so exp() never underflows (PostgreSQL raises an error where C# returns 0).</summary>
-    private static string Exponent(string rate, string ageSeconds) => $"LEAST({rate} * {ageSeconds}, 700)";
-
-    /// <summary>The refresh index ψ(λ, a) (<see cref="Freshness.RefreshValue.Index"/>); 0 for an age of 0 or less.</summary>
-    public static string RefreshIndex(string rate, string ageSeconds) => $"""
-        (CASE WHEN {rate} <= 0 OR {ageSeconds} <= 0 THEN 0
-              WHEN {rate} * {ageSeconds} < 1e-6 THEN {ageSeconds} * {rate} * {ageSeconds} / 2
-              ELSE {ageSeconds} * ((1 - exp(-{Exponent(rate, ageSeconds)})) / ({rate} * {ageSeconds}) - exp(-{Exponent(rate, ageSeconds)}))
-         END)
+    /// <summary>
+    /// A <see cref="Freshness.PosteriorTable"/> looked up for <paramref name="changes"/> over <paramref name="exposure"/> at
+    /// <paramref name="ageSeconds"/>, interpolated between two ages. <paramref name="table"/> names the table's parameters:
+    /// @{table} (the values) and @{table}_shape (exposure log min, log step, age log min, log step). The C# twin is
+    /// <see cref="Freshness.PosteriorTable.Lookup"/>; a test holds them equal.
+    /// </summary>
+    public static string Posterior(string table, string changes, string exposure, string ageSeconds) => $"""
+        (SELECT (@{table}::double precision[])[p.at + p.lo + 1] * (1 - p.f) + (@{table}::double precision[])[p.at + LEAST(p.lo + 1, {PosteriorTable.AgeBuckets - 1}) + 1] * p.f
+         FROM (SELECT q.at, floor(q.u)::integer AS lo, q.u - floor(q.u) AS f
+               FROM (SELECT {PosteriorTable.AgeBuckets} * CASE WHEN COALESCE({exposure}, 0) <= 0 THEN {PosteriorTable.PriorRow}
+                            ELSE round(LEAST(GREATEST({changes}, 0), {PosteriorTable.MaxChanges}) * 2)::integer * {PosteriorTable.ExposureBuckets}
+                                 + LEAST(GREATEST(round((ln({exposure} * LEAST(1, {PosteriorTable.MaxChanges} / GREATEST({changes}, 1e-9))) - (@{table}_shape::double precision[])[1])
+                                     / (@{table}_shape::double precision[])[2])::integer, 0), {PosteriorTable.ExposureBuckets - 1}) END AS at,
+                            LEAST(GREATEST((ln(GREATEST({ageSeconds}, 1e-300)) - (@{table}_shape::double precision[])[3]) / (@{table}_shape::double precision[])[4], 0),
+                                  {PosteriorTable.AgeBuckets - 1}) AS u) q) p)
         """;
 
-    /// <summary>The probability of a change within the age: 1 − e^(−λa) (<see cref="Freshness.RefreshValue.ChangeProbability"/>).</summary>
-    public static string ChangeProbability(string rate, string ageSeconds) =>
-        $"(CASE WHEN {rate} <= 0 OR {ageSeconds} <= 0 THEN 0 ELSE 1 - exp(-{Exponent(rate, ageSeconds)}) END)";
-
     /// <summary>
-    /// The register's observations in groups of equal change count and about equal exposure (an eighth of e apart), for the
-    /// prior: a few hundred rows however large the register.
+    /// The register's recent observations in groups of about equal change count (half a change apart) and exposure (an eighth
+    /// of e apart), for the prior: a few hundred rows however large the register.
     /// </summary>
-    public const string ExposureGroups = """
-        SELECT change_count, avg(change_exposure) AS exposure, count(*) AS assets
-        FROM cmms_asset_sync_state
-        WHERE change_observations > 0 AND change_exposure > 0
-        GROUP BY change_count, round(ln(change_exposure) * 8)
+    public static string ExposureGroups { get; } = $"""
+        SELECT avg(k) AS change_count, avg(t) AS exposure, count(*) AS assets
+        FROM (SELECT {RecentChanges("s")} AS k, {RecentExposure("s")} AS t FROM cmms_asset_sync_state s
+              WHERE s.change_observations > 0) o
+        WHERE t > 0
+        GROUP BY round(k * 2), round(ln(t) * 8)
         """;
 
     /// <summary>The fitted model, one row (<c>cmms_change_model</c>).</summary>
@@ -70,7 +89,7 @@ internal static class FreshnessSql
     /// Failures, 404s and deferrals observe nothing. Both clocks are the database's (now(), last_success_at); last_modified is
     /// Innomaint's, used only when it falls inside the interval.
     /// </summary>
-    public const string Observed = $"""
+    public static string Observed { get; } = $"""
         observed AS (
             SELECT v.serial,
                    CASE WHEN c.changed IS NULL THEN 0 WHEN c.changed THEN 1 ELSE 0 END AS dk,
@@ -91,10 +110,11 @@ internal static class FreshnessSql
                 CASE WHEN v.status <> {LogStatus.SuccessSql} THEN NULL
                      WHEN s.last_success_at IS NULL THEN CASE WHEN v.changed_at <= now() THEN true END
                      WHEN v.unchanged THEN false
+                     WHEN s.content_sha256 IS NOT NULL AND v.content_sha IS NOT NULL THEN s.content_sha256 <> v.content_sha
                      WHEN s.payload_sha256 IS NOT NULL AND v.sha IS NOT NULL THEN s.payload_sha256 <> v.sha
                      WHEN v.changed_at IS NOT NULL THEN v.changed_at > s.last_success_at
                 END AS changed) c
-            CROSS JOIN LATERAL (SELECT (COALESCE(s.change_count, 0) + 0.5) / (COALESCE(s.change_exposure, 0) + GREATEST(c.span, 1e-9)) AS rate) r
+            CROSS JOIN LATERAL (SELECT (COALESCE({RecentChanges("s")}, 0) + 0.5) / (COALESCE({RecentExposure("s")}, 0) + GREATEST(c.span, 1e-9)) AS rate) r
             CROSS JOIN LATERAL (SELECT r.rate, r.rate * GREATEST(c.span, 0) AS x) b)
         """;
 }

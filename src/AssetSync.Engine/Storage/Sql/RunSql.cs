@@ -74,7 +74,7 @@ internal static class RunSql
             SET status = @status, assets_synced = @succeeded, failed = @failed, skipped = @skipped,
                 total = @succeeded + @failed + @skipped + @not_reached,
                 finished_at = now(), synced_at = now(), duration_ms = @duration_ms, error_message = @error,
-                unchanged = @unchanged, not_reached = @not_reached, stopped_by = @stopped_by, requests = @requests,
+                unchanged = @unchanged, volatile_answers = @volatile_answers, stamped_answers = @stamped_answers, not_reached = @not_reached, stopped_by = @stopped_by, requests = @requests,
                 throttled = @throttled, requests_per_second = @requests_per_second
             WHERE id = @run_id
             RETURNING finished_at

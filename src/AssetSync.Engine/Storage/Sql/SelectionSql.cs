@@ -12,7 +12,7 @@ internal static class SelectionSql
     /// <summary>The register's assets, each once (<see cref="RegisterSql.CurrentState"/>), filtered. Selections read serials only.</summary>
     private const string Register = $"""
         WITH {RegisterSql.CurrentState}
-        SELECT cmms_asset_id, report_seq_no, asset_id, last_success_at, status, age, change_count, change_exposure
+        SELECT cmms_asset_id, report_seq_no, asset_id, criticality, last_success_at, status, age, change_count, change_exposure
         FROM register s WHERE {Filters}
         """;
 
@@ -44,26 +44,34 @@ internal static class SelectionSql
     /// <summary>
     /// Batch by change rate: the order that spends a budget where it buys the most freshness. Never-synced assets first (report
     /// order), then those not verified for longer than @max_sync_age (stalest first: the floor), then the rest by Cho and
-    /// Garcia-Molina's refresh index of their estimated rate (<see cref="FreshnessSql.RefreshIndex"/>), largest first.
-    /// Stalest-first audits take @audit_share of the places: each asset is placed by whichever of its two ranks comes
-    /// first, value rank / (1 − share) or staleness rank / share, so a budget of n takes about (1 − share)·n by value and
-    /// share·n of the stalest. Failures at most one place in ten, as <see cref="Stalest"/>. Parameters as <see cref="Stalest"/>,
-    /// with the rate table's (<see cref="FreshnessSql.Rate"/>).
+    /// Garcia-Molina's refresh index averaged over each asset's posterior (<see cref="FreshnessSql.Posterior"/>, @index_table),
+    /// times the weight of its criticality (Azar et al.: w·ψ; @criticality_names and @criticality_weights, 1 for any other),
+    /// largest first. Audits take @audit_share of the places, drawn at random (@audit_seed): each asset is placed by whichever
+    /// of its two ranks comes first, value rank / (1 − share) or audit rank / share, so a budget of n takes about
+    /// (1 − share)·n by value and a random share·n, which also check the gauge. Failures at most one place in ten, as
+    /// <see cref="Stalest"/>. Parameters as <see cref="Stalest"/>.
     /// </summary>
     public static string ByChangeRate { get; } = FailuresOneInTen($"""
         SELECT cmms_asset_id, status,
                LEAST(value_rank / (1 - @audit_share::double precision), stale_rank / NULLIF(@audit_share::double precision, 0)) AS place
         FROM (
             SELECT cmms_asset_id, status,
-                   row_number() OVER (ORDER BY {StalestOrder}) AS stale_rank,
+                   row_number() OVER (ORDER BY md5(cmms_asset_id || @audit_seed::text)) AS stale_rank,
                    row_number() OVER (ORDER BY tier, CASE WHEN tier = 2 THEN value END DESC NULLS LAST, {StalestOrder}) AS value_rank
             FROM (
                 SELECT r.*, CASE WHEN r.last_success_at IS NULL THEN 0 WHEN r.age > @max_sync_age::interval THEN 1 ELSE 2 END AS tier,
-                       {FreshnessSql.RefreshIndex(FreshnessSql.Rate("r.change_count", "r.change_exposure"), "extract(epoch FROM r.age)::double precision")} AS value
+                       {CriticalityWeight("r.criticality")}
+                           * {FreshnessSql.Posterior("index_table", "r.change_count", "r.change_exposure", "extract(epoch FROM r.age)::double precision")} AS value
                 FROM ({Register}) r
             ) t
         ) ranked
         """, "place, cmms_asset_id");
+
+    /// <summary>The weight @criticality_weights gives <paramref name="criticality"/> by @criticality_names (case-insensitive); 1 for any other.</summary>
+    private static string CriticalityWeight(string criticality) => $"""
+        COALESCE((SELECT w.weight FROM unnest(@criticality_names::text[], @criticality_weights::double precision[]) AS w(name, weight)
+                  WHERE lower(w.name) = lower({criticality}) LIMIT 1), 1)
+        """;
 
     /// <summary>Batch in the seed's order, report_seq_no (nulls last) then asset_id, from @offset; otherwise as <see cref="Stalest"/>.</summary>
     public const string ReportOrder = $"""
@@ -85,7 +93,7 @@ internal static class SelectionSql
 
     /// <summary>What a run needs of named assets ($1) besides their serial numbers: stored validators, and how the last attempt failed.</summary>
     public const string Validators = $"""
-        SELECT serialnumber, etag, last_modified, payload_sha256, CASE WHEN status = {LogStatus.ErrorSql} THEN error_kind END AS last_error_kind
+        SELECT serialnumber, etag, last_modified, payload_sha256, content_sha256, CASE WHEN status = {LogStatus.ErrorSql} THEN error_kind END AS last_error_kind
         FROM cmms_asset_sync_state WHERE serialnumber = ANY($1)
         """;
 

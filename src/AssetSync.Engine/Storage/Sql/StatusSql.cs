@@ -37,6 +37,10 @@ internal static class StatusSql
                sum(age) FILTER (WHERE status = {LogStatus.SuccessSql}) AS age_sum,
                count(*) FILTER (WHERE stale) AS stale,
                sum(outdated) FILTER (WHERE last_success_at IS NOT NULL) AS outdated,
+               sum(outdated * (1 - outdated)) FILTER (WHERE last_success_at IS NOT NULL) AS outdated_variance,
+               count(*) FILTER (WHERE last_success_at IS NOT NULL) AS verified,
+               (SELECT stamped_answers > 0 FROM cmms_sync_log WHERE sync_type = {RegisterSql.SyncType} AND stamped_answers IS NOT NULL
+                ORDER BY id DESC LIMIT 1) AS stamped_on_read,
                (SELECT max(COALESCE(finished_at, synced_at)) FROM cmms_sync_log WHERE sync_type = {RegisterSql.SyncType} AND status <> {RunStatusNames.RunningSql}) AS last_sync_at,
                (SELECT max(COALESCE(finished_at, synced_at)) FROM cmms_sync_log WHERE sync_type = {RegisterSql.SyncType} AND status = {RunStatusNames.CompleteSql}) AS last_success_at,
                (SELECT count(*) FROM ic3_asset_master WHERE NOT ({RegisterSql.Linked}) OR cmms_asset_id IS NULL) AS unlinked
@@ -46,9 +50,23 @@ internal static class StatusSql
     /// <summary><see cref="StatusOf"/> without a change model (no outdated estimate).</summary>
     public static string Status { get; } = StatusOf("NULL::double precision");
 
-    /// <summary><see cref="StatusOf"/> with the change model's estimate.</summary>
-    public static string StatusWithModel { get; } = StatusOf(
-        FreshnessSql.ChangeProbability(FreshnessSql.Rate("s.change_count", "s.change_exposure"), "extract(epoch FROM s.age)::double precision"));
+    /// <summary>An asset's chance of a change since its last sync, from its whole posterior (@unchanged_table).</summary>
+    private static string Outdated(string s) =>
+        $"(1 - {FreshnessSql.Posterior("unchanged_table", $"{s}.change_count", $"{s}.change_exposure", $"extract(epoch FROM {s}.age)::double precision")})";
+
+    /// <summary><see cref="StatusOf"/> with the change model's estimate and its variance.</summary>
+    public static string StatusWithModel { get; } = StatusOf(Outdated("s"));
+
+    /// <summary>
+    /// The estimate by criticality (the register's first row's; NULL: none), most verified assets first, at most 50 groups:
+    /// the sum of each asset's chance and of its variance, as <see cref="StatusWithModel"/>.
+    /// </summary>
+    public static string OutdatedByCriticality { get; } = $"""
+        WITH {RegisterSql.CurrentState},
+        j AS (SELECT s.criticality, {Outdated("s")} AS outdated FROM register s WHERE s.last_success_at IS NOT NULL)
+        SELECT criticality, count(*) AS synced, sum(outdated) AS outdated, sum(outdated * (1 - outdated)) AS outdated_variance
+        FROM j GROUP BY criticality ORDER BY count(*) DESC, criticality NULLS LAST LIMIT 50
+        """;
 
     /// <summary>
     /// The register's verified assets by estimated change rate, as a mean time between changes (the report's distribution;
@@ -116,7 +134,8 @@ internal static class StatusSql
     public const string LastRuns = $"""
         SELECT r.id, r.mode, r.status, r.started_at, r.finished_at, r.total, r.assets_synced, r.failed, r.skipped, r.duration_ms,
                r.error_message, r.host, r.os_user, lc.ok AS live_ok, lc.bad AS live_bad,
-               r.unchanged, r.not_reached, r.stopped_by, r.requests, r.throttled, r.requests_per_second
+               r.unchanged, r.not_reached, r.stopped_by, r.requests, r.throttled, r.requests_per_second,
+               r.volatile_answers, r.stamped_answers, r.estimated_outdated
         FROM cmms_sync_log r
         LEFT JOIN LATERAL (
             SELECT count(*) FILTER (WHERE l.status = {LogStatus.SuccessSql}) AS ok, count(*) FILTER (WHERE l.status = {LogStatus.ErrorSql}) AS bad
@@ -124,6 +143,9 @@ internal static class StatusSql
         WHERE r.sync_type = {RegisterSql.SyncType}
         ORDER BY r.id DESC LIMIT $1
         """;
+
+    /// <summary>A batch run's estimate as it left the register (@estimate, jsonb), kept in its row (@run_id) for the report's chart.</summary>
+    public const string RecordEstimate = "UPDATE cmms_sync_log SET estimated_outdated = @estimate WHERE id = @run_id";
 
     /// <summary>
     /// Current failures from the state table, with the register's names and the attempts of the deciding log row (by run).

@@ -1,0 +1,120 @@
+namespace AssetSync.Freshness;
+
+/// <summary>
+/// A function of an asset's rate and age averaged over its posterior, tabulated: E[f(λ, a) | k changes over T], for
+/// the refresh index (E[ψ]) and the chance of no change since the last sync (E[e^(−λa)] = M(k, T + a) / M(k, T)). The
+/// posterior's mean would do neither: 1 − e^(−λ̄a) overstates the chance of a change, and ψ(λ̄) misranks an asset that
+/// may be daily or yearly. SQL looks the value up (<c>FreshnessSql.Posterior</c>), so a million assets cost a subscript each.
+/// <para>
+/// Rows are (k in half steps up to <see cref="MaxChanges"/>, exposure bucket), plus one last row for an asset with no
+/// observation (the prior). Columns are ages, log-spaced; the lookup interpolates between two. Every range comes from the
+/// fitted model, so the table has no tempo: scaled by 1,000 in time, the same table in scaled units.
+/// </para>
+/// </summary>
+internal sealed class PosteriorTable
+{
+    /// <summary>Changes past which an asset's observations are scaled down to this many (keeping k/T): its posterior is narrow by then.</summary>
+    public const double MaxChanges = 16;
+
+    /// <summary>Rows per exposure bucket: k = 0, 0.5, 1 … <see cref="MaxChanges"/> (forgetting makes k fractional).</summary>
+    public const int ChangeSteps = (int)(MaxChanges * 2) + 1;
+
+    public const int ExposureBuckets = 32;
+
+    public const int AgeBuckets = 64;
+
+    private PosteriorTable(double[] values, double exposureLogMin, double exposureLogStep, double ageLogMin, double ageLogStep)
+    {
+        Values = values;
+        ExposureLogMin = exposureLogMin;
+        ExposureLogStep = exposureLogStep;
+        AgeLogMin = ageLogMin;
+        AgeLogStep = ageLogStep;
+    }
+
+    /// <summary>Row-major: row (k step × <see cref="ExposureBuckets"/> + bucket, or the prior's last row) × <see cref="AgeBuckets"/> + age.</summary>
+    public double[] Values { get; }
+
+    public double ExposureLogMin { get; }
+
+    public double ExposureLogStep { get; }
+
+    public double AgeLogMin { get; }
+
+    public double AgeLogStep { get; }
+
+    /// <summary>The index of the prior's row.</summary>
+    public static int PriorRow => ChangeSteps * ExposureBuckets;
+
+    /// <summary>E[ψ(λ, a)]: what refreshing the asset now is worth (<see cref="RefreshValue.Index"/>).</summary>
+    public static PosteriorTable Index(ChangeRateModel model) => Build(model, RefreshValue.Index);
+
+    /// <summary>E[e^(−λa)]: the chance the asset is unchanged since it was verified.</summary>
+    public static PosteriorTable Unchanged(ChangeRateModel model) => Build(model, static (rate, age) => Math.Exp(-Math.Min(rate * age, 700)));
+
+    private static PosteriorTable Build(ChangeRateModel model, Func<double, double, double> f)
+    {
+        var exposureLogMin = Math.Log(model.MinExposure);
+        var exposureLogStep = model.MaxExposure > model.MinExposure ? (Math.Log(model.MaxExposure) - exposureLogMin) / (ExposureBuckets - 1) : 1;
+        // Ages from far below the fastest rate's time scale to far above the slowest's: past both ends f no longer moves.
+        var ageLogMin = Math.Log(0.01 / model.Rates[^1]);
+        var ageLogStep = (Math.Log(100 / model.Rates[0]) - ageLogMin) / (AgeBuckets - 1);
+        var grid = model.Rates.Length;
+        var fAt = new double[grid * AgeBuckets];
+        for (var j = 0; j < grid; j++)
+        {
+            for (var c = 0; c < AgeBuckets; c++)
+            {
+                fAt[(j * AgeBuckets) + c] = f(model.Rates[j], Math.Exp(ageLogMin + (c * ageLogStep)));
+            }
+        }
+        var values = new double[((ChangeSteps * ExposureBuckets) + 1) * AgeBuckets];
+        var posterior = new double[grid];
+        for (var row = 0; row <= PriorRow; row++)
+        {
+            if (row == PriorRow)
+            {
+                model.Weights.CopyTo(posterior, 0);
+            }
+            else
+            {
+                model.Posterior(row / ExposureBuckets / 2.0, Math.Exp(exposureLogMin + (row % ExposureBuckets * exposureLogStep)), posterior);
+            }
+            for (var c = 0; c < AgeBuckets; c++)
+            {
+                var sum = 0.0;
+                for (var j = 0; j < grid; j++)
+                {
+                    sum += posterior[j] * fAt[(j * AgeBuckets) + c];
+                }
+                values[(row * AgeBuckets) + c] = sum;
+            }
+        }
+        return new PosteriorTable(values, exposureLogMin, exposureLogStep, ageLogMin, ageLogStep);
+    }
+
+    /// <summary>The table's value for k changes over T seconds of exposure at an age (the SQL's lookup, in C#).</summary>
+    public double Lookup(double changes, double exposureSeconds, double ageSeconds)
+    {
+        int row;
+        if (exposureSeconds <= 0)
+        {
+            row = PriorRow;
+        }
+        else
+        {
+            if (changes > MaxChanges)
+            {
+                exposureSeconds *= MaxChanges / changes;
+                changes = MaxChanges;
+            }
+            var bucket = (int)Math.Clamp(Math.Round((Math.Log(exposureSeconds) - ExposureLogMin) / ExposureLogStep), 0, ExposureBuckets - 1);
+            row = ((int)Math.Round(Math.Max(changes, 0) * 2, MidpointRounding.AwayFromZero) * ExposureBuckets) + bucket;
+        }
+        var u = Math.Clamp((Math.Log(Math.Max(ageSeconds, 1e-300)) - AgeLogMin) / AgeLogStep, 0, AgeBuckets - 1);
+        var lo = (int)Math.Floor(u);
+        var hi = Math.Min(lo + 1, AgeBuckets - 1);
+        var at = row * AgeBuckets;
+        return (Values[at + lo] * (1 - (u - lo))) + (Values[at + hi] * (u - lo));
+    }
+}

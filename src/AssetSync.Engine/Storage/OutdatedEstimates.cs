@@ -1,0 +1,57 @@
+using System.Text.Json;
+
+namespace AssetSync.Storage;
+
+/// <summary>
+/// A run's estimate as cmms_sync_log.estimated_outdated keeps it: one JSON array of the criticality groups
+/// (<c>criticality</c>, <c>synced</c>, <c>expected</c>, <c>variance</c>); the whole register is their sum, so it is not stored twice.
+/// </summary>
+internal static class OutdatedEstimates
+{
+    public static string ToJson(IReadOnlyList<(OutdatedEstimate Estimate, double Variance)> groups)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            foreach (var (estimate, variance) in groups)
+            {
+                json.WriteStartObject();
+                json.WriteString("criticality", estimate.Criticality);
+                json.WriteNumber("synced", estimate.SyncedAssets);
+                json.WriteNumber("expected", estimate.Expected);
+                json.WriteNumber("variance", variance);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>The whole register's estimate and the groups'; nothing for a row without one (or one this version cannot read).</summary>
+    public static (OutdatedEstimate? All, IReadOnlyList<OutdatedEstimate> ByCriticality) FromJson(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return (null, []);
+        }
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            var groups = new List<OutdatedEstimate>();
+            double synced = 0, expected = 0, variance = 0;
+            foreach (var g in doc.RootElement.EnumerateArray())
+            {
+                var (n, e, v) = (g.GetProperty("synced").GetInt64(), g.GetProperty("expected").GetDouble(), g.GetProperty("variance").GetDouble());
+                var name = g.TryGetProperty("criticality", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+                groups.Add(OutdatedEstimate.From(name, n, e, v));
+                (synced, expected, variance) = (synced + n, expected + e, variance + v);
+            }
+            return (OutdatedEstimate.From(null, (long)synced, expected, variance), groups);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            return (null, []);
+        }
+    }
+}
