@@ -61,8 +61,10 @@ internal sealed class OutcomeWriter
                 RunId = _runId,
             };
             var ms = (long)elapsed.TotalMilliseconds;
-            // A server found stamping last_modified on read says nothing of when its assets changed: the observation goes without it.
-            var changedAt = _counts.Answered(outcome) ? null : outcome.ChangeTime.ChangedAt;
+            // A last_modified that is its answer's own Date says when the asset was served, not changed; and once the run finds
+            // the server stamping every read, none of its last_modified is believed. The observation goes without it.
+            var stampingServer = _counts.Answered(outcome);
+            var changedAt = stampingServer || outcome.ChangeTime.StampedOnRead ? null : outcome.ChangeTime.ChangedAt;
             if (outcome.Unchanged)
             {
                 await _batcher.AddAsync(new UnchangedAsset(serial, attempts, outcome.HttpStatus, ms, outcome.Validators), result, token).ConfigureAwait(false);
