@@ -367,6 +367,7 @@ public static class SimulatorHost
                             ?? throw new ArgumentException($"Unknown setting '{key}'.");
                         prop.SetValue(state.Options, value.Deserialize(prop.PropertyType));
                     }
+                    state.ClearBodies();
                     break;
                 case ("GET", "rates"):
                     // Each asset's true rate now (per real second): the oracle order the freshness benchmark compares with.

@@ -272,6 +272,9 @@ public sealed class SimulatorState
     }
 
     /// <summary>The 200 body of <paramref name="serial"/> at <paramref name="version"/>, serialised once.</summary>
+    /// <summary>Forgets the bodies built so far: a setting that shapes them changed.</summary>
+    public void ClearBodies() => _bodies.Clear();
+
     public byte[] BodyBytes(string serial, int version = 0, DateTimeOffset? lastModified = null) =>
         _bodies.GetOrAdd((serial, version), k => System.Text.Encoding.UTF8.GetBytes(Body(k.Item1, k.Item2, lastModified).ToJsonString()));
 
@@ -287,6 +290,10 @@ public sealed class SimulatorState
         {
             var clock = at.AddSeconds(Options.ClockSkewSeconds).UtcDateTime;
             body["last_modified"] = clock.ToString(Options.LastModifiedWithoutOffset ? "yyyy-MM-ddTHH:mm:ss.fff" : "yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+        }
+        else if (Options.LastModifiedWithoutOffset && body["last_modified"]?.GetValue<string>() is { } own)
+        {
+            body["last_modified"] = own.TrimEnd('Z');
         }
         return body;
     }

@@ -9,13 +9,13 @@ BeforeAll {
         RetryIntervalSec = 0.01; RequestsPerSecond = 1000; TimeoutSec = 5
     }
     # A register whose history says: 1-4 change about daily (verified a day ago), 5-24 about yearly (verified two days ago,
-    # so staler). As runs leave it, without waiting days for it.
+    # so staler). As runs leave it, without waiting days for it (no recent observations: the model reads the totals).
     function Set-History {
         Invoke-TestSql $cs "UPDATE cmms_asset_sync_state SET
             last_success_at = now() - CASE WHEN serialnumber <= 'INF-000004' THEN interval '1 day' ELSE interval '2 days' END,
             change_count = CASE WHEN serialnumber <= 'INF-000004' THEN 20 ELSE 1 END,
             change_exposure = CASE WHEN serialnumber <= 'INF-000004' THEN 20 ELSE 365 END * 86400.0,
-            change_observations = 10" | Out-Null
+            change_observations = 10, recent_changes = NULL, recent_exposure = NULL" | Out-Null
     }
 }
 AfterAll {
