@@ -27,7 +27,8 @@ internal readonly record struct ChangeTime(DateTimeOffset? ChangedAt, bool Stamp
         var stamped = (date - changed).Duration() <= StampTolerance;
         // A server whose clock runs off ours says so in its Date: its last_modified is moved by the same amount, so a change
         // is never dated in our future, nor an hour older than it is.
-        var skew = received - date;
+        // Whole seconds, as the Date says them: answers stamped alike stay alike once moved (an import's stamp is found by it).
+        var skew = TimeSpan.FromSeconds(Math.Round((received - date).TotalSeconds));
         return new ChangeTime(skew.Duration() > StampTolerance ? changed + skew : changed, stamped);
     }
 }

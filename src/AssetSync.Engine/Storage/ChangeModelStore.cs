@@ -20,7 +20,7 @@ internal sealed class ChangeModelStore(StoreConnections db)
         {
             while (await reader.ReadAsync(token).ConfigureAwait(false))
             {
-                groups.Add(new ExposureGroup(reader.Double("change_count") ?? 0, reader.Double("exposure") ?? 0, reader.Long("assets") ?? 0));
+                groups.Add(new ExposureGroup(reader.Int("change_count") ?? 0, reader.Double("exposure") ?? 0, reader.Long("assets") ?? 0));
             }
         }
         var model = ChangeRateModel.Fit(groups);

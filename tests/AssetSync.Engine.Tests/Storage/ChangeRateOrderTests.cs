@@ -181,6 +181,21 @@ public sealed class ChangeRateOrderTests(DatabaseFixture db) : SimulatorAndDatab
     }
 
     [Fact]
+    public async Task First_successes_that_share_one_last_modified_are_an_imports_stamp_and_observe_nothing()
+    {
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 5));
+        await using var store = new SyncStore(Db.ConnectionString, new DatabaseRetryOptions(0, TimeSpan.Zero), TimeProvider.System);
+        var (runId, _) = await store.Runs.StartAsync(AssetSelection.Batch(0), 5, 0, "host", "user", CancellationToken.None);
+        var stamp = DateTimeOffset.UtcNow.AddDays(-400);
+        var rows = TestSerials.Range(1, 5).Select((serial, i) => OutcomeRow.Success(serial, 1, 200, 5, new AssetSync.Domain.FetchValidators(null, null, [1]),
+            unchanged: false, changedAt: i < 3 ? stamp : DateTimeOffset.UtcNow.AddDays(-10 - i))).ToList();
+        Assert.Equal(5, await store.States.RecordAsync(runId, rows, CancellationToken.None));
+        var observed = await Db.RowsAsync("SELECT serialnumber, change_observations, change_count FROM cmms_asset_sync_state ORDER BY 1");
+        Assert.Equal([0, 0, 0, 1, 1], observed.Select(r => (int)r[1]!));
+        Assert.Equal([0, 0, 0, 1, 1], observed.Select(r => (int)r[2]!));
+    }
+
+    [Fact]
     public async Task Criticality_weights_put_the_critical_devices_first_among_equals()
     {
         await Db.SeedAssetsAsync(TestSerials.Range(1, 40));

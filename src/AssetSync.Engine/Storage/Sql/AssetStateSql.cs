@@ -49,9 +49,9 @@ internal static class AssetStateSql
     /// </summary>
     public static string RecordOutcomes { get; } = $"""
         WITH v AS (
-            SELECT * FROM unnest(@serials::text[], @statuses::text[], @attempts::integer[], @http_statuses::integer[], @durations_ms::integer[], @error_kinds::text[], @error_messages::text[],
+            SELECT u.*, count(u.changed_at) OVER (PARTITION BY u.changed_at) AS sharing FROM unnest(@serials::text[], @statuses::text[], @attempts::integer[], @http_statuses::integer[], @durations_ms::integer[], @error_kinds::text[], @error_messages::text[],
                                  @etags::text[], @last_modifieds::text[], @sha256s::bytea[], @content_sha256s::bytea[], @unchanged::boolean[], @changed_ats::timestamptz[])
-                AS v(serial, status, attempts, http_status, duration_ms, error_kind, error_message, etag, last_modified, sha, content_sha, unchanged, changed_at)),
+                AS u(serial, status, attempts, http_status, duration_ms, error_kind, error_message, etag, last_modified, sha, content_sha, unchanged, changed_at)),
         {FreshnessSql.Observed},
         log AS (
             INSERT INTO ic3_sync_log (serialnumber, sync_type, status, error_message, synced_at, run_id, attempts, http_status, error_kind, duration_ms, unchanged)

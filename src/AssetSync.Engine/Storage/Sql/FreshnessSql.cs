@@ -53,15 +53,15 @@ internal static class FreshnessSql
         """;
 
     /// <summary>
-    /// The register's recent observations in groups of about equal change count (half a change apart) and exposure (an eighth
-    /// of e apart), for the prior: a few hundred rows however large the register.
+    /// The register's observations in groups of equal change count and about equal exposure (an eighth of e apart), for the
+    /// prior: a few hundred rows however large the register. The prior is the distribution of rates, so it is fitted to each
+    /// asset's whole history (a Poisson count over its exposure), not the discounted recent one the order reads.
     /// </summary>
-    public static string ExposureGroups { get; } = $"""
-        SELECT avg(k) AS change_count, avg(t) AS exposure, count(*) AS assets
-        FROM (SELECT {RecentChanges("s")} AS k, {RecentExposure("s")} AS t FROM cmms_asset_sync_state s
-              WHERE s.change_observations > 0) o
-        WHERE t > 0
-        GROUP BY round(k * 2), round(ln(t) * 8)
+    public const string ExposureGroups = """
+        SELECT change_count, avg(change_exposure) AS exposure, count(*) AS assets
+        FROM cmms_asset_sync_state
+        WHERE change_observations > 0 AND change_exposure > 0
+        GROUP BY change_count, round(ln(change_exposure) * 8)
         """;
 
     /// <summary>The fitted model, one row (<c>cmms_change_model</c>).</summary>
@@ -76,11 +76,19 @@ internal static class FreshnessSql
     public const string ReadModel = "SELECT rates, weights, min_exposure, max_exposure, observed_assets FROM cmms_change_model WHERE id = 1";
 
     /// <summary>
+    /// Assets of one write group whose first success carries the very same last_modified (to the millisecond) for it to be a
+    /// migration's or a bulk import's stamp, not each asset's last change: none of them is observed (issue 35). Chance never
+    /// puts three assets' own changes on one millisecond; an import stamps thousands.
+    /// </summary>
+    public const int ImportStampAssets = 3;
+
+    /// <summary>
     /// CTE <c>observed</c>: what each success of group <c>v</c> observed of its asset's changes, against its state row (read in the
     /// same statement): <c>dk</c> changes and <c>dt</c> seconds of exposure to add, <c>dn</c> 1 when it was an observation at all.
     /// <list type="bullet">
     /// <item>A first success: the age of Innomaint's last change (its last_modified) is one exposure ending in a change, as the
-    /// backward recurrence time of a Poisson process is.</item>
+    /// backward recurrence time of a Poisson process is; unless the group's first successes share that last_modified
+    /// (<see cref="ImportStampAssets"/>: an import's stamp, not a change), then nothing.</item>
     /// <item>Unchanged since the last success (a 304, the same body): the whole interval, no change.</item>
     /// <item>Changed, last_modified inside the interval: one change, exposure from it to now (nothing is known of the time before it).</item>
     /// <item>Changed, no usable last_modified: one change, exposure the expected age of the last change given one happened in the
@@ -108,7 +116,7 @@ internal static class FreshnessSql
                 extract(epoch FROM now() - s.last_success_at)::double precision AS span,
                 extract(epoch FROM now() - v.changed_at)::double precision AS since_change,
                 CASE WHEN v.status <> {LogStatus.SuccessSql} THEN NULL
-                     WHEN s.last_success_at IS NULL THEN CASE WHEN v.changed_at <= now() THEN true END
+                     WHEN s.last_success_at IS NULL THEN CASE WHEN v.changed_at <= now() AND v.sharing < {ImportStampAssets} THEN true END
                      WHEN v.unchanged THEN false
                      WHEN s.content_sha256 IS NOT NULL AND v.content_sha IS NOT NULL THEN s.content_sha256 <> v.content_sha
                      WHEN s.payload_sha256 IS NOT NULL AND v.sha IS NOT NULL THEN s.payload_sha256 <> v.sha

@@ -23,7 +23,8 @@ internal static class RegisterSql
         register AS (
             SELECT m.cmms_asset_id, m.report_seq_no, m.asset_id, m.criticality, s.status, s.last_success_at, s.last_attempt_at, s.failing_since,
                    s.next_attempt_at, now() - s.last_success_at AS age,
-                   COALESCE(s.recent_changes, s.change_count) AS change_count, COALESCE(s.recent_exposure, s.change_exposure) AS change_exposure
+                   s.change_count, s.change_exposure,
+                   COALESCE(s.recent_changes, s.change_count) AS recent_changes, COALESCE(s.recent_exposure, s.change_exposure) AS recent_exposure
             FROM (SELECT cmms_asset_id, min(report_seq_no) AS report_seq_no, min(asset_id) AS asset_id, min(criticality) AS criticality
                   FROM ic3_asset_master WHERE {Linked} GROUP BY cmms_asset_id) m
             LEFT JOIN cmms_asset_sync_state s ON s.serialnumber = m.cmms_asset_id)

@@ -12,7 +12,7 @@ internal static class SelectionSql
     /// <summary>The register's assets, each once (<see cref="RegisterSql.CurrentState"/>), filtered. Selections read serials only.</summary>
     private const string Register = $"""
         WITH {RegisterSql.CurrentState}
-        SELECT cmms_asset_id, report_seq_no, asset_id, criticality, last_success_at, status, age, change_count, change_exposure
+        SELECT cmms_asset_id, report_seq_no, asset_id, criticality, last_success_at, status, age, recent_changes, recent_exposure
         FROM register s WHERE {Filters}
         """;
 
@@ -46,22 +46,25 @@ internal static class SelectionSql
     /// order), then those not verified for longer than @max_sync_age (stalest first: the floor), then the rest by Cho and
     /// Garcia-Molina's refresh index averaged over each asset's posterior (<see cref="FreshnessSql.Posterior"/>, @index_table),
     /// times the weight of its criticality (Azar et al.: w·ψ; @criticality_names and @criticality_weights, 1 for any other),
-    /// largest first. Audits take @audit_share of the places, drawn at random (@audit_seed): each asset is placed by whichever
-    /// of its two ranks comes first, value rank / (1 − share) or audit rank / share, so a budget of n takes about
-    /// (1 − share)·n by value and a random share·n, which also check the gauge. Failures at most one place in ten, as
+    /// largest first. Among the verified assets within the floor, audits take @audit_share of the places, drawn at random
+    /// (@audit_seed): each is placed by whichever of its two ranks comes first, value rank / (1 − share) or audit rank / share,
+    /// so what a budget leaves after the first two tiers goes about (1 − share) by value and a random share, which also checks
+    /// the gauge. Failures at most one place in ten, as
     /// <see cref="Stalest"/>. Parameters as <see cref="Stalest"/>.
     /// </summary>
     public static string ByChangeRate { get; } = FailuresOneInTen($"""
         SELECT cmms_asset_id, status,
-               LEAST(value_rank / (1 - @audit_share::double precision), stale_rank / NULLIF(@audit_share::double precision, 0)) AS place
+               CASE WHEN tier < 2 THEN value_rank
+                    ELSE first + LEAST((value_rank - first) / (1 - @audit_share::double precision), audit_rank / NULLIF(@audit_share::double precision, 0)) END AS place
         FROM (
-            SELECT cmms_asset_id, status,
-                   row_number() OVER (ORDER BY md5(cmms_asset_id || @audit_seed::text)) AS stale_rank,
+            SELECT cmms_asset_id, status, tier,
+                   count(*) FILTER (WHERE tier < 2) OVER () AS first,
+                   row_number() OVER (PARTITION BY tier < 2 ORDER BY md5(cmms_asset_id || @audit_seed::text)) AS audit_rank,
                    row_number() OVER (ORDER BY tier, CASE WHEN tier = 2 THEN value END DESC NULLS LAST, {StalestOrder}) AS value_rank
             FROM (
                 SELECT r.*, CASE WHEN r.last_success_at IS NULL THEN 0 WHEN r.age > @max_sync_age::interval THEN 1 ELSE 2 END AS tier,
                        {CriticalityWeight("r.criticality")}
-                           * {FreshnessSql.Posterior("index_table", "r.change_count", "r.change_exposure", "extract(epoch FROM r.age)::double precision")} AS value
+                           * {FreshnessSql.Posterior("index_table", "r.recent_changes", "r.recent_exposure", "extract(epoch FROM r.age)::double precision")} AS value
                 FROM ({Register}) r
             ) t
         ) ranked
