@@ -68,8 +68,9 @@ public static class SyncDefaults
     public static TimeSpan MaxSyncAge { get; } = TimeSpan.FromDays(30);
 
     /// <summary>
-    /// The share of a <see cref="SyncOrder.ChangeRate"/> run's places kept for stalest-first audits, so every estimate keeps
-    /// meeting new observations (one place in ten, as known failures get; docs/performance.md measures it).
+    /// The share of a <see cref="SyncOrder.ChangeRate"/> run's places (among verified assets inside the floor) kept for a random
+    /// sample of audits, so every estimate keeps meeting new observations and the gauge is checked (one place in ten, as known
+    /// failures get).
     /// </summary>
     public const double AuditShare = 0.1;
 

@@ -1,93 +1,113 @@
 #!/usr/bin/env python3
-"""A model of issue 28's register, to choose the audit share (docs/design.md) and to check the policy before the real
-benchmark (Invoke-FreshnessBenchmark.ps1). 3,000 assets: 1% change about daily, 9% monthly, 90% yearly; every asset
-synced on night 0; then 40 nights at a budget of 10% a night. It mirrors the engine's rules: a first observation is the
-age of the last change, later ones the interval (unchanged) or the time since the last change; the prior is a mixture
-on a log grid fitted by EM; the order is Cho and Garcia-Molina's index with a share of stalest-first audits.
-Prints, per audit share and seed, the stale assets after each night relative to the round robin.
-Usage: python3 tests/Bench/freshness-model.py [nights] (no packages needed)."""
+"""A model of the freshness benchmark's register (issues 28 and 35), to choose the change model's constants before the real
+benchmark (Invoke-FreshnessBenchmark.ps1) and to check them after. 3,000 assets: 1% change about daily, 9% monthly, 90%
+yearly; every asset synced on night 0; then NIGHTS nights at a budget of 10% a night. It mirrors the engine's rules: a first
+observation is the age of the last change (none for an import's shared stamp), later ones the interval (unchanged) or the
+time since the last change; the prior is a mixture on a log grid fitted by EM to each asset's whole history; the order is
+E[psi] over the posterior of the recent (discounted by MEMORY per observation) history, with a random tenth of audits; the
+gauge is the posterior chance of a change over the whole history.
+Scenarios: ideal, drift (1% of quiet assets turn daily and the daily go quiet at night 20), imported (every last_modified
+before the first sync at one date 400 days earlier).
+Usage: python3 tests/Bench/freshness-model.py [scenario] [memory] [nights] [seed]   (no packages needed; minutes per run)
+Prints the stale assets after each learning period relative to the round robin, the true-rate order's, and the gauge."""
 import math, random, sys
 
-N, BUDGET = 3000, 300
-NIGHTS = int(sys.argv[1]) if len(sys.argv) > 1 else 40
+N, BUDGET, AUDIT, GRID = 3000, 300, 0.1, 24
+SCENARIO = sys.argv[1] if len(sys.argv) > 1 else 'ideal'
+MEMORY = float(sys.argv[2]) if len(sys.argv) > 2 else 0.9
+NIGHTS = int(sys.argv[3]) if len(sys.argv) > 3 else (50 if SCENARIO == 'drift' else 40)
+SEED = int(sys.argv[4]) if len(sys.argv) > 4 else 1
 
-def fit(ks, ts, grid_size=24, iterations=300):
+def fit(obs):
     groups = {}
-    for k, t in zip(ks, ts):
-        g = groups.setdefault((k, round(math.log(t) * 8)), [0, 0.0])
-        g[0] += 1; g[1] += t
+    for k, t in obs:
+        if t > 0:
+            g = groups.setdefault((k, round(math.log(t) * 8)), [0, 0.0]); g[0] += 1; g[1] += t
+    if not groups: return None
     rows = [(k, tot / n, n) for (k, _), (n, tot) in groups.items()]
-    low = 0.5 / max(t for _, t, _ in rows)
-    high = max(max((k + 1) / t for k, t, _ in rows), low * 10)
-    grid = [low * (high / low) ** (j / (grid_size - 1)) for j in range(grid_size)]
+    low = 0.5 / max(t for _, t, _ in rows); high = max(max((k + 1) / t for k, t, _ in rows), low * 10)
+    grid = [low * (high / low) ** (j / (GRID - 1)) for j in range(GRID)]
     like = []
     for k, t, _ in rows:
-        row = [k * math.log(g) - g * t for g in grid]
-        m = max(row)
-        like.append([math.exp(x - m) for x in row])
-    w = [1 / grid_size] * grid_size
-    total = sum(n for *_, n in rows)
-    for _ in range(iterations):
-        acc = [0.0] * grid_size
+        row = [k * math.log(g) - g * t for g in grid]; m = max(row); like.append([math.exp(x - m) for x in row])
+    w = [1 / GRID] * GRID; total = sum(n for *_, n in rows)
+    for _ in range(200):
+        acc = [0.0] * GRID
         for row, (_, _, n) in zip(like, rows):
-            s = sum(wj * lj for wj, lj in zip(w, row))
-            for j in range(grid_size):
-                acc[j] += n * w[j] * row[j] / s
+            s = sum(a * b for a, b in zip(w, row))
+            for j in range(GRID): acc[j] += n * w[j] * row[j] / s
         w = [a / total for a in acc]
     return grid, w
 
-def posterior(grid, w, k, t):
-    logs = [math.log(wj) + k * math.log(g) - g * t if wj > 0 else -1e300 for g, wj in zip(grid, w)]
-    m = max(logs)
-    p = [math.exp(x - m) for x in logs]
-    return sum(pj * g for pj, g in zip(p, grid)) / sum(p)
+def posterior(model, k, t):
+    grid, w = model
+    if t <= 0: return w
+    logs = [math.log(x) + k * math.log(g) - g * t if x > 0 else -1e300 for g, x in zip(grid, w)]
+    m = max(logs); p = [math.exp(x - m) for x in logs]; s = sum(p)
+    return [x / s for x in p]
 
-def index(rate, age):
+def psi(rate, age):
     x = rate * age
     if x <= 0: return 0.0
     if x < 1e-6: return age * x / 2
-    e = math.exp(-min(x, 700))
-    return age * ((1 - e) / x - e)
+    e = math.exp(-min(x, 700)); return age * ((1 - e) / x - e)
 
-def run(order, audit, seed):
-    rng = random.Random(seed)
+def run(order):
+    rng = random.Random(SEED)
     lam = [1.0 if c < 0.01 else (1 / 30 if c < 0.10 else 1 / 365) for c in (rng.random() for _ in range(N))]
-    r = random.Random(seed + 1)
-    last_change = [-r.expovariate(l) for l in lam]
-    next_change = [r.expovariate(l) for l in lam]
+    after = list(lam)
+    if SCENARIO == 'drift':
+        quiet = [i for i in range(N) if lam[i] == 1 / 365]
+        for i in rng.sample(quiet, N // 100): after[i] = 1.0
+        for i in range(N):
+            if lam[i] == 1.0: after[i] = 1 / 365
+    r = random.Random(SEED + 1)
+    last = [-r.expovariate(l) for l in lam]
+    nxt = [r.expovariate(l) for l in lam]
     synced = [0.0] * N
-    k = [1] * N                         # night 0: the age of the last change
-    t = [-x for x in last_change]
-    stale = []
+    imported = SCENARIO == 'imported'
+    total = [(0, 0.0) if imported else (1, -x) for x in last]       # the whole history (k, T): prior and gauge
+    recent = [(0.0, 0.0) if imported else (1.0, -x) for x in last]   # discounted: the order
+    audits = random.Random(SEED + 7)
+    stale, gauge = [], []
     for night in range(1, NIGHTS + 1):
         now = float(night)
+        if SCENARIO == 'drift' and night == 21:
+            for i in range(N):
+                if after[i] != lam[i]:
+                    lam[i] = after[i]
+                    if nxt[i] > 20: nxt[i] = 20 + r.expovariate(lam[i])
         for i in range(N):
-            while next_change[i] <= now:
-                last_change[i] = next_change[i]; next_change[i] += r.expovariate(lam[i])
+            while nxt[i] <= now: last[i] = nxt[i]; nxt[i] += r.expovariate(lam[i])
+        model = fit(total)
         by_age = sorted(range(N), key=lambda i: (synced[i], i))
-        if order == 'Stalest':
+        if order == 'Stalest' or (order == 'ChangeRate' and model is None):
             chosen = by_age[:BUDGET]
         else:
-            grid, w = fit(k, t)
-            value = {i: index(posterior(grid, w, k[i], t[i]), now - synced[i]) for i in range(N)}
+            if order == 'TrueRate':
+                value = [psi(lam[i], now - synced[i]) for i in range(N)]
+            else:
+                grid = model[0]
+                value = [sum(p * psi(g, now - synced[i]) for p, g in zip(posterior(model, *recent[i]), grid)) for i in range(N)]
             by_value = sorted(range(N), key=lambda i: (-value[i], synced[i], i))
-            place = {}
-            for rank, i in enumerate(by_value, 1): place[i] = rank / (1 - audit)
-            if audit > 0:
-                for rank, i in enumerate(by_age, 1): place[i] = min(place[i], rank / audit)
+            place = {i: rank / (1 - AUDIT) for rank, i in enumerate(by_value, 1)}
+            if order == 'ChangeRate':
+                for rank, i in enumerate(sorted(range(N), key=lambda i: audits.random()), 1): place[i] = min(place[i], rank / AUDIT)
             chosen = sorted(range(N), key=lambda i: (place[i], i))[:BUDGET]
         for i in chosen:
-            if last_change[i] > synced[i]:
-                k[i] += 1; t[i] += now - last_change[i]
-            else:
-                t[i] += now - synced[i]
+            dk, dt = (1, now - last[i]) if last[i] > synced[i] else (0, now - synced[i])
+            total[i] = (total[i][0] + dk, total[i][1] + dt)
+            recent[i] = (recent[i][0] * MEMORY + dk, recent[i][1] * MEMORY + dt)
             synced[i] = now
-        stale.append(sum(1 for i in range(N) if last_change[i] > synced[i]))
-    return stale
+        stale.append(sum(1 for i in range(N) if last[i] > synced[i]))
+        if order == 'ChangeRate' and model is not None:
+            model = fit(total)
+            gauge.append(sum(1 - sum(p * math.exp(-g * (now - synced[i])) for p, g in zip(posterior(model, *total[i]), model[0])) for i in range(N)))
+    return stale, gauge
 
-mean = lambda xs: sum(xs) / len(xs)
-for seed in (1, 3, 5):
-    base = run('Stalest', 0, seed)
-    for audit in (0.0, 0.05, 0.1, 0.2):
-        s = run('ChangeRate', audit, seed)
-        print(f"seed {seed} audit {audit:.2f}: nights 11+ {mean(s[10:]) / mean(base[10:]):.3f}x, nights 1-10 {mean(s[:10]) / mean(base[:10]):.3f}x of Stalest ({mean(base[10:]):.1f} stale)")
+mean = lambda xs: sum(xs) / len(xs) if xs else float('nan')
+learn = 30 if SCENARIO == 'drift' else 10
+base, _ = run('Stalest'); rate, gauge = run('ChangeRate'); oracle, _ = run('TrueRate')
+print(f"{SCENARIO}, memory {MEMORY}, seed {SEED}: nights {learn + 1}+ ChangeRate {mean(rate[learn:]) / mean(base[learn:]):.3f}x, "
+      f"true rates {mean(oracle[learn:]) / mean(base[learn:]):.3f}x of Stalest ({mean(base[learn:]):.1f} stale); "
+      f"nights 1-10 {mean(rate[:10]) / mean(base[:10]):.3f}x; gauge {mean(gauge[-(NIGHTS - learn):]):.1f} against {mean(rate[learn:]):.1f} true")
