@@ -12,7 +12,6 @@ namespace AssetSync;
 /// <item><term><see cref="AssetPath"/></term><description><c>/api/v1/assets/{serialnumber}</c></description></item>
 /// <item><term><see cref="MaximumRetryCount"/></term><description>3 retries (4 attempts), 0 to 10</description></item>
 /// <item><term><see cref="RetryInterval"/></term><description>1 s base: waits 1, 2, 4 s</description></item>
-/// <item><term><see cref="UseJitter"/></term><description>false</description></item>
 /// <item><term><see cref="Timeout"/></term><description>15 s per attempt</description></item>
 /// <item><term><see cref="MaxRetryAfter"/></term><description>60 s cap on a server's Retry-After</description></item>
 /// <item><term><see cref="RequestsPerSecond"/></term><description>5; shared by every request of a run, retries included</description></item>
@@ -53,9 +52,6 @@ public sealed class SyncOptions
 
     /// <summary>The base backoff: retry n waits RetryInterval × 2^(n-1).</summary>
     public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(SyncDefaults.RetryIntervalSeconds);
-
-    /// <summary>Spread each backoff randomly (±25 %) so many clients do not retry in step.</summary>
-    public bool UseJitter { get; set; }
 
     /// <summary>Per-attempt timeout: the whole answer, body included, must arrive within it.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(SyncDefaults.TimeoutSeconds);

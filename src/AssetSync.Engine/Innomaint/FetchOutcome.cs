@@ -3,7 +3,7 @@ using AssetSync.Domain;
 namespace AssetSync.Innomaint;
 
 /// <summary>
-/// The typed result of one call to Innomaint: an asset, or a failure with its kind.
+/// The typed result of one call to Innomaint: an asset (changed or unchanged), a failure with its kind, or not started.
 /// Nothing downstream inspects message text; the kind decides retries and the log row. Immutable: what an answer adds
 /// (its rate-limit statement) makes a new outcome with <c>with</c>, never a change to one already handed out.
 /// </summary>
@@ -53,6 +53,9 @@ internal sealed record FetchOutcome
     /// <summary>No connection could be made (refused, name not resolved, TLS failed): nothing of the service answered.</summary>
     public bool ConnectionFailed { get; private init; }
 
+    /// <summary>Never sent: the run's time budget could not hold one more attempt. Neither a success nor a failure; nothing is written.</summary>
+    public bool NotStarted { get; private init; }
+
     public bool Succeeded => Asset is not null || Unchanged;
 
     /// <summary>
@@ -71,6 +74,10 @@ internal sealed record FetchOutcome
     public static FetchOutcome Success(AssetDetail asset, int httpStatus, FetchValidators validators, ChangeTime changeTime) =>
         new(asset, null, httpStatus, null, null) { Validators = validators, ChangeTime = changeTime };
 
+    /// <summary>The asset was left for the next run before its first request (<see cref="NotStarted"/>).</summary>
+    public static FetchOutcome Unsent { get; } =
+        new(null, null, null, "Not started: the run's time budget could not hold one more attempt.", null) { NotStarted = true };
+
     public static FetchOutcome Failure(SyncErrorKind kind, string message, int? httpStatus = null, TimeSpan? retryAfter = null) =>
         new(null, kind, httpStatus, message, retryAfter);
 
@@ -81,5 +88,5 @@ internal sealed record FetchOutcome
     public static FetchOutcome RouteFault(SyncRunFailedException reason) =>
         new(null, SyncErrorKind.Network, null, reason.Message, null) { ConnectionFailed = true, StopsRun = reason };
 
-    public override string ToString() => Unchanged ? $"unchanged ({HttpStatus})" : Succeeded ? $"success ({HttpStatus})" : $"{Kind!.Value.ToContractName()}: {Message}";
+    public override string ToString() => NotStarted ? "not started" : Unchanged ? $"unchanged ({HttpStatus})" : Succeeded ? $"success ({HttpStatus})" : $"{Kind!.Value.ToContractName()}: {Message}";
 }

@@ -31,7 +31,7 @@ internal sealed class AssetVerdicts(int pathSuspectThreshold, int circuitBreaker
         if (outcome.Kind == SyncErrorKind.Credentials)
         {
             // Not the asset's fault: nothing is written for it, and everything stops.
-            return AssetVerdict.Stop(new CredentialsRefusedException(outcome.HttpStatus ?? 401, decided.Serial));
+            return AssetVerdict.Stop(new CredentialsRefusedException(outcome.HttpStatus ?? 401, decided.SerialNumber));
         }
 
         IReadOnlyList<DecidedAsset> first = [];

@@ -105,7 +105,7 @@ internal sealed class ResilientFetcher
             var outcome = await _retry.ExecuteAsync(
                 static (ctx, self) => self.AttemptAsync(ctx),
                 context, this).ConfigureAwait(false);
-            return new FetchResult(outcome, state.Attempts, state.FirstSent, state.Waited) { NotStarted = state.NotStarted };
+            return new FetchResult(outcome, state.Attempts, state.FirstSent, state.Waited);
         }
         finally
         {
@@ -146,7 +146,7 @@ internal sealed class ResilientFetcher
                     return last;
                 }
                 state.NotStarted = true;
-                return NotStartedOutcome;
+                return FetchOutcome.Unsent;
             }
             _observer.Debug($"'{TextSafety.Inert(state.SerialNumber, 80)}': the quota's 429 (the window is full), not counted as an attempt; back in line in {wait.TotalSeconds:0.###} s.");
             await Task.Delay(wait, _time, token).ConfigureAwait(false);
@@ -228,7 +228,7 @@ internal sealed class ResilientFetcher
         catch (OperationCanceledException) when (lastStart?.IsCancellationRequested == true && !token.IsCancellationRequested)
         {
             state.NotStarted = true;
-            return (NotStartedOutcome, false);
+            return (FetchOutcome.Unsent, false);
         }
         using (lease)
         {
@@ -241,7 +241,7 @@ internal sealed class ResilientFetcher
             {
                 // The time budget cannot hold one more attempt: leave the asset for the next run, untouched.
                 state.NotStarted = true;
-                return (NotStartedOutcome, false);
+                return (FetchOutcome.Unsent, false);
             }
             state.Attempts++;
             Interlocked.Increment(ref _requests);
@@ -295,7 +295,6 @@ internal sealed class ResilientFetcher
         }
     }
 
-    private static readonly FetchOutcome NotStartedOutcome = FetchOutcome.Failure(SyncErrorKind.Timeout, "Not started: the run's time budget could not hold one more attempt.");
 
     private long _requests;
     private long _throttled;
@@ -355,10 +354,6 @@ internal sealed class ResilientFetcher
     internal TimeSpan RetryDelay(int attemptNumber, TimeSpan? retryAfter)
     {
         var backoff = _options.RetryInterval * Math.Pow(2, attemptNumber);
-        if (_options.UseJitter)
-        {
-            backoff *= 0.75 + (Random.Shared.NextDouble() * 0.5);
-        }
         if (retryAfter is { } asked)
         {
             var capped = asked > _options.MaxRetryAfter ? _options.MaxRetryAfter : asked;
@@ -402,5 +397,5 @@ internal sealed class ResilientFetcher
 internal readonly record struct FetchResult(FetchOutcome Outcome, int Attempts, long FirstSent, TimeSpan Waited)
 {
     /// <summary>The time budget ran out before the first request: the asset is left for the next run.</summary>
-    public bool NotStarted { get; init; }
+    public bool NotStarted => Outcome.NotStarted;
 }

@@ -41,7 +41,7 @@ internal sealed class OutcomeWriter
     {
         foreach (var h in held)
         {
-            await WriteAsync(h.Serial, h.Outcome, h.Attempts, h.Duration, h.Waited, token).ConfigureAwait(false);
+            await WriteAsync(h.SerialNumber, h.Outcome, h.Attempts, h.Duration, h.Waited, token).ConfigureAwait(false);
         }
     }
 

@@ -19,35 +19,41 @@ internal sealed class RunSummaryBuilder(AssetSelection selection, RunCounters co
         var stoppedBy = budget.Spent && status == RunStatus.Complete && notReached > 0 ? "max_duration" : null;
         var sent = (int)Math.Min(int.MaxValue, requests);
         double? rate = elapsed.TotalSeconds > 0 ? Math.Round(sent / elapsed.TotalSeconds, 3) : null;
-        if (learned is not null)
-        {
-            observer.Verbose($"Learned rate for {baseUrl}: {RateChange.Format(learned.RequestsPerSecond)} requests/s ({learned.Source}); the next run with -RequestsPerSecond Auto starts from it.");
-        }
-        if (stoppedBy is not null)
-        {
-            observer.Verbose($"The time budget ({budget.MaxDuration}) is spent: {notReached} selected asset(s) are left for the next run.");
-            if (counts.Succeeded + counts.Failed == 0)
-            {
-                // A budget that cannot work must not look like a quiet night.
-                observer.Warning($"The time budget ({budget.MaxDuration}) ended the run before any asset was decided: {notReached} selected asset(s) were not reached. " +
-                    $"Give a longer -MaxDuration: at least one attempt (-TimeoutSec {options.Timeout.TotalSeconds:0.###}) plus the time the assets need at the rate allowed.");
-            }
-        }
-        int? stamped = counts.StampsOnRead ? counts.LastModified.Stamped : counts.LastModified.Dated >= RunCounters.StampedAnswers ? 0 : null;
-        if (stamped > 0)
-        {
-            observer.Warning($"Innomaint stamped last_modified on every read ({stamped} of {counts.LastModified.Dated} answers carried their own Date as last_modified): " +
-                "it says when an asset was served, not when it changed, so it was not used to learn change rates. The order still learns from the answers themselves.");
-        }
-        if (counts.BodyDifferedOnly > 0)
-        {
-            observer.Verbose($"{counts.BodyDifferedOnly} answer(s) differed from the stored body only in fields AssetSync does not write (volatile fields): found unchanged, nothing rewritten.");
-        }
+        var (dated, stamped) = counts.LastModified;
         return new RunFigures(counts.Unchanged, notReached, stoppedBy, sent, (int)Math.Min(int.MaxValue, throttled), rate, baseUrl, learned)
         {
             VolatileAnswers = counts.BodyDifferedOnly,
-            StampedAnswers = stamped,
+            // Too few answers with a last_modified say nothing either way.
+            StampedAnswers = counts.StampsOnRead ? stamped : dated >= RunCounters.StampedAnswers ? 0 : null,
         };
+    }
+
+    /// <summary>What the closing figures owe the operator: the rate learned, a spent budget, a stamping server, volatile fields.</summary>
+    public void Tell(RunFigures figures)
+    {
+        if (figures.Learned is { } learned)
+        {
+            observer.Verbose($"Learned rate for {figures.BaseUrl}: {RateChange.Format(learned.RequestsPerSecond)} requests/s ({learned.Source}); the next run with -RequestsPerSecond Auto starts from it.");
+        }
+        if (figures.StoppedBy is not null)
+        {
+            observer.Verbose($"The time budget ({budget.MaxDuration}) is spent: {figures.NotReached} selected asset(s) are left for the next run.");
+            if (counts.Succeeded + counts.Failed == 0)
+            {
+                // A budget that cannot work must not look like a quiet night.
+                observer.Warning($"The time budget ({budget.MaxDuration}) ended the run before any asset was decided: {figures.NotReached} selected asset(s) were not reached. " +
+                    $"Give a longer -MaxDuration: at least one attempt (-TimeoutSec {options.Timeout.TotalSeconds:0.###}) plus the time the assets need at the rate allowed.");
+            }
+        }
+        if (figures.StampedAnswers > 0)
+        {
+            observer.Warning($"Innomaint stamped last_modified on every read ({figures.StampedAnswers} of {counts.LastModified.Dated} answers carried their own Date as last_modified): " +
+                "it says when an asset was served, not when it changed, so it was not used to learn change rates. The order still learns from the answers themselves.");
+        }
+        if (figures.VolatileAnswers > 0)
+        {
+            observer.Verbose($"{figures.VolatileAnswers} answer(s) differed from the stored body only in fields AssetSync does not write (volatile fields): found unchanged, nothing rewritten.");
+        }
     }
 
     /// <summary>The summary the caller gets, as the run row records it.</summary>

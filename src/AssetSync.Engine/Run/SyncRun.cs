@@ -180,6 +180,7 @@ internal sealed class SyncRun
         var status = Fatal is not null ? RunStatus.Failed : cancellationToken.IsCancellationRequested ? RunStatus.Cancelled : RunStatus.Complete;
         var report = new RunSummaryBuilder(_selection, _counts, _budget, _observer, _options);
         var figures = report.Figures(status, _selected.Count, elapsed, _fetcher?.Requests ?? 0, _fetcher?.Throttled ?? 0, _client.BaseUrl, _fetcher?.Rate.Learned());
+        report.Tell(figures);
         DateTimeOffset finishedAt;
         try
         {

@@ -36,7 +36,7 @@ public sealed class AssetVerdictsTests
         var verdicts = Create(path: 3);
         Assert.Equal((AssetVerdict.Next.GoOn, 0), (verdicts.Decide(NotFound("A"), false).Then, verdicts.Decide(NotFound("B"), false).Write.Count));
         Assert.Equal(AssetVerdict.Next.CheckPath, verdicts.Decide(NotFound("C"), false).Then);
-        Assert.Equal(["A", "B", "C"], verdicts.AfterPathCheck(true, "u").Write.Select(d => d.Serial));
+        Assert.Equal(["A", "B", "C"], verdicts.AfterPathCheck(true, "u").Write.Select(d => d.SerialNumber));
 
         var wrong = Create(path: 2);
         wrong.Decide(NotFound("A"), false);
@@ -47,7 +47,7 @@ public sealed class AssetVerdictsTests
 
         var fine = Create(path: 3);
         fine.Decide(NotFound("A"), false);
-        Assert.Equal(["A", "B"], fine.Decide(Ok("B"), false).Write.Select(d => d.Serial));   // an answer ends the probation
+        Assert.Equal(["A", "B"], fine.Decide(Ok("B"), false).Write.Select(d => d.SerialNumber));   // an answer ends the probation
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public sealed class AssetVerdictsTests
         Assert.Empty(verdicts.Decide(Down("A"), false).Write);
         var check = verdicts.Decide(Down("B"), false);
         Assert.Equal(AssetVerdict.Next.CheckService, check.Then);
-        Assert.Equal(["A", "B"], verdicts.AfterServiceCheck(true, check.Write.Count == 0 ? Down("B").Outcome : check.Write[0].Outcome, "https://cmms").Write.Select(d => d.Serial));
+        Assert.Equal(["A", "B"], verdicts.AfterServiceCheck(true, check.Write.Count == 0 ? Down("B").Outcome : check.Write[0].Outcome, "https://cmms").Write.Select(d => d.SerialNumber));
 
         var down = Create(path: 0, breaker: 2);
         down.Decide(Down("A"), false);
@@ -68,7 +68,7 @@ public sealed class AssetVerdictsTests
 
         var open = Create(path: 0, breaker: 5);
         open.Decide(Down("A"), false);
-        Assert.Equal(["A"], open.Release(null).Select(d => d.Serial));   // an unfinished streak is written when the run ends
-        Assert.Equal(["C"], Create(path: 0).Decide(Ok("C"), false).Write.Select(d => d.Serial));
+        Assert.Equal(["A"], open.Release(null).Select(d => d.SerialNumber));   // an unfinished streak is written when the run ends
+        Assert.Equal(["C"], Create(path: 0).Decide(Ok("C"), false).Write.Select(d => d.SerialNumber));
     }
 }

@@ -44,11 +44,18 @@ public sealed class AssetWriteBatcherTests(DatabaseFixture db) : IClassFixture<D
         await using var _ = store;
         var reported = new List<AssetSyncResult>();
         var rowsWhenReported = new List<long>();
+        // A connection of its own: what another session sees is what is committed.
+        await using var witness = new Npgsql.NpgsqlConnection(db.ConnectionString);
+        await witness.OpenAsync();
         var batcher = new AssetWriteBatcher(store, runId, TimeProvider.System, r =>
         {
             lock (reported)
             {
                 reported.Add(r);
+                using var cmd = new Npgsql.NpgsqlCommand("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1 AND serialnumber = $2", witness);
+                cmd.Parameters.AddWithValue(runId);
+                cmd.Parameters.AddWithValue(r.SerialNumber);
+                rowsWhenReported.Add((long)cmd.ExecuteScalar()!);
             }
         }, (_, _, _) => throw new InvalidOperationException("no asset is refused here"));
 
@@ -60,6 +67,7 @@ public sealed class AssetWriteBatcherTests(DatabaseFixture db) : IClassFixture<D
 
         Assert.Equal(450, reported.Select(r => r.SerialNumber).Distinct().Count());
         Assert.Equal(450, reported.Count);
+        Assert.All(rowsWhenReported, rows => Assert.Equal(1L, rows));   // each one's log row already committed when it was reported
         // 450 assets in groups of at most 200: three commits at the fewest, far fewer than one each.
         Assert.InRange(batcher.Groups, 3, 45);
         Assert.Equal(450L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1 AND status = 'success'", runId));
