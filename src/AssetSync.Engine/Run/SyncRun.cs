@@ -163,6 +163,8 @@ internal sealed class SyncRun
             }
             finally
             {
+                // Held outcomes join the one writer's queue before it is flushed: every decided asset goes the same way.
+                await ReleaseHeldAsync().ConfigureAwait(false);
                 await FlushWritesAsync().ConfigureAwait(false);
                 await progressStop.CancelAsync().ConfigureAwait(false);
                 await progress.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -170,7 +172,6 @@ internal sealed class SyncRun
                 await runLock.StopWatchingAsync().ConfigureAwait(false);
             }
 
-            await ReleaseHeldAsync().ConfigureAwait(false);
             return await CloseAsync(startedAt, _time.GetElapsedTime(started), cancellationToken).ConfigureAwait(false);
         }
     }

@@ -72,20 +72,12 @@ internal sealed class AssetStateStore(StoreConnections db, PlannerStatistics? st
 
         var record = new NpgsqlBatchCommand(AssetStateSql.RecordOutcomes);
         AddOutcomes(record.Parameters, runId,
-            assets.Select(a => OutcomeRow.Success(a.SerialNumber, a.Attempts, a.HttpStatus, a.DurationMs, a.Validators, unchanged: false, a.ChangedAt)).ToList());
+            assets.Select(a => a.Row).ToList());
         batch.BatchCommands.Add(record);
 
         // The log-and-state statement comes last: its count is the batch's scalar.
         return Convert.ToInt64(await batch.ExecuteScalarAsync(token).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
     }, ct);
-
-    /// <summary>Writes a group of unchanged assets (log and state rows) in one statement and one commit.</summary>
-    public ValueTask<long> ApplyUnchangedAsync(long runId, IReadOnlyList<UnchangedAsset> assets, CancellationToken ct) =>
-        RecordAsync(runId, assets.Select(a => OutcomeRow.Success(a.SerialNumber, a.Attempts, a.HttpStatus, a.DurationMs, a.Validators, unchanged: true)).ToList(), ct);
-
-    /// <summary>Writes an error log row and the asset's state; the asset's data is left as it was. True when written now.</summary>
-    public async ValueTask<bool> ApplyFailureAsync(long runId, string serial, SyncErrorKind kind, string message, int attempts, int? httpStatus, long durationMs, CancellationToken ct) =>
-        await RecordAsync(runId, [OutcomeRow.Failure(serial, kind, message, attempts, httpStatus, durationMs)], ct).ConfigureAwait(false) == 1;
 
     /// <summary>Writes <paramref name="outcomes"/>' log and state rows in one statement; returns how many were written now.</summary>
     public ValueTask<long> RecordAsync(long runId, IReadOnlyList<OutcomeRow> outcomes, CancellationToken ct) => Counted(WriteOutcomesAsync(runId, outcomes, ct), ct);

@@ -4,11 +4,12 @@ using Npgsql;
 namespace AssetSync.Storage;
 
 /// <summary>
-/// Writes decided assets in groups: up to <see cref="MaxBatch"/> of them per commit, gathered by count or a short linger,
-/// whichever comes first, instead of one commit (one WAL flush on IC3's database) each. Unchanged assets go in one statement
-/// (their log and state rows); changed ones in one batch (master row, schedules, log row and state row of each). Each asset
-/// is whole in its commit, or not in it; each is reported only once its group has committed, so a run's counts always equal
-/// its log rows. Workers do not wait for the group: they go on to the next asset.
+/// The one writer of a run's decided assets, every outcome alike: up to <see cref="MaxBatch"/> of them per commit, gathered by
+/// count or a short linger, whichever comes first, instead of one commit (one WAL flush on IC3's database) each. Unchanged
+/// and failed assets go in one statement (their log and state rows); changed ones in one batch (master row, schedules, log
+/// row and state row of each). Each asset is whole in its commit, or not in it; each is reported, as the result built from
+/// its committed row, only once its group has committed, so a run's counts always equal its log rows. Workers do not wait
+/// for the group: they go on to the next asset.
 /// </summary>
 /// <remarks>
 /// A group that fails for a reason of its own data (a row the database refuses) is split in halves and written again, down to
@@ -29,22 +30,18 @@ internal sealed class AssetWriteBatcher
     private readonly long _runId;
     private readonly TimeProvider _time;
     private readonly Action<AssetSyncResult> _committed;
-    private readonly Func<ChangedAsset, PostgresException, CancellationToken, Task<AssetSyncResult>> _ownFailure;
     private readonly Task _writer;
 
     /// <param name="store">Where the groups go.</param>
     /// <param name="runId">The run they belong to.</param>
     /// <param name="time">The run's clock (the linger).</param>
-    /// <param name="committed">Told of each asset once its group has committed.</param>
-    /// <param name="ownFailure">Writes the failure of a changed asset the database refused on its own, and returns its result.</param>
-    public AssetWriteBatcher(SyncStore store, long runId, TimeProvider time, Action<AssetSyncResult> committed,
-        Func<ChangedAsset, PostgresException, CancellationToken, Task<AssetSyncResult>> ownFailure)
+    /// <param name="committed">Told of each asset, as its committed row, once its group has committed.</param>
+    public AssetWriteBatcher(SyncStore store, long runId, TimeProvider time, Action<AssetSyncResult> committed)
     {
         _store = store;
         _runId = runId;
         _time = time;
         _committed = committed;
-        _ownFailure = ownFailure;
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -53,11 +50,11 @@ internal sealed class AssetWriteBatcher
 
     private int _groups;
 
-    /// <summary>Queues an unchanged asset; waits only when many groups are already queued.</summary>
-    public ValueTask AddAsync(UnchangedAsset asset, AssetSyncResult result, CancellationToken ct) => EnqueueAsync(new Pending(asset, null, result), ct);
+    /// <summary>Queues an unchanged or failed asset's rows; waits only when many groups are already queued.</summary>
+    public ValueTask AddAsync(OutcomeRow row, CancellationToken ct) => EnqueueAsync(new Pending(row, null), ct);
 
     /// <summary>Queues a changed asset; waits only when many groups are already queued.</summary>
-    public ValueTask AddAsync(ChangedAsset asset, AssetSyncResult result, CancellationToken ct) => EnqueueAsync(new Pending(null, asset, result), ct);
+    public ValueTask AddAsync(ChangedAsset asset, CancellationToken ct) => EnqueueAsync(new Pending(null, asset), ct);
 
     /// <summary>Writes what is queued and stops; rethrows what made a group fail.</summary>
     public async Task FlushAsync()
@@ -127,15 +124,10 @@ internal sealed class AssetWriteBatcher
                 continue;
             }
             using var closing = new CancellationTokenSource(SyncDefaults.GroupWriteTimeout);
-            var unchanged = group.Where(g => g.Unchanged is not null).ToList();
-            if (unchanged.Count > 0)
+            var rows = group.Where(g => g.Row is not null).Select(g => g.Row!).ToList();
+            if (rows.Count > 0)
             {
-                await _store.States.ApplyUnchangedAsync(_runId, unchanged.Select(g => g.Unchanged!).ToList(), closing.Token).ConfigureAwait(false);
-                Interlocked.Increment(ref _groups);
-                foreach (var g in unchanged)
-                {
-                    _committed(g.Result);
-                }
+                await WriteRowsAsync(rows, closing.Token).ConfigureAwait(false);
             }
             var changed = group.Where(g => g.Changed is not null).ToList();
             if (changed.Count > 0)
@@ -143,6 +135,17 @@ internal sealed class AssetWriteBatcher
                 await WriteChangedAsync(changed, closing.Token).ConfigureAwait(false);
             }
             group.Clear();
+        }
+    }
+
+    /// <summary>Writes unchanged and failed assets' rows in one statement and one commit, then reports each.</summary>
+    private async Task WriteRowsAsync(List<OutcomeRow> rows, CancellationToken ct)
+    {
+        await _store.States.RecordAsync(_runId, rows, ct).ConfigureAwait(false);
+        Interlocked.Increment(ref _groups);
+        foreach (var row in rows)
+        {
+            _committed(row.Committed(_runId));
         }
     }
 
@@ -159,7 +162,7 @@ internal sealed class AssetWriteBatcher
             if (changed.Count == 1)
             {
                 // Nothing of the asset was written (its group rolled back whole): its failure row says why.
-                _committed(await _ownFailure(changed[0].Changed!, ex, ct).ConfigureAwait(false));
+                await WriteRowsAsync([changed[0].Changed!.Refused(ex)], ct).ConfigureAwait(false);
                 return;
             }
             var half = changed.Count / 2;
@@ -169,9 +172,9 @@ internal sealed class AssetWriteBatcher
         }
         foreach (var g in changed)
         {
-            _committed(g.Result);
+            _committed(g.Changed!.Row.Committed(_runId));
         }
     }
 
-    private sealed record Pending(UnchangedAsset? Unchanged, ChangedAsset? Changed, AssetSyncResult Result);
+    private sealed record Pending(OutcomeRow? Row, ChangedAsset? Changed);
 }

@@ -28,6 +28,10 @@ public sealed class AssetStateStoreTests(DatabaseFixture db) : IClassFixture<Dat
     private async Task<double?> DeferredDaysAsync(string serial) => (await db.RowsAsync(
         "SELECT (extract(epoch FROM next_attempt_at - last_attempt_at) / 86400)::float8 FROM cmms_asset_sync_state WHERE serialnumber = $1", serial)).Single()[0] as double?;
 
+    /// <summary>Records one failure as a run's writer does; true when written now.</summary>
+    private async Task<bool> FailAsync(long run, string serial, SyncErrorKind kind, string message, int attempts, int? httpStatus) =>
+        await _store.States.RecordAsync(run, [OutcomeRow.Failure(serial, kind, message, attempts, httpStatus, 5)], CancellationToken.None) == 1;
+
     [Fact]
     public async Task A_deferring_kind_waits_1_2_4_days_by_failures_in_a_row_at_most_the_cap_as_DeferralSchedule_says()
     {
@@ -35,7 +39,7 @@ public sealed class AssetStateStoreTests(DatabaseFixture db) : IClassFixture<Dat
         for (var n = 1; n <= 7; n++)
         {
             var run = n == 1 ? _runId : await NextRunAsync();
-            Assert.True(await _store.States.ApplyFailureAsync(run, serial, SyncErrorKind.NotFound, "404", 1, 404, 5, CancellationToken.None));
+            Assert.True(await FailAsync(run, serial, SyncErrorKind.NotFound, "404", 1, 404));
             Assert.Equal(DeferralSchedule.DaysAfter(n), await DeferredDaysAsync(serial));
             Assert.Equal(n, await db.ScalarAsync<int>("SELECT consecutive_failures FROM cmms_asset_sync_state WHERE serialnumber = $1", serial));
         }
@@ -51,7 +55,7 @@ public sealed class AssetStateStoreTests(DatabaseFixture db) : IClassFixture<Dat
     public async Task Only_the_kinds_the_error_kind_type_says_defer_are_deferred(SyncErrorKind kind, bool defers)
     {
         var serial = TestSerials.Range(2, 1).Single();
-        await _store.States.ApplyFailureAsync(_runId, serial, kind, "failed", 4, null, 5, CancellationToken.None);
+        await FailAsync(_runId, serial, kind, "failed", 4, null);
 
         Assert.Equal(defers, kind.Defers());
         Assert.Equal(defers, await DeferredDaysAsync(serial) is not null);
@@ -62,7 +66,7 @@ public sealed class AssetStateStoreTests(DatabaseFixture db) : IClassFixture<Dat
     public async Task A_success_after_failures_clears_them_keeps_its_validators_and_a_failure_after_it_keeps_them_too()
     {
         var serial = TestSerials.Range(3, 1).Single();
-        await _store.States.ApplyFailureAsync(_runId, serial, SyncErrorKind.NotFound, "404", 1, 404, 5, CancellationToken.None);
+        await FailAsync(_runId, serial, SyncErrorKind.NotFound, "404", 1, 404);
         var second = await NextRunAsync();
         var written = await _store.States.RecordAsync(second,
             [OutcomeRow.Success(serial, 1, 304, 5, new FetchValidators("\"v1\"", null, [1, 2, 3]), unchanged: true)], CancellationToken.None);
@@ -74,7 +78,7 @@ public sealed class AssetStateStoreTests(DatabaseFixture db) : IClassFixture<Dat
         Assert.Equal(new object?[] { "success", 0, null, true, true, "\"v1\"", true, true }, row);
 
         var third = await NextRunAsync();
-        await _store.States.ApplyFailureAsync(third, serial, SyncErrorKind.Transient, "503", 4, 503, 5, CancellationToken.None);
+        await FailAsync(third, serial, SyncErrorKind.Transient, "503", 4, 503);
         Assert.Equal(new object?[] { "error", "\"v1\"", true, 503 }, (await db.RowsAsync(
             "SELECT status, etag, last_success_at IS NOT NULL, http_status FROM cmms_asset_sync_state WHERE serialnumber = $1", serial)).Single());
     }
@@ -83,8 +87,8 @@ public sealed class AssetStateStoreTests(DatabaseFixture db) : IClassFixture<Dat
     public async Task A_replayed_outcome_writes_nothing_twice()
     {
         var serial = TestSerials.Range(1, 1).Single();
-        Assert.True(await _store.States.ApplyFailureAsync(_runId, serial, SyncErrorKind.Timeout, "slow", 4, null, 5, CancellationToken.None));
-        Assert.False(await _store.States.ApplyFailureAsync(_runId, serial, SyncErrorKind.Timeout, "slow", 4, null, 5, CancellationToken.None));
+        Assert.True(await FailAsync(_runId, serial, SyncErrorKind.Timeout, "slow", 4, null));
+        Assert.False(await FailAsync(_runId, serial, SyncErrorKind.Timeout, "slow", 4, null));
 
         Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", _runId));
         Assert.Equal(1, await db.ScalarAsync<int>("SELECT consecutive_failures FROM cmms_asset_sync_state WHERE serialnumber = $1", serial));

@@ -27,8 +27,6 @@ public sealed class AssetWriteBatcherTests(DatabaseFixture db) : IClassFixture<D
         RawPayload = $$"""{"serialnumber":"{{Serial(i)}}"}""",
     }, 1, 200, 5, default);
 
-    private static AssetSyncResult Result(int i) => new() { SerialNumber = Serial(i), Outcome = AssetSyncStatus.Succeeded, Attempts = 1, RunId = 0, Elapsed = TimeSpan.Zero };
-
     private async Task<(SyncStore Store, long RunId)> StartAsync(int assets)
     {
         await db.SeedAssetsAsync(Enumerable.Range(1, assets).Select(Serial));
@@ -57,11 +55,11 @@ public sealed class AssetWriteBatcherTests(DatabaseFixture db) : IClassFixture<D
                 cmd.Parameters.AddWithValue(r.SerialNumber);
                 rowsWhenReported.Add((long)cmd.ExecuteScalar()!);
             }
-        }, (_, _, _) => throw new InvalidOperationException("no asset is refused here"));
+        });
 
         for (var i = 1; i <= 450; i++)
         {
-            await batcher.AddAsync(Changed(i), Result(i), CancellationToken.None);
+            await batcher.AddAsync(Changed(i), CancellationToken.None);
         }
         await batcher.FlushAsync();
 
@@ -79,34 +77,38 @@ public sealed class AssetWriteBatcherTests(DatabaseFixture db) : IClassFixture<D
     [Fact]
     public async Task A_row_the_database_refuses_fails_its_asset_only_and_the_rest_of_its_group_commits()
     {
-        var (store, runId) = await StartAsync(40);
+        var (store, runId) = await StartAsync(42);
         await using var _ = store;
         var reported = new List<AssetSyncResult>();
-        var refused = new List<string>();
         var batcher = new AssetWriteBatcher(store, runId, TimeProvider.System, r =>
         {
             lock (reported)
             {
                 reported.Add(r);
             }
-        }, async (asset, ex, ct) =>
-        {
-            refused.Add(asset.SerialNumber);
-            await store.States.ApplyFailureAsync(runId, asset.SerialNumber, SyncErrorKind.Database, "refused: " + ex.SqlState, asset.Attempts, asset.HttpStatus, asset.DurationMs, ct);
-            return new AssetSyncResult { SerialNumber = asset.SerialNumber, Outcome = AssetSyncStatus.Failed, Attempts = 1, RunId = runId, ErrorKind = "database", Elapsed = TimeSpan.Zero };
         });
 
+        // Failures and unchanged assets go through the same writer, into the same groups.
+        await batcher.AddAsync(OutcomeRow.Failure(Serial(41), SyncErrorKind.NotFound, "404\u0007", 1, 404, 3), CancellationToken.None);
+        await batcher.AddAsync(OutcomeRow.Success(Serial(42), 1, 304, 2, new FetchValidators("\"e\"", null, null), unchanged: true, waited: TimeSpan.FromSeconds(2)),
+            CancellationToken.None);
         for (var i = 1; i <= 40; i++)
         {
             // PostgreSQL text cannot hold NUL: the database refuses this one row, for a reason of its own data.
-            await batcher.AddAsync(Changed(i, i == 17 ? "bad\0name" : null), Result(i), CancellationToken.None);
+            await batcher.AddAsync(Changed(i, i == 17 ? "bad\0name" : null), CancellationToken.None);
         }
         await batcher.FlushAsync();
 
-        Assert.Equal(["INF-000017"], refused);
-        Assert.Equal(40, reported.Count);
+        Assert.Equal(42, reported.Count);
         Assert.Equal(39, reported.Count(r => r.Outcome == AssetSyncStatus.Succeeded));
-        Assert.Equal(39L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1 AND status = 'success'", runId));
+        var refused = reported.Single(r => r.SerialNumber == "INF-000017");
+        Assert.Equal((AssetSyncStatus.Failed, "database"), (refused.Outcome, refused.ErrorKind));
+        Assert.StartsWith("Writing the asset to the database failed", refused.Error, StringComparison.Ordinal);
+        // Each result is its committed row: the failure's message inert, the unchanged asset's wait kept.
+        Assert.Equal(("not_found", "404\\x07"), (reported.Single(r => r.SerialNumber == Serial(41)).ErrorKind, reported.Single(r => r.SerialNumber == Serial(41)).Error));
+        Assert.Equal((AssetSyncStatus.Unchanged, 2.0), (reported.Single(r => r.SerialNumber == Serial(42)).Outcome, reported.Single(r => r.SerialNumber == Serial(42)).Waited));
+        Assert.All(reported, r => Assert.Equal(runId, r.RunId));
+        Assert.Equal(40L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1 AND status = 'success'", runId));   // 39 changed, 1 unchanged
         Assert.Equal("database", await db.ScalarAsync<string>("SELECT error_kind FROM ic3_sync_log WHERE run_id = $1 AND serialnumber = 'INF-000017'", runId));
         // Nothing of the refused asset was written: its master row is as the register had it.
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_asset_master WHERE cmms_asset_id = 'INF-000017' AND make IS NOT NULL"));
