@@ -7,7 +7,7 @@ namespace AssetSync.Freshness;
 /// may be daily or yearly. SQL looks the value up (<c>FreshnessSql.Posterior</c>), so a million assets cost a subscript each.
 /// <para>
 /// Rows are (k in half steps up to <see cref="MaxChanges"/>, exposure bucket), plus one last row for an asset with no
-/// observation (the prior). Columns are ages, log-spaced; the lookup interpolates between two. Every range comes from the
+/// observation (the prior). Columns are ages, log-spaced; the lookup interpolates between two exposures and two ages. Every range comes from the
 /// fitted model, so the table has no tempo: scaled by 1,000 in time, the same table in scaled units.
 /// </para>
 /// </summary>
@@ -19,7 +19,7 @@ internal sealed class PosteriorTable
     /// <summary>Rows per exposure bucket: k = 0, 0.5, 1 … <see cref="MaxChanges"/> (forgetting makes k fractional).</summary>
     public const int ChangeSteps = (int)(MaxChanges * 2) + 1;
 
-    public const int ExposureBuckets = 32;
+    public const int ExposureBuckets = 48;
 
     public const int AgeBuckets = 64;
 
@@ -93,25 +93,33 @@ internal sealed class PosteriorTable
         return new PosteriorTable(values, exposureLogMin, exposureLogStep, ageLogMin, ageLogStep);
     }
 
-    /// <summary>The table's value for k changes over T seconds of exposure at an age (the SQL's lookup, in C#).</summary>
+    /// <summary>
+    /// The table's value for k changes over T seconds of exposure at an age (the SQL's lookup, in C#): k to the nearest half,
+    /// interpolated between two exposures and two ages (a nearest exposure bucket misplaced rates by up to 40 %: the
+    /// benchmark's order lost most of its gain to it).
+    /// </summary>
     public double Lookup(double changes, double exposureSeconds, double ageSeconds)
     {
-        int row;
+        var u = Math.Clamp((Math.Log(Math.Max(ageSeconds, 1e-300)) - AgeLogMin) / AgeLogStep, 0, AgeBuckets - 1);
         if (exposureSeconds <= 0)
         {
-            row = PriorRow;
+            return AtAge(PriorRow, u);
         }
-        else
+        if (changes > MaxChanges)
         {
-            if (changes > MaxChanges)
-            {
-                exposureSeconds *= MaxChanges / changes;
-                changes = MaxChanges;
-            }
-            var bucket = (int)Math.Clamp(Math.Round((Math.Log(exposureSeconds) - ExposureLogMin) / ExposureLogStep), 0, ExposureBuckets - 1);
-            row = ((int)Math.Round(Math.Max(changes, 0) * 2, MidpointRounding.AwayFromZero) * ExposureBuckets) + bucket;
+            exposureSeconds *= MaxChanges / changes;
+            changes = MaxChanges;
         }
-        var u = Math.Clamp((Math.Log(Math.Max(ageSeconds, 1e-300)) - AgeLogMin) / AgeLogStep, 0, AgeBuckets - 1);
+        var v = Math.Clamp((Math.Log(exposureSeconds) - ExposureLogMin) / ExposureLogStep, 0, ExposureBuckets - 1);
+        var step = (int)Math.Round(Math.Max(changes, 0) * 2, MidpointRounding.AwayFromZero) * ExposureBuckets;
+        var lo = (int)Math.Floor(v);
+        var hi = Math.Min(lo + 1, ExposureBuckets - 1);
+        return (AtAge(step + lo, u) * (1 - (v - lo))) + (AtAge(step + hi, u) * (v - lo));
+    }
+
+    /// <summary>Row <paramref name="row"/> at fractional age position <paramref name="u"/>, between two ages.</summary>
+    private double AtAge(int row, double u)
+    {
         var lo = (int)Math.Floor(u);
         var hi = Math.Min(lo + 1, AgeBuckets - 1);
         var at = row * AgeBuckets;

@@ -37,20 +37,27 @@ internal static class FreshnessSql
 
     /// <summary>
     /// A <see cref="Freshness.PosteriorTable"/> looked up for <paramref name="changes"/> over <paramref name="exposure"/> at
-    /// <paramref name="ageSeconds"/>, interpolated between two ages. <paramref name="table"/> names the table's parameters:
+    /// <paramref name="ageSeconds"/>, interpolated between two exposures and two ages (the prior's row, for no exposure, between ages only). <paramref name="table"/> names the table's parameters:
     /// @{table} (the values) and @{table}_shape (exposure log min, log step, age log min, log step). The C# twin is
     /// <see cref="Freshness.PosteriorTable.Lookup"/>; a test holds them equal.
     /// </summary>
     public static string Posterior(string table, string changes, string exposure, string ageSeconds) => $"""
-        (SELECT (@{table}::double precision[])[p.at + p.lo + 1] * (1 - p.f) + (@{table}::double precision[])[p.at + LEAST(p.lo + 1, {PosteriorTable.AgeBuckets - 1}) + 1] * p.f
-         FROM (SELECT q.at, floor(q.u)::integer AS lo, q.u - floor(q.u) AS f
-               FROM (SELECT {PosteriorTable.AgeBuckets} * CASE WHEN COALESCE({exposure}, 0) <= 0 THEN {PosteriorTable.PriorRow}
-                            ELSE round(LEAST(GREATEST({changes}, 0), {PosteriorTable.MaxChanges}) * 2)::integer * {PosteriorTable.ExposureBuckets}
-                                 + LEAST(GREATEST(round((ln({exposure} * LEAST(1, {PosteriorTable.MaxChanges} / GREATEST({changes}, 1e-9))) - (@{table}_shape::double precision[])[1])
-                                     / (@{table}_shape::double precision[])[2])::integer, 0), {PosteriorTable.ExposureBuckets - 1}) END AS at,
+        (SELECT {Cell(table, "p.r0", "p.alo")} * (1 - p.g) * (1 - p.f) + {Cell(table, "p.r0", "p.ahi")} * (1 - p.g) * p.f
+              + {Cell(table, "p.r1", "p.alo")} * p.g * (1 - p.f) + {Cell(table, "p.r1", "p.ahi")} * p.g * p.f
+         FROM (SELECT q.r0 + floor(q.v)::integer AS r0, q.r0 + LEAST(floor(q.v)::integer + 1, q.last) AS r1, q.v - floor(q.v) AS g,
+                      floor(q.u)::integer AS alo, LEAST(floor(q.u)::integer + 1, {PosteriorTable.AgeBuckets - 1}) AS ahi, q.u - floor(q.u) AS f
+               FROM (SELECT CASE WHEN COALESCE({exposure}, 0) <= 0 THEN {PosteriorTable.PriorRow}
+                                 ELSE round(LEAST(GREATEST({changes}, 0), {PosteriorTable.MaxChanges}) * 2)::integer * {PosteriorTable.ExposureBuckets} END AS r0,
+                            CASE WHEN COALESCE({exposure}, 0) <= 0 THEN 0 ELSE {PosteriorTable.ExposureBuckets - 1} END AS last,
+                            CASE WHEN COALESCE({exposure}, 0) <= 0 THEN 0
+                                 ELSE LEAST(GREATEST((ln({exposure} * LEAST(1, {PosteriorTable.MaxChanges} / GREATEST({changes}, 1e-9))) - (@{table}_shape::double precision[])[1])
+                                     / (@{table}_shape::double precision[])[2], 0), {PosteriorTable.ExposureBuckets - 1}) END AS v,
                             LEAST(GREATEST((ln(GREATEST({ageSeconds}, 1e-300)) - (@{table}_shape::double precision[])[3]) / (@{table}_shape::double precision[])[4], 0),
                                   {PosteriorTable.AgeBuckets - 1}) AS u) q) p)
         """;
+
+    /// <summary>One value of the table @<paramref name="table"/>: row <paramref name="row"/>, age <paramref name="age"/> (SQL arrays count from 1).</summary>
+    private static string Cell(string table, string row, string age) => $"(@{table}::double precision[])[{row} * {PosteriorTable.AgeBuckets} + {age} + 1]";
 
     /// <summary>
     /// The register's observations in groups of equal change count and about equal exposure (an eighth of e apart), for the
