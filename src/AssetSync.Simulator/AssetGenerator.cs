@@ -30,7 +30,7 @@ public static class AssetGenerator
     public static JsonObject Body(string serial, int seed) => Body(serial, seed, 0);
 
     /// <summary>
-    /// The body after <paramref name="version"/> changes in Innomaint: status and last_modified move on, the rest stays.
+    /// The body after <paramref name="version"/> changes in Innomaint: status, room and last_modified move on, the rest stays.
     /// Version 0 is <see cref="Body(string, int)"/>.
     /// </summary>
     public static JsonObject Body(string serial, int seed, int version) => Body(serial, seed, version, null);
@@ -44,7 +44,10 @@ public static class AssetGenerator
         var body = Original(serial, seed);
         if (version > 0)
         {
+            // Every change moves something IC3 stores (the asset to another room), as a real change does: a status that came
+            // round to the same value would be no change at all to IC3, and the truth would count it.
             body["status"] = Statuses[(StableHash(serial) + version) % Statuses.Length];
+            body["location"]!["room"] = $"{body["department"]}-{100 + version}";
             body["last_modified"] = LastModified(serial, seed, version).ToString("yyyy-MM-ddTHH:mm:ssZ");
         }
         if (lastModified is { } at)
