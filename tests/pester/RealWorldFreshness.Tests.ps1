@@ -51,13 +51,12 @@ Describe 'Bodies with volatile fields' {
     }
 
     It 'still rewrites an asset whose mapped fields changed, and only those' {
-        # A generation moves every asset's last_modified and, for most, its status: those whose status came round to the
-        # same value changed nothing IC3 stores.
+        # A generation moves every asset's last_modified, room and status: each asset whose stored fields moved is rewritten.
         Set-SimulatorConfig $sim @{ VolatileFields = $true; ChangeRate = 1 }
         Invoke-RestMethod -Method Post "$($sim.BaseUrl)/_sim/generation" | Out-Null
-        $statusBefore = Invoke-TestSql $cs "SELECT cmms_asset_id || '=' || cmms_status FROM ic3_asset_master ORDER BY 1"
+        $statusBefore = Invoke-TestSql $cs "SELECT cmms_asset_id || '=' || cmms_status || '@' || location_room FROM ic3_asset_master ORDER BY 1"
         $run = Invoke-CmmsSync @fast -BatchSize 0 -Summary
-        $statusAfter = Invoke-TestSql $cs "SELECT cmms_asset_id || '=' || cmms_status FROM ic3_asset_master ORDER BY 1"
+        $statusAfter = Invoke-TestSql $cs "SELECT cmms_asset_id || '=' || cmms_status || '@' || location_room FROM ic3_asset_master ORDER BY 1"
         $moved = @(Compare-Object @($statusBefore) @($statusAfter) | Where-Object SideIndicator -eq '=>').Count
         $moved | Should -BeGreaterThan 0
         ($run.Succeeded - $run.Unchanged) | Should -Be $moved

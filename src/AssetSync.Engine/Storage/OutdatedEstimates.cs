@@ -4,12 +4,30 @@ namespace AssetSync.Storage;
 
 /// <summary>
 /// A run's estimate as cmms_sync_log.estimated_outdated keeps it: one JSON array of the criticality groups
-/// (<c>criticality</c>, <c>synced</c>, <c>expected</c>, <c>variance</c>); the whole register is their sum, so it is not stored twice.
+/// (<c>criticality</c>, <c>synced</c>, <c>expected</c>, <c>variance</c>); the whole register is their sum, so it is not stored
+/// twice. Groups past <see cref="Shown"/> are folded into one, <see cref="Others"/>, so the sum stays exact and the row small.
 /// </summary>
 internal static class OutdatedEstimates
 {
-    public static string ToJson(IReadOnlyList<(OutdatedEstimate Estimate, double Variance)> groups)
+    /// <summary>Criticality groups shown (status, the metrics file, a run's row): a register with free text there has many.</summary>
+    public const int Shown = 50;
+
+    /// <summary>The whole register: the groups added up (chances and variances both add, the assets being independent).</summary>
+    public static OutdatedEstimate Sum(IReadOnlyList<(OutdatedEstimate Estimate, double Variance)> groups) =>
+        OutdatedEstimate.From(null, groups.Sum(g => g.Estimate.SyncedAssets), groups.Sum(g => g.Estimate.Expected), groups.Sum(g => g.Variance));
+
+    /// <summary>The name of the group the criticalities past <see cref="Shown"/> are folded into.</summary>
+    public const string Others = "(other criticalities)";
+
+    public static string ToJson(IReadOnlyList<(OutdatedEstimate Estimate, double Variance)> all)
     {
+        var groups = all.Take(Shown).ToList();
+        if (all.Count > Shown)
+        {
+            var rest = all.Skip(Shown).ToList();
+            var folded = Sum(rest);
+            groups.Add((folded with { Criticality = Others }, rest.Sum(g => g.Variance)));
+        }
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {

@@ -10,21 +10,15 @@ internal sealed class StatusStore(StoreConnections db)
     public ValueTask<SyncStatus> GetStatusAsync(int lastRuns, TimeSpan staleAfter, CancellationToken ct) => db.WithConnection(async (conn, token) =>
     {
         var runs = lastRuns > 0 ? await ReadRunsAsync(conn, lastRuns, token).ConfigureAwait(false) : [];
-        // The model the latest batch run fitted: the estimate is one more column of the same scan of the state table.
+        // The model the latest batch run fitted: the estimate is the sum of its criticality groups, one scan of the state table.
         var model = await ChangeModelStore.ReadAsync(conn, token).ConfigureAwait(false);
-        await using var cmd = new NpgsqlCommand(model is null ? StatusSql.Status : StatusSql.StatusWithModel, conn);
+        var groups = model is null ? [] : await ReadByCriticalityAsync(conn, model, token).ConfigureAwait(false);
+        var all = model is null ? null : OutdatedEstimates.Sum(groups);
+        await using var cmd = new NpgsqlCommand(StatusSql.Status, conn);
         cmd.Parameters.Add(Interval(staleAfter).Named("stale_after"));
-        if (model is not null)
-        {
-            ChangeModelStore.AddPosteriorParameters(cmd.Parameters, "unchanged_table", model.UnchangedTable);
-        }
-        // By criticality first: the register's figures are then read into one immutable status.
-        var byCriticality = model is null ? [] : (await ReadByCriticalityAsync(conn, model, token).ConfigureAwait(false)).ConvertAll(g => g.Estimate);
         await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
         await reader.ReadAsync(token).ConfigureAwait(false);
-        var all = model is null ? null
-            : OutdatedEstimate.From(null, reader.Long("verified") ?? 0, reader.Double("outdated") ?? 0, reader.Double("outdated_variance") ?? 0);
-        return Read(reader, all, byCriticality, staleAfter, runs);
+        return Read(reader, all, groups.Take(OutdatedEstimates.Shown).Select(g => g.Estimate).ToList(), staleAfter, runs);
     }, ct);
 
     /// <summary>The estimate by criticality (<see cref="StatusSql.OutdatedByCriticality"/>).</summary>

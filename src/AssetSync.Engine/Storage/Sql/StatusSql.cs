@@ -47,30 +47,27 @@ internal static class StatusSql
         FROM j
         """;
 
-    /// <summary><see cref="StatusOf"/> without a change model (no outdated estimate).</summary>
+    /// <summary>The status partition and freshness; the change model's estimate is <see cref="OutdatedByCriticality"/>'s.</summary>
     public static string Status { get; } = StatusOf("NULL::double precision");
 
     /// <summary>An asset's chance of a change since its last sync, from its whole posterior (@unchanged_table).</summary>
     private static string Outdated(string s) =>
         $"(1 - {FreshnessSql.Posterior("unchanged_table", $"{s}.change_count", $"{s}.change_exposure", $"extract(epoch FROM {s}.age)::double precision")})";
 
-    /// <summary><see cref="StatusOf"/> with the change model's estimate and its variance.</summary>
-    public static string StatusWithModel { get; } = StatusOf(Outdated("s"));
-
     /// <summary>
-    /// The estimate by criticality (the register's first row's; NULL: none), most verified assets first, at most 50 groups:
-    /// the sum of each asset's chance and of its variance, as <see cref="StatusWithModel"/>.
+    /// The estimate by criticality (the register's first row's; NULL: none), most verified assets first: the sum of each
+    /// asset's chance and of its variance. The register's estimate is the sum of the groups: one scan of the posterior, not two.
     /// </summary>
     public static string OutdatedByCriticality { get; } = $"""
         WITH {RegisterSql.CurrentState},
         j AS (SELECT s.criticality, {Outdated("s")} AS outdated FROM register s WHERE s.last_success_at IS NOT NULL)
         SELECT criticality, count(*) AS synced, sum(outdated) AS outdated, sum(outdated * (1 - outdated)) AS outdated_variance
-        FROM j GROUP BY criticality ORDER BY count(*) DESC, criticality NULLS LAST LIMIT 50
+        FROM j GROUP BY criticality ORDER BY count(*) DESC, criticality NULLS LAST
         """;
 
     /// <summary>
     /// The register's verified assets by estimated change rate, as a mean time between changes (the report's distribution;
-    /// the buckets are for reading, not for the policy). Rate table parameters as <see cref="StatusWithModel"/>.
+    /// the buckets are for reading, not for the policy). The rate table's parameters (<see cref="FreshnessSql.Rate"/>).
     /// </summary>
     public static string ChangeRateHistogram { get; } = $"""
         WITH {RegisterSql.CurrentState},
