@@ -53,7 +53,7 @@ internal sealed class ChangeModelStore(StoreConnections db)
             reader.Double("min_exposure") ?? 0, reader.Double("max_exposure") ?? 0, reader.Long("observed_assets") ?? 0);
     }
 
-    /// <summary>The parameters of <see cref="FreshnessSql.Posterior"/> named <paramref name="name"/>: the table and its shape.</summary>
+    /// <summary>The parameters of <see cref="FreshnessSql.PosteriorKeys"/> named <paramref name="name"/>: the table and its shape.</summary>
     public static void AddPosteriorParameters(NpgsqlParameterCollection parameters, string name, PosteriorTable table)
     {
         parameters.Add(Array(table.Values, NpgsqlDbType.Double).Named(name));

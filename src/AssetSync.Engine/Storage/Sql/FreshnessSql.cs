@@ -25,7 +25,7 @@ internal static class FreshnessSql
     /// <summary>
     /// The posterior mean rate, from the rate table (<see cref="Freshness.ChangeRateModel.RateTable"/>): @rate_table,
     /// @table_changes, @table_buckets, @table_log_min, @table_log_step and @prior_rate. For the report's distribution only:
-    /// the order and the gauge use the whole posterior (<see cref="Posterior"/>).
+    /// the order and the gauge use the whole posterior (<see cref="PosteriorKeys"/>).
     /// </summary>
     public static string Rate(string changes, string exposure) => $"""
         (CASE WHEN COALESCE({exposure}, 0) <= 0 THEN @prior_rate::double precision
@@ -36,28 +36,47 @@ internal static class FreshnessSql
         """;
 
     /// <summary>
-    /// A <see cref="Freshness.PosteriorTable"/> looked up for <paramref name="changes"/> over <paramref name="exposure"/> at
-    /// <paramref name="ageSeconds"/>, interpolated between two exposures and two ages (the prior's row, for no exposure, between ages only). <paramref name="table"/> names the table's parameters:
-    /// @{table} (the values) and @{table}_shape (exposure log min, log step, age log min, log step). The C# twin is
-    /// <see cref="Freshness.PosteriorTable.Lookup"/>; a test holds them equal.
+    /// CTE <c>{table}_cells</c>: the <see cref="Freshness.PosteriorTable"/> @<paramref name="table"/> unnested once into (cell,
+    /// value) rows, so each asset's lookup is a hash join. Subscripting the array parameter per asset copied all of it each
+    /// time: 175 µs an asset, status of 20,000 assets in 3.5 s.
     /// </summary>
-    public static string Posterior(string table, string changes, string exposure, string ageSeconds) => $"""
-        (SELECT {Cell(table, "p.r0", "p.alo")} * (1 - p.g) * (1 - p.f) + {Cell(table, "p.r0", "p.ahi")} * (1 - p.g) * p.f
-              + {Cell(table, "p.r1", "p.alo")} * p.g * (1 - p.f) + {Cell(table, "p.r1", "p.ahi")} * p.g * p.f
-         FROM (SELECT q.r0 + floor(q.v)::integer AS r0, q.r0 + LEAST(floor(q.v)::integer + 1, q.last) AS r1, q.v - floor(q.v) AS g,
-                      floor(q.u)::integer AS alo, LEAST(floor(q.u)::integer + 1, {PosteriorTable.AgeBuckets - 1}) AS ahi, q.u - floor(q.u) AS f
-               FROM (SELECT CASE WHEN COALESCE({exposure}, 0) <= 0 THEN {PosteriorTable.PriorRow}
-                                 ELSE round(LEAST(GREATEST({changes}, 0), {PosteriorTable.MaxChanges}) * 2)::integer * {PosteriorTable.ExposureBuckets} END AS r0,
-                            CASE WHEN COALESCE({exposure}, 0) <= 0 THEN 0 ELSE {PosteriorTable.ExposureBuckets - 1} END AS last,
-                            CASE WHEN COALESCE({exposure}, 0) <= 0 THEN 0
-                                 ELSE LEAST(GREATEST((ln({exposure} * LEAST(1, {PosteriorTable.MaxChanges} / GREATEST({changes}, 1e-9))) - (@{table}_shape::double precision[])[1])
-                                     / (@{table}_shape::double precision[])[2], 0), {PosteriorTable.ExposureBuckets - 1}) END AS v,
-                            LEAST(GREATEST((ln(GREATEST({ageSeconds}, 1e-300)) - (@{table}_shape::double precision[])[3]) / (@{table}_shape::double precision[])[4], 0),
-                                  {PosteriorTable.AgeBuckets - 1}) AS u) q) p)
+    public static string PosteriorCells(string table) =>
+        $"{table}_cells AS MATERIALIZED (SELECT (u.o - 1)::integer AS cell, u.v FROM unnest(@{table}::double precision[]) WITH ORDINALITY AS u(v, o))";
+
+    /// <summary>
+    /// A lateral subquery <paramref name="alias"/> with what one row's lookup needs: its four cells (<c>c00</c>…<c>c11</c>, two
+    /// exposures by two ages) and the weights between them (<c>g</c>, <c>f</c>); <paramref name="changes"/> to the nearest
+    /// half, past <see cref="Freshness.PosteriorTable.MaxChanges"/> scaled down with its exposure; no exposure reads the
+    /// prior's row. The table's shape comes as @{table}_shape (exposure log min, log step, age log min, log step).
+    /// </summary>
+    public static string PosteriorKeys(string table, string alias, string changes, string exposure, string ageSeconds) => $"""
+        CROSS JOIN LATERAL (
+            SELECT q.r0 * {PosteriorTable.AgeBuckets} + q.alo AS c00, q.r0 * {PosteriorTable.AgeBuckets} + q.ahi AS c01,
+                   q.r1 * {PosteriorTable.AgeBuckets} + q.alo AS c10, q.r1 * {PosteriorTable.AgeBuckets} + q.ahi AS c11, q.g, q.f
+            FROM (SELECT p.r0 + floor(p.v)::integer AS r0, p.r0 + LEAST(floor(p.v)::integer + 1, p.last) AS r1, p.v - floor(p.v) AS g,
+                         floor(p.u)::integer AS alo, LEAST(floor(p.u)::integer + 1, {PosteriorTable.AgeBuckets - 1}) AS ahi, p.u - floor(p.u) AS f
+                  FROM (SELECT CASE WHEN COALESCE({exposure}, 0) <= 0 THEN {PosteriorTable.PriorRow}
+                                    ELSE round(LEAST(GREATEST({changes}, 0), {PosteriorTable.MaxChanges}) * 2)::integer * {PosteriorTable.ExposureBuckets} END AS r0,
+                               CASE WHEN COALESCE({exposure}, 0) <= 0 THEN 0 ELSE {PosteriorTable.ExposureBuckets - 1} END AS last,
+                               CASE WHEN COALESCE({exposure}, 0) <= 0 THEN 0
+                                    ELSE LEAST(GREATEST((ln({exposure} * LEAST(1, {PosteriorTable.MaxChanges} / GREATEST({changes}, 1e-9))) - (@{table}_shape::double precision[])[1])
+                                        / (@{table}_shape::double precision[])[2], 0), {PosteriorTable.ExposureBuckets - 1}) END AS v,
+                               LEAST(GREATEST((ln(GREATEST({ageSeconds}, 1e-300)) - (@{table}_shape::double precision[])[3]) / (@{table}_shape::double precision[])[4], 0),
+                                     {PosteriorTable.AgeBuckets - 1}) AS u) p) q) {alias}
         """;
 
-    /// <summary>One value of the table @<paramref name="table"/>: row <paramref name="row"/>, age <paramref name="age"/> (SQL arrays count from 1).</summary>
-    private static string Cell(string table, string row, string age) => $"(@{table}::double precision[])[{row} * {PosteriorTable.AgeBuckets} + {age} + 1]";
+    /// <summary>The joins of keys <paramref name="keys"/> (an alias with <see cref="PosteriorKeys"/>' columns) to <see cref="PosteriorCells"/>.</summary>
+    public static string PosteriorJoins(string table, string keys) => $"""
+        JOIN {table}_cells x00 ON x00.cell = {keys}.c00 JOIN {table}_cells x01 ON x01.cell = {keys}.c01
+        JOIN {table}_cells x10 ON x10.cell = {keys}.c10 JOIN {table}_cells x11 ON x11.cell = {keys}.c11
+        """;
+
+    /// <summary>
+    /// The looked-up value, interpolated between two exposures and two ages; the C# twin is
+    /// <see cref="Freshness.PosteriorTable.Lookup"/>, and a test holds them equal.
+    /// </summary>
+    public static string PosteriorValue(string keys) =>
+        $"(x00.v * (1 - {keys}.g) * (1 - {keys}.f) + x01.v * (1 - {keys}.g) * {keys}.f + x10.v * {keys}.g * (1 - {keys}.f) + x11.v * {keys}.g * {keys}.f)";
 
     /// <summary>
     /// The register's observations in groups of equal change count and about equal exposure (an eighth of e apart), for the

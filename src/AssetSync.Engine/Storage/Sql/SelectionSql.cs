@@ -44,7 +44,7 @@ internal static class SelectionSql
     /// <summary>
     /// Batch by change rate: the order that spends a budget where it buys the most freshness. Never-synced assets first (report
     /// order), then those not verified for longer than @max_sync_age (stalest first: the floor), then the rest by Cho and
-    /// Garcia-Molina's refresh index averaged over each asset's posterior (<see cref="FreshnessSql.Posterior"/>, @index_table),
+    /// Garcia-Molina's refresh index averaged over each asset's posterior (<see cref="FreshnessSql.PosteriorKeys"/>, @index_table),
     /// times the weight of its criticality (Azar et al.: w·ψ; @criticality_names and @criticality_weights, 1 for any other),
     /// largest first. Among the verified assets within the floor, audits take @audit_share of the places, drawn at random
     /// with weights their ages (<see cref="AuditDraw"/>): each is placed by whichever of its two ranks comes first, value
@@ -53,7 +53,7 @@ internal static class SelectionSql
     /// the gauge. Failures at most one place in ten, as
     /// <see cref="Stalest"/>. Parameters as <see cref="Stalest"/>.
     /// </summary>
-    public static string ByChangeRate { get; } = FailuresOneInTen($"""
+    public static string ByChangeRate { get; } = $"WITH {FreshnessSql.PosteriorCells("index_table")}\n" + FailuresOneInTen($"""
         SELECT cmms_asset_id, status,
                CASE WHEN tier < 2 THEN value_rank
                     ELSE first + LEAST((value_rank - first) / (1 - @audit_share::double precision), audit_rank / NULLIF(@audit_share::double precision, 0)) END AS place
@@ -64,9 +64,10 @@ internal static class SelectionSql
                    row_number() OVER (ORDER BY tier, CASE WHEN tier = 2 THEN value END DESC NULLS LAST, {StalestOrder}) AS value_rank
             FROM (
                 SELECT r.*, CASE WHEN r.last_success_at IS NULL THEN 0 WHEN r.age > @max_sync_age::interval THEN 1 ELSE 2 END AS tier,
-                       {CriticalityWeight("r.criticality")}
-                           * {FreshnessSql.Posterior("index_table", "r.recent_changes", "r.recent_exposure", "extract(epoch FROM r.age)::double precision")} AS value
+                       {CriticalityWeight("r.criticality")} * {FreshnessSql.PosteriorValue("k")} AS value
                 FROM ({Register}) r
+                {FreshnessSql.PosteriorKeys("index_table", "k", "r.recent_changes", "r.recent_exposure", "extract(epoch FROM r.age)::double precision")}
+                {FreshnessSql.PosteriorJoins("index_table", "k")}
             ) t
         ) ranked
         """, "place, cmms_asset_id");

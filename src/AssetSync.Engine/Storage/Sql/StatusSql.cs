@@ -50,17 +50,18 @@ internal static class StatusSql
     /// <summary>The status partition and freshness; the change model's estimate is <see cref="OutdatedByCriticality"/>'s.</summary>
     public static string Status { get; } = StatusOf("NULL::double precision");
 
-    /// <summary>An asset's chance of a change since its last sync, from its whole posterior (@unchanged_table).</summary>
-    private static string Outdated(string s) =>
-        $"(1 - {FreshnessSql.Posterior("unchanged_table", $"{s}.change_count", $"{s}.change_exposure", $"extract(epoch FROM {s}.age)::double precision")})";
-
     /// <summary>
     /// The estimate by criticality (the register's first row's; NULL: none), most verified assets first: the sum of each
-    /// asset's chance and of its variance. The register's estimate is the sum of the groups: one scan of the posterior, not two.
+    /// asset's chance of a change since its last sync, from its whole posterior (@unchanged_table), and of its variance. The
+    /// register's estimate is the sum of the groups: one scan of the posterior, not two.
     /// </summary>
     public static string OutdatedByCriticality { get; } = $"""
-        WITH {RegisterSql.CurrentState},
-        j AS (SELECT s.criticality, {Outdated("s")} AS outdated FROM register s WHERE s.last_success_at IS NOT NULL)
+        WITH {RegisterSql.CurrentState}, {FreshnessSql.PosteriorCells("unchanged_table")},
+        j AS (SELECT s.criticality, 1 - {FreshnessSql.PosteriorValue("k")} AS outdated
+              FROM register s
+              {FreshnessSql.PosteriorKeys("unchanged_table", "k", "s.change_count", "s.change_exposure", "extract(epoch FROM s.age)::double precision")}
+              {FreshnessSql.PosteriorJoins("unchanged_table", "k")}
+              WHERE s.last_success_at IS NOT NULL)
         SELECT criticality, count(*) AS synced, sum(outdated) AS outdated, sum(outdated * (1 - outdated)) AS outdated_variance
         FROM j GROUP BY criticality ORDER BY count(*) DESC, criticality NULLS LAST
         """;
