@@ -27,6 +27,13 @@ internal static class DataSources
             builder.MaxAutoPrepare = 32;
             builder.AutoPrepareMinUsages = 2;
         }
+        if (builder.Options?.Contains("jit", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            // The register-wide statements (the order, status) look costly to the planner, and JIT compiling them took
+            // 2.2 s of 2.9 s on a 20,000-asset register, on IC3's server. AssetSync's own sessions only; a connection string
+            // that says otherwise wins.
+            builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? "-c jit=off" : builder.Options + " -c jit=off";
+        }
         // The key holds the password; it never leaves this dictionary.
         return Sources.GetOrAdd(builder.ConnectionString, static cs => NpgsqlDataSource.Create(cs));
     }
