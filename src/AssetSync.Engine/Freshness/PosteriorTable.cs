@@ -19,9 +19,9 @@ internal sealed class PosteriorTable
     /// <summary>Rows per exposure bucket: k = 0, 0.5, 1 … <see cref="MaxChanges"/> (forgetting makes k fractional).</summary>
     public const int ChangeSteps = (int)(MaxChanges * 2) + 1;
 
-    public const int ExposureBuckets = 48;
+    public const int ExposureBuckets = 32;
 
-    public const int AgeBuckets = 64;
+    public const int AgeBuckets = 32;
 
     private PosteriorTable(double[] values, double exposureLogMin, double exposureLogStep, double ageLogMin, double ageLogStep)
     {
