@@ -47,7 +47,8 @@ internal static class FreshnessSql
     /// A lateral subquery <paramref name="alias"/> with what one row's lookup needs: its four cells (<c>c00</c>…<c>c11</c>, two
     /// exposures by two ages) and the weights between them (<c>g</c>, <c>f</c>); <paramref name="changes"/> to the nearest
     /// half, past <see cref="Freshness.PosteriorTable.MaxChanges"/> scaled down with its exposure; no exposure reads the
-    /// prior's row. The table's shape comes as @{table}_shape (exposure log min, log step, age log min, log step).
+    /// prior's row. The table's shape comes as @{table}_shape (exposure log min, log step, age log min, log step). OFFSET 0
+    /// keeps the planner from inlining it: inlined, each reference to g or f evaluated the logarithms again.
     /// </summary>
     public static string PosteriorKeys(string table, string alias, string changes, string exposure, string ageSeconds) => $"""
         CROSS JOIN LATERAL (
@@ -62,7 +63,8 @@ internal static class FreshnessSql
                                     ELSE LEAST(GREATEST((ln({exposure} * LEAST(1, {PosteriorTable.MaxChanges} / GREATEST({changes}, 1e-9))) - (@{table}_shape::double precision[])[1])
                                         / (@{table}_shape::double precision[])[2], 0), {PosteriorTable.ExposureBuckets - 1}) END AS v,
                                LEAST(GREATEST((ln(GREATEST({ageSeconds}, 1e-300)) - (@{table}_shape::double precision[])[3]) / (@{table}_shape::double precision[])[4], 0),
-                                     {PosteriorTable.AgeBuckets - 1}) AS u) p) q) {alias}
+                                     {PosteriorTable.AgeBuckets - 1}) AS u) p) q
+            OFFSET 0) {alias}
         """;
 
     /// <summary>The joins of keys <paramref name="keys"/> (an alias with <see cref="PosteriorKeys"/>' columns) to <see cref="PosteriorCells"/>.</summary>

@@ -57,7 +57,7 @@ internal static class StatusSql
     /// </summary>
     public static string OutdatedByCriticality { get; } = $"""
         WITH {RegisterSql.CurrentState}, {FreshnessSql.PosteriorCells("unchanged_table")},
-        j AS (SELECT s.criticality, 1 - {FreshnessSql.PosteriorValue("k")} AS outdated
+        j AS MATERIALIZED (SELECT s.criticality, 1 - {FreshnessSql.PosteriorValue("k")} AS outdated
               FROM register s
               {FreshnessSql.PosteriorKeys("unchanged_table", "k", "s.change_count", "s.change_exposure", "extract(epoch FROM s.age)::double precision")}
               {FreshnessSql.PosteriorJoins("unchanged_table", "k")}
