@@ -144,13 +144,10 @@ public sealed class ChangeRateOrderTests(DatabaseFixture db) : SimulatorAndDatab
         foreach (var (k, t, age) in new[] { (0.0, 3600.0, 60.0), (2.0, 86400.0 * 40, 86400.0 * 3), (7.3, 1e7, 1e6), (50, 1e6, 1e5), (1, 1e3, 1e9), (0.45, 0, 5e5) })
         {
             await using var cmd = new NpgsqlCommand($"""
-                WITH {FreshnessSql.PosteriorCells("index_table")}, {FreshnessSql.PosteriorCells("unchanged_table")}
-                SELECT index_value, {FreshnessSql.PosteriorValue("k")}, {FreshnessSql.Rate("@k::double precision", "@t::double precision")}
-                FROM (SELECT {FreshnessSql.PosteriorValue("k")} AS index_value FROM (SELECT 1) one
-                      {FreshnessSql.PosteriorKeys("index_table", "k", "@k::double precision", "@t::double precision", "@a::double precision")}
-                      {FreshnessSql.PosteriorJoins("index_table", "k")}) i
+                SELECT index_value, {FreshnessSql.PosteriorValue("unchanged_table", "k")}, {FreshnessSql.Rate("@k::double precision", "@t::double precision")}
+                FROM (SELECT {FreshnessSql.PosteriorValue("index_table", "k")} AS index_value FROM (SELECT 1) one
+                      {FreshnessSql.PosteriorKeys("index_table", "k", "@k::double precision", "@t::double precision", "@a::double precision")}) i
                 {FreshnessSql.PosteriorKeys("unchanged_table", "k", "@k::double precision", "@t::double precision", "@a::double precision")}
-                {FreshnessSql.PosteriorJoins("unchanged_table", "k")}
                 """, conn);
             ChangeModelStore.AddPosteriorParameters(cmd.Parameters, "index_table", model.IndexTable);
             ChangeModelStore.AddPosteriorParameters(cmd.Parameters, "unchanged_table", model.UnchangedTable);

@@ -36,14 +36,6 @@ internal static class FreshnessSql
         """;
 
     /// <summary>
-    /// CTE <c>{table}_cells</c>: the <see cref="Freshness.PosteriorTable"/> @<paramref name="table"/> unnested once into (cell,
-    /// value) rows, so each asset's lookup is a hash join. Subscripting the array parameter per asset copied all of it each
-    /// time: 175 µs an asset, status of 20,000 assets in 3.5 s.
-    /// </summary>
-    public static string PosteriorCells(string table) =>
-        $"{table}_cells AS MATERIALIZED (SELECT (u.o - 1)::integer AS cell, u.v FROM unnest(@{table}::double precision[]) WITH ORDINALITY AS u(v, o))";
-
-    /// <summary>
     /// A lateral subquery <paramref name="alias"/> with what one row's lookup needs: its four cells (<c>c00</c>…<c>c11</c>, two
     /// exposures by two ages) and the weights between them (<c>g</c>, <c>f</c>); <paramref name="changes"/> to the nearest
     /// half, past <see cref="Freshness.PosteriorTable.MaxChanges"/> scaled down with its exposure; no exposure reads the
@@ -67,18 +59,16 @@ internal static class FreshnessSql
             OFFSET 0) {alias}
         """;
 
-    /// <summary>The joins of keys <paramref name="keys"/> (an alias with <see cref="PosteriorKeys"/>' columns) to <see cref="PosteriorCells"/>.</summary>
-    public static string PosteriorJoins(string table, string keys) => $"""
-        JOIN {table}_cells x00 ON x00.cell = {keys}.c00 JOIN {table}_cells x01 ON x01.cell = {keys}.c01
-        JOIN {table}_cells x10 ON x10.cell = {keys}.c10 JOIN {table}_cells x11 ON x11.cell = {keys}.c11
-        """;
-
     /// <summary>
-    /// The looked-up value, interpolated between two exposures and two ages; the C# twin is
-    /// <see cref="Freshness.PosteriorTable.Lookup"/>, and a test holds them equal.
+    /// The value @<paramref name="table"/> holds for keys <paramref name="keys"/> (an alias with <see cref="PosteriorKeys"/>'
+    /// columns), interpolated between two exposures and two ages: four subscripts of the array parameter (SQL arrays count
+    /// from 1). Subscripts, not a join to the table unnested: a join's plan depends on estimates a prepared statement's
+    /// generic plan gets wrong (a nested loop over the table for every asset), and a subscript costs the same every time.
+    /// The C# twin is <see cref="Freshness.PosteriorTable.Lookup"/>, and a test holds them equal.
     /// </summary>
-    public static string PosteriorValue(string keys) =>
-        $"(x00.v * (1 - {keys}.g) * (1 - {keys}.f) + x01.v * (1 - {keys}.g) * {keys}.f + x10.v * {keys}.g * (1 - {keys}.f) + x11.v * {keys}.g * {keys}.f)";
+    public static string PosteriorValue(string table, string keys) =>
+        $"((@{table}::double precision[])[{keys}.c00 + 1] * (1 - {keys}.g) * (1 - {keys}.f) + (@{table}::double precision[])[{keys}.c01 + 1] * (1 - {keys}.g) * {keys}.f" +
+        $" + (@{table}::double precision[])[{keys}.c10 + 1] * {keys}.g * (1 - {keys}.f) + (@{table}::double precision[])[{keys}.c11 + 1] * {keys}.g * {keys}.f)";
 
     /// <summary>
     /// The register's observations in groups of equal change count and about equal exposure (an eighth of e apart), for the

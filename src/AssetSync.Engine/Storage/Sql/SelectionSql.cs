@@ -53,7 +53,7 @@ internal static class SelectionSql
     /// the gauge. Failures at most one place in ten, as
     /// <see cref="Stalest"/>. Parameters as <see cref="Stalest"/>.
     /// </summary>
-    public static string ByChangeRate { get; } = $"WITH {FreshnessSql.PosteriorCells("index_table")}\n" + FailuresOneInTen($"""
+    public static string ByChangeRate { get; } = FailuresOneInTen($"""
         SELECT cmms_asset_id, status,
                CASE WHEN tier < 2 THEN value_rank
                     ELSE first + LEAST((value_rank - first) / (1 - @audit_share::double precision), audit_rank / NULLIF(@audit_share::double precision, 0)) END AS place
@@ -64,10 +64,9 @@ internal static class SelectionSql
                    row_number() OVER (ORDER BY tier, CASE WHEN tier = 2 THEN value END DESC NULLS LAST, {StalestOrder}) AS value_rank
             FROM (
                 SELECT r.*, CASE WHEN r.last_success_at IS NULL THEN 0 WHEN r.age > @max_sync_age::interval THEN 1 ELSE 2 END AS tier,
-                       {CriticalityWeight("r.criticality")} * {FreshnessSql.PosteriorValue("k")} AS value
+                       {CriticalityWeight("r.criticality")} * {FreshnessSql.PosteriorValue("index_table", "k")} AS value
                 FROM ({Register}) r
                 {FreshnessSql.PosteriorKeys("index_table", "k", "r.recent_changes", "r.recent_exposure", "extract(epoch FROM r.age)::double precision")}
-                {FreshnessSql.PosteriorJoins("index_table", "k")}
             ) t
         ) ranked
         """, "place, cmms_asset_id");

@@ -56,11 +56,10 @@ internal static class StatusSql
     /// register's estimate is the sum of the groups: one scan of the posterior, not two.
     /// </summary>
     public static string OutdatedByCriticality { get; } = $"""
-        WITH {RegisterSql.CurrentState}, {FreshnessSql.PosteriorCells("unchanged_table")},
-        j AS MATERIALIZED (SELECT s.criticality, 1 - {FreshnessSql.PosteriorValue("k")} AS outdated
+        WITH {RegisterSql.CurrentState},
+        j AS MATERIALIZED (SELECT s.criticality, 1 - {FreshnessSql.PosteriorValue("unchanged_table", "k")} AS outdated
               FROM register s
               {FreshnessSql.PosteriorKeys("unchanged_table", "k", "s.change_count", "s.change_exposure", "extract(epoch FROM s.age)::double precision")}
-              {FreshnessSql.PosteriorJoins("unchanged_table", "k")}
               WHERE s.last_success_at IS NOT NULL)
         SELECT criticality, count(*) AS synced, sum(outdated) AS outdated, sum(outdated * (1 - outdated)) AS outdated_variance
         FROM j GROUP BY criticality ORDER BY count(*) DESC, criticality NULLS LAST
