@@ -56,16 +56,14 @@ internal static class OutdatedEstimates
         try
         {
             using var doc = JsonDocument.Parse(text);
-            var groups = new List<OutdatedEstimate>();
-            double synced = 0, expected = 0, variance = 0;
+            var groups = new List<(OutdatedEstimate Estimate, double Variance)>();
             foreach (var g in doc.RootElement.EnumerateArray())
             {
-                var (n, e, v) = (g.GetProperty("synced").GetInt64(), g.GetProperty("expected").GetDouble(), g.GetProperty("variance").GetDouble());
+                var variance = g.GetProperty("variance").GetDouble();
                 var name = g.TryGetProperty("criticality", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
-                groups.Add(OutdatedEstimate.From(name, n, e, v));
-                (synced, expected, variance) = (synced + n, expected + e, variance + v);
+                groups.Add((OutdatedEstimate.From(name, g.GetProperty("synced").GetInt64(), g.GetProperty("expected").GetDouble(), variance), variance));
             }
-            return (OutdatedEstimate.From(null, (long)synced, expected, variance), groups);
+            return (Sum(groups), groups.ConvertAll(g => g.Estimate));
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
         {
