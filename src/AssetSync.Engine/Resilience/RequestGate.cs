@@ -78,6 +78,14 @@ internal sealed class RequestGate
         _observer = observer;
     }
 
+    private long _passed;
+
+    /// <summary>
+    /// Answers so far other than a 429 (timeouts are no answer): requests the service let through. An asset that meets a 429
+    /// again after this has grown met it while others got through: the evidence that the 429 is its own.
+    /// </summary>
+    public long PassedAnswers => Interlocked.Read(ref _passed);
+
     /// <summary>Requests in flight now, overdue ones included.</summary>
     public int InFlight
     {
@@ -226,6 +234,10 @@ internal sealed class RequestGate
             lock (_lock)
             {
                 _lastAnsweredSent = Math.Max(_lastAnsweredSent, lease.Sent);
+            }
+            if (httpStatus != 429)
+            {
+                Interlocked.Increment(ref _passed);
             }
         }
         if (limits.Remaining is { } remaining)

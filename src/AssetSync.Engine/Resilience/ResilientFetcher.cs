@@ -12,7 +12,7 @@ namespace AssetSync.Resilience;
 /// marks transient; exponential backoff; Retry-After honoured up to a cap), and for every attempt its
 /// way through the <see cref="RequestGate"/> (turn, slot, rate, the server's window), then the per-attempt
 /// timeout. The gate is passed per attempt and its slot released before a backoff wait, so an asset
-/// waiting to retry never holds up the others.
+/// waiting to retry never holds up the others. A wait after a 429 is jittered (see <see cref="Jitter"/>).
 /// </summary>
 internal sealed class ResilientFetcher
 {
@@ -25,6 +25,7 @@ internal sealed class ResilientFetcher
     private readonly SyncObserver _observer;
     private readonly ResiliencePipeline<FetchOutcome> _retry;
     private readonly ResiliencePipeline _attemptTimeout;
+    private readonly Func<double> _random;
 
     /// <summary>With an adaptive rate, requests in flight may grow to this many times -ThrottleLimit (at most <see cref="MaxInFlight"/>).</summary>
     internal const int InFlightGrowth = 16;
@@ -32,9 +33,12 @@ internal sealed class ResilientFetcher
     /// <summary>The most requests in flight an adaptive rate may grow to.</summary>
     internal const int MaxInFlight = 256;
 
-    public ResilientFetcher(InnomaintClient client, SyncOptions options, TimeProvider time, SyncObserver observer, RateController rate, ServiceHealth? health = null)
+    /// <summary>The fetcher of one run; <paramref name="random"/> (uniform in [0, 1), for the jitter after a 429) is fixed by tests.</summary>
+    public ResilientFetcher(InnomaintClient client, SyncOptions options, TimeProvider time, SyncObserver observer, RateController rate,
+        ServiceHealth? health = null, Func<double>? random = null)
     {
         _client = client;
+        _random = random ?? Random.Shared.NextDouble;
         _options = options;
         _time = time;
         _observer = observer;
@@ -49,7 +53,9 @@ internal sealed class ResilientFetcher
             {
                 MaxRetryAttempts = options.MaximumRetryCount,
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { IsRetryable: true } result && FitsBudget(args.Context, args.AttemptNumber, result)),
-                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(RetryDelay(args.AttemptNumber, args.Outcome.Result?.RetryAfter)),
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(args.Outcome.Result is { HttpStatus: 429 } throttled
+                    ? Jittered(RetryDelay(args.AttemptNumber, throttled.RetryAfter))
+                    : RetryDelay(args.AttemptNumber, args.Outcome.Result?.RetryAfter)),
                 OnRetry = args =>
                 {
                     var outcome = args.Outcome.Result!;
@@ -114,10 +120,11 @@ internal sealed class ResilientFetcher
     }
 
     /// <summary>
-    /// One attempt of the asset. A 429 that is the quota's (the window is full: a spent window in the headers, or 429s of several
-    /// assets at once) says nothing of the asset: it is no attempt, and the asset goes back in line after the window, as often
-    /// as the run needs (up to <see cref="MaxQuotaRequeues"/>, a guard against a service that never lets anything through).
-    /// Under a time budget that cannot hold another try, the asset is left for the next run, never failed for it.
+    /// One attempt of the asset. A 429 that is not shown to be the asset's own (see <see cref="IsQuota"/>) says nothing of the
+    /// asset: it is no attempt, and the asset goes back in line after the window, as often as the run needs (up to
+    /// <see cref="MaxQuotaRequeues"/>, a guard against a service that never lets anything through), taking its turn at the gate
+    /// again like any request. Under a time budget that cannot hold another try, the asset is left for the next run, never
+    /// failed for it.
     /// </summary>
     private async ValueTask<FetchOutcome> AttemptAsync(ResilienceContext context)
     {
@@ -154,26 +161,48 @@ internal sealed class ResilientFetcher
     }
 
     /// <summary>
-    /// Whether a 429 is the quota's. A spent window in the headers always is. 429s of several assets at once are too, unless
-    /// this asset has met them so often in a row that the quota would have picked it that often with a chance under
-    /// <see cref="QuotaChance"/> (the share of 429s now, to that power; so a healthy asset fails for the quota about once in
-    /// a million), or, when nothing got through lately, more than <see cref="MaxQuotaHits"/> times: an
-    /// asset that answers 429 of its own among others that do (a few busy records at once) then spends its attempts as the
+    /// Whether a 429 is no attempt of the asset. A spent window in the headers never is one. Otherwise nothing in one answer
+    /// tells the quota's 429 from the asset's own (at the quota's edge, the quota's come mostly alone), so what follows
+    /// decides: the asset goes back in line, and its 429 costs an attempt only when it persists after the service has let
+    /// others through since its last one, more often than the quota would pick it with a chance of <see cref="QuotaChance"/>
+    /// (the share of 429s now, to that power) or than <see cref="MaxQuotaHits"/>. When nothing got through in between (every
+    /// answer a 429: a full window, or only busy records left at the end of a run) it is the quota's, at most
+    /// <see cref="MaxQuotaHits"/> times in a row. Once an asset's 429 has counted, every later one does: it retries as the
     /// contract says, and never loops.
     /// </summary>
     private bool IsQuota(ThrottleCause cause, AttemptState state)
     {
         switch (cause)
         {
+            case ThrottleCause.None:
+                return false;
             case ThrottleCause.SpentWindow:
                 return true;
-            case ThrottleCause.ManyAssets:
-                state.QuotaHits++;
-                // While some requests get through, a quota is at work: put back in line until meeting it this often would be
-                // improbable. When none does (every recent answer a 429), only busy records may be left: a few times at most.
-                var share = Rate.ThrottledShare;
-                return share < 1 ? Math.Pow(share, state.QuotaHits) >= QuotaChance : state.QuotaHits <= MaxQuotaHits;
             default:
+                if (state.OwnThrottle)
+                {
+                    return false;
+                }
+                var passed = _gate.PassedAnswers;
+                var before = state.PassedAtLastHit;
+                state.PassedAtLastHit = passed;
+                if (before is null)
+                {
+                    return true;
+                }
+                if (passed > before)
+                {
+                    state.PersistedHits++;
+                    if (state.PersistedHits <= MaxQuotaHits && Math.Pow(Rate.ThrottledShare, state.PersistedHits) >= QuotaChance)
+                    {
+                        return true;
+                    }
+                }
+                else if (++state.IdleHits <= MaxQuotaHits)
+                {
+                    return true;
+                }
+                state.OwnThrottle = true;
                 return false;
         }
     }
@@ -182,22 +211,33 @@ internal sealed class ResilientFetcher
     internal const double QuotaChance = 1e-6;
 
     /// <summary>
-    /// The most times in a row one asset is put back in line on the strength of other assets' 429s alone when no recent
-    /// request got through at all: busy records left alone at the end of a run make every recent answer a 429, which looks
-    /// like a full window; this bounds them.
+    /// The most times one asset is put back in line for 429s that persist while others get through, and again for 429s while
+    /// nothing does (busy records left alone at the end of a run make every recent answer a 429, which looks like a full
+    /// window): this bounds what a busy record costs before its 429s count.
     /// </summary>
     internal const int MaxQuotaHits = 6;
 
-    /// <summary>A quota 429 is waited out for its Retry-After (capped), and at least the base backoff.</summary>
-    private TimeSpan QuotaWait(TimeSpan? retryAfter)
+    /// <summary>A quota 429 is waited out for its Retry-After (capped), and at least the base backoff, jittered.</summary>
+    private TimeSpan QuotaWait(TimeSpan? retryAfter) => Jittered(Longer(_options.RetryInterval, retryAfter));
+
+    /// <summary>
+    /// The most added to a wait after a 429, drawn uniformly: a retry exactly Retry-After later lands at the same place of the
+    /// next window, full again when the first was (issue 38: 18 of 47 assets met a second 429 that way). One second spreads
+    /// retries over a whole window of the usual length; a shorter wait is spread over its own length.
+    /// </summary>
+    internal static readonly TimeSpan Jitter = TimeSpan.FromSeconds(1);
+
+    private TimeSpan Jittered(TimeSpan wait) => wait + ((wait < Jitter ? wait : Jitter) * _random());
+
+    /// <summary>The longer of <paramref name="wait"/> and the server's Retry-After, capped by -MaxRetryAfterSec.</summary>
+    private TimeSpan Longer(TimeSpan wait, TimeSpan? retryAfter)
     {
-        var wait = _options.RetryInterval;
-        if (retryAfter is { } asked)
+        if (retryAfter is not { } asked)
         {
-            var capped = asked > _options.MaxRetryAfter ? _options.MaxRetryAfter : asked;
-            wait = capped > wait ? capped : wait;
+            return wait;
         }
-        return wait;
+        var capped = asked > _options.MaxRetryAfter ? _options.MaxRetryAfter : asked;
+        return capped > wait ? capped : wait;
     }
 
     /// <summary>Quota 429s one asset may be put back in line for before they count as its attempts after all.</summary>
@@ -343,7 +383,8 @@ internal sealed class ResilientFetcher
         {
             return true;
         }
-        var needed = RetryDelay(attemptNumber, outcome.RetryAfter) + ExpectedAttempt;
+        // A 429's retry may be jittered by up to Jitter more.
+        var needed = RetryDelay(attemptNumber, outcome.RetryAfter) + (outcome.HttpStatus == 429 ? Jitter : TimeSpan.Zero) + ExpectedAttempt;
         return _time.GetTimestamp() + (long)(needed.TotalSeconds * _time.TimestampFrequency) <= deadline;
     }
 
@@ -351,19 +392,8 @@ internal sealed class ResilientFetcher
         $"Innomaint gave no complete answer within {_options.Timeout.TotalSeconds:0.###} s.");
 
     /// <summary>Backoff for retry number <paramref name="attemptNumber"/> (0-based), at least the server's Retry-After.</summary>
-    internal TimeSpan RetryDelay(int attemptNumber, TimeSpan? retryAfter)
-    {
-        var backoff = _options.RetryInterval * Math.Pow(2, attemptNumber);
-        if (retryAfter is { } asked)
-        {
-            var capped = asked > _options.MaxRetryAfter ? _options.MaxRetryAfter : asked;
-            if (capped > backoff)
-            {
-                return capped;
-            }
-        }
-        return backoff;
-    }
+    internal TimeSpan RetryDelay(int attemptNumber, TimeSpan? retryAfter) =>
+        Longer(_options.RetryInterval * Math.Pow(2, attemptNumber), retryAfter);
 
     private sealed class AttemptState(string serialNumber)
     {
@@ -385,8 +415,17 @@ internal sealed class ResilientFetcher
 
         public bool NotStarted { get; set; }
 
-        /// <summary>429s of several assets at once this asset met in a row (see <see cref="IsQuota"/>).</summary>
-        public int QuotaHits { get; set; }
+        /// <summary>The service's <see cref="RequestGate.PassedAnswers"/> at this asset's last 429; null before its first.</summary>
+        public long? PassedAtLastHit { get; set; }
+
+        /// <summary>429s of this asset met again after others got through (see <see cref="IsQuota"/>).</summary>
+        public int PersistedHits { get; set; }
+
+        /// <summary>429s of this asset met again while nothing got through.</summary>
+        public int IdleHits { get; set; }
+
+        /// <summary>The evidence said this asset's 429s are its own: each one is an attempt.</summary>
+        public bool OwnThrottle { get; set; }
 
         /// <summary>The last answer that was the asset's own (not the quota's 429), if any.</summary>
         public FetchOutcome? LastAnswer { get; set; }

@@ -6,12 +6,15 @@ internal enum ThrottleCause
     /// <summary>Not a 429.</summary>
     None,
 
-    /// <summary>The asset's own 429 (the contract's busy record): an attempt of that asset, retried after its Retry-After.</summary>
+    /// <summary>
+    /// A 429 the rate does not take for the quota's (fewer than three assets met one at once): the rate stays. Whether it is
+    /// the asset's own (the contract's busy record, an attempt) is told by what follows (see ResilientFetcher).
+    /// </summary>
     Asset,
 
     /// <summary>The rate-limit headers said the window is spent: the quota's, whatever the asset.</summary>
     SpentWindow,
 
-    /// <summary>429s of several distinct assets at once: the quota's, unless the same asset keeps meeting it improbably often.</summary>
+    /// <summary>429s of several distinct assets at once: the quota's, and the rate is cut.</summary>
     ManyAssets,
 }

@@ -10,16 +10,18 @@ namespace AssetSync.Tests.Resilience;
 
 /// <summary>
 /// The quota is the service's, not the asset's: a 429 that says the window is full is no attempt of the asset, which goes
-/// back in line after the window; only an asset's own 429 counts. On a fake clock.
+/// back in line after the window; a 429 counts as an attempt only when it persists after the asset was sent back in line
+/// and the service let others through since. On a fake clock.
 /// </summary>
 public class QuotaThrottleTests
 {
-    private static (ResilientFetcher Fetcher, RecordingObserver Observer) Create(StubHandler handler, FakeTimeProvider time, double requestsPerSecond = double.PositiveInfinity)
+    private static (ResilientFetcher Fetcher, RecordingObserver Observer) Create(StubHandler handler, FakeTimeProvider time, double requestsPerSecond = double.PositiveInfinity,
+        double jitter = 0)
     {
         var options = new SyncOptions { ApiToken = "t", BaseUrl = "http://127.0.0.1:9", ConnectionString = "Host=127.0.0.1", RequestsPerSecond = requestsPerSecond, ThrottleLimit = 8 };
         var client = new InnomaintClient(new HttpClient(handler), new Uri(options.BaseUrl), new AssetPathTemplate(options.AssetPath), "t", options.MaxResponseBytes, time);
         var observer = new RecordingObserver();
-        return (new ResilientFetcher(client, options, time, observer, new RateController(time, options.Rate, options.RequestsPerSecond, null)), observer);
+        return (new ResilientFetcher(client, options, time, observer, new RateController(time, options.Rate, options.RequestsPerSecond, null), random: () => jitter), observer);
     }
 
     /// <summary>Moves the fake clock on until every fetch is done; never sleeps through a real backoff.</summary>
@@ -72,18 +74,74 @@ public class QuotaThrottleTests
     }
 
     [Fact]
-    public async Task An_assets_own_429_still_counts_as_an_attempt_and_fails_it()
+    public async Task An_asset_alone_answering_429_is_sent_back_a_bounded_number_of_times_then_fails_on_its_attempts()
     {
         var time = new FakeTimeProvider();
-        // No rate-limit headers, one asset: the contract's per-asset 429.
+        // No rate-limit headers, one asset, nothing else getting through: a full window or a busy record, alike.
         var handler = new StubHandler((_, _, _) => Task.FromResult(StubHandler.Json(HttpStatusCode.TooManyRequests, "{}")));
         var (fetcher, _) = Create(handler, time);
 
         var result = (await Drive(time, fetcher.FetchAsync("S1", CancellationToken.None))).Single();
 
         Assert.Equal(SyncErrorKind.Transient, result.Outcome.Kind);
-        Assert.Equal((4, 4), (result.Attempts, handler.Requests));
-        Assert.Equal(0, fetcher.QuotaRequeues);
+        Assert.Equal(4, result.Attempts);
+        Assert.Equal(1 + ResilientFetcher.MaxQuotaHits, fetcher.QuotaRequeues);
+        Assert.Equal(4 + fetcher.QuotaRequeues, handler.Requests);
+    }
+
+    [Fact]
+    public async Task A_lone_429_without_headers_among_answers_is_no_attempt_and_its_retry_is_jittered()
+    {
+        var time = new FakeTimeProvider();
+        // The quota's 429 at its edge: one request of one asset, no headers, Retry-After 1, while the others answer.
+        var sentS5 = new List<long>();
+        var handler = new StubHandler((request, _, _) =>
+        {
+            var serial = SerialOf(request);
+            if (serial == "S5")
+            {
+                lock (sentS5)
+                {
+                    sentS5.Add(time.GetTimestamp());
+                    if (sentS5.Count == 1)
+                    {
+                        var r = StubHandler.Json(HttpStatusCode.TooManyRequests, "{}");
+                        r.Headers.TryAddWithoutValidation("Retry-After", "1");
+                        return Task.FromResult(r);
+                    }
+                }
+            }
+            return Task.FromResult(StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset(serial)));
+        });
+        var (fetcher, observer) = Create(handler, time, requestsPerSecond: 10, jitter: 0.5);
+
+        var results = await Drive(time, [.. Enumerable.Range(1, 20).Select(i => fetcher.FetchAsync(new SelectedAsset($"S{i}"), i, null, CancellationToken.None))]);
+
+        Assert.All(results, r => Assert.True(r.Outcome.Succeeded, r.Outcome.ToString()));
+        Assert.Equal(1, results[4].Attempts);
+        Assert.Equal(1, fetcher.QuotaRequeues);
+        Assert.Empty(observer.Retries);
+        // Retry-After 1 s, and half of the one-second jitter on top: not on the edge of the next window.
+        var gap = (sentS5[1] - sentS5[0]) / (double)time.TimestampFrequency;
+        Assert.True(gap >= 1.5, $"the second request went {gap:0.###} s after the 429");
+    }
+
+    [Fact]
+    public async Task An_assets_own_429_that_persists_while_others_get_through_fails_it_after_its_attempts()
+    {
+        var time = new FakeTimeProvider();
+        // A busy record among two hundred at 8/s: every time it comes back, others have answered since.
+        var handler = new StubHandler((request, _, _) => Task.FromResult(SerialOf(request) == "S1"
+            ? StubHandler.Json(HttpStatusCode.TooManyRequests, "{}")
+            : StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset(SerialOf(request)))));
+        var (fetcher, _) = Create(handler, time, requestsPerSecond: 8);
+
+        var results = await Drive(time, [.. Enumerable.Range(1, 200).Select(i => fetcher.FetchAsync(new SelectedAsset($"S{i}"), i, null, CancellationToken.None))]);
+
+        Assert.Equal((SyncErrorKind.Transient, 4), (results[0].Outcome.Kind, results[0].Attempts));
+        Assert.All(results.Skip(1), r => Assert.True(r.Outcome.Succeeded, r.Outcome.ToString()));
+        var busyRequests = handler.Seen.Count(r => SerialOf(r) == "S1");
+        Assert.InRange(busyRequests - 4, 2, 1 + ResilientFetcher.MaxQuotaHits);
     }
 
     [Fact]
@@ -111,7 +169,7 @@ public class QuotaThrottleTests
             }
         }
         var busyRequests = handler.Seen.Count(r => busy.Contains(SerialOf(r)));
-        Assert.True(busyRequests <= 3 * (4 + ResilientFetcher.MaxQuotaHits), $"the busy assets drew {busyRequests} requests: a few put back in line at most, never a loop");
+        Assert.True(busyRequests <= 3 * (4 + 1 + (2 * ResilientFetcher.MaxQuotaHits)), $"the busy assets drew {busyRequests} requests: a few put back in line at most, never a loop");
     }
 
     [Fact]
