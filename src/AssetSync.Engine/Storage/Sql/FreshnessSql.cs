@@ -40,7 +40,9 @@ internal static class FreshnessSql
     /// exposures by two ages) and the weights between them (<c>g</c>, <c>f</c>); <paramref name="changes"/> to the nearest
     /// half, past <see cref="Freshness.PosteriorTable.MaxChanges"/> scaled down with its exposure; no exposure reads the
     /// prior's row. The table's shape comes as @{table}_shape (exposure log min, log step, age log min, log step). OFFSET 0
-    /// keeps the planner from inlining it: inlined, each reference to g or f evaluated the logarithms again.
+    /// keeps the planner from inlining it: inlined, each reference to g or f evaluated the logarithms again. Every term is double
+    /// precision (date_part, not extract, for an age): numeric arithmetic from an untyped literal doubled the status's estimate
+    /// on 50,000 assets (410 ms against 225 ms).
     /// </summary>
     public static string PosteriorKeys(string table, string alias, string changes, string exposure, string ageSeconds) => $"""
         CROSS JOIN LATERAL (
@@ -52,9 +54,9 @@ internal static class FreshnessSql
                                     ELSE round(LEAST(GREATEST({changes}, 0), {PosteriorTable.MaxChanges}) * 2)::integer * {PosteriorTable.ExposureBuckets} END AS r0,
                                CASE WHEN COALESCE({exposure}, 0) <= 0 THEN 0 ELSE {PosteriorTable.ExposureBuckets - 1} END AS last,
                                CASE WHEN COALESCE({exposure}, 0) <= 0 THEN 0
-                                    ELSE LEAST(GREATEST((ln({exposure} * LEAST(1, {PosteriorTable.MaxChanges} / GREATEST({changes}, 1e-9))) - (@{table}_shape::double precision[])[1])
+                                    ELSE LEAST(GREATEST((ln({exposure} * LEAST(1, {PosteriorTable.MaxChanges} / GREATEST({changes}::double precision, 1e-9::double precision))) - (@{table}_shape::double precision[])[1])
                                         / (@{table}_shape::double precision[])[2], 0), {PosteriorTable.ExposureBuckets - 1}) END AS v,
-                               LEAST(GREATEST((ln(GREATEST({ageSeconds}, 1e-300)) - (@{table}_shape::double precision[])[3]) / (@{table}_shape::double precision[])[4], 0),
+                               LEAST(GREATEST((ln(GREATEST({ageSeconds}, 1e-300::double precision)) - (@{table}_shape::double precision[])[3]) / (@{table}_shape::double precision[])[4], 0),
                                      {PosteriorTable.AgeBuckets - 1}) AS u) p) q
             OFFSET 0) {alias}
         """;
@@ -131,8 +133,8 @@ internal static class FreshnessSql
             FROM v
             LEFT JOIN cmms_asset_sync_state s ON s.serialnumber = v.serial
             CROSS JOIN LATERAL (SELECT
-                extract(epoch FROM now() - s.last_success_at)::double precision AS span,
-                extract(epoch FROM now() - v.changed_at)::double precision AS since_change,
+                date_part('epoch', now() - s.last_success_at) AS span,
+                date_part('epoch', now() - v.changed_at) AS since_change,
                 CASE WHEN v.status <> {LogStatus.SuccessSql} THEN NULL
                      WHEN s.last_success_at IS NULL THEN CASE WHEN v.changed_at <= now() AND v.sharing < {ImportStampAssets} THEN true END
                      WHEN v.unchanged THEN false
@@ -140,7 +142,7 @@ internal static class FreshnessSql
                      WHEN s.payload_sha256 IS NOT NULL AND v.sha IS NOT NULL THEN s.payload_sha256 <> v.sha
                      WHEN v.changed_at IS NOT NULL THEN v.changed_at > s.last_success_at
                 END AS changed) c
-            CROSS JOIN LATERAL (SELECT (COALESCE({RecentChanges("s")}, 0) + 0.5) / (COALESCE({RecentExposure("s")}, 0) + GREATEST(c.span, 1e-9)) AS rate) r
+            CROSS JOIN LATERAL (SELECT (COALESCE({RecentChanges("s")}, 0) + 0.5) / (COALESCE({RecentExposure("s")}, 0) + GREATEST(c.span, 1e-9::double precision)) AS rate) r
             CROSS JOIN LATERAL (SELECT r.rate, r.rate * GREATEST(c.span, 0) AS x) b)
         """;
 }

@@ -60,13 +60,13 @@ internal static class SelectionSql
         FROM (
             SELECT cmms_asset_id, status, tier,
                    count(*) FILTER (WHERE tier < 2) OVER () AS first,
-                   row_number() OVER (PARTITION BY tier < 2 ORDER BY ln(({AuditDraw}::double precision + 0.5) / 4294967296.0) / GREATEST(extract(epoch FROM age), 1e-9) DESC, cmms_asset_id) AS audit_rank,
+                   row_number() OVER (PARTITION BY tier < 2 ORDER BY ln(({AuditDraw}::double precision + 0.5) / 4294967296.0) / GREATEST(date_part('epoch', age), 1e-9::double precision) DESC, cmms_asset_id) AS audit_rank,
                    row_number() OVER (ORDER BY tier, CASE WHEN tier = 2 THEN value END DESC NULLS LAST, {StalestOrder}) AS value_rank
             FROM (
                 SELECT r.*, CASE WHEN r.last_success_at IS NULL THEN 0 WHEN r.age > @max_sync_age::interval THEN 1 ELSE 2 END AS tier,
                        {CriticalityWeight("r.criticality")} * {FreshnessSql.PosteriorValue("index_table", "k")} AS value
                 FROM ({Register}) r
-                {FreshnessSql.PosteriorKeys("index_table", "k", "r.recent_changes", "r.recent_exposure", "extract(epoch FROM r.age)::double precision")}
+                {FreshnessSql.PosteriorKeys("index_table", "k", "r.recent_changes", "r.recent_exposure", "date_part('epoch', r.age)")}
             ) t
         ) ranked
         """, "place, cmms_asset_id");

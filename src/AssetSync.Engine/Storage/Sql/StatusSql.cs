@@ -59,7 +59,7 @@ internal static class StatusSql
         WITH {RegisterSql.CurrentState},
         j AS MATERIALIZED (SELECT s.criticality, 1 - {FreshnessSql.PosteriorValue("unchanged_table", "k")} AS outdated
               FROM register s
-              {FreshnessSql.PosteriorKeys("unchanged_table", "k", "s.change_count", "s.change_exposure", "extract(epoch FROM s.age)::double precision")}
+              {FreshnessSql.PosteriorKeys("unchanged_table", "k", "s.change_count", "s.change_exposure", "date_part('epoch', s.age)")}
               WHERE s.last_success_at IS NOT NULL)
         SELECT criticality, count(*) AS synced, sum(outdated) AS outdated, sum(outdated * (1 - outdated)) AS outdated_variance
         FROM j GROUP BY criticality ORDER BY count(*) DESC, criticality NULLS LAST
