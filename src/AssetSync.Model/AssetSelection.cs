@@ -20,7 +20,7 @@ public sealed class AssetSelection
     }
 
     /// <summary>
-    /// Batch mode only: true for the seed's paging in report_seq_no order (chosen by passing an offset); false for
+    /// Batch mode only: true for the Go service's paging in report_seq_no order (chosen by passing an offset); false for
     /// stalest first: never-synced assets in report_seq_no order, then the oldest last success first.
     /// </summary>
     public bool ReportOrder { get; }
@@ -63,7 +63,7 @@ public sealed class AssetSelection
 
     /// <summary>
     /// <paramref name="batchSize"/> assets (0: all) in <paramref name="order"/>: never synced first, in report_seq_no order,
-    /// then by change rate (assets older than <paramref name="maxSyncAge"/> first) or the oldest last success. With an <paramref name="offset"/>, the seed's paging instead: report_seq_no (nulls last), then asset_id.
+    /// then by change rate (assets older than <paramref name="maxSyncAge"/> first) or the oldest last success. With an <paramref name="offset"/>, the Go service's paging instead: report_seq_no (nulls last), then asset_id.
     /// Deferred assets are left out unless <paramref name="includeDeferred"/>.
     /// </summary>
     public static AssetSelection Batch(int batchSize = SyncDefaults.BatchSize, int? offset = null, DateTimeOffset? notSyncedSince = null, bool includeDeferred = false,

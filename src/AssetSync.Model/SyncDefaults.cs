@@ -11,7 +11,7 @@ public static class SyncDefaults
     /// <summary>The asset path template of the Innomaint contract.</summary>
     public const string AssetPath = "/api/v1/assets/{serialnumber}";
 
-    /// <summary>Retries after the first attempt (4 attempts in all), as the seed does.</summary>
+    /// <summary>Retries after the first attempt (4 attempts in all), as the Go service did.</summary>
     public const int MaximumRetryCount = 3;
 
     /// <summary>The most retries -MaximumRetryCount takes.</summary>
@@ -82,7 +82,7 @@ public static class SyncDefaults
     /// </summary>
     public const double ChangeMemory = 0.95;
 
-    /// <summary>Failed assets a retry-failed run takes when no -BatchSize is given: 0, all of them (the seed's behaviour).</summary>
+    /// <summary>Failed assets a retry-failed run takes when no -BatchSize is given: 0, all of them (the Go service's behaviour).</summary>
     public const int RetryBatchSize = 0;
 
     /// <summary>How long -Wait waits for another run, in seconds (10 minutes).</summary>

@@ -12,6 +12,10 @@ The degraded-night benchmarks (issue 20), against the simulator with 100 ms late
   P  two nights, -RequestsPerSecond Auto: one asset in ten fails every night (503), 2 % answer one 429 of their own, 1 %
      hang. Night 1 from nothing stored: the healthy assets' rate, the quota's 429s as a share of requests, and no healthy
      asset failed. Night 2 from the stored rate: its first 10 s, requests/s at the simulator and the quota's 429s in them
+  Q  issue 38's degraded night, three nights, -RequestsPerSecond Auto: 3,600 assets, one in ten failing every night (503),
+     1 % answering 429 of their own every time (busy records), 1 % hanging; the quota's 429s bare (Retry-After: 1, no
+     rate-limit headers). Each night: healthy assets failed (0), busy records failed on their own 429s after their
+     attempts, the quota's 429s as a share of requests (the simulator's own count), and the quota held
 Each run is a fresh pwsh, as a scheduled job is. Rates of healthy assets come from their log rows (synced_at);
 requests in flight and requests sent are counted at the simulator.
 #>
@@ -20,8 +24,8 @@ param(
     [string] $Configuration = 'Release',
     [switch] $Quick,
     [string] $ResultPath,
-    [ValidateSet('F', 'G', 'H', 'I', 'J', 'K', 'L', 'P')]
-    [string[]] $Scenarios = @('F', 'G', 'H', 'I', 'J', 'K', 'L', 'P')
+    [ValidateSet('F', 'G', 'H', 'I', 'J', 'K', 'L', 'P', 'Q')]
+    [string[]] $Scenarios = @('F', 'G', 'H', 'I', 'J', 'K', 'L', 'P', 'Q')
 )
 $ErrorActionPreference = 'Stop'
 $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
@@ -155,6 +159,40 @@ try {
                 Add-Figure 'P' 'night 2, first 10 s: the quota''s 429s' ('{0} of {1}' -f $firstThrottled, $first) '<= 2 % + 1' ($firstThrottled -le [math]::Floor(0.02 * $first) + 1)
             }
             Add-Figure 'P' "night ${night}: healthy assets marked failed" $healthyFailed '0' ($healthyFailed -eq 0)
+        }
+        Invoke-RestMethod -Method Post -Uri "$($sim.BaseUrl)/_sim/heal" | Out-Null
+    }
+    if ($Scenarios -contains 'Q') {
+        $n = if ($Quick) { 1200 } else { 3600 }
+        Write-Host "== Q: $n assets, 1 in 10 failing every night (503), 1 % busy records (429 every time), 1 % hanging; Auto; quota $quota/s, bare 429s; three nights"
+        Reset-Register 1 $n
+        $failers = @{}; $busy = @{}; $hang = @{}
+        for ($i = 1; $i -le $n; $i++) {
+            if ($i % 10 -eq 4) { $failers[(Serial $i)] = @('503') }
+            elseif ($i % 100 -eq 7) { $busy[(Serial $i)] = @('429') }
+            elseif ($i % 100 -eq 33) { $hang[(Serial $i)] = @('timeout') }
+        }
+        $faulty = @($failers.Keys + $busy.Keys + $hang.Keys)
+        $healthyCount = $n - $faulty.Count
+        foreach ($night in 1..3) {
+            Set-Scripts $failers $true; Set-Scripts $busy $true; Set-Scripts $hang $true
+            Set-Sim @{ RateLimit = $quota; LatencyMs = 100; RetryAfterSeconds = 1; RateLimitHeaders = 'none' }
+            $r = Invoke-Run '-RequestsPerSecond Auto -TimeoutSec 3 -Force'
+            $s = $r.Summary
+            $stats = Get-Stats
+            $quota429 = @($stats.throttledMs).Count
+            $healthyFailed = [int](Invoke-PgSql $cs "SELECT count(*) FROM ic3_sync_log WHERE run_id = $($s.RunId) AND status = 'error' AND serialnumber <> ALL (ARRAY['$($faulty -join "','")'])")
+            $busyRows = Invoke-PgSql $cs "SELECT count(*) FILTER (WHERE status = 'error' AND http_status = 429 AND attempts = 4) || '|' || count(*) FROM ic3_sync_log WHERE run_id = $($s.RunId) AND serialnumber = ANY (ARRAY['$($busy.Keys -join "','")'])"
+            $busyFailed, $busyAll = "$busyRows" -split '\|'
+            $all = @($stats.arrivalsMs | Sort-Object)
+            $end = $all[[math]::Floor(0.9 * ($all.Count - 1))]
+            $held = @($all | Where-Object { $_ -ge 15000 -and $_ -le $end })
+            $heldRate = if ($held.Count -gt 1) { ($held.Count - 1) / (($held[-1] - $held[0]) / 1000) } else { 0 }
+            Write-Host ("   night {0}: {1}, {2} succeeded, {3} failed, {4} requests, {5} throttled ({6} by the quota)" -f $night, $s.Status, $s.Succeeded, $s.Failed, $s.Requests, $s.Throttled, $quota429)
+            Add-Figure 'Q' "night ${night}: healthy assets marked failed" "$healthyFailed of $healthyCount" '0' ($healthyFailed -eq 0)
+            Add-Figure 'Q' "night ${night}: busy records failed on their own 429s after 4 attempts" "$busyFailed of $busyAll" "all $($busy.Count)" ([int]$busyFailed -eq $busy.Count)
+            Add-Figure 'Q' "night ${night}: the quota's 429s, as a share of requests" ('{0:P1} ({1} of {2})' -f ($quota429 / [math]::Max(1, $s.Requests)), $quota429, $s.Requests) '' $true
+            Add-Figure 'Q' "night ${night}: requests per second at the simulator (from 15 s to the last tenth)" ('{0:0.##}/s ({1:0.00} Q)' -f $heldRate, ($heldRate / $quota)) '>= 0.90 Q' ($heldRate -ge 0.90 * $quota)
         }
         Invoke-RestMethod -Method Post -Uri "$($sim.BaseUrl)/_sim/heal" | Out-Null
     }

@@ -7,7 +7,9 @@ PostgreSQL with its default durability:
   N  the first sync of the same 20,000 new assets, unthrottled (-ThrottleLimit 16), as a user sees it: the cmdlet in a fresh
      pwsh, PostgreSQL over TCP on 127.0.0.1, the register analysed, the simulator warmed by M's passes; timed around the
      cmdlet (selection, run row and closing included), beside the run's own Duration. Its share of M; commits and WAL bytes
-     per changed asset (pg_stat_database.xact_commit and pg_current_wal_lsn deltas over the run)
+     per changed asset (pg_stat_database.xact_commit and pg_current_wal_lsn deltas over the run). The client's own cost
+     (issue 38): CPU time of the cmdlet's process per synced asset, from /proc/self/stat around the cmdlet, against M's
+     client per request (the same, around its measured pass)
   O  peak managed memory of a run over a 1,000,000-asset register (bounded by -MaxDuration: the selection is what
      matters) against a 10,000-asset one
   U  the first sync of 20,000 new assets right after Initialize-CmmsSyncSchema upgraded a small seed-era database (the seed's
@@ -48,6 +50,10 @@ function New-BenchDatabase([int] $Count) {
 }
 
 # One sync in a fresh pwsh: its summary, and the most managed memory seen while it ran.
+# CPU seconds this process has used, user and system, from /proc/self/stat (fields 14 and 15, after the command's name,
+# in clock ticks of 1/100 s: Linux's USER_HZ). Text to put in a child pwsh's script.
+$cpuSeconds = '((((Get-Content -Raw /proc/self/stat) -replace ''^.*\) '', '''') -split '' '')[11..12] | Measure-Object -Sum).Sum / 100'
+
 function Invoke-MeasuredRun([string] $Cs, [string] $Url, [string] $Extra) {
     $script = @"
 `$ErrorActionPreference = 'Stop'
@@ -59,15 +65,17 @@ Add-Type -TypeDefinition 'public static class MemSampler { static volatile bool 
 [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
 `$baseline = [GC]::GetTotalMemory(`$true)
 [MemSampler]::Start()
+`$cpu0 = $cpuSeconds
 `$wall = [Diagnostics.Stopwatch]::StartNew()
 `$s = Invoke-CmmsSync -ConnectionString '$Cs' -BaseUrl '$Url' -BatchSize 0 -Force -Summary $Extra -WarningAction SilentlyContinue
 `$wall.Stop()
+`$cpu = $cpuSeconds - `$cpu0
 `$peak = [MemSampler]::Stop()
-"{0}|{1}|{2}|{3:F3}|{4:F3}" -f `$s.Succeeded, `$baseline, `$peak, `$s.Duration.TotalSeconds, `$wall.Elapsed.TotalSeconds
+"{0}|{1}|{2}|{3:F3}|{4:F3}|{5:F2}" -f `$s.Succeeded, `$baseline, `$peak, `$s.Duration.TotalSeconds, `$wall.Elapsed.TotalSeconds, `$cpu
 "@
     $line = Invoke-Pwsh -NoProfile -NonInteractive -Command $script | Select-Object -Last 1
     $p = $line -split '\|'
-    [pscustomobject]@{ Succeeded = [int]$p[0]; BaselineMB = [double]$p[1] / 1MB; PeakMB = [double]$p[2] / 1MB; Seconds = [double]$p[3]; WallSeconds = [double]$p[4] }
+    [pscustomobject]@{ Succeeded = [int]$p[0]; BaselineMB = [double]$p[1] / 1MB; PeakMB = [double]$p[2] / 1MB; Seconds = [double]$p[3]; WallSeconds = [double]$p[4]; CpuSeconds = [double]$p[5] }
 }
 
 function Get-DbCounters([string] $Cs, [string] $Name) {
@@ -80,6 +88,7 @@ function Get-DbCounters([string] $Cs, [string] $Name) {
 $sim = Start-SimulatorProcess -Arguments @('--Assets', "$large") -Token 'bench-token' -Configuration $Configuration
 try {
     $fetchRate = $null
+    $fetchCpu = $null
     if ($Scenarios -contains 'M') {
         Write-Host "== M: fetch-only, $assets assets, .NET HttpClient, 16 in flight"
         $code = @'
@@ -106,9 +115,11 @@ public static class FetchOnly {
         $codeFile = Join-Path ([IO.Path]::GetTempPath()) ('assetsync-fetchonly-' + [guid]::NewGuid().ToString('N') + '.cs')
         Set-Content -Path $codeFile -Value $code
         try {
-            $fetchRate = [double](Invoke-Pwsh -NoProfile -NonInteractive -Command "Add-Type -Path '$codeFile'; `$null = [FetchOnly]::Run('$($sim.BaseUrl)', $assets, 16); [FetchOnly]::Run('$($sim.BaseUrl)', $assets, 16)" | Select-Object -Last 1)
+            $line = Invoke-Pwsh -NoProfile -NonInteractive -Command "Add-Type -Path '$codeFile'; `$null = [FetchOnly]::Run('$($sim.BaseUrl)', $assets, 16); `$c0 = $cpuSeconds; `$r = [FetchOnly]::Run('$($sim.BaseUrl)', $assets, 16); '{0}|{1}' -f `$r, ($cpuSeconds - `$c0)" | Select-Object -Last 1
+            $fetchRate, $fetchCpu = ($line -split '\|') | ForEach-Object { [double]$_ }
         } finally { Remove-Item $codeFile -ErrorAction SilentlyContinue }
         Add-Figure 'M' 'fetch-only pass (the physical limit here)' ('{0:N0}/s' -f $fetchRate) '' $null
+        Add-Figure 'M' 'CPU of the fetch-only client per request (its process, /proc/self/stat)' ('{0:N0} µs' -f (1e6 * $fetchCpu / $assets)) '' $null
     }
     if ($Scenarios -contains 'N') {
         Write-Host "== N: first sync of $assets new assets, unthrottled, -ThrottleLimit 16"
@@ -124,6 +135,12 @@ public static class FetchOnly {
             Add-Figure 'N' 'first sync, new assets, timed around the cmdlet (what a user sees)' ('{0:N0}/s ({1} in {2:F1} s)' -f $rate, $run.Succeeded, $run.WallSeconds) '>= 3,000/s' ($rate -ge 3000)
             Add-Figure 'N' 'the same run by its own Duration (from its start to its last write)' ('{0:N0}/s ({1:F1} s)' -f $runRate, $run.Seconds) '' $null
             if ($fetchRate) { Add-Figure 'N' 'share of the fetch-only pass (both timed as a user sees them)' ('{0:F2}' -f ($rate / $fetchRate)) '>= 0.80' ($rate / $fetchRate -ge 0.80) }
+            $perAsset = 1e6 * $run.CpuSeconds / [math]::Max(1, $run.Succeeded)
+            Add-Figure 'N' 'CPU of the cmdlet''s process per synced asset (/proc/self/stat around the cmdlet)' ('{0:N0} µs' -f $perAsset) '' $null
+            if ($fetchCpu) {
+                $perRequest = 1e6 * $fetchCpu / $assets
+                Add-Figure 'N' 'the same, against the fetch-only client''s per request' ('{0:F2}x ({1:N0} µs / {2:N0} µs)' -f ($perAsset / $perRequest), $perAsset, $perRequest) '<= 3x' ($perAsset / $perRequest -le 3)
+            }
             Add-Figure 'N' 'commits per changed asset' ('{0:F3}' -f $commits) '<= 0.05' ($commits -le 0.05)
             Add-Figure 'N' 'WAL bytes per changed asset' ('{0:N0}' -f $wal) 'lower than before (2,076 measured by the issue)' ($wal -lt 2076)
         } finally { Invoke-PgSql $AdminConnectionString "DROP DATABASE IF EXISTS $($db.Name) WITH (FORCE)" | Out-Null }

@@ -124,7 +124,14 @@ Describe 'Invoke-CmmsScheduledSync.ps1' {
                 Start-ThreadJob -ArgumentList $script, $logs, $cs, $sim.BaseUrl, $sim.Token, $servicesModule, $n -ScriptBlock {
                     param($script, $logs, $cs, $baseUrl, $token, $module, $n)
                     Import-Module $module
-                    Start-Sleep -Milliseconds (($n - 1) * 1500)
+                    if ($n -eq 2) {
+                        # The second host starts once the first holds the run: its run row says so (a signal, not a guess at a delay).
+                        $until = [DateTime]::UtcNow.AddSeconds(60)
+                        while ([int](Invoke-PgSql $cs "SELECT count(*) FROM cmms_sync_log WHERE status = 'running'") -eq 0) {
+                            if ([DateTime]::UtcNow -gt $until) { throw 'the first host never started its run' }
+                            Start-Sleep -Milliseconds 20
+                        }
+                    }
                     $env:ASSETSYNC_API_TOKEN = $token
                     $out = Invoke-Pwsh -NoProfile -NonInteractive -File $script -LogPath (Join-Path $logs "host$n") -ConnectionString $cs -BaseUrl $baseUrl `
                         -RetryIntervalSec 0.01 -RequestsPerSecond 8 2>&1

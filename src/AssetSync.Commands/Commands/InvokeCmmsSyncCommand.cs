@@ -24,7 +24,7 @@ public sealed class InvokeCmmsSyncCommand : SyncCommandBase
     public int BatchSize { get; set; } = SyncDefaults.BatchSize;
 
     /// <summary>
-    /// Assets to skip at the start of the seed's batch order (report_seq_no). Passing it, even 0, selects that order
+    /// Assets to skip at the start of the Go service's batch order (report_seq_no). Passing it, even 0, selects that order
     /// instead of stalest first.
     /// </summary>
     [Parameter(ParameterSetName = BatchSet)]
@@ -36,7 +36,7 @@ public sealed class InvokeCmmsSyncCommand : SyncCommandBase
     /// freshness: by Cho and Garcia-Molina's refresh index over each asset's estimated change rate (weighted by -CriticalityWeight),
     /// never-synced assets first, then those not verified for longer than -MaxSyncAge, with one place in ten kept for random audits; before any
     /// change has been observed it orders as Stalest. Stalest is a round robin: never-synced first, then the oldest last success.
-    /// Known failures take at most one place in ten in both. -Offset (the seed's paging) overrides it.
+    /// Known failures take at most one place in ten in both. -Offset (the Go service's paging) overrides it.
     /// </summary>
     [Parameter(ParameterSetName = BatchSet)]
     public SyncOrder Order { get; set; } = SyncDefaults.Order;

@@ -15,7 +15,7 @@ public readonly record struct SelectionMode
     /// <summary>One letter for charts (B, R, S).</summary>
     public string Letter { get; }
 
-    /// <summary>The stalest assets, or the seed's paging in report order (Invoke-CmmsSync -BatchSize).</summary>
+    /// <summary>The stalest assets, or the Go service's paging in report order (Invoke-CmmsSync -BatchSize).</summary>
     public static SelectionMode Batch { get; } = new("batch", "B");
 
     /// <summary>The assets whose current state is error (Invoke-CmmsRetryFailed).</summary>
