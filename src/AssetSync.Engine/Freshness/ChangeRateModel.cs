@@ -220,19 +220,4 @@ internal sealed class ChangeRateModel
         }
         return table;
     }
-
-    /// <summary>The rate the table gives (the SQL's lookup, in C#): exposure clamped to the fitted range, past the table k/T.</summary>
-    public double TableRate(int changes, double exposureSeconds)
-    {
-        if (exposureSeconds <= 0)
-        {
-            return PriorMean;
-        }
-        if (changes > TableChanges)
-        {
-            return changes / exposureSeconds;
-        }
-        var bucket = (int)Math.Clamp(Math.Round((Math.Log(exposureSeconds) - TableLogMin) / TableLogStep), 0, TableBuckets - 1);
-        return PosteriorRate(changes, Math.Exp(TableLogMin + (bucket * TableLogStep)));
-    }
 }

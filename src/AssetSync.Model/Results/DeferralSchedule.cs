@@ -10,7 +10,4 @@ public static class DeferralSchedule
     /// <summary>The longest deferral, in days.</summary>
     public const int MaxDays = 30;
 
-    /// <summary>Days an asset waits after its <paramref name="consecutiveFailures"/>-th failure in a row (1-based).</summary>
-    public static int DaysAfter(int consecutiveFailures) =>
-        consecutiveFailures <= 1 ? 1 : (int)Math.Min(MaxDays, Math.Pow(2, Math.Min(consecutiveFailures - 1, 30)));
 }

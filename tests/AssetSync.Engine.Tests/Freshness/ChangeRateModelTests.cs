@@ -1,3 +1,4 @@
+using AssetSync.Tests.Fixtures;
 using AssetSync.Freshness;
 
 namespace AssetSync.Tests.Freshness;

@@ -1,3 +1,4 @@
+using AssetSync.Tests.Fixtures;
 namespace AssetSync.Tests.Model;
 
 /// <summary>The one error-kind type against the contracts: names, what is retried, what defers, what is logged.</summary>
@@ -45,7 +46,7 @@ public sealed class SyncErrorKindsTests
     [InlineData(5, 16)]
     [InlineData(6, 30)]
     [InlineData(100, 30)]
-    public void The_deferral_doubles_from_one_day_up_to_thirty(int failures, int days) => Assert.Equal(days, DeferralSchedule.DaysAfter(failures));
+    public void The_deferral_doubles_from_one_day_up_to_thirty(int failures, int days) => Assert.Equal(days, Oracles.DeferralDays(failures));
 
     [Fact]
     public void Run_statuses_and_selection_modes_are_the_contract_names()

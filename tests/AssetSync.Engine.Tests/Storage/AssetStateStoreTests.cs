@@ -40,10 +40,10 @@ public sealed class AssetStateStoreTests(DatabaseFixture db) : IClassFixture<Dat
         {
             var run = n == 1 ? _runId : await NextRunAsync();
             Assert.True(await FailAsync(run, serial, SyncErrorKind.NotFound, "404", 1, 404));
-            Assert.Equal(DeferralSchedule.DaysAfter(n), await DeferredDaysAsync(serial));
+            Assert.Equal(Oracles.DeferralDays(n), await DeferredDaysAsync(serial));
             Assert.Equal(n, await db.ScalarAsync<int>("SELECT consecutive_failures FROM cmms_asset_sync_state WHERE serialnumber = $1", serial));
         }
-        Assert.Equal(DeferralSchedule.MaxDays, DeferralSchedule.DaysAfter(7));
+        Assert.Equal(DeferralSchedule.MaxDays, Oracles.DeferralDays(7));
     }
 
     [Theory]
