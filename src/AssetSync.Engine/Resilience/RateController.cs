@@ -192,13 +192,21 @@ internal sealed class RateController
     /// An answer arrived for a request let through at <paramref name="sentAt"/> (a timestamp of the run's clock):
     /// <paramref name="throttled"/> for a 429, and the quota its headers stated, if any. <paramref name="serial"/> names the
     /// asset asked about: only 429s from several distinct assets (or headers saying the window is spent) move the rate.
+    /// <paramref name="assetsOwn"/>: a 429 of an asset that met one before and has seen others get through since (a busy
+    /// record, as far as anyone can tell): no word on the quota, so it neither moves the rate nor counts in its share.
     /// </summary>
     /// <returns>
     /// True when the answer is the quota's 429 rather than the asset's own: the headers say the window is spent, or 429s of
     /// <see cref="QuotaThrottleAssets"/> distinct assets fell within <see cref="QuotaWindow"/>. Whatever the rate setting.
     /// </returns>
-    public ThrottleCause Answered(long sentAt, bool throttled, double? statedQuota, string? quotaHeader = null, string? serial = null, bool windowSpent = false)
+    public ThrottleCause Answered(long sentAt, bool throttled, double? statedQuota, string? quotaHeader = null, string? serial = null, bool windowSpent = false,
+        bool assetsOwn = false)
     {
+        if (throttled && assetsOwn && !windowSpent)
+        {
+            // Busy records come back again and again: counted as the quota's, a few of them at once would cut the rate for nothing.
+            return ThrottleCause.Asset;
+        }
         lock (_gate)
         {
             var now = _time.GetTimestamp();

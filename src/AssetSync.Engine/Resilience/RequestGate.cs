@@ -213,9 +213,12 @@ internal sealed class RequestGate
         }
     }
 
-    /// <summary>The answer to a request let through by <paramref name="lease"/> (about <paramref name="serial"/>) is in: what it says about the quota.</summary>
+    /// <summary>
+    /// The answer to a request let through by <paramref name="lease"/> (about <paramref name="serial"/>) is in: what it says about
+    /// the quota. <paramref name="assetsOwn"/>: a 429 the asset met again after others got through (see <see cref="RateController.Answered"/>).
+    /// </summary>
     /// <returns>What a 429 was about (see <see cref="RateController.Answered"/>); <see cref="ThrottleCause.None"/> for any other answer.</returns>
-    public ThrottleCause Answered(GateLease lease, int? httpStatus, RateLimitStatement limits, string? serial = null)
+    public ThrottleCause Answered(GateLease lease, int? httpStatus, RateLimitStatement limits, string? serial = null, bool assetsOwn = false)
     {
         foreach (var problem in limits.Malformed)
         {
@@ -250,7 +253,7 @@ internal sealed class RequestGate
                 _windowEnds = _time.GetTimestamp() + Ticks(limits.Reset ?? TimeSpan.FromSeconds(1));
             }
         }
-        var quota = _rate.Answered(lease.Sent, httpStatus == 429, limits.QuotaPerSecond, limits.QuotaHeader, serial, windowSpent: limits.Remaining is <= 0);
+        var quota = _rate.Answered(lease.Sent, httpStatus == 429, limits.QuotaPerSecond, limits.QuotaHeader, serial, windowSpent: limits.Remaining is <= 0, assetsOwn);
         if (!Volatile.Read(ref _answered))
         {
             lock (_lock)

@@ -88,11 +88,10 @@ internal sealed class ResilientFetcher
         options.AdaptiveRate ? Math.Max(options.ThrottleLimit, Math.Min(options.ThrottleLimit * InFlightGrowth, MaxInFlight)) : options.ThrottleLimit;
 
     /// <summary>
-    /// The final outcome, the number of requests sent, when the first one was sent (a timestamp of the
-    /// run's clock; 0 when none was) and the time spent queueing for the rate. Goes before every asset of the run
-    /// (ticket 0). Throws only when cancelled.
+    /// The asset's one complete record (<see cref="DecidedAsset"/>): its final outcome, the requests it took, its time from its
+    /// first request and its time queued for the rate. Goes before every asset of the run (ticket 0). Throws only when cancelled.
     /// </summary>
-    public Task<FetchResult> FetchAsync(string serialNumber, CancellationToken cancellationToken) =>
+    public Task<DecidedAsset> FetchAsync(string serialNumber, CancellationToken cancellationToken) =>
         FetchAsync(new SelectedAsset(serialNumber), 0, null, cancellationToken);
 
     /// <summary>
@@ -101,7 +100,7 @@ internal sealed class ResilientFetcher
     /// of the run's clock), no first request is sent unless one attempt can end before it, and no retry is scheduled
     /// unless its backoff and one attempt can: the asset then ends as its last attempt left it (or not started).
     /// </summary>
-    public async Task<FetchResult> FetchAsync(SelectedAsset asset, long ticket, long? deadline, CancellationToken cancellationToken)
+    public async Task<DecidedAsset> FetchAsync(SelectedAsset asset, long ticket, long? deadline, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         var state = new AttemptState(asset.SerialNumber) { Known = asset.HasValidators && !_options.Force ? asset : null, Deadline = deadline, Ticket = ticket };
@@ -111,7 +110,9 @@ internal sealed class ResilientFetcher
             var outcome = await _retry.ExecuteAsync(
                 static (ctx, self) => self.AttemptAsync(ctx),
                 context, this).ConfigureAwait(false);
-            return new FetchResult(outcome, state.Attempts, state.FirstSent, state.Waited);
+            // The asset's own time runs from its first request; its queueing for the rate is Waited.
+            var duration = state.FirstSent != 0 ? _time.GetElapsedTime(state.FirstSent) : TimeSpan.Zero;
+            return new DecidedAsset(asset.SerialNumber, outcome, state.Attempts, duration, state.Waited);
         }
         finally
         {
@@ -330,7 +331,9 @@ internal sealed class ResilientFetcher
                 Health.NoAnswer(answer);
             }
             AssetSyncTelemetry.RequestAnswered(answer.HttpStatus, took);
-            var cause = _gate.Answered(lease, answer.HttpStatus, answer.RateLimit, state.SerialNumber);
+            // A 429 again after others got through since this asset's last one: as far as anyone can tell, a busy record's.
+            var again = answer.HttpStatus == 429 && (state.OwnThrottle || (state.PassedAtLastHit is { } before && _gate.PassedAnswers > before));
+            var cause = _gate.Answered(lease, answer.HttpStatus, answer.RateLimit, state.SerialNumber, again);
             return (answer, IsQuota(cause, state));
         }
     }
@@ -430,11 +433,4 @@ internal sealed class ResilientFetcher
         /// <summary>The last answer that was the asset's own (not the quota's 429), if any.</summary>
         public FetchOutcome? LastAnswer { get; set; }
     }
-}
-
-/// <summary>What one asset's fetch came to: outcome, requests sent, when the first was sent, time queued for the rate budget.</summary>
-internal readonly record struct FetchResult(FetchOutcome Outcome, int Attempts, long FirstSent, TimeSpan Waited)
-{
-    /// <summary>The time budget ran out before the first request: the asset is left for the next run.</summary>
-    public bool NotStarted => Outcome.NotStarted;
 }

@@ -331,20 +331,16 @@ internal sealed class SyncRun
             ? AssetSyncTelemetry.Source.StartActivity("AssetSync.Asset", ActivityKind.Internal, _activity?.Context ?? default)
             : null;
         activity?.SetTag("assetsync.serial_number", serial);
-        var fetched = await fetcher.FetchAsync(selected, ticket, _budget.Deadline, token).ConfigureAwait(false);
-        activity?.SetTag("assetsync.attempts", fetched.Attempts);
-        activity?.SetTag("error.kind", fetched.Outcome.Kind?.ToContractName());
-        if (fetched.NotStarted)
+        var decided = await fetcher.FetchAsync(selected, ticket, _budget.Deadline, token).ConfigureAwait(false);
+        var outcome = decided.Outcome;
+        activity?.SetTag("assetsync.attempts", decided.Attempts);
+        activity?.SetTag("error.kind", outcome.Kind?.ToContractName());
+        if (decided.NotStarted)
         {
             // The time budget cannot hold another attempt: stop taking assets; those in flight finish.
             _budget.MarkSpent();
             return;
         }
-        var (outcome, attempts) = (fetched.Outcome, fetched.Attempts);
-        // The asset's own time runs from its first request; its queueing for the rate budget is Waited.
-        var started = fetched.FirstSent != 0 ? fetched.FirstSent : _time.GetTimestamp();
-
-        var decided = new DecidedAsset(serial, outcome, attempts, _time.GetElapsedTime(started), fetched.Waited);
         var verdict = _verdicts.Decide(decided, selected.KnownToFail(outcome.Kind));
         await WriteHeldAsync(verdict.Write, token).ConfigureAwait(false);
         verdict = verdict.Then switch

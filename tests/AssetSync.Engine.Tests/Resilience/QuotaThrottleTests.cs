@@ -25,10 +25,10 @@ public class QuotaThrottleTests
     }
 
     /// <summary>Moves the fake clock on until every fetch is done; never sleeps through a real backoff.</summary>
-    private static Task<FetchResult[]> Drive(FakeTimeProvider time, params Task<FetchResult>[] fetches) => Drive(time, TimeSpan.FromMilliseconds(100), fetches);
+    private static Task<DecidedAsset[]> Drive(FakeTimeProvider time, params Task<DecidedAsset>[] fetches) => Drive(time, TimeSpan.FromMilliseconds(100), fetches);
 
     /// <summary>As above, the clock moved <paramref name="step"/> at a time (the gate lets one request through per timer tick).</summary>
-    private static async Task<FetchResult[]> Drive(FakeTimeProvider time, TimeSpan step, params Task<FetchResult>[] fetches)
+    private static async Task<DecidedAsset[]> Drive(FakeTimeProvider time, TimeSpan step, params Task<DecidedAsset>[] fetches)
     {
         var all = Task.WhenAll(fetches);
         for (var i = 0; i < 5_000 && !all.IsCompleted; i++)

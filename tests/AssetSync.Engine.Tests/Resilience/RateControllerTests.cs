@@ -192,6 +192,27 @@ public class RateControllerTests
     }
 
     [Fact]
+    public void Busy_records_met_again_after_others_got_through_never_cut_the_rate_nor_count_in_the_share()
+    {
+        var rate = Create(RequestRate.Auto, start: 20);
+        Use(rate, 2);
+        var before = rate.Current;
+        // Three distinct assets within the window, each a 429 the asset met again after others got through (issue 38):
+        // what the fetcher reports of a busy record's second and later 429s.
+        var sent = _time.GetTimestamp();
+        foreach (var serial in new[] { "INF-000010", "INF-000011", "INF-000012", "INF-000013" })
+        {
+            Assert.Equal(ThrottleCause.Asset, rate.Answered(sent, throttled: true, null, serial: serial, assetsOwn: true));
+        }
+        Assert.DoesNotContain(_changes, c => c.Reason == RateChangeReason.Throttled);
+        Assert.True(rate.Current >= before, $"{rate.Current} vs {before}");
+        Assert.Equal(0, rate.ThrottledShare);
+        // The same three as first 429s are the quota's: the rate is cut.
+        Throttle(rate, sent);
+        Assert.Contains(_changes, c => c.Reason == RateChangeReason.Throttled);
+    }
+
+    [Fact]
     public void Headers_saying_the_window_is_spent_make_one_429_a_quota_signal()
     {
         var rate = Create(RequestRate.Auto, start: 20);
