@@ -1,6 +1,5 @@
 using AssetSync.Storage.Migrations;
 using AssetSync.Storage;
-using Npgsql;
 
 namespace AssetSync;
 

@@ -22,6 +22,8 @@ public static class AssetGenerator
     private static readonly string[] Departments = ["ICU", "ER", "Radiology", "Surgery", "Cardiology", "Laboratory", "Engineering", "Pediatrics"];
     private static readonly string[] Statuses = ["In Service", "In Service", "In Service", "Under Maintenance", "Standby"];
     private static readonly string[] Criticalities = ["High", "Medium", "Low"];
+    private static readonly int[] FrequencyDays = [30, 90, 180, 365];
+
     private static readonly string[] Tasks = ["Electrical safety test", "Calibration", "Filter replacement", "Battery check", "Performance verification"];
 
     public static string SerialFor(int index) => $"INF-{index:000000}";
@@ -75,7 +77,7 @@ public static class AssetGenerator
             {
                 ["schedule_id"] = $"PM-{StableHash(serial) % 9000 + 1000}-{i + 1}",
                 ["task"] = Tasks[rng.Next(Tasks.Length)],
-                ["frequency_days"] = new[] { 30, 90, 180, 365 }[rng.Next(4)],
+                ["frequency_days"] = FrequencyDays[rng.Next(FrequencyDays.Length)],
                 ["next_due"] = new DateOnly(2026, 12, 1).AddDays(rng.Next(0, 365)).ToString("yyyy-MM-dd"),
             });
         }

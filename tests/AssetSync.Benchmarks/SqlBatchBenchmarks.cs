@@ -13,7 +13,7 @@ namespace AssetSync.Benchmarks;
 /// (re-created here only, for comparison). Needs ASSETSYNC_BENCH_CONNECTION_STRING (build.ps1 sets it).
 /// </summary>
 [MemoryDiagnoser]
-public class SqlBatchBenchmarks
+public class SqlBatchBenchmarks : IDisposable
 {
     private SyncStore _store = null!;
     private NpgsqlDataSource _dataSource = null!;
@@ -100,9 +100,10 @@ public class SqlBatchBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup()
+    public void Dispose()
     {
         _store.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _dataSource.Dispose();
+        GC.SuppressFinalize(this);
     }
 }

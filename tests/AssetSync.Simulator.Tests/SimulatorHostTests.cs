@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Builder;
 namespace AssetSync.Simulator.Tests;
 
 /// <summary>The simulator's own behaviour, over real HTTP on 127.0.0.1: each fault, the token, the rate limit, the controls.</summary>
-public sealed class SimulatorHostTests : IAsyncLifetime
+public sealed class SimulatorHostTests : IAsyncLifetime, IDisposable
 {
     private const string Token = "sim-test-token";
     private WebApplication _app = null!;
@@ -23,10 +23,11 @@ public sealed class SimulatorHostTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        _http.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
+
+    public void Dispose() => _http.Dispose();
 
     private Task<HttpResponseMessage> GetAsset(string encodedSegment, string? token = Token)
     {

@@ -111,7 +111,7 @@ internal static class AssetDetailParser
         }
     }
 
-    private static IReadOnlyList<PmSchedule> ReadSchedules(JsonElement root)
+    private static List<PmSchedule> ReadSchedules(JsonElement root)
     {
         if (!root.TryGetProperty("pm_schedules", out var list) || list.ValueKind == JsonValueKind.Null)
         {

@@ -17,10 +17,16 @@ internal sealed class CertificateTrust
     private static readonly Oid ServerAuthentication = new("1.3.6.1.5.5.7.3.1", "Server Authentication");
 
     private readonly X509Certificate2Collection? _extraRoots;
+    private readonly bool _skipCheck;
     private Rejection? _lastRejection;
     private long _requests;
 
-    public CertificateTrust(X509Certificate2Collection? extraRoots) => _extraRoots = extraRoots is { Count: > 0 } ? extraRoots : null;
+    /// <summary>The system's roots plus <paramref name="extraRoots"/>; <paramref name="skipCheck"/> is -SkipCertificateCheck (every certificate accepted, as its help warns).</summary>
+    public CertificateTrust(X509Certificate2Collection? extraRoots, bool skipCheck = false)
+    {
+        _extraRoots = extraRoots is { Count: > 0 } ? extraRoots : null;
+        _skipCheck = skipCheck;
+    }
 
     /// <summary>Why the last certificate was refused (subject, issuer, chain status), or null when none was.</summary>
     public string? LastRejection => Volatile.Read(ref _lastRejection)?.Why;
@@ -78,7 +84,7 @@ internal sealed class CertificateTrust
     /// <summary>The handler's RemoteCertificateValidationCallback.</summary>
     public bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
-        if (errors == SslPolicyErrors.None)
+        if (errors == SslPolicyErrors.None || _skipCheck)
         {
             return true;
         }

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
-using System.Net;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using AssetSync.Domain;

@@ -47,7 +47,7 @@ internal sealed partial class InnomaintRoute
                 nameof(SyncOptions.BaseUrl));
         }
         var roots = options.CertificateAuthorityPath is { Length: > 0 } path ? CertificateTrust.LoadAuthorities(path) : null;
-        return new InnomaintRoute(options, baseUrl, proxy, new CertificateTrust(roots));
+        return new InnomaintRoute(options, baseUrl, proxy, new CertificateTrust(roots, options.SkipCertificateCheck));
     }
 
     /// <summary>True when the token would cross a network in clear: plain http to a host that is not this machine, or through a proxy.</summary>
@@ -102,7 +102,7 @@ internal sealed partial class InnomaintRoute
         {
             handler.DefaultProxyCredentials = CredentialCache.DefaultCredentials;
         }
-        handler.SslOptions.RemoteCertificateValidationCallback = o.SkipCertificateCheck ? static (_, _, _, _) => true : Trust.Validate;
+        handler.SslOptions.RemoteCertificateValidationCallback = Trust.Validate;
         return handler;
     }
 

@@ -1,5 +1,3 @@
-using AssetSync.Innomaint;
-
 namespace AssetSync.Resilience;
 
 /// <summary>

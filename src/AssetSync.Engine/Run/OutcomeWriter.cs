@@ -1,5 +1,4 @@
 using AssetSync.Diagnostics;
-using AssetSync.Domain;
 using AssetSync.Innomaint;
 using AssetSync.Resilience;
 using AssetSync.Storage;

@@ -15,7 +15,7 @@ internal sealed class PlannerStatistics(StoreConnections db, SyncObserver? obser
     /// <summary>Fewer rows than this never call for a refresh: a small table is planned well enough whatever it says.</summary>
     public const long MinimumGrowth = 2000;
 
-    private readonly SemaphoreSlim _one = new(1, 1);
+    private int _refreshing;
     private long _believed = -1;
     private long _written;
 
@@ -32,7 +32,7 @@ internal sealed class PlannerStatistics(StoreConnections db, SyncObserver? obser
             return;
         }
         // One refresh at a time; a writer that finds one under way goes on with its group.
-        if (!await _one.WaitAsync(0, ct).ConfigureAwait(false))
+        if (Interlocked.CompareExchange(ref _refreshing, 1, 0) != 0)
         {
             return;
         }
@@ -67,7 +67,7 @@ internal sealed class PlannerStatistics(StoreConnections db, SyncObserver? obser
         }
         finally
         {
-            _one.Release();
+            Volatile.Write(ref _refreshing, 0);
         }
     }
 

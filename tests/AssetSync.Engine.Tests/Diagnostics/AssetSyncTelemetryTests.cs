@@ -10,7 +10,7 @@ namespace AssetSync.Tests.Diagnostics;
 /// The instruments, as any .NET listener sees them: the meter and the activity source named AssetSync. Alone (exclusive
 /// collection): a listener hears every engine in the process, so no other run may go meanwhile.
 /// </summary>
-[Collection(ExclusiveCollection.Name)]
+[Collection(ExclusiveTestGroup.Name)]
 public sealed class AssetSyncTelemetryTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
     [Fact]

@@ -4,7 +4,7 @@ namespace AssetSync.Tests.Fixtures;
 
 /// <summary>
 /// Controls the throwaway cluster build.ps1 started (restart, stop, start), for database-fault tests.
-/// Tests using it run in the <see cref="ExclusiveCollection"/>, alone, since every class shares the cluster.
+/// Tests using it run in the <see cref="ExclusiveTestGroup"/>, alone, since every class shares the cluster.
 /// </summary>
 public static class PostgresServer
 {
@@ -55,7 +55,7 @@ public static class PostgresServer
 
 /// <summary>Tests that restart or stop the shared PostgreSQL run alone, after the parallel ones.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class ExclusiveCollection
+public sealed class ExclusiveTestGroup
 {
     public const string Name = "Exclusive: controls the shared PostgreSQL";
 }

@@ -9,8 +9,17 @@ namespace AssetSync.Tests.Fixtures;
 public sealed class SimulatorServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    // The control client trusts the https variant's self-signed certificate; AssetSync itself must not.
-    private readonly HttpClient _control = new(new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true } });
+    // The control client trusts the https variant's certificate; AssetSync itself must not.
+    private readonly HttpClient _control = new(new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = OwnCertificate } });
+
+    /// <summary>
+    /// The simulator's certificate as the test's own client takes it: made for 127.0.0.1 and asked for there, only its chain
+    /// untrusted (self-signed, or a test's CA). A certificate for another name is refused as AssetSync refuses it.
+    /// </summary>
+    private static bool OwnCertificate(object sender, System.Security.Cryptography.X509Certificates.X509Certificate? certificate,
+        System.Security.Cryptography.X509Certificates.X509Chain? chain, System.Net.Security.SslPolicyErrors errors) =>
+        errors == System.Net.Security.SslPolicyErrors.None
+        || (errors == System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors && sender is System.Net.Security.SslStream { TargetHostName: "127.0.0.1" });
 
     private SimulatorServer(WebApplication app, string baseUrl, SimulatorOptions options)
     {
@@ -32,7 +41,7 @@ public sealed class SimulatorServer : IAsyncDisposable
         var (app, url) = await SimulatorHost.StartAsync(options);
         var server = new SimulatorServer(app, url, options);
         // Warm the server up (first-request JIT would otherwise skew its arrival times), then forget it.
-        using (var warm = new HttpClient(new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true } }))
+        using (var warm = new HttpClient(new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = OwnCertificate } }))
         {
             await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => warm.GetAsync(url + "/api/v1/assets/WARM-UP")));
         }

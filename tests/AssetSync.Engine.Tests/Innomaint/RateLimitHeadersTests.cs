@@ -54,11 +54,11 @@ public class RateLimitHeadersTests
         Assert.Equal((20.0, 3, TimeSpan.FromSeconds(2)), (delta.QuotaPerSecond!.Value, delta.Remaining!.Value, delta.Reset!.Value));
         Assert.Equal("X-RateLimit-Limit", delta.QuotaHeader);
 
-        var epoch = Read(("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", Now.AddSeconds(3).ToUnixTimeSeconds().ToString()));
+        var epoch = Read(("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", Now.AddSeconds(3).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture)));
         Assert.Equal(0, epoch.Remaining);
         Assert.Equal(TimeSpan.FromSeconds(3), epoch.Reset);
         // A reset in the past is now.
-        Assert.Equal(TimeSpan.Zero, Read(("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", Now.AddSeconds(-30).ToUnixTimeSeconds().ToString())).Reset);
+        Assert.Equal(TimeSpan.Zero, Read(("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", Now.AddSeconds(-30).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture))).Reset);
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using AssetSync.Tests.Fixtures;
 
 namespace AssetSync.Tests.Reliability;
 
-[Collection(ExclusiveCollection.Name)]
+[Collection(ExclusiveTestGroup.Name)]
 public sealed class DatabaseFaultTests(DatabaseFixture db) : SimulatorAndDatabaseTests(db, o => o.LatencyMs = 5)
 {
 

@@ -98,8 +98,8 @@ public sealed class FaultMatrixTests(DatabaseFixture db, ITestOutputHelper outpu
             Assert.Equal((string?)body["model"], row[3]);
             Assert.Equal((string?)body["location"]!["site"], row[4]);
             Assert.Equal((string?)body["status"], row[5]);
-            Assert.Equal(DateOnly.Parse((string)body["install_date"]!), (DateOnly)row[6]!);
-            DateOnly? expectedWarranty = body["warranty_expiry"] is null ? null : DateOnly.Parse((string)body["warranty_expiry"]!);
+            Assert.Equal(DateOnly.Parse((string)body["install_date"]!, System.Globalization.CultureInfo.InvariantCulture), (DateOnly)row[6]!);
+            DateOnly? expectedWarranty = body["warranty_expiry"] is null ? null : DateOnly.Parse((string)body["warranty_expiry"]!, System.Globalization.CultureInfo.InvariantCulture);
             var actualWarranty = (DateOnly?)row[7];
             Assert.Equal(expectedWarranty, actualWarranty);
             var expectedSchedules = body["pm_schedules"]!.AsArray().Select(p => (string)p!["schedule_id"]!).Order(StringComparer.Ordinal).ToArray();

@@ -12,7 +12,7 @@ public sealed class OverlappingRunTests(DatabaseFixture db) : SimulatorAndDataba
         await Db.SeedAssetsAsync(TestSerials.Range(1, 30));
     }
 
-    private Task WaitForRunningRowAsync() =>
+    private Task<long> WaitForRunningRowAsync() =>
         Eventually.UntilAsync(() => Db.ScalarAsync<long>("SELECT count(*) FROM cmms_sync_log WHERE status = 'running'"), n => n > 0, "the first run's row");
 
     [Fact]

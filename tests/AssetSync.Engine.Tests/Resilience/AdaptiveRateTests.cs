@@ -7,7 +7,7 @@ namespace AssetSync.Tests.Resilience;
 /// a stated quota used whole; a number kept as a ceiling. Alone (exclusive collection), as rates are counted at the server.
 /// Rates here are asserted as bounds the quota sets, never as timings: the figures are the benchmark's (Invoke-RateBenchmark).
 /// </summary>
-[Collection(ExclusiveCollection.Name)]
+[Collection(ExclusiveTestGroup.Name)]
 public sealed class AdaptiveRateTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
 

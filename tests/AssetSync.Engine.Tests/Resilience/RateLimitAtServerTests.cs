@@ -7,7 +7,7 @@ namespace AssetSync.Tests.Resilience;
 /// other test classes, scheduling delay between the rate budget and the socket can bring two
 /// requests closer together at the server than they left.
 /// </summary>
-[Collection(ExclusiveCollection.Name)]
+[Collection(ExclusiveTestGroup.Name)]
 public sealed class RateLimitAtServerTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
 

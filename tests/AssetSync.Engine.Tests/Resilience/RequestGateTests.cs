@@ -40,7 +40,7 @@ public class RequestGateTests
     }
 
     /// <summary>Takes the first request and answers it: until the first answer, one request at a time.</summary>
-    private async Task Warm(RequestGate gate, RateLimitStatement limits = default)
+    private static async Task Warm(RequestGate gate, RateLimitStatement limits = default)
     {
         using var lease = await gate.EnterAsync(0, CancellationToken.None);
         gate.Answered(lease, 200, limits);

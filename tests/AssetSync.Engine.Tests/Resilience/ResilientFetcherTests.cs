@@ -98,7 +98,7 @@ public class ResilientFetcherTests
 
         Assert.True(outcome.Succeeded);
         Assert.Equal(3, attempts);
-        Assert.Equal(new[] { 1.0, 2.0 }, recorder.Retries.Select(r => r.Delay.TotalSeconds));
+        Assert.Equal([1.0, 2.0], recorder.Retries.Select(r => r.Delay.TotalSeconds));
     }
 
     [Fact]
@@ -166,7 +166,7 @@ public class ResilientFetcherTests
         var (outcome, _) = await Drive(fetcher, time);
 
         Assert.True(outcome.Succeeded);
-        Assert.Equal(new[] { 5.0, 30.0 }, recorder.Retries.Select(r => r.Delay.TotalSeconds));
+        Assert.Equal([5.0, 30.0], recorder.Retries.Select(r => r.Delay.TotalSeconds));
     }
 
     [Fact]

@@ -5,7 +5,7 @@ using AssetSync.Tests.Fixtures;
 namespace AssetSync.Tests.Storage;
 
 /// <summary>The one log-plus-state template, for every outcome, against a real PostgreSQL: the deferral rule as the contract words it.</summary>
-public sealed class AssetStateStoreTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>, IAsyncLifetime
+public sealed class AssetStateStoreTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>, IAsyncLifetime, IAsyncDisposable
 {
     private SyncStore _store = null!;
     private long _runId;
@@ -20,6 +20,8 @@ public sealed class AssetStateStoreTests(DatabaseFixture db) : IClassFixture<Dat
     }
 
     public async Task DisposeAsync() => await _store.DisposeAsync();
+
+    ValueTask IAsyncDisposable.DisposeAsync() => _store.DisposeAsync();
 
     /// <summary>A new run each time: one log row per asset per run.</summary>
     private async Task<long> NextRunAsync() =>

@@ -9,7 +9,7 @@ public sealed class AssetStateTests(DatabaseFixture db) : SimulatorAndDatabaseTe
 
 
 
-    private async Task<List<string>> RunAsync(SyncEngine engine, AssetSelection selection)
+    private static async Task<List<string>> RunAsync(SyncEngine engine, AssetSelection selection)
     {
         var c = new RecordingObserver();
         await engine.RunAsync(selection, c);

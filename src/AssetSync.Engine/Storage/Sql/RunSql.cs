@@ -1,5 +1,3 @@
-using AssetSync.Domain;
-
 namespace AssetSync.Storage;
 
 /// <summary>Statements of the run lock and the run's row in cmms_sync_log: start, progress, finish, interrupted.</summary>
