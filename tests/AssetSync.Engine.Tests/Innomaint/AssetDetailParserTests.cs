@@ -91,4 +91,29 @@ public class AssetDetailParserTests
         Assert.Null(AssetDetailParser.TryParse(bytes.ToArray(), "S1", out var error));
         Assert.NotNull(error);
     }
+
+    [Theory]
+    [InlineData("2026-12-07")]
+    [InlineData("2024-02-29")]
+    [InlineData("2026-02-29")]
+    [InlineData("2026-13-01")]
+    [InlineData("2026-00-10")]
+    [InlineData("2026-04-31")]
+    [InlineData("0000-01-01")]
+    [InlineData("9999-12-31")]
+    [InlineData("2026-1-07")]
+    [InlineData("2026/12/07")]
+    [InlineData(" 2026-12-07")]
+    [InlineData("+026-12-07")]
+    [InlineData("2026-12-0٧")]
+    [InlineData("２０２６-12-07")]
+    [InlineData("2026-12-07T00:00:00")]
+    [InlineData("")]
+    public void A_date_is_read_exactly_as_the_invariant_yyyy_MM_dd_parse_reads_it(string text)
+    {
+        var expected = DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var date);
+
+        Assert.Equal(expected, AssetDetailParser.TryParseIsoDate(text, out var ours));
+        Assert.Equal(date, ours);
+    }
 }
