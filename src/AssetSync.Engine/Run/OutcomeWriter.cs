@@ -35,19 +35,20 @@ internal sealed class OutcomeWriter
         _batcher = new AssetWriteBatcher(store, runId, time, Counted);
     }
 
-    /// <summary>Writes held outcomes, in the order they were decided.</summary>
-    public async Task WriteAsync(IReadOnlyList<DecidedAsset> held, CancellationToken token)
+    /// <summary>Writes decided assets, in the order they were decided.</summary>
+    public async Task WriteAsync(IReadOnlyList<DecidedAsset> decided, CancellationToken token)
     {
-        foreach (var h in held)
+        foreach (var asset in decided)
         {
-            await WriteAsync(h.SerialNumber, h.Outcome, h.Attempts, h.Duration, h.Waited, token).ConfigureAwait(false);
+            await WriteAsync(asset, token).ConfigureAwait(false);
         }
     }
 
     /// <summary>Writes one decided asset through the one writer; it is counted and reported when its group commits.</summary>
-    public async Task WriteAsync(string serial, FetchOutcome outcome, int attempts, TimeSpan elapsed, TimeSpan waited, CancellationToken token)
+    private async Task WriteAsync(DecidedAsset decided, CancellationToken token)
     {
-        var ms = (long)elapsed.TotalMilliseconds;
+        var (serial, outcome, attempts, waited) = (decided.SerialNumber, decided.Outcome, decided.Attempts, decided.Waited);
+        var ms = (long)decided.Duration.TotalMilliseconds;
         if (!outcome.Succeeded)
         {
             await _batcher.AddAsync(OutcomeRow.Failure(serial, outcome.Kind!.Value, outcome.Message, attempts, outcome.HttpStatus, ms, waited), token).ConfigureAwait(false);

@@ -342,14 +342,14 @@ internal sealed class SyncRun
             return;
         }
         var verdict = _verdicts.Decide(decided, selected.KnownToFail(outcome.Kind));
-        await WriteHeldAsync(verdict.Write, token).ConfigureAwait(false);
+        await WriteDecidedAsync(verdict.Write, token).ConfigureAwait(false);
         verdict = verdict.Then switch
         {
             AssetVerdict.Next.CheckPath => _verdicts.AfterPathCheck(await KnownAsset(fetcher).PathStillWorksAsync(token).ConfigureAwait(false), _client.BuildUri(serial).AbsoluteUri),
             AssetVerdict.Next.CheckService => _verdicts.AfterServiceCheck(await KnownAsset(fetcher).ServiceAnswersAsync(_verdicts.BreakerThreshold, token).ConfigureAwait(false), outcome, _options.BaseUrl),
             _ => verdict with { Write = [] },
         };
-        await WriteHeldAsync(verdict.Write, token).ConfigureAwait(false);
+        await WriteDecidedAsync(verdict.Write, token).ConfigureAwait(false);
         if (verdict.StopReason is { } reason)
         {
             Stop(reason);
@@ -372,7 +372,7 @@ internal sealed class SyncRun
         try
         {
             using var closing = new CancellationTokenSource(SyncDefaults.CloseTimeout);
-            await WriteHeldAsync(held, closing.Token).ConfigureAwait(false);
+            await WriteDecidedAsync(held, closing.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
         {
@@ -381,7 +381,8 @@ internal sealed class SyncRun
         }
     }
 
-    private Task WriteHeldAsync(IReadOnlyList<DecidedAsset> held, CancellationToken token) => held.Count == 0 ? Task.CompletedTask : _writer!.WriteAsync(held, token);
+    /// <summary>Hands decided assets (this one, and any a verdict released) to the outcome writer, in order.</summary>
+    private Task WriteDecidedAsync(IReadOnlyList<DecidedAsset> decided, CancellationToken token) => decided.Count == 0 ? Task.CompletedTask : _writer!.WriteAsync(decided, token);
 
     /// <summary>Writes the decided assets still queued, on every path: they were decided, so they get their rows.</summary>
     private async Task FlushWritesAsync()

@@ -39,19 +39,21 @@ internal sealed class AssetStateStore(StoreConnections db, PlannerStatistics? st
         var serials = assets.Select(a => a.SerialNumber).ToArray();
 
         var master = new NpgsqlBatchCommand(AssetStateSql.EnrichMasterGroup);
-        master.Parameters.Add(Array(serials, NpgsqlDbType.Text));
-        foreach (var column in new Func<AssetDetail, string?>[]
+        master.Parameters.Add(Array(serials, NpgsqlDbType.Text).Named("serials"));
+        foreach (var (column, value) in new (string, Func<AssetDetail, string?>)[]
         {
-            a => a.AssetCode, a => a.AssetName, a => a.Category, a => a.Make, a => a.Model, a => a.Department, a => a.LocationSite,
-            a => a.LocationBuilding, a => a.LocationFloor, a => a.LocationRoom, a => a.Status, a => a.Criticality,
+            ("asset_code", a => a.AssetCode), ("asset_name", a => a.AssetName), ("category", a => a.Category), ("make", a => a.Make),
+            ("model", a => a.Model), ("department", a => a.Department), ("location_site", a => a.LocationSite),
+            ("location_building", a => a.LocationBuilding), ("location_floor", a => a.LocationFloor), ("location_room", a => a.LocationRoom),
+            ("cmms_status", a => a.Status), ("criticality", a => a.Criticality),
         })
         {
-            master.Parameters.Add(Array(assets.Select(a => column(a.Asset)).ToArray(), NpgsqlDbType.Text));
+            master.Parameters.Add(Array(assets.Select(a => value(a.Asset)).ToArray(), NpgsqlDbType.Text).Named(column));
         }
-        master.Parameters.Add(Array(assets.Select(a => a.Asset.InstallDate).ToArray(), NpgsqlDbType.Date));
-        master.Parameters.Add(Array(assets.Select(a => a.Asset.WarrantyExpiry).ToArray(), NpgsqlDbType.Date));
-        master.Parameters.Add(Array(assets.Select(a => a.Asset.LastModified?.ToUniversalTime()).ToArray(), NpgsqlDbType.TimestampTz));
-        master.Parameters.Add(Array(assets.Select(a => a.Asset.RawPayload).ToArray(), NpgsqlDbType.Jsonb));
+        master.Parameters.Add(Array(assets.Select(a => a.Asset.InstallDate).ToArray(), NpgsqlDbType.Date).Named("install_date"));
+        master.Parameters.Add(Array(assets.Select(a => a.Asset.WarrantyExpiry).ToArray(), NpgsqlDbType.Date).Named("warranty_expiry"));
+        master.Parameters.Add(Array(assets.Select(a => a.Asset.LastModified?.ToUniversalTime()).ToArray(), NpgsqlDbType.TimestampTz).Named("cmms_last_modified"));
+        master.Parameters.Add(Array(assets.Select(a => a.Asset.RawPayload).ToArray(), NpgsqlDbType.Jsonb).Named("cmms_payload"));
         batch.BatchCommands.Add(master);
 
         var delete = new NpgsqlBatchCommand(AssetStateSql.DeleteSchedulesGroup);

@@ -7,8 +7,8 @@ namespace AssetSync.Storage;
 internal static class AssetStateSql
 {
     /// <summary>
-    /// A group of changed assets' enrichment in one statement: $1 serials, then one array per column in
-    /// the master's enrichment columns' order ($2..$17: asset code to payload). Both register rows of a doubled cmms_asset_id are enriched.
+    /// A group of changed assets' enrichment in one statement: @serials, and one array per enrichment column named for it
+    /// (@asset_code … @cmms_payload), one element per asset. Both register rows of a doubled cmms_asset_id are enriched.
     /// </summary>
     public const string EnrichMasterGroup = """
         UPDATE ic3_asset_master m SET
@@ -17,8 +17,10 @@ internal static class AssetStateSql
             location_floor = v.location_floor, location_room = v.location_room, cmms_status = v.cmms_status,
             criticality = v.criticality, install_date = v.install_date, warranty_expiry = v.warranty_expiry,
             cmms_last_modified = v.cmms_last_modified, cmms_payload = v.cmms_payload, cmms_synced_at = now()
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                    $10::text[], $11::text[], $12::text[], $13::text[], $14::date[], $15::date[], $16::timestamptz[], $17::jsonb[])
+        FROM unnest(@serials::text[], @asset_code::text[], @asset_name::text[], @category::text[], @make::text[], @model::text[],
+                    @department::text[], @location_site::text[], @location_building::text[], @location_floor::text[], @location_room::text[],
+                    @cmms_status::text[], @criticality::text[], @install_date::date[], @warranty_expiry::date[],
+                    @cmms_last_modified::timestamptz[], @cmms_payload::jsonb[])
             AS v(serial, asset_code, asset_name, category, make, model, department, location_site, location_building,
                  location_floor, location_room, cmms_status, criticality, install_date, warranty_expiry, cmms_last_modified, cmms_payload)
         WHERE m.cmms_asset_id = v.serial
