@@ -90,7 +90,10 @@ Describe 'How much of IC3 is probably out of date' {
         # seen two days ago add a little.
         $status.EstimatedOutdatedAssets | Should -BeGreaterThan 1.5
         $status.EstimatedOutdatedAssets | Should -BeLessThan 5
-        ($status | Format-List | Out-String) | Should -Match 'EstimatedOutdatedAssets\s*:\s*\d+\.\d \(probably changed'
+        $shown = $status | Format-List | Out-String
+        # The view gives the estimate with its 90% interval, and the estimate by criticality.
+        $shown | Should -Match 'EstimatedOutdatedAssets\s*:\s*\d+\.\d \(90%: \d+ to \d+; probably changed'
+        $shown | Should -Match 'EstimatedOutdatedByCriticality\s*:\s*\S+: \d+\.\d of \d+'
     }
 
     It 'is a gauge in the metrics file' {
