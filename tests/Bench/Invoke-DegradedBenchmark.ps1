@@ -81,6 +81,20 @@ function Get-HealthyRate([long] $RunId, [string[]] $Exclude = @(), [double] $Ski
     [double]$row
 }
 
+# Requests per second at the simulator from 15 s into the night (past the probe up from nothing stored) to the last tenth
+# of its requests (the failing assets' last retries, waiting out their backoff with nothing else left): the quota held.
+function Get-HeldRate($Stats) {
+    $all = @($Stats.arrivalsMs | Sort-Object)
+    $end = $all[[math]::Floor(0.9 * ($all.Count - 1))]
+    $held = @($all | Where-Object { $_ -ge 15000 -and $_ -le $end })
+    if ($held.Count -gt 1) { ($held.Count - 1) / (($held[-1] - $held[0]) / 1000) } else { 0 }
+}
+
+# Assets of run $RunId marked failed that are none of $Faulty.
+function Get-HealthyFailed([long] $RunId, [string[]] $Faulty) {
+    [int](Invoke-PgSql $cs "SELECT count(*) FROM ic3_sync_log WHERE run_id = $RunId AND status = 'error' AND serialnumber <> ALL (ARRAY['$($Faulty -join "','")'])")
+}
+
 try {
     if ($Scenarios -contains 'F') {
         Write-Host "== F: 100 assets that fail every night (503 always) lead $healthy healthy ones; quota $quota/s, 100 ms"
@@ -137,17 +151,12 @@ try {
             $stats = Get-Stats
             $quota429 = @($stats.throttledMs).Count
             Write-Host ("   night {0}: {1}, {2} succeeded, {3} failed, {4} requests, {5} throttled ({6} by the quota); learned {7}" -f $night, $s.Status, $s.Succeeded, $s.Failed, $s.Requests, $s.Throttled, $quota429, $s.LearnedRequestsPerSecond)
-            $healthyFailed = [int](Invoke-PgSql $cs "SELECT count(*) FROM ic3_sync_log WHERE run_id = $($s.RunId) AND status = 'error' AND serialnumber <> ALL (ARRAY['$($faulty -join "','")'])")
+            $healthyFailed = Get-HealthyFailed $s.RunId $faulty
             if ($night -eq 1) {
                 $steady = Get-HealthyRate $s.RunId $faulty 15
                 # All requests, at the simulator, after the first 15 s: the quota held. With one asset in ten failing four
                 # attempts a night, healthy assets can have at most 9/13 of it (13.8/s of 20/s).
-                # The steady part: after the first 15 s (the probe up from nothing stored) and before the last tenth of the
-                # night's requests (the failing assets' last retries, waiting out their backoff with nothing else left).
-                $all = @($stats.arrivalsMs | Sort-Object)
-                $end = $all[[math]::Floor(0.9 * ($all.Count - 1))]
-                $held = @($all | Where-Object { $_ -ge 15000 -and $_ -le $end })
-                $heldRate = if ($held.Count -gt 1) { ($held.Count - 1) / (($held[-1] - $held[0]) / 1000) } else { 0 }
+                $heldRate = Get-HeldRate $stats
                 Add-Figure 'P' 'night 1: requests per second at the simulator (from 15 s to the last tenth)' ('{0:0.##}/s ({1:0.00} Q)' -f $heldRate, ($heldRate / $quota)) '>= 0.85 Q' ($heldRate -ge 0.85 * $quota)
                 Add-Figure 'P' 'night 1: healthy assets answered per second (after the first 15 s)' ('{0:0.##}/s' -f $steady) '<= 13.8/s possible (9 of 13 requests)' $true
                 Add-Figure 'P' 'night 1: the quota''s 429s, as a share of requests' ('{0:P1} ({1} of {2})' -f ($quota429 / [math]::Max(1, $s.Requests)), $quota429, $s.Requests) '<= 3 %' ($quota429 -le 0.03 * $s.Requests)
@@ -181,13 +190,10 @@ try {
             $s = $r.Summary
             $stats = Get-Stats
             $quota429 = @($stats.throttledMs).Count
-            $healthyFailed = [int](Invoke-PgSql $cs "SELECT count(*) FROM ic3_sync_log WHERE run_id = $($s.RunId) AND status = 'error' AND serialnumber <> ALL (ARRAY['$($faulty -join "','")'])")
+            $healthyFailed = Get-HealthyFailed $s.RunId $faulty
             $busyRows = Invoke-PgSql $cs "SELECT count(*) FILTER (WHERE status = 'error' AND http_status = 429 AND attempts = 4) || '|' || count(*) FROM ic3_sync_log WHERE run_id = $($s.RunId) AND serialnumber = ANY (ARRAY['$($busy.Keys -join "','")'])"
             $busyFailed, $busyAll = "$busyRows" -split '\|'
-            $all = @($stats.arrivalsMs | Sort-Object)
-            $end = $all[[math]::Floor(0.9 * ($all.Count - 1))]
-            $held = @($all | Where-Object { $_ -ge 15000 -and $_ -le $end })
-            $heldRate = if ($held.Count -gt 1) { ($held.Count - 1) / (($held[-1] - $held[0]) / 1000) } else { 0 }
+            $heldRate = Get-HeldRate $stats
             Write-Host ("   night {0}: {1}, {2} succeeded, {3} failed, {4} requests, {5} throttled ({6} by the quota)" -f $night, $s.Status, $s.Succeeded, $s.Failed, $s.Requests, $s.Throttled, $quota429)
             Add-Figure 'Q' "night ${night}: healthy assets marked failed" "$healthyFailed of $healthyCount" '0' ($healthyFailed -eq 0)
             Add-Figure 'Q' "night ${night}: busy records failed on their own 429s after 4 attempts" "$busyFailed of $busyAll" "all $($busy.Count)" ([int]$busyFailed -eq $busy.Count)

@@ -42,18 +42,12 @@ function Add-Figure([string] $Scenario, [string] $Figure, $Value, [string] $Bar,
 
 function New-BenchDatabase([int] $Count) {
     $name = 'bench_fp_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
-    Invoke-PgSql $AdminConnectionString "CREATE DATABASE $name" | Out-Null
-    $cs = Set-ConnectionDatabase $AdminConnectionString $name
-    $null = Invoke-Pwsh -NoProfile -NonInteractive -Command "Import-Module '$manifest'; Initialize-CmmsSyncSchema -ConnectionString '$cs' -Confirm:`$false"
-    Invoke-PgSql $cs "INSERT INTO ic3_asset_master (cmms_asset_id, report_seq_no) SELECT 'INF-' || lpad(i::text, 7, '0'), i FROM generate_series(1, $Count) i; VACUUM ANALYZE;" | Out-Null
-    [pscustomobject]@{ Name = $name; Cs = $cs }
+    [pscustomobject]@{ Name = $name; Cs = (New-RegisterDatabase $AdminConnectionString $name $Count $manifest) }
 }
 
-# One sync in a fresh pwsh: its summary, and the most managed memory seen while it ran.
-# CPU seconds this process has used, user and system, from /proc/self/stat (fields 14 and 15, after the command's name,
-# in clock ticks of 1/100 s: Linux's USER_HZ). Text to put in a child pwsh's script.
-$cpuSeconds = '((((Get-Content -Raw /proc/self/stat) -replace ''^.*\) '', '''') -split '' '')[11..12] | Measure-Object -Sum).Sum / 100'
+$cpuSeconds = Get-CpuSecondsExpression
 
+# One sync in a fresh pwsh: its summary, and the most managed memory seen while it ran.
 function Invoke-MeasuredRun([string] $Cs, [string] $Url, [string] $Extra) {
     $script = @"
 `$ErrorActionPreference = 'Stop'

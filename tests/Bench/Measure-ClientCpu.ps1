@@ -11,15 +11,9 @@ Import-Module ./tests/Shared/TestServices.psm1
 $c = Start-PostgresCluster -Durable
 $manifest = Join-Path $root 'AssetSync.psd1'
 $sim = Start-SimulatorProcess -Arguments @('--Assets', '20000') -Token 'bench-token'
-$cpu = '((((Get-Content -Raw /proc/self/stat) -replace ''^.*\) '', '''') -split '' '')[11..12] | Measure-Object -Sum).Sum / 100'
+$cpu = Get-CpuSecondsExpression
 try {
-    foreach ($name in 'a', 'b', 'c', 'd') {
-        Invoke-PgSql $c.ConnectionString "CREATE DATABASE $name" | Out-Null
-        $cs = Set-ConnectionDatabase $c.ConnectionString $name
-        Invoke-Pwsh -NoProfile -Command "Import-Module '$manifest'; Initialize-CmmsSyncSchema -ConnectionString '$cs' -Confirm:`$false" | Out-Null
-        Invoke-PgSql $cs "INSERT INTO ic3_asset_master (cmms_asset_id, report_seq_no) SELECT 'INF-' || lpad(i::text, 7, '0'), i FROM generate_series(1, 20000) i; ANALYZE" | Out-Null
-    }
-    $a, $b, $cc, $d = 'a', 'b', 'c', 'd' | ForEach-Object { Set-ConnectionDatabase $c.ConnectionString $_ }
+    $a, $b, $cc, $d = 'a', 'b', 'c', 'd' | ForEach-Object { New-RegisterDatabase $c.ConnectionString $_ 20000 $manifest }
     $sync = "Invoke-CmmsSync -BaseUrl '$($sim.BaseUrl)' -BatchSize 0 -RequestsPerSecond ([double]::PositiveInfinity) -ThrottleLimit 16 -Force -Summary"
     Invoke-Pwsh -NoProfile -Command "Import-Module '$manifest'; `$env:ASSETSYNC_API_TOKEN='bench-token'; $sync -ConnectionString '$a' | Out-Null"
     foreach ($spin in '', '0') {

@@ -260,6 +260,24 @@ function Invoke-Pwsh {
     }
 }
 
+function New-RegisterDatabase {
+    <# A new database $Name with AssetSync's schema (the module at $Manifest) and a register of $Count assets (INF-0000001 on), analysed. Returns its connection string. #>
+    param([string] $AdminConnectionString, [string] $Name, [int] $Count, [string] $Manifest)
+    Invoke-PgSql $AdminConnectionString "CREATE DATABASE $Name" | Out-Null
+    $cs = Set-ConnectionDatabase $AdminConnectionString $Name
+    $null = Invoke-Pwsh -NoProfile -NonInteractive -Command "Import-Module '$Manifest'; Initialize-CmmsSyncSchema -ConnectionString '$cs' -Confirm:`$false"
+    Invoke-PgSql $cs "INSERT INTO ic3_asset_master (cmms_asset_id, report_seq_no) SELECT 'INF-' || lpad(i::text, 7, '0'), i FROM generate_series(1, $Count) i; VACUUM ANALYZE;" | Out-Null
+    $cs
+}
+
+function Get-CpuSecondsExpression {
+    <#
+    PowerShell text, for a child pwsh's script, that gives the CPU seconds its process has used (user and system) from
+    /proc/self/stat: fields 14 and 15 after the command's name, in clock ticks of 1/100 s (Linux's USER_HZ).
+    #>
+    '((((Get-Content -Raw /proc/self/stat) -replace ''^.*\) '', '''') -split '' '')[11..12] | Measure-Object -Sum).Sum / 100'
+}
+
 Export-ModuleMember -Function Start-PostgresCluster, Stop-PostgresCluster, Find-PgBin, Get-FreeTcpPort, Invoke-AsPgUser, Invoke-Pwsh,
     ConvertFrom-ConnectionString, Invoke-PgSql, Set-ConnectionDatabase, Start-SimulatorProcess, Stop-SimulatorProcess, Get-SyncOptionDefault,
-    Start-Tinyproxy, Stop-Tinyproxy, New-TestCertificates
+    Start-Tinyproxy, Stop-Tinyproxy, New-TestCertificates, New-RegisterDatabase, Get-CpuSecondsExpression

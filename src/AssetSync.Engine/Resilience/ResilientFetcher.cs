@@ -171,7 +171,10 @@ internal sealed class ResilientFetcher
     /// <see cref="MaxQuotaHits"/> times in a row. Once an asset's 429 has counted, every later one does: it retries as the
     /// contract says, and never loops.
     /// </summary>
-    private bool IsQuota(ThrottleCause cause, AttemptState state)
+    /// <param name="cause">What the rate made of the answer.</param>
+    /// <param name="state">The asset's attempts so far; its marks are moved on here.</param>
+    /// <param name="othersThrough">Others got through since this asset's last 429 (false before its first).</param>
+    private bool IsQuota(ThrottleCause cause, AttemptState state, bool othersThrough)
     {
         switch (cause)
         {
@@ -184,14 +187,13 @@ internal sealed class ResilientFetcher
                 {
                     return false;
                 }
-                var passed = _gate.PassedAnswers;
-                var before = state.PassedAtLastHit;
-                state.PassedAtLastHit = passed;
-                if (before is null)
+                var first = state.PassedAtLastHit is null;
+                state.PassedAtLastHit = _gate.PassedAnswers;
+                if (first)
                 {
                     return true;
                 }
-                if (passed > before)
+                if (othersThrough)
                 {
                     state.PersistedHits++;
                     if (state.PersistedHits <= MaxQuotaHits && Math.Pow(Rate.ThrottledShare, state.PersistedHits) >= QuotaChance)
@@ -219,7 +221,7 @@ internal sealed class ResilientFetcher
     internal const int MaxQuotaHits = 6;
 
     /// <summary>A quota 429 is waited out for its Retry-After (capped), and at least the base backoff, jittered.</summary>
-    private TimeSpan QuotaWait(TimeSpan? retryAfter) => Jittered(Longer(_options.RetryInterval, retryAfter));
+    private TimeSpan QuotaWait(TimeSpan? retryAfter) => Jittered(RetryDelay(0, retryAfter));
 
     /// <summary>
     /// The most added to a wait after a 429, drawn uniformly: a retry exactly Retry-After later lands at the same place of the
@@ -332,9 +334,10 @@ internal sealed class ResilientFetcher
             }
             AssetSyncTelemetry.RequestAnswered(answer.HttpStatus, took);
             // A 429 again after others got through since this asset's last one: as far as anyone can tell, a busy record's.
-            var again = answer.HttpStatus == 429 && (state.OwnThrottle || (state.PassedAtLastHit is { } before && _gate.PassedAnswers > before));
+            var othersThrough = state.PassedAtLastHit is { } before && _gate.PassedAnswers > before;
+            var again = answer.HttpStatus == 429 && (state.OwnThrottle || othersThrough);
             var cause = _gate.Answered(lease, answer.HttpStatus, answer.RateLimit, state.SerialNumber, again);
-            return (answer, IsQuota(cause, state));
+            return (answer, IsQuota(cause, state, othersThrough));
         }
     }
 
