@@ -189,6 +189,25 @@ function Install-DebianTool([string] $Command, [string] $Package, [string] $Vari
     }
 }
 
+# The written style (.editorconfig) that the analyzers cannot check: CSharpier's layout, and no C# line over
+# max_line_length. Each is one check in the summary line; a failure names the files or lines.
+function Test-CodeStyle {
+    $results = [ordered]@{}
+    & dotnet csharpier check $root 2>&1 | Where-Object { $_ -match '^Error' } | Select-Object -First 20 | ForEach-Object { Write-Host "   $_" }
+    $results['style: CSharpier layout'] = $LASTEXITCODE -eq 0
+    $limit = [int]((Get-Content (Join-Path $root '.editorconfig') | Select-String '^max_line_length\s*=\s*(\d+)').Matches[0].Groups[1].Value)
+    $long = foreach ($file in & git -C $root ls-files '*.cs') {
+        $n = 0
+        foreach ($line in [System.IO.File]::ReadLines((Join-Path $root $file))) {
+            $n++
+            if ($line.Length -gt $limit) { "${file}:${n}: $($line.Length) characters" }
+        }
+    }
+    $long | Select-Object -First 20 | ForEach-Object { Write-Host "   $_" }
+    $results["style: C# lines within $limit characters"] = -not $long
+    $results
+}
+
 function Invoke-Test {
     Install-TestPrerequisites
     Invoke-Build
@@ -200,6 +219,11 @@ function Invoke-Test {
     $cluster = $null
     $savedCs = $env:ASSETSYNC_TEST_CONNECTION_STRING
     try {
+        Write-Host "== Style"
+        foreach ($check in (Test-CodeStyle).GetEnumerator()) {
+            if ($check.Value) { $counts.Passed++ } else { $counts.Failed++; $failedNames.Add($check.Key) }
+        }
+
         $cluster = Start-TestCluster
 
         Write-Host "== xunit"

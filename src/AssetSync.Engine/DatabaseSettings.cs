@@ -12,7 +12,9 @@ public static class DatabaseSettings
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             throw new SyncConfigurationException(
-                $"No connection string was given. Pass -ConnectionString or set {SyncSettings.ConnectionStringVariable}.", "ConnectionString");
+                $"No connection string was given. Pass -ConnectionString or set {SyncSettings.ConnectionStringVariable}.",
+                "ConnectionString"
+            );
         }
         try
         {
@@ -20,13 +22,18 @@ public static class DatabaseSettings
             if (string.IsNullOrWhiteSpace(builder.Host))
             {
                 throw new SyncConfigurationException(
-                    "The connection string names no Host. Use a string such as 'Host=db01;Database=ic3;Username=assetsync'.", "ConnectionString");
+                    "The connection string names no Host. Use a string such as 'Host=db01;Database=ic3;Username=assetsync'.",
+                    "ConnectionString"
+                );
             }
             if (builder.Multiplexing)
             {
                 // The run lock is a session lock held on a connection of its own; multiplexing shares connections between commands.
                 throw new SyncConfigurationException(
-                    "Multiplexing=true is not supported: AssetSync holds its run lock on a database session of its own, which multiplexing would share. Remove Multiplexing from the connection string.", "ConnectionString");
+                    "Multiplexing=true is not supported: AssetSync holds its run lock on a database session of its own, which multiplexing would "
+                        + "share. Remove Multiplexing from the connection string.",
+                    "ConnectionString"
+                );
             }
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or KeyNotFoundException or InvalidCastException or OverflowException)
@@ -34,29 +41,55 @@ public static class DatabaseSettings
             // Deliberately not ex.Message: Npgsql may quote the offending part, which can be the password. A key is never a
             // secret, so an unknown one is named.
             var unknown = UnknownKey(connectionString);
-            if (unknown is not null && unknown.Replace(" ", "", StringComparison.Ordinal).Equals("IntegratedSecurity", StringComparison.OrdinalIgnoreCase))
+            if (
+                unknown is not null
+                && unknown.Replace(" ", "", StringComparison.Ordinal).Equals("IntegratedSecurity", StringComparison.OrdinalIgnoreCase)
+            )
             {
                 throw new SyncConfigurationException(
-                    "Npgsql has no 'Integrated Security' keyword: remove it. For a login without a password in the string, leave Password out and either " +
-                    "let the server ask for Kerberos (a 'gss' line in pg_hba.conf; the process's ticket is used), name a Passfile, or pass -DatabaseCredential.", "ConnectionString");
+                    "Npgsql has no 'Integrated Security' keyword: remove it. For a login without a password in the string, leave Password out and "
+                        + "either "
+                        + "let the server ask for Kerberos (a 'gss' line in pg_hba.conf; the process's ticket is used), name a Passfile, or pass "
+                        + "-DatabaseCredential.",
+                    "ConnectionString"
+                );
             }
             if (unknown is { } key)
             {
                 var near = Suggest(key);
                 throw new SyncConfigurationException(
-                    $"The connection string has a key Npgsql does not know: '{TextSafety.Inert(key, 60)}'.{(near is null ? "" : $" Did you mean '{near}'?")} " +
-                    "Use keys such as 'Host=db01;Port=5432;Database=ic3;Username=assetsync'.", "ConnectionString");
+                    $"The connection string has a key Npgsql does not know: "
+                        + $"'{TextSafety.Inert(key, 60)}'.{(near is null ? "" : $" Did you mean '{near}'?")} "
+                        + "Use keys such as 'Host=db01;Port=5432;Database=ic3;Username=assetsync'.",
+                    "ConnectionString"
+                );
             }
             throw new SyncConfigurationException(
-                "The connection string is malformed: expected 'Key=Value' pairs such as 'Host=db01;Database=ic3;Username=assetsync'. " +
-                "Check for unknown keywords, stray characters or missing '=' signs.", "ConnectionString");
+                "The connection string is malformed: expected 'Key=Value' pairs such as 'Host=db01;Database=ic3;Username=assetsync'. "
+                    + "Check for unknown keywords, stray characters or missing '=' signs.",
+                "ConnectionString"
+            );
         }
     }
 
     private static readonly string[] CommonKeys =
     [
-        "Host", "Port", "Database", "Username", "Password", "Passfile", "SSL Mode", "Trust Server Certificate", "Timeout",
-        "Command Timeout", "Pooling", "Minimum Pool Size", "Maximum Pool Size", "Application Name", "Search Path", "Keepalive",
+        "Host",
+        "Port",
+        "Database",
+        "Username",
+        "Password",
+        "Passfile",
+        "SSL Mode",
+        "Trust Server Certificate",
+        "Timeout",
+        "Command Timeout",
+        "Pooling",
+        "Minimum Pool Size",
+        "Maximum Pool Size",
+        "Application Name",
+        "Search Path",
+        "Keepalive",
     ];
 
     /// <summary>The first key of <paramref name="connectionString"/> that Npgsql refuses, if the string parses as key=value pairs at all.</summary>
@@ -97,12 +130,18 @@ public static class DatabaseSettings
         if (!string.IsNullOrEmpty(builder.Password))
         {
             throw new SyncConfigurationException(
-                "The connection string already holds a Password, and -DatabaseCredential gives another. Remove Password (and Username) from the connection string " +
-                "and keep the login in -DatabaseCredential only.", "DatabaseCredential");
+                "The connection string already holds a Password, and -DatabaseCredential gives another. Remove Password (and Username) from the "
+                    + "connection string "
+                    + "and keep the login in -DatabaseCredential only.",
+                "DatabaseCredential"
+            );
         }
         if (string.IsNullOrWhiteSpace(userName))
         {
-            throw new SyncConfigurationException("-DatabaseCredential has no user name. Give the database role, for example (Get-Credential -UserName assetsync).", "DatabaseCredential");
+            throw new SyncConfigurationException(
+                "-DatabaseCredential has no user name. Give the database role, for example (Get-Credential -UserName assetsync).",
+                "DatabaseCredential"
+            );
         }
         builder.Username = userName;
         builder.Password = password;

@@ -1,5 +1,5 @@
-using AssetSync.Storage.Migrations;
 using AssetSync.Storage;
+using AssetSync.Storage.Migrations;
 
 namespace AssetSync;
 
@@ -14,9 +14,8 @@ public sealed class SyncDatabase : IAsyncDisposable
     private readonly TimeProvider _time;
 
     /// <summary>Opens (lazily) the database named by <paramref name="connectionString"/>; validates it first.</summary>
-    public SyncDatabase(string connectionString) : this(connectionString, TimeProvider.System)
-    {
-    }
+    public SyncDatabase(string connectionString)
+        : this(connectionString, TimeProvider.System) { }
 
     internal SyncDatabase(string connectionString, TimeProvider time, int maxRetryCount = SyncDefaults.InteractiveDatabaseRetryCount)
     {
@@ -33,9 +32,15 @@ public sealed class SyncDatabase : IAsyncDisposable
     public static int RequiredSchemaVersion => SchemaPlan.LatestVersion;
 
     /// <summary>All of the module's schema versions and their steps, in order (no costs: those need a database).</summary>
-    public static IReadOnlyList<SchemaMigration> AllMigrations { get; } = SchemaPlan.Versions
-        .Select(v => new SchemaMigration(v.Version, v.Description, string.Join("\n\n", v.Steps.Select(s => s.Sql.Trim())), v.Steps.Select(s => s.Describe(null, false)).ToList()))
-        .ToList();
+    public static IReadOnlyList<SchemaMigration> AllMigrations { get; } =
+        SchemaPlan
+            .Versions.Select(v => new SchemaMigration(
+                v.Version,
+                v.Description,
+                string.Join("\n\n", v.Steps.Select(s => s.Sql.Trim())),
+                v.Steps.Select(s => s.Describe(null, false)).ToList()
+            ))
+            .ToList();
 
     public Task<int> GetSchemaVersionAsync(CancellationToken cancellationToken = default) =>
         DatabaseErrors.Guard(Target, () => _store.GetSchemaVersionAsync(cancellationToken).AsTask());
@@ -59,12 +64,18 @@ public sealed class SyncDatabase : IAsyncDisposable
     /// <param name="cancellationToken">Stops after the current batch's transaction rolls back; a rerun resumes.</param>
     /// <param name="progress">Each step's progress (backfills: rows done, rows in all, time left).</param>
     /// <param name="verbose">Each step's name and duration, lock waits and resumptions.</param>
-    public async Task<bool> ApplyMigrationAsync(SchemaMigration migration, IProgress<SchemaStepProgress>? progress, Action<string>? verbose,
-        CancellationToken cancellationToken = default)
+    public async Task<bool> ApplyMigrationAsync(
+        SchemaMigration migration,
+        IProgress<SchemaStepProgress>? progress,
+        Action<string>? verbose,
+        CancellationToken cancellationToken = default
+    )
     {
         ArgumentNullException.ThrowIfNull(migration);
         await using var ctx = CreateMigrationSource(progress, verbose, null);
-        return await DatabaseErrors.Guard(Target, () => new MigrationRunner(ctx.Context).ApplyAsync(migration.Version, cancellationToken)).ConfigureAwait(false);
+        return await DatabaseErrors
+            .Guard(Target, () => new MigrationRunner(ctx.Context).ApplyAsync(migration.Version, cancellationToken))
+            .ConfigureAwait(false);
     }
 
     /// <summary>For tests and benches: an upgrade with its own settings (batch hooks, lock timeouts).</summary>
@@ -74,13 +85,24 @@ public sealed class SyncDatabase : IAsyncDisposable
         return await new MigrationRunner(ctx.Context).ApplyAsync(version, ct).ConfigureAwait(false);
     }
 
-    private MigrationSource CreateMigrationSource(IProgress<SchemaStepProgress>? progress, Action<string>? verbose, Func<MigrationContext, MigrationContext>? configure)
+    private MigrationSource CreateMigrationSource(
+        IProgress<SchemaStepProgress>? progress,
+        Action<string>? verbose,
+        Func<MigrationContext, MigrationContext>? configure
+    )
     {
         // The process's one data source for this connection string. Each migration command sets no timeout of its own
         // (CommandTimeout = 0 on each): a backfill batch or an index build on years of history may take minutes, and a
         // timeout would only turn progress into a failure. Each step bounds its own lock waits instead.
         var dataSource = Storage.DataSources.For(_connectionString);
-        var context = new MigrationContext { DataSource = dataSource, Time = _time, Target = Target, Progress = progress, Verbose = verbose ?? (_ => { }) };
+        var context = new MigrationContext
+        {
+            DataSource = dataSource,
+            Time = _time,
+            Target = Target,
+            Progress = progress,
+            Verbose = verbose ?? (_ => { }),
+        };
         return new MigrationSource(configure is null ? context : configure(context));
     }
 
@@ -93,8 +115,7 @@ public sealed class SyncDatabase : IAsyncDisposable
     }
 
     /// <summary>Throws <see cref="SchemaMissingException"/> unless the schema is current.</summary>
-    public Task EnsureSchemaAsync(CancellationToken cancellationToken = default) =>
-        DatabaseErrors.Guard(Target, async () =>
+    public Task EnsureSchemaAsync(CancellationToken cancellationToken = default) => DatabaseErrors.Guard(Target, async () =>
         {
             await _store.EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
             return true;
@@ -116,20 +137,32 @@ public sealed class SyncDatabase : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(lastRuns);
         if (staleAfter <= TimeSpan.Zero)
         {
-            throw new SyncConfigurationException($"StaleAfter must be greater than zero (for example 7.00:00:00); it was {staleAfter}.", "StaleAfter");
+            throw new SyncConfigurationException(
+                $"StaleAfter must be greater than zero (for example 7.00:00:00); it was {staleAfter}.",
+                "StaleAfter"
+            );
         }
         await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-        return await DatabaseErrors.Guard(Target, () => _store.Status.GetStatusAsync(lastRuns, staleAfter, cancellationToken).AsTask()).ConfigureAwait(false);
+        return await DatabaseErrors
+            .Guard(Target, () => _store.Status.GetStatusAsync(lastRuns, staleAfter, cancellationToken).AsTask())
+            .ConfigureAwait(false);
     }
 
     /// <summary>The assets whose current state is error, oldest latest failure first. Streamed.</summary>
     public IAsyncEnumerable<SyncFailure> GetFailuresAsync(CancellationToken cancellationToken = default) => GetFailuresAsync(null, cancellationToken);
 
     /// <summary>As above; <paramref name="deferred"/> true keeps only deferred assets, false only those not deferred.</summary>
-    public async IAsyncEnumerable<SyncFailure> GetFailuresAsync(bool? deferred, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<SyncFailure> GetFailuresAsync(
+        bool? deferred,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default
+    )
     {
         await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-        await foreach (var f in DatabaseErrors.Guard(Target, _store.Status.GetFailuresAsync(deferred, cancellationToken), cancellationToken).ConfigureAwait(false))
+        await foreach (
+            var f in DatabaseErrors
+                .Guard(Target, _store.Status.GetFailuresAsync(deferred, cancellationToken), cancellationToken)
+                .ConfigureAwait(false)
+        )
         {
             yield return f;
         }
@@ -140,7 +173,11 @@ public sealed class SyncDatabase : IAsyncDisposable
     /// failures by kind, the <paramref name="top"/> assets failing for longest, and up to <paramref name="top"/> never-synced ones.
     /// Failures are streamed, and only the top ones are kept.
     /// </summary>
-    public async Task<SyncReport> GetReportAsync(int lastRuns = SyncDefaults.ReportLastRuns, int top = SyncDefaults.ReportTop, CancellationToken cancellationToken = default)
+    public async Task<SyncReport> GetReportAsync(
+        int lastRuns = SyncDefaults.ReportLastRuns,
+        int top = SyncDefaults.ReportTop,
+        CancellationToken cancellationToken = default
+    )
     {
         ArgumentOutOfRangeException.ThrowIfNegative(top);
         var status = await GetStatusAsync(lastRuns, cancellationToken).ConfigureAwait(false);
@@ -166,8 +203,12 @@ public sealed class SyncDatabase : IAsyncDisposable
             oldestList.Add(f);
         }
         oldestList.Reverse();
-        var never = await DatabaseErrors.Guard(Target, () => _store.Status.GetNeverSyncedAsync(top, cancellationToken).AsTask()).ConfigureAwait(false);
-        var (histogram, stalest, changeRates) = await DatabaseErrors.Guard(Target, () => _store.Status.GetFreshnessAsync(top, cancellationToken).AsTask()).ConfigureAwait(false);
+        var never = await DatabaseErrors
+            .Guard(Target, () => _store.Status.GetNeverSyncedAsync(top, cancellationToken).AsTask())
+            .ConfigureAwait(false);
+        var (histogram, stalest, changeRates) = await DatabaseErrors
+            .Guard(Target, () => _store.Status.GetFreshnessAsync(top, cancellationToken).AsTask())
+            .ConfigureAwait(false);
         return new SyncReport
         {
             GeneratedAt = DateTimeOffset.UtcNow,
@@ -183,15 +224,21 @@ public sealed class SyncDatabase : IAsyncDisposable
     }
 
     /// <summary>The serial numbers a run with this selection would sync, in order; writes nothing.</summary>
-    public async IAsyncEnumerable<string> PreviewAsync(AssetSelection selection, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<string> PreviewAsync(
+        AssetSelection selection,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default
+    )
     {
         ArgumentNullException.ThrowIfNull(selection);
-        var selected = await DatabaseErrors.Guard(Target, async () =>
-        {
-            // As a run would order them: by the model the last batch run kept.
-            var model = selection.Mode == SelectionMode.Batch ? await _store.ChangeModel.ReadAsync(cancellationToken).ConfigureAwait(false) : null;
-            return await _store.Selection.SelectAsync(selection, model, null, cancellationToken).ConfigureAwait(false);
-        }).ConfigureAwait(false);
+        var selected = await DatabaseErrors
+            .Guard(Target, async () =>
+            {
+                // As a run would order them: by the model the last batch run kept.
+                var model =
+                    selection.Mode == SelectionMode.Batch ? await _store.ChangeModel.ReadAsync(cancellationToken).ConfigureAwait(false) : null;
+                return await _store.Selection.SelectAsync(selection, model, null, cancellationToken).ConfigureAwait(false);
+            })
+            .ConfigureAwait(false);
         foreach (var chunk in selected.Chunks(1000))
         {
             foreach (var serial in chunk)
@@ -212,11 +259,16 @@ public sealed class SyncDatabase : IAsyncDisposable
     /// Deletes ic3_sync_log rows older than <paramref name="olderThan"/> in short batches, keeping each asset's deciding row,
     /// so nothing status, failures or retry-failed report changes. Returns the rows removed.
     /// </summary>
-    public async Task<long> RemoveLogAsync(DateTimeOffset olderThan, IProgress<(long Removed, long PagesDone, long Pages)>? progress = null,
-        CancellationToken cancellationToken = default)
+    public async Task<long> RemoveLogAsync(
+        DateTimeOffset olderThan,
+        IProgress<(long Removed, long PagesDone, long Pages)>? progress = null,
+        CancellationToken cancellationToken = default
+    )
     {
         await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-        return await DatabaseErrors.Guard(Target, () => _store.Retention(_time).RemoveAsync(olderThan, progress, cancellationToken)).ConfigureAwait(false);
+        return await DatabaseErrors
+            .Guard(Target, () => _store.Retention(_time).RemoveAsync(olderThan, progress, cancellationToken))
+            .ConfigureAwait(false);
     }
 
     internal SyncStore Store => _store;

@@ -22,9 +22,8 @@ public sealed class SyncEngine : IAsyncDisposable
     private readonly InnomaintClient _client;
 
     /// <summary>Creates an engine; validates <paramref name="options"/> first.</summary>
-    public SyncEngine(SyncOptions options) : this(options, TimeProvider.System, null)
-    {
-    }
+    public SyncEngine(SyncOptions options)
+        : this(options, TimeProvider.System, null) { }
 
     /// <summary>For tests: a fake clock and, optionally, a fake primary HTTP handler.</summary>
     internal SyncEngine(SyncOptions options, TimeProvider time, Func<HttpMessageHandler>? primaryHandler)
@@ -37,13 +36,23 @@ public sealed class SyncEngine : IAsyncDisposable
         var o = _options;
         var route = InnomaintRoute.Create(o);
         var services = new ServiceCollection();
-        services.AddHttpClient(HttpClientName)
+        services
+            .AddHttpClient(HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => primaryHandler?.Invoke() ?? route.CreateHandler(ResilientFetcher.ConnectionLimit(o)))
             .RemoveAllLoggers()
             .ConfigureHttpClient(c => c.Timeout = System.Threading.Timeout.InfiniteTimeSpan);
         _services = services.BuildServiceProvider();
         var http = _services.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName);
-        _client = new InnomaintClient(http, route.BaseUrl, new AssetPathTemplate(o.AssetPath), o.ApiToken, o.MaxResponseBytes, time, route, o.MaxRetryAfter);
+        _client = new InnomaintClient(
+            http,
+            route.BaseUrl,
+            new AssetPathTemplate(o.AssetPath),
+            o.ApiToken,
+            o.MaxResponseBytes,
+            time,
+            route,
+            o.MaxRetryAfter
+        );
     }
 
     /// <summary>How Innomaint is reached: "via proxy http://proxy:3128 (from -Proxy)", "direct (-NoProxy)" …; never a login.</summary>
@@ -72,7 +81,13 @@ public sealed class SyncEngine : IAsyncDisposable
         observer ??= SyncObserver.None;
         // Connections a run holds: -ThrottleLimit for failure rows and path checks, one for the write groups, one for the
         // progress updates, and the run lock's own.
-        await using var store = new SyncStore(_options.ConnectionString, DatabaseRetryOptions.ForRun(_options), _time, observer, connectionLimit: _options.ThrottleLimit + 2);
+        await using var store = new SyncStore(
+            _options.ConnectionString,
+            DatabaseRetryOptions.ForRun(_options),
+            _time,
+            observer,
+            connectionLimit: _options.ThrottleLimit + 2
+        );
         var run = new SyncRun(_options, _time, store, observer, _client, selection);
         var summary = await run.RunAsync(cancellationToken).ConfigureAwait(false);
         if (selection.Mode == SelectionMode.Batch && summary.Status == RunStatus.Complete)
@@ -84,7 +99,8 @@ public sealed class SyncEngine : IAsyncDisposable
 
     /// <summary>
     /// Refits the register's change model from every observation so far, this run's included, for the next run's order,
-    /// status and reports, and keeps the estimate it gives in the run's row (the report's chart). Best effort: the run is already closed, so a database error here is a warning, never its failure.
+    /// status and reports, and keeps the estimate it gives in the run's row (the report's chart). Best effort: the run is already closed, so a
+    /// database error here is a warning, never its failure.
     /// </summary>
     private static async Task LearnAsync(SyncStore store, long runId, SyncObserver observer, CancellationToken cancellationToken)
     {
@@ -93,13 +109,18 @@ public sealed class SyncEngine : IAsyncDisposable
             var model = await store.ChangeModel.FitAsync(save: true, cancellationToken).ConfigureAwait(false);
             if (model is not null)
             {
-                observer.Verbose($"Change model fitted to {model.ObservedAssets:N0} observed asset(s): a mean of {1 / model.PriorMean / 86400:0.##} day(s) between changes across the register.");
+                observer.Verbose(
+                    $"Change model fitted to {model.ObservedAssets:N0} observed asset(s): a mean of {1 / model.PriorMean / 86400:0.##} day(s) "
+                        + $"between changes across the register."
+                );
                 await store.Status.RecordEstimateAsync(runId, model, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException)
         {
-            observer.Warning($"The change model was not refitted after the run ({ex.GetType().Name}); the next batch run orders by the one kept before.");
+            observer.Warning(
+                $"The change model was not refitted after the run ({ex.GetType().Name}); the next batch run orders by the one kept before."
+            );
         }
     }
 

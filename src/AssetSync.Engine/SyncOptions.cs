@@ -15,14 +15,18 @@ namespace AssetSync;
 /// <item><term><see cref="Timeout"/></term><description>15 s per attempt</description></item>
 /// <item><term><see cref="MaxRetryAfter"/></term><description>60 s cap on a server's Retry-After</description></item>
 /// <item><term><see cref="RequestsPerSecond"/></term><description>5; shared by every request of a run, retries included</description></item>
-/// <item><term><see cref="AdaptiveRate"/></term><description>false: <see cref="RequestsPerSecond"/> is the rate; true (-RequestsPerSecond Auto): learned</description></item>
+/// <item><term><see cref="AdaptiveRate"/></term><description>false: <see cref="RequestsPerSecond"/> is the rate; true (-RequestsPerSecond Auto):
+/// learned</description></item>
 /// <item><term><see cref="ThrottleLimit"/></term><description>4 requests in flight</description></item>
-/// <item><term><see cref="CircuitBreakerThreshold"/></term><description>10 assets in a row failing transient/network/timeout (known failures not counted), then a check of an asset that synced before; 0 = off</description></item>
-/// <item><term><see cref="AssetPathSuspectThreshold"/></term><description>10 404s in a row from the start of a run, nothing succeeded: the path is wrong; 0 = off</description></item>
+/// <item><term><see cref="CircuitBreakerThreshold"/></term><description>10 assets in a row failing transient/network/timeout (known failures not
+/// counted), then a check of an asset that synced before; 0 = off</description></item>
+/// <item><term><see cref="AssetPathSuspectThreshold"/></term><description>10 404s in a row from the start of a run, nothing succeeded: the path is
+/// wrong; 0 = off</description></item>
 /// <item><term><see cref="MaxResponseBytes"/></term><description>1 MiB</description></item>
 /// <item><term><see cref="DatabaseMaxRetryCount"/></term><description>5 retries of a transient database error</description></item>
 /// <item><term><see cref="DatabaseRetryInterval"/></term><description>0.5 s base, doubling, at most 8 s a wait</description></item>
-/// <item><term><see cref="MaxDuration"/></term><description>none: the run takes every selected asset; at least <see cref="Timeout"/></description></item>
+/// <item><term><see cref="MaxDuration"/></term><description>none: the run takes every selected asset; at least <see
+/// cref="Timeout"/></description></item>
 /// <item><term><see cref="Force"/></term><description>false: unchanged assets are not rewritten</description></item>
 /// </list>
 /// </remarks>
@@ -33,7 +37,6 @@ public sealed class SyncOptions
 
     /// <summary>The environment variable the cmdlets take the API token from when neither -ApiToken nor -Credential is given.</summary>
     public const string ApiTokenVariable = SyncSettings.ApiTokenVariable;
-
 
     /// <summary>Npgsql connection string of the IC3 database.</summary>
     public string ConnectionString { get; set; } = "";
@@ -144,12 +147,14 @@ public sealed class SyncOptions
     /// <summary>
     /// The run's time budget. New assets are taken only while one attempt of the usual length (a moving average of
     /// recent attempts; the attempt timeout before the first answer) still fits, and retries only while their backoff
-    /// and one such attempt fit; assets in flight finish, so the run overshoots by at most one attempt timeout. The run then ends complete with StoppedBy = max_duration,
+    /// and one such attempt fit; assets in flight finish, so the run overshoots by at most one attempt timeout. The run then ends complete with
+    /// StoppedBy = max_duration,
     /// and the selected assets it did not reach are counted in NotReached. Null: no budget.
     /// </summary>
     public TimeSpan? MaxDuration { get; set; }
 
-    /// <summary>When another run holds the database's run lock: fail at once (the default), wait up to <see cref="LockWaitTimeout"/>, or skip.</summary>
+    /// <summary>When another run holds the database's run lock: fail at once (the default), wait up to <see cref="LockWaitTimeout"/>, or
+    /// skip.</summary>
     public IfRunningAction IfRunning { get; set; } = IfRunningAction.Fail;
 
     /// <summary>How long <see cref="IfRunningAction.Wait"/> waits for another run (10 minutes).</summary>
@@ -165,7 +170,10 @@ public sealed class SyncOptions
         ValidateBaseUrl(BaseUrl, AllowUnencryptedAuthentication);
         if (string.IsNullOrEmpty(ApiToken))
         {
-            throw new SyncConfigurationException($"No API token was given: pass -ApiToken (a SecureString) or -Credential, or set the environment variable {ApiTokenVariable}.", nameof(ApiToken));
+            throw new SyncConfigurationException(
+                $"No API token was given: pass -ApiToken (a SecureString) or -Credential, or set the environment variable {ApiTokenVariable}.",
+                nameof(ApiToken)
+            );
         }
         _ = new Innomaint.AssetPathTemplate(AssetPath);
         // The ranges of the settings a user gives are their declarations' (SyncSettings): one place for each.
@@ -186,13 +194,19 @@ public sealed class SyncOptions
         {
             _ = Innomaint.CertificateTrust.LoadAuthorities(ca);
         }
-        Require(MaxDuration is null || MaxDuration > TimeSpan.Zero, nameof(MaxDuration), "must be greater than zero (seconds, or a TimeSpan such as 00:45:00)");
+        Require(
+            MaxDuration is null || MaxDuration > TimeSpan.Zero,
+            nameof(MaxDuration),
+            "must be greater than zero (seconds, or a TimeSpan such as 00:45:00)"
+        );
         if (MaxDuration is { } budget && budget < Timeout)
         {
             // No asset could start: each must fit one whole attempt inside the budget.
             throw new SyncConfigurationException(
-                $"MaxDuration ({FormatSeconds(budget)}) is shorter than one attempt (TimeoutSec {FormatSeconds(Timeout)}), so no asset could start. " +
-                $"Give a budget of at least {FormatSeconds(Timeout)}, or a shorter -TimeoutSec.", nameof(MaxDuration));
+                $"MaxDuration ({FormatSeconds(budget)}) is shorter than one attempt (TimeoutSec {FormatSeconds(Timeout)}), so no asset could start. "
+                    + $"Give a budget of at least {FormatSeconds(Timeout)}, or a shorter -TimeoutSec.",
+                nameof(MaxDuration)
+            );
         }
     }
 
@@ -201,11 +215,18 @@ public sealed class SyncOptions
     {
         if (NoProxy && (Proxy is not null || ProxyCredential is not null || ProxyUseDefaultCredentials))
         {
-            throw new SyncConfigurationException("-NoProxy cannot be combined with -Proxy, -ProxyCredential or -ProxyUseDefaultCredentials. Pass -NoProxy alone, or the proxy settings without it.", nameof(NoProxy));
+            throw new SyncConfigurationException(
+                "-NoProxy cannot be combined with -Proxy, -ProxyCredential or -ProxyUseDefaultCredentials. Pass -NoProxy alone, or the proxy "
+                    + "settings without it.",
+                nameof(NoProxy)
+            );
         }
         if (ProxyCredential is not null && ProxyUseDefaultCredentials)
         {
-            throw new SyncConfigurationException("-ProxyCredential and -ProxyUseDefaultCredentials cannot be combined: pass the proxy account, or use the process's own login.", nameof(ProxyCredential));
+            throw new SyncConfigurationException(
+                "-ProxyCredential and -ProxyUseDefaultCredentials cannot be combined: pass the proxy account, or use the process's own login.",
+                nameof(ProxyCredential)
+            );
         }
         if (Proxy is null)
         {
@@ -214,17 +235,26 @@ public sealed class SyncOptions
         if (!Proxy.IsAbsoluteUri || Proxy.Scheme is not ("http" or "https" or "socks4" or "socks4a" or "socks5") || string.IsNullOrEmpty(Proxy.Host))
         {
             throw new SyncConfigurationException(
-                $"The proxy '{(Proxy.IsAbsoluteUri ? Innomaint.ProxyRoute.Display(Proxy) : "(not an absolute URL)")}' is not a proxy URL: give one such as http://proxy.example.org:3128 (http, https, socks4 or socks5).", nameof(Proxy));
+                $"The proxy '{(Proxy.IsAbsoluteUri ? Innomaint.ProxyRoute.Display(Proxy) : "(not an absolute URL)")}' is not a proxy URL: give "
+                    + $"one such as http://proxy.example.org:3128 (http, https, socks4 or socks5).",
+                nameof(Proxy)
+            );
         }
         if (!string.IsNullOrEmpty(Proxy.UserInfo))
         {
             // Never repeated: the user info may hold the proxy's password.
             throw new SyncConfigurationException(
-                $"The proxy URL {Innomaint.ProxyRoute.Display(Proxy)} carries a login; put it in -ProxyCredential instead, so it is never shown or logged.", nameof(Proxy));
+                $"The proxy URL {Innomaint.ProxyRoute.Display(Proxy)} carries a login; put it in -ProxyCredential instead, so it is never shown "
+                    + $"or logged.",
+                nameof(Proxy)
+            );
         }
         if (!string.IsNullOrEmpty(Proxy.Query) || Proxy.AbsolutePath is not ("/" or ""))
         {
-            throw new SyncConfigurationException($"The proxy URL {Innomaint.ProxyRoute.Display(Proxy)} must be scheme://host:port, with no path or query.", nameof(Proxy));
+            throw new SyncConfigurationException(
+                $"The proxy URL {Innomaint.ProxyRoute.Display(Proxy)} must be scheme://host:port, with no path or query.",
+                nameof(Proxy)
+            );
         }
     }
 
@@ -233,24 +263,36 @@ public sealed class SyncOptions
     {
         if (string.IsNullOrWhiteSpace(baseUrl))
         {
-            throw new SyncConfigurationException($"No Innomaint base URL was given: pass -BaseUrl or set the environment variable {BaseUrlVariable}.", nameof(BaseUrl));
+            throw new SyncConfigurationException(
+                $"No Innomaint base URL was given: pass -BaseUrl or set the environment variable {BaseUrlVariable}.",
+                nameof(BaseUrl)
+            );
         }
         if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
             throw new SyncConfigurationException(
-                $"The base URL '{TextSafety.Inert(TextSafety.WithoutLogin(baseUrl), 200)}' is not an absolute http or https URL. Use a URL such as https://cmms.example.org " +
-                "(with no login in it: the token goes in -ApiToken).", nameof(BaseUrl));
+                $"The base URL '{TextSafety.Inert(TextSafety.WithoutLogin(baseUrl), 200)}' is not an absolute http or https URL. Use a URL such "
+                    + $"as https://cmms.example.org "
+                    + "(with no login in it: the token goes in -ApiToken).",
+                nameof(BaseUrl)
+            );
         }
         if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || !string.IsNullOrEmpty(uri.UserInfo))
         {
             throw new SyncConfigurationException(
-                $"The base URL '{uri.Scheme}://{uri.Authority.Split('@')[^1]}{uri.AbsolutePath}' must not carry a query, fragment or user info; put credentials in -ApiToken.", nameof(BaseUrl));
+                $"The base URL '{uri.Scheme}://{uri.Authority.Split('@')[^1]}{uri.AbsolutePath}' must not carry a query, fragment or user info; "
+                    + $"put credentials in -ApiToken.",
+                nameof(BaseUrl)
+            );
         }
         if (uri.Scheme == Uri.UriSchemeHttp && !IsLoopback(uri) && !allowUnencryptedAuthentication)
         {
             throw new SyncConfigurationException(
-                $"The base URL '{uri.GetLeftPart(UriPartial.Authority)}' uses plain http to a host that is not this machine, so the API token would cross the network unencrypted. " +
-                "Use https, or pass -AllowUnencryptedAuthentication if you accept that risk (for example on an isolated test network).", nameof(BaseUrl));
+                $"The base URL '{uri.GetLeftPart(UriPartial.Authority)}' uses plain http to a host that is not this machine, so the API token "
+                    + $"would cross the network unencrypted. "
+                    + "Use https, or pass -AllowUnencryptedAuthentication if you accept that risk (for example on an isolated test network).",
+                nameof(BaseUrl)
+            );
         }
         return uri;
     }
@@ -266,14 +308,18 @@ public sealed class SyncOptions
         return System.Net.IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip);
     }
 
-    private static string FormatSeconds(TimeSpan span) => span.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " s";
+    private static string FormatSeconds(TimeSpan span) =>
+        span.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " s";
 
     /// <summary>Checks <paramref name="value"/> against the range declared for <paramref name="setting"/>.</summary>
     private static void Declared(string setting, double value)
     {
         if (SyncSettings.Find(setting)?.CheckRange(value) is { } why)
         {
-            throw new SyncConfigurationException($"{why}; it was {value.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}.", setting);
+            throw new SyncConfigurationException(
+                $"{why}; it was {value.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}.",
+                setting
+            );
         }
     }
 
@@ -290,7 +336,8 @@ public sealed class SyncOptions
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"BaseUrl={BaseUrl}, AssetPath={AssetPath}, MaximumRetryCount={MaximumRetryCount}, RetryInterval={RetryInterval}, " +
-        $"Timeout={Timeout}, RequestsPerSecond={(AdaptiveRate ? "Auto" : RequestsPerSecond)}, ThrottleLimit={ThrottleLimit}, " +
-        $"Proxy={(NoProxy ? "none" : Proxy is null ? "default" : Innomaint.ProxyRoute.Display(Proxy))}, CertificateAuthorityPath={CertificateAuthorityPath ?? "none"}, ApiToken=***";
+        $"BaseUrl={BaseUrl}, AssetPath={AssetPath}, MaximumRetryCount={MaximumRetryCount}, RetryInterval={RetryInterval}, "
+        + $"Timeout={Timeout}, RequestsPerSecond={(AdaptiveRate ? "Auto" : RequestsPerSecond)}, ThrottleLimit={ThrottleLimit}, "
+        + $"Proxy={(NoProxy ? "none" : Proxy is null ? "default" : Innomaint.ProxyRoute.Display(Proxy))}, "
+        + $"CertificateAuthorityPath={CertificateAuthorityPath ?? "none"}, ApiToken=***";
 }

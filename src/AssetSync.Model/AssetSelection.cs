@@ -3,9 +3,18 @@ namespace AssetSync;
 /// <summary>Which assets a run syncs.</summary>
 public sealed class AssetSelection
 {
-    private AssetSelection(SelectionMode mode, int batchSize, int offset, IReadOnlyList<string>? serials, bool reportOrder = false,
-        DateTimeOffset? notSyncedSince = null, bool includeDeferred = false, SyncOrder order = SyncOrder.Stalest, TimeSpan? maxSyncAge = null,
-        IReadOnlyDictionary<string, double>? criticalityWeight = null)
+    private AssetSelection(
+        SelectionMode mode,
+        int batchSize,
+        int offset,
+        IReadOnlyList<string>? serials,
+        bool reportOrder = false,
+        DateTimeOffset? notSyncedSince = null,
+        bool includeDeferred = false,
+        SyncOrder order = SyncOrder.Stalest,
+        TimeSpan? maxSyncAge = null,
+        IReadOnlyDictionary<string, double>? criticalityWeight = null
+    )
     {
         Order = order;
         CriticalityWeight = criticalityWeight ?? new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
@@ -63,11 +72,19 @@ public sealed class AssetSelection
 
     /// <summary>
     /// <paramref name="batchSize"/> assets (0: all) in <paramref name="order"/>: never synced first, in report_seq_no order,
-    /// then by change rate (assets older than <paramref name="maxSyncAge"/> first) or the oldest last success. With an <paramref name="offset"/>, the Go service's paging instead: report_seq_no (nulls last), then asset_id.
+    /// then by change rate (assets older than <paramref name="maxSyncAge"/> first) or the oldest last success. With an <paramref name="offset"/>,
+    /// the Go service's paging instead: report_seq_no (nulls last), then asset_id.
     /// Deferred assets are left out unless <paramref name="includeDeferred"/>.
     /// </summary>
-    public static AssetSelection Batch(int batchSize = SyncDefaults.BatchSize, int? offset = null, DateTimeOffset? notSyncedSince = null, bool includeDeferred = false,
-        SyncOrder order = SyncDefaults.Order, TimeSpan? maxSyncAge = null, IReadOnlyDictionary<string, double>? criticalityWeight = null)
+    public static AssetSelection Batch(
+        int batchSize = SyncDefaults.BatchSize,
+        int? offset = null,
+        DateTimeOffset? notSyncedSince = null,
+        bool includeDeferred = false,
+        SyncOrder order = SyncDefaults.Order,
+        TimeSpan? maxSyncAge = null,
+        IReadOnlyDictionary<string, double>? criticalityWeight = null
+    )
     {
         var weights = CheckWeights(criticalityWeight);
         if (!Enum.IsDefined(order))
@@ -76,7 +93,10 @@ public sealed class AssetSelection
         }
         if (maxSyncAge is { } age && age <= TimeSpan.Zero)
         {
-            throw new SyncConfigurationException($"MaxSyncAge must be longer than zero (for example 30.00:00:00 for 30 days); it was {age}.", "MaxSyncAge");
+            throw new SyncConfigurationException(
+                $"MaxSyncAge must be longer than zero (for example 30.00:00:00 for 30 days); it was {age}.",
+                "MaxSyncAge"
+            );
         }
         if (batchSize < 0)
         {
@@ -86,10 +106,22 @@ public sealed class AssetSelection
         {
             throw new SyncConfigurationException($"Offset must be 0 or more; it was {offset}.", "Offset");
         }
-        return new AssetSelection(SelectionMode.Batch, batchSize, offset ?? 0, null, offset is not null, notSyncedSince, includeDeferred, order, maxSyncAge, weights);
+        return new AssetSelection(
+            SelectionMode.Batch,
+            batchSize,
+            offset ?? 0,
+            null,
+            offset is not null,
+            notSyncedSince,
+            includeDeferred,
+            order,
+            maxSyncAge,
+            weights
+        );
     }
 
-    /// <summary>The weights, checked and copied case-insensitively: a name once, a weight above 0 and at most <see cref="MaxCriticalityWeight"/>.</summary>
+    /// <summary>The weights, checked and copied case-insensitively: a name once, a weight above 0 and at most <see
+    /// cref="MaxCriticalityWeight"/>.</summary>
     public static IReadOnlyDictionary<string, double> CheckWeights(IReadOnlyDictionary<string, double>? weights)
     {
         var result = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
@@ -97,17 +129,26 @@ public sealed class AssetSelection
         {
             if (string.IsNullOrWhiteSpace(name))
             {
-                throw new SyncConfigurationException("CriticalityWeight names a blank criticality. Use the values of ic3_asset_master.criticality, e.g. @{ High = 5; Medium = 2 }.", "CriticalityWeight");
+                throw new SyncConfigurationException(
+                    "CriticalityWeight names a blank criticality. Use the values of ic3_asset_master.criticality, e.g. @{ High = 5; Medium = 2 }.",
+                    "CriticalityWeight"
+                );
             }
             if (!double.IsFinite(weight) || weight <= 0 || weight > MaxCriticalityWeight)
             {
                 throw new SyncConfigurationException(
-                    $"CriticalityWeight's weight for '{TextSafety.Inert(name, 100)}' must be more than 0 and at most {MaxCriticalityWeight:0}; it was {weight.ToString(System.Globalization.CultureInfo.InvariantCulture)}. " +
-                    "A criticality not named weighs 1.", "CriticalityWeight");
+                    $"CriticalityWeight's weight for '{TextSafety.Inert(name, 100)}' must be more than 0 and at most {MaxCriticalityWeight:0}; it "
+                        + $"was {weight.ToString(System.Globalization.CultureInfo.InvariantCulture)}. "
+                        + "A criticality not named weighs 1.",
+                    "CriticalityWeight"
+                );
             }
             if (!result.TryAdd(name.Trim(), weight))
             {
-                throw new SyncConfigurationException($"CriticalityWeight names '{TextSafety.Inert(name, 100)}' twice (names are case-insensitive).", "CriticalityWeight");
+                throw new SyncConfigurationException(
+                    $"CriticalityWeight names '{TextSafety.Inert(name, 100)}' twice (names are case-insensitive).",
+                    "CriticalityWeight"
+                );
             }
         }
         return result;
@@ -134,7 +175,10 @@ public sealed class AssetSelection
             if (string.IsNullOrWhiteSpace(s))
             {
                 throw new SyncConfigurationException(
-                    "A serial number is empty or only whitespace. Pass the serial numbers (ic3_asset_master.cmms_asset_id) to sync; blank ones are never requested.", "SerialNumber");
+                    "A serial number is empty or only whitespace. Pass the serial numbers (ic3_asset_master.cmms_asset_id) to sync; blank ones "
+                        + "are never requested.",
+                    "SerialNumber"
+                );
             }
             if (seen.Add(s))
             {
@@ -156,8 +200,16 @@ public sealed class AssetSelection
         return Mode == SelectionMode.RetryFailed ? $"retry-failed (size {size}{Filters})" : $"{SerialNumbers!.Count} serial number(s)";
     }
 
-    private string Weights => CriticalityWeight.Count == 0 ? ""
-        : ", weighted " + string.Join(" ", CriticalityWeight.Select(w => $"{TextSafety.Inert(w.Key, 40)}={w.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+    private string Weights =>
+        CriticalityWeight.Count == 0
+            ? ""
+            : ", weighted "
+                + string.Join(
+                    " ",
+                    CriticalityWeight.Select(w =>
+                        $"{TextSafety.Inert(w.Key, 40)}={w.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}"
+                    )
+                );
 
     private string Filters => (NotSyncedSince is { } since ? $", not synced since {since:u}" : "") + (IncludeDeferred ? ", deferred included" : "");
 }

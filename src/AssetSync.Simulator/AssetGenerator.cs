@@ -24,7 +24,14 @@ public static class AssetGenerator
     private static readonly string[] Criticalities = ["High", "Medium", "Low"];
     private static readonly int[] FrequencyDays = [30, 90, 180, 365];
 
-    private static readonly string[] Tasks = ["Electrical safety test", "Calibration", "Filter replacement", "Battery check", "Performance verification"];
+    private static readonly string[] Tasks =
+    [
+        "Electrical safety test",
+        "Calibration",
+        "Filter replacement",
+        "Battery check",
+        "Performance verification",
+    ];
 
     public static string SerialFor(int index) => $"INF-{index:000000}";
 
@@ -73,13 +80,15 @@ public static class AssetGenerator
         var count = rng.Next(0, 4);
         for (var i = 0; i < count; i++)
         {
-            schedules.Add(new JsonObject
-            {
-                ["schedule_id"] = $"PM-{StableHash(serial) % 9000 + 1000}-{i + 1}",
-                ["task"] = Tasks[rng.Next(Tasks.Length)],
-                ["frequency_days"] = FrequencyDays[rng.Next(FrequencyDays.Length)],
-                ["next_due"] = new DateOnly(2026, 12, 1).AddDays(rng.Next(0, 365)).ToString("yyyy-MM-dd"),
-            });
+            schedules.Add(
+                new JsonObject
+                {
+                    ["schedule_id"] = $"PM-{StableHash(serial) % 9000 + 1000}-{i + 1}",
+                    ["task"] = Tasks[rng.Next(Tasks.Length)],
+                    ["frequency_days"] = FrequencyDays[rng.Next(FrequencyDays.Length)],
+                    ["next_due"] = new DateOnly(2026, 12, 1).AddDays(rng.Next(0, 365)).ToString("yyyy-MM-dd"),
+                }
+            );
         }
         return new JsonObject
         {
@@ -102,7 +111,9 @@ public static class AssetGenerator
             ["install_date"] = install.ToString("yyyy-MM-dd"),
             // Some assets have no warranty on record: null is part of the contract.
             ["warranty_expiry"] = rng.Next(5) == 0 ? null : install.AddYears(5).ToString("yyyy-MM-dd"),
-            ["last_modified"] = new DateTimeOffset(2026, 11, 1, 8, 0, 0, TimeSpan.Zero).AddMinutes(rng.Next(0, 40000)).ToString("yyyy-MM-ddTHH:mm:ssZ"),
+            ["last_modified"] = new DateTimeOffset(2026, 11, 1, 8, 0, 0, TimeSpan.Zero)
+                .AddMinutes(rng.Next(0, 40000))
+                .ToString("yyyy-MM-ddTHH:mm:ssZ"),
             ["pm_schedules"] = schedules,
         };
     }

@@ -47,8 +47,14 @@ public sealed class ChangeProcess
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var kv = part.Split(':', 2);
-            if (kv.Length != 2 || !double.TryParse(kv[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var share) || share <= 0
-                || kv[1].Length < 2 || !double.TryParse(kv[1][..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) || amount <= 0)
+            if (
+                kv.Length != 2
+                || !double.TryParse(kv[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var share)
+                || share <= 0
+                || kv[1].Length < 2
+                || !double.TryParse(kv[1][..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount)
+                || amount <= 0
+            )
             {
                 throw new ArgumentException($"Bad change class '{part}': use share:mean, e.g. 0.09:30d (s, m, h or d).");
             }
@@ -65,7 +71,9 @@ public sealed class ChangeProcess
         var total = classes.Sum(c => c.Item1);
         if (classes.Count == 0 || Math.Abs(total - 1) > 1e-6)
         {
-            throw new ArgumentException($"The change classes' shares must add up to 1; '{text}' adds up to {total.ToString(CultureInfo.InvariantCulture)}.");
+            throw new ArgumentException(
+                $"The change classes' shares must add up to 1; '{text}' adds up to {total.ToString(CultureInfo.InvariantCulture)}."
+            );
         }
         return [.. classes];
     }
@@ -73,7 +81,8 @@ public sealed class ChangeProcess
     /// <summary>When rates drift (<see cref="SimulatorOptions.DriftAtDay"/>), or null.</summary>
     public DateTimeOffset? DriftAt { get; }
 
-    /// <summary>The one date every last change before the epoch is reported at (<see cref="SimulatorOptions.ImportedDaysBefore"/>), or null.</summary>
+    /// <summary>The one date every last change before the epoch is reported at (<see cref="SimulatorOptions.ImportedDaysBefore"/>), or
+    /// null.</summary>
     public DateTimeOffset? ImportedAt { get; }
 
     /// <summary>The asset's mean time between changes at <paramref name="at"/>, in real seconds: after a drift, its new one.</summary>
@@ -92,7 +101,9 @@ public sealed class ChangeProcess
         }
         var slowShare = _classes.Where(c => c.MeanSeconds == slowest).Sum(c => c.Share);
         // Of the slowest class, the share that turns is DriftShare of the whole register.
-        return mean == slowest && new Random(AssetGenerator.StableHash($"{_seed}|drift|{serial}")).NextDouble() < _driftShare / slowShare ? fastest : mean;
+        return mean == slowest && new Random(AssetGenerator.StableHash($"{_seed}|drift|{serial}")).NextDouble() < _driftShare / slowShare
+            ? fastest
+            : mean;
     }
 
     /// <summary>The asset's mean time between changes before any drift, in real seconds.</summary>
@@ -118,10 +129,14 @@ public sealed class ChangeProcess
     /// <summary>The asset was answered (200 or 304) with this version.</summary>
     public void Served(string serial, int version) => _served[serial] = version;
 
-    /// <summary>The ground truth at <paramref name="now"/> over <paramref name="serials"/>, also by criticality (<paramref name="criticalityOf"/>).</summary>
+    /// <summary>The ground truth at <paramref name="now"/> over <paramref name="serials"/>, also by criticality (<paramref
+    /// name="criticalityOf"/>).</summary>
     public object Truth(DateTimeOffset now, IEnumerable<string> serials, Func<string, string> criticalityOf)
     {
-        long assets = 0, served = 0, changedSinceServed = 0, changes = 0;
+        long assets = 0,
+            served = 0,
+            changedSinceServed = 0,
+            changes = 0;
         var byCriticality = new SortedDictionary<string, long>(StringComparer.Ordinal);
         foreach (var serial in serials)
         {
@@ -139,7 +154,17 @@ public sealed class ChangeProcess
                 }
             }
         }
-        return new { at = now, epoch = Epoch, assets, served, neverServed = assets - served, changedSinceServed, changes, changedSinceServedByCriticality = byCriticality };
+        return new
+        {
+            at = now,
+            epoch = Epoch,
+            assets,
+            served,
+            neverServed = assets - served,
+            changedSinceServed,
+            changes,
+            changedSinceServedByCriticality = byCriticality,
+        };
     }
 
     /// <summary>Each asset's true rate now (changes per real second): what an oracle order would know.</summary>

@@ -25,10 +25,13 @@ public static class SimulatorHost
                     // through the handshake callback, which skips Kestrel's own purpose check: an impostor presenting a
                     // certificate made for client authentication is exactly what a client's tests must meet.
                     var certificate = LoadPemCertificate(options.Certificate, options.CertificateKey);
-                    listen.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.TlsHandshakeCallbackOptions
-                    {
-                        OnConnection = _ => ValueTask.FromResult(new System.Net.Security.SslServerAuthenticationOptions { ServerCertificate = certificate }),
-                    });
+                    listen.UseHttps(
+                        new Microsoft.AspNetCore.Server.Kestrel.Https.TlsHandshakeCallbackOptions
+                        {
+                            OnConnection = _ =>
+                                ValueTask.FromResult(new System.Net.Security.SslServerAuthenticationOptions { ServerCertificate = certificate }),
+                        }
+                    );
                 }
                 else if (options.Https)
                 {
@@ -51,20 +54,33 @@ public static class SimulatorHost
     {
         using var key = System.Security.Cryptography.RSA.Create(2048);
         var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
-            "CN=127.0.0.1", key, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+            "CN=127.0.0.1",
+            key,
+            System.Security.Cryptography.HashAlgorithmName.SHA256,
+            System.Security.Cryptography.RSASignaturePadding.Pkcs1
+        );
         var san = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
         san.AddIpAddress(System.Net.IPAddress.Loopback);
         request.CertificateExtensions.Add(san.Build());
         using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(7));
-        return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(cert.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx), null);
+        return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(
+            cert.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx),
+            null
+        );
     }
 
     /// <summary>A PEM certificate and key (the key in the certificate file when <paramref name="keyPath"/> is empty).</summary>
     private static System.Security.Cryptography.X509Certificates.X509Certificate2 LoadPemCertificate(string certificatePath, string? keyPath)
     {
-        using var pem = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(certificatePath, string.IsNullOrEmpty(keyPath) ? null : keyPath);
+        using var pem = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(
+            certificatePath,
+            string.IsNullOrEmpty(keyPath) ? null : keyPath
+        );
         // Kestrel needs a key it can use on every platform: round-trip through PKCS#12.
-        return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(pem.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx), null);
+        return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(
+            pem.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx),
+            null
+        );
     }
 
     /// <summary>Starts the server; returns it and its base URL (http://127.0.0.1:port).</summary>
@@ -88,8 +104,12 @@ public static class SimulatorHost
         }
 
         var prefix = state.Options.AssetPrefix;
-        if (!HttpMethods.IsGet(context.Request.Method) || !path.StartsWith(prefix, StringComparison.Ordinal) || path.Length == prefix.Length
-            || path.IndexOf('/', prefix.Length) >= 0)
+        if (
+            !HttpMethods.IsGet(context.Request.Method)
+            || !path.StartsWith(prefix, StringComparison.Ordinal)
+            || path.Length == prefix.Length
+            || path.IndexOf('/', prefix.Length) >= 0
+        )
         {
             state.Arrive(null);
             await Reply(context, state, 404, new JsonObject { ["error"] = "no such endpoint" }).ConfigureAwait(false);
@@ -117,9 +137,10 @@ public static class SimulatorHost
             return;
         }
 
-        var latency = state.Options.LatencyMaxMs > state.Options.LatencyMs
-            ? Random.Shared.Next(state.Options.LatencyMs, state.Options.LatencyMaxMs + 1)
-            : state.Options.LatencyMs;
+        var latency =
+            state.Options.LatencyMaxMs > state.Options.LatencyMs
+                ? Random.Shared.Next(state.Options.LatencyMs, state.Options.LatencyMaxMs + 1)
+                : state.Options.LatencyMs;
         if (latency > 0)
         {
             try
@@ -178,7 +199,9 @@ public static class SimulatorHost
         if (state.Options.ClockSkewSeconds != 0)
         {
             // The simulator's own clock, as a server whose time is off says it in every Date.
-            context.Response.Headers.Date = DateTimeOffset.UtcNow.AddSeconds(state.Options.ClockSkewSeconds).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+            context.Response.Headers.Date = DateTimeOffset
+                .UtcNow.AddSeconds(state.Options.ClockSkewSeconds)
+                .ToString("R", System.Globalization.CultureInfo.InvariantCulture);
         }
         if (fault == "ok")
         {
@@ -191,7 +214,9 @@ public static class SimulatorHost
             }
             var validators = state.Options.Validators.ToLowerInvariant();
             var etag = validators is "etag" or "both" ? state.ETagOf(serial, version) : null;
-            var lastModified = validators is "lastmodified" or "both" ? changedAt ?? AssetGenerator.LastModified(serial, state.Options.Seed, version) : (DateTimeOffset?)null;
+            var lastModified = validators is "lastmodified" or "both"
+                ? changedAt ?? AssetGenerator.LastModified(serial, state.Options.Seed, version)
+                : (DateTimeOffset?)null;
             if (etag is not null)
             {
                 context.Response.Headers.ETag = etag;
@@ -203,10 +228,18 @@ public static class SimulatorHost
             // If-None-Match decides when both are sent (RFC 9110); If-Modified-Since only without it.
             var ifNoneMatch = context.Request.Headers.IfNoneMatch.ToString();
             var ifModifiedSince = context.Request.Headers.IfModifiedSince.ToString();
-            var notModified = etag is not null && ifNoneMatch.Length > 0
-                ? ifNoneMatch.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*")
-                : lastModified is { } since && ifNoneMatch.Length == 0 && DateTimeOffset.TryParse(ifModifiedSince, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var told)
-                  && since <= told;
+            var notModified =
+                etag is not null && ifNoneMatch.Length > 0
+                    ? ifNoneMatch.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*")
+                    : lastModified is { } since
+                        && ifNoneMatch.Length == 0
+                        && DateTimeOffset.TryParse(
+                            ifModifiedSince,
+                            System.Globalization.CultureInfo.InvariantCulture,
+                            System.Globalization.DateTimeStyles.AssumeUniversal,
+                            out var told
+                        )
+                        && since <= told;
             state.Changes?.Served(serial, version);
             if (notModified)
             {
@@ -218,7 +251,10 @@ public static class SimulatorHost
             // Bodies are deterministic: build each once, so the simulator costs little beside the engine it measures; a body
             // stamped on every answer (volatile fields, last_modified on read) is built for each.
             state.CountStatus(200);
-            var bytes = state.Options.VolatileFields || state.Options.StampLastModified ? StampedBody(state, serial, version, changedAt) : state.BodyBytes(serial, version, changedAt);
+            var bytes =
+                state.Options.VolatileFields || state.Options.StampLastModified
+                    ? StampedBody(state, serial, version, changedAt)
+                    : state.BodyBytes(serial, version, changedAt);
             state.CountBytes(bytes.Length);
             context.Response.StatusCode = 200;
             context.Response.ContentType = "application/json";
@@ -235,9 +271,7 @@ public static class SimulatorHost
                 {
                     await Task.Delay(state.Options.HangMs, context.RequestAborted).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException)
-                {
-                }
+                catch (OperationCanceledException) { }
                 context.Abort();
                 return;
             case "reset":
@@ -263,7 +297,8 @@ public static class SimulatorHost
                 await Reply(context, state, 200, body).ConfigureAwait(false);
                 return;
             case "deep":
-                await Raw(context, state, 200, "{\"serialnumber\":\"" + serial + "\",\"x\":" + new string('[', 5000) + new string(']', 5000) + "}").ConfigureAwait(false);
+                await Raw(context, state, 200, "{\"serialnumber\":\"" + serial + "\",\"x\":" + new string('[', 5000) + new string(']', 5000) + "}")
+                    .ConfigureAwait(false);
                 return;
             case "badutf8":
                 state.CountStatus(200);
@@ -288,16 +323,19 @@ public static class SimulatorHost
                         await context.Response.Body.WriteAsync(chunk, context.RequestAborted).ConfigureAwait(false);
                     }
                 }
-                catch (Exception ex) when (ex is OperationCanceledException or IOException)
-                {
-                }
+                catch (Exception ex) when (ex is OperationCanceledException or IOException) { }
                 return;
             case "badgzip" or "badbr" or "baddeflate":
                 // Declares a compressed body and sends one that is not: a client's decoder must fail this asset only.
                 state.CountStatus(200);
                 context.Response.StatusCode = 200;
                 context.Response.ContentType = "application/json";
-                context.Response.Headers.ContentEncoding = fault[3..] switch { "gzip" => "gzip", "br" => "br", _ => "deflate" };
+                context.Response.Headers.ContentEncoding = fault[3..] switch
+                {
+                    "gzip" => "gzip",
+                    "br" => "br",
+                    _ => "deflate",
+                };
                 var junk = Encoding.ASCII.GetBytes("this body is not compressed at all, whatever the header says " + new string('x', 200));
                 context.Response.ContentLength = junk.Length;
                 await context.Response.Body.WriteAsync(junk).ConfigureAwait(false);
@@ -360,11 +398,16 @@ public static class SimulatorHost
                     await Json(context, 200, state.Options).ConfigureAwait(false);
                     return;
                 case ("POST", "config"):
-                    var update = await JsonSerializer.DeserializeAsync<Dictionary<string, JsonElement>>(context.Request.Body).ConfigureAwait(false) ?? [];
+                    var update = await JsonSerializer.DeserializeAsync<Dictionary<string, JsonElement>>(context.Request.Body).ConfigureAwait(false)
+                        ?? [];
                     foreach (var (key, value) in update)
                     {
-                        var prop = typeof(SimulatorOptions).GetProperty(key, System.Reflection.BindingFlags.IgnoreCase | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
-                            ?? throw new ArgumentException($"Unknown setting '{key}'.");
+                        var prop = typeof(SimulatorOptions).GetProperty(
+                            key,
+                            System.Reflection.BindingFlags.IgnoreCase
+                                | System.Reflection.BindingFlags.Public
+                                | System.Reflection.BindingFlags.Instance
+                        ) ?? throw new ArgumentException($"Unknown setting '{key}'.");
                         prop.SetValue(state.Options, value.Deserialize(prop.PropertyType));
                     }
                     state.ClearBodies();
@@ -376,8 +419,15 @@ public static class SimulatorHost
                         await Json(context, 400, new { error = "no change process: start the simulator with --ChangeClasses" }).ConfigureAwait(false);
                         return;
                     }
-                    await Json(context, 200, truthful.Rates(DateTimeOffset.UtcNow,
-                        Enumerable.Range(1, state.Options.Assets).Select(AssetGenerator.SerialFor).Where(state.Exists))).ConfigureAwait(false);
+                    await Json(
+                            context,
+                            200,
+                            truthful.Rates(
+                                DateTimeOffset.UtcNow,
+                                Enumerable.Range(1, state.Options.Assets).Select(AssetGenerator.SerialFor).Where(state.Exists)
+                            )
+                        )
+                        .ConfigureAwait(false);
                     return;
                 case ("GET", "truth"):
                     // The ground truth of the change process: how many assets changed since they were last served.
@@ -386,15 +436,34 @@ public static class SimulatorHost
                         await Json(context, 400, new { error = "no change process: start the simulator with --ChangeClasses" }).ConfigureAwait(false);
                         return;
                     }
-                    await Json(context, 200, process.Truth(DateTimeOffset.UtcNow,
-                        Enumerable.Range(1, state.Options.Assets).Select(AssetGenerator.SerialFor).Where(state.Exists), s => state.CriticalityOf(s))).ConfigureAwait(false);
+                    await Json(
+                            context,
+                            200,
+                            process.Truth(
+                                DateTimeOffset.UtcNow,
+                                Enumerable.Range(1, state.Options.Assets).Select(AssetGenerator.SerialFor).Where(state.Exists),
+                                s => state.CriticalityOf(s)
+                            )
+                        )
+                        .ConfigureAwait(false);
                     return;
                 case ("GET", "serials"):
                     await Json(context, 200, Enumerable.Range(1, state.Options.Assets).Select(AssetGenerator.SerialFor)).ConfigureAwait(false);
                     return;
                 case ("GET", "asset"):
                     var s = context.Request.Query["serial"].ToString();
-                    await Json(context, 200, new { serial = s, exists = state.Exists(s), fault = state.FaultyKindOf(s), body = AssetGenerator.Body(s, state.Options.Seed) }).ConfigureAwait(false);
+                    await Json(
+                            context,
+                            200,
+                            new
+                            {
+                                serial = s,
+                                exists = state.Exists(s),
+                                fault = state.FaultyKindOf(s),
+                                body = AssetGenerator.Body(s, state.Options.Seed),
+                            }
+                        )
+                        .ConfigureAwait(false);
                     return;
                 default:
                     await Json(context, 404, new { error = $"unknown control command {context.Request.Method} {command}" }).ConfigureAwait(false);

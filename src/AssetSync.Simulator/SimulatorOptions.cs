@@ -28,10 +28,12 @@ public sealed class SimulatorOptions
     /// </summary>
     public double RateLimit { get; set; }
 
-    /// <summary>Rate-limit headers on every asset answer: none (a hidden quota), ietf (RateLimit-Policy / RateLimit), x (X-RateLimit-*) or malformed (unreadable ones).</summary>
+    /// <summary>Rate-limit headers on every asset answer: none (a hidden quota), ietf (RateLimit-Policy / RateLimit), x (X-RateLimit-*) or
+    /// malformed (unreadable ones).</summary>
     public string RateLimitHeaders { get; set; } = "none";
 
-    /// <summary>Milliseconds after the first asset request (since start, or the last stats reset) at which the quota becomes <see cref="RateLimitChangeTo"/>; 0: never.</summary>
+    /// <summary>Milliseconds after the first asset request (since start, or the last stats reset) at which the quota becomes <see
+    /// cref="RateLimitChangeTo"/>; 0: never.</summary>
     public int RateLimitChangeAfterMs { get; set; }
 
     /// <summary>The quota after <see cref="RateLimitChangeAfterMs"/>.</summary>
@@ -97,7 +99,8 @@ public sealed class SimulatorOptions
     /// <summary>Real seconds in a simulated day of <see cref="ChangeClasses"/> (86400: real time).</summary>
     public double DaySeconds { get; set; } = 86400;
 
-    /// <summary>When the change process starts (ISO 8601); empty: when the simulator starts. Two simulators given the same one change alike.</summary>
+    /// <summary>When the change process starts (ISO 8601); empty: when the simulator starts. Two simulators given the same one change
+    /// alike.</summary>
     public string ChangeEpoch { get; set; } = "";
 
     /// <summary>Bodies carry fields that differ on every answer (served_at, request_id), as many APIs stamp them; no ETag helps.</summary>
@@ -121,7 +124,8 @@ public sealed class SimulatorOptions
     /// <summary>The share of the register whose quiet assets turn busy at <see cref="DriftAtDay"/>.</summary>
     public double DriftShare { get; set; } = 0.01;
 
-    /// <summary>The share of assets whose criticality is High (the rest Medium and Low alike); a negative value keeps the generator's own draw.</summary>
+    /// <summary>The share of assets whose criticality is High (the rest Medium and Low alike); a negative value keeps the generator's own
+    /// draw.</summary>
     public double HighShare { get; set; } = -1;
 
     /// <summary>Seconds the simulator's clock runs ahead of real time (negative: behind): its Date header and every last_modified.</summary>

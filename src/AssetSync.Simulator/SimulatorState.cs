@@ -35,8 +35,36 @@ public sealed class SimulatorState
 
     public static readonly string[] FaultNames =
     [
-        "ok", "400", "401", "403", "404", "405", "408", "409", "410", "422", "429", "500", "502", "503", "504",
-        "timeout", "reset", "malformed", "truncated", "huge", "deep", "badutf8", "badgzip", "badbr", "baddeflate", "wrongserial", "badtype", "notobject", "redirect", "503-date",
+        "ok",
+        "400",
+        "401",
+        "403",
+        "404",
+        "405",
+        "408",
+        "409",
+        "410",
+        "422",
+        "429",
+        "500",
+        "502",
+        "503",
+        "504",
+        "timeout",
+        "reset",
+        "malformed",
+        "truncated",
+        "huge",
+        "deep",
+        "badutf8",
+        "badgzip",
+        "badbr",
+        "baddeflate",
+        "wrongserial",
+        "badtype",
+        "notobject",
+        "redirect",
+        "503-date",
     ];
 
     public static Dictionary<string, double> ParseRates(string text)
@@ -45,7 +73,11 @@ public sealed class SimulatorState
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var kv = part.Split('=', 2);
-            if (kv.Length != 2 || !FaultNames.Contains(kv[0]) || !double.TryParse(kv[1], System.Globalization.CultureInfo.InvariantCulture, out var p))
+            if (
+                kv.Length != 2
+                || !FaultNames.Contains(kv[0])
+                || !double.TryParse(kv[1], System.Globalization.CultureInfo.InvariantCulture, out var p)
+            )
             {
                 throw new ArgumentException($"Bad random fault '{part}': use name=probability with a name from {string.Join(", ", FaultNames)}.");
             }
@@ -56,7 +88,12 @@ public sealed class SimulatorState
 
     public bool Exists(string serial)
     {
-        if (!serial.StartsWith("INF-", StringComparison.Ordinal) || !int.TryParse(serial.AsSpan(4), out var index) || index < 1 || index > Options.Assets)
+        if (
+            !serial.StartsWith("INF-", StringComparison.Ordinal)
+            || !int.TryParse(serial.AsSpan(4), out var index)
+            || index < 1
+            || index > Options.Assets
+        )
         {
             return false;
         }
@@ -64,8 +101,7 @@ public sealed class SimulatorState
     }
 
     /// <summary>A per-serial number in [0,1) fixed by the seed: which assets are faulty, and with what.</summary>
-    private double Draw(string serial, string salt) =>
-        new Random(AssetGenerator.StableHash($"{Options.Seed}|{salt}|{serial}")).NextDouble();
+    private double Draw(string serial, string salt) => new Random(AssetGenerator.StableHash($"{Options.Seed}|{salt}|{serial}")).NextDouble();
 
     /// <summary>The fault for this request of <paramref name="serial"/>, or "ok".</summary>
     public string NextFault(string serial)
@@ -127,8 +163,11 @@ public sealed class SimulatorState
     /// <summary>The quota now: <see cref="SimulatorOptions.RateLimit"/>, or the changed one once its time has come.</summary>
     private double QuotaAt(long now)
     {
-        if (Options.RateLimitChangeAfterMs > 0 && _arrivals.Count > 0
-            && now - _arrivals[0] >= Options.RateLimitChangeAfterMs * Stopwatch.Frequency / 1000)
+        if (
+            Options.RateLimitChangeAfterMs > 0
+            && _arrivals.Count > 0
+            && now - _arrivals[0] >= Options.RateLimitChangeAfterMs * Stopwatch.Frequency / 1000
+        )
         {
             if (_quotaChangedAt == 0)
             {
@@ -289,7 +328,10 @@ public sealed class SimulatorState
         if (lastModified is { } at)
         {
             var clock = at.AddSeconds(Options.ClockSkewSeconds).UtcDateTime;
-            body["last_modified"] = clock.ToString(Options.LastModifiedWithoutOffset ? "yyyy-MM-ddTHH:mm:ss.fff" : "yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+            body["last_modified"] = clock.ToString(
+                Options.LastModifiedWithoutOffset ? "yyyy-MM-ddTHH:mm:ss.fff" : "yyyy-MM-ddTHH:mm:ss.fffZ",
+                System.Globalization.CultureInfo.InvariantCulture
+            );
         }
         else if (Options.LastModifiedWithoutOffset && body["last_modified"]?.GetValue<string>() is { } own)
         {
@@ -306,12 +348,13 @@ public sealed class SimulatorState
             return generated ?? AssetGenerator.Body(serial, Options.Seed)["criticality"]!.GetValue<string>();
         }
         var draw = new Random(AssetGenerator.StableHash($"{Options.Seed}|criticality|{serial}")).NextDouble();
-        return draw < Options.HighShare ? "High" : draw < Options.HighShare + ((1 - Options.HighShare) / 2) ? "Medium" : "Low";
+        return draw < Options.HighShare ? "High"
+            : draw < Options.HighShare + ((1 - Options.HighShare) / 2) ? "Medium"
+            : "Low";
     }
 
     /// <summary>The ETag of a version: strong, quoted, and different for every version.</summary>
-    public string ETagOf(string serial, int version) =>
-        $"\"{AssetGenerator.StableHash($"{Options.Seed}|{serial}|{version}"):x8}-{version}\"";
+    public string ETagOf(string serial, int version) => $"\"{AssetGenerator.StableHash($"{Options.Seed}|{serial}|{version}"):x8}-{version}\"";
 
     public void CountStatus(int status) => _perStatus.AddOrUpdate(status, 1, (_, n) => n + 1);
 
@@ -357,9 +400,7 @@ public sealed class SimulatorState
     {
         var now = Interlocked.Increment(ref _inFlight);
         int seen;
-        while (now > (seen = Volatile.Read(ref _maxInFlight)) && Interlocked.CompareExchange(ref _maxInFlight, now, seen) != seen)
-        {
-        }
+        while (now > (seen = Volatile.Read(ref _maxInFlight)) && Interlocked.CompareExchange(ref _maxInFlight, now, seen) != seen) { }
         return new InFlight(this);
     }
 
@@ -442,8 +483,12 @@ public sealed class SimulatorState
             maxInFlight = Volatile.Read(ref _maxInFlight),
             // Timelines in ms from the first arrival, for the rate benchmarks: every arrival, every 429 for the quota, the change.
             arrivalsMs = arrivals.Select(a => Math.Round((a - arrivals[0]) * 1000.0 / Stopwatch.Frequency, 1)).ToArray(),
-            throttledMs = throttled.Select(a => Math.Round((a - (arrivals.Length > 0 ? arrivals[0] : a)) * 1000.0 / Stopwatch.Frequency, 1)).ToArray(),
-            quotaChangedAtMs = quotaChangedAt == 0 || arrivals.Length == 0 ? (double?)null : Math.Round((quotaChangedAt - arrivals[0]) * 1000.0 / Stopwatch.Frequency, 1),
+            throttledMs = throttled
+                .Select(a => Math.Round((a - (arrivals.Length > 0 ? arrivals[0] : a)) * 1000.0 / Stopwatch.Frequency, 1))
+                .ToArray(),
+            quotaChangedAtMs = quotaChangedAt == 0 || arrivals.Length == 0
+                ? (double?)null
+                : Math.Round((quotaChangedAt - arrivals[0]) * 1000.0 / Stopwatch.Frequency, 1),
             generation = Generation,
             perStatus = _perStatus.ToDictionary(kv => kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value),
             perSerial = _perSerial.ToDictionary(kv => kv.Key, kv => kv.Value),

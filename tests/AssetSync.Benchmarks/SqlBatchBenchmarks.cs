@@ -56,7 +56,8 @@ public class SqlBatchBenchmarks : IDisposable
     }
 
     [Benchmark(Baseline = true)]
-    public Task OneBatch() => _store.States.ApplyChangedAsync(++_runId, [new ChangedAsset("INF-000123", _asset, 1, 200, 5, default)], default).AsTask();
+    public Task OneBatch() =>
+        _store.States.ApplyChangedAsync(++_runId, [new ChangedAsset("INF-000123", _asset, 1, 200, 5, default)], default).AsTask();
 
     [Benchmark]
     public async Task OneCommandPerStatement()
@@ -68,7 +69,16 @@ public class SqlBatchBenchmarks : IDisposable
             master.Parameters.Add(new NpgsqlParameter { Value = "INF-000123" });
             for (var i = 0; i < 15; i++)
             {
-                master.Parameters.Add(new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = i is 12 or 13 ? NpgsqlTypes.NpgsqlDbType.Date : i == 14 ? NpgsqlTypes.NpgsqlDbType.TimestampTz : NpgsqlTypes.NpgsqlDbType.Text });
+                master.Parameters.Add(
+                    new NpgsqlParameter
+                    {
+                        Value = DBNull.Value,
+                        NpgsqlDbType =
+                            i is 12 or 13 ? NpgsqlTypes.NpgsqlDbType.Date
+                            : i == 14 ? NpgsqlTypes.NpgsqlDbType.TimestampTz
+                            : NpgsqlTypes.NpgsqlDbType.Text,
+                    }
+                );
             }
             master.Parameters.Add(new NpgsqlParameter { Value = _asset.RawPayload, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb });
             await master.ExecuteNonQueryAsync();
@@ -81,16 +91,27 @@ public class SqlBatchBenchmarks : IDisposable
         foreach (var s in _asset.PmSchedules)
         {
             await using var insert = new NpgsqlCommand(
-                "INSERT INTO ic3_asset_pm_schedule (cmms_asset_id, schedule_id, task, frequency_days, next_due) VALUES ($1, $2, $3, $4, $5)", conn, tx);
+                "INSERT INTO ic3_asset_pm_schedule (cmms_asset_id, schedule_id, task, frequency_days, next_due) VALUES ($1, $2, $3, $4, $5)",
+                conn,
+                tx
+            );
             insert.Parameters.Add(new NpgsqlParameter { Value = "INF-000123" });
             insert.Parameters.Add(new NpgsqlParameter { Value = s.ScheduleId });
             insert.Parameters.Add(new NpgsqlParameter { Value = (object?)s.Task ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)s.FrequencyDays ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
+            insert.Parameters.Add(
+                new NpgsqlParameter { Value = (object?)s.FrequencyDays ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer }
+            );
             insert.Parameters.Add(new NpgsqlParameter { Value = (object?)s.NextDue ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Date });
             await insert.ExecuteNonQueryAsync();
         }
-        await using (var log = new NpgsqlCommand(
-            "INSERT INTO ic3_sync_log (serialnumber, sync_type, status, synced_at, run_id, attempts, http_status, duration_ms) VALUES ($1, 'api_sync', 'success', now(), $2, 1, 200, 5)", conn, tx))
+        await using (
+            var log = new NpgsqlCommand(
+                "INSERT INTO ic3_sync_log (serialnumber, sync_type, status, synced_at, run_id, attempts, http_status, duration_ms) VALUES ($1, "
+                    + "'api_sync', 'success', now(), $2, 1, 200, 5)",
+                conn,
+                tx
+            )
+        )
         {
             log.Parameters.Add(new NpgsqlParameter { Value = "INF-000123" });
             log.Parameters.Add(new NpgsqlParameter { Value = ++_runId });

@@ -16,7 +16,9 @@ public class DatabaseSettingsTests
     [Fact]
     public void A_connection_string_with_a_Password_is_refused_with_a_credential_and_nothing_echoed()
     {
-        var ex = Assert.Throws<SyncConfigurationException>(() => DatabaseSettings.WithCredential("Host=db01;Database=ic3;Username=u;Password=old-pw-1", "u", "new-pw-2"));
+        var ex = Assert.Throws<SyncConfigurationException>(() =>
+            DatabaseSettings.WithCredential("Host=db01;Database=ic3;Username=u;Password=old-pw-1", "u", "new-pw-2")
+        );
         Assert.Equal("DatabaseCredential", ex.Setting);
         Assert.DoesNotContain("old-pw-1", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("new-pw-2", ex.Message, StringComparison.Ordinal);
@@ -34,7 +36,9 @@ public class DatabaseSettingsTests
     [Fact]
     public void Integrated_Security_gets_the_advice_Npgsql_can_follow()
     {
-        var ex = Assert.Throws<SyncConfigurationException>(() => DatabaseSettings.ValidateConnectionString("Host=db01;Database=ic3;Integrated Security=true"));
+        var ex = Assert.Throws<SyncConfigurationException>(() =>
+            DatabaseSettings.ValidateConnectionString("Host=db01;Database=ic3;Integrated Security=true")
+        );
         Assert.Contains("Kerberos", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Passfile", ex.Message, StringComparison.Ordinal);
     }

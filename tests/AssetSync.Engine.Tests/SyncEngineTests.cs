@@ -6,9 +6,6 @@ namespace AssetSync.Tests;
 /// <summary>Whole runs against the simulator on 127.0.0.1 and a real PostgreSQL database.</summary>
 public sealed class SyncEngineTests(DatabaseFixture db) : SimulatorAndDatabaseTests(db)
 {
-
-
-
     [Fact]
     public async Task A_batch_run_enriches_assets_logs_each_once_and_totals_the_run()
     {
@@ -29,7 +26,12 @@ public sealed class SyncEngineTests(DatabaseFixture db) : SimulatorAndDatabaseTe
         Assert.Equal(("not_found", 404, 1), (notFound.ErrorKind, notFound.HttpStatus, notFound.Attempts));
         Assert.Equal(3, collector.Results.Single(r => r.SerialNumber == "INF-000003").Attempts);
 
-        var run = (await Db.RowsAsync("SELECT status, assets_synced, failed, total, mode, host, os_user, finished_at FROM cmms_sync_log WHERE id = $1", summary.RunId)).Single();
+        var run = (
+            await Db.RowsAsync(
+                "SELECT status, assets_synced, failed, total, mode, host, os_user, finished_at FROM cmms_sync_log WHERE id = $1",
+                summary.RunId
+            )
+        ).Single();
         Assert.Equal(new object?[] { "complete", 29, 1, 30, "batch" }, run[..5]);
         Assert.NotNull(run[7]);
         Assert.Equal(30L, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
@@ -37,15 +39,26 @@ public sealed class SyncEngineTests(DatabaseFixture db) : SimulatorAndDatabaseTe
 
         // The enriched columns equal the simulator's body, schedules included.
         var expected = Simulator.AssetGenerator.Body("INF-000005", Sim.Options.Seed);
-        var row = (await Db.RowsAsync("SELECT make, model, location_room, cmms_status, cmms_payload::text, cmms_synced_at FROM ic3_asset_master WHERE cmms_asset_id = 'INF-000005'")).Single();
+        var row = (
+            await Db.RowsAsync(
+                "SELECT make, model, location_room, cmms_status, cmms_payload::text, cmms_synced_at FROM ic3_asset_master WHERE cmms_asset_id = "
+                    + "'INF-000005'"
+            )
+        ).Single();
         Assert.Equal((string?)expected["make"], row[0]);
         Assert.Equal((string?)expected["model"], row[1]);
         Assert.Equal((string?)expected["location"]!["room"], row[2]);
         Assert.Equal((string?)expected["status"], row[3]);
         Assert.NotNull(row[5]);
-        Assert.Equal(expected["pm_schedules"]!.AsArray().Count,
-            await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_asset_pm_schedule WHERE cmms_asset_id = 'INF-000005'"));
-        Assert.Null(await Db.ScalarAsync<string?>("SELECT coalesce(make, 'none') FROM ic3_asset_master WHERE cmms_asset_id = 'INF-000002'") is "none" ? null : "written");
+        Assert.Equal(
+            expected["pm_schedules"]!.AsArray().Count,
+            await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_asset_pm_schedule WHERE cmms_asset_id = 'INF-000005'")
+        );
+        Assert.Null(
+            await Db.ScalarAsync<string?>("SELECT coalesce(make, 'none') FROM ic3_asset_master WHERE cmms_asset_id = 'INF-000002'") is "none"
+                ? null
+                : "written"
+        );
 
         var status = await new SyncDatabase(Db.ConnectionString).GetStatusAsync();
         Assert.Equal((30L, 29L, 1L, 0L), (status.TotalAssets, status.SyncedAssets, status.FailedAssets, status.NeverSynced));
@@ -60,8 +73,14 @@ public sealed class SyncEngineTests(DatabaseFixture db) : SimulatorAndDatabaseTe
 
         await engine.RunAsync(AssetSelection.Serials(["INF-000010"]));
 
-        var ids = (await Db.RowsAsync("SELECT schedule_id FROM ic3_asset_pm_schedule WHERE cmms_asset_id = 'INF-000010' ORDER BY 1")).Select(r => (string)r[0]!).ToList();
-        var expected = Simulator.AssetGenerator.Body("INF-000010", Sim.Options.Seed)["pm_schedules"]!.AsArray().Select(s => (string)s!["schedule_id"]!).Order().ToList();
+        var ids = (await Db.RowsAsync("SELECT schedule_id FROM ic3_asset_pm_schedule WHERE cmms_asset_id = 'INF-000010' ORDER BY 1"))
+            .Select(r => (string)r[0]!)
+            .ToList();
+        var expected = Simulator.AssetGenerator.Body("INF-000010", Sim.Options.Seed)["pm_schedules"]!
+            .AsArray()
+            .Select(s => (string)s!["schedule_id"]!)
+            .Order()
+            .ToList();
         Assert.Equal(expected, ids);
         Assert.DoesNotContain("GONE-1", ids);
     }
@@ -82,7 +101,10 @@ public sealed class SyncEngineTests(DatabaseFixture db) : SimulatorAndDatabaseTe
         await using var database = new SyncDatabase(Db.ConnectionString);
         // The 404 is deferred for a day: retry-failed leaves it out unless asked for it.
         Assert.Equal(["INF-000004", "INF-000008", "INF-000015"], await database.PreviewAsync(AssetSelection.RetryFailed()).ToListAsync());
-        Assert.Equal(["INF-000004", "INF-000008", "INF-000009", "INF-000015"], await database.PreviewAsync(AssetSelection.RetryFailed(includeDeferred: true)).ToListAsync());
+        Assert.Equal(
+            ["INF-000004", "INF-000008", "INF-000009", "INF-000015"],
+            await database.PreviewAsync(AssetSelection.RetryFailed(includeDeferred: true)).ToListAsync()
+        );
         await Sim.ResetStatsAsync();
 
         var collector = new RecordingObserver();
@@ -100,7 +122,20 @@ public sealed class SyncEngineTests(DatabaseFixture db) : SimulatorAndDatabaseTe
     [Fact]
     public async Task Hostile_serials_reach_the_server_as_one_segment_and_are_stored_verbatim()
     {
-        string[] hostile = ["a/b", "..", "../../Sim/heal", "x?y=1#z", "100%", "with space", "o'neil\"s", "Zürich-Ω", "'; DROP TABLE ic3_sync_log; --", "tab\there", new string('K', 10_000)];
+        string[] hostile =
+        [
+            "a/b",
+            "..",
+            "../../Sim/heal",
+            "x?y=1#z",
+            "100%",
+            "with space",
+            "o'neil\"s",
+            "Zürich-Ω",
+            "'; DROP TABLE ic3_sync_log; --",
+            "tab\there",
+            new string('K', 10_000),
+        ];
         await Db.SeedAssetsAsync(hostile);
         // Every one of them is a 404 on a fresh database, which the asset-path check would (rightly) call a wrong path.
         await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.AssetPathSuspectThreshold = 0));
@@ -116,7 +151,9 @@ public sealed class SyncEngineTests(DatabaseFixture db) : SimulatorAndDatabaseTe
         {
             Assert.True(stats.GetProperty("perSerial").TryGetProperty(s, out _), $"the server never saw '{s[..Math.Min(20, s.Length)]}'");
         }
-        var logged = (await Db.RowsAsync("SELECT serialnumber FROM ic3_sync_log WHERE run_id = $1", summary.RunId)).Select(r => (string)r[0]!).Order(StringComparer.Ordinal);
+        var logged = (await Db.RowsAsync("SELECT serialnumber FROM ic3_sync_log WHERE run_id = $1", summary.RunId))
+            .Select(r => (string)r[0]!)
+            .Order(StringComparer.Ordinal);
         Assert.Equal(hostile.Order(StringComparer.Ordinal), logged);
     }
 
@@ -140,12 +177,12 @@ public sealed class SyncEngineTests(DatabaseFixture db) : SimulatorAndDatabaseTe
     {
         await Db.SeedAssetsAsync(TestSerials.Range(1, 200));
         await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o =>
-        {
-            o.BaseUrl = "http://127.0.0.1:1";
-            o.MaximumRetryCount = 1;
-            o.CircuitBreakerThreshold = 5;
-            o.ThrottleLimit = 1;
-        }));
+            {
+                o.BaseUrl = "http://127.0.0.1:1";
+                o.MaximumRetryCount = 1;
+                o.CircuitBreakerThreshold = 5;
+                o.ThrottleLimit = 1;
+            }));
 
         var ex = await Assert.ThrowsAsync<InnomaintUnreachableException>(() => engine.RunAsync(AssetSelection.Batch(0)));
 
@@ -161,10 +198,10 @@ public sealed class SyncEngineTests(DatabaseFixture db) : SimulatorAndDatabaseTe
     {
         await Db.SeedAssetsAsync(TestSerials.Range(1, 100));
         await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o =>
-        {
-            o.ThrottleLimit = 2;
-            o.Timeout = TimeSpan.FromMinutes(10);
-        }));
+            {
+                o.ThrottleLimit = 2;
+                o.Timeout = TimeSpan.FromMinutes(10);
+            }));
         for (var i = 5; i <= 100; i++)
         {
             await Sim.ScriptAsync(Simulator.AssetGenerator.SerialFor(i), "timeout");
@@ -183,15 +220,28 @@ public sealed class SyncEngineTests(DatabaseFixture db) : SimulatorAndDatabaseTe
         // Only the healthy first four can have been decided; the hanging ones get no row.
         Assert.InRange(summary.Succeeded, 1, 4);
         Assert.Equal(0, summary.Failed);
-        Assert.Equal((long)summary.Succeeded, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1 AND status = 'success'", summary.RunId));
+        Assert.Equal(
+            (long)summary.Succeeded,
+            await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1 AND status = 'success'", summary.RunId)
+        );
         Assert.Equal((long)summary.Succeeded, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
-        Assert.Equal(("cancelled", summary.Succeeded), (await Db.ScalarAsync<string>("SELECT status FROM cmms_sync_log WHERE id = $1", summary.RunId),
-            await Db.ScalarAsync<int>("SELECT assets_synced FROM cmms_sync_log WHERE id = $1", summary.RunId)));
+        Assert.Equal(
+            ("cancelled", summary.Succeeded),
+            (
+                await Db.ScalarAsync<string>("SELECT status FROM cmms_sync_log WHERE id = $1", summary.RunId),
+                await Db.ScalarAsync<int>("SELECT assets_synced FROM cmms_sync_log WHERE id = $1", summary.RunId)
+            )
+        );
         // The selected assets never decided are NotReached, in the summary and the row: the counts add up on a cancelled run too.
         Assert.Equal(100 - summary.Succeeded, summary.NotReached);
         Assert.Equal(100, summary.Total);
-        Assert.Equal((100 - summary.Succeeded, 100), (await Db.ScalarAsync<int>("SELECT not_reached FROM cmms_sync_log WHERE id = $1", summary.RunId),
-            await Db.ScalarAsync<int>("SELECT total FROM cmms_sync_log WHERE id = $1", summary.RunId)));
+        Assert.Equal(
+            (100 - summary.Succeeded, 100),
+            (
+                await Db.ScalarAsync<int>("SELECT not_reached FROM cmms_sync_log WHERE id = $1", summary.RunId),
+                await Db.ScalarAsync<int>("SELECT total FROM cmms_sync_log WHERE id = $1", summary.RunId)
+            )
+        );
         Assert.Null(summary.StoppedBy);
     }
 
@@ -208,7 +258,6 @@ public sealed class SyncEngineTests(DatabaseFixture db) : SimulatorAndDatabaseTe
         Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM cmms_sync_log"));
         Assert.Equal(0, await Sim.RequestsForAsync("INF-000001"));
     }
-
 
     [Fact]
     public async Task Cancellation_during_a_backoff_wait_is_prompt_and_the_waiting_asset_gets_no_row()
@@ -253,16 +302,17 @@ public sealed class SyncEngineTests(DatabaseFixture db) : SimulatorAndDatabaseTe
     public async Task A_database_failure_in_the_middle_of_an_asset_leaves_it_untouched()
     {
         // An asset whose body has PM schedules, so the failing statement comes after the master update.
-        var serial = TestSerials.Range(21, 100)
-            .First(s => Simulator.AssetGenerator.Body(s, Sim.Options.Seed)["pm_schedules"]!.AsArray().Count > 0);
+        var serial = TestSerials.Range(21, 100).First(s => Simulator.AssetGenerator.Body(s, Sim.Options.Seed)["pm_schedules"]!.AsArray().Count > 0);
         await Db.SeedAssetsAsync([serial, "INF-000200"]);
         await Db.ExecAsync("UPDATE ic3_asset_master SET make = 'before' WHERE cmms_asset_id = $1", serial);
         // The master row is written first in the batch; the schedule insert then fails for this one asset.
-        await Db.ExecAsync("""
+        await Db.ExecAsync(
+            """
             CREATE OR REPLACE FUNCTION fail_pm() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN IF NEW.cmms_asset_id LIKE 'INF-0000%' THEN RAISE EXCEPTION 'disk on fire'; END IF; RETURN NEW; END $$;
             CREATE TRIGGER fail_pm BEFORE INSERT ON ic3_asset_pm_schedule FOR EACH ROW EXECUTE FUNCTION fail_pm();
-            """);
+            """
+        );
         try
         {
             await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString));
@@ -274,8 +324,14 @@ public sealed class SyncEngineTests(DatabaseFixture db) : SimulatorAndDatabaseTe
             Assert.Equal("database", failed.ErrorKind);
             Assert.Contains("disk on fire", failed.Error);
             Assert.Equal("before", await Db.ScalarAsync<string>("SELECT make FROM ic3_asset_master WHERE cmms_asset_id = $1", serial));
-            Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_asset_master WHERE cmms_asset_id = $1 AND cmms_payload IS NOT NULL", serial));
-            Assert.Equal("error", await Db.ScalarAsync<string>("SELECT status FROM ic3_sync_log WHERE run_id = $1 AND serialnumber = $2", summary.RunId, serial));
+            Assert.Equal(
+                0L,
+                await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_asset_master WHERE cmms_asset_id = $1 AND cmms_payload IS NOT NULL", serial)
+            );
+            Assert.Equal(
+                "error",
+                await Db.ScalarAsync<string>("SELECT status FROM ic3_sync_log WHERE run_id = $1 AND serialnumber = $2", summary.RunId, serial)
+            );
             Assert.Equal(AssetSyncStatus.Succeeded, collector.Results.Single(r => r.SerialNumber == "INF-000200").Outcome);
         }
         finally
@@ -310,7 +366,11 @@ public sealed class SyncEngineTests(DatabaseFixture db) : SimulatorAndDatabaseTe
         await using var second = new SyncEngine(Sim.SyncOptions(Db.ConnectionString));
         using var cts = new CancellationTokenSource();
         var first = engine.RunAsync(AssetSelection.Batch(0), null, cts.Token);
-        await Eventually.UntilAsync(() => Db.ScalarAsync<long>("SELECT count(*) FROM cmms_sync_log WHERE status = 'running'"), n => n > 0, "the first run's row");
+        await Eventually.UntilAsync(
+            () => Db.ScalarAsync<long>("SELECT count(*) FROM cmms_sync_log WHERE status = 'running'"),
+            n => n > 0,
+            "the first run's row"
+        );
 
         var ex = await Assert.ThrowsAsync<SyncRunLockedException>(() => second.RunAsync(AssetSelection.Batch(0)));
 

@@ -9,7 +9,16 @@ public sealed class ChangeProcessTests
     private static readonly DateTimeOffset Epoch = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
 
     private static ChangeProcess Process(string classes = "0.01:1d,0.09:30d,0.90:365d", double daySeconds = 10, int seed = 1) =>
-        new(new SimulatorOptions { ChangeClasses = classes, DaySeconds = daySeconds, Seed = seed, ChangeEpoch = Epoch.ToString("o") }, DateTimeOffset.UtcNow);
+        new(
+            new SimulatorOptions
+            {
+                ChangeClasses = classes,
+                DaySeconds = daySeconds,
+                Seed = seed,
+                ChangeEpoch = Epoch.ToString("o"),
+            },
+            DateTimeOffset.UtcNow
+        );
 
     [Fact]
     public void Parses_classes_with_a_compressed_day_and_refuses_shares_that_do_not_add_up()
@@ -27,7 +36,7 @@ public sealed class ChangeProcessTests
         var process = Process();
         var serials = Enumerable.Range(1, 20000).Select(AssetGenerator.SerialFor).ToList();
         var daily = serials.Where(s => process.MeanSecondsOf(s) == 10).ToList();
-        Assert.InRange(daily.Count, 150, 250);                       // 1% of 20,000
+        Assert.InRange(daily.Count, 150, 250); // 1% of 20,000
         Assert.InRange(serials.Count(s => process.MeanSecondsOf(s) == 300), 1600, 2000);
 
         // Thirty compressed days: a daily asset changes about 30 times.
@@ -62,12 +71,17 @@ public sealed class ChangeProcessTests
         // A minute later every asset changing about each second has changed; those changing every 1,000 days have not.
         var truth = JsonSerializer.SerializeToElement(process.Truth(served.AddSeconds(60), serials, s => s.EndsWith('1') ? "High" : "Low"));
         var fast = serials.Take(30).Count(s => process.MeanSecondsOf(s) == 1);
-        Assert.Equal((40, 30, 10), (truth.GetProperty("assets").GetInt32(), truth.GetProperty("served").GetInt32(), truth.GetProperty("neverServed").GetInt32()));
+        Assert.Equal(
+            (40, 30, 10),
+            (truth.GetProperty("assets").GetInt32(), truth.GetProperty("served").GetInt32(), truth.GetProperty("neverServed").GetInt32())
+        );
         Assert.Equal(fast, truth.GetProperty("changedSinceServed").GetInt32());
         Assert.InRange(fast, 5, 25);
         var byCriticality = truth.GetProperty("changedSinceServedByCriticality");
-        Assert.Equal(serials.Take(30).Count(s => process.MeanSecondsOf(s) == 1 && s.EndsWith('1')),
-            byCriticality.TryGetProperty("High", out var high) ? high.GetInt32() : 0);
+        Assert.Equal(
+            serials.Take(30).Count(s => process.MeanSecondsOf(s) == 1 && s.EndsWith('1')),
+            byCriticality.TryGetProperty("High", out var high) ? high.GetInt32() : 0
+        );
     }
 
     [Fact]
@@ -75,7 +89,12 @@ public sealed class ChangeProcessTests
     {
         var options = new SimulatorOptions
         {
-            ChangeClasses = "0.1:1d,0.9:365d", DaySeconds = 10, Seed = 1, ChangeEpoch = Epoch.ToString("o"), DriftAtDay = 20, DriftShare = 0.05,
+            ChangeClasses = "0.1:1d,0.9:365d",
+            DaySeconds = 10,
+            Seed = 1,
+            ChangeEpoch = Epoch.ToString("o"),
+            DriftAtDay = 20,
+            DriftShare = 0.05,
         };
         var process = new ChangeProcess(options, DateTimeOffset.UtcNow);
         var serials = Enumerable.Range(1, 4000).Select(AssetGenerator.SerialFor).ToList();
@@ -83,8 +102,8 @@ public sealed class ChangeProcessTests
         var after = Epoch.AddSeconds(201);
         var busyBefore = serials.Where(s => process.MeanSecondsOf(s, before) == 10).ToHashSet();
         var busyAfter = serials.Where(s => process.MeanSecondsOf(s, after) == 10).ToHashSet();
-        Assert.InRange(busyBefore.Count, 320, 480);                   // 10%
-        Assert.InRange(busyAfter.Count, 140, 260);                    // 5% of the register, all from the quiet class
+        Assert.InRange(busyBefore.Count, 320, 480); // 10%
+        Assert.InRange(busyAfter.Count, 140, 260); // 5% of the register, all from the quiet class
         Assert.Empty(busyBefore.Intersect(busyAfter));
         // The assets that turned busy change about daily after the drift, as the process draws them.
         var atDrift = busyAfter.ToDictionary(s => s, s => process.At(s, Epoch.AddSeconds(200)).Version);
@@ -95,7 +114,14 @@ public sealed class ChangeProcessTests
     [Fact]
     public void An_imported_history_reports_every_last_change_before_the_epoch_at_one_date()
     {
-        var options = new SimulatorOptions { ChangeClasses = "0.5:1d,0.5:365d", DaySeconds = 10, Seed = 1, ChangeEpoch = Epoch.ToString("o"), ImportedDaysBefore = 400 };
+        var options = new SimulatorOptions
+        {
+            ChangeClasses = "0.5:1d,0.5:365d",
+            DaySeconds = 10,
+            Seed = 1,
+            ChangeEpoch = Epoch.ToString("o"),
+            ImportedDaysBefore = 400,
+        };
         var process = new ChangeProcess(options, DateTimeOffset.UtcNow);
         var lasts = Enumerable.Range(1, 100).Select(AssetGenerator.SerialFor).Select(s => process.At(s, Epoch).LastChange).Distinct().ToList();
         Assert.Equal([Epoch.AddSeconds(-4000)], lasts);
@@ -104,7 +130,12 @@ public sealed class ChangeProcessTests
     [Fact]
     public async Task Serves_last_modified_to_the_millisecond_and_the_truth_at_its_control_endpoint()
     {
-        var options = new SimulatorOptions { Token = "t", Assets = 50, ChangeClasses = "1:365d" };
+        var options = new SimulatorOptions
+        {
+            Token = "t",
+            Assets = 50,
+            ChangeClasses = "1:365d",
+        };
         var (app, url) = await SimulatorHost.StartAsync(options);
         try
         {
@@ -113,7 +144,10 @@ public sealed class ChangeProcessTests
             var body = await http.GetFromJsonAsync<JsonElement>(url + "/api/v1/assets/INF-000001");
             Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", body.GetProperty("last_modified").GetString());
             var truth = await http.GetFromJsonAsync<JsonElement>(url + "/_sim/truth");
-            Assert.Equal((50, 1, 49), (truth.GetProperty("assets").GetInt32(), truth.GetProperty("served").GetInt32(), truth.GetProperty("neverServed").GetInt32()));
+            Assert.Equal(
+                (50, 1, 49),
+                (truth.GetProperty("assets").GetInt32(), truth.GetProperty("served").GetInt32(), truth.GetProperty("neverServed").GetInt32())
+            );
         }
         finally
         {

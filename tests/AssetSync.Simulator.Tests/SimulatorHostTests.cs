@@ -17,7 +17,13 @@ public sealed class SimulatorHostTests : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        _options = new SimulatorOptions { Token = Token, Assets = 100, HangMs = 5000, RetryAfterSeconds = 3 };
+        _options = new SimulatorOptions
+        {
+            Token = Token,
+            Assets = 100,
+            HangMs = 5000,
+            RetryAfterSeconds = 3,
+        };
         (_app, _url) = await SimulatorHost.StartAsync(_options);
     }
 
@@ -31,8 +37,10 @@ public sealed class SimulatorHostTests : IAsyncLifetime, IDisposable
 
     private Task<HttpResponseMessage> GetAsset(string encodedSegment, string? token = Token)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get,
-            new Uri(_url + "/api/v1/assets/" + encodedSegment, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true }));
+        var request = new HttpRequestMessage(
+            HttpMethod.Get,
+            new Uri(_url + "/api/v1/assets/" + encodedSegment, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true })
+        );
         if (token is not null)
         {
             request.Headers.Authorization = new("Bearer", token);
@@ -41,7 +49,9 @@ public sealed class SimulatorHostTests : IAsyncLifetime, IDisposable
     }
 
     private async Task Script(string serial, params string[] steps) =>
-        (await _http.PostAsJsonAsync(_url + "/_sim/faults", new { scripts = new Dictionary<string, string[]> { [serial] = steps } })).EnsureSuccessStatusCode();
+        (
+            await _http.PostAsJsonAsync(_url + "/_sim/faults", new { scripts = new Dictionary<string, string[]> { [serial] = steps } })
+        ).EnsureSuccessStatusCode();
 
     private async Task<JsonElement> Stats() => await _http.GetFromJsonAsync<JsonElement>(_url + "/_sim/stats");
 
@@ -55,8 +65,9 @@ public sealed class SimulatorHostTests : IAsyncLifetime, IDisposable
         Assert.Equal("INF-000007", body.GetProperty("serialnumber").GetString());
         // Deterministic: the same seed gives the same body in another process too.
         Assert.Equal(AssetGenerator.Body("INF-000042", 1).ToJsonString(), AssetGenerator.Body("INF-000042", 1).ToJsonString());
-        Assert.Contains(Enumerable.Range(1, 100).Select(AssetGenerator.SerialFor),
-            s => AssetGenerator.Body(s, _options.Seed)["pm_schedules"]!.AsArray().Count > 0);
+        Assert.Contains(Enumerable.Range(1, 100).Select(AssetGenerator.SerialFor), s =>
+            AssetGenerator.Body(s, _options.Seed)["pm_schedules"]!.AsArray().Count > 0
+        );
     }
 
     [Fact]
@@ -171,7 +182,10 @@ public sealed class SimulatorHostTests : IAsyncLifetime, IDisposable
         using var wrong = await GetAsset("INF-000015");
         Assert.NotEqual("INF-000015", (await wrong.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("serialnumber").GetString());
         using var badType = await GetAsset("INF-000015");
-        Assert.Equal(JsonValueKind.String, (await badType.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("pm_schedules")[0].GetProperty("frequency_days").ValueKind);
+        Assert.Equal(
+            JsonValueKind.String,
+            (await badType.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("pm_schedules")[0].GetProperty("frequency_days").ValueKind
+        );
         using var badUtf8 = await GetAsset("INF-000015");
         var bytes = await badUtf8.Content.ReadAsByteArrayAsync();
         Assert.False(System.Text.Unicode.Utf8.IsValid(bytes));
@@ -235,7 +249,10 @@ public sealed class SimulatorHostTests : IAsyncLifetime, IDisposable
         var state = new SimulatorState(_options);
         var faulty = Enumerable.Range(1, 100).Select(AssetGenerator.SerialFor).Where(s => state.FaultyKindOf(s) is not null).ToList();
         Assert.InRange(faulty.Count, 30, 70);
-        Assert.Equal(faulty, Enumerable.Range(1, 100).Select(AssetGenerator.SerialFor).Where(s => new SimulatorState(_options).FaultyKindOf(s) is not null));
+        Assert.Equal(
+            faulty,
+            Enumerable.Range(1, 100).Select(AssetGenerator.SerialFor).Where(s => new SimulatorState(_options).FaultyKindOf(s) is not null)
+        );
 
         var serial = faulty[0];
         var statuses = new List<int>();
@@ -306,7 +323,10 @@ public sealed class SimulatorHostTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Bad_control_input_is_a_400_that_says_why()
     {
-        using var response = await _http.PostAsync(_url + "/_sim/faults", new StringContent("""{"scripts":{"X":["explode"]}}""", Encoding.UTF8, "application/json"));
+        using var response = await _http.PostAsync(
+            _url + "/_sim/faults",
+            new StringContent("""{"scripts":{"X":["explode"]}}""", Encoding.UTF8, "application/json")
+        );
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("explode", await response.Content.ReadAsStringAsync());
     }

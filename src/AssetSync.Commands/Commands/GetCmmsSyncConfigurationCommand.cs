@@ -26,7 +26,10 @@ public sealed class GetCmmsSyncConfigurationCommand : SyncCommandBase
     protected override Task EndProcessingAsync()
     {
         // A connection string in force is checked as a run would check it (and -DatabaseCredential with it).
-        if (!string.IsNullOrWhiteSpace(ConnectionString) || !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(SyncSettings.ConnectionStringVariable)))
+        if (
+            !string.IsNullOrWhiteSpace(ConnectionString)
+            || !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(SyncSettings.ConnectionStringVariable))
+        )
         {
             _ = ResolveConnectionString();
         }
@@ -49,15 +52,17 @@ public sealed class GetCmmsSyncConfigurationCommand : SyncCommandBase
                 // A URL given with a login in it (refused by a run, but shown here first) never shows the login.
                 value = value is null ? null : TextSafety.WithoutLogin(value.ToString());
             }
-            PostObject(new SyncSetting
-            {
-                Name = definition.Name,
-                Value = value,
-                Source = source,
-                Scope = definition.Scope,
-                EnvironmentVariable = definition.EnvironmentVariable,
-                ConfigurationPath = source == SettingSource.File ? Settings?.Path : null,
-            });
+            PostObject(
+                new SyncSetting
+                {
+                    Name = definition.Name,
+                    Value = value,
+                    Source = source,
+                    Scope = definition.Scope,
+                    EnvironmentVariable = definition.EnvironmentVariable,
+                    ConfigurationPath = source == SettingSource.File ? Settings?.Path : null,
+                }
+            );
         }
         return Task.CompletedTask;
     }
@@ -74,12 +79,13 @@ public sealed class GetCmmsSyncConfigurationCommand : SyncCommandBase
     }
 
     /// <summary>A secret, masked: the login's user name may show, a password or token never.</summary>
-    private static string? Describe(string name, object? value) => value switch
-    {
-        null => null,
-        PSCredential credential when name != "Credential" => $"{TextSafety.Inert(credential.UserName, 80)} / {Masked}",
-        _ => Masked,
-    };
+    private static string? Describe(string name, object? value) =>
+        value switch
+        {
+            null => null,
+            PSCredential credential when name != "Credential" => $"{TextSafety.Inert(credential.UserName, 80)} / {Masked}",
+            _ => Masked,
+        };
 
     private static string Redacted(string connectionString)
     {

@@ -22,7 +22,8 @@ public sealed class GetCmmsSyncFailureCommand : DatabaseCommandBase
     [Parameter(Mandatory = true, ParameterSetName = NotDeferredSet)]
     public SwitchParameter NotDeferred { get; set; }
 
-    /// <summary>Only failures of these kinds, as Get-CmmsSyncFailure prints them: not_found, client_error, transient, network, timeout, invalid_response, database (the enum's names, such as NotFound, bind too).</summary>
+    /// <summary>Only failures of these kinds, as Get-CmmsSyncFailure prints them: not_found, client_error, transient, network, timeout,
+    /// invalid_response, database (the enum's names, such as NotFound, bind too).</summary>
     /// <remarks>
     /// Strings, not the enum: PowerShell completes an enum parameter with the enum's names whatever completer it names, and
     /// the names a user sees (and completes) must be the ones Get-CmmsSyncFailure prints. The transformation refuses anything else.
@@ -36,7 +37,12 @@ public sealed class GetCmmsSyncFailureCommand : DatabaseCommandBase
     {
         await using var database = new SyncDatabase(ResolveConnectionString());
         var kinds = ErrorKind is { Length: > 0 } ? new HashSet<string>(ErrorKind, StringComparer.Ordinal) : null;
-        bool? deferred = ParameterSetName switch { DeferredSet => true, NotDeferredSet => false, _ => null };
+        bool? deferred = ParameterSetName switch
+        {
+            DeferredSet => true,
+            NotDeferredSet => false,
+            _ => null,
+        };
         await foreach (var failure in database.GetFailuresAsync(deferred, CancelToken).ConfigureAwait(false))
         {
             if (kinds is null || (failure.ErrorKind is not null && kinds.Contains(failure.ErrorKind)))

@@ -23,7 +23,10 @@ public sealed class GetCmmsSyncStatusCommand : DatabaseCommandBase
     {
         if (StaleAfter <= TimeSpan.Zero)
         {
-            throw new SyncConfigurationException($"-StaleAfter must be greater than zero, for example 7.00:00:00 or (New-TimeSpan -Days 7); it was {StaleAfter}.", "StaleAfter");
+            throw new SyncConfigurationException(
+                $"-StaleAfter must be greater than zero, for example 7.00:00:00 or (New-TimeSpan -Days 7); it was {StaleAfter}.",
+                "StaleAfter"
+            );
         }
         await using var database = new SyncDatabase(ResolveConnectionString());
         PostObject(await database.GetStatusAsync(Last, StaleAfter, CancelToken).ConfigureAwait(false));

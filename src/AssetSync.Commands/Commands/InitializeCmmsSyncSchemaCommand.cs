@@ -10,7 +10,6 @@ namespace AssetSync.Commands;
 [OutputType(typeof(SchemaMigration))]
 public sealed class InitializeCmmsSyncSchemaCommand : DatabaseCommandBase
 {
-
     /// <summary>Emit the migrations applied.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -40,27 +39,40 @@ public sealed class InitializeCmmsSyncSchemaCommand : DatabaseCommandBase
                 {
                     Post(() => ShouldProcess($"{database.Target} (schema version {migration.Version})", $"Step {step}"));
                 }
-                Post(() => ShouldProcess($"{database.Target} (schema version {migration.Version})",
-                    $"Apply migration {migration}: {migration.Steps.Count(s => !s.Done)} step(s), {migration.Rows:N0} rows to read or write, {SchemaStep.Format(migration.EstimatedDuration)}"));
+                Post(() =>
+                    ShouldProcess(
+                        $"{database.Target} (schema version {migration.Version})",
+                        $"Apply migration {migration}: {migration.Steps.Count(s => !s.Done)} step(s), {migration.Rows:N0} rows to read or write, "
+                            + $"{SchemaStep.Format(migration.EstimatedDuration)}"
+                    )
+                );
             }
             return;
         }
         foreach (var migration in pending)
         {
             var target = $"{database.Target} (schema version {migration.Version})";
-            var question = $"Apply migration {migration} ({migration.Steps.Count(s => !s.Done)} step(s), {SchemaStep.Format(migration.EstimatedDuration)})";
+            var question =
+                $"Apply migration {migration} ({migration.Steps.Count(s => !s.Done)} step(s), {SchemaStep.Format(migration.EstimatedDuration)})";
             if (!await OnPipelineThread(() => ShouldProcess(target, question)).ConfigureAwait(false))
             {
                 // Each migration builds on the one before: declining one leaves the later ones undone.
                 break;
             }
-            var bar = new ProgressBar(this, ProgressBar.SchemaActivity, $"Upgrading {database.Target} to schema {migration.Version}", minIntervalMs: 250);
+            var bar = new ProgressBar(
+                this,
+                ProgressBar.SchemaActivity,
+                $"Upgrading {database.Target} to schema {migration.Version}",
+                minIntervalMs: 250
+            );
             var progress = new StepProgress(bar, migration);
             var applied = await database.ApplyMigrationAsync(migration, progress, PostVerbose, CancelToken).ConfigureAwait(false);
             bar.Complete();
-            PostVerbose(applied
-                ? $"Applied schema migration {migration} to {database.Target}."
-                : $"Schema migration {migration} was already applied to {database.Target} by another session.");
+            PostVerbose(
+                applied
+                    ? $"Applied schema migration {migration} to {database.Target}."
+                    : $"Schema migration {migration} was already applied to {database.Target} by another session."
+            );
             if (PassThru)
             {
                 PostObject(migration);
@@ -74,17 +86,22 @@ public sealed class InitializeCmmsSyncSchemaCommand : DatabaseCommandBase
         public void Report(SchemaStepProgress value)
         {
             var index = migration.Steps.Select((s, i) => (s, i)).FirstOrDefault(x => x.s.Name == value.Step.Name).i;
-            var status = value.WaitingFor is { } w
-                ? $"Step {value.Step.Name}: waiting for {w}"
-                : value.RowsTotal is { } total
-                    ? $"Step {value.Step.Name}: {value.RowsDone:N0} of {total:N0} rows"
-                    : $"Step {value.Step.Name}{(value.Completed ? ": done" : "")}";
+            var status =
+                value.WaitingFor is { } w ? $"Step {value.Step.Name}: waiting for {w}"
+                : value.RowsTotal is { } total ? $"Step {value.Step.Name}: {value.RowsDone:N0} of {total:N0} rows"
+                : $"Step {value.Step.Name}{(value.Completed ? ": done" : "")}";
             bar.Activity = $"Upgrading to schema {migration.Version} (step {index + 1} of {migration.Steps.Count})";
-            var percent = value.RowsTotal is { } t && t > 0
-                ? (int)Math.Clamp(value.RowsDone * 100 / t, 0, 100)
-                : Math.Clamp((index + (value.Completed ? 1 : 0)) * 100 / Math.Max(1, migration.Steps.Count), 0, 100);
-            bar.Report(status, currentOperation: value.Step.Description, percent: percent, remaining: value.Remaining,
-                force: value.Completed || value.WaitingFor is not null);
+            var percent =
+                value.RowsTotal is { } t && t > 0
+                    ? (int)Math.Clamp(value.RowsDone * 100 / t, 0, 100)
+                    : Math.Clamp((index + (value.Completed ? 1 : 0)) * 100 / Math.Max(1, migration.Steps.Count), 0, 100);
+            bar.Report(
+                status,
+                currentOperation: value.Step.Description,
+                percent: percent,
+                remaining: value.Remaining,
+                force: value.Completed || value.WaitingFor is not null
+            );
         }
     }
 }

@@ -91,19 +91,30 @@ public sealed class InvokeCmmsSyncCommand : SyncCommandBase
         var selection = ParameterSetName switch
         {
             SerialSet => AssetSelection.Serials(_serials),
-            RetryFailedSet => AssetSelection.RetryFailed(MyInvocation.BoundParameters.ContainsKey(nameof(BatchSize)) ? BatchSize : SyncDefaults.RetryBatchSize,
-                IncludeDeferred, Since(NotSyncedSince)),
-            _ => AssetSelection.Batch(BatchSize, MyInvocation.BoundParameters.ContainsKey(nameof(Offset)) ? Offset : null, Since(NotSyncedSince), IncludeDeferred,
-                Order, MaxSyncAge, CriticalityWeightTransformationAttribute.ToWeights(CriticalityWeight)),
+            RetryFailedSet => AssetSelection.RetryFailed(
+                MyInvocation.BoundParameters.ContainsKey(nameof(BatchSize)) ? BatchSize : SyncDefaults.RetryBatchSize,
+                IncludeDeferred,
+                Since(NotSyncedSince)
+            ),
+            _ => AssetSelection.Batch(
+                BatchSize,
+                MyInvocation.BoundParameters.ContainsKey(nameof(Offset)) ? Offset : null,
+                Since(NotSyncedSince),
+                IncludeDeferred,
+                Order,
+                MaxSyncAge,
+                CriticalityWeightTransformationAttribute.ToWeights(CriticalityWeight)
+            ),
         };
         return RunSyncAsync(selection, options);
     }
 
     /// <summary>A DateTime as the user meant it: Unspecified (Get-Date, a typed literal) is local time.</summary>
-    internal static DateTimeOffset? Since(DateTime? value) => value switch
-    {
-        null => null,
-        { Kind: DateTimeKind.Utc } v => new DateTimeOffset(v),
-        { } v => new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Local)),
-    };
+    internal static DateTimeOffset? Since(DateTime? value) =>
+        value switch
+        {
+            null => null,
+            { Kind: DateTimeKind.Utc } v => new DateTimeOffset(v),
+            { } v => new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Local)),
+        };
 }

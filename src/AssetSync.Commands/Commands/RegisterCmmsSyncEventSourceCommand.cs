@@ -18,14 +18,19 @@ public sealed class RegisterCmmsSyncEventSourceCommand : AsyncPSCmdlet
         if (!OperatingSystem.IsWindows())
         {
             throw new PlatformNotSupportedException(
-                "The Windows Event Log exists only on Windows. On Linux the scheduled job writes its events to the journal through systemd-cat (identifier AssetSync); nothing needs registering.");
+                "The Windows Event Log exists only on Windows. On Linux the scheduled job writes its events to the journal through systemd-cat "
+                    + "(identifier AssetSync); nothing needs registering."
+            );
         }
         if (SyncRunEvents.EventSourceExists())
         {
             PostVerbose($"The Event Log source '{SyncRunEvent.Source}' is already registered.");
             return;
         }
-        if (!await OnPipelineThread(() => ShouldProcess("Application log", $"Register the event source '{SyncRunEvent.Source}'")).ConfigureAwait(false))
+        if (
+            !await OnPipelineThread(() => ShouldProcess("Application log", $"Register the event source '{SyncRunEvent.Source}'"))
+                .ConfigureAwait(false)
+        )
         {
             return;
         }

@@ -10,7 +10,6 @@ namespace AssetSync.Commands;
 [OutputType(typeof(SyncLogRemoval))]
 public sealed class RemoveCmmsSyncLogCommand : DatabaseCommandBase
 {
-
     /// <summary>An age (TimeSpan: rows older than that) or a point in time (DateTime: rows before then).</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [CutoffTransformation]
@@ -32,19 +31,26 @@ public sealed class RemoveCmmsSyncLogCommand : DatabaseCommandBase
         var removed = await database.RemoveLogAsync(OlderThan, progress, CancelToken).ConfigureAwait(false);
         bar.Complete();
         PostVerbose($"Removed {removed:N0} ic3_sync_log row(s) older than {OlderThan:u} from {database.Target}.");
-        PostObject(new SyncLogRemoval
-        {
-            OlderThan = OlderThan,
-            Removed = removed,
-            Duration = TimeSpan.FromMilliseconds(Environment.TickCount64 - started),
-            Database = database.Target,
-        });
+        PostObject(
+            new SyncLogRemoval
+            {
+                OlderThan = OlderThan,
+                Removed = removed,
+                Duration = TimeSpan.FromMilliseconds(Environment.TickCount64 - started),
+                Database = database.Target,
+            }
+        );
     }
 
     private sealed class Progress(ProgressBar bar, long expected) : IProgress<(long Removed, long PagesDone, long Pages)>
     {
         public void Report((long Removed, long PagesDone, long Pages) value) =>
-            bar.Report($"{value.Removed:N0} of about {expected:N0} rows removed", value.PagesDone, value.Pages > 0 ? value.Pages : null,
-                percent: value.Pages > 0 ? null : 100, force: true);
+            bar.Report(
+                $"{value.Removed:N0} of about {expected:N0} rows removed",
+                value.PagesDone,
+                value.Pages > 0 ? value.Pages : null,
+                percent: value.Pages > 0 ? null : 100,
+                force: true
+            );
     }
 }

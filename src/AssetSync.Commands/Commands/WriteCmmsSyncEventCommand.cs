@@ -43,11 +43,16 @@ public sealed class WriteCmmsSyncEventCommand : AsyncPSCmdlet
     {
         if (Summary is null && string.IsNullOrEmpty(RunError))
         {
-            throw new SyncConfigurationException("Give the run's -Summary (Invoke-CmmsSync -Summary), or -RunError when the run failed without one.", "Summary");
+            throw new SyncConfigurationException(
+                "Give the run's -Summary (Invoke-CmmsSync -Summary), or -RunError when the run failed without one.",
+                "Summary"
+            );
         }
         var events = SyncRunEvents.Plan(Summary, RunError, Status, MaxFailedPercent, FailOnAnyFailure);
         string? where;
-        string nowhere = OperatingSystem.IsWindows() ? "not written" : "not written (no journal here: systemd-cat or the journal's socket is missing)";
+        string nowhere = OperatingSystem.IsWindows()
+            ? "not written"
+            : "not written (no journal here: systemd-cat or the journal's socket is missing)";
         try
         {
             where = SyncRunEvents.Write(events);
@@ -56,9 +61,11 @@ public sealed class WriteCmmsSyncEventCommand : AsyncPSCmdlet
         {
             // An event that cannot be written (no source registered, no rights, a journal that refused) must not fail the job that reports it.
             var reason = (ex.InnerException ?? ex).Message;
-            PostWarning(OperatingSystem.IsWindows()
-                ? $"The run's events could not be written ({reason}). Run Register-CmmsSyncEventSource once as an administrator."
-                : $"The run's events could not be written to the journal ({reason}).");
+            PostWarning(
+                OperatingSystem.IsWindows()
+                    ? $"The run's events could not be written ({reason}). Run Register-CmmsSyncEventSource once as an administrator."
+                    : $"The run's events could not be written to the journal ({reason})."
+            );
             where = null;
             nowhere = $"not written ({reason})";
         }

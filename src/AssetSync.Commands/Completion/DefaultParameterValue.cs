@@ -49,8 +49,10 @@ internal static class DefaultParameterValue
             }
             var commandPart = key[..colon].Trim();
             var parameterPart = key[(colon + 1)..].Trim();
-            if (!WildcardPattern.Get(commandPart, WildcardOptions.IgnoreCase).IsMatch(command)
-                || !WildcardPattern.Get(parameterPart, WildcardOptions.IgnoreCase).IsMatch(parameter))
+            if (
+                !WildcardPattern.Get(commandPart, WildcardOptions.IgnoreCase).IsMatch(command)
+                || !WildcardPattern.Get(parameterPart, WildcardOptions.IgnoreCase).IsMatch(parameter)
+            )
             {
                 continue;
             }

@@ -10,12 +10,17 @@ namespace AssetSync.Commands.Completion;
 /// </summary>
 public sealed class ErrorKindCompleter : IArgumentCompleter
 {
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        CommandAst commandAst, IDictionary fakeBoundParameters)
+    public IEnumerable<CompletionResult> CompleteArgument(
+        string commandName,
+        string parameterName,
+        string wordToComplete,
+        CommandAst commandAst,
+        IDictionary fakeBoundParameters
+    )
     {
         var prefix = (wordToComplete ?? "").Trim('\'', '"');
-        return SyncErrorKinds.Logged
-            .Select(k => k.ToContractName())
+        return SyncErrorKinds
+            .Logged.Select(k => k.ToContractName())
             .Where(n => n.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
             .Order(StringComparer.Ordinal)
             .Select(n => new CompletionResult(n, n, CompletionResultType.ParameterValue, n));

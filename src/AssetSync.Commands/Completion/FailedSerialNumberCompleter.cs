@@ -15,10 +15,16 @@ public sealed class FailedSerialNumberCompleter : IArgumentCompleter
 {
     private const int MaxResults = 100;
 
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        CommandAst commandAst, IDictionary fakeBoundParameters)
+    public IEnumerable<CompletionResult> CompleteArgument(
+        string commandName,
+        string parameterName,
+        string wordToComplete,
+        CommandAst commandAst,
+        IDictionary fakeBoundParameters
+    )
     {
-        var connectionString = fakeBoundParameters["ConnectionString"] as string
+        var connectionString =
+            fakeBoundParameters["ConnectionString"] as string
             ?? DefaultParameterValue.Find(commandName, "ConnectionString") as string
             ?? Environment.GetEnvironmentVariable(DatabaseCommandBase.ConnectionStringVariable);
         if (string.IsNullOrWhiteSpace(connectionString))
@@ -55,12 +61,17 @@ public sealed class FailedSerialNumberCompleter : IArgumentCompleter
             .Take(MaxResults)
             .Select(f =>
             {
-                var text = f.SerialNumber.IndexOfAny([' ', '\'', '"', '$', '`', ';', ',', '(', ')', '{', '}', '|', '&', '@', '#']) >= 0
-                    ? "'" + f.SerialNumber.Replace("'", "''", StringComparison.Ordinal) + "'"
-                    : f.SerialNumber;
+                var text =
+                    f.SerialNumber.IndexOfAny([' ', '\'', '"', '$', '`', ';', ',', '(', ')', '{', '}', '|', '&', '@', '#']) >= 0
+                        ? "'" + f.SerialNumber.Replace("'", "''", StringComparison.Ordinal) + "'"
+                        : f.SerialNumber;
                 // List text and tooltip are shown by the terminal: inert. The inserted text is the verbatim serial, quoted.
-                return new CompletionResult(text, TextSafety.Inert(f.SerialNumber, 60)!, CompletionResultType.ParameterValue,
-                    $"{TextSafety.Inert(f.SerialNumber, 80)}: {f.ErrorKind} {TextSafety.Inert(f.Error, 200)}");
+                return new CompletionResult(
+                    text,
+                    TextSafety.Inert(f.SerialNumber, 60)!,
+                    CompletionResultType.ParameterValue,
+                    $"{TextSafety.Inert(f.SerialNumber, 80)}: {f.ErrorKind} {TextSafety.Inert(f.Error, 200)}"
+                );
             })
             .ToList();
     }

@@ -7,12 +7,25 @@ namespace AssetSync.Commands.Completion;
 /// <summary>Tab completion of -RequestsPerSecond: Auto (a number is typed, not completed; file names never are).</summary>
 public sealed class RequestRateCompleter : IArgumentCompleter
 {
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        CommandAst commandAst, IDictionary fakeBoundParameters)
+    public IEnumerable<CompletionResult> CompleteArgument(
+        string commandName,
+        string parameterName,
+        string wordToComplete,
+        CommandAst commandAst,
+        IDictionary fakeBoundParameters
+    )
     {
         var prefix = (wordToComplete ?? "").Trim('\'', '"');
         return "Auto".StartsWith(prefix, StringComparison.OrdinalIgnoreCase)
-            ? [new CompletionResult("Auto", "Auto", CompletionResultType.ParameterValue, "Use the quota Innomaint states, or learn it and remember it")]
+            ?
+            [
+                new CompletionResult(
+                    "Auto",
+                    "Auto",
+                    CompletionResultType.ParameterValue,
+                    "Use the quota Innomaint states, or learn it and remember it"
+                ),
+            ]
             : [];
     }
 }

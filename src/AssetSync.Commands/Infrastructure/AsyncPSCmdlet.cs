@@ -39,9 +39,7 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>Runs on the pipeline thread before anything else (the settings are resolved here, so every phase sees them).</summary>
-    protected virtual void Prepare()
-    {
-    }
+    protected virtual void Prepare() { }
 
     protected sealed override void ProcessRecord() => Pump(ProcessRecordAsync);
 

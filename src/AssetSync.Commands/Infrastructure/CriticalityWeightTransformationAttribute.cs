@@ -22,7 +22,9 @@ public sealed class CriticalityWeightTransformationAttribute : ArgumentTransform
         if (value is not IDictionary table)
         {
             throw new ArgumentTransformationMetadataException(
-                $"CriticalityWeight takes a hashtable from criticality to weight, such as @{{ High = 5; Medium = 2; Low = 1 }}; it was {(value is string ? "a string" : "a " + value.GetType().Name)}.");
+                $"CriticalityWeight takes a hashtable from criticality to weight, such as @{{ High = 5; Medium = 2; Low = 1 }}; it was "
+                    + $"{(value is string ? "a string" : "a " + value.GetType().Name)}."
+            );
         }
         var weights = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
         foreach (DictionaryEntry entry in table)
@@ -31,16 +33,25 @@ public sealed class CriticalityWeightTransformationAttribute : ArgumentTransform
             double weight;
             try
             {
-                weight = (double)LanguagePrimitives.ConvertTo(entry.Value is PSObject v ? v.BaseObject : entry.Value, typeof(double), CultureInfo.InvariantCulture);
+                weight = (double)
+                    LanguagePrimitives.ConvertTo(
+                        entry.Value is PSObject v ? v.BaseObject : entry.Value,
+                        typeof(double),
+                        CultureInfo.InvariantCulture
+                    );
             }
             catch (PSInvalidCastException)
             {
                 throw new ArgumentTransformationMetadataException(
-                    $"CriticalityWeight's weight for '{TextSafety.Inert(name, 100)}' is not a number ({TextSafety.Inert(Convert.ToString(entry.Value, CultureInfo.InvariantCulture), 40)}).");
+                    $"CriticalityWeight's weight for '{TextSafety.Inert(name, 100)}' is not a number "
+                        + $"({TextSafety.Inert(Convert.ToString(entry.Value, CultureInfo.InvariantCulture), 40)})."
+                );
             }
             if (weights.ContainsKey(name))
             {
-                throw new ArgumentTransformationMetadataException($"CriticalityWeight names '{TextSafety.Inert(name, 100)}' twice (names are case-insensitive).");
+                throw new ArgumentTransformationMetadataException(
+                    $"CriticalityWeight names '{TextSafety.Inert(name, 100)}' twice (names are case-insensitive)."
+                );
             }
             weights[name] = weight;
         }

@@ -16,12 +16,19 @@ public sealed class CutoffTransformationAttribute : ArgumentTransformationAttrib
         return value switch
         {
             DateTimeOffset d => d,
-            DateTime d => d.Kind == DateTimeKind.Unspecified ? new DateTimeOffset(DateTime.SpecifyKind(d, DateTimeKind.Local)) : new DateTimeOffset(d),
+            DateTime d => d.Kind == DateTimeKind.Unspecified
+                ? new DateTimeOffset(DateTime.SpecifyKind(d, DateTimeKind.Local))
+                : new DateTimeOffset(d),
             TimeSpan t when t > TimeSpan.Zero => DateTimeOffset.UtcNow - t,
-            string s when TimeSpan.TryParse(s, CultureInfo.InvariantCulture, out var t) && t > TimeSpan.Zero && s.Contains(':', StringComparison.Ordinal) => DateTimeOffset.UtcNow - t,
+            string s
+                when TimeSpan.TryParse(s, CultureInfo.InvariantCulture, out var t)
+                    && t > TimeSpan.Zero
+                    && s.Contains(':', StringComparison.Ordinal) => DateTimeOffset.UtcNow - t,
             string s when DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal, out var d) => d,
             _ => throw new ArgumentTransformationMetadataException(
-                $"'{TextSafety.Inert(value?.ToString() ?? "null", 80)}' is neither a positive TimeSpan (an age, such as (New-TimeSpan -Days 90) or '90.00:00:00') nor a DateTime (such as '2026-01-01')."),
+                $"'{TextSafety.Inert(value?.ToString() ?? "null", 80)}' is neither a positive TimeSpan (an age, such as (New-TimeSpan -Days 90) "
+                    + $"or '90.00:00:00') nor a DateTime (such as '2026-01-01')."
+            ),
         };
     }
 }

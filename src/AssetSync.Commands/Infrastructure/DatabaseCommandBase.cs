@@ -89,7 +89,8 @@ public abstract class DatabaseCommandBase : AsyncPSCmdlet
         return (definition.Default, SettingSource.Default);
     }
 
-    /// <summary>A relative path (the CA file, the metrics file) is taken from where it was given: the current folder, or the settings file's.</summary>
+    /// <summary>A relative path (the CA file, the metrics file) is taken from where it was given: the current folder, or the settings
+    /// file's.</summary>
     private void ResolvePathSetting(SettingDefinition definition, PropertyInfo property, string folder)
     {
         if (!definition.IsPath || property.GetValue(this) is not string { Length: > 0 } path)
@@ -117,19 +118,31 @@ public abstract class DatabaseCommandBase : AsyncPSCmdlet
             if (definition.CheckRange(converted) is { } outside)
             {
                 throw new SyncConfigurationException(
-                    $"The settings file '{TextSafety.Inert(Settings!.Path, 200)}' gives {name} = {TextSafety.Inert(Convert.ToString(converted, CultureInfo.InvariantCulture), 60)}: {outside}.", name);
+                    $"The settings file '{TextSafety.Inert(Settings!.Path, 200)}' gives {name} = "
+                        + $"{TextSafety.Inert(Convert.ToString(converted, CultureInfo.InvariantCulture), 60)}: {outside}.",
+                    name
+                );
             }
-            if (property.GetCustomAttribute<ValidateNotNullOrEmptyAttribute>() is not null && (converted is null || converted is string { Length: 0 }))
+            if (
+                property.GetCustomAttribute<ValidateNotNullOrEmptyAttribute>() is not null
+                && (converted is null || converted is string { Length: 0 })
+            )
             {
-                throw new SyncConfigurationException($"The settings file '{TextSafety.Inert(Settings!.Path, 200)}' gives {name} an empty value; remove the key or give a value.", name);
+                throw new SyncConfigurationException(
+                    $"The settings file '{TextSafety.Inert(Settings!.Path, 200)}' gives {name} an empty value; remove the key or give a value.",
+                    name
+                );
             }
             return converted;
         }
         catch (Exception ex) when (ex is PSInvalidCastException or ArgumentTransformationMetadataException or ArgumentException or FormatException)
         {
             throw new SyncConfigurationException(
-                $"The settings file '{TextSafety.Inert(Settings!.Path, 200)}' gives {name} a value it cannot take ({TextSafety.Inert(value?.ToString(), 60)}): " +
-                $"{TextSafety.Inert((ex.InnerException ?? ex).Message, 200)} {definition.Description}", name);
+                $"The settings file '{TextSafety.Inert(Settings!.Path, 200)}' gives {name} a value it cannot take "
+                    + $"({TextSafety.Inert(value?.ToString(), 60)}): "
+                    + $"{TextSafety.Inert((ex.InnerException ?? ex).Message, 200)} {definition.Description}",
+                name
+            );
         }
     }
 
@@ -139,13 +152,19 @@ public abstract class DatabaseCommandBase : AsyncPSCmdlet
     /// </summary>
     protected string ResolveConnectionString()
     {
-        var value = MyInvocation.BoundParameters.ContainsKey(nameof(ConnectionString)) ? ConnectionString
-            : Environment.GetEnvironmentVariable(ConnectionStringVariable) is { Length: > 0 } fromEnvironment && !string.IsNullOrWhiteSpace(fromEnvironment) ? fromEnvironment
+        var value =
+            MyInvocation.BoundParameters.ContainsKey(nameof(ConnectionString)) ? ConnectionString
+            : Environment.GetEnvironmentVariable(ConnectionStringVariable) is { Length: > 0 } fromEnvironment
+            && !string.IsNullOrWhiteSpace(fromEnvironment)
+                ? fromEnvironment
             : ConnectionString;
         if (string.IsNullOrWhiteSpace(value))
         {
             throw new SyncConfigurationException(
-                $"No database connection string: pass -ConnectionString, set the environment variable {ConnectionStringVariable}, or put ConnectionString in the settings file.", "ConnectionString");
+                $"No database connection string: pass -ConnectionString, set the environment variable {ConnectionStringVariable}, or put "
+                    + $"ConnectionString in the settings file.",
+                "ConnectionString"
+            );
         }
         DatabaseSettings.ValidateConnectionString(value);
         if (DatabaseCredential is { } login)

@@ -25,13 +25,16 @@ public sealed class DurationTransformationAttribute : ArgumentTransformationAttr
             long l when l <= TimeSpan.MaxValue.TotalSeconds => TimeSpan.FromSeconds(l),
             short s => TimeSpan.FromSeconds(s),
             byte b => TimeSpan.FromSeconds(b),
-            string text when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && double.IsFinite(seconds)
-                => TimeSpan.FromSeconds(seconds),
+            string text when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && double.IsFinite(seconds) =>
+                TimeSpan.FromSeconds(seconds),
             // Only the clock form: '90' is seconds above, never 90 days as TimeSpan.Parse would read it.
-            string text when text.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) => span,
+            string text when text.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) =>
+                span,
             _ => throw new ArgumentTransformationMetadataException(
-                $"'{TextSafety.Inert(Convert.ToString(value, CultureInfo.InvariantCulture) ?? "null", 80)}' is not a duration. Give a number of seconds " +
-                "(for example 5400) or a TimeSpan (for example 01:30:00 or (New-TimeSpan -Minutes 90))."),
+                $"'{TextSafety.Inert(Convert.ToString(value, CultureInfo.InvariantCulture) ?? "null", 80)}' is not a duration. Give a number of "
+                    + $"seconds "
+                    + "(for example 5400) or a TimeSpan (for example 01:30:00 or (New-TimeSpan -Minutes 90))."
+            ),
         };
     }
 }

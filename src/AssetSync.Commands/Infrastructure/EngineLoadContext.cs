@@ -23,9 +23,8 @@ internal sealed class EngineLoadContext : AssemblyLoadContext
     private static EngineLoadContext? s_instance;
     private static readonly object s_gate = new();
 
-    private EngineLoadContext() : base("AssetSync.Engine", isCollectible: false)
-    {
-    }
+    private EngineLoadContext()
+        : base("AssetSync.Engine", isCollectible: false) { }
 
     private static readonly string FrameworkDirectory = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
 
@@ -56,8 +55,7 @@ internal sealed class EngineLoadContext : AssemblyLoadContext
         return File.Exists(path) ? LoadUnmanagedDllFromPath(path) : IntPtr.Zero;
     }
 
-    internal static Assembly LoadModel() =>
-        Default.LoadFromAssemblyPath(Path.Combine(ModuleDirectory, ModelAssemblyName + ".dll"));
+    internal static Assembly LoadModel() => Default.LoadFromAssemblyPath(Path.Combine(ModuleDirectory, ModelAssemblyName + ".dll"));
 
     /// <summary>
     /// The default context does not probe the module folder: hand it AssetSync.Model from beside us,

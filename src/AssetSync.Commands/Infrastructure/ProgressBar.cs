@@ -38,7 +38,8 @@ internal sealed class ProgressBar
     /// <summary>The bar's title.</summary>
     public string Activity { get; set; }
 
-    /// <summary>Shows <paramref name="status"/>, unless the bar was updated less than the minimum interval ago and <paramref name="force"/> is false.</summary>
+    /// <summary>Shows <paramref name="status"/>, unless the bar was updated less than the minimum interval ago and <paramref name="force"/> is
+    /// false.</summary>
     /// <param name="status">The line under the title.</param>
     /// <param name="done">Units done, for the percentage and the pace.</param>
     /// <param name="total">Units in all; null: unknown (no percentage).</param>
@@ -46,11 +47,25 @@ internal sealed class ProgressBar
     /// <param name="remaining">Time left, when the caller knows better than the pace.</param>
     /// <param name="percent">The percentage, when it is not done of total.</param>
     /// <param name="force">Update even if the last update was a moment ago (a wait, a step done, the last unit).</param>
-    public void Report(string status, long done = 0, long? total = null, string? currentOperation = null, TimeSpan? remaining = null, int? percent = null, bool force = false) =>
-        Report(() => (status, currentOperation), done, total, remaining, percent, force);
+    public void Report(
+        string status,
+        long done = 0,
+        long? total = null,
+        string? currentOperation = null,
+        TimeSpan? remaining = null,
+        int? percent = null,
+        bool force = false
+    ) => Report(() => (status, currentOperation), done, total, remaining, percent, force);
 
     /// <summary>As the other overload, with the text built only when the bar is drawn (a per-asset caller skips it most times).</summary>
-    public void Report(Func<(string Status, string? CurrentOperation)> describe, long done, long? total, TimeSpan? remaining = null, int? percent = null, bool force = false)
+    public void Report(
+        Func<(string Status, string? CurrentOperation)> describe,
+        long done,
+        long? total,
+        TimeSpan? remaining = null,
+        int? percent = null,
+        bool force = false
+    )
     {
         ProgressRecord record;
         lock (_gate)

@@ -40,7 +40,10 @@ public sealed class RequestRateTransformationAttribute : ArgumentTransformationA
         throw Refused(value);
     }
 
-    private static ArgumentTransformationMetadataException Refused(object? value) => new(
-        $"'{TextSafety.Inert(Convert.ToString(value, CultureInfo.InvariantCulture) ?? "null", 80)}' is not a rate. Give requests per second greater than 0 " +
-        "(for example 5 or 2.5: a hard ceiling), or Auto to use the quota Innomaint states, or learn it and remember it for the next run.");
+    private static ArgumentTransformationMetadataException Refused(object? value) =>
+        new(
+            $"'{TextSafety.Inert(Convert.ToString(value, CultureInfo.InvariantCulture) ?? "null", 80)}' is not a rate. Give requests per second "
+                + $"greater than 0 "
+                + "(for example 5 or 2.5: a hard ceiling), or Auto to use the quota Innomaint states, or learn it and remember it for the next run."
+        );
 }

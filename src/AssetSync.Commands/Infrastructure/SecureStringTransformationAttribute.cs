@@ -19,9 +19,12 @@ public sealed class SecureStringTransformationAttribute : ArgumentTransformation
             null => null,
             SecureString secure => secure,
             _ => throw new ArgumentTransformationMetadataException(
-                $"A token given as plain text ({(value is string ? "a string" : "a " + value.GetType().Name)}; its value is not shown here) is refused: " +
-                "it would stay readable in the session's history, $Error and transcripts. Pass a SecureString, for example " +
-                "-ApiToken (Get-Secret InnomaintToken), -ApiToken (Read-Host -AsSecureString), or -Credential; or set ASSETSYNC_API_TOKEN for a job."),
+                $"A token given as plain text ({(value is string ? "a string" : "a " + value.GetType().Name)}; its value is not shown here) is "
+                    + $"refused: "
+                    + "it would stay readable in the session's history, $Error and transcripts. Pass a SecureString, for example "
+                    + "-ApiToken (Get-Secret InnomaintToken), -ApiToken (Read-Host -AsSecureString), or -Credential; or set ASSETSYNC_API_TOKEN "
+                    + "for a job."
+            ),
         };
     }
 }

@@ -34,7 +34,10 @@ internal sealed class SettingsFile
         var shown = TextSafety.Inert(path, 200) ?? "";
         if (!File.Exists(path))
         {
-            throw new SyncConfigurationException($"The settings file '{shown}' does not exist. Give the path of a .psd1 file (-ConfigurationPath or ASSETSYNC_CONFIGURATION).", setting);
+            throw new SyncConfigurationException(
+                $"The settings file '{shown}' does not exist. Give the path of a .psd1 file (-ConfigurationPath or ASSETSYNC_CONFIGURATION).",
+                setting
+            );
         }
         // Whoever may write the file decides where the token and the database login go.
         TrustedFile.Check(path, setting, "settings file");
@@ -43,12 +46,17 @@ internal sealed class SettingsFile
         {
             var first = errors[0];
             throw new SyncConfigurationException(
-                $"The settings file '{shown}' is not a valid PowerShell data file: line {first.Extent.StartLineNumber}: {first.Message}", setting);
+                $"The settings file '{shown}' is not a valid PowerShell data file: line {first.Extent.StartLineNumber}: {first.Message}",
+                setting
+            );
         }
         var table = ast.Find(a => a is HashtableAst, searchNestedScriptBlocks: false) as HashtableAst;
         if (table is null || ast.EndBlock is null || ast.EndBlock.Statements.Count != 1)
         {
-            throw new SyncConfigurationException($"The settings file '{shown}' must hold one hashtable, such as @{{ BaseUrl = 'https://cmms.example.org' }}.", setting);
+            throw new SyncConfigurationException(
+                $"The settings file '{shown}' must hold one hashtable, such as @{{ BaseUrl = 'https://cmms.example.org' }}.",
+                setting
+            );
         }
         var values = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
         foreach (var (keyAst, valueAst) in table.KeyValuePairs)
@@ -59,14 +67,21 @@ internal sealed class SettingsFile
             {
                 var near = SyncSettings.Suggest(key);
                 throw new SyncConfigurationException(
-                    $"The settings file '{shown}' has an unknown key '{TextSafety.Inert(key, 60)}'.{(near is null ? "" : $" Did you mean '{near}'?")} " +
-                    "Its keys are the cmdlets' parameter names: see Get-CmmsSyncConfiguration.", key);
+                    $"The settings file '{shown}' has an unknown key "
+                        + $"'{TextSafety.Inert(key, 60)}'.{(near is null ? "" : $" Did you mean '{near}'?")} "
+                        + "Its keys are the cmdlets' parameter names: see Get-CmmsSyncConfiguration.",
+                    key
+                );
             }
             if (definition.IsSecret)
             {
                 throw new SyncConfigurationException(
-                    $"The settings file '{shown}' holds the secret '{definition.Name}' (its value is not shown here). A settings file is no place for a secret: remove it, " +
-                    $"and give it as a parameter, in {(definition.EnvironmentVariable is { } v ? v + " or " : "")}a SecretManagement vault (see about_AssetSync), or a credential file.", definition.Name);
+                    $"The settings file '{shown}' holds the secret '{definition.Name}' (its value is not shown here). A settings file is no place "
+                        + $"for a secret: remove it, "
+                        + $"and give it as a parameter, in {(definition.EnvironmentVariable is { } v ? v + " or " : "")}a SecretManagement vault "
+                        + $"(see about_AssetSync), or a credential file.",
+                    definition.Name
+                );
             }
             object? value;
             try
@@ -77,15 +92,26 @@ internal sealed class SettingsFile
             catch (Exception ex) when (ex is InvalidOperationException or RuntimeException)
             {
                 throw new SyncConfigurationException(
-                    $"The settings file '{shown}' gives '{definition.Name}' a value that is not a constant (line {valueAst.Extent.StartLineNumber}): settings files run no code. Write the value itself.", definition.Name);
+                    $"The settings file '{shown}' gives '{definition.Name}' a value that is not a constant (line "
+                        + $"{valueAst.Extent.StartLineNumber}): settings files run no code. Write the value itself.",
+                    definition.Name
+                );
             }
             if (!definition.AllowedInFile)
             {
                 throw new SyncConfigurationException(
-                    $"The settings file '{shown}' sets {definition.Name}, which lowers the guard on the API token and is never taken from a file " +
-                    $"(anyone who can edit the file could turn it on). Remove it; pass -{definition.Name} on the command line where you accept the risk.", definition.Name);
+                    $"The settings file '{shown}' sets {definition.Name}, which lowers the guard on the API token and is never taken from a file "
+                        + $"(anyone who can edit the file could turn it on). Remove it; pass -{definition.Name} on the command line where you "
+                        + $"accept the risk.",
+                    definition.Name
+                );
             }
-            values[definition.Name] = Typed(definition, value is PSObject p ? p.BaseObject : value, shown, System.IO.Path.GetDirectoryName(path) ?? ".");
+            values[definition.Name] = Typed(
+                definition,
+                value is PSObject p ? p.BaseObject : value,
+                shown,
+                System.IO.Path.GetDirectoryName(path) ?? "."
+            );
         }
         CheckForSecrets(values, shown);
         return new SettingsFile(path, values);
@@ -106,8 +132,11 @@ internal sealed class SettingsFile
             var count = value is System.Collections.ICollection c ? c.Count : 0;
             // The values are not shown: a list in ConnectionString may hold a password in any of its parts.
             throw new SyncConfigurationException(
-                $"The settings file '{shown}' gives {name} {(value is System.Collections.IDictionary ? "a hashtable" : $"a list of {count} values")}; it takes one " +
-                $"{Describe(definition.ValueType)}. Write it as one value, such as {name} = {Example(definition)}.", name);
+                $"The settings file '{shown}' gives {name} "
+                    + $"{(value is System.Collections.IDictionary ? "a hashtable" : $"a list of {count} values")}; it takes one "
+                    + $"{Describe(definition.ValueType)}. Write it as one value, such as {name} = {Example(definition)}.",
+                name
+            );
         }
         if (value is null)
         {
@@ -123,17 +152,32 @@ internal sealed class SettingsFile
             catch (PSInvalidCastException)
             {
                 throw new SyncConfigurationException(
-                    $"The settings file '{shown}' gives {name} a value that is not {Describe(definition.ValueType)} ({TextSafety.Inert(value.ToString(), 60)}). {definition.Description}", name);
+                    $"The settings file '{shown}' gives {name} a value that is not {Describe(definition.ValueType)} "
+                        + $"({TextSafety.Inert(value.ToString(), 60)}). {definition.Description}",
+                    name
+                );
             }
-            if (definition.ValueType == typeof(int) && value is double or float or decimal && Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture) != (int)converted)
+            if (
+                definition.ValueType == typeof(int)
+                && value is double or float or decimal
+                && Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture) != (int)converted
+            )
             {
                 throw new SyncConfigurationException(
-                    $"The settings file '{shown}' gives {name} = {TextSafety.Inert(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture), 60)}, which is not a whole number. {definition.Description}", name);
+                    $"The settings file '{shown}' gives {name} = "
+                        + $"{TextSafety.Inert(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture), 60)}, which is not a "
+                        + $"whole number. {definition.Description}",
+                    name
+                );
             }
             if (definition.CheckRange(converted) is { } outside)
             {
                 throw new SyncConfigurationException(
-                    $"The settings file '{shown}' gives {name} = {TextSafety.Inert(Convert.ToString(converted, System.Globalization.CultureInfo.InvariantCulture), 60)}: {outside}. Nothing was changed.", name);
+                    $"The settings file '{shown}' gives {name} = "
+                        + $"{TextSafety.Inert(Convert.ToString(converted, System.Globalization.CultureInfo.InvariantCulture), 60)}: {outside}. "
+                        + $"Nothing was changed.",
+                    name
+                );
             }
             return converted;
         }
@@ -151,16 +195,20 @@ internal sealed class SettingsFile
     }
 
     private static string Describe(Type type) =>
-        type == typeof(int) ? "whole number" : type == typeof(double) ? "number" : type == typeof(bool) ? "$true or $false" : type.Name;
+        type == typeof(int) ? "whole number"
+        : type == typeof(double) ? "number"
+        : type == typeof(bool) ? "$true or $false"
+        : type.Name;
 
-    private static string Example(SettingDefinition definition) => definition.Default switch
-    {
-        bool b => b ? "$true" : "$false",
-        string text => $"'{text}'",
-        null when definition.ValueType == typeof(string) => "'...'",
-        null => "...",
-        var other => Convert.ToString(other, System.Globalization.CultureInfo.InvariantCulture) ?? "...",
-    };
+    private static string Example(SettingDefinition definition) =>
+        definition.Default switch
+        {
+            bool b => b ? "$true" : "$false",
+            string text => $"'{text}'",
+            null when definition.ValueType == typeof(string) => "'...'",
+            null => "...",
+            var other => Convert.ToString(other, System.Globalization.CultureInfo.InvariantCulture) ?? "...",
+        };
 
     /// <summary>Secrets hidden inside plain settings: a password in the connection string, a login in the proxy URL.</summary>
     private static void CheckForSecrets(Dictionary<string, object?> values, string shown)
@@ -179,8 +227,12 @@ internal sealed class SettingsFile
             if (hasPassword)
             {
                 throw new SyncConfigurationException(
-                    $"The settings file '{shown}' has a Password or SslPassword inside its ConnectionString (not shown here). Remove it, and give the login with -DatabaseCredential " +
-                    "(or DatabaseCredentialSecretName for the job), a Passfile, or Kerberos; a client key's password in an environment variable or a vault.", "ConnectionString");
+                    $"The settings file '{shown}' has a Password or SslPassword inside its ConnectionString (not shown here). Remove it, and give "
+                        + $"the login with -DatabaseCredential "
+                        + "(or DatabaseCredentialSecretName for the job), a Passfile, or Kerberos; a client key's password in an environment "
+                        + "variable or a vault.",
+                    "ConnectionString"
+                );
             }
         }
         foreach (var key in new[] { "Proxy", "BaseUrl" })
@@ -188,8 +240,11 @@ internal sealed class SettingsFile
             if (values.TryGetValue(key, out var url) && url?.ToString() is { } text && TextSafety.WithoutLogin(text) != text)
             {
                 throw new SyncConfigurationException(
-                    $"The settings file '{shown}' has a login inside its {key} URL (not shown here). Remove it: give the proxy's login with -ProxyCredential " +
-                    "(or ProxyCredentialSecretName for the job), and the API token with -ApiToken.", key);
+                    $"The settings file '{shown}' has a login inside its {key} URL (not shown here). Remove it: give the proxy's login with "
+                        + $"-ProxyCredential "
+                        + "(or ProxyCredentialSecretName for the job), and the API token with -ApiToken.",
+                    key
+                );
             }
         }
     }

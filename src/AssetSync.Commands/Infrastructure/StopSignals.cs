@@ -12,7 +12,6 @@ namespace AssetSync.Commands.Infrastructure;
 internal sealed class StopSignals : IDisposable
 {
     /// <summary>How long a signal handler waits for the run to close its row.</summary>
-
     private readonly List<PosixSignalRegistration> _registrations = [];
     private readonly CancellationTokenSource _cancel;
     private readonly ManualResetEventSlim _closed = new(false);
@@ -40,19 +39,19 @@ internal sealed class StopSignals : IDisposable
         try
         {
             _registrations.Add(PosixSignalRegistration.Create(signal, context =>
-            {
-                Interlocked.CompareExchange(ref _signal, name, null);
-                context.Cancel = true;
-                try
                 {
-                    _cancel.Cancel();
-                    _closed.Wait(SyncDefaults.StopSignalWait);
-                }
-                catch (ObjectDisposedException)
-                {
-                    // The run ended as the signal came in: nothing left to stop.
-                }
-            }));
+                    Interlocked.CompareExchange(ref _signal, name, null);
+                    context.Cancel = true;
+                    try
+                    {
+                        _cancel.Cancel();
+                        _closed.Wait(SyncDefaults.StopSignalWait);
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        // The run ended as the signal came in: nothing left to stop.
+                    }
+                }));
         }
         catch (Exception ex) when (ex is PlatformNotSupportedException or IOException)
         {

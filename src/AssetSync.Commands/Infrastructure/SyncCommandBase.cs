@@ -11,7 +11,6 @@ namespace AssetSync.Commands.Infrastructure;
 /// </summary>
 public abstract class SyncCommandBase : DatabaseCommandBase
 {
-
     /// <summary>Innomaint's base URL. Defaults to $env:ASSETSYNC_BASE_URL.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -72,7 +71,8 @@ public abstract class SyncCommandBase : DatabaseCommandBase
     [ValidateSetting(nameof(CircuitBreakerThreshold))]
     public int CircuitBreakerThreshold { get; set; } = SyncDefaults.CircuitBreakerThreshold;
 
-    /// <summary>404s in a row from the start of a run, with nothing succeeded, that mean the base URL or asset path is wrong; 0 turns the check off.</summary>
+    /// <summary>404s in a row from the start of a run, with nothing succeeded, that mean the base URL or asset path is wrong; 0 turns the check
+    /// off.</summary>
     [Parameter]
     [ValidateSetting(nameof(AssetPathSuspectThreshold))]
     public int AssetPathSuspectThreshold { get; set; } = SyncDefaults.AssetPathSuspectThreshold;
@@ -102,7 +102,10 @@ public abstract class SyncCommandBase : DatabaseCommandBase
         }
         if (MyInvocation.BoundParameters.ContainsKey(nameof(IfRunning)) && IfRunning != IfRunningAction.Wait)
         {
-            throw new SyncConfigurationException($"-Wait means -IfRunning Wait; it cannot be given with -IfRunning {IfRunning}. Pass one of them.", "IfRunning");
+            throw new SyncConfigurationException(
+                $"-Wait means -IfRunning Wait; it cannot be given with -IfRunning {IfRunning}. Pass one of them.",
+                "IfRunning"
+            );
         }
         return IfRunningAction.Wait;
     }
@@ -134,7 +137,8 @@ public abstract class SyncCommandBase : DatabaseCommandBase
     [Parameter]
     public SwitchParameter ProxyUseDefaultCredentials { get; set; }
 
-    /// <summary>Go direct to Innomaint, ignoring HTTPS_PROXY/HTTP_PROXY and the system's proxy. Cannot be combined with the other proxy parameters.</summary>
+    /// <summary>Go direct to Innomaint, ignoring HTTPS_PROXY/HTTP_PROXY and the system's proxy. Cannot be combined with the other proxy
+    /// parameters.</summary>
     [Parameter]
     public SwitchParameter NoProxy { get; set; }
 
@@ -176,7 +180,8 @@ public abstract class SyncCommandBase : DatabaseCommandBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    /// <summary>Builds the engine's options from the resolved settings (parameter, environment, settings file, default). Validates them all.</summary>
+    /// <summary>Builds the engine's options from the resolved settings (parameter, environment, settings file, default). Validates them
+    /// all.</summary>
     internal SyncOptions BuildOptions()
     {
         var options = new SyncOptions
@@ -207,7 +212,9 @@ public abstract class SyncCommandBase : DatabaseCommandBase
         if (MetricsPath is { } metrics && !metrics.EndsWith(".prom", StringComparison.OrdinalIgnoreCase))
         {
             throw new SyncConfigurationException(
-                $"-MetricsPath must name a .prom file (the textfile collectors read *.prom only); it was '{TextSafety.Inert(metrics, 200)}'.", "MetricsPath");
+                $"-MetricsPath must name a .prom file (the textfile collectors read *.prom only); it was '{TextSafety.Inert(metrics, 200)}'.",
+                "MetricsPath"
+            );
         }
         options.Validate();
         return options;
@@ -220,9 +227,11 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             throw new SyncConfigurationException("Pass either -ApiToken or -Credential, not both.", "ApiToken");
         }
         // Only resolved here; SyncOptions.Validate says what is missing.
-        return (ApiToken is not null
-            ? new NetworkCredential(string.Empty, ApiToken).Password
-            : Credential?.GetNetworkCredential().Password ?? Environment.GetEnvironmentVariable(SyncOptions.ApiTokenVariable)) ?? "";
+        return (
+            ApiToken is not null
+                ? new NetworkCredential(string.Empty, ApiToken).Password
+                : Credential?.GetNetworkCredential().Password ?? Environment.GetEnvironmentVariable(SyncOptions.ApiTokenVariable)
+        ) ?? "";
     }
 
     /// <summary>Runs one sync with <paramref name="selection"/>, streaming results (or the summary) to the pipeline.</summary>
@@ -234,12 +243,18 @@ public abstract class SyncCommandBase : DatabaseCommandBase
         await using var engine = new SyncEngine(options);
         if (engine.SendsTokenInClear)
         {
-            PostWarning($"-AllowUnencryptedAuthentication is set: the API token is sent unencrypted over plain http to {new Uri(options.BaseUrl).GetLeftPart(UriPartial.Authority)} " +
-                $"({engine.Route}). Anyone on the network path can read it.");
+            PostWarning(
+                $"-AllowUnencryptedAuthentication is set: the API token is sent unencrypted over plain http to "
+                    + $"{new Uri(options.BaseUrl).GetLeftPart(UriPartial.Authority)} "
+                    + $"({engine.Route}). Anyone on the network path can read it."
+            );
         }
         if (options.SkipCertificateCheck)
         {
-            PostWarning("-SkipCertificateCheck is set: Innomaint's TLS certificate is not checked, so the API token could be sent to an impostor. Use it only on test systems.");
+            PostWarning(
+                "-SkipCertificateCheck is set: Innomaint's TLS certificate is not checked, so the API token could be sent to an impostor. Use it "
+                    + "only on test systems."
+            );
         }
         if (Settings is { } file)
         {
@@ -268,7 +283,9 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             return;
         }
 
-        var metricsPath = MetricsPath is null ? null : await OnPipelineThread(() => SessionState.Path.GetUnresolvedProviderPathFromPSPath(MetricsPath)).ConfigureAwait(false);
+        var metricsPath = MetricsPath is null
+            ? null
+            : await OnPipelineThread(() => SessionState.Path.GetUnresolvedProviderPathFromPSPath(MetricsPath)).ConfigureAwait(false);
         var reporter = new SyncReporter(this, verbose, debug, !Summary);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(CancelToken);
         using var signals = new StopSignals(stop);
@@ -295,7 +312,10 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             }
             if (summary.Status == RunStatus.Cancelled)
             {
-                PostWarning($"Run {summary.RunId} was cancelled: {summary.Succeeded} succeeded and {summary.Failed} failed before the stop; {summary.NotReached} not reached were left untouched.");
+                PostWarning(
+                    $"Run {summary.RunId} was cancelled: {summary.Succeeded} succeeded and {summary.Failed} failed before the stop; "
+                        + $"{summary.NotReached} not reached were left untouched."
+                );
             }
         }
         catch (SyncRunFailedException ex)

@@ -62,14 +62,22 @@ internal sealed class SyncReporter : SyncObserver
         {
             _cmdlet.PostObject(result);
         }
-        long done, failed;
+        long done,
+            failed;
         lock (_gate)
         {
             done = ++_done;
             failed = result.Outcome == AssetSyncStatus.Failed ? ++_failed : _failed;
         }
-        _progress.Report(() => ((_total is { } t ? $"{done} of {t} done, {failed} failed" : $"{done} done, {failed} failed") + RateText(),
-            $"Last: {TextSafety.Inert(result.SerialNumber, 60)}"), done, _total);
+        _progress.Report(
+            () =>
+                (
+                    (_total is { } t ? $"{done} of {t} done, {failed} failed" : $"{done} done, {failed} failed") + RateText(),
+                    $"Last: {TextSafety.Inert(result.SerialNumber, 60)}"
+                ),
+            done,
+            _total
+        );
     }
 
     /// <summary>Each change of the rate goes to -Verbose with its reason; the progress bar shows the rate now.</summary>
@@ -134,7 +142,9 @@ internal sealed class SyncReporter : SyncObserver
 
     private string WaitNote(long now)
     {
-        var note = $"Rate limit: {_waits} request(s) waited for the request budget in the last {(now - _lastWaitNoteTicks) / 1000.0:0.#} s, {_waitedMs / 1000:0.##} s in all.";
+        var note =
+            $"Rate limit: {_waits} request(s) waited for the request budget in the last {(now - _lastWaitNoteTicks) / 1000.0:0.#} s, "
+            + $"{_waitedMs / 1000:0.##} s in all.";
         _waits = 0;
         _waitedMs = 0;
         _lastWaitNoteTicks = now;
@@ -165,7 +175,10 @@ internal sealed class SyncReporter : SyncObserver
         if (!_waitAnnounced)
         {
             _waitAnnounced = true;
-            Verbose($"The run lock is held by {holder}; waiting up to {SyncRunLockedException.FormatWait(timeout)} for it to finish (-Wait, -WaitTimeoutSec).");
+            Verbose(
+                $"The run lock is held by {holder}; waiting up to {SyncRunLockedException.FormatWait(timeout)} for it to finish (-Wait, "
+                    + $"-WaitTimeoutSec)."
+            );
         }
         if (done)
         {
@@ -174,7 +187,12 @@ internal sealed class SyncReporter : SyncObserver
             return;
         }
         var percent = timeout > TimeSpan.Zero ? (int)Math.Clamp(waited.Ticks * 100 / timeout.Ticks, 0, 100) : 100;
-        _lockWait.Report($"Waited {SyncRunLockedException.FormatWait(waited)} of at most {SyncRunLockedException.FormatWait(timeout)}",
-            currentOperation: $"Holder: {holder}", percent: percent, remaining: timeout - waited > TimeSpan.Zero ? timeout - waited : TimeSpan.Zero, force: true);
+        _lockWait.Report(
+            $"Waited {SyncRunLockedException.FormatWait(waited)} of at most {SyncRunLockedException.FormatWait(timeout)}",
+            currentOperation: $"Holder: {holder}",
+            percent: percent,
+            remaining: timeout - waited > TimeSpan.Zero ? timeout - waited : TimeSpan.Zero,
+            force: true
+        );
     }
 }

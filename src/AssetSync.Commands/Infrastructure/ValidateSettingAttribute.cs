@@ -23,7 +23,9 @@ public sealed class ValidateSettingAttribute : ValidateArgumentsAttribute
         var value = arguments is PSObject p ? p.BaseObject : arguments;
         if (Definition.CheckRange(value) is { } why)
         {
-            throw new ValidationMetadataException($"{why}; it was {TextSafety.Inert(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture), 40)}.");
+            throw new ValidationMetadataException(
+                $"{why}; it was {TextSafety.Inert(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture), 40)}."
+            );
         }
     }
 }

@@ -1,5 +1,5 @@
-using System.Diagnostics.Metrics;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 
 namespace AssetSync.Diagnostics;
 
@@ -10,7 +10,8 @@ namespace AssetSync.Diagnostics;
 /// </summary>
 /// <remarks>
 /// <list type="table">
-/// <item><term>assetsync.assets</term><description>counter: assets decided, tagged outcome (succeeded, unchanged, failed) and error.kind</description></item>
+/// <item><term>assetsync.assets</term><description>counter: assets decided, tagged outcome (succeeded, unchanged, failed) and
+/// error.kind</description></item>
 /// <item><term>assetsync.requests</term><description>counter: requests sent, tagged http.response.status_code (0: no answer)</description></item>
 /// <item><term>assetsync.retries</term><description>counter: retries scheduled, tagged error.kind</description></item>
 /// <item><term>assetsync.throttled</term><description>counter: 429 answers</description></item>
@@ -32,17 +33,33 @@ public static class AssetSyncTelemetry
 
     internal static readonly Meter Meter = new(Name, Version);
 
-    internal static readonly Counter<long> Assets = Meter.CreateCounter<long>("assetsync.assets", "{asset}", "Assets decided, by outcome and error kind.");
+    internal static readonly Counter<long> Assets = Meter.CreateCounter<long>(
+        "assetsync.assets",
+        "{asset}",
+        "Assets decided, by outcome and error kind."
+    );
 
-    internal static readonly Counter<long> Requests = Meter.CreateCounter<long>("assetsync.requests", "{request}", "HTTP requests sent, by status code (0: no answer).");
+    internal static readonly Counter<long> Requests = Meter.CreateCounter<long>(
+        "assetsync.requests",
+        "{request}",
+        "HTTP requests sent, by status code (0: no answer)."
+    );
 
     internal static readonly Counter<long> Retries = Meter.CreateCounter<long>("assetsync.retries", "{retry}", "Retries scheduled, by error kind.");
 
     internal static readonly Counter<long> Throttled = Meter.CreateCounter<long>("assetsync.throttled", "{answer}", "429 answers received.");
 
-    internal static readonly Histogram<double> RequestDuration = Meter.CreateHistogram<double>("assetsync.request.duration", "s", "From sending a request to its answer.");
+    internal static readonly Histogram<double> RequestDuration = Meter.CreateHistogram<double>(
+        "assetsync.request.duration",
+        "s",
+        "From sending a request to its answer."
+    );
 
-    internal static readonly Histogram<double> AssetDuration = Meter.CreateHistogram<double>("assetsync.asset.duration", "s", "An asset's own time: from its first request to its decision.");
+    internal static readonly Histogram<double> AssetDuration = Meter.CreateHistogram<double>(
+        "assetsync.asset.duration",
+        "s",
+        "An asset's own time: from its first request to its decision."
+    );
 
     /// <summary>The running run's rate, as a function: telemetry knows nothing of how the rate is kept.</summary>
     private static Func<double>? _rate;
@@ -63,7 +80,8 @@ public static class AssetSyncTelemetry
     /// <summary>The gauge follows this run's rate until <see cref="RunEnded"/>.</summary>
     internal static void RunStarted(Func<double> currentRate) => Volatile.Write(ref _rate, currentRate);
 
-    /// <summary>Stops following <paramref name="currentRate"/> (the delegate given to <see cref="RunStarted"/>), unless another run has started since.</summary>
+    /// <summary>Stops following <paramref name="currentRate"/> (the delegate given to <see cref="RunStarted"/>), unless another run has started
+    /// since.</summary>
     internal static void RunEnded(Func<double> currentRate) => Interlocked.CompareExchange(ref _rate, null, currentRate);
 
     internal static void AssetDecided(AssetSyncResult result)

@@ -7,7 +7,8 @@ namespace AssetSync.Domain;
 /// </summary>
 internal sealed record SelectedAsset(string SerialNumber, string? ETag = null, string? LastModified = null, byte[]? PayloadSha256 = null)
 {
-    /// <summary>The error kind of the asset's last attempt when that failed; null when it succeeded, never ran, or a name this version does not know.</summary>
+    /// <summary>The error kind of the asset's last attempt when that failed; null when it succeeded, never ran, or a name this version does not
+    /// know.</summary>
     public SyncErrorKind? LastErrorKind { get; init; }
 
     /// <summary>True when the asset's last attempt failed with <paramref name="kind"/>: it is known to fail that way.</summary>

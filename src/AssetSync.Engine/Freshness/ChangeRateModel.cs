@@ -159,7 +159,8 @@ internal sealed class ChangeRateModel
             logs[j] = Weights[j] > 0 ? Math.Log(Weights[j]) + (changes * Math.Log(Rates[j])) - (Rates[j] * exposureSeconds) : double.NegativeInfinity;
             max = Math.Max(max, logs[j]);
         }
-        double num = 0, den = 0;
+        double num = 0,
+            den = 0;
         for (var j = 0; j < Rates.Length; j++)
         {
             var p = Math.Exp(logs[j] - max);
@@ -183,7 +184,8 @@ internal sealed class ChangeRateModel
         var max = double.NegativeInfinity;
         for (var j = 0; j < Rates.Length; j++)
         {
-            posterior[j] = Weights[j] > 0 ? Math.Log(Weights[j]) + (changes * Math.Log(Rates[j])) - (Rates[j] * exposureSeconds) : double.NegativeInfinity;
+            posterior[j] =
+                Weights[j] > 0 ? Math.Log(Weights[j]) + (changes * Math.Log(Rates[j])) - (Rates[j] * exposureSeconds) : double.NegativeInfinity;
             max = Math.Max(max, posterior[j]);
         }
         var sum = 0.0;

@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text;
+using System.Text.Json;
 using AssetSync.Domain;
 
 namespace AssetSync.Innomaint;
@@ -66,7 +66,10 @@ internal static class AssetDetailParser
                     return null;
                 }
 
-                string? site = null, building = null, floor = null, room = null;
+                string? site = null,
+                    building = null,
+                    floor = null,
+                    room = null;
                 if (root.TryGetProperty("location", out var location) && location.ValueKind != JsonValueKind.Null)
                 {
                     if (location.ValueKind != JsonValueKind.Object)
@@ -175,11 +178,18 @@ internal static class AssetDetailParser
     internal static bool TryParseIsoDate(string text, out DateOnly date)
     {
         date = default;
-        if (text.Length != 10 || text[4] != '-' || text[7] != '-'
+        if (
+            text.Length != 10
+            || text[4] != '-'
+            || text[7] != '-'
             || !int.TryParse(text.AsSpan(0, 4), NumberStyles.None, CultureInfo.InvariantCulture, out var year)
             || !int.TryParse(text.AsSpan(5, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var month)
             || !int.TryParse(text.AsSpan(8, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var day)
-            || year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month))
+            || year < 1
+            || month is < 1 or > 12
+            || day < 1
+            || day > DateTime.DaysInMonth(year, month)
+        )
         {
             return false;
         }
@@ -207,6 +217,5 @@ internal static class AssetDetailParser
     private static string Describe(JsonException ex) =>
         ex.LineNumber is { } line ? $"line {line + 1}, byte {ex.BytePositionInLine + 1}" : "unreadable";
 
-    private sealed class FieldException(string field, string expected)
-        : Exception($"The response's field '{field}' is not {expected}.");
+    private sealed class FieldException(string field, string expected) : Exception($"The response's field '{field}' is not {expected}.");
 }

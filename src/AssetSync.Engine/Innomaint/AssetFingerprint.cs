@@ -25,9 +25,25 @@ internal static class AssetFingerprint
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData([FormVersion]);
-        foreach (var value in (ReadOnlySpan<string?>)[asset.AssetCode, asset.AssetName, asset.Category,
-                     asset.Make, asset.Model, asset.Department, asset.LocationSite, asset.LocationBuilding, asset.LocationFloor,
-                     asset.LocationRoom, asset.Status, asset.Criticality, Date(asset.InstallDate), Date(asset.WarrantyExpiry)])
+        foreach (
+            var value in (ReadOnlySpan<string?>)
+                [
+                    asset.AssetCode,
+                    asset.AssetName,
+                    asset.Category,
+                    asset.Make,
+                    asset.Model,
+                    asset.Department,
+                    asset.LocationSite,
+                    asset.LocationBuilding,
+                    asset.LocationFloor,
+                    asset.LocationRoom,
+                    asset.Status,
+                    asset.Criticality,
+                    Date(asset.InstallDate),
+                    Date(asset.WarrantyExpiry),
+                ]
+        )
         {
             Append(hash, value);
         }

@@ -20,7 +20,9 @@ internal sealed class AssetPathTemplate
         if (at < 0)
         {
             throw new SyncConfigurationException(
-                $"The asset path '{template}' has no {Placeholder} placeholder. Use a template such as '{Default}'.", "AssetPath");
+                $"The asset path '{template}' has no {Placeholder} placeholder. Use a template such as '{Default}'.",
+                "AssetPath"
+            );
         }
         if (template.IndexOf(Placeholder, at + 1, StringComparison.OrdinalIgnoreCase) >= 0)
         {
@@ -28,7 +30,10 @@ internal sealed class AssetPathTemplate
         }
         if (template.IndexOfAny(['?', '#']) is var q && q >= 0 && q < at)
         {
-            throw new SyncConfigurationException($"The asset path '{template}' puts {Placeholder} after a query or fragment; it must be a path segment.", "AssetPath");
+            throw new SyncConfigurationException(
+                $"The asset path '{template}' puts {Placeholder} after a query or fragment; it must be a path segment.",
+                "AssetPath"
+            );
         }
         _prefix = template[..at];
         _suffix = template[(at + Placeholder.Length)..];

@@ -1,6 +1,6 @@
 using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 
 namespace AssetSync.Innomaint;
 
@@ -21,7 +21,8 @@ internal sealed class CertificateTrust
     private Rejection? _lastRejection;
     private long _requests;
 
-    /// <summary>The system's roots plus <paramref name="extraRoots"/>; <paramref name="skipCheck"/> is -SkipCertificateCheck (every certificate accepted, as its help warns).</summary>
+    /// <summary>The system's roots plus <paramref name="extraRoots"/>; <paramref name="skipCheck"/> is -SkipCertificateCheck (every certificate
+    /// accepted, as its help warns).</summary>
     public CertificateTrust(X509Certificate2Collection? extraRoots, bool skipCheck = false)
     {
         _extraRoots = extraRoots is { Count: > 0 } ? extraRoots : null;
@@ -49,7 +50,11 @@ internal sealed class CertificateTrust
         const string setting = "CertificateAuthorityPath";
         if (!File.Exists(path))
         {
-            throw new SyncConfigurationException($"The CA file '{TextSafety.Inert(path, 200)}' (-CertificateAuthorityPath) does not exist. Give the path of the root certificate, PEM or DER.", setting);
+            throw new SyncConfigurationException(
+                $"The CA file '{TextSafety.Inert(path, 200)}' (-CertificateAuthorityPath) does not exist. Give the path of the root certificate, "
+                    + $"PEM or DER.",
+                setting
+            );
         }
         // The extra roots decide whom the token is sent to: a file others may write is no root of trust.
         TrustedFile.Check(Path.GetFullPath(path), setting, "CA file");
@@ -70,13 +75,19 @@ internal sealed class CertificateTrust
         catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
         {
             throw new SyncConfigurationException(
-                $"The CA file '{TextSafety.Inert(path, 200)}' (-CertificateAuthorityPath) could not be read as certificates ({ex.GetType().Name}: {ex.Message}). " +
-                "Give a PEM file with one or more '-----BEGIN CERTIFICATE-----' blocks, or a DER (.cer) file.", setting);
+                $"The CA file '{TextSafety.Inert(path, 200)}' (-CertificateAuthorityPath) could not be read as certificates ({ex.GetType().Name}: "
+                    + $"{ex.Message}). "
+                    + "Give a PEM file with one or more '-----BEGIN CERTIFICATE-----' blocks, or a DER (.cer) file.",
+                setting
+            );
         }
         if (certificates.Count == 0)
         {
             throw new SyncConfigurationException(
-                $"The CA file '{TextSafety.Inert(path, 200)}' (-CertificateAuthorityPath) holds no certificate. Give a PEM or DER certificate file (not a private key).", setting);
+                $"The CA file '{TextSafety.Inert(path, 200)}' (-CertificateAuthorityPath) holds no certificate. Give a PEM or DER certificate "
+                    + $"file (not a private key).",
+                setting
+            );
         }
         return certificates;
     }

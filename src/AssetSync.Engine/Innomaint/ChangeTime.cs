@@ -13,7 +13,8 @@ internal readonly record struct ChangeTime(DateTimeOffset? ChangedAt, bool Stamp
     /// </summary>
     public static readonly TimeSpan StampTolerance = TimeSpan.FromSeconds(2);
 
-    /// <summary>Reads <paramref name="lastModified"/> against the answer's <paramref name="served"/> Date and the time it <paramref name="received"/>.</summary>
+    /// <summary>Reads <paramref name="lastModified"/> against the answer's <paramref name="served"/> Date and the time it <paramref
+    /// name="received"/>.</summary>
     public static ChangeTime Read(DateTimeOffset? lastModified, DateTimeOffset? served, DateTimeOffset received)
     {
         if (lastModified is not { } changed)

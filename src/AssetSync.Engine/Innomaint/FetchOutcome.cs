@@ -41,7 +41,8 @@ internal sealed record FetchOutcome
     /// <summary>What the state row keeps of this answer (from it, or kept from the last 200).</summary>
     public FetchValidators Validators { get; init; }
 
-    /// <summary>An unchanged asset whose body differed from the stored one in fields AssetSync does not write (a served-at stamp, a request id).</summary>
+    /// <summary>An unchanged asset whose body differed from the stored one in fields AssetSync does not write (a served-at stamp, a request
+    /// id).</summary>
     public bool BodyDifferedOnly { get; init; }
 
     /// <summary>What the answer said of when Innomaint last changed the asset, on this machine's clock (<see cref="ChangeTime"/>).</summary>
@@ -88,5 +89,9 @@ internal sealed record FetchOutcome
     public static FetchOutcome RouteFault(SyncRunFailedException reason) =>
         new(null, SyncErrorKind.Network, null, reason.Message, null) { ConnectionFailed = true, StopsRun = reason };
 
-    public override string ToString() => NotStarted ? "not started" : Unchanged ? $"unchanged ({HttpStatus})" : Succeeded ? $"success ({HttpStatus})" : $"{Kind!.Value.ToContractName()}: {Message}";
+    public override string ToString() =>
+        NotStarted ? "not started"
+        : Unchanged ? $"unchanged ({HttpStatus})"
+        : Succeeded ? $"success ({HttpStatus})"
+        : $"{Kind!.Value.ToContractName()}: {Message}";
 }

@@ -22,9 +22,18 @@ internal sealed class InnomaintClient
     private readonly TimeProvider _time;
     private readonly TimeSpan _maxReset;
 
-    /// <summary>A client for one base URL and asset path; <paramref name="maxReset"/> caps a window reset a rate-limit header asks for (60 s when null).</summary>
-    public InnomaintClient(HttpClient http, Uri baseUrl, AssetPathTemplate path, string apiToken, long maxBodyBytes, TimeProvider time,
-        InnomaintRoute? route = null, TimeSpan? maxReset = null)
+    /// <summary>A client for one base URL and asset path; <paramref name="maxReset"/> caps a window reset a rate-limit header asks for (60 s when
+    /// null).</summary>
+    public InnomaintClient(
+        HttpClient http,
+        Uri baseUrl,
+        AssetPathTemplate path,
+        string apiToken,
+        long maxBodyBytes,
+        TimeProvider time,
+        InnomaintRoute? route = null,
+        TimeSpan? maxReset = null
+    )
     {
         _maxReset = maxReset ?? TimeSpan.FromSeconds(SyncDefaults.MaxRetryAfterSeconds);
         Route = route ?? InnomaintRoute.Direct(baseUrl);
@@ -52,7 +61,10 @@ internal sealed class InnomaintClient
     {
         var path = _path.Expand(serialNumber);
         // No canonicalisation: Uri would otherwise turn %2E%2E back into ".." and drop the segment.
-        return new Uri(_baseUrl + (path.StartsWith('/') ? path : "/" + path), new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+        return new Uri(
+            _baseUrl + (path.StartsWith('/') ? path : "/" + path),
+            new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true }
+        );
     }
 
     /// <summary>
@@ -105,23 +117,34 @@ internal sealed class InnomaintClient
     }
 
     /// <summary>What one answer means for the asset: unchanged, an asset, or a typed failure.</summary>
-    private async Task<FetchOutcome> InterpretAsync(HttpResponseMessage response, string serialNumber, SelectedAsset? known, CancellationToken cancellationToken)
+    private async Task<FetchOutcome> InterpretAsync(
+        HttpResponseMessage response,
+        string serialNumber,
+        SelectedAsset? known,
+        CancellationToken cancellationToken
+    )
     {
         var status = (int)response.StatusCode;
         if (status == 304 && known?.HasValidators == true)
         {
             // Not modified: keep what we stored, with any validator the 304 renews.
-            return FetchOutcome.Same(status, known.Validators with
-            {
-                ETag = Validator(response, "ETag") ?? known.ETag,
-                LastModified = Validator(response, "Last-Modified") ?? known.LastModified,
-            });
+            return FetchOutcome.Same(
+                status,
+                known.Validators with
+                {
+                    ETag = Validator(response, "ETag") ?? known.ETag,
+                    LastModified = Validator(response, "Last-Modified") ?? known.LastModified,
+                }
+            );
         }
         if (status is >= 300 and < 400)
         {
             // Redirects are never followed: the token must not travel to a host we were not told about.
-            return FetchOutcome.Failure(SyncErrorKind.ClientError,
-                $"Innomaint answered {status} (a redirect). Redirects are not followed, so the token is never sent elsewhere; check -BaseUrl.", status);
+            return FetchOutcome.Failure(
+                SyncErrorKind.ClientError,
+                $"Innomaint answered {status} (a redirect). Redirects are not followed, so the token is never sent elsewhere; check -BaseUrl.",
+                status
+            );
         }
         if (status is < 200 or >= 300)
         {
@@ -186,11 +209,17 @@ internal sealed class InnomaintClient
             {
                 // Another body, the same asset (a served-at stamp, a request id, another field order): unchanged, and the
                 // stored body and its hash stay what cmms_payload holds.
-                return FetchOutcome.Same(status, known.Validators with { ETag = etag, LastModified = lastModified }, bodyDifferedOnly: true)
-                    with { ChangeTime = ChangeTime.Read(asset.LastModified, response.Headers.Date, _time.GetUtcNow()) };
+                return FetchOutcome.Same(status, known.Validators with { ETag = etag, LastModified = lastModified }, bodyDifferedOnly: true) with
+                {
+                    ChangeTime = ChangeTime.Read(asset.LastModified, response.Headers.Date, _time.GetUtcNow()),
+                };
             }
-            return FetchOutcome.Success(asset, status, new FetchValidators(etag, lastModified, sha, content),
-                ChangeTime.Read(asset.LastModified, response.Headers.Date, _time.GetUtcNow()));
+            return FetchOutcome.Success(
+                asset,
+                status,
+                new FetchValidators(etag, lastModified, sha, content),
+                ChangeTime.Read(asset.LastModified, response.Headers.Date, _time.GetUtcNow())
+            );
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -219,8 +248,8 @@ internal sealed class InnomaintClient
         return string.IsNullOrEmpty(value) || value.Length > 256 || value.Any(c => c is < ' ' or > '~') ? null : value;
     }
 
-    private FetchOutcome TooLarge(int status) => FetchOutcome.Failure(SyncErrorKind.InvalidResponse,
-        $"The response body is larger than the limit of {_maxBodyBytes:N0} bytes.", status);
+    private FetchOutcome TooLarge(int status) =>
+        FetchOutcome.Failure(SyncErrorKind.InvalidResponse, $"The response body is larger than the limit of {_maxBodyBytes:N0} bytes.", status);
 
     /// <summary>
     /// The contract kind of an exception thrown while one asset was fetched (the caller's cancellation
@@ -231,28 +260,50 @@ internal sealed class InnomaintClient
     /// While the body is read (<paramref name="readingBody"/>), an unknown exception is not a broken connection
     /// but a body that cannot be decoded (brotli's decoder throws InvalidOperationException on bad data).
     /// </remarks>
-    internal static (SyncErrorKind Kind, string Message) Classify(Exception ex, bool readingBody = false) => ex switch
-    {
-        InvalidDataException or System.Text.DecoderFallbackException => Undecodable(ex),
-        HttpRequestException { InnerException: InvalidDataException inner } => Undecodable(inner),
-        TimeoutException or OperationCanceledException =>
-            (SyncErrorKind.Timeout, "Innomaint did not answer in time: " + ex.GetBaseException().Message),
-        HttpRequestException or IOException or SocketException or AuthenticationException =>
-            (SyncErrorKind.Network, DescribeNetworkFailure(ex)),
-        _ when readingBody => Undecodable(ex),
-        _ => (SyncErrorKind.Network, $"Unexpected failure talking to Innomaint ({ex.GetType().Name}: {ex.Message})"),
-    };
+    internal static (SyncErrorKind Kind, string Message) Classify(Exception ex, bool readingBody = false) =>
+        ex switch
+        {
+            InvalidDataException or System.Text.DecoderFallbackException => Undecodable(ex),
+            HttpRequestException { InnerException: InvalidDataException inner } => Undecodable(inner),
+            TimeoutException or OperationCanceledException => (
+                SyncErrorKind.Timeout,
+                "Innomaint did not answer in time: " + ex.GetBaseException().Message
+            ),
+            HttpRequestException or IOException or SocketException or AuthenticationException => (SyncErrorKind.Network, DescribeNetworkFailure(ex)),
+            _ when readingBody => Undecodable(ex),
+            _ => (SyncErrorKind.Network, $"Unexpected failure talking to Innomaint ({ex.GetType().Name}: {ex.Message})"),
+        };
 
     /// <summary>True when no connection was made at all: refused, a name that does not resolve, a TLS handshake that failed.</summary>
-    internal static bool IsConnectionFailure(Exception ex) => ex switch
-    {
-        HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError } => true,
-        HttpRequestException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostNotFound or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.TryAgain } } => true,
-        HttpRequestException { InnerException: AuthenticationException } => true,
-        SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostNotFound or SocketError.HostUnreachable or SocketError.NetworkUnreachable } => true,
-        AuthenticationException => true,
-        _ => false,
-    };
+    internal static bool IsConnectionFailure(Exception ex) =>
+        ex switch
+        {
+            HttpRequestException
+            {
+                HttpRequestError: HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError
+            } => true,
+            HttpRequestException
+            {
+                InnerException: SocketException
+                {
+                    SocketErrorCode: SocketError.ConnectionRefused
+                        or SocketError.HostNotFound
+                        or SocketError.HostUnreachable
+                        or SocketError.NetworkUnreachable
+                        or SocketError.TryAgain
+                }
+            } => true,
+            HttpRequestException { InnerException: AuthenticationException } => true,
+            SocketException
+            {
+                SocketErrorCode: SocketError.ConnectionRefused
+                    or SocketError.HostNotFound
+                    or SocketError.HostUnreachable
+                    or SocketError.NetworkUnreachable
+            } => true,
+            AuthenticationException => true,
+            _ => false,
+        };
 
     private static (SyncErrorKind Kind, string Message) Undecodable(Exception ex) =>
         (SyncErrorKind.InvalidResponse, $"the response body could not be decoded ({ex.GetType().Name}: {ex.Message})");

@@ -1,6 +1,6 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
-using System.Net;
 using System.Security.Authentication;
 using System.Text.RegularExpressions;
 
@@ -42,9 +42,12 @@ internal sealed partial class InnomaintRoute
         {
             // Plain http is allowed to a loopback host because the token stays on this machine; through a proxy it does not.
             throw new SyncConfigurationException(
-                $"The base URL '{baseUrl.GetLeftPart(UriPartial.Authority)}' uses plain http, and requests to it go {proxy}: the API token would travel to the proxy " +
-                "unencrypted, whatever the host. Use https, pass -NoProxy to go direct (or add the host to NO_PROXY), or pass -AllowUnencryptedAuthentication if you accept that risk.",
-                nameof(SyncOptions.BaseUrl));
+                $"The base URL '{baseUrl.GetLeftPart(UriPartial.Authority)}' uses plain http, and requests to it go {proxy}: the API token would "
+                    + $"travel to the proxy "
+                    + "unencrypted, whatever the host. Use https, pass -NoProxy to go direct (or add the host to NO_PROXY), or pass "
+                    + "-AllowUnencryptedAuthentication if you accept that risk.",
+                nameof(SyncOptions.BaseUrl)
+            );
         }
         var roots = options.CertificateAuthorityPath is { Length: > 0 } path ? CertificateTrust.LoadAuthorities(path) : null;
         return new InnomaintRoute(options, baseUrl, proxy, new CertificateTrust(roots, options.SkipCertificateCheck));
@@ -113,8 +116,12 @@ internal sealed partial class InnomaintRoute
     /// </summary>
     public SyncRunFailedException? FaultOf(Exception ex, long ticket = long.MinValue)
     {
-        if (ex is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } or HttpRequestException { InnerException: AuthenticationException }
-            && Trust.RejectionFor(ticket) is { } problem)
+        if (
+            ex
+                is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError }
+                    or HttpRequestException { InnerException: AuthenticationException }
+            && Trust.RejectionFor(ticket) is { } problem
+        )
         {
             return new InnomaintUnreachableException(BaseUrl.GetLeftPart(UriPartial.Authority), problem);
         }
@@ -124,17 +131,29 @@ internal sealed partial class InnomaintRoute
         }
         if (ex is HttpRequestException { HttpRequestError: HttpRequestError.ProxyTunnelError } tunnel)
         {
-            var status = TunnelStatus().Match(tunnel.Message) is { Success: true } m ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : (int?)null;
-            return status is 407 or 401 ? LoginRefused(status.Value) : Refused(status is null
-                ? "it refused to open a tunnel (CONNECT) to Innomaint"
-                : $"it answered {status} to the tunnel request (CONNECT) to {BaseUrl.Authority}",
-                "Check that the proxy allows CONNECT to Innomaint's host and port (its allow list, ConnectPort or ACL), and that Innomaint answers from the proxy's side.");
+            var status = TunnelStatus().Match(tunnel.Message) is { Success: true } m
+                ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
+                : (int?)null;
+            return status is 407 or 401
+                ? LoginRefused(status.Value)
+                : Refused(
+                    status is null
+                        ? "it refused to open a tunnel (CONNECT) to Innomaint"
+                        : $"it answered {status} to the tunnel request (CONNECT) to {BaseUrl.Authority}",
+                    "Check that the proxy allows CONNECT to Innomaint's host and port (its allow list, ConnectPort or ACL), and that Innomaint "
+                        + "answers from the proxy's side."
+                );
         }
-        if (ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError }
-            || ex.InnerException is SocketException or TimeoutException)
+        if (
+            ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError }
+            || ex.InnerException is SocketException or TimeoutException
+        )
         {
-            return Refused($"it did not accept a connection ({Root(ex)})",
-                "Check the proxy's host and port (-Proxy, or HTTPS_PROXY/HTTP_PROXY) and that it is running; pass -NoProxy if Innomaint is reached directly.");
+            return Refused(
+                $"it did not accept a connection ({Root(ex)})",
+                "Check the proxy's host and port (-Proxy, or HTTPS_PROXY/HTTP_PROXY) and that it is running; pass -NoProxy if Innomaint is "
+                    + "reached directly."
+            );
         }
         return null;
     }
@@ -150,8 +169,10 @@ internal sealed partial class InnomaintRoute
         }
         if (Proxy.ViaProxy && status is 500 or 502 or 503 or 504 && MadeByProxy(response.Headers))
         {
-            return Refused($"it answered {status} itself: it could not reach Innomaint at {BaseUrl.Authority}",
-                "Check that the proxy can reach Innomaint (its DNS, firewall and allow list).");
+            return Refused(
+                $"it answered {status} itself: it could not reach Innomaint at {BaseUrl.Authority}",
+                "Check that the proxy can reach Innomaint (its DNS, firewall and allow list)."
+            );
         }
         return null;
     }
@@ -160,10 +181,14 @@ internal sealed partial class InnomaintRoute
     /// The first requests of a run all failed before any answer (refused, timed out). Through a proxy, that is the proxy
     /// not answering (or nothing answering through it): <see cref="ProxyRefusedException"/>; direct, Innomaint unreachable.
     /// </summary>
-    public SyncRunFailedException Unreachable(int attempts, string cause) => Proxy.ViaProxy
-        ? Refused($"no answer came through it: the first {attempts} requests of the run failed before any answer ({UserInfo().Replace(cause, "//")})",
-            "Check that the proxy is up and answers from this server (-Proxy, or HTTPS_PROXY/HTTP_PROXY), and that it can reach Innomaint; pass -NoProxy if Innomaint is reached directly.")
-        : new InnomaintUnreachableException(BaseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/'), attempts, cause);
+    public SyncRunFailedException Unreachable(int attempts, string cause) =>
+        Proxy.ViaProxy
+            ? Refused(
+                $"no answer came through it: the first {attempts} requests of the run failed before any answer ({UserInfo().Replace(cause, "//")})",
+                "Check that the proxy is up and answers from this server (-Proxy, or HTTPS_PROXY/HTTP_PROXY), and that it can reach Innomaint; "
+                    + "pass -NoProxy if Innomaint is reached directly."
+            )
+            : new InnomaintUnreachableException(BaseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/'), attempts, cause);
 
     /// <summary>
     /// An answer the proxy wrote itself rather than forwarded: RFC 9209's Proxy-Status naming an error, or the marks of common
@@ -171,22 +196,29 @@ internal sealed partial class InnomaintRoute
     /// Proxy-Status to what it forwards (RFC 9209 §2), so one without <c>error=</c> is Innomaint's answer passed on.
     /// </summary>
     private static bool MadeByProxy(HttpResponseHeaders headers) =>
-        (headers.TryGetValues("Proxy-Status", out var statuses) && statuses.Any(NamesAnError)) || headers.Contains("X-Squid-Error")
-        || (headers.TryGetValues("Server", out var servers) && servers.Any(s => s.Contains("tinyproxy", StringComparison.OrdinalIgnoreCase) || s.Contains("squid", StringComparison.OrdinalIgnoreCase)));
+        (headers.TryGetValues("Proxy-Status", out var statuses) && statuses.Any(NamesAnError))
+        || headers.Contains("X-Squid-Error")
+        || (
+            headers.TryGetValues("Server", out var servers)
+            && servers.Any(s =>
+                s.Contains("tinyproxy", StringComparison.OrdinalIgnoreCase) || s.Contains("squid", StringComparison.OrdinalIgnoreCase)
+            )
+        );
 
-    /// <summary>True when a Proxy-Status field value has a member with an <c>error</c> parameter: <c>ExampleCDN; error=http_request_error</c>.</summary>
-    internal static bool NamesAnError(string proxyStatus) =>
-        ProxyStatusError().IsMatch(proxyStatus);
+    /// <summary>True when a Proxy-Status field value has a member with an <c>error</c> parameter: <c>ExampleCDN;
+    /// error=http_request_error</c>.</summary>
+    internal static bool NamesAnError(string proxyStatus) => ProxyStatusError().IsMatch(proxyStatus);
 
-    private ProxyRefusedException LoginRefused(int status) => Refused(
-        _options.ProxyCredential is not null || _options.ProxyUseDefaultCredentials
-            ? $"it refused the login (HTTP {status} from the proxy after the credentials were sent)"
-            : $"it asks for a login (HTTP {status}, Proxy Authentication Required) and none was given",
-        "Pass the proxy account with -ProxyCredential (or ProxyCredentialSecretName in the job), or -ProxyUseDefaultCredentials for a proxy " +
-        "that takes the service account's Windows login; check that the account may use the proxy.");
+    private ProxyRefusedException LoginRefused(int status) =>
+        Refused(
+            _options.ProxyCredential is not null || _options.ProxyUseDefaultCredentials
+                ? $"it refused the login (HTTP {status} from the proxy after the credentials were sent)"
+                : $"it asks for a login (HTTP {status}, Proxy Authentication Required) and none was given",
+            "Pass the proxy account with -ProxyCredential (or ProxyCredentialSecretName in the job), or -ProxyUseDefaultCredentials for a proxy "
+                + "that takes the service account's Windows login; check that the account may use the proxy."
+        );
 
-    private ProxyRefusedException Refused(string cause, string advice) =>
-        new(Proxy.Proxy ?? "(the system's proxy)", Proxy.Source, cause, advice);
+    private ProxyRefusedException Refused(string cause, string advice) => new(Proxy.Proxy ?? "(the system's proxy)", Proxy.Source, cause, advice);
 
     private static string Root(Exception ex)
     {

@@ -23,7 +23,8 @@ internal sealed class ProxyRoute
 
     public bool ViaProxy => Proxy is not null;
 
-    /// <summary>The route for <paramref name="baseUrl"/> under <paramref name="options"/>; <paramref name="defaultProxy"/> is .NET's (HttpClient.DefaultProxy).</summary>
+    /// <summary>The route for <paramref name="baseUrl"/> under <paramref name="options"/>; <paramref name="defaultProxy"/> is .NET's
+    /// (HttpClient.DefaultProxy).</summary>
     public static ProxyRoute Resolve(SyncOptions options, Uri baseUrl, IWebProxy? defaultProxy)
     {
         if (options.NoProxy)
@@ -50,7 +51,10 @@ internal sealed class ProxyRoute
         if (proxy is null || proxy == baseUrl)
         {
             var bypass = FirstSet("NO_PROXY", "no_proxy");
-            return new ProxyRoute(null, bypass is not null && FirstSet(VariablesFor(baseUrl)) is not null ? "the host is in NO_PROXY" : "no proxy is set");
+            return new ProxyRoute(
+                null,
+                bypass is not null && FirstSet(VariablesFor(baseUrl)) is not null ? "the host is in NO_PROXY" : "no proxy is set"
+            );
         }
         foreach (var name in VariablesFor(baseUrl))
         {
@@ -63,9 +67,10 @@ internal sealed class ProxyRoute
     }
 
     /// <summary>The environment variables .NET reads for a URL's scheme, in its order.</summary>
-    private static string[] VariablesFor(Uri url) => url.Scheme == Uri.UriSchemeHttps
-        ? ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
-        : ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"];
+    private static string[] VariablesFor(Uri url) =>
+        url.Scheme == Uri.UriSchemeHttps
+            ? ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+            : ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"];
 
     private static string? FirstSet(params string[] names) =>
         names.Select(Environment.GetEnvironmentVariable).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
@@ -75,7 +80,8 @@ internal sealed class ProxyRoute
         // .NET takes "host:port" without a scheme as http://host:port.
         var text = value.Contains("://", StringComparison.Ordinal) ? value : "http://" + value;
         return Uri.TryCreate(text, UriKind.Absolute, out var parsed)
-            && string.Equals(parsed.IdnHost, proxy.IdnHost, StringComparison.OrdinalIgnoreCase) && parsed.Port == proxy.Port;
+            && string.Equals(parsed.IdnHost, proxy.IdnHost, StringComparison.OrdinalIgnoreCase)
+            && parsed.Port == proxy.Port;
     }
 
     /// <summary>scheme://host:port, never the user info a proxy URL can carry.</summary>

@@ -135,7 +135,9 @@ internal static class RateLimitHeaders
 
     /// <summary>A number of seconds as a wait no longer than <paramref name="cap"/>; compared as a double, so no value overflows.</summary>
     private static TimeSpan Seconds(double seconds, TimeSpan cap) =>
-        seconds >= cap.TotalSeconds ? cap : seconds <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(seconds);
+        seconds >= cap.TotalSeconds ? cap
+        : seconds <= 0 ? TimeSpan.Zero
+        : TimeSpan.FromSeconds(seconds);
 
     /// <summary>The wait until a Unix time (seconds, or milliseconds past <see cref="EpochMillisecondsThreshold"/>), capped.</summary>
     private static TimeSpan UntilUnixTime(double value, DateTimeOffset now, TimeSpan cap)
@@ -169,7 +171,8 @@ internal static class RateLimitHeaders
             {
                 return false;
             }
-            double? a = null, b = null;
+            double? a = null,
+                b = null;
             foreach (var parameter in parts.Skip(1))
             {
                 var kv = parameter.Split('=', 2, StringSplitOptions.TrimEntries);
@@ -205,7 +208,8 @@ internal static class RateLimitHeaders
     }
 
     private static bool IsItemName(string name) =>
-        (name.Length >= 2 && name[0] == '"' && name[^1] == '"') || (name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '*') && name.All(c => c > ' ' && c < 127 && c != '"'));
+        (name.Length >= 2 && name[0] == '"' && name[^1] == '"')
+        || (name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '*') && name.All(c => c > ' ' && c < 127 && c != '"'));
 
     private static List<string> SplitOutsideQuotes(string text, char separator)
     {

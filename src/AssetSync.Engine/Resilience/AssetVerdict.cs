@@ -14,7 +14,8 @@ internal readonly record struct AssetVerdict(AssetVerdict.Next Then, IReadOnlyLi
         /// <summary>The first answers were all 404: ask about an asset that synced before, then <see cref="AssetVerdicts.AfterPathCheck"/>.</summary>
         CheckPath,
 
-        /// <summary>Assets in a row failed as an outage would: ask about an asset that synced before, then <see cref="AssetVerdicts.AfterServiceCheck"/>.</summary>
+        /// <summary>Assets in a row failed as an outage would: ask about an asset that synced before, then <see
+        /// cref="AssetVerdicts.AfterServiceCheck"/>.</summary>
         CheckService,
 
         /// <summary>Stop the run for <see cref="StopReason"/>; write nothing more for this asset.</summary>

@@ -60,7 +60,8 @@ internal sealed class AssetVerdicts(int pathSuspectThreshold, int circuitBreaker
         };
     }
 
-    /// <summary>After the path check: the path works (write what was held), or it is wrong (stop; <paramref name="assetUri"/> names what was tried).</summary>
+    /// <summary>After the path check: the path works (write what was held), or it is wrong (stop; <paramref name="assetUri"/> names what was
+    /// tried).</summary>
     public AssetVerdict AfterPathCheck(bool pathWorks, string assetUri) =>
         pathWorks ? AssetVerdict.GoOn(_probation.End()) : AssetVerdict.Stop(new AssetPathSuspectException(_probation.Threshold, assetUri));
 

@@ -19,13 +19,13 @@ internal sealed class MovingAverage
 
     public void Add(TimeSpan sample)
     {
-        long seen, next;
+        long seen,
+            next;
         do
         {
             seen = Interlocked.Read(ref _ticks);
             // At least one tick: zero means "no sample yet".
             next = Math.Max(seen == 0 ? sample.Ticks : seen + ((sample.Ticks - seen) / 5), 1);
-        }
-        while (Interlocked.CompareExchange(ref _ticks, next, seen) != seen);
+        } while (Interlocked.CompareExchange(ref _ticks, next, seen) != seen);
     }
 }

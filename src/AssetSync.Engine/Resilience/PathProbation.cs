@@ -12,8 +12,10 @@ internal sealed class PathProbation<T>(int threshold)
     {
         /// <summary>Probation is over (or off): write it.</summary>
         Write,
+
         /// <summary>Held until the probation ends.</summary>
         Held,
+
         /// <summary>This 404 reached the threshold: check the path before anything is written.</summary>
         Suspect,
     }

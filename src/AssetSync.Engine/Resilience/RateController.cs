@@ -74,7 +74,12 @@ internal sealed class RateController
     /// <summary>In one run, probing never stores less than this share of the rate the run started from.</summary>
     internal const double StoredFloorShare = 0.5;
 
-    private enum Phase { Fixed, SlowStart, Cubic }
+    private enum Phase
+    {
+        Fixed,
+        SlowStart,
+        Cubic,
+    }
 
     private readonly object _gate = new();
     private readonly TimeProvider _time;
@@ -126,7 +131,9 @@ internal sealed class RateController
         {
             _phase = Phase.Fixed;
             _start = _ceiling;
-            detail = double.IsPositiveInfinity(_ceiling) ? "no limit (-RequestsPerSecond was given as unlimited)" : "fixed (-RequestsPerSecond); rate-limit headers can only lower it";
+            detail = double.IsPositiveInfinity(_ceiling)
+                ? "no limit (-RequestsPerSecond was given as unlimited)"
+                : "fixed (-RequestsPerSecond); rate-limit headers can only lower it";
         }
         else if (stored is { } s && s.RequestsPerSecond >= MinimumRate)
         {
@@ -199,8 +206,15 @@ internal sealed class RateController
     /// True when the answer is the quota's 429 rather than the asset's own: the headers say the window is spent, or 429s of
     /// <see cref="QuotaThrottleAssets"/> distinct assets fell within <see cref="QuotaWindow"/>. Whatever the rate setting.
     /// </returns>
-    public ThrottleCause Answered(long sentAt, bool throttled, double? statedQuota, string? quotaHeader = null, string? serial = null, bool windowSpent = false,
-        bool assetsOwn = false)
+    public ThrottleCause Answered(
+        long sentAt,
+        bool throttled,
+        double? statedQuota,
+        string? quotaHeader = null,
+        string? serial = null,
+        bool windowSpent = false,
+        bool assetsOwn = false
+    )
     {
         if (throttled && assetsOwn && !windowSpent)
         {
@@ -218,7 +232,8 @@ internal sealed class RateController
             }
             _recentAnswers.Enqueue((now, throttled));
             _recentThrottled += throttled ? 1 : 0;
-            var cause = !throttled ? ThrottleCause.None
+            var cause =
+                !throttled ? ThrottleCause.None
                 : windowSpent ? ThrottleCause.SpentWindow
                 : DistinctAssetsThrottled(_allThrottles, now, serial) ? ThrottleCause.ManyAssets
                 : ThrottleCause.Asset;
@@ -255,11 +270,18 @@ internal sealed class RateController
                 var before = RateAt(now);
                 _stated = q;
                 var after = RateAt(now);
-                Report(after, before, RateChangeReason.Stated, Adaptive
-                    ? $"Innomaint states a quota of {RateChange.Format(q)}/s ({quotaHeader ?? "rate-limit headers"}); using all of it"
-                    : after < before
-                        ? $"Innomaint states a quota of {RateChange.Format(q)}/s ({quotaHeader ?? "rate-limit headers"}), below -RequestsPerSecond"
-                        : $"Innomaint states a quota of {RateChange.Format(q)}/s ({quotaHeader ?? "rate-limit headers"}); -RequestsPerSecond stays the ceiling", now);
+                Report(
+                    after,
+                    before,
+                    RateChangeReason.Stated,
+                    Adaptive ? $"Innomaint states a quota of {RateChange.Format(q)}/s ({quotaHeader ?? "rate-limit headers"}); using all of it"
+                        : after < before
+                            ? $"Innomaint states a quota of {RateChange.Format(q)}/s ({quotaHeader ?? "rate-limit headers"}), below "
+                                + $"-RequestsPerSecond"
+                        : $"Innomaint states a quota of {RateChange.Format(q)}/s ({quotaHeader ?? "rate-limit headers"}); -RequestsPerSecond "
+                            + $"stays the ceiling",
+                    now
+                );
             }
             if (_firstAnswer == long.MinValue)
             {
@@ -345,10 +367,12 @@ internal sealed class RateController
         }
     }
 
-    /// <summary>Records a 429 of <paramref name="serial"/>; true when 429s of <see cref="QuotaThrottleAssets"/> distinct assets fell within <see cref="QuotaWindow"/>.</summary>
+    /// <summary>Records a 429 of <paramref name="serial"/>; true when 429s of <see cref="QuotaThrottleAssets"/> distinct assets fell within <see
+    /// cref="QuotaWindow"/>.</summary>
     private bool QuotaSpeaks(long now, string? serial) => DistinctAssetsThrottled(_recentThrottles, now, serial);
 
-    /// <summary>Records a 429 of <paramref name="serial"/> in <paramref name="recent"/>; true when it now holds 429s of <see cref="QuotaThrottleAssets"/> distinct assets within <see cref="QuotaWindow"/>.</summary>
+    /// <summary>Records a 429 of <paramref name="serial"/> in <paramref name="recent"/>; true when it now holds 429s of <see
+    /// cref="QuotaThrottleAssets"/> distinct assets within <see cref="QuotaWindow"/>.</summary>
     private bool DistinctAssetsThrottled(Queue<(long At, string Serial)> recent, long now, string? serial)
     {
         var window = (long)(QuotaWindow.TotalSeconds * _second);
@@ -373,9 +397,8 @@ internal sealed class RateController
     {
         var drew = RateAt(now);
         // A 429 again near the rate that drew the last one: the quota is stable, so probe beyond it more slowly.
-        _confirmations = _wMax is { } previous && Math.Abs(drew - previous) <= 0.1 * previous && !rapid
-            ? Math.Min(_confirmations + 1, MaxConfirmations)
-            : 0;
+        _confirmations =
+            _wMax is { } previous && Math.Abs(drew - previous) <= 0.1 * previous && !rapid ? Math.Min(_confirmations + 1, MaxConfirmations) : 0;
         // What the server let through in the last second: the quota, while it is throttling. Known only after a second of answers.
         double? shown = _firstAnswer != long.MinValue && now - _firstAnswer >= _second ? Math.Max(InLastSecond(_accepted, now), MinimumRate) : null;
         string detail;
@@ -387,7 +410,9 @@ internal sealed class RateController
             // Far below the rate that drew it: the quota is what the server shows; sit just under it, then probe beyond it.
             _wMax = accepted;
             _cutTo = accepted * LearnedMargin;
-            detail = $"429s from several assets at {RateChange.Format(drew)}/s, and Innomaint let only {seen:0} requests through in the last second (the quota dropped?)";
+            detail =
+                $"429s from several assets at {RateChange.Format(drew)}/s, and Innomaint let only {seen:0} requests through in the last second "
+                + $"(the quota dropped?)";
         }
         else
         {
@@ -462,9 +487,10 @@ internal sealed class RateController
         {
             return;
         }
-        var why = _phase == Phase.SlowStart
-            ? "no 429 yet; growing until the first"
-            : rate < (_wMax ?? 0) ? $"no 429 since the cut; back towards {RateChange.Format(_wMax!.Value)}/s" : $"no 429 at {RateChange.Format(_wMax ?? rate)}/s; probing beyond it";
+        var why =
+            _phase == Phase.SlowStart ? "no 429 yet; growing until the first"
+            : rate < (_wMax ?? 0) ? $"no 429 since the cut; back towards {RateChange.Format(_wMax!.Value)}/s"
+            : $"no 429 at {RateChange.Format(_wMax ?? rate)}/s; probing beyond it";
         Report(rate, _reported, RateChangeReason.Probe, why, now);
     }
 

@@ -114,7 +114,9 @@ internal sealed class RequestGate
             {
                 var rate = _rate.Current;
                 // Little's law, with a quarter spare for latency that varies: rate × latency requests are in flight.
-                limit = double.IsFinite(rate) ? Math.Clamp((int)Math.Ceiling(rate * latency.TotalSeconds * 1.25) + 1, _minInFlight, _maxInFlight) : _maxInFlight;
+                limit = double.IsFinite(rate)
+                    ? Math.Clamp((int)Math.Ceiling(rate * latency.TotalSeconds * 1.25) + 1, _minInFlight, _maxInFlight)
+                    : _maxInFlight;
             }
             // Most requests in flight time out together: the service, not an asset. Fewer requests, never more.
             return _health.Stalled ? Math.Max(1, limit / 2) : limit;
@@ -253,7 +255,15 @@ internal sealed class RequestGate
                 _windowEnds = _time.GetTimestamp() + Ticks(limits.Reset ?? TimeSpan.FromSeconds(1));
             }
         }
-        var quota = _rate.Answered(lease.Sent, httpStatus == 429, limits.QuotaPerSecond, limits.QuotaHeader, serial, windowSpent: limits.Remaining is <= 0, assetsOwn);
+        var quota = _rate.Answered(
+            lease.Sent,
+            httpStatus == 429,
+            limits.QuotaPerSecond,
+            limits.QuotaHeader,
+            serial,
+            windowSpent: limits.Remaining is <= 0,
+            assetsOwn
+        );
         if (!Volatile.Read(ref _answered))
         {
             lock (_lock)
@@ -388,7 +398,10 @@ internal sealed class RequestGate
             }
             WarnIfConcurrencyLimits(limit);
             // Re-checked when a request turns overdue, and at least every MaxSleep: an adaptive limit can grow while nothing is released.
-            var wait = nextOverdue == long.MaxValue ? MaxSleep : TimeSpan.FromSeconds(Math.Max(nextOverdue - now, 0) / (double)_time.TimestampFrequency) + TimeSpan.FromMilliseconds(1);
+            var wait =
+                nextOverdue == long.MaxValue
+                    ? MaxSleep
+                    : TimeSpan.FromSeconds(Math.Max(nextOverdue - now, 0) / (double)_time.TimestampFrequency) + TimeSpan.FromMilliseconds(1);
             await wake.WaitAsync(wait < MaxSleep ? wait : MaxSleep, _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             cancellationToken.ThrowIfCancellationRequested();
         }
@@ -397,8 +410,13 @@ internal sealed class RequestGate
     private void WarnIfConcurrencyLimits(int limit)
     {
         // Only healthy latency can say concurrency holds the run back: when requests time out, more of them would not help.
-        if (_concurrencyWarned || _health.Stalled || _health.HealthyLatency is not { } latency || latency <= TimeSpan.Zero
-            || limit < (_rate.Adaptive ? _maxInFlight : _minInFlight))
+        if (
+            _concurrencyWarned
+            || _health.Stalled
+            || _health.HealthyLatency is not { } latency
+            || latency <= TimeSpan.Zero
+            || limit < (_rate.Adaptive ? _maxInFlight : _minInFlight)
+        )
         {
             return;
         }
@@ -411,9 +429,15 @@ internal sealed class RequestGate
         _concurrencyWarned = true;
         // With Auto the rate is a target the in-flight limit failed to reach: a warning. A number is only a ceiling the
         // operator set, and -ThrottleLimit is theirs too: worth a -Verbose line, not a warning on every fast test run.
-        (_rate.Adaptive ? (Action<string>)_observer.Warning : _observer.Verbose)(_rate.Adaptive
-            ? $"At Innomaint's latency ({latency.TotalMilliseconds:0} ms a request), even {limit} requests in flight allow only about {RateChange.Format(most)} requests/s, below the rate of {RateChange.Format(rate)}/s. The in-flight limit is what holds this run back; raise -ThrottleLimit (the adaptive rate may go up to 16x it, at most 256)."
-            : $"At Innomaint's latency ({latency.TotalMilliseconds:0} ms a request), -ThrottleLimit {limit} allows only about {RateChange.Format(most)} requests/s, below -RequestsPerSecond {RateChange.Format(rate)}. Raise -ThrottleLimit to use the whole rate.");
+        (_rate.Adaptive ? (Action<string>)_observer.Warning : _observer.Verbose)(
+            _rate.Adaptive
+                ? $"At Innomaint's latency ({latency.TotalMilliseconds:0} ms a request), even {limit} requests in flight allow only about "
+                    + $"{RateChange.Format(most)} requests/s, below the rate of {RateChange.Format(rate)}/s. The in-flight limit is what holds this "
+                    + $"run back; raise -ThrottleLimit (the adaptive rate may go up to 16x it, at most 256)."
+                : $"At Innomaint's latency ({latency.TotalMilliseconds:0} ms a request), -ThrottleLimit {limit} allows only about "
+                    + $"{RateChange.Format(most)} requests/s, below -RequestsPerSecond {RateChange.Format(rate)}. Raise -ThrottleLimit to use the "
+                    + $"whole rate."
+        );
     }
 
     // ---- 3 and 4. a token, and the server's window -----------------------------------------------
@@ -494,7 +518,10 @@ internal sealed class RequestGate
             }
             _lastWindowNote = now;
         }
-        _observer.Verbose($"Innomaint says no requests remain in its rate-limit window; waiting {ticks / (double)_time.TimestampFrequency:0.##} s for it to reset (said at most every {NoteInterval.TotalSeconds:0} s).");
+        _observer.Verbose(
+            $"Innomaint says no requests remain in its rate-limit window; waiting {ticks / (double)_time.TimestampFrequency:0.##} s for it to "
+                + $"reset (said at most every {NoteInterval.TotalSeconds:0} s)."
+        );
     }
 
     private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);

@@ -1,9 +1,9 @@
 using AssetSync.Diagnostics;
 using AssetSync.Domain;
 using AssetSync.Innomaint;
+using Polly;
 using Polly.Retry;
 using Polly.Timeout;
-using Polly;
 
 namespace AssetSync.Resilience;
 
@@ -34,8 +34,15 @@ internal sealed class ResilientFetcher
     internal const int MaxInFlight = 256;
 
     /// <summary>The fetcher of one run; <paramref name="random"/> (uniform in [0, 1), for the jitter after a 429) is fixed by tests.</summary>
-    public ResilientFetcher(InnomaintClient client, SyncOptions options, TimeProvider time, SyncObserver observer, RateController rate,
-        ServiceHealth? health = null, Func<double>? random = null)
+    public ResilientFetcher(
+        InnomaintClient client,
+        SyncOptions options,
+        TimeProvider time,
+        SyncObserver observer,
+        RateController rate,
+        ServiceHealth? health = null,
+        Func<double>? random = null
+    )
     {
         _client = client;
         _random = random ?? Random.Shared.NextDouble;
@@ -49,26 +56,45 @@ internal sealed class ResilientFetcher
         var builder = new ResiliencePipelineBuilder<FetchOutcome> { TimeProvider = time };
         if (options.MaximumRetryCount > 0)
         {
-            builder.AddRetry(new RetryStrategyOptions<FetchOutcome>
-            {
-                MaxRetryAttempts = options.MaximumRetryCount,
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result is { IsRetryable: true } result && FitsBudget(args.Context, args.AttemptNumber, result)),
-                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(args.Outcome.Result is { HttpStatus: 429 } throttled
-                    ? Jittered(RetryDelay(args.AttemptNumber, throttled.RetryAfter))
-                    : RetryDelay(args.AttemptNumber, args.Outcome.Result?.RetryAfter)),
-                OnRetry = args =>
+            builder.AddRetry(
+                new RetryStrategyOptions<FetchOutcome>
                 {
-                    var outcome = args.Outcome.Result!;
-                    var state = args.Context.Properties.GetValue(StateKey, null!);
-                    AssetSyncTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("error.kind", outcome.Kind!.Value.ToContractName()));
-                    _observer.RetryScheduled(new RetryNotice(state.SerialNumber, state.Attempts, options.MaximumRetryCount + 1,
-                        args.RetryDelay, outcome.Kind!.Value.ToContractName(), outcome.HttpStatus, outcome.Message ?? ""));
-                    return default;
-                },
-            });
+                    MaxRetryAttempts = options.MaximumRetryCount,
+                    ShouldHandle = args =>
+                        ValueTask.FromResult(
+                            args.Outcome.Result is { IsRetryable: true } result && FitsBudget(args.Context, args.AttemptNumber, result)
+                        ),
+                    DelayGenerator = args =>
+                        ValueTask.FromResult<TimeSpan?>(
+                            args.Outcome.Result is { HttpStatus: 429 } throttled
+                                ? Jittered(RetryDelay(args.AttemptNumber, throttled.RetryAfter))
+                                : RetryDelay(args.AttemptNumber, args.Outcome.Result?.RetryAfter)
+                        ),
+                    OnRetry = args =>
+                    {
+                        var outcome = args.Outcome.Result!;
+                        var state = args.Context.Properties.GetValue(StateKey, null!);
+                        AssetSyncTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("error.kind", outcome.Kind!.Value.ToContractName()));
+                        _observer.RetryScheduled(
+                            new RetryNotice(
+                                state.SerialNumber,
+                                state.Attempts,
+                                options.MaximumRetryCount + 1,
+                                args.RetryDelay,
+                                outcome.Kind!.Value.ToContractName(),
+                                outcome.HttpStatus,
+                                outcome.Message ?? ""
+                            )
+                        );
+                        return default;
+                    },
+                }
+            );
         }
         _retry = builder.Build();
-        _attemptTimeout = new ResiliencePipelineBuilder { TimeProvider = time }.AddTimeout(options.Timeout).Build();
+        _attemptTimeout = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddTimeout(options.Timeout)
+            .Build();
     }
 
     /// <summary>The run's rate.</summary>
@@ -103,13 +129,16 @@ internal sealed class ResilientFetcher
     public async Task<DecidedAsset> FetchAsync(SelectedAsset asset, long ticket, long? deadline, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        var state = new AttemptState(asset.SerialNumber) { Known = asset.HasValidators && !_options.Force ? asset : null, Deadline = deadline, Ticket = ticket };
+        var state = new AttemptState(asset.SerialNumber)
+        {
+            Known = asset.HasValidators && !_options.Force ? asset : null,
+            Deadline = deadline,
+            Ticket = ticket,
+        };
         context.Properties.Set(StateKey, state);
         try
         {
-            var outcome = await _retry.ExecuteAsync(
-                static (ctx, self) => self.AttemptAsync(ctx),
-                context, this).ConfigureAwait(false);
+            var outcome = await _retry.ExecuteAsync(static (ctx, self) => self.AttemptAsync(ctx), context, this).ConfigureAwait(false);
             // The asset's own time runs from its first request; its queueing for the rate is Waited.
             var duration = state.FirstSent != 0 ? _time.GetElapsedTime(state.FirstSent) : TimeSpan.Zero;
             return new DecidedAsset(asset.SerialNumber, outcome, state.Attempts, duration, state.Waited);
@@ -145,8 +174,10 @@ internal sealed class ResilientFetcher
             state.Attempts--;
             Interlocked.Increment(ref _quotaRequeues);
             var wait = QuotaWait(answer.RetryAfter);
-            if (state.Deadline is { } deadline
-                && _time.GetTimestamp() + (long)((wait + ExpectedAttempt).TotalSeconds * _time.TimestampFrequency) > deadline)
+            if (
+                state.Deadline is { } deadline
+                && _time.GetTimestamp() + (long)((wait + ExpectedAttempt).TotalSeconds * _time.TimestampFrequency) > deadline
+            )
             {
                 // The budget cannot hold another try: the asset keeps what its own attempts said, or is left untouched.
                 if (state.LastAnswer is { } last)
@@ -156,7 +187,10 @@ internal sealed class ResilientFetcher
                 state.NotStarted = true;
                 return FetchOutcome.Unsent;
             }
-            _observer.Debug($"'{TextSafety.Inert(state.SerialNumber, 80)}': the quota's 429 (the window is full), not counted as an attempt; back in line in {wait.TotalSeconds:0.###} s.");
+            _observer.Debug(
+                $"'{TextSafety.Inert(state.SerialNumber, 80)}': the quota's 429 (the window is full), not counted as an attempt; back in line in "
+                    + $"{wait.TotalSeconds:0.###} s."
+            );
             await Task.Delay(wait, _time, token).ConfigureAwait(false);
         }
     }
@@ -258,9 +292,7 @@ internal sealed class ResilientFetcher
         // that moment instead of taking a request the budget cannot hold. It ends at the deadline itself: the same moment
         // for every waiter, and the gate serves them by ticket (the stalest asset first); whether one more attempt fits is
         // decided once through the gate.
-        using var lastStart = state.Deadline is { } deadline && state.Attempts == 0
-            ? new CancellationTokenSource(TimeLeft(deadline), _time)
-            : null;
+        using var lastStart = state.Deadline is { } deadline && state.Attempts == 0 ? new CancellationTokenSource(TimeLeft(deadline), _time) : null;
         using var linked = lastStart is null ? null : CancellationTokenSource.CreateLinkedTokenSource(token, lastStart.Token);
         var waitToken = linked?.Token ?? token;
         RequestGate.GateLease lease;
@@ -297,9 +329,13 @@ internal sealed class ResilientFetcher
             try
             {
                 using var measure = new AttemptTimer(this, sent);
-                answer = await _attemptTimeout.ExecuteAsync(
-                    static (s, ct) => new ValueTask<FetchOutcome>(s.Client.FetchOnceAsync(s.State.SerialNumber, s.State.Known, ct)),
-                    (Client: _client, State: state), token).ConfigureAwait(false);
+                answer = await _attemptTimeout
+                    .ExecuteAsync(
+                        static (s, ct) => new ValueTask<FetchOutcome>(s.Client.FetchOnceAsync(s.State.SerialNumber, s.State.Known, ct)),
+                        (Client: _client, State: state),
+                        token
+                    )
+                    .ConfigureAwait(false);
             }
             catch (TimeoutRejectedException)
             {
@@ -340,7 +376,6 @@ internal sealed class ResilientFetcher
             return (answer, IsQuota(cause, state, othersThrough));
         }
     }
-
 
     private long _requests;
     private long _throttled;
@@ -394,12 +429,11 @@ internal sealed class ResilientFetcher
         return _time.GetTimestamp() + (long)(needed.TotalSeconds * _time.TimestampFrequency) <= deadline;
     }
 
-    private FetchOutcome TimedOut() => FetchOutcome.Failure(SyncErrorKind.Timeout,
-        $"Innomaint gave no complete answer within {_options.Timeout.TotalSeconds:0.###} s.");
+    private FetchOutcome TimedOut() =>
+        FetchOutcome.Failure(SyncErrorKind.Timeout, $"Innomaint gave no complete answer within {_options.Timeout.TotalSeconds:0.###} s.");
 
     /// <summary>Backoff for retry number <paramref name="attemptNumber"/> (0-based), at least the server's Retry-After.</summary>
-    internal TimeSpan RetryDelay(int attemptNumber, TimeSpan? retryAfter) =>
-        Longer(_options.RetryInterval * Math.Pow(2, attemptNumber), retryAfter);
+    internal TimeSpan RetryDelay(int attemptNumber, TimeSpan? retryAfter) => Longer(_options.RetryInterval * Math.Pow(2, attemptNumber), retryAfter);
 
     private sealed class AttemptState(string serialNumber)
     {

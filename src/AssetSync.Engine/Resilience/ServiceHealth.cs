@@ -151,5 +151,6 @@ internal sealed class ServiceHealth
     }
 
     /// <summary>Whether an attempt's outcome is an answer from the service (an HTTP status), as opposed to none at all.</summary>
-    public static bool IsAnswer(FetchOutcome outcome) => outcome.HttpStatus is not null && outcome.Kind is not (SyncErrorKind.Timeout or SyncErrorKind.Network);
+    public static bool IsAnswer(FetchOutcome outcome) =>
+        outcome.HttpStatus is not null && outcome.Kind is not (SyncErrorKind.Timeout or SyncErrorKind.Network);
 }

@@ -18,9 +18,14 @@ internal sealed class KnownAssetQuestions(SelectionStore selection, ResilientFet
     {
         var outcome = await AskAsync("service check", token).ConfigureAwait(false);
         var answers = outcome is not null && (outcome.Kind is not { } k || !k.SuggestsOutage());
-        observer.Verbose($"{breakerThreshold} assets in a row failed as an outage would; " + (answers
-            ? "an asset that synced before still answers, so those failures are the assets' own."
-            : "no asset that synced before answers either, so the service is taken to be down."));
+        observer.Verbose(
+            $"{breakerThreshold} assets in a row failed as an outage would; "
+                + (
+                    answers
+                        ? "an asset that synced before still answers, so those failures are the assets' own."
+                        : "no asset that synced before answers either, so the service is taken to be down."
+                )
+        );
         return answers;
     }
 

@@ -25,7 +25,14 @@ internal sealed class OutcomeWriter
     /// <param name="counts">Counted as assets commit.</param>
     /// <param name="observer">Told of each committed asset.</param>
     /// <param name="stop">Stops the run (an observer that throws).</param>
-    public OutcomeWriter(SyncStore store, long runId, TimeProvider time, RunCounters counts, SyncObserver observer, Action<SyncRunFailedException> stop)
+    public OutcomeWriter(
+        SyncStore store,
+        long runId,
+        TimeProvider time,
+        RunCounters counts,
+        SyncObserver observer,
+        Action<SyncRunFailedException> stop
+    )
     {
         _store = store;
         _runId = runId;
@@ -51,7 +58,9 @@ internal sealed class OutcomeWriter
         var ms = (long)decided.Duration.TotalMilliseconds;
         if (!outcome.Succeeded)
         {
-            await _batcher.AddAsync(OutcomeRow.Failure(serial, outcome.Kind!.Value, outcome.Message, attempts, outcome.HttpStatus, ms, waited), token).ConfigureAwait(false);
+            await _batcher
+                .AddAsync(OutcomeRow.Failure(serial, outcome.Kind!.Value, outcome.Message, attempts, outcome.HttpStatus, ms, waited), token)
+                .ConfigureAwait(false);
             return;
         }
         // A last_modified that is its answer's own Date says when the asset was served, not changed; and once the run finds
@@ -60,17 +69,20 @@ internal sealed class OutcomeWriter
         var changedAt = stampingServer || outcome.ChangeTime.StampedOnRead ? null : outcome.ChangeTime.ChangedAt;
         if (outcome.Unchanged)
         {
-            await _batcher.AddAsync(OutcomeRow.Success(serial, attempts, outcome.HttpStatus, ms, outcome.Validators, unchanged: true, waited: waited), token)
+            await _batcher
+                .AddAsync(OutcomeRow.Success(serial, attempts, outcome.HttpStatus, ms, outcome.Validators, unchanged: true, waited: waited), token)
                 .ConfigureAwait(false);
         }
         else
         {
-            await _batcher.AddAsync(new ChangedAsset(serial, outcome.Asset!, attempts, outcome.HttpStatus, ms, outcome.Validators, changedAt, waited), token)
+            await _batcher
+                .AddAsync(new ChangedAsset(serial, outcome.Asset!, attempts, outcome.HttpStatus, ms, outcome.Validators, changedAt, waited), token)
                 .ConfigureAwait(false);
         }
     }
 
-    /// <summary>Writes the decided assets still queued, on every path: they were decided, so they get their rows. Returns what went wrong, if anything.</summary>
+    /// <summary>Writes the decided assets still queued, on every path: they were decided, so they get their rows. Returns what went wrong, if
+    /// anything.</summary>
     public async Task<SyncRunFailedException?> FlushAsync()
     {
         try

@@ -11,7 +11,8 @@ namespace AssetSync.Run;
 /// </summary>
 internal sealed class RunSummaryBuilder(AssetSelection selection, RunCounters counts, RunBudget budget, SyncObserver observer, SyncOptions options)
 {
-    /// <summary>The run row's closing figures: <paramref name="selected"/> assets, <paramref name="requests"/> sent over <paramref name="elapsed"/>.</summary>
+    /// <summary>The run row's closing figures: <paramref name="selected"/> assets, <paramref name="requests"/> sent over <paramref
+    /// name="elapsed"/>.</summary>
     public RunFigures Figures(RunStatus status, int selected, TimeSpan elapsed, long requests, long throttled, string baseUrl, LearnedRate? learned)
     {
         // Selected and never decided, whatever ended the run (a time budget, Ctrl+C, a fatal error): Total adds up on every run.
@@ -24,7 +25,10 @@ internal sealed class RunSummaryBuilder(AssetSelection selection, RunCounters co
         {
             VolatileAnswers = counts.BodyDifferedOnly,
             // Too few answers with a last_modified say nothing either way.
-            StampedAnswers = counts.StampsOnRead ? stamped : dated >= RunCounters.StampedAnswers ? 0 : null,
+            StampedAnswers =
+                counts.StampsOnRead ? stamped
+                : dated >= RunCounters.StampedAnswers ? 0
+                : null,
         };
     }
 
@@ -33,7 +37,10 @@ internal sealed class RunSummaryBuilder(AssetSelection selection, RunCounters co
     {
         if (figures.Learned is { } learned)
         {
-            observer.Verbose($"Learned rate for {figures.BaseUrl}: {RateChange.Format(learned.RequestsPerSecond)} requests/s ({learned.Source}); the next run with -RequestsPerSecond Auto starts from it.");
+            observer.Verbose(
+                $"Learned rate for {figures.BaseUrl}: {RateChange.Format(learned.RequestsPerSecond)} requests/s ({learned.Source}); the next run "
+                    + $"with -RequestsPerSecond Auto starts from it."
+            );
         }
         if (figures.StoppedBy is not null)
         {
@@ -41,48 +48,68 @@ internal sealed class RunSummaryBuilder(AssetSelection selection, RunCounters co
             if (counts.Succeeded + counts.Failed == 0)
             {
                 // A budget that cannot work must not look like a quiet night.
-                observer.Warning($"The time budget ({budget.MaxDuration}) ended the run before any asset was decided: {figures.NotReached} selected asset(s) were not reached. " +
-                    $"Give a longer -MaxDuration: at least one attempt (-TimeoutSec {options.Timeout.TotalSeconds:0.###}) plus the time the assets need at the rate allowed.");
+                observer.Warning(
+                    $"The time budget ({budget.MaxDuration}) ended the run before any asset was decided: {figures.NotReached} selected asset(s) "
+                        + $"were not reached. "
+                        + $"Give a longer -MaxDuration: at least one attempt (-TimeoutSec {options.Timeout.TotalSeconds:0.###}) plus the time the "
+                        + $"assets need at the rate allowed."
+                );
             }
         }
         if (figures.StampedAnswers > 0)
         {
-            observer.Warning($"Innomaint stamped last_modified on every read ({figures.StampedAnswers} of {counts.LastModified.Dated} answers carried their own Date as last_modified): " +
-                "it says when an asset was served, not when it changed, so it was not used to learn change rates. The order still learns from the answers themselves.");
+            observer.Warning(
+                $"Innomaint stamped last_modified on every read ({figures.StampedAnswers} of {counts.LastModified.Dated} answers carried their "
+                    + $"own Date as last_modified): "
+                    + "it says when an asset was served, not when it changed, so it was not used to learn change rates. The order still learns "
+                    + "from the answers themselves."
+            );
         }
         if (figures.VolatileAnswers > 0)
         {
-            observer.Verbose($"{figures.VolatileAnswers} answer(s) differed from the stored body only in fields AssetSync does not write (volatile fields): found unchanged, nothing rewritten.");
+            observer.Verbose(
+                $"{figures.VolatileAnswers} answer(s) differed from the stored body only in fields AssetSync does not write (volatile fields): "
+                    + $"found unchanged, nothing rewritten."
+            );
         }
     }
 
     /// <summary>The summary the caller gets, as the run row records it.</summary>
-    public SyncRunSummary Summary(long runId, RunStatus status, RunFigures figures, DateTimeOffset startedAt, DateTimeOffset finishedAt, TimeSpan elapsed, string? error) => new()
-    {
-        RunId = runId,
-        Mode = selection.Mode,
-        Total = counts.Succeeded + counts.Failed + counts.Skipped + figures.NotReached,
-        Succeeded = counts.Succeeded,
-        Failed = counts.Failed,
-        Skipped = counts.Skipped,
-        Unchanged = figures.Unchanged,
-        VolatileAnswers = figures.VolatileAnswers,
-        StampedAnswers = figures.StampedAnswers,
-        NotReached = figures.NotReached,
-        StoppedBy = figures.StoppedBy,
-        Requests = figures.Requests,
-        Throttled = figures.Throttled,
-        RequestsPerSecond = figures.RequestsPerSecond,
-        LearnedRequestsPerSecond = figures.Learned?.RequestsPerSecond,
-        LearnedRateSource = figures.Learned?.Source,
-        Status = status,
-        StartedAt = startedAt,
-        FinishedAt = finishedAt,
-        Duration = elapsed,
-        Error = error,
-        Host = Environment.MachineName,
-        User = Environment.UserName,
-    };
+    public SyncRunSummary Summary(
+        long runId,
+        RunStatus status,
+        RunFigures figures,
+        DateTimeOffset startedAt,
+        DateTimeOffset finishedAt,
+        TimeSpan elapsed,
+        string? error
+    ) =>
+        new()
+        {
+            RunId = runId,
+            Mode = selection.Mode,
+            Total = counts.Succeeded + counts.Failed + counts.Skipped + figures.NotReached,
+            Succeeded = counts.Succeeded,
+            Failed = counts.Failed,
+            Skipped = counts.Skipped,
+            Unchanged = figures.Unchanged,
+            VolatileAnswers = figures.VolatileAnswers,
+            StampedAnswers = figures.StampedAnswers,
+            NotReached = figures.NotReached,
+            StoppedBy = figures.StoppedBy,
+            Requests = figures.Requests,
+            Throttled = figures.Throttled,
+            RequestsPerSecond = figures.RequestsPerSecond,
+            LearnedRequestsPerSecond = figures.Learned?.RequestsPerSecond,
+            LearnedRateSource = figures.Learned?.Source,
+            Status = status,
+            StartedAt = startedAt,
+            FinishedAt = finishedAt,
+            Duration = elapsed,
+            Error = error,
+            Host = Environment.MachineName,
+            User = Environment.UserName,
+        };
 
     /// <summary>-IfRunning Skip found the lock held: a standby's turn, not an error. No run row; one summary saying so.</summary>
     public SyncRunSummary Skipped(RunInProgress holder, DateTimeOffset now)

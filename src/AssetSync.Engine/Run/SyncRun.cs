@@ -24,7 +24,6 @@ internal sealed class SyncRun
     /// <summary>How often a running run's row is brought up to date, so other sessions see live counts.</summary>
     internal static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(2);
 
-
     private readonly SyncOptions _options;
     private readonly TimeProvider _time;
     private readonly SyncStore _store;
@@ -63,7 +62,11 @@ internal sealed class SyncRun
         _health.Unreachable += (attempts, cause) => Stop(client.Route.Unreachable(attempts, cause));
         _budget = new RunBudget(time, options.MaxDuration);
         // Named serial numbers are the operator's own choice: their 404s are answers, not a sign of a wrong path.
-        _verdicts = new AssetVerdicts(selection.Mode == SelectionMode.Serials ? 0 : options.AssetPathSuspectThreshold, options.CircuitBreakerThreshold, _health);
+        _verdicts = new AssetVerdicts(
+            selection.Mode == SelectionMode.Serials ? 0 : options.AssetPathSuspectThreshold,
+            options.CircuitBreakerThreshold,
+            _health
+        );
     }
 
     private SyncRunFailedException? Fatal => Volatile.Read(ref _fatal);
@@ -91,7 +94,9 @@ internal sealed class SyncRun
         try
         {
             await _store.EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-            acquisition = await _store.Runs.AcquireLockAsync(_options.IfRunning, _options.LockWaitTimeout, _time, _observer, cancellationToken).ConfigureAwait(false);
+            acquisition = await _store
+                .Runs.AcquireLockAsync(_options.IfRunning, _options.LockWaitTimeout, _time, _observer, cancellationToken)
+                .ConfigureAwait(false);
         }
         catch (NpgsqlException ex)
         {
@@ -109,19 +114,29 @@ internal sealed class SyncRun
             try
             {
                 // A batch run orders by the change model the last batch run fitted as it ended (SyncEngine).
-                var model = _selection.Mode == SelectionMode.Batch ? await _store.ChangeModel.ReadAsync(cancellationToken).ConfigureAwait(false) : null;
-                _selected = await _store.Selection.SelectAsync(_selection, model, s =>
-                {
-                    _counts.Skip();
-                    _observer.Warning($"Asset '{TextSafety.Inert(s)}' is not in ic3_asset_master (no row has it as cmms_asset_id); skipped.");
-                }, cancellationToken).ConfigureAwait(false);
+                var model =
+                    _selection.Mode == SelectionMode.Batch ? await _store.ChangeModel.ReadAsync(cancellationToken).ConfigureAwait(false) : null;
+                _selected = await _store
+                    .Selection.SelectAsync(
+                        _selection,
+                        model,
+                        s =>
+                        {
+                            _counts.Skip();
+                            _observer.Warning($"Asset '{TextSafety.Inert(s)}' is not in ic3_asset_master (no row has it as cmms_asset_id); skipped.");
+                        },
+                        cancellationToken
+                    )
+                    .ConfigureAwait(false);
                 total = _selected.Count;
                 if (_options.AdaptiveRate)
                 {
                     _stored = await _store.Runs.GetLearnedRateAsync(_client.BaseUrl, cancellationToken).ConfigureAwait(false);
                 }
                 var skipped = _counts.Skipped;
-                (_runId, startedAt) = await _store.Runs.StartAsync(_selection, _selected.Count + skipped, skipped, Environment.MachineName, Environment.UserName, cancellationToken).ConfigureAwait(false);
+                (_runId, startedAt) = await _store
+                    .Runs.StartAsync(_selection, _selected.Count + skipped, skipped, Environment.MachineName, Environment.UserName, cancellationToken)
+                    .ConfigureAwait(false);
             }
             catch (NpgsqlException ex)
             {
@@ -158,9 +173,7 @@ internal sealed class SyncRun
                 // Last resort: whatever escaped the steps fails the run, with the cause kept, instead of killing it silently.
                 SetFatal(ex as SyncRunFailedException ?? new UnexpectedSyncErrorException("(none)", ex));
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || runCts.IsCancellationRequested)
-            {
-            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || runCts.IsCancellationRequested) { }
             finally
             {
                 // Held outcomes join the one writer's queue before it is flushed: every decided asset goes the same way.
@@ -178,24 +191,52 @@ internal sealed class SyncRun
 
     private async Task<SyncRunSummary> CloseAsync(DateTimeOffset startedAt, TimeSpan elapsed, CancellationToken cancellationToken)
     {
-        var status = Fatal is not null ? RunStatus.Failed : cancellationToken.IsCancellationRequested ? RunStatus.Cancelled : RunStatus.Complete;
+        var status =
+            Fatal is not null ? RunStatus.Failed
+            : cancellationToken.IsCancellationRequested ? RunStatus.Cancelled
+            : RunStatus.Complete;
         var report = new RunSummaryBuilder(_selection, _counts, _budget, _observer, _options);
-        var figures = report.Figures(status, _selected.Count, elapsed, _fetcher?.Requests ?? 0, _fetcher?.Throttled ?? 0, _client.BaseUrl, _fetcher?.Rate.Learned());
+        var figures = report.Figures(
+            status,
+            _selected.Count,
+            elapsed,
+            _fetcher?.Requests ?? 0,
+            _fetcher?.Throttled ?? 0,
+            _client.BaseUrl,
+            _fetcher?.Rate.Learned()
+        );
         report.Tell(figures);
         DateTimeOffset finishedAt;
         try
         {
             // The run row is closed even when the caller cancelled: it must not stay 'running'.
             using var closing = new CancellationTokenSource(SyncDefaults.CloseTimeout);
-            finishedAt = await _store.Runs.FinishAsync(_runId, status, _counts.Succeeded, _counts.Failed, _counts.Skipped, (long)elapsed.TotalMilliseconds,
-                Fatal?.Message, figures, closing.Token).ConfigureAwait(false);
+            finishedAt = await _store
+                .Runs.FinishAsync(
+                    _runId,
+                    status,
+                    _counts.Succeeded,
+                    _counts.Failed,
+                    _counts.Skipped,
+                    (long)elapsed.TotalMilliseconds,
+                    Fatal?.Message,
+                    figures,
+                    closing.Token
+                )
+                .ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
         {
             if (Fatal is null)
             {
-                SetFatal(new DatabaseUnavailableException(
-                    $"The run's results are in ic3_sync_log, but its row in cmms_sync_log could not be completed: {StoreConnections.Describe(ex)}. The next run reports it as interrupted.", ex, _store.Target));
+                SetFatal(
+                    new DatabaseUnavailableException(
+                        $"The run's results are in ic3_sync_log, but its row in cmms_sync_log could not be completed: "
+                            + $"{StoreConnections.Describe(ex)}. The next run reports it as interrupted.",
+                        ex,
+                        _store.Target
+                    )
+                );
                 status = RunStatus.Failed;
             }
             finishedAt = _time.GetUtcNow();
@@ -215,7 +256,8 @@ internal sealed class SyncRun
     /// <summary>Writes the live counts into the run row every few seconds; a failed update is only late, never fatal.</summary>
     private async Task KeepRowCurrentAsync(CancellationToken stop)
     {
-        int lastOk = -1, lastFailed = -1;
+        int lastOk = -1,
+            lastFailed = -1;
         while (!stop.IsCancellationRequested)
         {
             try
@@ -248,41 +290,42 @@ internal sealed class SyncRun
         var workers = Math.Min(ResilientFetcher.ConnectionLimit(_options) * 2, 1024);
         var queue = Channel.CreateBounded<(SelectedAsset Asset, long Ticket)>(new BoundedChannelOptions(workers * 2) { SingleWriter = true });
 
-        var producer = Task.Run(async () =>
-        {
-            // The selection holds each asset once (SelectionStore.SelectAsync); both rows of a doubled id are enriched.
-            try
+        var producer = Task.Run(
+            async () =>
             {
-                long ticket = 0;
-                foreach (var chunk in _selected.Chunks(SelectionChunk))
+                // The selection holds each asset once (SelectionStore.SelectAsync); both rows of a doubled id are enriched.
+                try
                 {
-                    if (_budget.Spent)
-                    {
-                        break;
-                    }
-                    foreach (var asset in await _store.Selection.GetSelectedAsync(chunk, token).ConfigureAwait(false))
+                    long ticket = 0;
+                    foreach (var chunk in _selected.Chunks(SelectionChunk))
                     {
                         if (_budget.Spent)
                         {
                             break;
                         }
-                        await queue.Writer.WriteAsync((asset, ++ticket), token).ConfigureAwait(false);
+                        foreach (var asset in await _store.Selection.GetSelectedAsync(chunk, token).ConfigureAwait(false))
+                        {
+                            if (_budget.Spent)
+                            {
+                                break;
+                            }
+                            await queue.Writer.WriteAsync((asset, ++ticket), token).ConfigureAwait(false);
+                        }
                     }
                 }
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-            }
-            catch (NpgsqlException ex)
-            {
-                // The next chunk of the selection could not be read: the database is gone for good (retries are spent).
-                Stop(DatabaseErrors.Unavailable(_store.Target, ex));
-            }
-            finally
-            {
-                queue.Writer.TryComplete();
-            }
-        }, CancellationToken.None);
+                catch (OperationCanceledException) when (token.IsCancellationRequested) { }
+                catch (NpgsqlException ex)
+                {
+                    // The next chunk of the selection could not be read: the database is gone for good (retries are spent).
+                    Stop(DatabaseErrors.Unavailable(_store.Target, ex));
+                }
+                finally
+                {
+                    queue.Writer.TryComplete();
+                }
+            },
+            CancellationToken.None
+        );
 
         var consumers = Enumerable.Range(0, workers).Select(_ => Task.Run(() => WorkAsync(queue.Reader, fetcher, runCts), CancellationToken.None));
         await Task.WhenAll([producer, .. consumers]).ConfigureAwait(false);
@@ -345,8 +388,15 @@ internal sealed class SyncRun
         await WriteDecidedAsync(verdict.Write, token).ConfigureAwait(false);
         verdict = verdict.Then switch
         {
-            AssetVerdict.Next.CheckPath => _verdicts.AfterPathCheck(await KnownAsset(fetcher).PathStillWorksAsync(token).ConfigureAwait(false), _client.BuildUri(serial).AbsoluteUri),
-            AssetVerdict.Next.CheckService => _verdicts.AfterServiceCheck(await KnownAsset(fetcher).ServiceAnswersAsync(_verdicts.BreakerThreshold, token).ConfigureAwait(false), outcome, _options.BaseUrl),
+            AssetVerdict.Next.CheckPath => _verdicts.AfterPathCheck(
+                await KnownAsset(fetcher).PathStillWorksAsync(token).ConfigureAwait(false),
+                _client.BuildUri(serial).AbsoluteUri
+            ),
+            AssetVerdict.Next.CheckService => _verdicts.AfterServiceCheck(
+                await KnownAsset(fetcher).ServiceAnswersAsync(_verdicts.BreakerThreshold, token).ConfigureAwait(false),
+                outcome,
+                _options.BaseUrl
+            ),
             _ => verdict with { Write = [] },
         };
         await WriteDecidedAsync(verdict.Write, token).ConfigureAwait(false);
@@ -376,13 +426,19 @@ internal sealed class SyncRun
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
         {
-            SetFatal(new DatabaseUnavailableException(
-                $"{held.Count} decided asset(s) could not be written: {StoreConnections.Describe(ex)}.", ex, _store.Target));
+            SetFatal(
+                new DatabaseUnavailableException(
+                    $"{held.Count} decided asset(s) could not be written: {StoreConnections.Describe(ex)}.",
+                    ex,
+                    _store.Target
+                )
+            );
         }
     }
 
     /// <summary>Hands decided assets (this one, and any a verdict released) to the outcome writer, in order.</summary>
-    private Task WriteDecidedAsync(IReadOnlyList<DecidedAsset> decided, CancellationToken token) => decided.Count == 0 ? Task.CompletedTask : _writer!.WriteAsync(decided, token);
+    private Task WriteDecidedAsync(IReadOnlyList<DecidedAsset> decided, CancellationToken token) =>
+        decided.Count == 0 ? Task.CompletedTask : _writer!.WriteAsync(decided, token);
 
     /// <summary>Writes the decided assets still queued, on every path: they were decided, so they get their rows.</summary>
     private async Task FlushWritesAsync()

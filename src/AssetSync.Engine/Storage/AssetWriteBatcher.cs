@@ -24,7 +24,6 @@ internal sealed class AssetWriteBatcher
     internal static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(50);
 
     /// <summary>A group being written is written, even after Ctrl+C; this long at most.</summary>
-
     private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(MaxBatch * 4) { SingleReader = true });
     private readonly SyncStore _store;
     private readonly long _runId;

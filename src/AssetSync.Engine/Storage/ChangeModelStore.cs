@@ -12,30 +12,34 @@ internal sealed class ChangeModelStore(StoreConnections db)
     /// Fits the model to the register's observations now (one grouped scan of the state table) and, when
     /// <paramref name="save"/>, keeps it for the next run's order, status and reports. Null on a cold start: nothing observed yet.
     /// </summary>
-    public ValueTask<ChangeRateModel?> FitAsync(bool save, CancellationToken ct) => db.WithConnection(async (conn, token) =>
-    {
-        var groups = new List<ExposureGroup>();
-        await using (var cmd = new NpgsqlCommand(FreshnessSql.ExposureGroups, conn))
-        await using (var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(token).ConfigureAwait(false))
+    public ValueTask<ChangeRateModel?> FitAsync(bool save, CancellationToken ct) =>
+        db.WithConnection(
+            async (conn, token) =>
             {
-                groups.Add(new ExposureGroup(reader.Int("change_count") ?? 0, reader.Double("exposure") ?? 0, reader.Long("assets") ?? 0));
-            }
-        }
-        var model = ChangeRateModel.Fit(groups);
-        if (model is not null && save)
-        {
-            await using var cmd = new NpgsqlCommand(FreshnessSql.SaveModel, conn);
-            cmd.Parameters.Add(Array(model.Rates, NpgsqlDbType.Double).Named("rates"));
-            cmd.Parameters.Add(Array(model.Weights, NpgsqlDbType.Double).Named("weights"));
-            cmd.Parameters.Add(Double(model.MinExposure).Named("min_exposure"));
-            cmd.Parameters.Add(Double(model.MaxExposure).Named("max_exposure"));
-            cmd.Parameters.Add(Long(model.ObservedAssets).Named("observed_assets"));
-            await cmd.ExecuteNonQueryAsync(token).ConfigureAwait(false);
-        }
-        return model;
-    }, ct);
+                var groups = new List<ExposureGroup>();
+                await using (var cmd = new NpgsqlCommand(FreshnessSql.ExposureGroups, conn))
+                await using (var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(token).ConfigureAwait(false))
+                    {
+                        groups.Add(new ExposureGroup(reader.Int("change_count") ?? 0, reader.Double("exposure") ?? 0, reader.Long("assets") ?? 0));
+                    }
+                }
+                var model = ChangeRateModel.Fit(groups);
+                if (model is not null && save)
+                {
+                    await using var cmd = new NpgsqlCommand(FreshnessSql.SaveModel, conn);
+                    cmd.Parameters.Add(Array(model.Rates, NpgsqlDbType.Double).Named("rates"));
+                    cmd.Parameters.Add(Array(model.Weights, NpgsqlDbType.Double).Named("weights"));
+                    cmd.Parameters.Add(Double(model.MinExposure).Named("min_exposure"));
+                    cmd.Parameters.Add(Double(model.MaxExposure).Named("max_exposure"));
+                    cmd.Parameters.Add(Long(model.ObservedAssets).Named("observed_assets"));
+                    await cmd.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+                }
+                return model;
+            },
+            ct
+        );
 
     /// <summary>The model the latest batch run fitted (as it ended); null before the first one that had observations.</summary>
     public ValueTask<ChangeRateModel?> ReadAsync(CancellationToken ct) => db.WithConnection(ReadAsync, ct);
@@ -49,15 +53,23 @@ internal sealed class ChangeModelStore(StoreConnections db)
         {
             return null;
         }
-        return new ChangeRateModel(reader.GetFieldValue<double[]>(reader.GetOrdinal("rates")), reader.GetFieldValue<double[]>(reader.GetOrdinal("weights")),
-            reader.Double("min_exposure") ?? 0, reader.Double("max_exposure") ?? 0, reader.Long("observed_assets") ?? 0);
+        return new ChangeRateModel(
+            reader.GetFieldValue<double[]>(reader.GetOrdinal("rates")),
+            reader.GetFieldValue<double[]>(reader.GetOrdinal("weights")),
+            reader.Double("min_exposure") ?? 0,
+            reader.Double("max_exposure") ?? 0,
+            reader.Long("observed_assets") ?? 0
+        );
     }
 
     /// <summary>The parameters of <see cref="FreshnessSql.PosteriorKeys"/> named <paramref name="name"/>: the table and its shape.</summary>
     public static void AddPosteriorParameters(NpgsqlParameterCollection parameters, string name, PosteriorTable table)
     {
         parameters.Add(Array(table.Values, NpgsqlDbType.Double).Named(name));
-        parameters.Add(Array(new[] { table.ExposureLogMin, table.ExposureLogStep, table.AgeLogMin, table.AgeLogStep }, NpgsqlDbType.Double).Named(name + "_shape"));
+        parameters.Add(
+            Array(new[] { table.ExposureLogMin, table.ExposureLogStep, table.AgeLogMin, table.AgeLogStep }, NpgsqlDbType.Double)
+                .Named(name + "_shape")
+        );
     }
 
     /// <summary>The parameters of <see cref="FreshnessSql.Rate"/>, from <paramref name="model"/>.</summary>

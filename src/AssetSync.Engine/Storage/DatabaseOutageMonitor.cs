@@ -73,7 +73,8 @@ internal sealed class DatabaseOutageMonitor(string target, TimeProvider time, Sy
                 return;
             }
             var elapsed = time.GetElapsedTime(_since, _answeredAt);
-            message = $"The IC3 database at {target} did not answer for {elapsed.TotalSeconds:0.#} s ({_cause}); "
+            message =
+                $"The IC3 database at {target} did not answer for {elapsed.TotalSeconds:0.#} s ({_cause}); "
                 + $"{_retries} {(_retries == 1 ? "retry" : "retries")} later it answered again, and the run carried on.";
             _retries = 0;
             _cause = null;

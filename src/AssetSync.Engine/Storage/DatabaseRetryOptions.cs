@@ -10,5 +10,6 @@ internal sealed record DatabaseRetryOptions(int MaxRetryCount, TimeSpan Interval
     public static DatabaseRetryOptions ForRun(SyncOptions options) => new(options.DatabaseMaxRetryCount, options.DatabaseRetryInterval);
 
     /// <summary>Status, reports and upkeep: a person or a monitor waits, so fewer, shorter retries.</summary>
-    public static DatabaseRetryOptions Interactive { get; } = new(SyncDefaults.InteractiveDatabaseRetryCount, SyncDefaults.InteractiveDatabaseRetryInterval);
+    public static DatabaseRetryOptions Interactive { get; } =
+        new(SyncDefaults.InteractiveDatabaseRetryCount, SyncDefaults.InteractiveDatabaseRetryInterval);
 }

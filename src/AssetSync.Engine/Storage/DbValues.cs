@@ -32,7 +32,8 @@ internal static class DbValues
     public static NpgsqlParameter Timestamp(DateTimeOffset? value) =>
         new() { Value = (object?)value?.ToUniversalTime() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 
-    public static NpgsqlParameter Array<T>(T[] values, NpgsqlDbType elementType) => new() { Value = values, NpgsqlDbType = NpgsqlDbType.Array | elementType };
+    public static NpgsqlParameter Array<T>(T[] values, NpgsqlDbType elementType) =>
+        new() { Value = values, NpgsqlDbType = NpgsqlDbType.Array | elementType };
 
     /// <summary>Milliseconds as the integer columns hold them (saturating: a duration never overflows a row).</summary>
     public static int Milliseconds(long ms) => (int)Math.Clamp(ms, 0, int.MaxValue);
@@ -49,9 +50,11 @@ internal static class DbValues
 
     public static bool Bool(this NpgsqlDataReader r, string column) => r.GetBoolean(r.GetOrdinal(column));
 
-    public static byte[]? Bytes(this NpgsqlDataReader r, string column) => r.GetOrdinal(column) is var i && r.IsDBNull(i) ? null : r.GetFieldValue<byte[]>(i);
+    public static byte[]? Bytes(this NpgsqlDataReader r, string column) =>
+        r.GetOrdinal(column) is var i && r.IsDBNull(i) ? null : r.GetFieldValue<byte[]>(i);
 
-    public static TimeSpan? Interval(this NpgsqlDataReader r, string column) => r.GetOrdinal(column) is var i && r.IsDBNull(i) ? null : r.GetFieldValue<TimeSpan>(i);
+    public static TimeSpan? Interval(this NpgsqlDataReader r, string column) =>
+        r.GetOrdinal(column) is var i && r.IsDBNull(i) ? null : r.GetFieldValue<TimeSpan>(i);
 
     /// <summary>A timestamptz column, in UTC.</summary>
     public static DateTimeOffset? Timestamp(this NpgsqlDataReader r, string column) =>

@@ -38,7 +38,11 @@ internal sealed class LogRetention(NpgsqlDataSource dataSource, TimeProvider tim
     }
 
     /// <summary>Deletes the rows; reports (removed so far, pages done, pages in all) after each batch. Returns rows removed.</summary>
-    public async Task<long> RemoveAsync(DateTimeOffset olderThan, IProgress<(long Removed, long PagesDone, long Pages)>? progress, CancellationToken ct)
+    public async Task<long> RemoveAsync(
+        DateTimeOffset olderThan,
+        IProgress<(long Removed, long PagesDone, long Pages)>? progress,
+        CancellationToken ct
+    )
     {
         // Not through the retry policy: each batch commits alone, so after a failure the next run of the command resumes.
         await using var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
@@ -47,7 +51,9 @@ internal sealed class LogRetention(NpgsqlDataSource dataSource, TimeProvider tim
         {
             pages = (long)(await size.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
         }
-        long removed = 0, cursor = 0, chunk = 256;
+        long removed = 0,
+            cursor = 0,
+            chunk = 256;
         while (cursor < pages)
         {
             var to = Math.Min(pages, cursor + chunk);

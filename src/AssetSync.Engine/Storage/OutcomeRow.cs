@@ -28,32 +28,63 @@ internal sealed record OutcomeRow(string SerialNumber, int Attempts, int? HttpSt
     /// <summary>Time the asset spent queued for the rate budget: not stored, but the pipeline shows it.</summary>
     public TimeSpan Waited { get; private init; }
 
-    public static OutcomeRow Success(string serial, int attempts, int? httpStatus, long durationMs, FetchValidators validators, bool unchanged,
-        DateTimeOffset? changedAt = null, TimeSpan waited = default) =>
-        new(serial, attempts, httpStatus, durationMs) { Validators = validators, Unchanged = unchanged, ChangedAt = changedAt, Waited = waited };
+    public static OutcomeRow Success(
+        string serial,
+        int attempts,
+        int? httpStatus,
+        long durationMs,
+        FetchValidators validators,
+        bool unchanged,
+        DateTimeOffset? changedAt = null,
+        TimeSpan waited = default
+    ) =>
+        new(serial, attempts, httpStatus, durationMs)
+        {
+            Validators = validators,
+            Unchanged = unchanged,
+            ChangedAt = changedAt,
+            Waited = waited,
+        };
 
     /// <summary>A failure; its message (from the API, or ours quoting it) is stored and shown inert, never raw.</summary>
-    public static OutcomeRow Failure(string serial, SyncErrorKind kind, string? message, int attempts, int? httpStatus, long durationMs, TimeSpan waited = default)
+    public static OutcomeRow Failure(
+        string serial,
+        SyncErrorKind kind,
+        string? message,
+        int attempts,
+        int? httpStatus,
+        long durationMs,
+        TimeSpan waited = default
+    )
     {
         var text = TextSafety.Inert(message, MaxMessage) ?? "";
         if (serial.Length > 0 && (char.IsWhiteSpace(serial[0]) || char.IsWhiteSpace(serial[^1])))
         {
             text += " Note: this serial number has leading or trailing whitespace in ic3_asset_master.cmms_asset_id; it was requested as stored.";
         }
-        return new(serial, attempts, httpStatus, durationMs) { ErrorKind = kind, ErrorMessage = text, Waited = waited };
+        return new(serial, attempts, httpStatus, durationMs)
+        {
+            ErrorKind = kind,
+            ErrorMessage = text,
+            Waited = waited,
+        };
     }
 
     /// <summary>The pipeline's object for this row, once it is committed in run <paramref name="runId"/>.</summary>
-    public AssetSyncResult Committed(long runId) => new()
-    {
-        SerialNumber = SerialNumber,
-        Outcome = ErrorKind is not null ? AssetSyncStatus.Failed : Unchanged ? AssetSyncStatus.Unchanged : AssetSyncStatus.Succeeded,
-        Attempts = Attempts,
-        HttpStatus = HttpStatus,
-        ErrorKind = ErrorKind?.ToContractName(),
-        Error = ErrorMessage,
-        Elapsed = TimeSpan.FromMilliseconds(DurationMs),
-        WaitTime = Waited,
-        RunId = runId,
-    };
+    public AssetSyncResult Committed(long runId) =>
+        new()
+        {
+            SerialNumber = SerialNumber,
+            Outcome =
+                ErrorKind is not null ? AssetSyncStatus.Failed
+                : Unchanged ? AssetSyncStatus.Unchanged
+                : AssetSyncStatus.Succeeded,
+            Attempts = Attempts,
+            HttpStatus = HttpStatus,
+            ErrorKind = ErrorKind?.ToContractName(),
+            Error = ErrorMessage,
+            Elapsed = TimeSpan.FromMilliseconds(DurationMs),
+            WaitTime = Waited,
+            RunId = runId,
+        };
 }

@@ -61,7 +61,9 @@ internal static class OutdatedEstimates
             {
                 var variance = g.GetProperty("variance").GetDouble();
                 var name = g.TryGetProperty("criticality", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
-                groups.Add((OutdatedEstimate.From(name, g.GetProperty("synced").GetInt64(), g.GetProperty("expected").GetDouble(), variance), variance));
+                groups.Add(
+                    (OutdatedEstimate.From(name, g.GetProperty("synced").GetInt64(), g.GetProperty("expected").GetDouble(), variance), variance)
+                );
             }
             return (Sum(groups), groups.ConvertAll(g => g.Estimate));
         }

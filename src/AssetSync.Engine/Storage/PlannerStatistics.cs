@@ -48,16 +48,23 @@ internal sealed class PlannerStatistics(StoreConnections db, SyncObserver? obser
             }
             var grown = Volatile.Read(ref _written);
             var started = Environment.TickCount64;
-            await db.WithConnection(async (conn, token) =>
-            {
-                await using var cmd = new NpgsqlCommand(StatisticsSql.Refresh, conn);
-                return await cmd.ExecuteNonQueryAsync(token).ConfigureAwait(false);
-            }, ct).ConfigureAwait(false);
+            await db.WithConnection(
+                    async (conn, token) =>
+                    {
+                        await using var cmd = new NpgsqlCommand(StatisticsSql.Refresh, conn);
+                        return await cmd.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+                    },
+                    ct
+                )
+                .ConfigureAwait(false);
             Refreshes++;
             var before = _believed;
             _believed = await BelievedAsync(ct).ConfigureAwait(false);
             Interlocked.Add(ref _written, -grown);
-            observer?.Verbose($"Planner statistics refreshed: the run had written {grown:N0} rows where they said {before:N0}; now {_believed:N0} ({Environment.TickCount64 - started} ms).");
+            observer?.Verbose(
+                $"Planner statistics refreshed: the run had written {grown:N0} rows where they said {before:N0}; now {_believed:N0} "
+                    + $"({Environment.TickCount64 - started} ms)."
+            );
         }
         catch (PostgresException ex)
         {
@@ -71,9 +78,13 @@ internal sealed class PlannerStatistics(StoreConnections db, SyncObserver? obser
         }
     }
 
-    private ValueTask<long> BelievedAsync(CancellationToken ct) => db.WithConnection(async (conn, token) =>
-    {
-        await using var cmd = new NpgsqlCommand(StatisticsSql.BelievedRows, conn);
-        return Convert.ToInt64(await cmd.ExecuteScalarAsync(token).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
-    }, ct);
+    private ValueTask<long> BelievedAsync(CancellationToken ct) =>
+        db.WithConnection(
+            async (conn, token) =>
+            {
+                await using var cmd = new NpgsqlCommand(StatisticsSql.BelievedRows, conn);
+                return Convert.ToInt64(await cmd.ExecuteScalarAsync(token).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+            },
+            ct
+        );
 }

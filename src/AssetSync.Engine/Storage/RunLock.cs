@@ -24,7 +24,8 @@ internal sealed class RunLock : IAsyncDisposable
         BackendPid = backendPid;
     }
 
-    /// <summary>pg_backend_pid() of the session holding the lock, so that after a reconnect our own orphaned session is told from another run.</summary>
+    /// <summary>pg_backend_pid() of the session holding the lock, so that after a reconnect our own orphaned session is told from another
+    /// run.</summary>
     public int BackendPid { get; private set; }
 
     /// <summary>Takes the lock on <paramref name="connection"/>; null (connection untouched) when another session holds it.</summary>
@@ -38,54 +39,60 @@ internal sealed class RunLock : IAsyncDisposable
     {
         _watchStop = new CancellationTokenSource();
         var token = _watchStop.Token;
-        _watch = Task.Run(async () =>
-        {
-            while (!token.IsCancellationRequested)
+        _watch = Task.Run(
+            async () =>
             {
-                try
+                while (!token.IsCancellationRequested)
                 {
-                    await Task.Delay(WatchInterval, time, token).ConfigureAwait(false);
-                    if (await IsAliveAsync(token).ConfigureAwait(false))
+                    try
                     {
-                        continue;
-                    }
-                    // Not through the retry policy: the lock's own connection; this watch loop is its retry.
-                    var fresh = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
-                    if (await TryLockAsync(fresh, token).ConfigureAwait(false) is { } pid)
-                    {
-                        _connection = fresh;
-                        BackendPid = pid;
-                        warn("The database connection holding the run lock was lost (a restart?); the lock was taken again.");
-                        continue;
-                    }
-                    var holder = await HolderPidAsync(fresh, token).ConfigureAwait(false);
-                    if (holder == BackendPid)
-                    {
-                        // Our own session, cut off from us but still alive on the server (a network break):
-                        // end it, and take the lock again on the next round.
-                        await TerminateAsync(fresh, holder.Value, token).ConfigureAwait(false);
+                        await Task.Delay(WatchInterval, time, token).ConfigureAwait(false);
+                        if (await IsAliveAsync(token).ConfigureAwait(false))
+                        {
+                            continue;
+                        }
+                        // Not through the retry policy: the lock's own connection; this watch loop is its retry.
+                        var fresh = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+                        if (await TryLockAsync(fresh, token).ConfigureAwait(false) is { } pid)
+                        {
+                            _connection = fresh;
+                            BackendPid = pid;
+                            warn("The database connection holding the run lock was lost (a restart?); the lock was taken again.");
+                            continue;
+                        }
+                        var holder = await HolderPidAsync(fresh, token).ConfigureAwait(false);
+                        if (holder == BackendPid)
+                        {
+                            // Our own session, cut off from us but still alive on the server (a network break):
+                            // end it, and take the lock again on the next round.
+                            await TerminateAsync(fresh, holder.Value, token).ConfigureAwait(false);
+                            await fresh.DisposeAsync().ConfigureAwait(false);
+                            warn(
+                                $"The run lock was still held by this run's own lost session (pid {holder}); that session was ended so the lock "
+                                    + $"can be taken again."
+                            );
+                            continue;
+                        }
                         await fresh.DisposeAsync().ConfigureAwait(false);
-                        warn($"The run lock was still held by this run's own lost session (pid {holder}); that session was ended so the lock can be taken again.");
-                        continue;
+                        if (holder is null)
+                        {
+                            continue; // released between our two looks: try again next round
+                        }
+                        lost(new RunLockLostException());
+                        return;
                     }
-                    await fresh.DisposeAsync().ConfigureAwait(false);
-                    if (holder is null)
+                    catch (OperationCanceledException) when (token.IsCancellationRequested)
                     {
-                        continue; // released between our two looks: try again next round
+                        return;
                     }
-                    lost(new RunLockLostException());
-                    return;
+                    catch (NpgsqlException)
+                    {
+                        // The database is still away; the workers deal with that. Try again next time.
+                    }
                 }
-                catch (OperationCanceledException) when (token.IsCancellationRequested)
-                {
-                    return;
-                }
-                catch (NpgsqlException)
-                {
-                    // The database is still away; the workers deal with that. Try again next time.
-                }
-            }
-        }, CancellationToken.None);
+            },
+            CancellationToken.None
+        );
     }
 
     /// <summary>Stops the watcher, and waits for it. Called before the run row is closed, so no loss is reported after it.</summary>

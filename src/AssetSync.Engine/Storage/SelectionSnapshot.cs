@@ -62,8 +62,7 @@ internal sealed class SelectionSnapshot
                     next = block[at++];
                     length |= (uint)(next & 0x7F) << shift;
                     shift += 7;
-                }
-                while ((next & 0x80) != 0);
+                } while ((next & 0x80) != 0);
                 chunk.Add(Encoding.UTF8.GetString(block, at, (int)length));
                 at += (int)length;
                 if (chunk.Count == size)

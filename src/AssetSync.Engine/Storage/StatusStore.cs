@@ -17,16 +17,20 @@ internal sealed class StatusStore(StoreConnections db)
         var estimate = ReadEstimateAsync(stop.Token).AsTask();
         try
         {
-            return await db.WithConnection(async (conn, token) =>
-            {
-                var runs = lastRuns > 0 ? await ReadRunsAsync(conn, lastRuns, token).ConfigureAwait(false) : [];
-                await using var cmd = new NpgsqlCommand(StatusSql.Status, conn);
-                cmd.Parameters.Add(Interval(staleAfter).Named("stale_after"));
-                await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
-                await reader.ReadAsync(token).ConfigureAwait(false);
-                var (all, groups) = await estimate.ConfigureAwait(false);
-                return Read(reader, all, groups, staleAfter, runs);
-            }, ct).ConfigureAwait(false);
+            return await db.WithConnection(
+                    async (conn, token) =>
+                    {
+                        var runs = lastRuns > 0 ? await ReadRunsAsync(conn, lastRuns, token).ConfigureAwait(false) : [];
+                        await using var cmd = new NpgsqlCommand(StatusSql.Status, conn);
+                        cmd.Parameters.Add(Interval(staleAfter).Named("stale_after"));
+                        await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
+                        await reader.ReadAsync(token).ConfigureAwait(false);
+                        var (all, groups) = await estimate.ConfigureAwait(false);
+                        return Read(reader, all, groups, staleAfter, runs);
+                    },
+                    ct
+                )
+                .ConfigureAwait(false);
         }
         finally
         {
@@ -36,21 +40,29 @@ internal sealed class StatusStore(StoreConnections db)
         }
     }
 
-    /// <summary>The register's estimate and its first groups by criticality, from the model the latest batch run fitted (none: null and empty).</summary>
-    private ValueTask<(OutdatedEstimate? All, List<OutdatedEstimate> Groups)> ReadEstimateAsync(CancellationToken ct) => db.WithConnection(async (conn, token) =>
-    {
-        var model = await ChangeModelStore.ReadAsync(conn, token).ConfigureAwait(false);
-        if (model is null)
-        {
-            return ((OutdatedEstimate?)null, new List<OutdatedEstimate>());
-        }
-        var groups = await ReadByCriticalityAsync(conn, model, token).ConfigureAwait(false);
-        return (OutdatedEstimates.Sum(groups), groups.Take(OutdatedEstimates.Shown).Select(g => g.Estimate).ToList());
-    }, ct);
+    /// <summary>The register's estimate and its first groups by criticality, from the model the latest batch run fitted (none: null and
+    /// empty).</summary>
+    private ValueTask<(OutdatedEstimate? All, List<OutdatedEstimate> Groups)> ReadEstimateAsync(CancellationToken ct) =>
+        db.WithConnection(
+            async (conn, token) =>
+            {
+                var model = await ChangeModelStore.ReadAsync(conn, token).ConfigureAwait(false);
+                if (model is null)
+                {
+                    return ((OutdatedEstimate?)null, new List<OutdatedEstimate>());
+                }
+                var groups = await ReadByCriticalityAsync(conn, model, token).ConfigureAwait(false);
+                return (OutdatedEstimates.Sum(groups), groups.Take(OutdatedEstimates.Shown).Select(g => g.Estimate).ToList());
+            },
+            ct
+        );
 
     /// <summary>The estimate by criticality (<see cref="StatusSql.OutdatedByCriticality"/>).</summary>
-    internal static async Task<List<(OutdatedEstimate Estimate, double Variance)>> ReadByCriticalityAsync(NpgsqlConnection conn, Freshness.ChangeRateModel model,
-        CancellationToken token)
+    internal static async Task<List<(OutdatedEstimate Estimate, double Variance)>> ReadByCriticalityAsync(
+        NpgsqlConnection conn,
+        Freshness.ChangeRateModel model,
+        CancellationToken token
+    )
     {
         await using var cmd = new NpgsqlCommand(StatusSql.OutdatedByCriticality, conn);
         ChangeModelStore.AddPosteriorParameters(cmd.Parameters, "unchanged_table", model.UnchangedTable);
@@ -59,13 +71,21 @@ internal sealed class StatusStore(StoreConnections db)
         while (await reader.ReadAsync(token).ConfigureAwait(false))
         {
             var variance = reader.Double("outdated_variance") ?? 0;
-            list.Add((OutdatedEstimate.From(reader.Text("criticality"), reader.Long("synced") ?? 0, reader.Double("outdated") ?? 0, variance), variance));
+            list.Add(
+                (OutdatedEstimate.From(reader.Text("criticality"), reader.Long("synced") ?? 0, reader.Double("outdated") ?? 0, variance), variance)
+            );
         }
         return list;
     }
 
-    private static SyncStatus Read(NpgsqlDataReader reader, OutdatedEstimate? all, List<OutdatedEstimate> byCriticality, TimeSpan staleAfter,
-        List<SyncRunSummary> runs) => new()
+    private static SyncStatus Read(
+        NpgsqlDataReader reader,
+        OutdatedEstimate? all,
+        List<OutdatedEstimate> byCriticality,
+        TimeSpan staleAfter,
+        List<SyncRunSummary> runs
+    ) =>
+        new()
         {
             TotalAssets = reader.Long("total") ?? 0,
             SyncedAssets = reader.Long("synced") ?? 0,
@@ -162,14 +182,20 @@ internal sealed class StatusStore(StoreConnections db)
     /// Works out the register's estimate now (as <see cref="GetStatusAsync"/> does) and keeps it in run <paramref name="runId"/>'s
     /// row, for the report's chart of the estimate over the runs.
     /// </summary>
-    public ValueTask<int> RecordEstimateAsync(long runId, Freshness.ChangeRateModel model, CancellationToken ct) => db.WithConnection(async (conn, token) =>
-    {
-        var groups = await ReadByCriticalityAsync(conn, model, token).ConfigureAwait(false);
-        await using var cmd = new NpgsqlCommand(StatusSql.RecordEstimate, conn);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = OutdatedEstimates.ToJson(groups), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb }.Named("estimate"));
-        cmd.Parameters.Add(Long(runId).Named("run_id"));
-        return await cmd.ExecuteNonQueryAsync(token).ConfigureAwait(false);
-    }, ct);
+    public ValueTask<int> RecordEstimateAsync(long runId, Freshness.ChangeRateModel model, CancellationToken ct) =>
+        db.WithConnection(
+            async (conn, token) =>
+            {
+                var groups = await ReadByCriticalityAsync(conn, model, token).ConfigureAwait(false);
+                await using var cmd = new NpgsqlCommand(StatusSql.RecordEstimate, conn);
+                cmd.Parameters.Add(
+                    new NpgsqlParameter { Value = OutdatedEstimates.ToJson(groups), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb }.Named("estimate")
+                );
+                cmd.Parameters.Add(Long(runId).Named("run_id"));
+                return await cmd.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+            },
+            ct
+        );
 
     /// <param name="deferred">True: deferred failures only; false: those not deferred; null: all.</param>
     /// <param name="ct">Cancels the query.</param>
@@ -206,63 +232,76 @@ internal sealed class StatusStore(StoreConnections db)
     /// The register by time since its last success (the report's histogram), the <paramref name="limit"/> stalest assets, and
     /// the verified assets by estimated change rate (empty before a change model exists).
     /// </summary>
-    public ValueTask<(List<KeyValuePair<string, long>> Histogram, List<StaleAsset> Stalest, List<KeyValuePair<string, long>> ChangeRates)> GetFreshnessAsync(int limit, CancellationToken ct) =>
-        db.WithConnection(async (conn, token) =>
-        {
-            var histogram = new List<KeyValuePair<string, long>>();
-            await using (var cmd = new NpgsqlCommand(StatusSql.SyncAgeHistogram, conn))
-            await using (var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false))
+    public ValueTask<(
+        List<KeyValuePair<string, long>> Histogram,
+        List<StaleAsset> Stalest,
+        List<KeyValuePair<string, long>> ChangeRates
+    )> GetFreshnessAsync(int limit, CancellationToken ct) =>
+        db.WithConnection(
+            async (conn, token) =>
             {
-                await reader.ReadAsync(token).ConfigureAwait(false);
-                foreach (var (column, label) in StatusSql.SyncAgeBuckets)
+                var histogram = new List<KeyValuePair<string, long>>();
+                await using (var cmd = new NpgsqlCommand(StatusSql.SyncAgeHistogram, conn))
+                await using (var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false))
                 {
-                    histogram.Add(new(label, reader.Long(column) ?? 0));
+                    await reader.ReadAsync(token).ConfigureAwait(false);
+                    foreach (var (column, label) in StatusSql.SyncAgeBuckets)
+                    {
+                        histogram.Add(new(label, reader.Long(column) ?? 0));
+                    }
                 }
-            }
-            var stalest = new List<StaleAsset>();
-            await using (var cmd = new NpgsqlCommand(StatusSql.Stalest, conn))
+                var stalest = new List<StaleAsset>();
+                await using (var cmd = new NpgsqlCommand(StatusSql.Stalest, conn))
+                {
+                    cmd.Parameters.Add(Int(limit));
+                    await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
+                    while (await reader.ReadAsync(token).ConfigureAwait(false))
+                    {
+                        stalest.Add(
+                            new StaleAsset
+                            {
+                                SerialNumber = reader.Text("serialnumber")!,
+                                LastSuccessAt = reader.Timestamp("last_success_at"),
+                                Status = reader.Text("status"),
+                                AssetCode = reader.Text("asset_code"),
+                                AssetName = reader.Text("asset_name"),
+                                Department = reader.Text("department"),
+                            }
+                        );
+                    }
+                }
+                var rates = new List<KeyValuePair<string, long>>();
+                if (await ChangeModelStore.ReadAsync(conn, token).ConfigureAwait(false) is { } model)
+                {
+                    await using var cmd = new NpgsqlCommand(StatusSql.ChangeRateHistogram, conn);
+                    ChangeModelStore.AddRateParameters(cmd.Parameters, model);
+                    await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
+                    await reader.ReadAsync(token).ConfigureAwait(false);
+                    foreach (var (column, label) in StatusSql.ChangeRateBuckets)
+                    {
+                        rates.Add(new(label, reader.Long(column) ?? 0));
+                    }
+                }
+                return (histogram, stalest, rates);
+            },
+            ct
+        );
+
+    /// <summary>Up to <paramref name="limit"/> assets never decided, in sync order.</summary>
+    public ValueTask<List<string>> GetNeverSyncedAsync(int limit, CancellationToken ct) =>
+        db.WithConnection(
+            async (conn, token) =>
             {
+                await using var cmd = new NpgsqlCommand(StatusSql.NeverSynced, conn);
                 cmd.Parameters.Add(Int(limit));
+                var serials = new List<string>(limit);
                 await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
                 while (await reader.ReadAsync(token).ConfigureAwait(false))
                 {
-                    stalest.Add(new StaleAsset
-                    {
-                        SerialNumber = reader.Text("serialnumber")!,
-                        LastSuccessAt = reader.Timestamp("last_success_at"),
-                        Status = reader.Text("status"),
-                        AssetCode = reader.Text("asset_code"),
-                        AssetName = reader.Text("asset_name"),
-                        Department = reader.Text("department"),
-                    });
+                    serials.Add(reader.GetString(0));
                 }
-            }
-            var rates = new List<KeyValuePair<string, long>>();
-            if (await ChangeModelStore.ReadAsync(conn, token).ConfigureAwait(false) is { } model)
-            {
-                await using var cmd = new NpgsqlCommand(StatusSql.ChangeRateHistogram, conn);
-                ChangeModelStore.AddRateParameters(cmd.Parameters, model);
-                await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
-                await reader.ReadAsync(token).ConfigureAwait(false);
-                foreach (var (column, label) in StatusSql.ChangeRateBuckets)
-                {
-                    rates.Add(new(label, reader.Long(column) ?? 0));
-                }
-            }
-            return (histogram, stalest, rates);
-        }, ct);
-
-    /// <summary>Up to <paramref name="limit"/> assets never decided, in sync order.</summary>
-    public ValueTask<List<string>> GetNeverSyncedAsync(int limit, CancellationToken ct) => db.WithConnection(async (conn, token) =>
-    {
-        await using var cmd = new NpgsqlCommand(StatusSql.NeverSynced, conn);
-        cmd.Parameters.Add(Int(limit));
-        var serials = new List<string>(limit);
-        await using var reader = await cmd.ExecuteReaderAsync(token).ConfigureAwait(false);
-        while (await reader.ReadAsync(token).ConfigureAwait(false))
-        {
-            serials.Add(reader.GetString(0));
-        }
-        return serials;
-    }, ct);
+                return serials;
+            },
+            ct
+        );
 }

@@ -1,6 +1,6 @@
 using Npgsql;
-using Polly.Retry;
 using Polly;
+using Polly.Retry;
 
 namespace AssetSync.Storage;
 
@@ -20,7 +20,13 @@ internal sealed class StoreConnections
     /// <param name="time">The clock of the waits.</param>
     /// <param name="observer">Told of outages and of their end.</param>
     /// <param name="connectionLimit">At most this many statements hold a connection at once; null: no bound of its own.</param>
-    public StoreConnections(string connectionString, DatabaseRetryOptions retry, TimeProvider time, SyncObserver? observer = null, int? connectionLimit = null)
+    public StoreConnections(
+        string connectionString,
+        DatabaseRetryOptions retry,
+        TimeProvider time,
+        SyncObserver? observer = null,
+        int? connectionLimit = null
+    )
     {
         DataSource = DataSources.For(connectionString);
         Target = DatabaseSettings.Describe(connectionString);
@@ -31,21 +37,23 @@ internal sealed class StoreConnections
         var pipeline = new ResiliencePipelineBuilder { TimeProvider = time };
         if (retry.MaxRetryCount > 0)
         {
-            pipeline.AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = retry.MaxRetryCount,
-                BackoffType = DelayBackoffType.Exponential,
-                Delay = retry.Interval,
-                MaxDelay = retry.MaxInterval,
-                ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(IsTransient),
-                OnRetry = args =>
+            pipeline.AddRetry(
+                new RetryStrategyOptions
                 {
-                    // After a restart every pooled connection is dead: drop the idle ones so the retry gets a fresh one.
-                    DataSource.Clear();
-                    _outage.Retrying(Describe(args.Outcome.Exception), args.AttemptNumber + 1, retry.MaxRetryCount, args.RetryDelay);
-                    return default;
-                },
-            });
+                    MaxRetryAttempts = retry.MaxRetryCount,
+                    BackoffType = DelayBackoffType.Exponential,
+                    Delay = retry.Interval,
+                    MaxDelay = retry.MaxInterval,
+                    ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(IsTransient),
+                    OnRetry = args =>
+                    {
+                        // After a restart every pooled connection is dead: drop the idle ones so the retry gets a fresh one.
+                        DataSource.Clear();
+                        _outage.Retrying(Describe(args.Outcome.Exception), args.AttemptNumber + 1, retry.MaxRetryCount, args.RetryDelay);
+                        return default;
+                    },
+                }
+            );
         }
         _retry = pipeline.Build();
     }
@@ -61,13 +69,14 @@ internal sealed class StoreConnections
     public static bool IsTransient(NpgsqlException ex) => ex.IsTransient || ex is PostgresException { SqlState: "57P01" or "57P02" or "57P03" };
 
     /// <summary>An error as a message may show it: the server's words or the client's, never the connection string.</summary>
-    public static string Describe(Exception? ex) => ex switch
-    {
-        PostgresException pg => $"{pg.SqlState}: {pg.MessageText}",
-        NpgsqlException { InnerException: { } inner } npg => $"{npg.Message} ({inner.Message})",
-        null => "unknown",
-        _ => ex.Message,
-    };
+    public static string Describe(Exception? ex) =>
+        ex switch
+        {
+            PostgresException pg => $"{pg.SqlState}: {pg.MessageText}",
+            NpgsqlException { InnerException: { } inner } npg => $"{npg.Message} ({inner.Message})",
+            null => "unknown",
+            _ => ex.Message,
+        };
 
     /// <summary>Runs <paramref name="action"/> under the bound and the transient-error policy.</summary>
     public async ValueTask<T> WithRetry<T>(Func<CancellationToken, ValueTask<T>> action, CancellationToken ct)
@@ -98,11 +107,15 @@ internal sealed class StoreConnections
     public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken ct) => WithRetry(t => DataSource.OpenConnectionAsync(t), ct);
 
     /// <summary>Opens a connection and runs <paramref name="action"/> on it, under <see cref="WithRetry{T}"/>.</summary>
-    public ValueTask<T> WithConnection<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> action, CancellationToken ct) => WithRetry(async token =>
-    {
-        await using var conn = await DataSource.OpenConnectionAsync(token).ConfigureAwait(false);
-        return await action(conn, token).ConfigureAwait(false);
-    }, ct);
+    public ValueTask<T> WithConnection<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> action, CancellationToken ct) =>
+        WithRetry(
+            async token =>
+            {
+                await using var conn = await DataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+                return await action(conn, token).ConfigureAwait(false);
+            },
+            ct
+        );
 
     /// <summary>An outage the run rode out is told even when the run ends before it settled.</summary>
     public void Flush() => _outage.Flush();

@@ -3,11 +3,18 @@ namespace AssetSync.Storage;
 /// <summary>
 /// AssetSync's database work, by concern: <see cref="Runs"/> (the lock and the run's row), <see cref="Selection"/> (which
 /// assets, and what a run needs of them), <see cref="States"/> (every asset's outcome), <see cref="Status"/> (status and
-/// reports), <see cref="ChangeModel"/> (the register's change rates). They share one <see cref="StoreConnections"/>: the data source, the transient-error policy and the bound.
+/// reports), <see cref="ChangeModel"/> (the register's change rates). They share one <see cref="StoreConnections"/>: the data source, the
+/// transient-error policy and the bound.
 /// </summary>
 internal sealed class SyncStore : IAsyncDisposable
 {
-    public SyncStore(string connectionString, DatabaseRetryOptions retry, TimeProvider time, SyncObserver? observer = null, int? connectionLimit = null)
+    public SyncStore(
+        string connectionString,
+        DatabaseRetryOptions retry,
+        TimeProvider time,
+        SyncObserver? observer = null,
+        int? connectionLimit = null
+    )
     {
         Connections = new StoreConnections(connectionString, retry, time, observer, connectionLimit);
         Runs = new RunStore(Connections);

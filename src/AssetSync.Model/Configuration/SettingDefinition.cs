@@ -35,7 +35,8 @@ public sealed record SettingDefinition
     /// </summary>
     public bool IsSecret { get; init; }
 
-    /// <summary>The type a value must have (a string, a number, a switch, a duration …): a settings file's value is converted to it or refused.</summary>
+    /// <summary>The type a value must have (a string, a number, a switch, a duration …): a settings file's value is converted to it or
+    /// refused.</summary>
     public Type ValueType { get; init; } = typeof(string);
 
     /// <summary>The smallest value allowed, for a number; null: no lower bound beyond the type's.</summary>
@@ -60,13 +61,14 @@ public sealed record SettingDefinition
     public bool AllowedInFile { get; init; } = true;
 
     /// <summary>The range as help and messages say it ("1 to 10000", "0 or more"); null without a bound.</summary>
-    public string? RangeText => (Minimum, Maximum) switch
-    {
-        ({ } min, { } max) => $"{Number(min)} to {Number(max)}",
-        ({ } min, null) => $"{Number(min)} or more",
-        (null, { } max) => $"at most {Number(max)}",
-        _ => null,
-    };
+    public string? RangeText =>
+        (Minimum, Maximum) switch
+        {
+            ({ } min, { } max) => $"{Number(min)} to {Number(max)}",
+            ({ } min, null) => $"{Number(min)} or more",
+            (null, { } max) => $"at most {Number(max)}",
+            _ => null,
+        };
 
     /// <summary>
     /// Why <paramref name="value"/> (already of <see cref="ValueType"/>) is outside the declared range, or null when it is

@@ -38,8 +38,10 @@ public static class TrustedFile
             ? $"remove their write access (icacls \"{shown}\" /remove:g *S-1-1-0 *S-1-5-32-545 *S-1-5-11, or the file's Security tab)"
             : $"run chmod go-w '{shown}' (and chmod go-w on its folder, or give the folder the sticky bit)";
         throw new SyncConfigurationException(
-            $"The {what} '{shown}' ({setting}) may be written by {writers}. It decides where the API token and the database login go, " +
-            $"so it must be writable by its owner only: {fix}.", setting);
+            $"The {what} '{shown}' ({setting}) may be written by {writers}. It decides where the API token and the database login go, "
+                + $"so it must be writable by its owner only: {fix}.",
+            setting
+        );
     }
 
     /// <summary>
@@ -54,19 +56,29 @@ public static class TrustedFile
         {
             if (OperatingSystem.IsWindows())
             {
-                return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "AssetSync", "Logs");
+                return Path.Combine(
+                    Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify),
+                    "AssetSync",
+                    "Logs"
+                );
             }
             var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
-            var root = !string.IsNullOrWhiteSpace(state) && Path.IsPathRooted(state)
-                ? state
-                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile, Environment.SpecialFolderOption.DoNotVerify), ".local", "state");
+            var root =
+                !string.IsNullOrWhiteSpace(state) && Path.IsPathRooted(state)
+                    ? state
+                    : Path.Combine(
+                        Environment.GetFolderPath(Environment.SpecialFolder.UserProfile, Environment.SpecialFolderOption.DoNotVerify),
+                        ".local",
+                        "state"
+                    );
             return Path.Combine(root, "AssetSync", "logs");
         }
     }
 
     /// <summary>
     /// Makes <paramref name="path"/> a folder only its owner can write, and checks that it is: created with owner-only access
-    /// on Linux and macOS (mode 0700); an existing one must be this account's (its mode can be set) and writable by nobody else. Throws <see cref="SyncConfigurationException"/> for <paramref name="setting"/> otherwise.
+    /// on Linux and macOS (mode 0700); an existing one must be this account's (its mode can be set) and writable by nobody else. Throws <see
+    /// cref="SyncConfigurationException"/> for <paramref name="setting"/> otherwise.
     /// On Windows the folder inherits its parent's access (a profile folder is the account's own).
     /// </summary>
     /// <returns>The folder's full path.</returns>
@@ -90,8 +102,12 @@ public static class TrustedFile
         if ((mode & GroupOrOthersWrite) != 0)
         {
             throw new SyncConfigurationException(
-                $"The log folder '{shown}' ({setting}) may be written by {Who(mode)} (mode {Octal(mode)}): they could read the transcripts or plant links at " +
-                $"the names the job writes. Give the job a folder of its own account (chmod 700 '{shown}'), or leave {setting} out for the account's own default.", setting);
+                $"The log folder '{shown}' ({setting}) may be written by {Who(mode)} (mode {Octal(mode)}): they could read the transcripts or "
+                    + $"plant links at "
+                    + $"the names the job writes. Give the job a folder of its own account (chmod 700 '{shown}'), or leave {setting} out for the "
+                    + $"account's own default.",
+                setting
+            );
         }
         try
         {
@@ -102,8 +118,11 @@ public static class TrustedFile
         catch (UnauthorizedAccessException)
         {
             throw new SyncConfigurationException(
-                $"The log folder '{shown}' ({setting}) belongs to another account: whoever owns it can read the transcripts. Give the job a folder of its own, " +
-                $"or leave {setting} out for the account's own default.", setting);
+                $"The log folder '{shown}' ({setting}) belongs to another account: whoever owns it can read the transcripts. Give the job a "
+                    + $"folder of its own, "
+                    + $"or leave {setting} out for the account's own default.",
+                setting
+            );
         }
         return full;
     }
@@ -129,20 +148,25 @@ public static class TrustedFile
         return null;
     }
 
-    private static string Who(UnixFileMode mode) => (mode & GroupOrOthersWrite) switch
-    {
-        GroupOrOthersWrite => "its group and every other user",
-        UnixFileMode.GroupWrite => "its group",
-        _ => "every other user",
-    };
+    private static string Who(UnixFileMode mode) =>
+        (mode & GroupOrOthersWrite) switch
+        {
+            GroupOrOthersWrite => "its group and every other user",
+            UnixFileMode.GroupWrite => "its group",
+            _ => "every other user",
+        };
 
     private static string Octal(UnixFileMode mode) => Convert.ToString((int)mode & 0xFFF, 8).PadLeft(4, '0');
 
     [SupportedOSPlatform("windows")]
     private static string? WindowsWriters(string path)
     {
-        const FileSystemRights Writes = FileSystemRights.WriteData | FileSystemRights.AppendData | FileSystemRights.ChangePermissions
-            | FileSystemRights.TakeOwnership | FileSystemRights.Delete;
+        const FileSystemRights Writes =
+            FileSystemRights.WriteData
+            | FileSystemRights.AppendData
+            | FileSystemRights.ChangePermissions
+            | FileSystemRights.TakeOwnership
+            | FileSystemRights.Delete;
         var broad = new Dictionary<SecurityIdentifier, string>
         {
             [new SecurityIdentifier(WellKnownSidType.WorldSid, null)] = "Everyone",
@@ -153,8 +177,12 @@ public static class TrustedFile
         var found = new SortedSet<string>(StringComparer.Ordinal);
         foreach (FileSystemAccessRule rule in rules)
         {
-            if (rule.AccessControlType == AccessControlType.Allow && (rule.FileSystemRights & Writes) != 0
-                && rule.IdentityReference is SecurityIdentifier sid && broad.TryGetValue(sid, out var name))
+            if (
+                rule.AccessControlType == AccessControlType.Allow
+                && (rule.FileSystemRights & Writes) != 0
+                && rule.IdentityReference is SecurityIdentifier sid
+                && broad.TryGetValue(sid, out var name)
+            )
             {
                 found.Add(name);
             }

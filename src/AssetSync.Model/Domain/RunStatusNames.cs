@@ -28,28 +28,30 @@ public static class RunStatusNames
     public static IReadOnlyList<RunStatus> Closing { get; } = [RunStatus.Complete, RunStatus.Cancelled, RunStatus.Failed];
 
     /// <summary>The contract name: running, complete, cancelled, failed, interrupted, skipped (never stored) or unknown.</summary>
-    public static string Name(this RunStatus status) => status switch
-    {
-        RunStatus.Running => RunningName,
-        RunStatus.Complete => CompleteName,
-        RunStatus.Cancelled => "cancelled",
-        RunStatus.Failed => "failed",
-        RunStatus.Interrupted => InterruptedName,
-        RunStatus.Skipped => "skipped",
-        _ => "unknown",
-    };
+    public static string Name(this RunStatus status) =>
+        status switch
+        {
+            RunStatus.Running => RunningName,
+            RunStatus.Complete => CompleteName,
+            RunStatus.Cancelled => "cancelled",
+            RunStatus.Failed => "failed",
+            RunStatus.Interrupted => InterruptedName,
+            RunStatus.Skipped => "skipped",
+            _ => "unknown",
+        };
 
     /// <summary>The status a row's text names; <see cref="RunStatus.Unknown"/> for text that is none of the contract's.</summary>
-    public static RunStatus FromName(string? name) => name switch
-    {
-        RunningName => RunStatus.Running,
-        CompleteName => RunStatus.Complete,
-        "cancelled" => RunStatus.Cancelled,
-        "failed" => RunStatus.Failed,
-        InterruptedName => RunStatus.Interrupted,
-        "skipped" => RunStatus.Skipped,
-        _ => RunStatus.Unknown,
-    };
+    public static RunStatus FromName(string? name) =>
+        name switch
+        {
+            RunningName => RunStatus.Running,
+            CompleteName => RunStatus.Complete,
+            "cancelled" => RunStatus.Cancelled,
+            "failed" => RunStatus.Failed,
+            InterruptedName => RunStatus.Interrupted,
+            "skipped" => RunStatus.Skipped,
+            _ => RunStatus.Unknown,
+        };
 
     /// <summary>Whether the run ended before it had decided what it set out to: not complete, and not still running.</summary>
     public static bool IsBroken(this RunStatus status) => status is RunStatus.Interrupted or RunStatus.Cancelled or RunStatus.Failed;

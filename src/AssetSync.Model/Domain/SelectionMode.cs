@@ -26,7 +26,10 @@ public readonly record struct SelectionMode
 
     /// <summary>The mode of a stored name; null for a name this version does not know (a row of another writer).</summary>
     public static SelectionMode? FromName(string? name) =>
-        name == Batch.Name ? Batch : name == RetryFailed.Name ? RetryFailed : name == Serials.Name ? Serials : null;
+        name == Batch.Name ? Batch
+        : name == RetryFailed.Name ? RetryFailed
+        : name == Serials.Name ? Serials
+        : null;
 
     public override string ToString() => Name;
 

@@ -9,17 +9,24 @@ public sealed class InnomaintUnreachableException : SyncRunFailedException
 {
     /// <summary>The circuit opened: <paramref name="consecutiveFailures"/> assets in a row failed, and a check of the service failed too.</summary>
     public InnomaintUnreachableException(int consecutiveFailures, string lastError)
-        : base($"Innomaint appears to be unreachable: {consecutiveFailures} assets in a row failed (last: {lastError}), and an asset that synced before did not answer either. " +
-            "The run was stopped; the assets it interrupted and those not yet attempted were left untouched. Check Innomaint and -BaseUrl, then run Invoke-CmmsRetryFailed.")
+        : base(
+            $"Innomaint appears to be unreachable: {consecutiveFailures} assets in a row failed (last: {lastError}), and an asset that synced "
+                + $"before did not answer either. "
+                + "The run was stopped; the assets it interrupted and those not yet attempted were left untouched. Check Innomaint and -BaseUrl, "
+                + "then run Invoke-CmmsRetryFailed."
+        )
     {
         ConsecutiveFailures = consecutiveFailures;
         Cause = lastError;
     }
 
-    /// <summary>No answer at all: <paramref name="attempts"/> requests in a row to <paramref name="baseUrl"/> failed at the connection, before any answer.</summary>
+    /// <summary>No answer at all: <paramref name="attempts"/> requests in a row to <paramref name="baseUrl"/> failed at the connection, before any
+    /// answer.</summary>
     public InnomaintUnreachableException(string baseUrl, int attempts, string cause)
-        : base($"Innomaint could not be reached at {baseUrl}: the first {attempts} requests of the run failed before any answer ({cause}). " +
-            "No asset was marked failed. Check -BaseUrl (host, port, http or https) and that Innomaint is running, then run the command again.")
+        : base(
+            $"Innomaint could not be reached at {baseUrl}: the first {attempts} requests of the run failed before any answer ({cause}). "
+                + "No asset was marked failed. Check -BaseUrl (host, port, http or https) and that Innomaint is running, then run the command again."
+        )
     {
         ConsecutiveFailures = attempts;
         Cause = cause;
@@ -31,9 +38,12 @@ public sealed class InnomaintUnreachableException : SyncRunFailedException
     /// over the connection; the run stops at once.
     /// </summary>
     public InnomaintUnreachableException(string baseUrl, string certificateProblem)
-        : base($"Innomaint at {baseUrl} could not be reached securely: {certificateProblem}. The run was stopped; no asset was marked failed. " +
-            "If the hospital's own CA issued this certificate (or re-signs TLS on the way), pass its root certificate with -CertificateAuthorityPath " +
-            "(a PEM or DER file); if the certificate is for another name, check -BaseUrl.")
+        : base(
+            $"Innomaint at {baseUrl} could not be reached securely: {certificateProblem}. The run was stopped; no asset was marked failed. "
+                + "If the hospital's own CA issued this certificate (or re-signs TLS on the way), pass its root certificate with "
+                + "-CertificateAuthorityPath "
+                + "(a PEM or DER file); if the certificate is for another name, check -BaseUrl."
+        )
     {
         Cause = certificateProblem;
         BaseUrl = baseUrl;

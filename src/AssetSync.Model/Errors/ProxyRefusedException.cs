@@ -9,7 +9,10 @@ public sealed class ProxyRefusedException : SyncRunFailedException
 {
     /// <summary>Creates the error. <paramref name="proxy"/> is shown as scheme://host:port only, never with a login.</summary>
     public ProxyRefusedException(string proxy, string source, string cause, string advice)
-        : base($"The proxy {proxy} ({source}) refused the request to Innomaint: {cause}. The run was stopped; no asset was marked failed or deferred. {advice}")
+        : base(
+            $"The proxy {proxy} ({source}) refused the request to Innomaint: {cause}. The run was stopped; no asset was marked failed or "
+                + $"deferred. {advice}"
+        )
     {
         Proxy = proxy;
         ProxySource = source;

@@ -7,9 +7,7 @@ namespace AssetSync;
 public sealed class SyncRunLockedException(RunInProgress holder, TimeSpan? waited = null) : AssetSyncException(Describe(holder, waited))
 {
     public SyncRunLockedException(long? runId, string? host, string? user, DateTimeOffset? startedAt)
-        : this(new RunInProgress(runId, host, user, startedAt))
-    {
-    }
+        : this(new RunInProgress(runId, host, user, startedAt)) { }
 
     /// <summary>The run that holds the lock.</summary>
     public RunInProgress Holder { get; } = holder;
@@ -25,11 +23,10 @@ public sealed class SyncRunLockedException(RunInProgress holder, TimeSpan? waite
     /// <summary>How long this run waited before giving up; null when it did not wait.</summary>
     public TimeSpan? Waited { get; } = waited;
 
-    private static string Describe(RunInProgress holder, TimeSpan? waited) => waited is { } w
-        ? $"Waited {FormatWait(w)} for {holder} to finish; it is still running, so this run did not start."
-        : holder.RunId is null
-            ? "Another AssetSync run holds this database's run lock, so this run did not start."
-            : $"Another AssetSync run is in progress ({holder}), so this run did not start.";
+    private static string Describe(RunInProgress holder, TimeSpan? waited) =>
+        waited is { } w ? $"Waited {FormatWait(w)} for {holder} to finish; it is still running, so this run did not start."
+        : holder.RunId is null ? "Another AssetSync run holds this database's run lock, so this run did not start."
+        : $"Another AssetSync run is in progress ({holder}), so this run did not start.";
 
     internal static string FormatWait(TimeSpan w) => w.TotalSeconds < 120 ? $"{w.TotalSeconds:0} s" : $"{w.TotalMinutes:0.#} min";
 }

@@ -5,9 +5,13 @@ namespace AssetSync;
 /// failed (its row is closed) instead of hanging or dying silently; the original exception is the
 /// inner one. What was decided before is kept.
 /// </summary>
-public sealed class UnexpectedSyncErrorException(string serialNumber, Exception inner) : SyncRunFailedException(
-    $"The run stopped on an unexpected error while asset '{TextSafety.Inert(serialNumber, 80)}' was synced ({inner.GetType().Name}: {TextSafety.Inert(inner.Message)}). " +
-    "What was decided before it is kept. Please report this with the run's transcript.", inner)
+public sealed class UnexpectedSyncErrorException(string serialNumber, Exception inner)
+    : SyncRunFailedException(
+        $"The run stopped on an unexpected error while asset '{TextSafety.Inert(serialNumber, 80)}' was synced ({inner.GetType().Name}: "
+            + $"{TextSafety.Inert(inner.Message)}). "
+            + "What was decided before it is kept. Please report this with the run's transcript.",
+        inner
+    )
 {
     /// <summary>The asset being synced when it happened.</summary>
     public string SerialNumber { get; } = serialNumber;

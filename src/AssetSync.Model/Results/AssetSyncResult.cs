@@ -28,7 +28,8 @@ public sealed class AssetSyncResult
     /// <summary>Why it failed, in words, with any text from the API made inert. Never holds a secret.</summary>
     public string? Error { get; init; }
 
-    /// <summary>The asset's own time in seconds: from its first request to its decision (backoff waits included, its queueing before the first request not).</summary>
+    /// <summary>The asset's own time in seconds: from its first request to its decision (backoff waits included, its queueing before the first
+    /// request not).</summary>
     public double Duration => Math.Round(Elapsed.TotalSeconds, 3);
 
     /// <summary>The asset's own time, typed (see <see cref="Duration"/>).</summary>

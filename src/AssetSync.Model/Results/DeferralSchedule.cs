@@ -9,5 +9,4 @@ public static class DeferralSchedule
 {
     /// <summary>The longest deferral, in days.</summary>
     public const int MaxDays = 30;
-
 }

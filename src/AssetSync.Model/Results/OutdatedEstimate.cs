@@ -41,5 +41,8 @@ public sealed record OutdatedEstimate
     }
 
     public override string ToString() =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Criticality ?? "all"}: {Expected:0.#} of {SyncedAssets} (90 % {Low:0.#}–{High:0.#})");
+        string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"{Criticality ?? "all"}: {Expected:0.#} of {SyncedAssets} (90 % {Low:0.#}–{High:0.#})"
+        );
 }

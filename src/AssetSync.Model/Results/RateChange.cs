@@ -21,9 +21,10 @@ public enum RateChangeReason
 /// <summary>The run's request rate changed, and why. <see cref="Previous"/> is null at the start.</summary>
 public sealed record RateChange(double RequestsPerSecond, double? Previous, RateChangeReason Reason, string Detail)
 {
-    public override string ToString() => Previous is { } p
-        ? $"Rate {Format(p)} -> {Format(RequestsPerSecond)} requests/s: {Detail}"
-        : $"Rate {Format(RequestsPerSecond)} requests/s: {Detail}";
+    public override string ToString() =>
+        Previous is { } p
+            ? $"Rate {Format(p)} -> {Format(RequestsPerSecond)} requests/s: {Detail}"
+            : $"Rate {Format(RequestsPerSecond)} requests/s: {Detail}";
 
     /// <summary>A rate as messages show it: "19.8", "2.5", or "unlimited".</summary>
     public static string Format(double rate) =>

@@ -41,5 +41,8 @@ public sealed class SchemaStep
     }
 
     /// <summary>An estimate as words: "under 1 s", "about 40 s", "about 2.5 min".</summary>
-    public static string Format(TimeSpan t) => t.TotalSeconds < 1 ? "under 1 s" : t.TotalSeconds < 120 ? $"about {t.TotalSeconds:0} s" : $"about {t.TotalMinutes:0.#} min";
+    public static string Format(TimeSpan t) =>
+        t.TotalSeconds < 1 ? "under 1 s"
+        : t.TotalSeconds < 120 ? $"about {t.TotalSeconds:0} s"
+        : $"about {t.TotalMinutes:0.#} min";
 }

@@ -10,18 +10,19 @@ public static class SyncErrorKinds
     public static IReadOnlyList<SyncErrorKind> Deferring { get; } = [.. Logged.Where(Defers)];
 
     /// <summary>The value stored in ic3_sync_log.error_kind and shown to users.</summary>
-    public static string ToContractName(this SyncErrorKind kind) => kind switch
-    {
-        SyncErrorKind.NotFound => "not_found",
-        SyncErrorKind.ClientError => "client_error",
-        SyncErrorKind.Transient => "transient",
-        SyncErrorKind.Network => "network",
-        SyncErrorKind.Timeout => "timeout",
-        SyncErrorKind.InvalidResponse => "invalid_response",
-        SyncErrorKind.Database => "database",
-        SyncErrorKind.Credentials => "credentials",
-        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-    };
+    public static string ToContractName(this SyncErrorKind kind) =>
+        kind switch
+        {
+            SyncErrorKind.NotFound => "not_found",
+            SyncErrorKind.ClientError => "client_error",
+            SyncErrorKind.Transient => "transient",
+            SyncErrorKind.Network => "network",
+            SyncErrorKind.Timeout => "timeout",
+            SyncErrorKind.InvalidResponse => "invalid_response",
+            SyncErrorKind.Database => "database",
+            SyncErrorKind.Credentials => "credentials",
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
 
     /// <summary>
     /// A failure of this kind defers the asset: runs skip it for 1, 2, 4 … days (<see cref="DeferralSchedule"/>) by
@@ -34,19 +35,19 @@ public static class SyncErrorKinds
         kind is SyncErrorKind.Transient or SyncErrorKind.Network or SyncErrorKind.Timeout or SyncErrorKind.InvalidResponse;
 
     /// <summary>Kinds that suggest Innomaint itself is down, rather than the asset: consecutive ones trip the breaker.</summary>
-    public static bool SuggestsOutage(this SyncErrorKind kind) =>
-        kind is SyncErrorKind.Transient or SyncErrorKind.Network or SyncErrorKind.Timeout;
+    public static bool SuggestsOutage(this SyncErrorKind kind) => kind is SyncErrorKind.Transient or SyncErrorKind.Network or SyncErrorKind.Timeout;
 
     /// <summary>Maps an HTTP status that is not 2xx to its kind, as the Innomaint contract's table says.</summary>
-    public static SyncErrorKind FromStatusCode(int status) => status switch
-    {
-        404 => SyncErrorKind.NotFound,
-        401 or 403 => SyncErrorKind.Credentials,
-        408 or 429 or 500 or 502 or 503 or 504 => SyncErrorKind.Transient,
-        >= 400 and < 500 => SyncErrorKind.ClientError,
-        // Other 5xx and unexpected 1xx/3xx: the server is not answering as promised; retrying may pass.
-        _ => SyncErrorKind.Transient,
-    };
+    public static SyncErrorKind FromStatusCode(int status) =>
+        status switch
+        {
+            404 => SyncErrorKind.NotFound,
+            401 or 403 => SyncErrorKind.Credentials,
+            408 or 429 or 500 or 502 or 503 or 504 => SyncErrorKind.Transient,
+            >= 400 and < 500 => SyncErrorKind.ClientError,
+            // Other 5xx and unexpected 1xx/3xx: the server is not answering as promised; retrying may pass.
+            _ => SyncErrorKind.Transient,
+        };
 
     /// <summary>Parses a contract name (not_found) or an enum name (NotFound) of a logged kind, ignoring case.</summary>
     public static bool TryParse(string? text, out SyncErrorKind kind)

@@ -18,7 +18,8 @@ public sealed class SyncRunSummary
     /// <summary>Assets selected but not attempted, e.g. serial numbers that are not in ic3_asset_master.</summary>
     public int Skipped { get; init; }
 
-    /// <summary>Of <see cref="Succeeded"/>, the assets found unchanged (a 304, or a body identical to the stored one): nothing of them was rewritten.</summary>
+    /// <summary>Of <see cref="Succeeded"/>, the assets found unchanged (a 304, or a body identical to the stored one): nothing of them was
+    /// rewritten.</summary>
     public int Unchanged { get; init; }
 
     /// <summary>
@@ -90,5 +91,7 @@ public sealed class SyncRunSummary
     /// <summary>The OS account the run ran as.</summary>
     public string? User { get; init; }
 
-    public override string ToString() => $"Run {RunId} ({Mode}): {Status.Name()}{(StoppedBy is null ? "" : $" (stopped by {StoppedBy})")}, {Succeeded} succeeded ({Unchanged} unchanged), {Failed} failed, {Skipped} skipped, {NotReached} not reached";
+    public override string ToString() =>
+        $"Run {RunId} ({Mode}): {Status.Name()}{(StoppedBy is null ? "" : $" (stopped by {StoppedBy})")}, {Succeeded} succeeded ({Unchanged} "
+        + $"unchanged), {Failed} failed, {Skipped} skipped, {NotReached} not reached";
 }

@@ -3,7 +3,8 @@ namespace AssetSync;
 /// <summary>"Did you mean …?": the known name nearest to a mistyped one, by edit distance, ignoring case.</summary>
 public static class NearestName
 {
-    /// <summary>The candidate nearest to <paramref name="typed"/> within <paramref name="maxEdits"/> edits (at least 2, or a third of its length), or null.</summary>
+    /// <summary>The candidate nearest to <paramref name="typed"/> within <paramref name="maxEdits"/> edits (at least 2, or a third of its length),
+    /// or null.</summary>
     public static string? Find(string typed, IEnumerable<string> candidates, int? maxEdits = null)
     {
         ArgumentNullException.ThrowIfNull(candidates);
@@ -28,7 +29,10 @@ public static class NearestName
             for (var j = 1; j <= b.Length; j++)
             {
                 var current = d[j];
-                d[j] = Math.Min(Math.Min(d[j] + 1, d[j - 1] + 1), previous + (char.ToLowerInvariant(a[i - 1]) == char.ToLowerInvariant(b[j - 1]) ? 0 : 1));
+                d[j] = Math.Min(
+                    Math.Min(d[j] + 1, d[j - 1] + 1),
+                    previous + (char.ToLowerInvariant(a[i - 1]) == char.ToLowerInvariant(b[j - 1]) ? 0 : 1)
+                );
                 previous = current;
             }
         }

@@ -13,7 +13,8 @@ public static class TextSafety
     /// <summary>The longest message shown before it is cut with an ellipsis.</summary>
     public const int DefaultMaxLength = 500;
 
-    /// <summary>Escapes every character that could act on a terminal; null stays null. Cuts at <paramref name="maxLength"/> characters (0: no cut).</summary>
+    /// <summary>Escapes every character that could act on a terminal; null stays null. Cuts at <paramref name="maxLength"/> characters (0: no
+    /// cut).</summary>
     public static string? Inert(string? text, int maxLength = DefaultMaxLength)
     {
         if (text is null)
@@ -85,10 +86,14 @@ public static class TextSafety
         value is { Length: > 0 } && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + value : value;
 
     private static bool IsUnsafe(char c) =>
-        c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F)
+        c < 0x20
+        || c == 0x7F
+        || (c >= 0x80 && c <= 0x9F)
         // Bidirectional overrides and isolates can make a line read differently from what it holds.
-        || (c >= '\u202A' && c <= '\u202E') || (c >= '\u2066' && c <= '\u2069') || c == '\u200E' || c == '\u200F';
+        || (c >= '\u202A' && c <= '\u202E')
+        || (c >= '\u2066' && c <= '\u2069')
+        || c == '\u200E'
+        || c == '\u200F';
 
-    private static string Cut(string text, int maxLength) =>
-        maxLength > 0 && text.Length > maxLength ? text[..maxLength] + "…" : text;
+    private static string Cut(string text, int maxLength) => maxLength > 0 && text.Length > maxLength ? text[..maxLength] + "…" : text;
 }

@@ -33,12 +33,16 @@ public sealed class AssetSyncTelemetryTests(DatabaseFixture db) : IClassFixture<
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        meters.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-        {
-            var key = instrument.Name + string.Concat(tags.ToArray().Where(t => t.Value is not null).OrderBy(t => t.Key).Select(t => $"|{t.Key}={t.Value}"));
-            longs.AddOrUpdate(key, value, (_, n) => n + value);
-            longs.AddOrUpdate(instrument.Name, value, (_, n) => n + value);
-        });
+        meters.SetMeasurementEventCallback<long>(
+            (instrument, value, tags, _) =>
+            {
+                var key =
+                    instrument.Name
+                    + string.Concat(tags.ToArray().Where(t => t.Value is not null).OrderBy(t => t.Key).Select(t => $"|{t.Key}={t.Value}"));
+                longs.AddOrUpdate(key, value, (_, n) => n + value);
+                longs.AddOrUpdate(instrument.Name, value, (_, n) => n + value);
+            }
+        );
         meters.SetMeasurementEventCallback<double>((instrument, value, _, _) => doubles.Add((instrument.Name, value)));
         meters.Start();
         var activities = new ConcurrentBag<Activity>();
@@ -75,7 +79,11 @@ public sealed class AssetSyncTelemetryTests(DatabaseFixture db) : IClassFixture<
     [Fact]
     public async Task The_rate_gauge_reports_the_running_runs_rate()
     {
-        await using var sim = await SimulatorServer.StartAsync(o => { o.Assets = 6; o.LatencyMs = 100; });
+        await using var sim = await SimulatorServer.StartAsync(o =>
+        {
+            o.Assets = 6;
+            o.LatencyMs = 100;
+        });
         await db.ApplySchemaAsync();
         await db.ResetAsync();
         await db.SeedAssetsAsync(TestSerials.Range(1, 6));
@@ -104,6 +112,6 @@ public sealed class AssetSyncTelemetryTests(DatabaseFixture db) : IClassFixture<
         Assert.Contains(7.0, rates);
         var after = rates.Count;
         meters.RecordObservableInstruments();
-        Assert.Equal(after, rates.Count);            // no run, no rate
+        Assert.Equal(after, rates.Count); // no run, no rate
     }
 }

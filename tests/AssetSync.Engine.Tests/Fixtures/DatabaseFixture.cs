@@ -16,7 +16,10 @@ public sealed class DatabaseFixture : IAsyncLifetime
 
     public static string AdminConnectionString =>
         Environment.GetEnvironmentVariable("ASSETSYNC_TEST_CONNECTION_STRING")
-        ?? throw new InvalidOperationException("ASSETSYNC_TEST_CONNECTION_STRING is not set: run the tests with 'dotnet pwsh ./build.ps1 -Task Test', which starts a throwaway PostgreSQL.");
+        ?? throw new InvalidOperationException(
+            "ASSETSYNC_TEST_CONNECTION_STRING is not set: run the tests with 'dotnet pwsh ./build.ps1 -Task Test', which starts a throwaway "
+                + "PostgreSQL."
+        );
 
     public async Task InitializeAsync()
     {
@@ -40,8 +43,11 @@ public sealed class DatabaseFixture : IAsyncLifetime
     }
 
     /// <summary>Empties AssetSync's tables, for tests in one class that need a clean slate.</summary>
-    public Task ResetAsync() => ExecAsync(
-        "TRUNCATE ic3_asset_master, ic3_asset_pm_schedule, ic3_sync_log, cmms_sync_log, cmms_asset_sync_state, cmms_rate_state, cmms_change_model RESTART IDENTITY");
+    public Task ResetAsync() =>
+        ExecAsync(
+            "TRUNCATE ic3_asset_master, ic3_asset_pm_schedule, ic3_sync_log, cmms_sync_log, cmms_asset_sync_state, cmms_rate_state, "
+                + "cmms_change_model RESTART IDENTITY"
+        );
 
     /// <summary>Fills ic3_asset_master the way IC3 would: one row per serial, in report order.</summary>
     public async Task SeedAssetsAsync(IEnumerable<string> serials)
@@ -49,7 +55,9 @@ public sealed class DatabaseFixture : IAsyncLifetime
         await using var conn = new NpgsqlConnection(ConnectionString);
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand(
-            "INSERT INTO ic3_asset_master (cmms_asset_id, report_seq_no) SELECT s, ord FROM unnest($1::text[]) WITH ORDINALITY AS u(s, ord)", conn);
+            "INSERT INTO ic3_asset_master (cmms_asset_id, report_seq_no) SELECT s, ord FROM unnest($1::text[]) WITH ORDINALITY AS u(s, ord)",
+            conn
+        );
         cmd.Parameters.Add(new NpgsqlParameter { Value = serials.ToArray() });
         await cmd.ExecuteNonQueryAsync();
     }

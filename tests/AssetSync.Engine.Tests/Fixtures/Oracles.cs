@@ -12,7 +12,8 @@ internal static class Oracles
     public static int DeferralDays(int consecutiveFailures) =>
         consecutiveFailures <= 1 ? 1 : (int)Math.Min(DeferralSchedule.MaxDays, Math.Pow(2, Math.Min(consecutiveFailures - 1, 30)));
 
-    /// <summary>The rate <see cref="ChangeRateModel.RateTable"/> gives as the SQL looks it up: exposure clamped to the fitted range, past the table k/T.</summary>
+    /// <summary>The rate <see cref="ChangeRateModel.RateTable"/> gives as the SQL looks it up: exposure clamped to the fitted range, past the table
+    /// k/T.</summary>
     public static double TableRate(this ChangeRateModel model, int changes, double exposureSeconds)
     {
         if (exposureSeconds <= 0)
@@ -23,7 +24,8 @@ internal static class Oracles
         {
             return changes / exposureSeconds;
         }
-        var bucket = (int)Math.Clamp(Math.Round((Math.Log(exposureSeconds) - model.TableLogMin) / model.TableLogStep), 0, ChangeRateModel.TableBuckets - 1);
+        var bucket = (int)
+            Math.Clamp(Math.Round((Math.Log(exposureSeconds) - model.TableLogMin) / model.TableLogStep), 0, ChangeRateModel.TableBuckets - 1);
         return model.PosteriorRate(changes, Math.Exp(model.TableLogMin + (bucket * model.TableLogStep)));
     }
 }

@@ -8,8 +8,11 @@ namespace AssetSync.Tests.Fixtures;
 /// </summary>
 public static class PostgresServer
 {
-    private static string DataDir => Environment.GetEnvironmentVariable("ASSETSYNC_TEST_PG_DATADIR")
-        ?? throw new InvalidOperationException("ASSETSYNC_TEST_PG_DATADIR is not set: database-fault tests need the throwaway cluster of './build.ps1 -Task Test'.");
+    private static string DataDir =>
+        Environment.GetEnvironmentVariable("ASSETSYNC_TEST_PG_DATADIR")
+        ?? throw new InvalidOperationException(
+            "ASSETSYNC_TEST_PG_DATADIR is not set: database-fault tests need the throwaway cluster of './build.ps1 -Task Test'."
+        );
 
     private static string Bin => Environment.GetEnvironmentVariable("ASSETSYNC_TEST_PG_BIN") ?? "/usr/lib/postgresql/15/bin";
 

@@ -92,7 +92,8 @@ internal sealed class RecordingObserver(Action<RecordingObserver, AssetSyncResul
         Retrying.TrySetResult();
     }
 
-    public override void WaitingForRun(RunInProgress holder, TimeSpan waited, TimeSpan timeout, bool done) => Add(Waits, (holder, waited, timeout, done));
+    public override void WaitingForRun(RunInProgress holder, TimeSpan waited, TimeSpan timeout, bool done) =>
+        Add(Waits, (holder, waited, timeout, done));
 
     /// <summary>A copy of <paramref name="list"/>, taken under its lock.</summary>
     public static List<T> Snapshot<T>(List<T> list)

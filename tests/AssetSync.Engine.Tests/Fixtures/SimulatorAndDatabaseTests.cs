@@ -6,7 +6,9 @@ namespace AssetSync.Tests.Fixtures;
 /// The fixture of whole-run tests, once: a database of the class's own (schema applied, emptied before each test) and a
 /// fresh simulator on 127.0.0.1 for each test, so no test depends on what another left behind.
 /// </summary>
-public abstract class SimulatorAndDatabaseTests(DatabaseFixture db, Action<SimulatorOptions>? simulator = null) : IClassFixture<DatabaseFixture>, IAsyncLifetime
+public abstract class SimulatorAndDatabaseTests(DatabaseFixture db, Action<SimulatorOptions>? simulator = null)
+    : IClassFixture<DatabaseFixture>,
+        IAsyncLifetime
 {
     /// <summary>The class's database.</summary>
     protected DatabaseFixture Db { get; } = db;

@@ -9,6 +9,7 @@ namespace AssetSync.Tests.Fixtures;
 public sealed class SimulatorServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+
     // The control client trusts the https variant's certificate; AssetSync itself must not.
     private readonly HttpClient _control = new(new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = OwnCertificate } });
 
@@ -16,10 +17,17 @@ public sealed class SimulatorServer : IAsyncDisposable
     /// The simulator's certificate as the test's own client takes it: made for 127.0.0.1 and asked for there, only its chain
     /// untrusted (self-signed, or a test's CA). A certificate for another name is refused as AssetSync refuses it.
     /// </summary>
-    private static bool OwnCertificate(object sender, System.Security.Cryptography.X509Certificates.X509Certificate? certificate,
-        System.Security.Cryptography.X509Certificates.X509Chain? chain, System.Net.Security.SslPolicyErrors errors) =>
+    private static bool OwnCertificate(
+        object sender,
+        System.Security.Cryptography.X509Certificates.X509Certificate? certificate,
+        System.Security.Cryptography.X509Certificates.X509Chain? chain,
+        System.Net.Security.SslPolicyErrors errors
+    ) =>
         errors == System.Net.Security.SslPolicyErrors.None
-        || (errors == System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors && sender is System.Net.Security.SslStream { TargetHostName: "127.0.0.1" });
+        || (
+            errors == System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors
+            && sender is System.Net.Security.SslStream { TargetHostName: "127.0.0.1" }
+        );
 
     private SimulatorServer(WebApplication app, string baseUrl, SimulatorOptions options)
     {
@@ -36,7 +44,12 @@ public sealed class SimulatorServer : IAsyncDisposable
 
     public static async Task<SimulatorServer> StartAsync(Action<SimulatorOptions>? configure = null)
     {
-        var options = new SimulatorOptions { Token = Token, Assets = 1000, HangMs = 30_000 };
+        var options = new SimulatorOptions
+        {
+            Token = Token,
+            Assets = 1000,
+            HangMs = 30_000,
+        };
         configure?.Invoke(options);
         var (app, url) = await SimulatorHost.StartAsync(options);
         var server = new SimulatorServer(app, url, options);
@@ -51,19 +64,26 @@ public sealed class SimulatorServer : IAsyncDisposable
 
     public async Task ScriptAsync(string serial, params string[] steps)
     {
-        var response = await _control.PostAsJsonAsync(BaseUrl + "/_sim/faults", new { scripts = new Dictionary<string, string[]> { [serial] = steps } });
+        var response = await _control.PostAsJsonAsync(
+            BaseUrl + "/_sim/faults",
+            new { scripts = new Dictionary<string, string[]> { [serial] = steps } }
+        );
         response.EnsureSuccessStatusCode();
     }
 
     /// <summary>Scripts <paramref name="serial"/> to answer <paramref name="fault"/> on every request from now on.</summary>
     public async Task ScriptForeverAsync(string serial, string fault)
     {
-        var response = await _control.PostAsJsonAsync(BaseUrl + "/_sim/faults", new { scripts = new Dictionary<string, string[]> { [serial] = [fault] }, repeatLast = true });
+        var response = await _control.PostAsJsonAsync(
+            BaseUrl + "/_sim/faults",
+            new { scripts = new Dictionary<string, string[]> { [serial] = [fault] }, repeatLast = true }
+        );
         response.EnsureSuccessStatusCode();
     }
 
     /// <summary>Changes simulator settings mid-test (POST /_sim/config), e.g. new { LatencyMs = 20 }.</summary>
-    public async Task ConfigureAsync(object settings) => (await _control.PostAsJsonAsync(BaseUrl + "/_sim/config", settings)).EnsureSuccessStatusCode();
+    public async Task ConfigureAsync(object settings) =>
+        (await _control.PostAsJsonAsync(BaseUrl + "/_sim/config", settings)).EnsureSuccessStatusCode();
 
     /// <summary>A night passes in Innomaint: ChangeRate of the assets change.</summary>
     public async Task NextGenerationAsync() => (await _control.PostAsync(BaseUrl + "/_sim/generation", null)).EnsureSuccessStatusCode();

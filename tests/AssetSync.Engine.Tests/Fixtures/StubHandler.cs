@@ -26,5 +26,6 @@ public sealed class StubHandler(Func<HttpRequestMessage, int, CancellationToken,
         new(status) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
 
     public static string Asset(string serial) =>
-        $$"""{"serialnumber":"{{serial}}","make":"Baxter","model":"Sigma","pm_schedules":[{"schedule_id":"PM-1","task":"Check","frequency_days":180,"next_due":"2027-01-05"}]}""";
+        $$"""{"serialnumber":"{{serial}}","make":"Baxter","model":"Sigma","pm_schedules":["""
+        + """{"schedule_id":"PM-1","task":"Check","frequency_days":180,"next_due":"2027-01-05"}]}""";
 }

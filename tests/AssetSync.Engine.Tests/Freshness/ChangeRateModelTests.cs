@@ -1,5 +1,5 @@
-using AssetSync.Tests.Fixtures;
 using AssetSync.Freshness;
+using AssetSync.Tests.Fixtures;
 
 namespace AssetSync.Tests.Freshness;
 
@@ -20,15 +20,20 @@ public sealed class ChangeRateModelTests
         {
             // 2% change about every unit, 18% every 20 units, 80% every 400 units.
             var draw = random.NextDouble();
-            var rate = (draw < 0.02 ? 1.0 : draw < 0.20 ? 1 / 20.0 : 1 / 400.0) / unit;
-            var last = -Exp(rate);              // the last change before the first visit (time 0)
+            var rate =
+                (
+                    draw < 0.02 ? 1.0
+                    : draw < 0.20 ? 1 / 20.0
+                    : 1 / 400.0
+                ) / unit;
+            var last = -Exp(rate); // the last change before the first visit (time 0)
             var next = Exp(rate);
             var k = 1;
-            var t = -last;                       // first visit: the age of the last change
+            var t = -last; // first visit: the age of the last change
             var visited = 0.0;
             for (var visit = 1; visit <= 12; visit++)
             {
-                var now = visited + ((5 + (10 * random.NextDouble())) * unit);   // every 5 to 15 units
+                var now = visited + ((5 + (10 * random.NextDouble())) * unit); // every 5 to 15 units
                 var changed = false;
                 while (next <= now)
                 {
@@ -42,8 +47,10 @@ public sealed class ChangeRateModelTests
             }
             assets.Add((rate, k, t));
         }
-        var groups = assets.GroupBy(a => (a.Item2, Math.Round(Math.Log(a.Item3) * 8)))
-            .Select(g => new ExposureGroup(g.Key.Item1, g.Average(a => a.Item3), g.Count())).ToList();
+        var groups = assets
+            .GroupBy(a => (a.Item2, Math.Round(Math.Log(a.Item3) * 8)))
+            .Select(g => new ExposureGroup(g.Key.Item1, g.Average(a => a.Item3), g.Count()))
+            .ToList();
         return (groups, assets);
     }
 
@@ -117,14 +124,14 @@ public sealed class ChangeRateModelTests
         var rates = new[] { 0.001, 0.01, 0.1, 0.3, 1, 10, 100 };
         var values = rates.Select(r => RefreshValue.Index(r, age)).ToArray();
         var peak = Array.IndexOf(values, values.Max());
-        Assert.InRange(peak, 1, rates.Length - 2);                 // an interior maximum: Cho's "rise, then fall"
+        Assert.InRange(peak, 1, rates.Length - 2); // an interior maximum: Cho's "rise, then fall"
         for (var i = 0; i < rates.Length; i++)
         {
             Assert.True(values[i] <= 1 / rates[i], $"ψ({rates[i]}) = {values[i]}");
             Assert.True(values[i] >= 0);
         }
-        Assert.True(values[^1] < values[peak] / 5);               // far too fast to keep fresh: refreshed less
-        Assert.Equal(0.001 * age * age / 2, RefreshValue.Index(0.001, age), 3);   // slow: about λa²/2
+        Assert.True(values[^1] < values[peak] / 5); // far too fast to keep fresh: refreshed less
+        Assert.Equal(0.001 * age * age / 2, RefreshValue.Index(0.001, age), 3); // slow: about λa²/2
         Assert.Equal(0, RefreshValue.Index(1, 0));
     }
 }

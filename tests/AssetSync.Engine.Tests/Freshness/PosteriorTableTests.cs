@@ -31,7 +31,7 @@ public sealed class PosteriorTableTests
     {
         var model = new ChangeRateModel([1 / (365 * Day), 1 / Day], [0.5, 0.5], Day, 3650 * Day, 100);
         var index = model.IndexTable.Lookup(0, 0, 7 * Day) / Day;
-        Assert.Equal(0.53, index, 2);                                          // E[ψ]
+        Assert.Equal(0.53, index, 2); // E[ψ]
         Assert.Equal(1.73, RefreshValue.Index(model.PriorMean, 7 * Day) / Day, 2); // ψ(E[λ]), the misranking one
     }
 
@@ -73,7 +73,7 @@ public sealed class PosteriorTableTests
         var model = Register();
         // 40 changes over 40 days reads as 16 over 16: the same rate, a posterior already narrow.
         Assert.Equal(model.UnchangedTable.Lookup(16, 16 * Day, 2 * Day), model.UnchangedTable.Lookup(40, 40 * Day, 2 * Day), 9);
-        Assert.InRange(1 - model.UnchangedTable.Lookup(40, 40 * Day, 2 * Day), 0.8, 0.9);          // about 1 − e^−2
+        Assert.InRange(1 - model.UnchangedTable.Lookup(40, 40 * Day, 2 * Day), 0.8, 0.9); // about 1 − e^−2
         Assert.Equal(model.UnchangedTable.Lookup(0, 0, 5 * Day), model.UnchangedTable.Lookup(3, 0, 5 * Day));
     }
 }

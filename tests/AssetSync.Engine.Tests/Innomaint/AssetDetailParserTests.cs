@@ -1,5 +1,5 @@
-using AssetSync.Domain;
 using System.Text;
+using AssetSync.Domain;
 using AssetSync.Innomaint;
 
 namespace AssetSync.Tests.Innomaint;
@@ -42,7 +42,10 @@ public class AssetDetailParserTests
     public void A_last_modified_without_an_offset_is_UTC_whatever_the_hosts_zone(string text, int offsetHours)
     {
         var a = Parse($$"""{"serialnumber":"S1","last_modified":"{{text}}"}""", "S1", out _)!;
-        Assert.Equal(new DateTimeOffset(2026, 11, 20, 10, 11, 12, TimeSpan.Zero), a.LastModified!.Value.AddMilliseconds(-a.LastModified.Value.Millisecond));
+        Assert.Equal(
+            new DateTimeOffset(2026, 11, 20, 10, 11, 12, TimeSpan.Zero),
+            a.LastModified!.Value.AddMilliseconds(-a.LastModified.Value.Millisecond)
+        );
         Assert.Equal(TimeSpan.FromHours(offsetHours), a.LastModified.Value.Offset);
     }
 
@@ -111,7 +114,13 @@ public class AssetDetailParserTests
     [InlineData("")]
     public void A_date_is_read_exactly_as_the_invariant_yyyy_MM_dd_parse_reads_it(string text)
     {
-        var expected = DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var date);
+        var expected = DateOnly.TryParseExact(
+            text,
+            "yyyy-MM-dd",
+            System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.None,
+            out var date
+        );
 
         Assert.Equal(expected, AssetDetailParser.TryParseIsoDate(text, out var ours));
         Assert.Equal(date, ours);

@@ -15,7 +15,9 @@ public sealed class AssetFingerprintTests
         """;
 
     private static byte[] Of(string body) =>
-        AssetFingerprint.Of(AssetDetailParser.TryParse(Encoding.UTF8.GetBytes(body), "INF-1", out var error) ?? throw new InvalidOperationException(error));
+        AssetFingerprint.Of(
+            AssetDetailParser.TryParse(Encoding.UTF8.GetBytes(body), "INF-1", out var error) ?? throw new InvalidOperationException(error)
+        );
 
     [Fact]
     public void Field_order_whitespace_unmapped_fields_schedule_order_and_last_modified_do_not_count()
@@ -52,8 +54,13 @@ public sealed class AssetFingerprintTests
     [Fact]
     public void Null_and_empty_differ_and_values_cannot_run_into_each_other()
     {
-        Assert.NotEqual(Of(Body.Replace("\"make\":\"Baxter\",\"model\":\"Sigma\"", "\"make\":\"BaxterSigma\",\"model\":\"\"", StringComparison.Ordinal)), Of(Body));
-        Assert.NotEqual(Of(Body.Replace("\"category\":\"Bio\"", "\"category\":null", StringComparison.Ordinal)),
-            Of(Body.Replace("\"category\":\"Bio\"", "\"category\":\"\"", StringComparison.Ordinal)));
+        Assert.NotEqual(
+            Of(Body.Replace("\"make\":\"Baxter\",\"model\":\"Sigma\"", "\"make\":\"BaxterSigma\",\"model\":\"\"", StringComparison.Ordinal)),
+            Of(Body)
+        );
+        Assert.NotEqual(
+            Of(Body.Replace("\"category\":\"Bio\"", "\"category\":null", StringComparison.Ordinal)),
+            Of(Body.Replace("\"category\":\"Bio\"", "\"category\":\"\"", StringComparison.Ordinal))
+        );
     }
 }

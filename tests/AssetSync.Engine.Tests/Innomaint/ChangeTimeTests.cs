@@ -11,9 +11,9 @@ public sealed class ChangeTimeTests
     public void A_last_modified_within_seconds_of_its_own_Date_is_stamped_on_read()
     {
         Assert.True(ChangeTime.Read(Now.AddSeconds(-1), Now, Now).StampedOnRead);
-        Assert.True(ChangeTime.Read(Now.AddHours(5).AddSeconds(1), Now.AddHours(5), Now).StampedOnRead);   // a skewed server stamps in its own time
+        Assert.True(ChangeTime.Read(Now.AddHours(5).AddSeconds(1), Now.AddHours(5), Now).StampedOnRead); // a skewed server stamps in its own time
         Assert.False(ChangeTime.Read(Now.AddSeconds(-30), Now, Now).StampedOnRead);
-        Assert.False(ChangeTime.Read(Now.AddSeconds(-1), null, Now).StampedOnRead);                        // no Date: nothing to tell by
+        Assert.False(ChangeTime.Read(Now.AddSeconds(-1), null, Now).StampedOnRead); // no Date: nothing to tell by
         Assert.Equal(default, ChangeTime.Read(null, Now, Now));
     }
 

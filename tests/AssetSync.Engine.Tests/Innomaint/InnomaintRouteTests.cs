@@ -13,7 +13,12 @@ public class InnomaintRouteTests
 
     private static SyncOptions Options(Action<SyncOptions>? change = null)
     {
-        var o = new SyncOptions { BaseUrl = Base.AbsoluteUri, ApiToken = "t", ConnectionString = "Host=db;Database=ic3" };
+        var o = new SyncOptions
+        {
+            BaseUrl = Base.AbsoluteUri,
+            ApiToken = "t",
+            ConnectionString = "Host=db;Database=ic3",
+        };
         change?.Invoke(o);
         return o;
     }
@@ -52,8 +57,17 @@ public class InnomaintRouteTests
     [InlineData(401)]
     public void A_tunnel_refused_for_the_login_stops_the_run_as_ProxyRefused(int status)
     {
-        var route = Route(o => { o.Proxy = new Uri("http://proxy:3128"); o.ProxyCredential = new NetworkCredential("u", "p4ss-secret"); });
-        var fault = route.FaultOf(new HttpRequestException(HttpRequestError.ProxyTunnelError, $"The proxy tunnel request to proxy 'http://u:p4ss-secret@proxy:3128/' failed with status code '{status}'."));
+        var route = Route(o =>
+        {
+            o.Proxy = new Uri("http://proxy:3128");
+            o.ProxyCredential = new NetworkCredential("u", "p4ss-secret");
+        });
+        var fault = route.FaultOf(
+            new HttpRequestException(
+                HttpRequestError.ProxyTunnelError,
+                $"The proxy tunnel request to proxy 'http://u:p4ss-secret@proxy:3128/' failed with status code '{status}'."
+            )
+        );
         var refused = Assert.IsType<ProxyRefusedException>(fault);
         Assert.Contains("refused the login", refused.Message, StringComparison.Ordinal);
         Assert.Equal("http://proxy:3128", refused.Proxy);
@@ -63,15 +77,28 @@ public class InnomaintRouteTests
     [Fact]
     public void A_refused_connect_names_the_status_and_what_to_check()
     {
-        var fault = Route(o => o.Proxy = new Uri("http://proxy:3128")).FaultOf(
-            new HttpRequestException(HttpRequestError.ProxyTunnelError, "The proxy tunnel request to proxy 'http://proxy:3128/' failed with status code '403'."));
-        Assert.Contains("answered 403 to the tunnel request (CONNECT)", Assert.IsType<ProxyRefusedException>(fault).Message, StringComparison.Ordinal);
+        var fault = Route(o => o.Proxy = new Uri("http://proxy:3128"))
+            .FaultOf(
+                new HttpRequestException(
+                    HttpRequestError.ProxyTunnelError,
+                    "The proxy tunnel request to proxy 'http://proxy:3128/' failed with status code '403'."
+                )
+            );
+        Assert.Contains(
+            "answered 403 to the tunnel request (CONNECT)",
+            Assert.IsType<ProxyRefusedException>(fault).Message,
+            StringComparison.Ordinal
+        );
     }
 
     [Fact]
     public void A_connection_failure_is_the_proxys_only_when_a_proxy_is_used()
     {
-        var refused = new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused (proxy:3128)", new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused));
+        var refused = new HttpRequestException(
+            HttpRequestError.ConnectionError,
+            "Connection refused (proxy:3128)",
+            new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused)
+        );
         Assert.IsType<ProxyRefusedException>(Route(o => o.Proxy = new Uri("http://proxy:3128")).FaultOf(refused));
         Assert.Null(Route(o => o.NoProxy = true).FaultOf(refused));
     }
@@ -79,7 +106,7 @@ public class InnomaintRouteTests
     [Theory]
     [InlineData(502, "tinyproxy/1.11.1", true)]
     [InlineData(504, "squid/6.1", true)]
-    [InlineData(502, null, false)]          // Innomaint's own 502: an asset's transient failure, retried
+    [InlineData(502, null, false)] // Innomaint's own 502: an asset's transient failure, retried
     [InlineData(503, "tinyproxy/1.11.1", true)]
     public void A_5xx_stops_the_run_only_when_the_proxy_made_it(int status, string? server, bool proxyMade)
     {
@@ -110,14 +137,26 @@ public class InnomaintRouteTests
     [Fact]
     public void NoProxy_cannot_be_combined()
     {
-        var ex = Assert.Throws<SyncConfigurationException>(() => Options(o => { o.NoProxy = true; o.ProxyUseDefaultCredentials = true; }).Validate());
+        var ex = Assert.Throws<SyncConfigurationException>(() =>
+            Options(o =>
+                {
+                    o.NoProxy = true;
+                    o.ProxyUseDefaultCredentials = true;
+                })
+                .Validate()
+        );
         Assert.Equal("NoProxy", ex.Setting);
     }
 
     [Fact]
     public void The_handler_never_follows_redirects_and_uses_the_explicit_proxy()
     {
-        using var handler = Route(o => { o.Proxy = new Uri("http://proxy:3128"); o.ProxyCredential = new NetworkCredential("u", "p"); }).CreateHandler(8);
+        using var handler = Route(o =>
+            {
+                o.Proxy = new Uri("http://proxy:3128");
+                o.ProxyCredential = new NetworkCredential("u", "p");
+            })
+            .CreateHandler(8);
         Assert.False(handler.AllowAutoRedirect);
         var proxy = Assert.IsType<WebProxy>(handler.Proxy);
         Assert.False(proxy.BypassProxyOnLocal);
@@ -127,8 +166,8 @@ public class InnomaintRouteTests
     }
 
     [Theory]
-    [InlineData("ExampleCDN", false)]                                           // added by a CDN that forwarded Innomaint's 503
-    [InlineData("inspector; received-status=503", false)]                       // an inspecting proxy saying what it received
+    [InlineData("ExampleCDN", false)] // added by a CDN that forwarded Innomaint's 503
+    [InlineData("inspector; received-status=503", false)] // an inspecting proxy saying what it received
     [InlineData("ExampleCDN; error=http_request_error", true)]
     [InlineData("inspector; received-status=503, proxy.hospital; error=destination_unavailable", true)]
     [InlineData("proxy ;error = connection_timeout", true)]
@@ -146,13 +185,30 @@ public class InnomaintRouteTests
     [InlineData("http://[::1]:5080")]
     public void A_loopback_http_url_through_a_proxy_is_refused_unless_allowed(string url)
     {
-        var ex = Assert.Throws<SyncConfigurationException>(() => Route(o => { o.BaseUrl = url; o.Proxy = new Uri("http://proxy:3128"); }));
+        var ex = Assert.Throws<SyncConfigurationException>(() =>
+            Route(o =>
+            {
+                o.BaseUrl = url;
+                o.Proxy = new Uri("http://proxy:3128");
+            })
+        );
         Assert.Equal("BaseUrl", ex.Setting);
         Assert.Contains("via proxy http://proxy:3128", ex.Message, StringComparison.Ordinal);
-        var allowed = Route(o => { o.BaseUrl = url; o.Proxy = new Uri("http://proxy:3128"); o.AllowUnencryptedAuthentication = true; });
+        var allowed = Route(o =>
+        {
+            o.BaseUrl = url;
+            o.Proxy = new Uri("http://proxy:3128");
+            o.AllowUnencryptedAuthentication = true;
+        });
         Assert.True(allowed.SendsTokenInClear);
         // Direct, plain http to this machine stays allowed and the token stays on it.
-        Assert.False(Route(o => { o.BaseUrl = url; o.NoProxy = true; }).SendsTokenInClear);
+        Assert.False(
+            Route(o =>
+            {
+                o.BaseUrl = url;
+                o.NoProxy = true;
+            }).SendsTokenInClear
+        );
     }
 
     [Fact]
@@ -161,7 +217,11 @@ public class InnomaintRouteTests
         var ex = Assert.Throws<SyncConfigurationException>(() => SyncOptions.ValidateBaseUrl("https://svc:hunter2-pw@cmms.example.org:44x"));
         Assert.DoesNotContain("hunter2", ex.Message, StringComparison.Ordinal);
         Assert.Contains("https://***@cmms.example.org:44x", ex.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("hunter2", Assert.Throws<SyncConfigurationException>(() => SyncOptions.ValidateBaseUrl("svc:hunter2-pw@cmms")).Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(
+            "hunter2",
+            Assert.Throws<SyncConfigurationException>(() => SyncOptions.ValidateBaseUrl("svc:hunter2-pw@cmms")).Message,
+            StringComparison.Ordinal
+        );
     }
 
     private static InnomaintRoute Route(Action<SyncOptions> change) => InnomaintRoute.Create(Options(change));
@@ -221,9 +281,9 @@ public sealed class CertificateTrustTests : IDisposable
     }
 
     [Theory]
-    [InlineData("1.3.6.1.5.5.7.3.2", false)]  // client authentication only
-    [InlineData("1.3.6.1.5.5.7.3.4", false)]  // e-mail protection only
-    [InlineData("1.3.6.1.5.5.7.3.1", true)]   // server authentication
+    [InlineData("1.3.6.1.5.5.7.3.2", false)] // client authentication only
+    [InlineData("1.3.6.1.5.5.7.3.4", false)] // e-mail protection only
+    [InlineData("1.3.6.1.5.5.7.3.1", true)] // server authentication
     public void A_certificate_under_the_extra_root_must_be_made_for_server_authentication(string purpose, bool accepted)
     {
         using var key = RSA.Create(2048);
@@ -260,7 +320,10 @@ public sealed class CertificateTrustTests : IDisposable
         }
         var pem = Path.Combine(_folder, "shared-ca.pem");
         File.WriteAllText(pem, _root.ExportCertificatePem());
-        File.SetUnixFileMode(pem, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
+        File.SetUnixFileMode(
+            pem,
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.OtherWrite
+        );
         var ex = Assert.Throws<SyncConfigurationException>(() => CertificateTrust.LoadAuthorities(pem));
         Assert.Equal("CertificateAuthorityPath", ex.Setting);
         Assert.Contains("every other user (mode 0646)", ex.Message, StringComparison.Ordinal);

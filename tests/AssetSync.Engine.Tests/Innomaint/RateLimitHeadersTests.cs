@@ -54,18 +54,32 @@ public class RateLimitHeadersTests
         Assert.Equal((20.0, 3, TimeSpan.FromSeconds(2)), (delta.QuotaPerSecond!.Value, delta.Remaining!.Value, delta.Reset!.Value));
         Assert.Equal("X-RateLimit-Limit", delta.QuotaHeader);
 
-        var epoch = Read(("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", Now.AddSeconds(3).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var epoch = Read(
+            ("X-RateLimit-Remaining", "0"),
+            ("X-RateLimit-Reset", Now.AddSeconds(3).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture))
+        );
         Assert.Equal(0, epoch.Remaining);
         Assert.Equal(TimeSpan.FromSeconds(3), epoch.Reset);
         // A reset in the past is now.
-        Assert.Equal(TimeSpan.Zero, Read(("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", Now.AddSeconds(-30).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture))).Reset);
+        Assert.Equal(
+            TimeSpan.Zero,
+            Read(
+                ("X-RateLimit-Remaining", "0"),
+                ("X-RateLimit-Reset", Now.AddSeconds(-30).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture))
+            ).Reset
+        );
     }
 
     [Fact]
     public void Both_styles_together_give_the_tighter_of_each()
     {
-        var s = Read(("RateLimit-Policy", "\"default\";q=10;w=1"), ("RateLimit", "\"default\";r=6;t=1"),
-            ("X-RateLimit-Limit", "8"), ("X-RateLimit-Remaining", "2"), ("X-RateLimit-Reset", "1"));
+        var s = Read(
+            ("RateLimit-Policy", "\"default\";q=10;w=1"),
+            ("RateLimit", "\"default\";r=6;t=1"),
+            ("X-RateLimit-Limit", "8"),
+            ("X-RateLimit-Remaining", "2"),
+            ("X-RateLimit-Reset", "1")
+        );
         Assert.Equal(8, s.QuotaPerSecond);
         Assert.Equal(2, s.Remaining);
     }
@@ -93,6 +107,7 @@ public class RateLimitHeadersTests
         Assert.Equal(10, s.QuotaPerSecond);
         Assert.Single(s.Malformed);
     }
+
     // Issue 36: headers that threw outside the client's try (every good answer a network failure) or parked the gate for a year.
 
     [Fact]
@@ -106,9 +121,9 @@ public class RateLimitHeadersTests
     }
 
     [Theory]
-    [InlineData("X-RateLimit-Reset", "99999999999999999999999999999")]      // a Unix time past any date
-    [InlineData("X-RateLimit-Reset", "9999999999")]                          // a Unix time in the year 2286
-    [InlineData("X-RateLimit-Reset", "999999999")]                           // delta seconds: 31 years
+    [InlineData("X-RateLimit-Reset", "99999999999999999999999999999")] // a Unix time past any date
+    [InlineData("X-RateLimit-Reset", "9999999999")] // a Unix time in the year 2286
+    [InlineData("X-RateLimit-Reset", "999999999")] // delta seconds: 31 years
     public void A_legacy_reset_past_any_sane_window_is_capped_at_the_retry_after_cap(string name, string value)
     {
         var s = Read(("X-RateLimit-Remaining", "0"), (name, value));
@@ -116,8 +131,8 @@ public class RateLimitHeadersTests
     }
 
     [Theory]
-    [InlineData("\"default\";r=0;t=31536000")]                                 // a year
-    [InlineData("\"default\";r=0;t=99999999999999999999999999999999999999")]  // past what a TimeSpan holds
+    [InlineData("\"default\";r=0;t=31536000")] // a year
+    [InlineData("\"default\";r=0;t=99999999999999999999999999999999999999")] // past what a TimeSpan holds
     public void An_ietf_reset_past_any_sane_window_is_capped_at_the_retry_after_cap(string value)
     {
         var s = Read(("RateLimit", value));
@@ -142,7 +157,8 @@ public class RateLimitHeadersTests
             ("RateLimit", "\"default\";r=0;t=31536000"),
             ("X-RateLimit-Limit", "10"),
             ("X-RateLimit-Remaining", "0"),
-            ("X-RateLimit-Reset", "1765000000000000000000"));
+            ("X-RateLimit-Reset", "1765000000000000000000")
+        );
         Assert.Equal(10, s.QuotaPerSecond);
         Assert.Equal(0, s.Remaining);
         Assert.True(s.Reset <= Cap, $"reset {s.Reset}");

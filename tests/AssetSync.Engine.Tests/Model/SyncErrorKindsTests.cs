@@ -1,4 +1,5 @@
 using AssetSync.Tests.Fixtures;
+
 namespace AssetSync.Tests.Model;
 
 /// <summary>The one error-kind type against the contracts: names, what is retried, what defers, what is logged.</summary>
@@ -7,8 +8,10 @@ public sealed class SyncErrorKindsTests
     [Fact]
     public void Logged_kinds_are_the_database_contracts_error_kind_values()
     {
-        Assert.Equal(["not_found", "client_error", "transient", "network", "timeout", "invalid_response", "database"],
-            SyncErrorKinds.Logged.Select(k => k.ToContractName()));
+        Assert.Equal(
+            ["not_found", "client_error", "transient", "network", "timeout", "invalid_response", "database"],
+            SyncErrorKinds.Logged.Select(k => k.ToContractName())
+        );
         Assert.DoesNotContain(SyncErrorKind.Credentials, SyncErrorKinds.Logged);
     }
 
@@ -28,7 +31,8 @@ public sealed class SyncErrorKindsTests
     [InlineData(503, SyncErrorKind.Transient)]
     [InlineData(422, SyncErrorKind.ClientError)]
     [InlineData(505, SyncErrorKind.Transient)]
-    public void Statuses_map_as_the_Innomaint_contract_table_says(int status, SyncErrorKind kind) => Assert.Equal(kind, SyncErrorKinds.FromStatusCode(status));
+    public void Statuses_map_as_the_Innomaint_contract_table_says(int status, SyncErrorKind kind) =>
+        Assert.Equal(kind, SyncErrorKinds.FromStatusCode(status));
 
     [Theory]
     [InlineData("not_found", true)]
@@ -37,7 +41,8 @@ public sealed class SyncErrorKindsTests
     [InlineData("credentials", false)]
     [InlineData("nonsense", false)]
     [InlineData(" ", false)]
-    public void Parses_contract_and_enum_names_of_logged_kinds_only(string text, bool parses) => Assert.Equal(parses, SyncErrorKinds.TryParse(text, out _));
+    public void Parses_contract_and_enum_names_of_logged_kinds_only(string text, bool parses) =>
+        Assert.Equal(parses, SyncErrorKinds.TryParse(text, out _));
 
     [Theory]
     [InlineData(1, 1)]

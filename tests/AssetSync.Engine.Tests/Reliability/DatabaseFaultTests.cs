@@ -6,22 +6,30 @@ namespace AssetSync.Tests.Reliability;
 [Collection(ExclusiveTestGroup.Name)]
 public sealed class DatabaseFaultTests(DatabaseFixture db) : SimulatorAndDatabaseTests(db, o => o.LatencyMs = 5)
 {
-
-
     private async Task AssertNoHalfWrittenAssetAsync()
     {
         // Data and log agree for every asset: enriched exactly when its current state is success.
-        Assert.Equal(0L, await Db.ScalarAsync<long>("""
-            SELECT count(*) FROM ic3_asset_master m
-            LEFT JOIN LATERAL (SELECT status FROM ic3_sync_log l WHERE l.serialnumber = m.cmms_asset_id ORDER BY id DESC LIMIT 1) cur ON true
-            WHERE (m.cmms_payload IS NOT NULL) <> (cur.status IS NOT DISTINCT FROM 'success')
-            """));
-        Assert.Equal(0L, await Db.ScalarAsync<long>("""
-            SELECT count(*) FROM ic3_asset_master m
-            WHERE m.cmms_payload IS NOT NULL
-              AND jsonb_array_length(COALESCE(m.cmms_payload->'pm_schedules', '[]'::jsonb))
-                  <> (SELECT count(*) FROM ic3_asset_pm_schedule p WHERE p.cmms_asset_id = m.cmms_asset_id)
-            """));
+        Assert.Equal(
+            0L,
+            await Db.ScalarAsync<long>(
+                """
+                SELECT count(*) FROM ic3_asset_master m
+                LEFT JOIN LATERAL (SELECT status FROM ic3_sync_log l WHERE l.serialnumber = m.cmms_asset_id ORDER BY id DESC LIMIT 1) cur ON true
+                WHERE (m.cmms_payload IS NOT NULL) <> (cur.status IS NOT DISTINCT FROM 'success')
+                """
+            )
+        );
+        Assert.Equal(
+            0L,
+            await Db.ScalarAsync<long>(
+                """
+                SELECT count(*) FROM ic3_asset_master m
+                WHERE m.cmms_payload IS NOT NULL
+                  AND jsonb_array_length(COALESCE(m.cmms_payload->'pm_schedules', '[]'::jsonb))
+                      <> (SELECT count(*) FROM ic3_asset_pm_schedule p WHERE p.cmms_asset_id = m.cmms_asset_id)
+                """
+            )
+        );
     }
 
     [Fact]
@@ -29,11 +37,11 @@ public sealed class DatabaseFaultTests(DatabaseFixture db) : SimulatorAndDatabas
     {
         await Db.SeedAssetsAsync(TestSerials.Range(1, 400));
         await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o =>
-        {
-            o.RequestsPerSecond = 80;
-            o.DatabaseMaxRetryCount = 8;
-            o.DatabaseRetryInterval = TimeSpan.FromMilliseconds(200);
-        }));
+            {
+                o.RequestsPerSecond = 80;
+                o.DatabaseMaxRetryCount = 8;
+                o.DatabaseRetryInterval = TimeSpan.FromMilliseconds(200);
+            }));
         await using var second = new SyncEngine(Sim.SyncOptions(Db.ConnectionString));
         var counter = new RecordingObserver(reachedAt: 60);
 
@@ -65,8 +73,13 @@ public sealed class DatabaseFaultTests(DatabaseFixture db) : SimulatorAndDatabas
         }
         Assert.Equal(400L, await Db.ScalarAsync<long>("SELECT count(DISTINCT serialnumber) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
         Assert.Equal(400L, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1", summary.RunId));
-        Assert.Equal(("complete", 400), (await Db.ScalarAsync<string>("SELECT status FROM cmms_sync_log WHERE id = $1", summary.RunId),
-            await Db.ScalarAsync<int>("SELECT assets_synced FROM cmms_sync_log WHERE id = $1", summary.RunId)));
+        Assert.Equal(
+            ("complete", 400),
+            (
+                await Db.ScalarAsync<string>("SELECT status FROM cmms_sync_log WHERE id = $1", summary.RunId),
+                await Db.ScalarAsync<int>("SELECT assets_synced FROM cmms_sync_log WHERE id = $1", summary.RunId)
+            )
+        );
         await AssertNoHalfWrittenAssetAsync();
     }
 
@@ -75,11 +88,11 @@ public sealed class DatabaseFaultTests(DatabaseFixture db) : SimulatorAndDatabas
     {
         await Db.SeedAssetsAsync(TestSerials.Range(1, 400));
         await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o =>
-        {
-            o.RequestsPerSecond = 150;
-            o.DatabaseMaxRetryCount = 2;
-            o.DatabaseRetryInterval = TimeSpan.FromMilliseconds(100);
-        }));
+            {
+                o.RequestsPerSecond = 150;
+                o.DatabaseMaxRetryCount = 2;
+                o.DatabaseRetryInterval = TimeSpan.FromMilliseconds(100);
+            }));
         var counter = new RecordingObserver(reachedAt: 40);
 
         var run = engine.RunAsync(AssetSelection.Batch(0), counter);

@@ -14,14 +14,32 @@ public sealed class FaultMatrixTests(DatabaseFixture db, ITestOutputHelper outpu
 {
     private static readonly Dictionary<string, string> ExpectedKind = new()
     {
-        ["400"] = "client_error", ["405"] = "client_error", ["409"] = "client_error", ["410"] = "client_error", ["422"] = "client_error",
+        ["400"] = "client_error",
+        ["405"] = "client_error",
+        ["409"] = "client_error",
+        ["410"] = "client_error",
+        ["422"] = "client_error",
         ["404"] = "not_found",
-        ["408"] = "transient", ["429"] = "transient", ["500"] = "transient", ["502"] = "transient", ["503"] = "transient", ["504"] = "transient", ["503-date"] = "transient",
+        ["408"] = "transient",
+        ["429"] = "transient",
+        ["500"] = "transient",
+        ["502"] = "transient",
+        ["503"] = "transient",
+        ["504"] = "transient",
+        ["503-date"] = "transient",
         ["timeout"] = "timeout",
         ["reset"] = "network",
-        ["malformed"] = "invalid_response", ["truncated"] = "invalid_response", ["notobject"] = "invalid_response", ["wrongserial"] = "invalid_response",
-        ["badtype"] = "invalid_response", ["deep"] = "invalid_response", ["badutf8"] = "invalid_response", ["huge"] = "invalid_response",
-        ["badgzip"] = "invalid_response", ["badbr"] = "invalid_response", ["baddeflate"] = "invalid_response",
+        ["malformed"] = "invalid_response",
+        ["truncated"] = "invalid_response",
+        ["notobject"] = "invalid_response",
+        ["wrongserial"] = "invalid_response",
+        ["badtype"] = "invalid_response",
+        ["deep"] = "invalid_response",
+        ["badutf8"] = "invalid_response",
+        ["huge"] = "invalid_response",
+        ["badgzip"] = "invalid_response",
+        ["badbr"] = "invalid_response",
+        ["baddeflate"] = "invalid_response",
     };
 
     [Fact]
@@ -43,21 +61,25 @@ public sealed class FaultMatrixTests(DatabaseFixture db, ITestOutputHelper outpu
         var faults = serials.ToDictionary(x => x, state.FaultyKindOf);
 
         await using var engine = new SyncEngine(sim.SyncOptions(db.ConnectionString, o =>
-        {
-            // Long enough that a busy 2-core machine does not turn a slow healthy answer into a timeout.
-            o.Timeout = TimeSpan.FromMilliseconds(1200);
-            o.RetryInterval = TimeSpan.FromMilliseconds(1);
-            o.MaxRetryAfter = TimeSpan.FromMilliseconds(20);
-            o.ThrottleLimit = 16;
-            o.CircuitBreakerThreshold = 0;
-        }));
+            {
+                // Long enough that a busy 2-core machine does not turn a slow healthy answer into a timeout.
+                o.Timeout = TimeSpan.FromMilliseconds(1200);
+                o.RetryInterval = TimeSpan.FromMilliseconds(1);
+                o.MaxRetryAfter = TimeSpan.FromMilliseconds(20);
+                o.ThrottleLimit = 16;
+                o.CircuitBreakerThreshold = 0;
+            }));
         var summary = await engine.RunAsync(AssetSelection.Batch(0));
 
         // Each asset's current state is right.
-        var current = (await db.RowsAsync("""
-            SELECT DISTINCT ON (serialnumber) serialnumber, status, error_kind FROM ic3_sync_log
-            WHERE sync_type = 'api_sync' ORDER BY serialnumber, id DESC
-            """)).ToDictionary(r => (string)r[0]!, r => ((string)r[1]!, (string?)r[2]));
+        var current = (
+            await db.RowsAsync(
+                """
+                SELECT DISTINCT ON (serialnumber) serialnumber, status, error_kind FROM ic3_sync_log
+                WHERE sync_type = 'api_sync' ORDER BY serialnumber, id DESC
+                """
+            )
+        ).ToDictionary(r => (string)r[0]!, r => ((string)r[1]!, (string?)r[2]));
         Assert.Equal(1000, current.Count);
         foreach (var serial in serials)
         {
@@ -66,8 +88,19 @@ public sealed class FaultMatrixTests(DatabaseFixture db, ITestOutputHelper outpu
         }
 
         // Exactly one row per decided asset in the run, and the run row's totals match the log.
-        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM (SELECT serialnumber FROM ic3_sync_log WHERE run_id = $1 GROUP BY serialnumber HAVING count(*) > 1) d", summary.RunId));
-        var logged = (await db.RowsAsync("SELECT count(*) FILTER (WHERE status = 'success'), count(*) FILTER (WHERE status = 'error') FROM ic3_sync_log WHERE run_id = $1", summary.RunId)).Single();
+        Assert.Equal(
+            0L,
+            await db.ScalarAsync<long>(
+                "SELECT count(*) FROM (SELECT serialnumber FROM ic3_sync_log WHERE run_id = $1 GROUP BY serialnumber HAVING count(*) > 1) d",
+                summary.RunId
+            )
+        );
+        var logged = (
+            await db.RowsAsync(
+                "SELECT count(*) FILTER (WHERE status = 'success'), count(*) FILTER (WHERE status = 'error') FROM ic3_sync_log WHERE run_id = $1",
+                summary.RunId
+            )
+        ).Single();
         var run = (await db.RowsAsync("SELECT assets_synced, failed, total, status FROM cmms_sync_log WHERE id = $1", summary.RunId)).Single();
         Assert.Equal((long)(int)run[0]!, (long)logged[0]!);
         Assert.Equal((long)(int)run[1]!, (long)logged[1]!);
@@ -77,11 +110,13 @@ public sealed class FaultMatrixTests(DatabaseFixture db, ITestOutputHelper outpu
         Assert.Equal(1000 - faultyCount, summary.Succeeded);
 
         // The enriched columns equal the simulator's data for every succeeded asset, and failed ones are untouched.
-        var rows = await db.RowsAsync("""
+        var rows = await db.RowsAsync(
+            """
             SELECT cmms_asset_id, cmms_payload::text, make, model, location_site, cmms_status, install_date, warranty_expiry,
                    (SELECT array_agg(schedule_id ORDER BY schedule_id) FROM ic3_asset_pm_schedule p WHERE p.cmms_asset_id = m.cmms_asset_id)
             FROM ic3_asset_master m
-            """);
+            """
+        );
         var checkedRows = 0;
         foreach (var row in rows)
         {
@@ -99,7 +134,9 @@ public sealed class FaultMatrixTests(DatabaseFixture db, ITestOutputHelper outpu
             Assert.Equal((string?)body["location"]!["site"], row[4]);
             Assert.Equal((string?)body["status"], row[5]);
             Assert.Equal(DateOnly.Parse((string)body["install_date"]!, System.Globalization.CultureInfo.InvariantCulture), (DateOnly)row[6]!);
-            DateOnly? expectedWarranty = body["warranty_expiry"] is null ? null : DateOnly.Parse((string)body["warranty_expiry"]!, System.Globalization.CultureInfo.InvariantCulture);
+            DateOnly? expectedWarranty = body["warranty_expiry"] is null
+                ? null
+                : DateOnly.Parse((string)body["warranty_expiry"]!, System.Globalization.CultureInfo.InvariantCulture);
             var actualWarranty = (DateOnly?)row[7];
             Assert.Equal(expectedWarranty, actualWarranty);
             var expectedSchedules = body["pm_schedules"]!.AsArray().Select(p => (string)p!["schedule_id"]!).Order(StringComparer.Ordinal).ToArray();
@@ -122,7 +159,11 @@ public sealed class FaultMatrixTests(DatabaseFixture db, ITestOutputHelper outpu
         Assert.Equal(0, status.NeverSynced);
 
         var byKind = faults.Values.Where(f => f is not null).GroupBy(f => f!).OrderBy(g => g.Key).Select(g => $"{g.Key}={g.Count()}");
-        output.WriteLine($"seed {seed}: 1000 assets, {faultyCount} faulty ({string.Join(", ", byKind)}); run 1: {summary.Succeeded} succeeded, {summary.Failed} failed; " +
-                         $"{checkedRows} enriched rows checked against the simulator; retry-failed: {retry.Succeeded} succeeded, {retry.Failed} failed (404s: {missing}); lost: 0");
+        output.WriteLine(
+            $"seed {seed}: 1000 assets, {faultyCount} faulty ({string.Join(", ", byKind)}); run 1: {summary.Succeeded} succeeded, "
+                + $"{summary.Failed} failed; "
+                + $"{checkedRows} enriched rows checked against the simulator; retry-failed: {retry.Succeeded} succeeded, {retry.Failed} failed "
+                + $"(404s: {missing}); lost: 0"
+        );
     }
 }

@@ -23,10 +23,18 @@ public sealed class HostileInputTests(DatabaseFixture db) : IClassFixture<Databa
         public override bool CanSeek => false;
         public override bool CanWrite => false;
         public override long Length => throw new NotSupportedException();
-        public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
+        public override long Position
+        {
+            get => BytesRead;
+            set => throw new NotSupportedException();
+        }
+
         public override void Flush() { }
+
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
         public override void SetLength(long value) => throw new NotSupportedException();
+
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         public override int Read(byte[] buffer, int offset, int count)
@@ -46,7 +54,14 @@ public sealed class HostileInputTests(DatabaseFixture db) : IClassFixture<Databa
     {
         var body = new EndlessStream();
         var handler = new StubHandler((_, _, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(body) }));
-        var client = new InnomaintClient(new HttpClient(handler), new Uri("http://127.0.0.1:9"), new AssetPathTemplate(AssetPathTemplate.Default), "t", 1024 * 1024, TimeProvider.System);
+        var client = new InnomaintClient(
+            new HttpClient(handler),
+            new Uri("http://127.0.0.1:9"),
+            new AssetPathTemplate(AssetPathTemplate.Default),
+            "t",
+            1024 * 1024,
+            TimeProvider.System
+        );
         var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
 
         var outcome = await client.FetchOnceAsync("S1", null, CancellationToken.None);
@@ -61,13 +76,22 @@ public sealed class HostileInputTests(DatabaseFixture db) : IClassFixture<Databa
     public async Task A_declared_oversized_body_is_refused_before_reading()
     {
         var body = new EndlessStream();
-        var handler = new StubHandler((_, _, _) =>
-        {
-            var content = new StreamContent(body);
-            content.Headers.ContentLength = 100L * 1024 * 1024;
-            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = content });
-        });
-        var client = new InnomaintClient(new HttpClient(handler), new Uri("http://127.0.0.1:9"), new AssetPathTemplate(AssetPathTemplate.Default), "t", 1024 * 1024, TimeProvider.System);
+        var handler = new StubHandler(
+            (_, _, _) =>
+            {
+                var content = new StreamContent(body);
+                content.Headers.ContentLength = 100L * 1024 * 1024;
+                return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = content });
+            }
+        );
+        var client = new InnomaintClient(
+            new HttpClient(handler),
+            new Uri("http://127.0.0.1:9"),
+            new AssetPathTemplate(AssetPathTemplate.Default),
+            "t",
+            1024 * 1024,
+            TimeProvider.System
+        );
 
         var outcome = await client.FetchOnceAsync("S1", null, CancellationToken.None);
 
@@ -86,8 +110,10 @@ public sealed class HostileInputTests(DatabaseFixture db) : IClassFixture<Databa
         var summary = await engine.RunAsync(AssetSelection.Batch(0));
 
         Assert.Equal(serials.Length, summary.Failed);
-        var stored = (await db.RowsAsync("SELECT serialnumber, error_kind FROM ic3_sync_log WHERE run_id = $1", summary.RunId))
-            .ToDictionary(r => (string)r[0]!, r => (string)r[1]!);
+        var stored = (await db.RowsAsync("SELECT serialnumber, error_kind FROM ic3_sync_log WHERE run_id = $1", summary.RunId)).ToDictionary(
+            r => (string)r[0]!,
+            r => (string)r[1]!
+        );
         foreach (var s in serials)
         {
             Assert.Equal("not_found", stored[s]);

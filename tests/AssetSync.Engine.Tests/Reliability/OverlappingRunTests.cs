@@ -13,13 +13,21 @@ public sealed class OverlappingRunTests(DatabaseFixture db) : SimulatorAndDataba
     }
 
     private Task<long> WaitForRunningRowAsync() =>
-        Eventually.UntilAsync(() => Db.ScalarAsync<long>("SELECT count(*) FROM cmms_sync_log WHERE status = 'running'"), n => n > 0, "the first run's row");
+        Eventually.UntilAsync(
+            () => Db.ScalarAsync<long>("SELECT count(*) FROM cmms_sync_log WHERE status = 'running'"),
+            n => n > 0,
+            "the first run's row"
+        );
 
     [Fact]
     public async Task With_wait_the_second_run_starts_after_the_first_and_no_asset_is_synced_by_both_at_once()
     {
         await using var first = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.RequestsPerSecond = 20));
-        await using var second = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => { o.IfRunning = IfRunningAction.Wait; o.LockWaitTimeout = TimeSpan.FromSeconds(30); }));
+        await using var second = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o =>
+            {
+                o.IfRunning = IfRunningAction.Wait;
+                o.LockWaitTimeout = TimeSpan.FromSeconds(30);
+            }));
 
         var one = first.RunAsync(AssetSelection.Batch(0));
         await WaitForRunningRowAsync();
@@ -29,8 +37,13 @@ public sealed class OverlappingRunTests(DatabaseFixture db) : SimulatorAndDataba
         Assert.Equal((30, 30), (a.Succeeded, b.Succeeded));
         Assert.True(b.StartedAt >= a.FinishedAt, $"second started {b.StartedAt:O}, first finished {a.FinishedAt:O}");
         // Every log row of the first run is older than every log row of the second.
-        Assert.True(await Db.ScalarAsync<bool>(
-            "SELECT (SELECT max(synced_at) FROM ic3_sync_log WHERE run_id = $1) <= (SELECT min(synced_at) FROM ic3_sync_log WHERE run_id = $2)", a.RunId, b.RunId));
+        Assert.True(
+            await Db.ScalarAsync<bool>(
+                "SELECT (SELECT max(synced_at) FROM ic3_sync_log WHERE run_id = $1) <= (SELECT min(synced_at) FROM ic3_sync_log WHERE run_id = $2)",
+                a.RunId,
+                b.RunId
+            )
+        );
     }
 
     [Fact]
@@ -57,7 +70,11 @@ public sealed class OverlappingRunTests(DatabaseFixture db) : SimulatorAndDataba
     public async Task A_wait_that_times_out_fails_naming_the_running_run()
     {
         await using var first = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.RequestsPerSecond = 5));
-        await using var second = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => { o.IfRunning = IfRunningAction.Wait; o.LockWaitTimeout = TimeSpan.FromMilliseconds(700); }));
+        await using var second = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o =>
+            {
+                o.IfRunning = IfRunningAction.Wait;
+                o.LockWaitTimeout = TimeSpan.FromMilliseconds(700);
+            }));
         using var cts = new CancellationTokenSource();
 
         var one = first.RunAsync(AssetSelection.Batch(0), null, cts.Token);
@@ -104,5 +121,4 @@ public sealed class OverlappingRunTests(DatabaseFixture db) : SimulatorAndDataba
         Assert.Empty(waits.Waits);
         Assert.Contains("in progress", ex.Message);
     }
-
 }

@@ -11,9 +11,6 @@ namespace AssetSync.Tests.Reliability;
 /// </summary>
 public sealed class RunIntegrityTests(DatabaseFixture db) : SimulatorAndDatabaseTests(db)
 {
-
-
-
     [Fact]
     public async Task A_corrupt_compressed_body_fails_only_its_asset_and_the_run_completes()
     {
@@ -85,7 +82,10 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : SimulatorAndDatabase
         var summary = await engine.RunAsync(AssetSelection.Batch(0));
 
         Assert.Equal((RunStatus.Complete, 1, 15), (summary.Status, summary.Succeeded, summary.Failed));
-        Assert.Equal(15L, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE error_kind = 'not_found' AND run_id = $1", summary.RunId));
+        Assert.Equal(
+            15L,
+            await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE error_kind = 'not_found' AND run_id = $1", summary.RunId)
+        );
     }
 
     [Fact]
@@ -97,16 +97,21 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : SimulatorAndDatabase
         var summary = await engine.RunAsync(AssetSelection.Batch(0));
 
         Assert.Equal((RunStatus.Complete, 0, 3), (summary.Status, summary.Succeeded, summary.Failed));
-        Assert.Equal(3L, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE error_kind = 'not_found' AND run_id = $1", summary.RunId));
+        Assert.Equal(
+            3L,
+            await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE error_kind = 'not_found' AND run_id = $1", summary.RunId)
+        );
     }
 
     [Fact]
     public async Task Odd_register_rows_blank_ids_are_unlinked_whitespace_is_named_and_duplicates_are_one_asset()
     {
-        await Db.ExecAsync("""
+        await Db.ExecAsync(
+            """
             INSERT INTO ic3_asset_master (cmms_asset_id, report_seq_no) VALUES
               ('INF-000001', 1), (NULL, 2), ('', 3), ('   ', 4), (' INF-000003 ', 5), ('INF-000004', 6), ('INF-000004', 7), ('INF-000005', 8)
-            """);
+            """
+        );
         await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString));
         var collector = new RecordingObserver();
 
@@ -149,16 +154,20 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : SimulatorAndDatabase
         // One asset hangs (2 s per attempt), holding the only request slot: the run is still going while we look.
         await Sim.ScriptAsync("INF-000070", "timeout", "timeout", "timeout", "timeout");
         await using var database = new SyncDatabase(Db.ConnectionString);
-        var run = engine.RunAsync(AssetSelection.Batch(0), new RecordingObserver
-        {
-            OnResult = r =>
+        var run = engine.RunAsync(
+            AssetSelection.Batch(0),
+            new RecordingObserver
             {
-                if (r.SerialNumber == "INF-000060")
+                OnResult = r =>
                 {
-                    seen.TrySetResult(r.RunId);
-                }
+                    if (r.SerialNumber == "INF-000060")
+                    {
+                        seen.TrySetResult(r.RunId);
+                    }
+                },
             },
-        }, cts.Token);
+            cts.Token
+        );
         var runId = await seen.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         // The status reads exact counts from the log at once ...
@@ -166,8 +175,12 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : SimulatorAndDatabase
         Assert.Equal((RunStatus.Running, runId), (live.Status, live.RunId));
         Assert.True(live.Succeeded >= 50, $"status showed {live.Succeeded} succeeded");
         // ... and the row itself is brought up to date within a few seconds.
-        await Eventually.UntilAsync(() => Db.ScalarAsync<int>("SELECT assets_synced FROM cmms_sync_log WHERE id = $1", runId), n => n >= 50,
-            "the run row to show 50 succeeded", TimeSpan.FromSeconds(10));
+        await Eventually.UntilAsync(
+            () => Db.ScalarAsync<int>("SELECT assets_synced FROM cmms_sync_log WHERE id = $1", runId),
+            n => n >= 50,
+            "the run row to show 50 succeeded",
+            TimeSpan.FromSeconds(10)
+        );
 
         cts.Cancel();
         var summary = await run;
@@ -182,15 +195,20 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : SimulatorAndDatabase
     {
         await Db.SeedAssetsAsync(TestSerials.Range(1, 5));
         // A run whose process died after writing 3 successes and 1 error, its row still 0/0 'running'.
-        var orphan = await Db.ScalarAsync<long>("""
+        var orphan = await Db.ScalarAsync<long>(
+            """
             INSERT INTO cmms_sync_log (sync_type, status, assets_synced, failed, total, duration_ms, mode, started_at)
             VALUES ('api_sync', 'running', 0, 0, 0, 0, 'batch', now() - interval '1 hour') RETURNING id
-            """);
-        await Db.ExecAsync("""
+            """
+        );
+        await Db.ExecAsync(
+            """
             INSERT INTO ic3_sync_log (serialnumber, sync_type, status, run_id, error_kind)
             VALUES ('INF-000001', 'api_sync', 'success', $1, NULL), ('INF-000002', 'api_sync', 'success', $1, NULL),
                    ('INF-000003', 'api_sync', 'success', $1, NULL), ('INF-000004', 'api_sync', 'error', $1, 'transient')
-            """, orphan);
+            """,
+            orphan
+        );
 
         await using var database = new SyncDatabase(Db.ConnectionString);
         var seen = (await database.GetStatusAsync(1)).LastRuns.Single();
@@ -209,9 +227,20 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : SimulatorAndDatabase
         await Db.SeedAssetsAsync(TestSerials.Range(1, 20));
         await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.ThrottleLimit = 1));
         var boom = new InvalidOperationException("observer bug");
-        var collector = new RecordingObserver { OnResult = r => { if (r.SerialNumber == "INF-000003") { throw boom; } } };
+        var collector = new RecordingObserver
+        {
+            OnResult = r =>
+            {
+                if (r.SerialNumber == "INF-000003")
+                {
+                    throw boom;
+                }
+            },
+        };
 
-        var ex = await Assert.ThrowsAsync<UnexpectedSyncErrorException>(() => engine.RunAsync(AssetSelection.Batch(0), collector)).WaitAsync(TimeSpan.FromSeconds(30));
+        var ex = await Assert
+            .ThrowsAsync<UnexpectedSyncErrorException>(() => engine.RunAsync(AssetSelection.Batch(0), collector))
+            .WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Same(boom, ex.InnerException);
         Assert.Equal("INF-000003", ex.SerialNumber);
@@ -224,10 +253,15 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : SimulatorAndDatabase
     public async Task A_handler_that_throws_an_unknown_exception_fails_that_asset_as_network()
     {
         await Db.SeedAssetsAsync(TestSerials.Range(1, 6));
-        var handler = new StubHandler((req, _, _) => req.RequestUri!.AbsolutePath.EndsWith("INF-000002", StringComparison.Ordinal)
-            ? throw new NotSupportedException("a handler's own bug")
-            : Task.FromResult(StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset(req.RequestUri!.Segments[^1]))));
-        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.MaximumRetryCount = 1), TimeProvider.System, () => handler);
+        var handler = new StubHandler(
+            (req, _, _) =>
+                req.RequestUri!.AbsolutePath.EndsWith("INF-000002", StringComparison.Ordinal)
+                    ? throw new NotSupportedException("a handler's own bug")
+                    : Task.FromResult(StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset(req.RequestUri!.Segments[^1])))
+        );
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.MaximumRetryCount = 1), TimeProvider.System, () =>
+            handler
+        );
 
         var collector = new RecordingObserver();
         var summary = await engine.RunAsync(AssetSelection.Batch(0), collector);
@@ -251,7 +285,14 @@ public sealed class RunIntegrityTests(DatabaseFixture db) : SimulatorAndDatabase
         // Kill the session holding the lock and take the lock at once, as a second run would.
         await using var thief = new NpgsqlConnection(Db.ConnectionString);
         await thief.OpenAsync();
-        await using (var cmd = new NpgsqlCommand($"SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND classid = ({RunSql.RunLockKey}::bigint >> 32)::oid AND objid = ({RunSql.RunLockKey}::bigint & 4294967295)::oid", thief))
+        await using (
+            var cmd = new NpgsqlCommand(
+                $"SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM "
+                    + $"pg_database WHERE datname = current_database()) AND classid = ({RunSql.RunLockKey}::bigint >> 32)::oid AND objid = "
+                    + $"({RunSql.RunLockKey}::bigint & 4294967295)::oid",
+                thief
+            )
+        )
         {
             await cmd.ExecuteNonQueryAsync();
         }

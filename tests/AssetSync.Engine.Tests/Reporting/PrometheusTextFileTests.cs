@@ -3,7 +3,8 @@ using AssetSync.Reporting;
 
 namespace AssetSync.Tests.Reporting;
 
-/// <summary>The metrics file on its own: every series named and typed, the run's status one-hot, the register's only when read, written whole.</summary>
+/// <summary>The metrics file on its own: every series named and typed, the run's status one-hot, the register's only when read, written
+/// whole.</summary>
 public sealed class PrometheusTextFileTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("assetsync-prom-").FullName;
@@ -12,23 +13,45 @@ public sealed class PrometheusTextFileTests : IDisposable
 
     private static readonly DateTimeOffset Finished = new(2026, 12, 1, 3, 0, 0, TimeSpan.Zero);
 
-    private static SyncRunSummary Run(string status) => new()
-    {
-        RunId = 7, Status = RunStatusNames.FromName(status), FinishedAt = Finished, Duration = TimeSpan.FromSeconds(90),
-        Succeeded = 40, Unchanged = 30, Failed = 2, Skipped = 1, NotReached = 5, Requests = 50, Throttled = 3, RequestsPerSecond = 0.5,
-    };
+    private static SyncRunSummary Run(string status) =>
+        new()
+        {
+            RunId = 7,
+            Status = RunStatusNames.FromName(status),
+            FinishedAt = Finished,
+            Duration = TimeSpan.FromSeconds(90),
+            Succeeded = 40,
+            Unchanged = 30,
+            Failed = 2,
+            Skipped = 1,
+            NotReached = 5,
+            Requests = 50,
+            Throttled = 3,
+            RequestsPerSecond = 0.5,
+        };
 
-    private static SyncStatus Register() => new()
-    {
-        SyncedAssets = 90, FailedAssets = 4, NeverSynced = 6, DeferredAssets = 1, StaleAssets = 2, TotalAssets = 100,
-        SyncAgeMedian = TimeSpan.FromHours(10), SyncAge95 = TimeSpan.FromHours(20), SyncAgeMax = TimeSpan.FromDays(2), SyncAgeSum = TimeSpan.FromHours(900),
-        LastSuccessAt = Finished.AddDays(-1), LastRuns = [],
-    };
+    private static SyncStatus Register() =>
+        new()
+        {
+            SyncedAssets = 90,
+            FailedAssets = 4,
+            NeverSynced = 6,
+            DeferredAssets = 1,
+            StaleAssets = 2,
+            TotalAssets = 100,
+            SyncAgeMedian = TimeSpan.FromHours(10),
+            SyncAge95 = TimeSpan.FromHours(20),
+            SyncAgeMax = TimeSpan.FromDays(2),
+            SyncAgeSum = TimeSpan.FromHours(900),
+            LastSuccessAt = Finished.AddDays(-1),
+            LastRuns = [],
+        };
 
-    private static Dictionary<string, double> Samples(string text) => text.Split('\n')
-        .Where(l => l.Length > 0 && !l.StartsWith('#'))
-        .Select(l => l.Split(' '))
-        .ToDictionary(p => p[0], p => double.Parse(p[1], CultureInfo.InvariantCulture));
+    private static Dictionary<string, double> Samples(string text) =>
+        text.Split('\n')
+            .Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .Select(l => l.Split(' '))
+            .ToDictionary(p => p[0], p => double.Parse(p[1], CultureInfo.InvariantCulture));
 
     [Theory]
     [InlineData("complete")]
@@ -71,7 +94,9 @@ public sealed class PrometheusTextFileTests : IDisposable
     public void Without_the_register_its_series_are_left_out_and_a_failed_run_has_no_last_success()
     {
         var samples = Samples(PrometheusTextFile.Format(Run("failed"), null));
-        Assert.DoesNotContain(samples.Keys, k => k.StartsWith("assetsync_register_", StringComparison.Ordinal) || k.StartsWith("assetsync_sync_age", StringComparison.Ordinal));
+        Assert.DoesNotContain(samples.Keys, k =>
+            k.StartsWith("assetsync_register_", StringComparison.Ordinal) || k.StartsWith("assetsync_sync_age", StringComparison.Ordinal)
+        );
         Assert.False(samples.ContainsKey("assetsync_last_success_timestamp_seconds"));
     }
 

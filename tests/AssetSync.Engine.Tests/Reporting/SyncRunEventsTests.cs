@@ -14,17 +14,34 @@ public class SyncRunEventsTests
         public void Write(SyncRunEvent e) => Written.Add(e);
     }
 
-    private static SyncRunSummary Run(string status = "complete", int failed = 0, string? error = null) => new()
-    {
-        RunId = 42, Mode = "batch", Status = RunStatusNames.FromName(status), Succeeded = 95, Unchanged = 60, Failed = failed, Requests = 120, Throttled = 2,
-        Duration = TimeSpan.FromSeconds(75), FinishedAt = DateTimeOffset.UtcNow, Error = error,
-    };
+    private static SyncRunSummary Run(string status = "complete", int failed = 0, string? error = null) =>
+        new()
+        {
+            RunId = 42,
+            Mode = "batch",
+            Status = RunStatusNames.FromName(status),
+            Succeeded = 95,
+            Unchanged = 60,
+            Failed = failed,
+            Requests = 120,
+            Throttled = 2,
+            Duration = TimeSpan.FromSeconds(75),
+            FinishedAt = DateTimeOffset.UtcNow,
+            Error = error,
+        };
 
-    private static SyncStatus Register(long failed = 0, long deferred = 0, long stale = 0) => new()
-    {
-        TotalAssets = 100, SyncedAssets = 100 - failed, FailedAssets = failed, NeverSynced = 0, DeferredAssets = deferred, StaleAssets = stale,
-        StaleAfter = TimeSpan.FromDays(7), LastRuns = [],
-    };
+    private static SyncStatus Register(long failed = 0, long deferred = 0, long stale = 0) =>
+        new()
+        {
+            TotalAssets = 100,
+            SyncedAssets = 100 - failed,
+            FailedAssets = failed,
+            NeverSynced = 0,
+            DeferredAssets = deferred,
+            StaleAssets = stale,
+            StaleAfter = TimeSpan.FromDays(7),
+            LastRuns = [],
+        };
 
     [Fact]
     public void A_complete_run_with_nothing_failing_is_1000_information()
@@ -39,7 +56,11 @@ public class SyncRunEventsTests
     {
         var within = Assert.Single(SyncRunEvents.Plan(Run(failed: 5), null, Register(failed: 9, deferred: 4), 5, false));
         Assert.Equal((1001, SyncRunEventLevel.Information), (within.EventId, within.Level));
-        Assert.Contains("5 asset(s) failing, deferred ones not counted: 5 % of the register, within the threshold of 5 %", within.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "5 asset(s) failing, deferred ones not counted: 5 % of the register, within the threshold of 5 %",
+            within.Message,
+            StringComparison.Ordinal
+        );
 
         var above = Assert.Single(SyncRunEvents.Plan(Run(failed: 6), null, Register(failed: 6), 5, false));
         Assert.Equal((1001, SyncRunEventLevel.Warning), (above.EventId, above.Level));
@@ -64,7 +85,12 @@ public class SyncRunEventsTests
     [Fact]
     public void A_skipped_run_is_1003_information_and_a_stale_register_adds_1004()
     {
-        var skipped = new SyncRunSummary { RunId = 0, Status = RunStatus.Skipped, Error = "Another AssetSync run is in progress (run 7)." };
+        var skipped = new SyncRunSummary
+        {
+            RunId = 0,
+            Status = RunStatus.Skipped,
+            Error = "Another AssetSync run is in progress (run 7).",
+        };
         var e = Assert.Single(SyncRunEvents.Plan(skipped, null, Register(stale: 10), 5, false));
         Assert.Equal((1003, SyncRunEventLevel.Information), (e.EventId, e.Level));
 

@@ -10,20 +10,28 @@ namespace AssetSync.Tests.Resilience;
 [Collection(ExclusiveTestGroup.Name)]
 public sealed class AdaptiveRateTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
-
-
     private static int Count429(System.Text.Json.JsonElement stats) =>
         stats.GetProperty("perStatus").TryGetProperty("429", out var n) ? n.GetInt32() : 0;
 
     [Fact]
     public async Task Auto_probes_a_hidden_quota_stores_what_it_learned_with_the_run_row_and_the_next_run_starts_there()
     {
-        await using var sim = await SimulatorServer.StartAsync(o => { o.RateLimit = 30; o.LatencyMs = 10; o.Assets = 200; });
+        await using var sim = await SimulatorServer.StartAsync(o =>
+        {
+            o.RateLimit = 30;
+            o.LatencyMs = 10;
+            o.Assets = 200;
+        });
         await db.ApplySchemaAsync();
         await db.ResetAsync();
         await db.SeedAssetsAsync(TestSerials.Range(1, 200));
         // Nothing stored: start from 20/s, so the quota is reached within a second and probed beyond.
-        await using var engine = new SyncEngine(sim.SyncOptions(db.ConnectionString, o => { o.AdaptiveRate = true; o.RequestsPerSecond = 20; o.Force = true; }));
+        await using var engine = new SyncEngine(sim.SyncOptions(db.ConnectionString, o =>
+            {
+                o.AdaptiveRate = true;
+                o.RequestsPerSecond = 20;
+                o.Force = true;
+            }));
         await sim.ResetStatsAsync();
         var first = new RecordingObserver();
 
@@ -41,8 +49,17 @@ public sealed class AdaptiveRateTests(DatabaseFixture db) : IClassFixture<Databa
         // quota of 30, and is a true finding (seen under stress-ng, where the probe crept that close before a 429).
         Assert.InRange(summary.LearnedRequestsPerSecond!.Value, 10, 30 * AssetSync.Resilience.RequestGate.Headroom);
         // Stored in the same statement as the run row was closed: one transaction, one now().
-        Assert.Equal(summary.LearnedRequestsPerSecond.Value, await db.ScalarAsync<double>("SELECT requests_per_second FROM cmms_rate_state WHERE base_url = $1", sim.BaseUrl));
-        Assert.True(await db.ScalarAsync<bool>("SELECT r.learned_at = l.finished_at FROM cmms_rate_state r, cmms_sync_log l WHERE l.id = $1 AND r.base_url = $2", summary.RunId, sim.BaseUrl));
+        Assert.Equal(
+            summary.LearnedRequestsPerSecond.Value,
+            await db.ScalarAsync<double>("SELECT requests_per_second FROM cmms_rate_state WHERE base_url = $1", sim.BaseUrl)
+        );
+        Assert.True(
+            await db.ScalarAsync<bool>(
+                "SELECT r.learned_at = l.finished_at FROM cmms_rate_state r, cmms_sync_log l WHERE l.id = $1 AND r.base_url = $2",
+                summary.RunId,
+                sim.BaseUrl
+            )
+        );
         Assert.Equal(summary.Requests, await db.ScalarAsync<int>("SELECT requests FROM cmms_sync_log WHERE id = $1", summary.RunId));
         Assert.Equal(summary.Throttled, await db.ScalarAsync<int>("SELECT throttled FROM cmms_sync_log WHERE id = $1", summary.RunId));
 
@@ -58,11 +75,21 @@ public sealed class AdaptiveRateTests(DatabaseFixture db) : IClassFixture<Databa
     [InlineData("x", "X-RateLimit-Limit")]
     public async Task A_stated_quota_is_used_whole_by_auto_and_stored_as_stated(string style, string header)
     {
-        await using var sim = await SimulatorServer.StartAsync(o => { o.RateLimit = 25; o.RateLimitHeaders = style; o.LatencyMs = 10; o.Assets = 60; });
+        await using var sim = await SimulatorServer.StartAsync(o =>
+        {
+            o.RateLimit = 25;
+            o.RateLimitHeaders = style;
+            o.LatencyMs = 10;
+            o.Assets = 60;
+        });
         await db.ApplySchemaAsync();
         await db.ResetAsync();
         await db.SeedAssetsAsync(TestSerials.Range(1, 60));
-        await using var engine = new SyncEngine(sim.SyncOptions(db.ConnectionString, o => { o.AdaptiveRate = true; o.Force = true; }));
+        await using var engine = new SyncEngine(sim.SyncOptions(db.ConnectionString, o =>
+            {
+                o.AdaptiveRate = true;
+                o.Force = true;
+            }));
         await sim.ResetStatsAsync();
         var recorder = new RecordingObserver();
 
@@ -80,11 +107,21 @@ public sealed class AdaptiveRateTests(DatabaseFixture db) : IClassFixture<Databa
     [Fact]
     public async Task A_number_stays_a_ceiling_above_a_stated_quota_and_a_lower_stated_quota_lowers_it()
     {
-        await using var sim = await SimulatorServer.StartAsync(o => { o.RateLimit = 30; o.RateLimitHeaders = "ietf"; o.LatencyMs = 5; o.Assets = 40; });
+        await using var sim = await SimulatorServer.StartAsync(o =>
+        {
+            o.RateLimit = 30;
+            o.RateLimitHeaders = "ietf";
+            o.LatencyMs = 5;
+            o.Assets = 40;
+        });
         await db.ApplySchemaAsync();
         await db.ResetAsync();
         await db.SeedAssetsAsync(TestSerials.Range(1, 24));
-        await using (var engine = new SyncEngine(sim.SyncOptions(db.ConnectionString, o => { o.RequestsPerSecond = 8; o.Force = true; })))
+        await using (var engine = new SyncEngine(sim.SyncOptions(db.ConnectionString, o =>
+                {
+                    o.RequestsPerSecond = 8;
+                    o.Force = true;
+                })))
         {
             await sim.ResetStatsAsync();
             var summary = await engine.RunAsync(AssetSelection.Batch(0));
@@ -92,7 +129,11 @@ public sealed class AdaptiveRateTests(DatabaseFixture db) : IClassFixture<Databa
             Assert.InRange((await sim.StatsAsync()).GetProperty("maxPerSecond").GetInt32(), 1, 8);
         }
         await sim.ConfigureAsync(new { RateLimit = 6 });
-        await using (var engine = new SyncEngine(sim.SyncOptions(db.ConnectionString, o => { o.RequestsPerSecond = 50; o.Force = true; })))
+        await using (var engine = new SyncEngine(sim.SyncOptions(db.ConnectionString, o =>
+                {
+                    o.RequestsPerSecond = 50;
+                    o.Force = true;
+                })))
         {
             await sim.ResetStatsAsync();
             var recorder = new RecordingObserver();
@@ -107,7 +148,11 @@ public sealed class AdaptiveRateTests(DatabaseFixture db) : IClassFixture<Databa
     [Fact]
     public async Task Malformed_rate_limit_headers_are_ignored_with_one_verbose_line_each()
     {
-        await using var sim = await SimulatorServer.StartAsync(o => { o.RateLimitHeaders = "malformed"; o.Assets = 30; });
+        await using var sim = await SimulatorServer.StartAsync(o =>
+        {
+            o.RateLimitHeaders = "malformed";
+            o.Assets = 30;
+        });
         await db.ApplySchemaAsync();
         await db.ResetAsync();
         await db.SeedAssetsAsync(TestSerials.Range(1, 30));
@@ -117,8 +162,12 @@ public sealed class AdaptiveRateTests(DatabaseFixture db) : IClassFixture<Databa
         var summary = await engine.RunAsync(AssetSelection.Batch(0), recorder);
 
         Assert.Equal(30, summary.Succeeded);
-        Assert.Single(recorder.VerboseLines, v => v.Contains("malformed rate-limit header", StringComparison.Ordinal) && v.Contains("RateLimit-Policy", StringComparison.Ordinal));
-        Assert.Single(recorder.VerboseLines, v => v.Contains("malformed rate-limit header", StringComparison.Ordinal) && v.Contains("X-RateLimit-Remaining", StringComparison.Ordinal));
+        Assert.Single(recorder.VerboseLines, v =>
+            v.Contains("malformed rate-limit header", StringComparison.Ordinal) && v.Contains("RateLimit-Policy", StringComparison.Ordinal)
+        );
+        Assert.Single(recorder.VerboseLines, v =>
+            v.Contains("malformed rate-limit header", StringComparison.Ordinal) && v.Contains("X-RateLimit-Remaining", StringComparison.Ordinal)
+        );
         Assert.DoesNotContain(recorder.Changes, c => c.Reason == RateChangeReason.Stated);
     }
 }

@@ -8,11 +8,13 @@ namespace AssetSync.Tests.Resilience;
 /// <summary>The verdict on each decided asset: stop, hold, ask, or write, and in which order.</summary>
 public sealed class AssetVerdictsTests
 {
-    private static AssetVerdicts Create(int path = 3, int breaker = 2) => new(path, breaker, new ServiceHealth(new FakeTimeProvider(), TimeSpan.FromSeconds(15)));
+    private static AssetVerdicts Create(int path = 3, int breaker = 2) =>
+        new(path, breaker, new ServiceHealth(new FakeTimeProvider(), TimeSpan.FromSeconds(15)));
 
     private static DecidedAsset Asset(string serial, FetchOutcome outcome) => new(serial, outcome, 1, TimeSpan.Zero, TimeSpan.Zero);
 
-    private static DecidedAsset Ok(string serial) => Asset(serial, FetchOutcome.Success(new AssetDetail { SerialNumber = serial, RawPayload = "{}" }));
+    private static DecidedAsset Ok(string serial) =>
+        Asset(serial, FetchOutcome.Success(new AssetDetail { SerialNumber = serial, RawPayload = "{}" }));
 
     private static DecidedAsset NotFound(string serial) => Asset(serial, FetchOutcome.Failure(SyncErrorKind.NotFound, "404", 404));
 
@@ -26,7 +28,15 @@ public sealed class AssetVerdictsTests
         Assert.Equal(AssetVerdict.Next.Stop, refused.Then);
         Assert.IsType<CredentialsRefusedException>(refused.StopReason);
         Assert.Empty(refused.Write);
-        var route = verdicts.Decide(Asset("B", FetchOutcome.RouteFault(new ProxyRefusedException("http://proxy:3128", "-Proxy", "it asks for a login (HTTP 407)", "Give -ProxyCredential."))), false);
+        var route = verdicts.Decide(
+            Asset(
+                "B",
+                FetchOutcome.RouteFault(
+                    new ProxyRefusedException("http://proxy:3128", "-Proxy", "it asks for a login (HTTP 407)", "Give -ProxyCredential.")
+                )
+            ),
+            false
+        );
         Assert.IsType<ProxyRefusedException>(route.StopReason);
     }
 
@@ -43,11 +53,11 @@ public sealed class AssetVerdictsTests
         wrong.Decide(NotFound("B"), false);
         var stop = wrong.AfterPathCheck(false, "http://x/api/v1/assets/B");
         Assert.IsType<AssetPathSuspectException>(stop.StopReason);
-        Assert.Empty(wrong.Release(stop.StopReason));            // the held 404s are never written: the path was wrong
+        Assert.Empty(wrong.Release(stop.StopReason)); // the held 404s are never written: the path was wrong
 
         var fine = Create(path: 3);
         fine.Decide(NotFound("A"), false);
-        Assert.Equal(["A", "B"], fine.Decide(Ok("B"), false).Write.Select(d => d.SerialNumber));   // an answer ends the probation
+        Assert.Equal(["A", "B"], fine.Decide(Ok("B"), false).Write.Select(d => d.SerialNumber)); // an answer ends the probation
     }
 
     [Fact]
@@ -57,18 +67,23 @@ public sealed class AssetVerdictsTests
         Assert.Empty(verdicts.Decide(Down("A"), false).Write);
         var check = verdicts.Decide(Down("B"), false);
         Assert.Equal(AssetVerdict.Next.CheckService, check.Then);
-        Assert.Equal(["A", "B"], verdicts.AfterServiceCheck(true, check.Write.Count == 0 ? Down("B").Outcome : check.Write[0].Outcome, "https://cmms").Write.Select(d => d.SerialNumber));
+        Assert.Equal(
+            ["A", "B"],
+            verdicts
+                .AfterServiceCheck(true, check.Write.Count == 0 ? Down("B").Outcome : check.Write[0].Outcome, "https://cmms")
+                .Write.Select(d => d.SerialNumber)
+        );
 
         var down = Create(path: 0, breaker: 2);
         down.Decide(Down("A"), false);
         down.Decide(Down("B"), false);
         var stop = down.AfterServiceCheck(false, Down("B").Outcome, "https://cmms");
         Assert.IsType<InnomaintUnreachableException>(stop.StopReason);
-        Assert.Empty(down.Release(stop.StopReason));             // no asset is marked failed for an outage
+        Assert.Empty(down.Release(stop.StopReason)); // no asset is marked failed for an outage
 
         var open = Create(path: 0, breaker: 5);
         open.Decide(Down("A"), false);
-        Assert.Equal(["A"], open.Release(null).Select(d => d.SerialNumber));   // an unfinished streak is written when the run ends
+        Assert.Equal(["A"], open.Release(null).Select(d => d.SerialNumber)); // an unfinished streak is written when the run ends
         Assert.Equal(["C"], Create(path: 0).Decide(Ok("C"), false).Write.Select(d => d.SerialNumber));
     }
 }

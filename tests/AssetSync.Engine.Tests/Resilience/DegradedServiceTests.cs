@@ -9,9 +9,6 @@ namespace AssetSync.Tests.Resilience;
 /// </summary>
 public sealed class DegradedServiceTests(DatabaseFixture db) : SimulatorAndDatabaseTests(db, o => o.LatencyMs = 5)
 {
-
-
-
     [Fact]
     public async Task A_run_led_by_assets_that_fail_every_night_completes_and_serves_every_healthy_asset()
     {
@@ -28,7 +25,11 @@ public sealed class DegradedServiceTests(DatabaseFixture db) : SimulatorAndDatab
         }
 
         // One request at a time: the simulator sees the assets in the order they were taken.
-        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => { o.ThrottleLimit = 1; o.Force = true; }));
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o =>
+            {
+                o.ThrottleLimit = 1;
+                o.Force = true;
+            }));
         await Sim.ResetStatsAsync();
         var summary = await engine.RunAsync(AssetSelection.Batch(0));
 
@@ -46,7 +47,11 @@ public sealed class DegradedServiceTests(DatabaseFixture db) : SimulatorAndDatab
     public async Task A_streak_of_outage_failures_is_checked_against_an_asset_that_synced_before_and_written_when_it_answers()
     {
         await Db.SeedAssetsAsync(TestSerials.Range(1, 60));
-        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => { o.CircuitBreakerThreshold = 5; o.ThrottleLimit = 2; }));
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o =>
+            {
+                o.CircuitBreakerThreshold = 5;
+                o.ThrottleLimit = 2;
+            }));
         await engine.RunAsync(AssetSelection.Serials(["INF-000060"]));
         foreach (var serial in TestSerials.Range(1, 20))
         {
@@ -58,7 +63,13 @@ public sealed class DegradedServiceTests(DatabaseFixture db) : SimulatorAndDatab
 
         Assert.Equal((RunStatus.Complete, 40, 20), (summary.Status, summary.Succeeded, summary.Failed));
         Assert.Contains(recorder.VerboseLines, l => l.Contains("still answers, so those failures are the assets' own", StringComparison.Ordinal));
-        Assert.Equal(20L, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1 AND status = 'error' AND error_kind = 'transient'", summary.RunId));
+        Assert.Equal(
+            20L,
+            await Db.ScalarAsync<long>(
+                "SELECT count(*) FROM ic3_sync_log WHERE run_id = $1 AND status = 'error' AND error_kind = 'transient'",
+                summary.RunId
+            )
+        );
     }
 
     [Fact]
@@ -70,7 +81,11 @@ public sealed class DegradedServiceTests(DatabaseFixture db) : SimulatorAndDatab
         await Sim.ConfigureAsync(new { RetryAfterSeconds = 0 });
         try
         {
-            await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => { o.AdaptiveRate = true; o.RequestsPerSecond = 20; }));
+            await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o =>
+                {
+                    o.AdaptiveRate = true;
+                    o.RequestsPerSecond = 20;
+                }));
             var recorder = new RecordingObserver();
 
             var summary = await engine.RunAsync(AssetSelection.Batch(0), recorder);
@@ -91,28 +106,30 @@ public sealed class DegradedServiceTests(DatabaseFixture db) : SimulatorAndDatab
         await Sim.ConfigureAsync(new { LatencyMs = 50 });
         var stalled = 0;
         Task? stall = null;
-        var recorder = new RecordingObserver((r, _) =>
-        {
-            if (r.Results.Count >= 40 && Interlocked.Exchange(ref stalled, 1) == 0)
+        var recorder = new RecordingObserver(
+            (r, _) =>
             {
-                // From here on the simulator counts the most requests in flight at once.
-                stall = Task.Run(async () =>
+                if (r.Results.Count >= 40 && Interlocked.Exchange(ref stalled, 1) == 0)
                 {
-                    await Sim.ResetStatsAsync();
-                    await Sim.ConfigureAsync(new { Stall = true });
-                });
+                    // From here on the simulator counts the most requests in flight at once.
+                    stall = Task.Run(async () =>
+                    {
+                        await Sim.ResetStatsAsync();
+                        await Sim.ConfigureAsync(new { Stall = true });
+                    });
+                }
             }
-        });
+        );
         try
         {
             await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o =>
-            {
-                o.RequestsPerSecond = 40;
-                o.ThrottleLimit = 4;
-                o.Timeout = TimeSpan.FromSeconds(1);
-                o.MaximumRetryCount = 1;
-                o.CircuitBreakerThreshold = 4;
-            }));
+                {
+                    o.RequestsPerSecond = 40;
+                    o.ThrottleLimit = 4;
+                    o.Timeout = TimeSpan.FromSeconds(1);
+                    o.MaximumRetryCount = 1;
+                    o.CircuitBreakerThreshold = 4;
+                }));
 
             var ex = await Assert.ThrowsAsync<InnomaintUnreachableException>(() => engine.RunAsync(AssetSelection.Batch(0), recorder));
             await stall!;
@@ -122,7 +139,10 @@ public sealed class DegradedServiceTests(DatabaseFixture db) : SimulatorAndDatab
             // Healthy, four were in flight; stalled, never more than max(8, 2 x 4).
             Assert.InRange(stats.GetProperty("maxInFlight").GetInt32(), 1, 8);
             // The assets the stall interrupted are undecided: no row says they timed out.
-            Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1 AND status = 'error'", ex.Summary!.RunId));
+            Assert.Equal(
+                0L,
+                await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1 AND status = 'error'", ex.Summary!.RunId)
+            );
             Assert.Equal(0, ex.Summary.Failed);
             Assert.True(ex.Summary.Succeeded >= 40);
         }

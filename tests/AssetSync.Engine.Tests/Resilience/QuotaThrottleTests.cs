@@ -1,5 +1,5 @@
-using AssetSync.Domain;
 using System.Net;
+using AssetSync.Domain;
 using AssetSync.Innomaint;
 using AssetSync.Resilience;
 using AssetSync.Storage;
@@ -15,17 +15,46 @@ namespace AssetSync.Tests.Resilience;
 /// </summary>
 public class QuotaThrottleTests
 {
-    private static (ResilientFetcher Fetcher, RecordingObserver Observer) Create(StubHandler handler, FakeTimeProvider time, double requestsPerSecond = double.PositiveInfinity,
-        double jitter = 0)
+    private static (ResilientFetcher Fetcher, RecordingObserver Observer) Create(
+        StubHandler handler,
+        FakeTimeProvider time,
+        double requestsPerSecond = double.PositiveInfinity,
+        double jitter = 0
+    )
     {
-        var options = new SyncOptions { ApiToken = "t", BaseUrl = "http://127.0.0.1:9", ConnectionString = "Host=127.0.0.1", RequestsPerSecond = requestsPerSecond, ThrottleLimit = 8 };
-        var client = new InnomaintClient(new HttpClient(handler), new Uri(options.BaseUrl), new AssetPathTemplate(options.AssetPath), "t", options.MaxResponseBytes, time);
+        var options = new SyncOptions
+        {
+            ApiToken = "t",
+            BaseUrl = "http://127.0.0.1:9",
+            ConnectionString = "Host=127.0.0.1",
+            RequestsPerSecond = requestsPerSecond,
+            ThrottleLimit = 8,
+        };
+        var client = new InnomaintClient(
+            new HttpClient(handler),
+            new Uri(options.BaseUrl),
+            new AssetPathTemplate(options.AssetPath),
+            "t",
+            options.MaxResponseBytes,
+            time
+        );
         var observer = new RecordingObserver();
-        return (new ResilientFetcher(client, options, time, observer, new RateController(time, options.Rate, options.RequestsPerSecond, null), random: () => jitter), observer);
+        return (
+            new ResilientFetcher(
+                client,
+                options,
+                time,
+                observer,
+                new RateController(time, options.Rate, options.RequestsPerSecond, null),
+                random: () => jitter
+            ),
+            observer
+        );
     }
 
     /// <summary>Moves the fake clock on until every fetch is done; never sleeps through a real backoff.</summary>
-    private static Task<DecidedAsset[]> Drive(FakeTimeProvider time, params Task<DecidedAsset>[] fetches) => Drive(time, TimeSpan.FromMilliseconds(100), fetches);
+    private static Task<DecidedAsset[]> Drive(FakeTimeProvider time, params Task<DecidedAsset>[] fetches) =>
+        Drive(time, TimeSpan.FromMilliseconds(100), fetches);
 
     /// <summary>As above, the clock moved <paramref name="step"/> at a time (the gate lets one request through per timer tick).</summary>
     private static async Task<DecidedAsset[]> Drive(FakeTimeProvider time, TimeSpan step, params Task<DecidedAsset>[] fetches)
@@ -60,7 +89,9 @@ public class QuotaThrottleTests
     {
         var time = new FakeTimeProvider();
         // Twelve full windows in a row, more than the four attempts an asset has: then the answer.
-        var handler = new StubHandler((request, n, _) => Task.FromResult(n <= 12 ? WindowFull() : StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset(SerialOf(request)))));
+        var handler = new StubHandler(
+            (request, n, _) => Task.FromResult(n <= 12 ? WindowFull() : StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset(SerialOf(request))))
+        );
         var (fetcher, observer) = Create(handler, time);
 
         var result = (await Drive(time, fetcher.FetchAsync("S1", CancellationToken.None))).Single();
@@ -95,27 +126,32 @@ public class QuotaThrottleTests
         var time = new FakeTimeProvider();
         // The quota's 429 at its edge: one request of one asset, no headers, Retry-After 1, while the others answer.
         var sentS5 = new List<long>();
-        var handler = new StubHandler((request, _, _) =>
-        {
-            var serial = SerialOf(request);
-            if (serial == "S5")
+        var handler = new StubHandler(
+            (request, _, _) =>
             {
-                lock (sentS5)
+                var serial = SerialOf(request);
+                if (serial == "S5")
                 {
-                    sentS5.Add(time.GetTimestamp());
-                    if (sentS5.Count == 1)
+                    lock (sentS5)
                     {
-                        var r = StubHandler.Json(HttpStatusCode.TooManyRequests, "{}");
-                        r.Headers.TryAddWithoutValidation("Retry-After", "1");
-                        return Task.FromResult(r);
+                        sentS5.Add(time.GetTimestamp());
+                        if (sentS5.Count == 1)
+                        {
+                            var r = StubHandler.Json(HttpStatusCode.TooManyRequests, "{}");
+                            r.Headers.TryAddWithoutValidation("Retry-After", "1");
+                            return Task.FromResult(r);
+                        }
                     }
                 }
+                return Task.FromResult(StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset(serial)));
             }
-            return Task.FromResult(StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset(serial)));
-        });
+        );
         var (fetcher, observer) = Create(handler, time, requestsPerSecond: 10, jitter: 0.5);
 
-        var results = await Drive(time, [.. Enumerable.Range(1, 20).Select(i => fetcher.FetchAsync(new SelectedAsset($"S{i}"), i, null, CancellationToken.None))]);
+        var results = await Drive(
+            time,
+            [.. Enumerable.Range(1, 20).Select(i => fetcher.FetchAsync(new SelectedAsset($"S{i}"), i, null, CancellationToken.None))]
+        );
 
         Assert.All(results, r => Assert.True(r.Outcome.Succeeded, r.Outcome.ToString()));
         Assert.Equal(1, results[4].Attempts);
@@ -131,12 +167,20 @@ public class QuotaThrottleTests
     {
         var time = new FakeTimeProvider();
         // A busy record among two hundred at 8/s: every time it comes back, others have answered since.
-        var handler = new StubHandler((request, _, _) => Task.FromResult(SerialOf(request) == "S1"
-            ? StubHandler.Json(HttpStatusCode.TooManyRequests, "{}")
-            : StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset(SerialOf(request)))));
+        var handler = new StubHandler(
+            (request, _, _) =>
+                Task.FromResult(
+                    SerialOf(request) == "S1"
+                        ? StubHandler.Json(HttpStatusCode.TooManyRequests, "{}")
+                        : StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset(SerialOf(request)))
+                )
+        );
         var (fetcher, _) = Create(handler, time, requestsPerSecond: 8);
 
-        var results = await Drive(time, [.. Enumerable.Range(1, 200).Select(i => fetcher.FetchAsync(new SelectedAsset($"S{i}"), i, null, CancellationToken.None))]);
+        var results = await Drive(
+            time,
+            [.. Enumerable.Range(1, 200).Select(i => fetcher.FetchAsync(new SelectedAsset($"S{i}"), i, null, CancellationToken.None))]
+        );
 
         Assert.Equal((SyncErrorKind.Transient, 4), (results[0].Outcome.Kind, results[0].Attempts));
         Assert.All(results.Skip(1), r => Assert.True(r.Outcome.Succeeded, r.Outcome.ToString()));
@@ -150,12 +194,20 @@ public class QuotaThrottleTests
         var time = new FakeTimeProvider();
         // Three busy records among forty: their 429s come from distinct assets at once, yet everyone else answers.
         string[] busy = ["S1", "S2", "S3"];
-        var handler = new StubHandler((request, _, _) => Task.FromResult(busy.Contains(SerialOf(request))
-            ? StubHandler.Json(HttpStatusCode.TooManyRequests, "{}")
-            : StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset(SerialOf(request)))));
+        var handler = new StubHandler(
+            (request, _, _) =>
+                Task.FromResult(
+                    busy.Contains(SerialOf(request))
+                        ? StubHandler.Json(HttpStatusCode.TooManyRequests, "{}")
+                        : StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset(SerialOf(request)))
+                )
+        );
         var (fetcher, _) = Create(handler, time);
 
-        var results = await Drive(time, [.. Enumerable.Range(1, 40).Select(i => fetcher.FetchAsync(new SelectedAsset($"S{i}"), i, null, CancellationToken.None))]);
+        var results = await Drive(
+            time,
+            [.. Enumerable.Range(1, 40).Select(i => fetcher.FetchAsync(new SelectedAsset($"S{i}"), i, null, CancellationToken.None))]
+        );
 
         for (var i = 0; i < 40; i++)
         {
@@ -169,33 +221,47 @@ public class QuotaThrottleTests
             }
         }
         var busyRequests = handler.Seen.Count(r => busy.Contains(SerialOf(r)));
-        Assert.True(busyRequests <= 3 * (4 + 1 + (2 * ResilientFetcher.MaxQuotaHits)), $"the busy assets drew {busyRequests} requests: a few put back in line at most, never a loop");
+        Assert.True(
+            busyRequests <= 3 * (4 + 1 + (2 * ResilientFetcher.MaxQuotaHits)),
+            $"the busy assets drew {busyRequests} requests: a few put back in line at most, never a loop"
+        );
     }
 
     [Fact]
     public async Task A_fixed_rate_over_a_hidden_quota_fails_nothing()
     {
         var time = new FakeTimeProvider();
-        // A hidden quota of 2 a second (a fixed 8/s is four times over it) at the server, no headers: every request beyond it in its second gets a bare 429.
+        // A hidden quota of 2 a second (a fixed 8/s is four times over it) at the server, no headers: every request beyond it in its second gets a
+        // bare 429.
         var seen = new List<long>();
-        var handler = new StubHandler((request, _, _) =>
-        {
-            var now = time.GetTimestamp();
-            bool over;
-            lock (seen)
+        var handler = new StubHandler(
+            (request, _, _) =>
             {
-                seen.RemoveAll(t => now - t >= time.TimestampFrequency);
-                over = seen.Count >= 2;
-                if (!over)
+                var now = time.GetTimestamp();
+                bool over;
+                lock (seen)
                 {
-                    seen.Add(now);
+                    seen.RemoveAll(t => now - t >= time.TimestampFrequency);
+                    over = seen.Count >= 2;
+                    if (!over)
+                    {
+                        seen.Add(now);
+                    }
                 }
+                return Task.FromResult(
+                    over
+                        ? StubHandler.Json(HttpStatusCode.TooManyRequests, "{}")
+                        : StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset(SerialOf(request)))
+                );
             }
-            return Task.FromResult(over ? StubHandler.Json(HttpStatusCode.TooManyRequests, "{}") : StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset(SerialOf(request))));
-        });
+        );
         var (fetcher, _) = Create(handler, time, requestsPerSecond: 8);
 
-        var results = await Drive(time, TimeSpan.FromMilliseconds(100), [.. Enumerable.Range(1, 24).Select(i => fetcher.FetchAsync(new SelectedAsset($"S{i}"), i, null, CancellationToken.None))]);
+        var results = await Drive(
+            time,
+            TimeSpan.FromMilliseconds(100),
+            [.. Enumerable.Range(1, 24).Select(i => fetcher.FetchAsync(new SelectedAsset($"S{i}"), i, null, CancellationToken.None))]
+        );
 
         Assert.All(results, r => Assert.True(r.Outcome.Succeeded, r.Outcome.ToString()));
         Assert.True(fetcher.Throttled > 24, $"the quota was hit ({fetcher.Throttled} 429s)");

@@ -118,13 +118,13 @@ public class RateControllerTests
         Throttle(rate, before);
         var afterCut = rate.Current;
         _time.Advance(TimeSpan.FromMilliseconds(50));
-        Throttle(rate, before);                              // sent before the cut: says nothing new
+        Throttle(rate, before); // sent before the cut: says nothing new
         Assert.InRange(rate.Current, afterCut, afterCut * 1.005);
         var sent = _time.GetTimestamp();
         _time.Advance(TimeSpan.FromMilliseconds(50));
-        Throttle(rate, sent, 1);                             // one 429 after the cut: one asset's own
+        Throttle(rate, sent, 1); // one 429 after the cut: one asset's own
         Assert.InRange(rate.Current, afterCut, afterCut * 1.005);
-        Throttle(rate, sent, 2);                             // a third asset within the window: a burst, the quota dropped
+        Throttle(rate, sent, 2); // a third asset within the window: a burst, the quota dropped
         Assert.True(rate.Current < afterCut * 0.95, $"{rate.Current} vs {afterCut}");
     }
 
@@ -254,7 +254,7 @@ public class RateControllerTests
         rate.Answered(_time.GetTimestamp(), false, statedQuota: 40, "RateLimit-Policy");
         Assert.Equal(40, rate.Current);
         Use(rate, 5);
-        Assert.Equal(40, rate.Current);                      // no probing past a stated quota
+        Assert.Equal(40, rate.Current); // no probing past a stated quota
         var learned = rate.Learned()!;
         Assert.Equal((40.0, LearnedRate.FromHeaders), (learned.RequestsPerSecond, learned.Source));
         Assert.Contains(_changes, c => c.Reason == RateChangeReason.Stated && c.Detail.Contains("using all of it", StringComparison.Ordinal));
@@ -315,7 +315,11 @@ public class RateControllerTests
         Throttle(rate, _time.GetTimestamp() - 1, RateController.BurstThrottles + 3);
         Assert.True(rate.Current < afterFirst, $"the second cut lowers the rate now: {rate.Current} after {afterFirst}");
         Use(rate, 10);
-        Assert.InRange(rate.Learned()!.RequestsPerSecond, (drew * RateController.StoredMargin * 0.98) - 0.01, drew * RateController.StoredMargin + 0.001);
+        Assert.InRange(
+            rate.Learned()!.RequestsPerSecond,
+            (drew * RateController.StoredMargin * 0.98) - 0.01,
+            drew * RateController.StoredMargin + 0.001
+        );
     }
 
     [Fact]

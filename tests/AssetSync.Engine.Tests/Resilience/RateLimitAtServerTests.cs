@@ -10,7 +10,6 @@ namespace AssetSync.Tests.Resilience;
 [Collection(ExclusiveTestGroup.Name)]
 public sealed class RateLimitAtServerTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
-
     [Fact]
     public async Task The_rate_budget_holds_at_the_server_and_latency_does_not_eat_it()
     {
@@ -18,10 +17,10 @@ public sealed class RateLimitAtServerTests(DatabaseFixture db) : IClassFixture<D
         await db.ApplySchemaAsync();
         await db.SeedAssetsAsync(TestSerials.Range(1, 16));
         await using var engine = new SyncEngine(sim.SyncOptions(db.ConnectionString, o =>
-        {
-            o.RequestsPerSecond = 5;
-            o.ThrottleLimit = 4;
-        }));
+            {
+                o.RequestsPerSecond = 5;
+                o.ThrottleLimit = 4;
+            }));
         await sim.ResetStatsAsync();
 
         var summary = await engine.RunAsync(AssetSelection.Batch(0));

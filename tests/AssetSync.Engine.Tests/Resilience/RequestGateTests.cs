@@ -1,6 +1,6 @@
-using AssetSync.Tests.Fixtures;
 using AssetSync.Innomaint;
 using AssetSync.Resilience;
+using AssetSync.Tests.Fixtures;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AssetSync.Tests.Resilience;
@@ -9,7 +9,6 @@ namespace AssetSync.Tests.Resilience;
 public class RequestGateTests
 {
     private readonly FakeTimeProvider _time = new();
-
 
     private RequestGate Create(RequestRate rate, int inFlight = 4, TimeSpan? latency = null, RecordingObserver? notes = null, int maxInFlight = 64) =>
         new(new RateController(_time, rate, 5, null), inFlight, maxInFlight, _time, Health(latency), notes ?? new RecordingObserver());
@@ -65,22 +64,29 @@ public class RequestGateTests
     {
         var gate = Create(RequestRate.Fixed(double.PositiveInfinity), inFlight: 1);
         await Warm(gate);
-        var holder = await gate.EnterAsync(1, CancellationToken.None);   // the one slot is taken
+        var holder = await gate.EnterAsync(1, CancellationToken.None); // the one slot is taken
         var order = new List<long>();
         var waiting = new List<Task>();
         foreach (var ticket in new long[] { 9, 3, 7, 2 })
         {
             var arrived = waiting.Count + 1;
-            waiting.Add(Task.Run(async () =>
-            {
-                using var lease = await gate.EnterAsync(ticket, CancellationToken.None);
-                lock (order)
+            waiting.Add(
+                Task.Run(async () =>
                 {
-                    order.Add(ticket);
-                }
-            }));
+                    using var lease = await gate.EnterAsync(ticket, CancellationToken.None);
+                    lock (order)
+                    {
+                        order.Add(ticket);
+                    }
+                })
+            );
             // Each arrives, and is waiting at the gate, before the next comes: a signal, not a sleep.
-            await Eventually.UntilAsync(() => Task.FromResult(gate.Waiting), n => n >= arrived, $"ticket {ticket} waiting at the gate", TimeSpan.FromSeconds(10));
+            await Eventually.UntilAsync(
+                () => Task.FromResult(gate.Waiting),
+                n => n >= arrived,
+                $"ticket {ticket} waiting at the gate",
+                TimeSpan.FromSeconds(10)
+            );
         }
         holder.Dispose();
         await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(5));
@@ -113,7 +119,7 @@ public class RequestGateTests
         first.Dispose();
         Assert.True(await Done(second));
         var third = gate.EnterAsync(3, CancellationToken.None).AsTask();
-        Assert.True(await Done(third));                         // now the limit is -ThrottleLimit
+        Assert.True(await Done(third)); // now the limit is -ThrottleLimit
         (await second).Dispose();
         (await third).Dispose();
     }
@@ -123,7 +129,7 @@ public class RequestGateTests
     {
         var gate = Create(RequestRate.Fixed(double.PositiveInfinity));
         await Warm(gate, new RateLimitStatement(null, 1, TimeSpan.FromSeconds(2)));
-        (await gate.EnterAsync(1, CancellationToken.None)).Dispose();    // the one that remained
+        (await gate.EnterAsync(1, CancellationToken.None)).Dispose(); // the one that remained
         var blocked = gate.EnterAsync(2, CancellationToken.None).AsTask();
         Assert.True(await NotDone(blocked));
         _time.Advance(TimeSpan.FromSeconds(1.9));
@@ -160,25 +166,39 @@ public class RequestGateTests
     public void An_adaptive_rate_raises_the_in_flight_limit_with_the_rate_and_a_fixed_one_keeps_the_throttle_limit()
     {
         var fixedGate = Create(RequestRate.Fixed(100), inFlight: 4, latency: TimeSpan.FromMilliseconds(500));
-        var auto = new RequestGate(new RateController(_time, RequestRate.Auto, 5, null), 4, 64, _time, Health(TimeSpan.FromMilliseconds(500)), new RecordingObserver());
+        var auto = new RequestGate(
+            new RateController(_time, RequestRate.Auto, 5, null),
+            4,
+            64,
+            _time,
+            Health(TimeSpan.FromMilliseconds(500)),
+            new RecordingObserver()
+        );
         // Before any answer: one.
         Assert.Equal(1, auto.InFlightLimit);
         MarkAnswered(auto);
         MarkAnswered(fixedGate);
         Assert.Equal(4, fixedGate.InFlightLimit);
-        Assert.Equal(5, auto.InFlightLimit);                     // 5/s x 0.5 s x 1.25 + 1 = 4.1 → 5
+        Assert.Equal(5, auto.InFlightLimit); // 5/s x 0.5 s x 1.25 + 1 = 4.1 → 5
         var rate = new RateController(_time, RequestRate.Auto, 5, null);
         rate.Answered(_time.GetTimestamp(), false, statedQuota: 80, "RateLimit-Policy");
         var fast = new RequestGate(rate, 4, 64, _time, Health(TimeSpan.FromMilliseconds(500)), new RecordingObserver());
         MarkAnswered(fast);
-        Assert.Equal(51, fast.InFlightLimit);                    // 80/s x 0.5 s x 1.25 + 1
+        Assert.Equal(51, fast.InFlightLimit); // 80/s x 0.5 s x 1.25 + 1
     }
 
     [Fact]
     public async Task A_hanging_request_that_later_ones_overtake_stops_holding_its_slot_up_to_four_times_the_limit()
     {
         var health = Health(TimeSpan.FromMilliseconds(100));
-        var gate = new RequestGate(new RateController(_time, RequestRate.Fixed(double.PositiveInfinity), 5, null), 2, 2, _time, health, new RecordingObserver());
+        var gate = new RequestGate(
+            new RateController(_time, RequestRate.Fixed(double.PositiveInfinity), 5, null),
+            2,
+            2,
+            _time,
+            health,
+            new RecordingObserver()
+        );
         await Warm(gate);
         var hung = new List<RequestGate.GateLease>();
         long ticket = 1;
@@ -235,7 +255,14 @@ public class RequestGateTests
     public async Task When_answers_stop_nothing_is_exempt_and_a_stall_halves_the_limit()
     {
         var health = Health(TimeSpan.FromMilliseconds(100));
-        var gate = new RequestGate(new RateController(_time, RequestRate.Fixed(double.PositiveInfinity), 5, null), 4, 4, _time, health, new RecordingObserver());
+        var gate = new RequestGate(
+            new RateController(_time, RequestRate.Fixed(double.PositiveInfinity), 5, null),
+            4,
+            4,
+            _time,
+            health,
+            new RecordingObserver()
+        );
         await Warm(gate);
         var leases = new List<RequestGate.GateLease>();
         for (var i = 1; i <= 4; i++)

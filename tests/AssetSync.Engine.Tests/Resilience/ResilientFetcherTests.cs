@@ -11,15 +11,41 @@ public class ResilientFetcherTests
 {
     private const string Token = "s3cret-token-never-shown";
 
-
-    private static (ResilientFetcher Fetcher, RecordingObserver RecordingObserver) Create(StubHandler handler, FakeTimeProvider time, Action<SyncOptions>? configure = null)
+    private static (ResilientFetcher Fetcher, RecordingObserver RecordingObserver) Create(
+        StubHandler handler,
+        FakeTimeProvider time,
+        Action<SyncOptions>? configure = null
+    )
     {
-        var options = new SyncOptions { ApiToken = Token, BaseUrl = "http://127.0.0.1:9", ConnectionString = "Host=127.0.0.1", RequestsPerSecond = double.PositiveInfinity };
+        var options = new SyncOptions
+        {
+            ApiToken = Token,
+            BaseUrl = "http://127.0.0.1:9",
+            ConnectionString = "Host=127.0.0.1",
+            RequestsPerSecond = double.PositiveInfinity,
+        };
         configure?.Invoke(options);
-        var client = new InnomaintClient(new HttpClient(handler), new Uri(options.BaseUrl), new AssetPathTemplate(options.AssetPath), Token, options.MaxResponseBytes, time);
+        var client = new InnomaintClient(
+            new HttpClient(handler),
+            new Uri(options.BaseUrl),
+            new AssetPathTemplate(options.AssetPath),
+            Token,
+            options.MaxResponseBytes,
+            time
+        );
         var recorder = new RecordingObserver();
         // No jitter: the waits are the contract's exactly.
-        return (new ResilientFetcher(client, options, time, recorder, new RateController(time, options.Rate, options.RequestsPerSecond, null), random: () => 0), recorder);
+        return (
+            new ResilientFetcher(
+                client,
+                options,
+                time,
+                recorder,
+                new RateController(time, options.Rate, options.RequestsPerSecond, null),
+                random: () => 0
+            ),
+            recorder
+        );
     }
 
     /// <summary>Runs the fetch, moving the fake clock on until it is done; never sleeps through real backoff.</summary>
@@ -89,9 +115,12 @@ public class ResilientFetcherTests
     public async Task A_transient_failure_that_passes_is_a_success_after_the_waits_so_far()
     {
         var time = new FakeTimeProvider();
-        var handler = new StubHandler((_, n, _) => Task.FromResult(n <= 2
-            ? StubHandler.Json(HttpStatusCode.BadGateway, "{}")
-            : StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset("S1"))));
+        var handler = new StubHandler(
+            (_, n, _) =>
+                Task.FromResult(
+                    n <= 2 ? StubHandler.Json(HttpStatusCode.BadGateway, "{}") : StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset("S1"))
+                )
+        );
         var (fetcher, recorder) = Create(handler, time);
 
         var (outcome, attempts) = await Drive(fetcher, time);
@@ -105,7 +134,9 @@ public class ResilientFetcherTests
     public async Task Connection_failures_are_network_and_retried()
     {
         var time = new FakeTimeProvider();
-        var handler = new StubHandler((_, _, _) => throw new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused (127.0.0.1:9)"));
+        var handler = new StubHandler(
+            (_, _, _) => throw new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused (127.0.0.1:9)")
+        );
         var (fetcher, _) = Create(handler, time);
 
         var (outcome, _) = await Drive(fetcher, time);
@@ -131,17 +162,19 @@ public class ResilientFetcherTests
     public async Task Retry_after_in_seconds_is_honoured_when_longer_than_the_backoff()
     {
         var time = new FakeTimeProvider();
-        var handler = new StubHandler((_, n, _) =>
-        {
-            if (n > 1)
+        var handler = new StubHandler(
+            (_, n, _) =>
             {
-                return Task.FromResult(StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset("S1")));
+                if (n > 1)
+                {
+                    return Task.FromResult(StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset("S1")));
+                }
+                // A 503 (a first 429 is sent back in line rather than retried: QuotaThrottleTests).
+                var r = StubHandler.Json(HttpStatusCode.ServiceUnavailable, "{}");
+                r.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(7));
+                return Task.FromResult(r);
             }
-            // A 503 (a first 429 is sent back in line rather than retried: QuotaThrottleTests).
-            var r = StubHandler.Json(HttpStatusCode.ServiceUnavailable, "{}");
-            r.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(7));
-            return Task.FromResult(r);
-        });
+        );
         var (fetcher, recorder) = Create(handler, time);
 
         var (outcome, _) = await Drive(fetcher, time);
@@ -154,13 +187,16 @@ public class ResilientFetcherTests
     public async Task Retry_after_as_a_date_is_honoured_against_the_clock_and_capped()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero));
-        var handler = new StubHandler((_, n, _) =>
-        {
-            var r = StubHandler.Json(HttpStatusCode.ServiceUnavailable, "{}");
-            r.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(
-                n == 1 ? time.GetUtcNow().AddSeconds(5) : time.GetUtcNow().AddHours(1));
-            return Task.FromResult(n <= 2 ? r : StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset("S1")));
-        });
+        var handler = new StubHandler(
+            (_, n, _) =>
+            {
+                var r = StubHandler.Json(HttpStatusCode.ServiceUnavailable, "{}");
+                r.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(
+                    n == 1 ? time.GetUtcNow().AddSeconds(5) : time.GetUtcNow().AddHours(1)
+                );
+                return Task.FromResult(n <= 2 ? r : StubHandler.Json(HttpStatusCode.OK, StubHandler.Asset("S1")));
+            }
+        );
         var (fetcher, recorder) = Create(handler, time, o => o.MaxRetryAfter = TimeSpan.FromSeconds(30));
 
         var (outcome, _) = await Drive(fetcher, time);
@@ -173,11 +209,13 @@ public class ResilientFetcherTests
     public async Task An_attempt_without_a_complete_answer_in_time_is_a_timeout_and_retried()
     {
         var time = new FakeTimeProvider();
-        var handler = new StubHandler(async (_, _, ct) =>
-        {
-            await Task.Delay(Timeout.Infinite, ct);
-            throw new InvalidOperationException("unreachable");
-        });
+        var handler = new StubHandler(
+            async (_, _, ct) =>
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+                throw new InvalidOperationException("unreachable");
+            }
+        );
         var (fetcher, recorder) = Create(handler, time, o => o.Timeout = TimeSpan.FromSeconds(15));
 
         var (outcome, attempts) = await Drive(fetcher, time);
@@ -238,12 +276,14 @@ public class ResilientFetcherTests
     public async Task A_redirect_is_not_followed_and_not_retried()
     {
         var time = new FakeTimeProvider();
-        var handler = new StubHandler((_, _, _) =>
-        {
-            var r = StubHandler.Json(HttpStatusCode.Found, "{}");
-            r.Headers.Location = new Uri("http://127.0.0.2/steal");
-            return Task.FromResult(r);
-        });
+        var handler = new StubHandler(
+            (_, _, _) =>
+            {
+                var r = StubHandler.Json(HttpStatusCode.Found, "{}");
+                r.Headers.Location = new Uri("http://127.0.0.2/steal");
+                return Task.FromResult(r);
+            }
+        );
         var (fetcher, _) = Create(handler, time);
 
         var (outcome, _) = await Drive(fetcher, time);
@@ -273,40 +313,43 @@ public class ResilientFetcherTests
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => throw toThrow;
     }
 
-    public static TheoryData<string, string> HandlerExceptions => new()
-    {
-        { nameof(InvalidDataException), "invalid_response" },
-        { nameof(InvalidOperationException), "network" },
-        { nameof(TimeoutException), "timeout" },
-        { nameof(TaskCanceledException), "timeout" },
-        { nameof(NotSupportedException), "network" },
-        { nameof(HttpRequestException), "network" },
-        { nameof(IOException), "network" },
-    };
+    public static TheoryData<string, string> HandlerExceptions =>
+        new()
+        {
+            { nameof(InvalidDataException), "invalid_response" },
+            { nameof(InvalidOperationException), "network" },
+            { nameof(TimeoutException), "timeout" },
+            { nameof(TaskCanceledException), "timeout" },
+            { nameof(NotSupportedException), "network" },
+            { nameof(HttpRequestException), "network" },
+            { nameof(IOException), "network" },
+        };
 
     /// <summary>While the body is read, an exception that is not a broken connection means the body cannot be decoded.</summary>
-    public static TheoryData<string, string> BodyExceptions => new()
-    {
-        { nameof(InvalidDataException), "invalid_response" },
-        { nameof(InvalidOperationException), "invalid_response" },
-        { nameof(TimeoutException), "timeout" },
-        { nameof(TaskCanceledException), "timeout" },
-        { nameof(NotSupportedException), "invalid_response" },
-        { nameof(HttpRequestException), "network" },
-        { nameof(IOException), "network" },
-    };
+    public static TheoryData<string, string> BodyExceptions =>
+        new()
+        {
+            { nameof(InvalidDataException), "invalid_response" },
+            { nameof(InvalidOperationException), "invalid_response" },
+            { nameof(TimeoutException), "timeout" },
+            { nameof(TaskCanceledException), "timeout" },
+            { nameof(NotSupportedException), "invalid_response" },
+            { nameof(HttpRequestException), "network" },
+            { nameof(IOException), "network" },
+        };
 
-    private static Exception Make(string name) => name switch
-    {
-        nameof(InvalidDataException) => new InvalidDataException("The archive entry was compressed using an unsupported compression method."),
-        nameof(InvalidOperationException) => new InvalidOperationException("The stream was already consumed."),
-        nameof(TimeoutException) => new TimeoutException("connect timed out"),
-        // A cancellation that is not the caller's: SocketsHttpHandler's connect timeout looks like this.
-        nameof(TaskCanceledException) => new TaskCanceledException("The operation was canceled.", new TimeoutException("connect")),
-        nameof(NotSupportedException) => new NotSupportedException("a handler's own bug"),
-        nameof(HttpRequestException) => new HttpRequestException("connection reset"),
-        _ => new IOException("broken pipe"),
-    };
+    private static Exception Make(string name) =>
+        name switch
+        {
+            nameof(InvalidDataException) => new InvalidDataException("The archive entry was compressed using an unsupported compression method."),
+            nameof(InvalidOperationException) => new InvalidOperationException("The stream was already consumed."),
+            nameof(TimeoutException) => new TimeoutException("connect timed out"),
+            // A cancellation that is not the caller's: SocketsHttpHandler's connect timeout looks like this.
+            nameof(TaskCanceledException) => new TaskCanceledException("The operation was canceled.", new TimeoutException("connect")),
+            nameof(NotSupportedException) => new NotSupportedException("a handler's own bug"),
+            nameof(HttpRequestException) => new HttpRequestException("connection reset"),
+            _ => new IOException("broken pipe"),
+        };
 
     [Theory]
     [MemberData(nameof(HandlerExceptions))]
@@ -328,7 +371,9 @@ public class ResilientFetcherTests
     public async Task An_exception_while_the_body_is_read_fails_the_asset_with_a_contract_kind(string exception, string kind)
     {
         var time = new FakeTimeProvider();
-        var handler = new StubHandler((_, _, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new ThrowingContent(Make(exception)) }));
+        var handler = new StubHandler(
+            (_, _, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new ThrowingContent(Make(exception)) })
+        );
         var (fetcher, _) = Create(handler, time, o => o.MaximumRetryCount = 0);
 
         var (outcome, _) = await Drive(fetcher, time);
@@ -342,12 +387,14 @@ public class ResilientFetcherTests
     {
         var time = new FakeTimeProvider();
         using var cts = new CancellationTokenSource();
-        var handler = new StubHandler(async (_, _, ct) =>
-        {
-            await cts.CancelAsync();
-            ct.ThrowIfCancellationRequested();
-            return StubHandler.Json(HttpStatusCode.OK, "{}");
-        });
+        var handler = new StubHandler(
+            async (_, _, ct) =>
+            {
+                await cts.CancelAsync();
+                ct.ThrowIfCancellationRequested();
+                return StubHandler.Json(HttpStatusCode.OK, "{}");
+            }
+        );
         var (fetcher, _) = Create(handler, time);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => fetcher.FetchAsync("S1", cts.Token));

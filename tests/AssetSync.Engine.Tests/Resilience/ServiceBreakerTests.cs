@@ -6,8 +6,13 @@ namespace AssetSync.Tests.Resilience;
 /// <summary>The breaker trips on the service, not on assets: known failures, held streaks, the service check.</summary>
 public class ServiceBreakerTests
 {
-    private static ServiceBreaker<string>.Verdict Offer(ServiceBreaker<string> b, string serial, SyncErrorKind? kind, bool known, out IReadOnlyList<string> release) =>
-        b.Offer(serial, kind, known, out release);
+    private static ServiceBreaker<string>.Verdict Offer(
+        ServiceBreaker<string> b,
+        string serial,
+        SyncErrorKind? kind,
+        bool known,
+        out IReadOnlyList<string> release
+    ) => b.Offer(serial, kind, known, out release);
 
     [Fact]
     public void Assets_known_to_fail_never_count_however_many_lead_the_run()

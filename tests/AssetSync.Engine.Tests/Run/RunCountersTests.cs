@@ -5,7 +5,15 @@ namespace AssetSync.Tests.Run;
 /// <summary>A run's counts and budget on their own.</summary>
 public sealed class RunCountersTests
 {
-    private static AssetSyncResult Result(AssetSyncStatus outcome) => new() { SerialNumber = "S", Outcome = outcome, Attempts = 1, RunId = 1, Elapsed = TimeSpan.Zero };
+    private static AssetSyncResult Result(AssetSyncStatus outcome) =>
+        new()
+        {
+            SerialNumber = "S",
+            Outcome = outcome,
+            Attempts = 1,
+            RunId = 1,
+            Elapsed = TimeSpan.Zero,
+        };
 
     [Fact]
     public void Unchanged_are_successes_and_not_reached_is_what_was_selected_and_never_decided()

@@ -27,8 +27,13 @@ public sealed class AssetStateStoreTests(DatabaseFixture db) : IClassFixture<Dat
     private async Task<long> NextRunAsync() =>
         (await _store.Runs.StartAsync(AssetSelection.Batch(0), 3, 0, "test", "test", CancellationToken.None)).RunId;
 
-    private async Task<double?> DeferredDaysAsync(string serial) => (await db.RowsAsync(
-        "SELECT (extract(epoch FROM next_attempt_at - last_attempt_at) / 86400)::float8 FROM cmms_asset_sync_state WHERE serialnumber = $1", serial)).Single()[0] as double?;
+    private async Task<double?> DeferredDaysAsync(string serial) =>
+        (
+            await db.RowsAsync(
+                "SELECT (extract(epoch FROM next_attempt_at - last_attempt_at) / 86400)::float8 FROM cmms_asset_sync_state WHERE serialnumber = $1",
+                serial
+            )
+        ).Single()[0] as double?;
 
     /// <summary>Records one failure as a run's writer does; true when written now.</summary>
     private async Task<bool> FailAsync(long run, string serial, SyncErrorKind kind, string message, int attempts, int? httpStatus) =>
@@ -61,7 +66,10 @@ public sealed class AssetStateStoreTests(DatabaseFixture db) : IClassFixture<Dat
 
         Assert.Equal(defers, kind.Defers());
         Assert.Equal(defers, await DeferredDaysAsync(serial) is not null);
-        Assert.Equal(kind.ToContractName(), await db.ScalarAsync<string>("SELECT error_kind FROM ic3_sync_log WHERE run_id = $1 AND serialnumber = $2", _runId, serial));
+        Assert.Equal(
+            kind.ToContractName(),
+            await db.ScalarAsync<string>("SELECT error_kind FROM ic3_sync_log WHERE run_id = $1 AND serialnumber = $2", _runId, serial)
+        );
     }
 
     [Fact]
@@ -70,19 +78,33 @@ public sealed class AssetStateStoreTests(DatabaseFixture db) : IClassFixture<Dat
         var serial = TestSerials.Range(3, 1).Single();
         await FailAsync(_runId, serial, SyncErrorKind.NotFound, "404", 1, 404);
         var second = await NextRunAsync();
-        var written = await _store.States.RecordAsync(second,
-            [OutcomeRow.Success(serial, 1, 304, 5, new FetchValidators("\"v1\"", null, [1, 2, 3]), unchanged: true)], CancellationToken.None);
+        var written = await _store.States.RecordAsync(
+            second,
+            [OutcomeRow.Success(serial, 1, 304, 5, new FetchValidators("\"v1\"", null, [1, 2, 3]), unchanged: true)],
+            CancellationToken.None
+        );
 
         Assert.Equal(1, written);
-        var row = (await db.RowsAsync(
-            "SELECT status, consecutive_failures, error_kind, next_attempt_at IS NULL, failing_since IS NULL, etag, last_success_at IS NOT NULL, last_changed_at IS NULL FROM cmms_asset_sync_state WHERE serialnumber = $1",
-            serial)).Single();
+        var row = (
+            await db.RowsAsync(
+                "SELECT status, consecutive_failures, error_kind, next_attempt_at IS NULL, failing_since IS NULL, etag, last_success_at IS NOT "
+                    + "NULL, last_changed_at IS NULL FROM cmms_asset_sync_state WHERE serialnumber = $1",
+                serial
+            )
+        ).Single();
         Assert.Equal(new object?[] { "success", 0, null, true, true, "\"v1\"", true, true }, row);
 
         var third = await NextRunAsync();
         await FailAsync(third, serial, SyncErrorKind.Transient, "503", 4, 503);
-        Assert.Equal(new object?[] { "error", "\"v1\"", true, 503 }, (await db.RowsAsync(
-            "SELECT status, etag, last_success_at IS NOT NULL, http_status FROM cmms_asset_sync_state WHERE serialnumber = $1", serial)).Single());
+        Assert.Equal(
+            new object?[] { "error", "\"v1\"", true, 503 },
+            (
+                await db.RowsAsync(
+                    "SELECT status, etag, last_success_at IS NOT NULL, http_status FROM cmms_asset_sync_state WHERE serialnumber = $1",
+                    serial
+                )
+            ).Single()
+        );
     }
 
     [Fact]

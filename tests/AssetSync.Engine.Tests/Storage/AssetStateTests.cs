@@ -6,9 +6,6 @@ namespace AssetSync.Tests.Storage;
 /// <summary>Per-asset state: stalest first, unchanged assets, deferral, time budgets and freshness.</summary>
 public sealed class AssetStateTests(DatabaseFixture db) : SimulatorAndDatabaseTests(db)
 {
-
-
-
     private static async Task<List<string>> RunAsync(SyncEngine engine, AssetSelection selection)
     {
         var c = new RecordingObserver();
@@ -32,9 +29,13 @@ public sealed class AssetStateTests(DatabaseFixture db) : SimulatorAndDatabaseTe
         Assert.Equal(TestSerials.Range(2, 3), (await RunAsync(engine, AssetSelection.Batch(3, offset: 1))).Order());
 
         // -NotSyncedSince: only assets without a success since then.
-        var cut = await Db.ScalarAsync<DateTime>("SELECT max(last_success_at) FROM cmms_asset_sync_state WHERE serialnumber IN ('INF-000007', 'INF-000008', 'INF-000009')");
+        var cut = await Db.ScalarAsync<DateTime>(
+            "SELECT max(last_success_at) FROM cmms_asset_sync_state WHERE serialnumber IN ('INF-000007', 'INF-000008', 'INF-000009')"
+        );
         await using var database = new SyncDatabase(Db.ConnectionString);
-        var preview = await database.PreviewAsync(AssetSelection.Batch(0, notSyncedSince: new DateTimeOffset(cut, TimeSpan.Zero).AddTicks(10))).ToListAsync();
+        var preview = await database
+            .PreviewAsync(AssetSelection.Batch(0, notSyncedSince: new DateTimeOffset(cut, TimeSpan.Zero).AddTicks(10)))
+            .ToListAsync();
         Assert.Equal(["INF-000007", "INF-000008", "INF-000009"], preview.Order());
     }
 
@@ -46,9 +47,16 @@ public sealed class AssetStateTests(DatabaseFixture db) : SimulatorAndDatabaseTe
         await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString));
         var first = await engine.RunAsync(AssetSelection.Batch(0));
         Assert.Equal((20, 0), (first.Succeeded, first.Unchanged));
-        Assert.Equal(20L, await Db.ScalarAsync<long>("SELECT count(*) FROM cmms_asset_sync_state WHERE etag IS NOT NULL AND last_modified IS NOT NULL AND payload_sha256 IS NOT NULL"));
+        Assert.Equal(
+            20L,
+            await Db.ScalarAsync<long>(
+                "SELECT count(*) FROM cmms_asset_sync_state WHERE etag IS NOT NULL AND last_modified IS NOT NULL AND payload_sha256 IS NOT NULL"
+            )
+        );
         var masterBefore = await Db.RowsAsync("SELECT cmms_asset_id, xmin::text, cmms_synced_at FROM ic3_asset_master ORDER BY 1");
-        var schedulesBefore = await Db.ScalarAsync<string>("SELECT COALESCE(string_agg(xmin::text, ',' ORDER BY cmms_asset_id, schedule_id), '') FROM ic3_asset_pm_schedule");
+        var schedulesBefore = await Db.ScalarAsync<string>(
+            "SELECT COALESCE(string_agg(xmin::text, ',' ORDER BY cmms_asset_id, schedule_id), '') FROM ic3_asset_pm_schedule"
+        );
         await Sim.ResetStatsAsync();
 
         var second = new RecordingObserver();
@@ -60,10 +68,27 @@ public sealed class AssetStateTests(DatabaseFixture db) : SimulatorAndDatabaseTe
         Assert.Equal(0L, (await Sim.StatsAsync()).GetProperty("bodyBytes").GetInt64());
         Assert.Equal(20, (await Sim.StatsAsync()).GetProperty("perStatus").GetProperty("304").GetInt32());
         // Master rows and schedules untouched (same row versions); one unchanged log row each; the state moved on.
-        Assert.Equal(masterBefore.Select(r => string.Join('|', r)), (await Db.RowsAsync("SELECT cmms_asset_id, xmin::text, cmms_synced_at FROM ic3_asset_master ORDER BY 1")).Select(r => string.Join('|', r)));
-        Assert.Equal(schedulesBefore, await Db.ScalarAsync<string>("SELECT COALESCE(string_agg(xmin::text, ',' ORDER BY cmms_asset_id, schedule_id), '') FROM ic3_asset_pm_schedule"));
-        Assert.Equal(20L, await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1 AND unchanged AND status = 'success'", summary.RunId));
-        Assert.Equal(20L, await Db.ScalarAsync<long>("SELECT count(*) FROM cmms_asset_sync_state WHERE last_run_id = $1 AND last_success_at > last_changed_at", summary.RunId));
+        Assert.Equal(
+            masterBefore.Select(r => string.Join('|', r)),
+            (await Db.RowsAsync("SELECT cmms_asset_id, xmin::text, cmms_synced_at FROM ic3_asset_master ORDER BY 1")).Select(r => string.Join('|', r))
+        );
+        Assert.Equal(
+            schedulesBefore,
+            await Db.ScalarAsync<string>(
+                "SELECT COALESCE(string_agg(xmin::text, ',' ORDER BY cmms_asset_id, schedule_id), '') FROM ic3_asset_pm_schedule"
+            )
+        );
+        Assert.Equal(
+            20L,
+            await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1 AND unchanged AND status = 'success'", summary.RunId)
+        );
+        Assert.Equal(
+            20L,
+            await Db.ScalarAsync<long>(
+                "SELECT count(*) FROM cmms_asset_sync_state WHERE last_run_id = $1 AND last_success_at > last_changed_at",
+                summary.RunId
+            )
+        );
         Assert.Equal(20, await Db.ScalarAsync<int>("SELECT unchanged FROM cmms_sync_log WHERE id = $1", summary.RunId));
 
         // Half the assets change overnight: those are rewritten, the rest stay unchanged.
@@ -71,7 +96,13 @@ public sealed class AssetStateTests(DatabaseFixture db) : SimulatorAndDatabaseTe
         await Sim.NextGenerationAsync();
         var third = await engine.RunAsync(AssetSelection.Batch(0));
         Assert.InRange(third.Unchanged, 3, 17);
-        Assert.Equal(20 - third.Unchanged, await Db.ScalarAsync<long>("SELECT count(*) FROM cmms_asset_sync_state WHERE last_changed_at = last_success_at AND last_run_id = $1", third.RunId));
+        Assert.Equal(
+            20 - third.Unchanged,
+            await Db.ScalarAsync<long>(
+                "SELECT count(*) FROM cmms_asset_sync_state WHERE last_changed_at = last_success_at AND last_run_id = $1",
+                third.RunId
+            )
+        );
 
         // -Force rewrites every asset and sends no conditional request.
         await using var forced = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => o.Force = true));
@@ -101,14 +132,23 @@ public sealed class AssetStateTests(DatabaseFixture db) : SimulatorAndDatabaseTe
         await Db.SeedAssetsAsync(TestSerials.Range(1, 5));
         await Sim.ScriptAsync("INF-000002", "404", "404", "404", "404");
         await Sim.ScriptAsync("INF-000003", "500", "500", "500", "500");
-        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => { o.RetryInterval = TimeSpan.FromMilliseconds(1); o.AssetPathSuspectThreshold = 0; }));
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o =>
+            {
+                o.RetryInterval = TimeSpan.FromMilliseconds(1);
+                o.AssetPathSuspectThreshold = 0;
+            }));
         await engine.RunAsync(AssetSelection.Batch(0));
 
         double DaysAhead(object? at) => ((DateTime)at! - DateTime.UtcNow).TotalDays;
-        var row = (await Db.RowsAsync("SELECT next_attempt_at, consecutive_failures FROM cmms_asset_sync_state WHERE serialnumber = 'INF-000002'"))[0];
+        var row = (await Db.RowsAsync("SELECT next_attempt_at, consecutive_failures FROM cmms_asset_sync_state WHERE serialnumber = 'INF-000002'"))[
+            0
+        ];
         Assert.InRange(DaysAhead(row[0]), 0.99, 1.01);
         Assert.Equal(1, row[1]);
-        Assert.True(await Db.ScalarAsync<bool>("SELECT next_attempt_at IS NULL FROM cmms_asset_sync_state WHERE serialnumber = 'INF-000003'"), "a 500 is never deferred");
+        Assert.True(
+            await Db.ScalarAsync<bool>("SELECT next_attempt_at IS NULL FROM cmms_asset_sync_state WHERE serialnumber = 'INF-000003'"),
+            "a 500 is never deferred"
+        );
 
         await using var database = new SyncDatabase(Db.ConnectionString);
         Assert.Equal(["INF-000003"], await database.PreviewAsync(AssetSelection.RetryFailed()).ToListAsync());
@@ -121,7 +161,11 @@ public sealed class AssetStateTests(DatabaseFixture db) : SimulatorAndDatabaseTe
         Assert.InRange(DaysAhead(row[0]), 1.99, 2.01);
         Assert.Equal(2, row[1]);
         await engine.RunAsync(AssetSelection.Serials(["INF-000002"]));
-        Assert.InRange(DaysAhead((await Db.RowsAsync("SELECT next_attempt_at FROM cmms_asset_sync_state WHERE serialnumber = 'INF-000002'"))[0][0]), 3.99, 4.01);
+        Assert.InRange(
+            DaysAhead((await Db.RowsAsync("SELECT next_attempt_at FROM cmms_asset_sync_state WHERE serialnumber = 'INF-000002'"))[0][0]),
+            3.99,
+            4.01
+        );
 
         var status = await database.GetStatusAsync();
         Assert.Equal((2L, 1L), (status.FailedAssets, status.DeferredAssets));
@@ -144,14 +188,20 @@ public sealed class AssetStateTests(DatabaseFixture db) : SimulatorAndDatabaseTe
             var timeout = TimeSpan.FromMilliseconds(400);
             var budget = TimeSpan.FromSeconds(1.5);
             await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o =>
-            {
-                o.RequestsPerSecond = 20;
-                o.Timeout = timeout;
-                o.MaxDuration = budget;
-            }));
+                {
+                    o.RequestsPerSecond = 20;
+                    o.Timeout = timeout;
+                    o.MaxDuration = budget;
+                }));
 
             var runs = new List<SyncRunSummary>();
-            while (runs.Count < 10 && await Db.ScalarAsync<long>("SELECT count(*) FROM ic3_asset_master m WHERE NOT EXISTS (SELECT 1 FROM cmms_asset_sync_state s WHERE s.serialnumber = m.cmms_asset_id)") > 0)
+            while (
+                runs.Count < 10
+                && await Db.ScalarAsync<long>(
+                    "SELECT count(*) FROM ic3_asset_master m WHERE NOT EXISTS (SELECT 1 FROM cmms_asset_sync_state s WHERE s.serialnumber = "
+                        + "m.cmms_asset_id)"
+                ) > 0
+            )
             {
                 runs.Add(await engine.RunAsync(AssetSelection.Batch(0)));
             }
@@ -166,22 +216,46 @@ public sealed class AssetStateTests(DatabaseFixture db) : SimulatorAndDatabaseTe
             // a second is allowed for them. StoppedBy and NotReached above say the budget did the stopping; without it, 60
             // assets at 20/s would take over 3 s.
             var closing = TimeSpan.FromSeconds(1);
-            Assert.True(first.Duration <= budget + timeout + closing, $"ran {first.Duration!.Value.TotalSeconds:0.00} s with a budget of {budget.TotalSeconds} s");
-            Assert.Equal(("max_duration", first.NotReached), (await Db.ScalarAsync<string>("SELECT stopped_by FROM cmms_sync_log WHERE id = $1", first.RunId),
-                await Db.ScalarAsync<int>("SELECT not_reached FROM cmms_sync_log WHERE id = $1", first.RunId)));
+            Assert.True(
+                first.Duration <= budget + timeout + closing,
+                $"ran {first.Duration!.Value.TotalSeconds:0.00} s with a budget of {budget.TotalSeconds} s"
+            );
+            Assert.Equal(
+                ("max_duration", first.NotReached),
+                (
+                    await Db.ScalarAsync<string>("SELECT stopped_by FROM cmms_sync_log WHERE id = $1", first.RunId),
+                    await Db.ScalarAsync<int>("SELECT not_reached FROM cmms_sync_log WHERE id = $1", first.RunId)
+                )
+            );
             // Each run took the ones the last left: the whole register in a few runs, nothing twice before everything once.
             Assert.InRange(runs.Count, 2, 5);
             Assert.Equal(60L, await Db.ScalarAsync<long>("SELECT count(DISTINCT serialnumber) FROM ic3_sync_log"));
             // Until the last run, no synced asset came round again: the gate lets requests through in selection order, so
             // every never-synced asset goes before any synced one. (Before the ordered gate, workers racing for slots let
             // up to 25 synced ones in first.)
-            var repeats = await Db.ScalarAsync<long>("""
+            var repeats = await Db.ScalarAsync<long>(
+                """
                 SELECT count(*) FROM ic3_sync_log l
                 WHERE l.run_id <> $1
                   AND EXISTS (SELECT 1 FROM ic3_sync_log e WHERE e.serialnumber = l.serialnumber AND e.id < l.id AND e.status = 'success')
-                """, runs[^1].RunId);
-            var detail = string.Join(",", (await Db.RowsAsync("SELECT run_id || ':' || serialnumber || ':' || status FROM ic3_sync_log ORDER BY id")).Select(r => (string)r[0]!));
-            Assert.True(repeats == 0, $"{repeats} repeats; runs: {string.Join("; ", runs.Select(r => $"{r.RunId}: {r.Succeeded} ok {r.Failed} failed {r.NotReached} not reached {r.Duration!.Value.TotalSeconds:0.00} s"))} {detail}");
+                """,
+                runs[^1].RunId
+            );
+            var detail = string.Join(
+                ",",
+                (await Db.RowsAsync("SELECT run_id || ':' || serialnumber || ':' || status FROM ic3_sync_log ORDER BY id")).Select(r => (string)r[0]!)
+            );
+            Assert.True(
+                repeats == 0,
+                $"{repeats} repeats; runs: "
+                    + string.Join(
+                        "; ",
+                        runs.Select(r =>
+                            $"{r.RunId}: {r.Succeeded} ok {r.Failed} failed {r.NotReached} not reached {r.Duration!.Value.TotalSeconds:0.00} s"
+                        )
+                    )
+                    + $" {detail}"
+            );
             Assert.Equal(60L, await Db.ScalarAsync<long>("SELECT count(*) FROM cmms_asset_sync_state"));
             Assert.True(runs.Sum(r => r.Requests) >= runs.Sum(r => r.Succeeded + r.Failed));
         }
@@ -199,7 +273,10 @@ public sealed class AssetStateTests(DatabaseFixture db) : SimulatorAndDatabaseTe
         await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString));
         var run = await engine.RunAsync(AssetSelection.Batch(3));
         await Db.ExecAsync("UPDATE cmms_asset_sync_state SET last_success_at = now() - interval '10 days' WHERE serialnumber = 'INF-000001'");
-        await Db.ExecAsync("INSERT INTO cmms_sync_log (sync_type, status, mode, started_at, finished_at, synced_at) VALUES ('api_sync', 'failed', 'batch', now(), now() + interval '1 hour', now() + interval '1 hour')");
+        await Db.ExecAsync(
+            "INSERT INTO cmms_sync_log (sync_type, status, mode, started_at, finished_at, synced_at) VALUES ('api_sync', 'failed', 'batch', "
+                + "now(), now() + interval '1 hour', now() + interval '1 hour')"
+        );
 
         await using var database = new SyncDatabase(Db.ConnectionString);
         var status = await database.GetStatusAsync(5, TimeSpan.FromDays(7));

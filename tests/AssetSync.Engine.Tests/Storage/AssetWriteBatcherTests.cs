@@ -18,14 +18,22 @@ public sealed class AssetWriteBatcherTests(DatabaseFixture db) : IClassFixture<D
 
     private static string Serial(int i) => Simulator.AssetGenerator.SerialFor(i);
 
-    private static ChangedAsset Changed(int i, string? name = null) => new(Serial(i), new AssetDetail
-    {
-        SerialNumber = Serial(i),
-        AssetName = name ?? $"Pump {i}",
-        Make = "Acme",
-        PmSchedules = [new PmSchedule($"PM-{i}", "inspect", 30, null)],
-        RawPayload = $$"""{"serialnumber":"{{Serial(i)}}"}""",
-    }, 1, 200, 5, default);
+    private static ChangedAsset Changed(int i, string? name = null) =>
+        new(
+            Serial(i),
+            new AssetDetail
+            {
+                SerialNumber = Serial(i),
+                AssetName = name ?? $"Pump {i}",
+                Make = "Acme",
+                PmSchedules = [new PmSchedule($"PM-{i}", "inspect", 30, null)],
+                RawPayload = $$"""{"serialnumber":"{{Serial(i)}}"}""",
+            },
+            1,
+            200,
+            5,
+            default
+        );
 
     private async Task<(SyncStore Store, long RunId)> StartAsync(int assets)
     {
@@ -65,13 +73,16 @@ public sealed class AssetWriteBatcherTests(DatabaseFixture db) : IClassFixture<D
 
         Assert.Equal(450, reported.Select(r => r.SerialNumber).Distinct().Count());
         Assert.Equal(450, reported.Count);
-        Assert.All(rowsWhenReported, rows => Assert.Equal(1L, rows));   // each one's log row already committed when it was reported
+        Assert.All(rowsWhenReported, rows => Assert.Equal(1L, rows)); // each one's log row already committed when it was reported
         // 450 assets in groups of at most 200: three commits at the fewest, far fewer than one each.
         Assert.InRange(batcher.Groups, 3, 45);
         Assert.Equal(450L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1 AND status = 'success'", runId));
         Assert.Equal(450L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_asset_master WHERE make = 'Acme'"));
         Assert.Equal(450L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_asset_pm_schedule"));
-        Assert.Equal(450L, await db.ScalarAsync<long>("SELECT count(*) FROM cmms_asset_sync_state WHERE status = 'success' AND last_run_id = $1", runId));
+        Assert.Equal(
+            450L,
+            await db.ScalarAsync<long>("SELECT count(*) FROM cmms_asset_sync_state WHERE status = 'success' AND last_run_id = $1", runId)
+        );
     }
 
     [Fact]
@@ -90,8 +101,10 @@ public sealed class AssetWriteBatcherTests(DatabaseFixture db) : IClassFixture<D
 
         // Failures and unchanged assets go through the same writer, into the same groups.
         await batcher.AddAsync(OutcomeRow.Failure(Serial(41), SyncErrorKind.NotFound, "404\u0007", 1, 404, 3), CancellationToken.None);
-        await batcher.AddAsync(OutcomeRow.Success(Serial(42), 1, 304, 2, new FetchValidators("\"e\"", null, null), unchanged: true, waited: TimeSpan.FromSeconds(2)),
-            CancellationToken.None);
+        await batcher.AddAsync(
+            OutcomeRow.Success(Serial(42), 1, 304, 2, new FetchValidators("\"e\"", null, null), unchanged: true, waited: TimeSpan.FromSeconds(2)),
+            CancellationToken.None
+        );
         for (var i = 1; i <= 40; i++)
         {
             // PostgreSQL text cannot hold NUL: the database refuses this one row, for a reason of its own data.
@@ -105,11 +118,21 @@ public sealed class AssetWriteBatcherTests(DatabaseFixture db) : IClassFixture<D
         Assert.Equal((AssetSyncStatus.Failed, "database"), (refused.Outcome, refused.ErrorKind));
         Assert.StartsWith("Writing the asset to the database failed", refused.Error, StringComparison.Ordinal);
         // Each result is its committed row: the failure's message inert, the unchanged asset's wait kept.
-        Assert.Equal(("not_found", "404\\x07"), (reported.Single(r => r.SerialNumber == Serial(41)).ErrorKind, reported.Single(r => r.SerialNumber == Serial(41)).Error));
-        Assert.Equal((AssetSyncStatus.Unchanged, 2.0), (reported.Single(r => r.SerialNumber == Serial(42)).Outcome, reported.Single(r => r.SerialNumber == Serial(42)).Waited));
+        Assert.Equal(
+            ("not_found", "404\\x07"),
+            (reported.Single(r => r.SerialNumber == Serial(41)).ErrorKind, reported.Single(r => r.SerialNumber == Serial(41)).Error)
+        );
+        Assert.Equal(
+            (AssetSyncStatus.Unchanged, 2.0),
+            (reported.Single(r => r.SerialNumber == Serial(42)).Outcome, reported.Single(r => r.SerialNumber == Serial(42)).Waited)
+        );
         Assert.All(reported, r => Assert.Equal(runId, r.RunId));
-        Assert.Equal(40L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1 AND status = 'success'", runId));   // 39 changed, 1 unchanged
-        Assert.Equal("database", await db.ScalarAsync<string>("SELECT error_kind FROM ic3_sync_log WHERE run_id = $1 AND serialnumber = 'INF-000017'", runId));
+        // 39 changed, 1 unchanged.
+        Assert.Equal(40L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE run_id = $1 AND status = 'success'", runId));
+        Assert.Equal(
+            "database",
+            await db.ScalarAsync<string>("SELECT error_kind FROM ic3_sync_log WHERE run_id = $1 AND serialnumber = 'INF-000017'", runId)
+        );
         // Nothing of the refused asset was written: its master row is as the register had it.
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_asset_master WHERE cmms_asset_id = 'INF-000017' AND make IS NOT NULL"));
     }

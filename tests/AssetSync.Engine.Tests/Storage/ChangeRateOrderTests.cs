@@ -26,12 +26,22 @@ public sealed class ChangeRateOrderTests(DatabaseFixture db) : SimulatorAndDatab
     }
 
     /// <summary>A state row as a run leaves it: last success <paramref name="ageDays"/> ago, k changes over t days of exposure.</summary>
-    private Task StateAsync(string serial, double ageDays, int k, double tDays, string status = "success") => Db.ExecAsync("""
-        INSERT INTO cmms_asset_sync_state (serialnumber, status, last_attempt_at, last_success_at, change_count, change_exposure, change_observations,
-                                           error_kind, failing_since, consecutive_failures)
-        VALUES ($1, $2, now() - make_interval(secs => $3 * 86400), now() - make_interval(secs => $3 * 86400), $4, $5 * 86400, CASE WHEN $5 > 0 THEN 1 ELSE 0 END,
-                CASE WHEN $2 = 'error' THEN 'transient' END, CASE WHEN $2 = 'error' THEN now() END, CASE WHEN $2 = 'error' THEN 1 ELSE 0 END)
-        """, serial, status, ageDays, k, tDays);
+    private Task StateAsync(string serial, double ageDays, int k, double tDays, string status = "success") =>
+        Db.ExecAsync(
+            """
+            INSERT INTO cmms_asset_sync_state (serialnumber, status, last_attempt_at, last_success_at, change_count, change_exposure,
+                change_observations,
+                                               error_kind, failing_since, consecutive_failures)
+            VALUES ($1, $2, now() - make_interval(secs => $3 * 86400), now() - make_interval(secs => $3 * 86400), $4, $5 * 86400, CASE WHEN $5
+                > 0 THEN 1 ELSE 0 END,
+                    CASE WHEN $2 = 'error' THEN 'transient' END, CASE WHEN $2 = 'error' THEN now() END, CASE WHEN $2 = 'error' THEN 1 ELSE 0 END)
+            """,
+            serial,
+            status,
+            ageDays,
+            k,
+            tDays
+        );
 
     [Fact]
     public async Task A_success_is_an_observation_and_a_failure_or_a_404_is_not()
@@ -39,11 +49,18 @@ public sealed class ChangeRateOrderTests(DatabaseFixture db) : SimulatorAndDatab
         await Db.SeedAssetsAsync(TestSerials.Range(1, 6));
         await Sim.ScriptForeverAsync("INF-000005", "500");
         await Sim.ScriptForeverAsync("INF-000006", "404");
-        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o => { o.MaximumRetryCount = 0; o.CircuitBreakerThreshold = 0; }));
+        await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o =>
+            {
+                o.MaximumRetryCount = 0;
+                o.CircuitBreakerThreshold = 0;
+            }));
 
         await engine.RunAsync(AssetSelection.Batch(0));
         // A first success: one change (Innomaint's last change), its age the exposure.
-        var first = await Db.RowsAsync("SELECT serialnumber, change_count, change_exposure, change_observations, extract(epoch FROM last_success_at - (SELECT cmms_last_modified FROM ic3_asset_master m WHERE m.cmms_asset_id = serialnumber))::float8 FROM cmms_asset_sync_state ORDER BY 1");
+        var first = await Db.RowsAsync(
+            "SELECT serialnumber, change_count, change_exposure, change_observations, extract(epoch FROM last_success_at - (SELECT "
+                + "cmms_last_modified FROM ic3_asset_master m WHERE m.cmms_asset_id = serialnumber))::float8 FROM cmms_asset_sync_state ORDER BY 1"
+        );
         Assert.Equal(6, first.Count);
         foreach (var row in first.Take(4))
         {
@@ -53,25 +70,38 @@ public sealed class ChangeRateOrderTests(DatabaseFixture db) : SimulatorAndDatab
         Assert.All(first.Skip(4), row => Assert.Equal((0, 0.0, 0), ((int)row[1]!, (double)row[2]!, (int)row[3]!)));
 
         // Unchanged (the same body): the whole interval, no change. The failing assets still observe nothing.
-        await Db.ExecAsync("UPDATE cmms_asset_sync_state SET last_success_at = last_success_at - interval '10 days' WHERE serialnumber = 'INF-000001'");
+        await Db.ExecAsync(
+            "UPDATE cmms_asset_sync_state SET last_success_at = last_success_at - interval '10 days' WHERE serialnumber = 'INF-000001'"
+        );
         await engine.RunAsync(AssetSelection.Batch(0, includeDeferred: true));
-        var unchanged = await Db.RowsAsync("SELECT change_count, change_exposure, change_observations FROM cmms_asset_sync_state WHERE serialnumber = 'INF-000001'");
+        var unchanged = await Db.RowsAsync(
+            "SELECT change_count, change_exposure, change_observations FROM cmms_asset_sync_state WHERE serialnumber = 'INF-000001'"
+        );
         Assert.Equal((1, 2), ((int)unchanged[0][0]!, (int)unchanged[0][2]!));
         Assert.InRange((double)unchanged[0][1]! - (double)first[0][2]!, 10 * 86400, (10 * 86400) + 120);
         // What the model reads forgets: the earlier observation kept at SyncDefaults.ChangeMemory, the new one whole.
         var recent = await Db.RowsAsync("SELECT recent_changes, recent_exposure FROM cmms_asset_sync_state WHERE serialnumber = 'INF-000001'");
         Assert.Equal(SyncDefaults.ChangeMemory, (double)recent[0][0]!, 9);
         Assert.InRange((double)recent[0][1]! - (SyncDefaults.ChangeMemory * (double)first[0][2]!), 10 * 86400, (10 * 86400) + 120);
-        Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM cmms_asset_sync_state WHERE serialnumber IN ('INF-000005', 'INF-000006') AND change_observations > 0"));
+        Assert.Equal(
+            0L,
+            await Db.ScalarAsync<long>(
+                "SELECT count(*) FROM cmms_asset_sync_state WHERE serialnumber IN ('INF-000005', 'INF-000006') AND change_observations > 0"
+            )
+        );
 
         // Changed, with a last_modified before the last success (a generation moves it only a day on): one change, and an
         // exposure imputed inside the interval, never more than it.
         await Sim.ConfigureAsync(new { ChangeRate = 1.0 });
         await Sim.NextGenerationAsync();
         var before = (double)(await Db.RowsAsync("SELECT change_exposure FROM cmms_asset_sync_state WHERE serialnumber = 'INF-000002'"))[0][0]!;
-        await Db.ExecAsync("UPDATE cmms_asset_sync_state SET last_success_at = last_success_at - interval '4 days' WHERE serialnumber = 'INF-000002'");
+        await Db.ExecAsync(
+            "UPDATE cmms_asset_sync_state SET last_success_at = last_success_at - interval '4 days' WHERE serialnumber = 'INF-000002'"
+        );
         await engine.RunAsync(AssetSelection.Batch(0));
-        var changed = await Db.RowsAsync("SELECT change_count, change_exposure, change_observations FROM cmms_asset_sync_state WHERE serialnumber = 'INF-000002'");
+        var changed = await Db.RowsAsync(
+            "SELECT change_count, change_exposure, change_observations FROM cmms_asset_sync_state WHERE serialnumber = 'INF-000002'"
+        );
         Assert.Equal((2, 3), ((int)changed[0][0]!, (int)changed[0][2]!));
         Assert.InRange((double)changed[0][1]! - before, 1, 4 * 86400);
     }
@@ -82,7 +112,13 @@ public sealed class ChangeRateOrderTests(DatabaseFixture db) : SimulatorAndDatab
         await Db.SeedAssetsAsync(TestSerials.Range(1, 30));
         for (var i = 1; i <= 24; i++)
         {
-            await StateAsync(AssetSync.Simulator.AssetGenerator.SerialFor(i), ageDays: (i * 7) % 13, k: 0, tDays: 0, status: i % 5 == 0 ? "error" : "success");
+            await StateAsync(
+                AssetSync.Simulator.AssetGenerator.SerialFor(i),
+                ageDays: (i * 7) % 13,
+                k: 0,
+                tDays: 0,
+                status: i % 5 == 0 ? "error" : "success"
+            );
         }
 
         Assert.Null(await FitAsync());
@@ -92,7 +128,7 @@ public sealed class ChangeRateOrderTests(DatabaseFixture db) : SimulatorAndDatab
             Assert.Equal(stalest, await PreviewAsync(AssetSelection.Batch(size, order: SyncOrder.ChangeRate)));
             Assert.Equal(size == 0 ? 30 : size, stalest.Count);
         }
-        Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM cmms_change_model"));   // nothing observed, nothing kept
+        Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM cmms_change_model")); // nothing observed, nothing kept
     }
 
     [Fact]
@@ -104,8 +140,19 @@ public sealed class ChangeRateOrderTests(DatabaseFixture db) : SimulatorAndDatab
         for (var i = 1; i <= 38; i++)
         {
             var fast = i <= 8 && i != 5;
-            await StateAsync(AssetSync.Simulator.AssetGenerator.SerialFor(i), ageDays: i == 5 ? 31 : fast ? 1 : 2, k: i == 5 ? 0 : fast ? 20 : 1, tDays: i == 5 ? 100000 : fast ? 20 : 365,
-                status: i is >= 6 and <= 8 ? "error" : "success");
+            await StateAsync(
+                AssetSync.Simulator.AssetGenerator.SerialFor(i),
+                ageDays: i == 5 ? 31
+                    : fast ? 1
+                    : 2,
+                k: i == 5 ? 0
+                    : fast ? 20
+                    : 1,
+                tDays: i == 5 ? 100000
+                    : fast ? 20
+                    : 365,
+                status: i is >= 6 and <= 8 ? "error" : "success"
+            );
         }
 
         Assert.NotNull(await FitAsync());
@@ -141,14 +188,28 @@ public sealed class ChangeRateOrderTests(DatabaseFixture db) : SimulatorAndDatab
         await conn.OpenAsync();
         var model = (await ChangeModelStore.ReadAsync(conn, CancellationToken.None))!;
         // Fractional k (forgetting), past the table's changes, below and above the table's ages, no exposure (the prior).
-        foreach (var (k, t, age) in new[] { (0.0, 3600.0, 60.0), (2.0, 86400.0 * 40, 86400.0 * 3), (7.3, 1e7, 1e6), (50, 1e6, 1e5), (1, 1e3, 1e9), (0.45, 0, 5e5) })
+        foreach (
+            var (k, t, age) in new[]
+            {
+                (0.0, 3600.0, 60.0),
+                (2.0, 86400.0 * 40, 86400.0 * 3),
+                (7.3, 1e7, 1e6),
+                (50, 1e6, 1e5),
+                (1, 1e3, 1e9),
+                (0.45, 0, 5e5),
+            }
+        )
         {
-            await using var cmd = new NpgsqlCommand($"""
-                SELECT index_value, {FreshnessSql.PosteriorValue("unchanged_table", "k")}, {FreshnessSql.Rate("@k::double precision", "@t::double precision")}
+            await using var cmd = new NpgsqlCommand(
+                $"""
+                SELECT index_value, {FreshnessSql.PosteriorValue("unchanged_table", "k")},
+                    {FreshnessSql.Rate("@k::double precision", "@t::double precision")}
                 FROM (SELECT {FreshnessSql.PosteriorValue("index_table", "k")} AS index_value FROM (SELECT 1) one
                       {FreshnessSql.PosteriorKeys("index_table", "k", "@k::double precision", "@t::double precision", "@a::double precision")}) i
                 {FreshnessSql.PosteriorKeys("unchanged_table", "k", "@k::double precision", "@t::double precision", "@a::double precision")}
-                """, conn);
+                """,
+                conn
+            );
             ChangeModelStore.AddPosteriorParameters(cmd.Parameters, "index_table", model.IndexTable);
             ChangeModelStore.AddPosteriorParameters(cmd.Parameters, "unchanged_table", model.UnchangedTable);
             ChangeModelStore.AddRateParameters(cmd.Parameters, model);
@@ -164,7 +225,9 @@ public sealed class ChangeRateOrderTests(DatabaseFixture db) : SimulatorAndDatab
 
         await using var database = new SyncDatabase(Db.ConnectionString);
         var status = await database.GetStatusAsync();
-        var rows = await Db.RowsAsync("SELECT change_count, change_exposure, extract(epoch FROM now() - last_success_at)::float8, serialnumber FROM cmms_asset_sync_state");
+        var rows = await Db.RowsAsync(
+            "SELECT change_count, change_exposure, extract(epoch FROM now() - last_success_at)::float8, serialnumber FROM cmms_asset_sync_state"
+        );
         var chances = rows.Select(r => 1 - model.UnchangedTable.Lookup((int)r[0]!, (double)r[1]!, (double)r[2]!)).ToList();
         Assert.NotNull(status.EstimatedOutdatedAssets);
         Assert.Equal(chances.Sum(), status.EstimatedOutdatedAssets!.Value, 3);
@@ -191,8 +254,21 @@ public sealed class ChangeRateOrderTests(DatabaseFixture db) : SimulatorAndDatab
         await using var store = new SyncStore(Db.ConnectionString, new DatabaseRetryOptions(0, TimeSpan.Zero), TimeProvider.System);
         var (runId, _) = await store.Runs.StartAsync(AssetSelection.Batch(0), 5, 0, "host", "user", CancellationToken.None);
         var stamp = DateTimeOffset.UtcNow.AddDays(-400);
-        var rows = TestSerials.Range(1, 5).Select((serial, i) => OutcomeRow.Success(serial, 1, 200, 5, new AssetSync.Domain.FetchValidators(null, null, [1]),
-            unchanged: false, changedAt: i < 3 ? stamp : DateTimeOffset.UtcNow.AddDays(-10 - i))).ToList();
+        var rows = TestSerials
+            .Range(1, 5)
+            .Select(
+                (serial, i) =>
+                    OutcomeRow.Success(
+                        serial,
+                        1,
+                        200,
+                        5,
+                        new AssetSync.Domain.FetchValidators(null, null, [1]),
+                        unchanged: false,
+                        changedAt: i < 3 ? stamp : DateTimeOffset.UtcNow.AddDays(-10 - i)
+                    )
+            )
+            .ToList();
         Assert.Equal(5, await store.States.RecordAsync(runId, rows, CancellationToken.None));
         var observed = await Db.RowsAsync("SELECT serialnumber, change_observations, change_count FROM cmms_asset_sync_state ORDER BY 1");
         Assert.Equal([0, 0, 0, 1, 1], observed.Select(r => (int)r[1]!));
@@ -212,15 +288,18 @@ public sealed class ChangeRateOrderTests(DatabaseFixture db) : SimulatorAndDatab
         var high = new[] { "INF-000010", "INF-000020", "INF-000030", "INF-000040" };
 
         var plain = await PreviewAsync(AssetSelection.Batch(4, maxSyncAge: TimeSpan.FromDays(60)));
-        var weighted = await PreviewAsync(AssetSelection.Batch(4, maxSyncAge: TimeSpan.FromDays(60),
-            criticalityWeight: new Dictionary<string, double> { ["high"] = 5 }));
+        var weighted = await PreviewAsync(
+            AssetSelection.Batch(4, maxSyncAge: TimeSpan.FromDays(60), criticalityWeight: new Dictionary<string, double> { ["high"] = 5 })
+        );
         // Equal values go in report order; weighted, the High ones take the places the value decides (one in ten may be an audit).
         Assert.InRange(plain.Count(high.Contains), 0, 1);
         Assert.InRange(weighted.Count(high.Contains), 3, 4);
 
         foreach (var bad in new[] { 0, -1, double.NaN, 1001 })
         {
-            var ex = Assert.Throws<SyncConfigurationException>(() => AssetSelection.Batch(criticalityWeight: new Dictionary<string, double> { ["High"] = bad }));
+            var ex = Assert.Throws<SyncConfigurationException>(() =>
+                AssetSelection.Batch(criticalityWeight: new Dictionary<string, double> { ["High"] = bad })
+            );
             Assert.Contains("more than 0 and at most 1000", ex.Message, StringComparison.Ordinal);
         }
     }

@@ -1,12 +1,11 @@
-using AssetSync.Tests.Fixtures;
 using AssetSync.Storage;
+using AssetSync.Tests.Fixtures;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AssetSync.Tests.Storage;
 
 public sealed class DatabaseOutageMonitorTests
 {
-
     [Fact]
     public void Retries_of_one_outage_make_one_warning_with_their_count_and_length_when_it_ends()
     {
@@ -29,7 +28,11 @@ public sealed class DatabaseOutageMonitorTests
         monitor.Answered();
 
         var warning = Assert.Single(seen.Warnings);
-        Assert.Equal("The IC3 database at db:5432/ic3 did not answer for 3.5 s (57P01: terminating connection); 3 retries later it answered again, and the run carried on.", warning);
+        Assert.Equal(
+            "The IC3 database at db:5432/ic3 did not answer for 3.5 s (57P01: terminating connection); 3 retries later it answered again, and the "
+                + "run carried on.",
+            warning
+        );
         Assert.Equal(3, seen.VerboseLines.Count);
         Assert.Equal("Database error (connection refused); retry 2 of 5 in 1 s.", seen.VerboseLines[1]);
     }

@@ -12,16 +12,20 @@ public sealed class LogRetentionTests(DatabaseFixture db) : IClassFixture<Databa
         await db.ResetAsync();
         // Runs 1..3 for two assets: runs 1 and 2 forty days ago, run 3 today. INF-000002's state still points at run 1
         // (its deciding row: an old failure, never retried since).
-        await db.ExecAsync("""
+        await db.ExecAsync(
+            """
             INSERT INTO ic3_sync_log (serialnumber, sync_type, status, synced_at, run_id)
             SELECT s, 'api_sync', 'success', CASE WHEN r < 3 THEN now() - interval '40 days' ELSE now() END, r
             FROM unnest(ARRAY['INF-000001', 'INF-000002']) s, generate_series(1, 3) r
             WHERE NOT (s = 'INF-000002' AND r > 1)
-            """);
-        await db.ExecAsync("""
+            """
+        );
+        await db.ExecAsync(
+            """
             INSERT INTO cmms_asset_sync_state (serialnumber, status, consecutive_failures, last_run_id)
             VALUES ('INF-000001', 'success', 0, 3), ('INF-000002', 'error', 1, 1)
-            """);
+            """
+        );
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -41,8 +45,12 @@ public sealed class LogRetentionTests(DatabaseFixture db) : IClassFixture<Databa
 
         Assert.Equal(2L, removed);
         Assert.Equal(
-            [["INF-000001", 3L], ["INF-000002", 1L]],
-            (await db.RowsAsync("SELECT serialnumber, run_id FROM ic3_sync_log ORDER BY serialnumber, run_id")).Select(r => r.ToArray()));
+            [
+                ["INF-000001", 3L],
+                ["INF-000002", 1L],
+            ],
+            (await db.RowsAsync("SELECT serialnumber, run_id FROM ic3_sync_log ORDER BY serialnumber, run_id")).Select(r => r.ToArray())
+        );
         Assert.NotEmpty(reports);
         Assert.Equal(2L, reports[^1].Removed);
         Assert.Equal(reports[^1].Pages, reports[^1].PagesDone);

@@ -23,7 +23,10 @@ public sealed class MigrationRunnerTests(DatabaseFixture db) : IClassFixture<Dat
         Assert.True(await runner.ApplyAsync(1, CancellationToken.None));
         Assert.Equal(1, await runner.GetVersionAsync(CancellationToken.None));
         Assert.False(await runner.ApplyAsync(1, CancellationToken.None));
-        Assert.Equal(SchemaPlan.Versions.Where(v => v.Version > 1).Select(v => v.Version), (await runner.PlanAsync(CancellationToken.None)).Select(m => m.Version));
+        Assert.Equal(
+            SchemaPlan.Versions.Where(v => v.Version > 1).Select(v => v.Version),
+            (await runner.PlanAsync(CancellationToken.None)).Select(m => m.Version)
+        );
 
         foreach (var (version, _, _) in SchemaPlan.Versions.Where(v => v.Version > 1))
         {

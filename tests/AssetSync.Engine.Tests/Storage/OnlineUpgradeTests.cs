@@ -24,9 +24,11 @@ public sealed class OnlineUpgradeTests(DatabaseFixture db) : IClassFixture<Datab
                CASE WHEN (a % 7 = 0 AND d > 140) OR (a * 31 + d * 17) % 7 = 0 THEN 'HTTP 503' END,
                timestamptz '2026-01-01 01:00:00+00' + d * interval '1 day' + (a * 37 % 1000) * interval '1 second'
         FROM generate_series(0, 149) d, generate_series(1, 2000) a;
-        INSERT INTO cmms_sync_log SELECT 'api_sync', 'complete', 1700, 60000, timestamptz '2026-01-01 02:00:00+00' + d * interval '1 day' FROM generate_series(0, 149) d;
+        INSERT INTO cmms_sync_log SELECT 'api_sync', 'complete', 1700, 60000, timestamptz '2026-01-01 02:00:00+00' + d * interval '1 day'
+            FROM generate_series(0, 149) d;
         -- Physically last but oldest in time: must not decide anything.
-        INSERT INTO ic3_sync_log SELECT 'S-' || lpad(a::text, 5, '0'), 'api_sync', 'error', 'late row, old time', timestamptz '2025-12-01' FROM generate_series(1, 2000, 10) a;
+        INSERT INTO ic3_sync_log SELECT 'S-' || lpad(a::text, 5, '0'), 'api_sync', 'error', 'late row, old time', timestamptz '2025-12-01'
+            FROM generate_series(1, 2000, 10) a;
         -- The same time as the latest row, physically later: decides (time, then physical order).
         INSERT INTO ic3_sync_log
         SELECT serialnumber, 'api_sync', 'error', 'tie broken by physical order', synced_at FROM (
@@ -80,19 +82,24 @@ public sealed class OnlineUpgradeTests(DatabaseFixture db) : IClassFixture<Datab
         await cmd.ExecuteNonQueryAsync();
     }
 
-    private static MigrationContext Fast(MigrationContext c, Func<string, CancellationToken, Task>? afterBatch = null) => new()
-    {
-        DataSource = c.DataSource,
-        Time = c.Time,
-        Target = c.Target,
-        Verbose = c.Verbose,
-        // Many small batches, so interruptions land mid-backfill.
-        InitialBatchPages = 64,
-        BatchTarget = TimeSpan.FromMilliseconds(50),
-        AfterBatch = afterBatch,
-    };
+    private static MigrationContext Fast(MigrationContext c, Func<string, CancellationToken, Task>? afterBatch = null) =>
+        new()
+        {
+            DataSource = c.DataSource,
+            Time = c.Time,
+            Target = c.Target,
+            Verbose = c.Verbose,
+            // Many small batches, so interruptions land mid-backfill.
+            InitialBatchPages = 64,
+            BatchTarget = TimeSpan.FromMilliseconds(50),
+            AfterBatch = afterBatch,
+        };
 
-    private static async Task UpgradeAsync(SyncDatabase database, Func<string, CancellationToken, Task>? afterBatch = null, CancellationToken ct = default)
+    private static async Task UpgradeAsync(
+        SyncDatabase database,
+        Func<string, CancellationToken, Task>? afterBatch = null,
+        CancellationToken ct = default
+    )
     {
         for (var v = await database.GetSchemaVersionAsync(ct) + 1; v <= SyncDatabase.RequiredSchemaVersion; v++)
         {
@@ -137,7 +144,12 @@ public sealed class OnlineUpgradeTests(DatabaseFixture db) : IClassFixture<Datab
         });
         var longQuery = Task.Run(() => ExecAsync(db.ConnectionString, "SELECT count(*) FROM ic3_sync_log, pg_sleep(3)"));
         // Started once the server shows it running (a signal from the server, not a guess at how long starting takes).
-        while (!longQuery.IsCompleted && await db.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(3)%' AND pid <> pg_backend_pid()") == 0)
+        while (
+            !longQuery.IsCompleted
+            && await db.ScalarAsync<long>(
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(3)%' AND pid <> pg_backend_pid()"
+            ) == 0
+        )
         {
             await Task.Yield();
         }
@@ -147,11 +159,27 @@ public sealed class OnlineUpgradeTests(DatabaseFixture db) : IClassFixture<Datab
         {
             for (var v = 1; v <= SyncDatabase.RequiredSchemaVersion; v++)
             {
-                Assert.True(await database.ApplyMigrationAsync(v, c => new MigrationContext
-                {
-                    DataSource = c.DataSource, Time = c.Time, Target = c.Target, InitialBatchPages = 64, BatchTarget = TimeSpan.FromMilliseconds(100),
-                    Verbose = m => { lock (verbose) { verbose.Add(m); } },
-                }, default));
+                Assert.True(
+                    await database.ApplyMigrationAsync(
+                        v,
+                        c => new MigrationContext
+                        {
+                            DataSource = c.DataSource,
+                            Time = c.Time,
+                            Target = c.Target,
+                            InitialBatchPages = 64,
+                            BatchTarget = TimeSpan.FromMilliseconds(100),
+                            Verbose = m =>
+                            {
+                                lock (verbose)
+                                {
+                                    verbose.Add(m);
+                                }
+                            },
+                        },
+                        default
+                    )
+                );
             }
         }
         await longQuery;
@@ -165,7 +193,12 @@ public sealed class OnlineUpgradeTests(DatabaseFixture db) : IClassFixture<Datab
 
         Assert.Equal(expected, await LinesAsync(db.ConnectionString, ActualState));
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE id IS NULL"));
-        Assert.Equal("NO", await db.ScalarAsync<string>("SELECT is_nullable FROM information_schema.columns WHERE table_name = 'ic3_sync_log' AND column_name = 'id'"));
+        Assert.Equal(
+            "NO",
+            await db.ScalarAsync<string>(
+                "SELECT is_nullable FROM information_schema.columns WHERE table_name = 'ic3_sync_log' AND column_name = 'id'"
+            )
+        );
         // The seed's columns are untouched.
         Assert.Equal(300_000L + 200 + 40 + 1, await db.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log"));
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM pg_index WHERE NOT indisvalid"));
@@ -198,30 +231,45 @@ public sealed class OnlineUpgradeTests(DatabaseFixture db) : IClassFixture<Datab
                 using (var cts = new CancellationTokenSource())
                 {
                     var batches = 0;
-                    await Assert.ThrowsAnyAsync<OperationCanceledException>(() => UpgradeAsync(database, async (step, ct) =>
-                    {
-                        if (step.Contains("ic3_sync_log-id-backfill", StringComparison.Ordinal) && ++batches == 3)
-                        {
-                            await cts.CancelAsync();
-                        }
-                    }, cts.Token));
+                    await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+                        UpgradeAsync(
+                            database,
+                            async (step, ct) =>
+                            {
+                                if (step.Contains("ic3_sync_log-id-backfill", StringComparison.Ordinal) && ++batches == 3)
+                                {
+                                    await cts.CancelAsync();
+                                }
+                            },
+                            cts.Token
+                        )
+                    );
                 }
-                Assert.True(await interrupted.ScalarAsync<long>("SELECT cursor_page FROM assetsync_schema_step WHERE step LIKE '%ic3_sync_log-id-backfill'") > 0);
+                Assert.True(
+                    await interrupted.ScalarAsync<long>("SELECT cursor_page FROM assetsync_schema_step WHERE step LIKE '%ic3_sync_log-id-backfill'")
+                        > 0
+                );
                 Assert.True(await interrupted.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE id IS NULL") > 0);
                 Assert.Equal(0, await database.GetSchemaVersionAsync());
 
                 // 2. What an interrupted CREATE INDEX CONCURRENTLY leaves behind: an INVALID index of the step's name.
-                await interrupted.ExecAsync("CREATE UNIQUE INDEX ic3_sync_log_id_key ON ic3_sync_log (id); UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'ic3_sync_log_id_key'::regclass");
+                await interrupted.ExecAsync(
+                    "CREATE UNIQUE INDEX ic3_sync_log_id_key ON ic3_sync_log (id); UPDATE pg_index SET indisvalid = false WHERE indexrelid = "
+                        + "'ic3_sync_log_id_key'::regclass"
+                );
 
                 // 3. The connection lost in the second batch of the state backfill.
                 var stateBatches = 0;
                 await Assert.ThrowsAsync<SchemaUpgradeException>(() => UpgradeAsync(database, async (step, ct) =>
-                {
-                    if (step == "2.03-state-latest" && ++stateBatches == 2)
                     {
-                        await interrupted.ExecAsync("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'AssetSync' AND datname = current_database() AND pid <> pg_backend_pid()");
-                    }
-                }));
+                        if (step == "2.03-state-latest" && ++stateBatches == 2)
+                        {
+                            await interrupted.ExecAsync(
+                                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'AssetSync' AND datname = "
+                                    + "current_database() AND pid <> pg_backend_pid()"
+                            );
+                        }
+                    }));
                 Assert.Equal(1, await database.GetSchemaVersionAsync());
 
                 // 4. Run again: it resumes and finishes.
@@ -229,7 +277,9 @@ public sealed class OnlineUpgradeTests(DatabaseFixture db) : IClassFixture<Datab
                 Assert.Equal(SyncDatabase.RequiredSchemaVersion, await database.GetSchemaVersionAsync());
                 Assert.Equal(await LinesAsync(reference.ConnectionString, ActualState), await LinesAsync(interrupted.ConnectionString, ActualState));
                 Assert.Equal(2000, (await LinesAsync(interrupted.ConnectionString, ActualState)).Count);
-                Assert.True(await interrupted.ScalarAsync<bool>("SELECT indisvalid FROM pg_index WHERE indexrelid = 'ic3_sync_log_id_key'::regclass"));
+                Assert.True(
+                    await interrupted.ScalarAsync<bool>("SELECT indisvalid FROM pg_index WHERE indexrelid = 'ic3_sync_log_id_key'::regclass")
+                );
                 Assert.Equal(0L, await interrupted.ScalarAsync<long>("SELECT count(*) FROM ic3_sync_log WHERE id IS NULL"));
                 Assert.True(await interrupted.ScalarAsync<bool>("SELECT to_regclass('assetsync_state_backfill') IS NULL"));
             }

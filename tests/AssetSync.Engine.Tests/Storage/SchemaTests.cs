@@ -8,14 +8,17 @@ public class SchemaTests(DatabaseFixture db) : IClassFixture<DatabaseFixture>
     public async Task Schema_on_seed_era_tables_keeps_their_data_and_is_idempotent()
     {
         // The seed's three tables as IC3 has them, with data, before AssetSync ever ran.
-        await db.ExecAsync("""
+        await db.ExecAsync(
+            """
             CREATE TABLE ic3_asset_master (asset_id integer PRIMARY KEY, cmms_asset_id text, report_seq_no integer, asset_label text);
             CREATE TABLE ic3_sync_log (serialnumber text, sync_type text, status text, error_message text, synced_at timestamptz);
             CREATE TABLE cmms_sync_log (sync_type text, status text, assets_synced integer, duration_ms integer, synced_at timestamptz);
             INSERT INTO ic3_asset_master VALUES (1, 'OLD-1', 1, 'keep me'), (2, 'OLD-2', 2, 'me too'), (3, NULL, 3, 'not in cmms');
-            INSERT INTO ic3_sync_log VALUES ('OLD-1', 'api_sync', 'success', NULL, '2025-01-01'), ('OLD-2', 'api_sync', 'error', 'status 500', '2025-01-01');
+            INSERT INTO ic3_sync_log VALUES ('OLD-1', 'api_sync', 'success', NULL, '2025-01-01'), ('OLD-2', 'api_sync', 'error',
+                'status 500', '2025-01-01');
             INSERT INTO cmms_sync_log VALUES ('api_sync', 'complete', 1, 1234, '2025-01-01');
-            """);
+            """
+        );
 
         await using var database = new SyncDatabase(db.ConnectionString);
         Assert.Equal(0, await database.GetSchemaVersionAsync());

@@ -32,7 +32,11 @@ public class SelectionSnapshotTests
         var snapshot = new SelectionSnapshot();
         for (var i = 0; i < 1_000_000; i++)
         {
-            snapshot.Add(string.Create(10, i, static (span, n) => { "INF-".AsSpan().CopyTo(span); n.TryFormat(span[4..], out _, "000000", System.Globalization.CultureInfo.InvariantCulture); }));
+            snapshot.Add(string.Create(10, i, static (span, n) =>
+                {
+                    "INF-".AsSpan().CopyTo(span);
+                    n.TryFormat(span[4..], out _, "000000", System.Globalization.CultureInfo.InvariantCulture);
+                }));
         }
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         // 10 bytes and a length byte each, in 64 KiB blocks; the strings made for the test are 40 bytes each on top.

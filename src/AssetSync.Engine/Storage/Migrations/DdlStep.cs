@@ -7,7 +7,8 @@ namespace AssetSync.Storage.Migrations;
 /// statement gives up its place in the lock queue (so IC3's readers are not stuck behind it) and is
 /// tried again after a pause, up to <see cref="MigrationContext.LockWaitLimit"/>.
 /// </summary>
-internal sealed class DdlStep(int version, string name, string description, string sql) : MigrationStep(version, name, SchemaStepKind.Ddl, description)
+internal sealed class DdlStep(int version, string name, string description, string sql)
+    : MigrationStep(version, name, SchemaStepKind.Ddl, description)
 {
     public override string Sql { get; } = sql;
 
@@ -41,7 +42,15 @@ internal sealed class DdlStep(int version, string name, string description, stri
                 var waited = ctx.Time.GetElapsedTime(started);
                 if (waited >= ctx.LockWaitLimit)
                 {
-                    throw new SchemaUpgradeException(Name, $"its table stayed locked by other sessions for {waited.TotalSeconds:0} s ({attempt} tries); find the long query in pg_stat_activity", ex) { Target = ctx.Target };
+                    throw new SchemaUpgradeException(
+                        Name,
+                        $"its table stayed locked by other sessions for {waited.TotalSeconds:0} s ({attempt} tries); find the long query in "
+                            + $"pg_stat_activity",
+                        ex
+                    )
+                    {
+                        Target = ctx.Target,
+                    };
                 }
                 ctx.Verbose($"Step {Name}: a table is locked by a long query; trying again in {delay.TotalSeconds:0.##} s (try {attempt}).");
                 Report(ctx, started, completed: false, waitingFor: "a table lock held by another session");

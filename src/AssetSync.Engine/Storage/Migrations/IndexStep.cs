@@ -7,7 +7,8 @@ namespace AssetSync.Storage.Migrations;
 /// the table meanwhile. An interrupted concurrent build leaves an INVALID index that IF NOT EXISTS would
 /// wrongly accept: that one is dropped and built again.
 /// </summary>
-internal sealed class IndexStep(int version, string name, string description, string indexName, string table, string? createSql) : MigrationStep(version, name, SchemaStepKind.Index, description)
+internal sealed class IndexStep(int version, string name, string description, string indexName, string table, string? createSql)
+    : MigrationStep(version, name, SchemaStepKind.Index, description)
 {
     /// <summary>The CREATE INDEX CONCURRENTLY statement; null to drop the index instead.</summary>
     public override string Sql => createSql ?? $"DROP INDEX CONCURRENTLY IF EXISTS {indexName}";

@@ -57,7 +57,14 @@ internal sealed class MigrationRunner(MigrationContext ctx)
                 }
                 described.Add(step.Describe(rows, done.Contains(step.Name)));
             }
-            result.Add(new SchemaMigration(v, description, string.Join("\n\n", steps.Select(s => $"-- {s.Name}: {s.Description}\n{s.Sql.Trim()}")), described));
+            result.Add(
+                new SchemaMigration(
+                    v,
+                    description,
+                    string.Join("\n\n", steps.Select(s => $"-- {s.Name}: {s.Description}\n{s.Sql.Trim()}")),
+                    described
+                )
+            );
         }
         return result;
     }

@@ -35,7 +35,8 @@ internal static class MigrationSql
 
     public const string VersionApplied = "SELECT EXISTS (SELECT 1 FROM assetsync_schema_version WHERE version = $1)";
 
-    public const string RecordVersion = "INSERT INTO assetsync_schema_version (version, description) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING";
+    public const string RecordVersion =
+        "INSERT INTO assetsync_schema_version (version, description) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING";
 
     public const string StepsDone = "SELECT step FROM assetsync_schema_step WHERE completed_at IS NOT NULL";
 

@@ -27,14 +27,23 @@ internal abstract class MigrationStep(int version, string name, SchemaStepKind k
 
     public abstract Task RunAsync(MigrationContext ctx, CancellationToken ct);
 
-    public SchemaStep Describe(long? rows, bool done) => new(Version, Name, Kind, Description)
-    {
-        Rows = rows,
-        EstimatedDuration = rows is { } r ? TimeSpan.FromSeconds(r / 1e6 * SecondsPerMillionRows) : TimeSpan.Zero,
-        Done = done,
-    };
+    public SchemaStep Describe(long? rows, bool done) =>
+        new(Version, Name, Kind, Description)
+        {
+            Rows = rows,
+            EstimatedDuration = rows is { } r ? TimeSpan.FromSeconds(r / 1e6 * SecondsPerMillionRows) : TimeSpan.Zero,
+            Done = done,
+        };
 
-    protected static async Task MarkDoneAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string name, int version, long startedTimestamp, TimeProvider time, CancellationToken ct)
+    protected static async Task MarkDoneAsync(
+        NpgsqlConnection conn,
+        NpgsqlTransaction? tx,
+        string name,
+        int version,
+        long startedTimestamp,
+        TimeProvider time,
+        CancellationToken ct
+    )
     {
         await using var cmd = new NpgsqlCommand(MigrationSql.MarkStepDone, conn, tx) { CommandTimeout = 0 };
         cmd.Parameters.Add(new NpgsqlParameter { Value = name });
@@ -47,16 +56,18 @@ internal abstract class MigrationStep(int version, string name, SchemaStepKind k
     {
         var elapsed = ctx.Time.GetElapsedTime(started);
         TimeSpan? remaining = total is { } t && done > 0 && done < t ? elapsed * ((double)(t - done) / done) : null;
-        ctx.Progress?.Report(new SchemaStepProgress
-        {
-            Step = Describe(total, completed),
-            RowsDone = done,
-            RowsTotal = total,
-            Elapsed = elapsed,
-            Remaining = remaining,
-            Completed = completed,
-            WaitingFor = waitingFor,
-        });
+        ctx.Progress?.Report(
+            new SchemaStepProgress
+            {
+                Step = Describe(total, completed),
+                RowsDone = done,
+                RowsTotal = total,
+                Elapsed = elapsed,
+                Remaining = remaining,
+                Completed = completed,
+                WaitingFor = waitingFor,
+            }
+        );
     }
 
     public override string ToString() => Name;

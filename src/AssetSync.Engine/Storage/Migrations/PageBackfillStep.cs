@@ -9,8 +9,15 @@ namespace AssetSync.Storage.Migrations;
 /// Batches are sized from the time the last one took, towards <see cref="MigrationContext.BatchTarget"/>.
 /// </summary>
 /// <remarks>The batch SQL takes $1 (first page) and $2 (page after the last) and returns the rows it touched.</remarks>
-internal sealed class PageBackfillStep(int version, string name, string description, string table, string batchSql, double secondsPerMillionRows, double batchTargetFactor = 1)
-    : MigrationStep(version, name, SchemaStepKind.Backfill, description)
+internal sealed class PageBackfillStep(
+    int version,
+    string name,
+    string description,
+    string table,
+    string batchSql,
+    double secondsPerMillionRows,
+    double batchTargetFactor = 1
+) : MigrationStep(version, name, SchemaStepKind.Backfill, description)
 {
     public override string Sql { get; } = batchSql;
 
@@ -25,7 +32,9 @@ internal sealed class PageBackfillStep(int version, string name, string descript
 
         // The walk's end is fixed when the step first starts: pages appended later hold rows this step
         // wrote itself (new row versions) or rows a later step catches up with.
-        long cursor, target, rowsDone;
+        long cursor,
+            target,
+            rowsDone;
         await using (var begin = new NpgsqlCommand(MigrationSql.BeginPageStep, conn) { CommandTimeout = 0 })
         {
             begin.Parameters.Add(new NpgsqlParameter { Value = Name });
@@ -39,7 +48,10 @@ internal sealed class PageBackfillStep(int version, string name, string descript
         await using (var stats = new NpgsqlCommand(MigrationSql.RowsPerPage, conn) { CommandTimeout = 0 })
         {
             stats.Parameters.Add(new NpgsqlParameter { Value = table });
-            rowsPerPage = Convert.ToDouble(await stats.ExecuteScalarAsync(ct).ConfigureAwait(false) ?? 0.0, System.Globalization.CultureInfo.InvariantCulture);
+            rowsPerPage = Convert.ToDouble(
+                await stats.ExecuteScalarAsync(ct).ConfigureAwait(false) ?? 0.0,
+                System.Globalization.CultureInfo.InvariantCulture
+            );
         }
         var totalRows = (long)(target * rowsPerPage);
         if (cursor > 0)

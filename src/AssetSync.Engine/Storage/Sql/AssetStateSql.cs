@@ -42,59 +42,73 @@ internal static class AssetStateSql
     /// <summary>
     /// The one template for every outcome: a group of assets, each with its log row and its state row, in one statement.
     /// Named parameters (arrays, one element per asset): @serials, @statuses (success, error), @attempts, @http_statuses,
-    /// @durations_ms, @error_kinds, @error_messages, @etags, @last_modifieds, @sha256s, @content_sha256s, @unchanged, @changed_ats (Innomaint's last_modified of a changed body); and @run_id, the
+    /// @durations_ms, @error_kinds, @error_messages, @etags, @last_modifieds, @sha256s, @content_sha256s, @unchanged, @changed_ats (Innomaint's
+    /// last_modified of a changed body); and @run_id, the
     /// @deferring_kinds and @max_deferral_days (the deferral cap). A success resets the failure columns and stores the validators (a changed asset's
     /// last_changed_at moves to now); a failure keeps the validators and the last success, counts the failures in a row
     /// and defers its asset by the one rule (<see cref="DeferralSql"/>). A success also adds what it observed of the asset's
     /// changes (<see cref="FreshnessSql.Observed"/>). Returns how many were written now (a replayed
     /// group writes none twice).
     /// </summary>
-    public static string RecordOutcomes { get; } = $"""
-        WITH v AS (
-            SELECT u.*, count(u.changed_at) OVER (PARTITION BY u.changed_at) AS sharing FROM unnest(@serials::text[], @statuses::text[], @attempts::integer[], @http_statuses::integer[], @durations_ms::integer[], @error_kinds::text[], @error_messages::text[],
-                                 @etags::text[], @last_modifieds::text[], @sha256s::bytea[], @content_sha256s::bytea[], @unchanged::boolean[], @changed_ats::timestamptz[])
-                AS u(serial, status, attempts, http_status, duration_ms, error_kind, error_message, etag, last_modified, sha, content_sha, unchanged, changed_at)),
-        {FreshnessSql.Observed},
-        log AS (
-            INSERT INTO ic3_sync_log (serialnumber, sync_type, status, error_message, synced_at, run_id, attempts, http_status, error_kind, duration_ms, unchanged)
-            SELECT v.serial, {RegisterSql.SyncType}, v.status, v.error_message, now(), @run_id, v.attempts, v.http_status, v.error_kind, v.duration_ms, v.unchanged FROM v
-            WHERE NOT EXISTS (SELECT 1 FROM ic3_sync_log l WHERE l.run_id = @run_id AND l.serialnumber = v.serial)
-            RETURNING serialnumber),
-        upd AS (
-            UPDATE cmms_asset_sync_state s SET
-                status = v.status,
-                consecutive_failures = CASE WHEN v.status = {LogStatus.SuccessSql} THEN 0 ELSE {PriorFailures} + 1 END,
-                failing_since = CASE WHEN v.status = {LogStatus.SuccessSql} THEN NULL WHEN s.status = {LogStatus.ErrorSql} THEN COALESCE(s.failing_since, now()) ELSE now() END,
-                next_attempt_at = {DeferralSql.NextAttempt("v.error_kind", PriorFailures, "now()", "@deferring_kinds::text[]", "@max_deferral_days::integer")},
-                error_kind = v.error_kind, http_status = CASE WHEN v.status = {LogStatus.ErrorSql} THEN v.http_status END, error_message = v.error_message,
-                etag = CASE WHEN v.status = {LogStatus.SuccessSql} THEN v.etag ELSE s.etag END,
-                last_modified = CASE WHEN v.status = {LogStatus.SuccessSql} THEN v.last_modified ELSE s.last_modified END,
-                payload_sha256 = CASE WHEN v.status = {LogStatus.SuccessSql} THEN v.sha ELSE s.payload_sha256 END,
-                content_sha256 = CASE WHEN v.status = {LogStatus.SuccessSql} THEN v.content_sha ELSE s.content_sha256 END,
-                last_changed_at = CASE WHEN v.status = {LogStatus.SuccessSql} AND NOT v.unchanged THEN now() ELSE s.last_changed_at END,
-                last_success_at = CASE WHEN v.status = {LogStatus.SuccessSql} THEN now() ELSE s.last_success_at END,
-                last_attempt_at = now(), last_run_id = @run_id,
-                change_count = s.change_count + o.dk, change_exposure = s.change_exposure + o.dt, change_observations = s.change_observations + o.dn,
-                recent_changes = CASE WHEN o.dn = 0 THEN s.recent_changes ELSE {FreshnessSql.Memory} * {FreshnessSql.RecentChanges("s")} + o.dk END,
-                recent_exposure = CASE WHEN o.dn = 0 THEN s.recent_exposure ELSE {FreshnessSql.Memory} * {FreshnessSql.RecentExposure("s")} + o.dt END
-            FROM v JOIN observed o ON o.serial = v.serial
-            WHERE s.serialnumber = v.serial AND v.serial IN (SELECT serialnumber FROM log)
-            RETURNING s.serialnumber),
-        ins AS (
-            INSERT INTO cmms_asset_sync_state (serialnumber, status, consecutive_failures, error_kind, http_status, error_message,
-                failing_since, next_attempt_at, etag, last_modified, payload_sha256, content_sha256, last_changed_at, last_attempt_at, last_success_at, last_run_id,
-                change_count, change_exposure, change_observations, recent_changes, recent_exposure)
-            SELECT v.serial, v.status, CASE WHEN v.status = {LogStatus.SuccessSql} THEN 0 ELSE 1 END, v.error_kind,
-                   CASE WHEN v.status = {LogStatus.ErrorSql} THEN v.http_status END, v.error_message,
-                   CASE WHEN v.status = {LogStatus.ErrorSql} THEN now() END,
-                   {DeferralSql.NextAttempt("v.error_kind", "0", "now()", "@deferring_kinds::text[]", "@max_deferral_days::integer")},
-                   v.etag, v.last_modified, v.sha, v.content_sha,
-                   CASE WHEN v.status = {LogStatus.SuccessSql} AND NOT v.unchanged THEN now() END, now(),
-                   CASE WHEN v.status = {LogStatus.SuccessSql} THEN now() END, @run_id,
-                   o.dk, o.dt, o.dn, CASE WHEN o.dn = 1 THEN o.dk END, CASE WHEN o.dn = 1 THEN o.dt END
-            FROM v JOIN observed o ON o.serial = v.serial
-            WHERE v.serial IN (SELECT serialnumber FROM log) AND v.serial NOT IN (SELECT serialnumber FROM upd)
-            RETURNING 1)
-        SELECT count(*) FROM log
-        """;
+    public static string RecordOutcomes { get; } =
+        $"""
+            WITH v AS (
+                SELECT u.*, count(u.changed_at) OVER (PARTITION BY u.changed_at) AS sharing FROM unnest(@serials::text[], @statuses::text[],
+                    @attempts::integer[], @http_statuses::integer[], @durations_ms::integer[], @error_kinds::text[], @error_messages::text[],
+                                     @etags::text[], @last_modifieds::text[], @sha256s::bytea[], @content_sha256s::bytea[],
+                                         @unchanged::boolean[], @changed_ats::timestamptz[])
+                    AS u(serial, status, attempts, http_status, duration_ms, error_kind, error_message, etag, last_modified, sha, content_sha,
+                        unchanged, changed_at)),
+            {FreshnessSql.Observed},
+            log AS (
+                INSERT INTO ic3_sync_log (serialnumber, sync_type, status, error_message, synced_at, run_id, attempts, http_status, error_kind,
+                    duration_ms, unchanged)
+                SELECT v.serial, {RegisterSql.SyncType}, v.status, v.error_message, now(), @run_id, v.attempts, v.http_status, v.error_kind,
+                    v.duration_ms, v.unchanged FROM v
+                WHERE NOT EXISTS (SELECT 1 FROM ic3_sync_log l WHERE l.run_id = @run_id AND l.serialnumber = v.serial)
+                RETURNING serialnumber),
+            upd AS (
+                UPDATE cmms_asset_sync_state s SET
+                    status = v.status,
+                    consecutive_failures = CASE WHEN v.status = {LogStatus.SuccessSql} THEN 0 ELSE {PriorFailures} + 1 END,
+                    failing_since = CASE WHEN v.status = {LogStatus.SuccessSql} THEN NULL WHEN s.status = {LogStatus.ErrorSql} THEN
+                        COALESCE(s.failing_since, now()) ELSE now() END,
+                    next_attempt_at =
+                        {DeferralSql.NextAttempt("v.error_kind", PriorFailures, "now()", "@deferring_kinds::text[]", "@max_deferral_days::integer")},
+                    error_kind = v.error_kind, http_status = CASE WHEN v.status = {LogStatus.ErrorSql} THEN v.http_status END, error_message =
+                        v.error_message,
+                    etag = CASE WHEN v.status = {LogStatus.SuccessSql} THEN v.etag ELSE s.etag END,
+                    last_modified = CASE WHEN v.status = {LogStatus.SuccessSql} THEN v.last_modified ELSE s.last_modified END,
+                    payload_sha256 = CASE WHEN v.status = {LogStatus.SuccessSql} THEN v.sha ELSE s.payload_sha256 END,
+                    content_sha256 = CASE WHEN v.status = {LogStatus.SuccessSql} THEN v.content_sha ELSE s.content_sha256 END,
+                    last_changed_at = CASE WHEN v.status = {LogStatus.SuccessSql} AND NOT v.unchanged THEN now() ELSE s.last_changed_at END,
+                    last_success_at = CASE WHEN v.status = {LogStatus.SuccessSql} THEN now() ELSE s.last_success_at END,
+                    last_attempt_at = now(), last_run_id = @run_id,
+                    change_count = s.change_count + o.dk, change_exposure = s.change_exposure + o.dt, change_observations =
+                        s.change_observations + o.dn,
+                    recent_changes = CASE WHEN o.dn = 0 THEN s.recent_changes ELSE {FreshnessSql.Memory} * {FreshnessSql.RecentChanges("s")} +
+                        o.dk END,
+                    recent_exposure = CASE WHEN o.dn = 0 THEN s.recent_exposure ELSE {FreshnessSql.Memory} * {FreshnessSql.RecentExposure("s")}
+                        + o.dt END
+                FROM v JOIN observed o ON o.serial = v.serial
+                WHERE s.serialnumber = v.serial AND v.serial IN (SELECT serialnumber FROM log)
+                RETURNING s.serialnumber),
+            ins AS (
+                INSERT INTO cmms_asset_sync_state (serialnumber, status, consecutive_failures, error_kind, http_status, error_message,
+                    failing_since, next_attempt_at, etag, last_modified, payload_sha256, content_sha256, last_changed_at, last_attempt_at,
+                        last_success_at, last_run_id,
+                    change_count, change_exposure, change_observations, recent_changes, recent_exposure)
+                SELECT v.serial, v.status, CASE WHEN v.status = {LogStatus.SuccessSql} THEN 0 ELSE 1 END, v.error_kind,
+                       CASE WHEN v.status = {LogStatus.ErrorSql} THEN v.http_status END, v.error_message,
+                       CASE WHEN v.status = {LogStatus.ErrorSql} THEN now() END,
+                       {DeferralSql.NextAttempt("v.error_kind", "0", "now()", "@deferring_kinds::text[]", "@max_deferral_days::integer")},
+                       v.etag, v.last_modified, v.sha, v.content_sha,
+                       CASE WHEN v.status = {LogStatus.SuccessSql} AND NOT v.unchanged THEN now() END, now(),
+                       CASE WHEN v.status = {LogStatus.SuccessSql} THEN now() END, @run_id,
+                       o.dk, o.dt, o.dn, CASE WHEN o.dn = 1 THEN o.dk END, CASE WHEN o.dn = 1 THEN o.dt END
+                FROM v JOIN observed o ON o.serial = v.serial
+                WHERE v.serial IN (SELECT serialnumber FROM log) AND v.serial NOT IN (SELECT serialnumber FROM upd)
+                RETURNING 1)
+            SELECT count(*) FROM log
+            """;
 }

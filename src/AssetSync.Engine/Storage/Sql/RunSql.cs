@@ -57,7 +57,8 @@ internal static class RunSql
 
     /// <summary>$1 mode, $2 batch size, $3 offset, $4 host, $5 user, $6 total (the selection), $7 skipped.</summary>
     public const string StartRun = $"""
-        INSERT INTO cmms_sync_log (sync_type, status, assets_synced, duration_ms, synced_at, mode, started_at, total, failed, skipped, batch_size, offset_start, host, os_user)
+        INSERT INTO cmms_sync_log (sync_type, status, assets_synced, duration_ms, synced_at, mode, started_at, total, failed, skipped,
+            batch_size, offset_start, host, os_user)
         VALUES ({RegisterSql.SyncType}, {RunStatusNames.RunningSql}, 0, 0, now(), $1, now(), $6, 0, $7, $2, $3, $4, $5)
         RETURNING id, started_at
         """;
@@ -72,7 +73,8 @@ internal static class RunSql
             SET status = @status, assets_synced = @succeeded, failed = @failed, skipped = @skipped,
                 total = @succeeded + @failed + @skipped + @not_reached,
                 finished_at = now(), synced_at = now(), duration_ms = @duration_ms, error_message = @error,
-                unchanged = @unchanged, volatile_answers = @volatile_answers, stamped_answers = @stamped_answers, not_reached = @not_reached, stopped_by = @stopped_by, requests = @requests,
+                unchanged = @unchanged, volatile_answers = @volatile_answers, stamped_answers = @stamped_answers, not_reached =
+                    @not_reached, stopped_by = @stopped_by, requests = @requests,
                 throttled = @throttled, requests_per_second = @requests_per_second
             WHERE id = @run_id
             RETURNING finished_at

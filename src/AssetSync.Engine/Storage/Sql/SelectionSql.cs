@@ -23,17 +23,18 @@ internal static class SelectionSql
     /// k-th of them goes no earlier than after 9k of the others, so a subset that fails every night never holds up the healthy
     /// assets behind it. <paramref name="source"/> is the assets, with cmms_asset_id and status; @limit (NULL: all).
     /// </summary>
-    private static string FailuresOneInTen(string source, string order) => $"""
-        SELECT cmms_asset_id FROM (
-            SELECT cmms_asset_id,
-                   row_number() OVER (ORDER BY {order}) AS overall,
-                   row_number() OVER (PARTITION BY status IS NOT DISTINCT FROM {LogStatus.ErrorSql} ORDER BY {order}) AS within,
-                   status IS NOT DISTINCT FROM {LogStatus.ErrorSql} AS failing
-            FROM ({source}) f
-        ) r
-        ORDER BY CASE WHEN failing THEN GREATEST(overall - within, 9 * within) + 0.5 ELSE within END, overall
-        LIMIT @limit
-        """;
+    private static string FailuresOneInTen(string source, string order) =>
+        $"""
+            SELECT cmms_asset_id FROM (
+                SELECT cmms_asset_id,
+                       row_number() OVER (ORDER BY {order}) AS overall,
+                       row_number() OVER (PARTITION BY status IS NOT DISTINCT FROM {LogStatus.ErrorSql} ORDER BY {order}) AS within,
+                       status IS NOT DISTINCT FROM {LogStatus.ErrorSql} AS failing
+                FROM ({source}) f
+            ) r
+            ORDER BY CASE WHEN failing THEN GREATEST(overall - within, 9 * within) + 0.5 ELSE within END, overall
+            LIMIT @limit
+            """;
 
     /// <summary>
     /// Batch, stalest first (a round robin): never-synced assets (no success yet) in report_seq_no order, then the oldest last
@@ -53,23 +54,29 @@ internal static class SelectionSql
     /// the gauge. Failures at most one place in ten, as
     /// <see cref="Stalest"/>. Parameters as <see cref="Stalest"/>.
     /// </summary>
-    public static string ByChangeRate { get; } = FailuresOneInTen($"""
-        SELECT cmms_asset_id, status,
-               CASE WHEN tier < 2 THEN value_rank
-                    ELSE first + LEAST((value_rank - first) / (1 - @audit_share::double precision), audit_rank / NULLIF(@audit_share::double precision, 0)) END AS place
-        FROM (
-            SELECT cmms_asset_id, status, tier,
-                   count(*) FILTER (WHERE tier < 2) OVER () AS first,
-                   row_number() OVER (PARTITION BY tier < 2 ORDER BY ln(({AuditDraw}::double precision + 0.5) / 4294967296.0) / GREATEST(date_part('epoch', age), 1e-9::double precision) DESC, cmms_asset_id) AS audit_rank,
-                   row_number() OVER (ORDER BY tier, CASE WHEN tier = 2 THEN value END DESC NULLS LAST, {StalestOrder}) AS value_rank
+    public static string ByChangeRate { get; } =
+        FailuresOneInTen(
+            $"""
+            SELECT cmms_asset_id, status,
+                   CASE WHEN tier < 2 THEN value_rank
+                        ELSE first + LEAST((value_rank - first) / (1 - @audit_share::double precision), audit_rank /
+                            NULLIF(@audit_share::double precision, 0)) END AS place
             FROM (
-                SELECT r.*, CASE WHEN r.last_success_at IS NULL THEN 0 WHEN r.age > @max_sync_age::interval THEN 1 ELSE 2 END AS tier,
-                       {CriticalityWeight("r.criticality")} * {FreshnessSql.PosteriorValue("index_table", "k")} AS value
-                FROM ({Register}) r
-                {FreshnessSql.PosteriorKeys("index_table", "k", "r.recent_changes", "r.recent_exposure", "date_part('epoch', r.age)")}
-            ) t
-        ) ranked
-        """, "place, cmms_asset_id");
+                SELECT cmms_asset_id, status, tier,
+                       count(*) FILTER (WHERE tier < 2) OVER () AS first,
+                       row_number() OVER (PARTITION BY tier < 2 ORDER BY ln(({AuditDraw}::double precision + 0.5) / 4294967296.0) /
+                           GREATEST(date_part('epoch', age), 1e-9::double precision) DESC, cmms_asset_id) AS audit_rank,
+                       row_number() OVER (ORDER BY tier, CASE WHEN tier = 2 THEN value END DESC NULLS LAST, {StalestOrder}) AS value_rank
+                FROM (
+                    SELECT r.*, CASE WHEN r.last_success_at IS NULL THEN 0 WHEN r.age > @max_sync_age::interval THEN 1 ELSE 2 END AS tier,
+                           {CriticalityWeight("r.criticality")} * {FreshnessSql.PosteriorValue("index_table", "k")} AS value
+                    FROM ({Register}) r
+                    {FreshnessSql.PosteriorKeys("index_table", "k", "r.recent_changes", "r.recent_exposure", "date_part('epoch', r.age)")}
+                ) t
+            ) ranked
+            """,
+            "place, cmms_asset_id"
+        );
 
     /// <summary>
     /// A uniform draw per asset and run (@audit_seed), 32 bits of an MD5: the audits' random key. Ordered by ln(u)/age, the
@@ -79,11 +86,13 @@ internal static class SelectionSql
     /// </summary>
     private const string AuditDraw = "('x' || substr(md5(cmms_asset_id || @audit_seed::text), 1, 8))::bit(32)::bigint";
 
-    /// <summary>The weight @criticality_weights gives <paramref name="criticality"/> by @criticality_names (case-insensitive); 1 for any other.</summary>
-    private static string CriticalityWeight(string criticality) => $"""
-        COALESCE((SELECT w.weight FROM unnest(@criticality_names::text[], @criticality_weights::double precision[]) AS w(name, weight)
-                  WHERE lower(w.name) = lower({criticality}) LIMIT 1), 1)
-        """;
+    /// <summary>The weight @criticality_weights gives <paramref name="criticality"/> by @criticality_names (case-insensitive); 1 for any
+    /// other.</summary>
+    private static string CriticalityWeight(string criticality) =>
+        $"""
+            COALESCE((SELECT w.weight FROM unnest(@criticality_names::text[], @criticality_weights::double precision[]) AS w(name, weight)
+                      WHERE lower(w.name) = lower({criticality}) LIMIT 1), 1)
+            """;
 
     /// <summary>Batch in the seed's order, report_seq_no (nulls last) then asset_id, from @offset; otherwise as <see cref="Stalest"/>.</summary>
     public const string ReportOrder = $"""
@@ -92,7 +101,8 @@ internal static class SelectionSql
         LIMIT @limit OFFSET @offset
         """;
 
-    /// <summary>Assets whose current state is error and that are still in the register, in serial order. Parameters as <see cref="Stalest"/>.</summary>
+    /// <summary>Assets whose current state is error and that are still in the register, in serial order. Parameters as <see
+    /// cref="Stalest"/>.</summary>
     public const string Failed = $"""
         SELECT s.serialnumber
         FROM cmms_asset_sync_state s
@@ -105,7 +115,8 @@ internal static class SelectionSql
 
     /// <summary>What a run needs of named assets ($1) besides their serial numbers: stored validators, and how the last attempt failed.</summary>
     public const string Validators = $"""
-        SELECT serialnumber, etag, last_modified, payload_sha256, content_sha256, CASE WHEN status = {LogStatus.ErrorSql} THEN error_kind END AS last_error_kind
+        SELECT serialnumber, etag, last_modified, payload_sha256, content_sha256, CASE WHEN status = {LogStatus.ErrorSql} THEN error_kind
+            END AS last_error_kind
         FROM cmms_asset_sync_state WHERE serialnumber = ANY($1)
         """;
 
