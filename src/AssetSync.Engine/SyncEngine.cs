@@ -29,12 +29,12 @@ public sealed class SyncEngine : IAsyncDisposable
     internal SyncEngine(SyncOptions options, TimeProvider time, Func<HttpMessageHandler>? primaryHandler)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
         _options = options.Clone();
         _time = time;
 
         var o = _options;
-        var route = InnomaintRoute.Create(o);
+        // The one check of the options in a run; it returns the route it checked, the CA file read once.
+        var route = o.ValidatedRoute();
         var services = new ServiceCollection();
         services
             .AddHttpClient(HttpClientName)

@@ -1,35 +1,10 @@
 namespace AssetSync;
 
 /// <summary>
-/// Every setting of a sync run. Defaults come from <see cref="SyncDefaults"/>; <see cref="Validate"/> is the one check of them all.
+/// Every setting of a sync run. Defaults come from <see cref="SyncDefaults"/>; the settings a user gives are declared once, with
+/// their ranges and help, in <see cref="SyncSettings"/> (docs/reference.md's table is made from it). <see cref="Validate"/> is the
+/// one check of them all, made once per run by the engine that takes them.
 /// </summary>
-/// <remarks>
-/// <list type="table">
-/// <listheader><term>Setting</term><description>Default</description></listheader>
-/// <item><term><see cref="ConnectionString"/></term><description>required</description></item>
-/// <item><term><see cref="BaseUrl"/></term><description>required; http or https</description></item>
-/// <item><term><see cref="ApiToken"/></term><description>required; never logged</description></item>
-/// <item><term><see cref="AssetPath"/></term><description><c>/api/v1/assets/{serialnumber}</c></description></item>
-/// <item><term><see cref="MaximumRetryCount"/></term><description>3 retries (4 attempts), 0 to 10</description></item>
-/// <item><term><see cref="RetryInterval"/></term><description>1 s base: waits 1, 2, 4 s</description></item>
-/// <item><term><see cref="Timeout"/></term><description>15 s per attempt</description></item>
-/// <item><term><see cref="MaxRetryAfter"/></term><description>60 s cap on a server's Retry-After</description></item>
-/// <item><term><see cref="RequestsPerSecond"/></term><description>5; shared by every request of a run, retries included</description></item>
-/// <item><term><see cref="AdaptiveRate"/></term><description>false: <see cref="RequestsPerSecond"/> is the rate; true (-RequestsPerSecond Auto):
-/// learned</description></item>
-/// <item><term><see cref="ThrottleLimit"/></term><description>4 requests in flight</description></item>
-/// <item><term><see cref="CircuitBreakerThreshold"/></term><description>10 assets in a row failing transient/network/timeout (known failures not
-/// counted), then a check of an asset that synced before; 0 = off</description></item>
-/// <item><term><see cref="AssetPathSuspectThreshold"/></term><description>10 404s in a row from the start of a run, nothing succeeded: the path is
-/// wrong; 0 = off</description></item>
-/// <item><term><see cref="MaxResponseBytes"/></term><description>1 MiB</description></item>
-/// <item><term><see cref="DatabaseMaxRetryCount"/></term><description>5 retries of a transient database error</description></item>
-/// <item><term><see cref="DatabaseRetryInterval"/></term><description>0.5 s base, doubling, at most 8 s a wait</description></item>
-/// <item><term><see cref="MaxDuration"/></term><description>none: the run takes every selected asset; at least <see
-/// cref="Timeout"/></description></item>
-/// <item><term><see cref="Force"/></term><description>false: unchanged assets are not rewritten</description></item>
-/// </list>
-/// </remarks>
 public sealed class SyncOptions
 {
     /// <summary>The environment variable the cmdlets take the base URL from when -BaseUrl is not given.</summary>
@@ -164,10 +139,16 @@ public sealed class SyncOptions
     public bool Force { get; set; }
 
     /// <summary>Checks every setting and throws <see cref="SyncConfigurationException"/> naming the first bad one.</summary>
-    public void Validate()
+    public void Validate() => _ = ValidatedRoute();
+
+    /// <summary>
+    /// <see cref="Validate"/>, returning the route the settings describe: the base URL parsed and the CA file read once, here,
+    /// so the engine that validates its options builds on what the check found.
+    /// </summary>
+    internal Innomaint.InnomaintRoute ValidatedRoute()
     {
         DatabaseSettings.ValidateConnectionString(ConnectionString);
-        ValidateBaseUrl(BaseUrl, AllowUnencryptedAuthentication);
+        var baseUrl = ValidateBaseUrl(BaseUrl, AllowUnencryptedAuthentication);
         if (string.IsNullOrEmpty(ApiToken))
         {
             throw new SyncConfigurationException(
@@ -190,10 +171,6 @@ public sealed class SyncOptions
         Require(DatabaseRetryInterval >= TimeSpan.Zero, nameof(DatabaseRetryInterval), "must not be negative");
         Declared("WaitTimeoutSec", LockWaitTimeout.TotalSeconds);
         ValidateProxy();
-        if (CertificateAuthorityPath is { Length: > 0 } ca)
-        {
-            _ = Innomaint.CertificateTrust.LoadAuthorities(ca);
-        }
         Require(
             MaxDuration is null || MaxDuration > TimeSpan.Zero,
             nameof(MaxDuration),
@@ -208,6 +185,7 @@ public sealed class SyncOptions
                 nameof(MaxDuration)
             );
         }
+        return Innomaint.InnomaintRoute.Create(this, baseUrl);
     }
 
     /// <summary>-NoProxy alone; a proxy URL without a login in it (the login goes in ProxyCredential); one kind of proxy login.</summary>

@@ -115,6 +115,23 @@ Describe 'Each setting declared once' {
         }
         $checked | Should -BeGreaterOrEqual 15
     }
+
+    It 'writes the reference table and each declared parameter''s help from the declarations, and they are up to date' {
+        $tool = Join-Path $PSScriptRoot '../../tools/Update-SettingsReference.ps1'
+        # -Check names the documents that differ from what the declarations say now.
+        @(& $tool -Check) | Should -BeNullOrEmpty -Because 'run tools/Update-SettingsReference.ps1 after changing SyncSettings.cs'
+        $reference = Get-Content -Raw (Join-Path $PSScriptRoot '../../docs/reference.md')
+        $help = Get-Help Invoke-CmmsSync -Full
+        foreach ($definition in [AssetSync.SyncSettings]::All | Where-Object RangeText) {
+            $reference | Should -Match ([regex]::Escape("| ``$($definition.Name)`` |") + '[^\n]*' + [regex]::Escape("| $($definition.RangeText) |"))
+            $parameter = $help.parameters.parameter | Where-Object name -eq $definition.Name
+            if (-not $parameter) { continue }
+            $paragraphs = @($parameter.description.Text)
+            $paragraphs[-1] | Should -Match ('^Setting: ' + [regex]::Escape($definition.RangeText)) -Because "-$($definition.Name)'s help ends with its declaration"
+            # The range is written once: no hand-written paragraph repeats it.
+            $paragraphs[0..($paragraphs.Count - 2)] -join ' ' | Should -Not -Match ([regex]::Escape($definition.RangeText))
+        }
+    }
 }
 
 Describe 'What the settings file refuses' {

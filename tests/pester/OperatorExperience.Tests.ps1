@@ -219,9 +219,9 @@ INSERT INTO cmms_asset_sync_state (serialnumber, status, error_kind, error_messa
                 @('MaximumRetryCount', 'MaximumRetryCount'), @('RetryIntervalSec', 'RetryIntervalSeconds'), @('TimeoutSec', 'TimeoutSeconds'),
                 @('RequestsPerSecond', 'RequestsPerSecond'), @('ThrottleLimit', 'ThrottleLimit'),
                 @('CircuitBreakerThreshold', 'CircuitBreakerThreshold'), @('AssetPathSuspectThreshold', 'AssetPathSuspectThreshold'))) {
-            $readme | Should -Match ('`-{0} {1}`' -f $pair[0], [regex]::Escape([string]$d.($pair[1]))) -Because "the README lists -$($pair[0])'s default"
+            $readme | Should -Match ([regex]::Escape(('| `{0}` | Sync | {1} |' -f $pair[0], $d.($pair[1])))) -Because "the reference lists -$($pair[0])'s default"
         }
-        $readme | Should -Match ([regex]::Escape('`-AssetPath` (default' + "`n" + '`' + $d.AssetPath + '`'))
+        $readme | Should -Match ([regex]::Escape('| `AssetPath` | Sync | ' + $d.AssetPath + ' |'))
     }
 
     Context 'another run holds the run lock' {

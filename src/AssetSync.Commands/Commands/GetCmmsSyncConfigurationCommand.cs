@@ -26,19 +26,14 @@ public sealed class GetCmmsSyncConfigurationCommand : SyncCommandBase
     protected override Task EndProcessingAsync()
     {
         // A connection string in force is checked as a run would check it (and -DatabaseCredential with it).
-        if (
-            !string.IsNullOrWhiteSpace(ConnectionString)
-            || !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(SyncSettings.ConnectionStringVariable))
-        )
+        if (!string.IsNullOrWhiteSpace(ConnectionString))
         {
-            _ = ResolveConnectionString();
+            DatabaseSettings.ValidateConnectionString(ResolveConnectionString());
         }
         var patterns = (Name ?? ["*"]).Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
         foreach (var definition in SyncSettings.All.Where(d => patterns.Any(p => p.IsMatch(d.Name))))
         {
-            var (value, source) = Sources.TryGetValue(definition.Name, out var resolved)
-                ? (ValueOf(definition, resolved), resolved)
-                : Unbound(definition);
+            var (value, source) = Sources.TryGetValue(definition.Name, out var resolved) ? (ValueOf(definition), resolved) : Unbound(definition);
             if (definition.IsSecret)
             {
                 value = Describe(definition.Name, value);
@@ -68,12 +63,8 @@ public sealed class GetCmmsSyncConfigurationCommand : SyncCommandBase
     }
 
     /// <summary>The value in force of a setting this command takes as a parameter.</summary>
-    private object? ValueOf(SettingDefinition definition, SettingSource source)
+    private object? ValueOf(SettingDefinition definition)
     {
-        if (source == SettingSource.Environment && definition.EnvironmentVariable is { } variable)
-        {
-            return Environment.GetEnvironmentVariable(variable);
-        }
         var value = GetType().GetProperty(definition.Name)!.GetValue(this);
         return value is SwitchParameter s ? s.IsPresent : value;
     }

@@ -57,9 +57,10 @@ public abstract class DatabaseCommandBase : AsyncPSCmdlet
                 _sources[definition.Name] = SettingSource.Parameter;
                 ResolvePathSetting(definition, property, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
             }
-            else if (definition.EnvironmentVariable is { } variable && !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(variable)))
+            else if (FromEnvironment(definition) is { } fromEnvironment)
             {
-                // Read where it is used (the connection string, the base URL, the token); only its source is noted here.
+                // Read here once: the property then holds the value in force, whichever of the four places gave it.
+                property.SetValue(this, Converted(fromEnvironment, property.PropertyType));
                 _sources[definition.Name] = SettingSource.Environment;
             }
             else if (Settings?.TryGet(definition.Name, out var value) == true)
@@ -75,10 +76,40 @@ public abstract class DatabaseCommandBase : AsyncPSCmdlet
         }
     }
 
+    /// <summary>
+    /// The value <paramref name="definition"/>'s environment variable gives, when it has one that is set and not blank, and no other
+    /// parameter of this call stands in for it (-Credential for the API token).
+    /// </summary>
+    private string? FromEnvironment(SettingDefinition definition)
+    {
+        if (definition.EnvironmentVariable is not { } variable || Environment.GetEnvironmentVariable(variable) is not { } value)
+        {
+            return null;
+        }
+        var replaced = definition.Name == "ApiToken" && MyInvocation.BoundParameters.ContainsKey("Credential");
+        return string.IsNullOrWhiteSpace(value) || replaced ? null : value;
+    }
+
+    /// <summary>An environment variable's text as the parameter's type; a secret becomes a read-only SecureString at once.</summary>
+    private static object? Converted(string value, Type type)
+    {
+        if (type != typeof(System.Security.SecureString))
+        {
+            return LanguagePrimitives.ConvertTo(value, type, CultureInfo.InvariantCulture);
+        }
+        var secure = new System.Security.SecureString();
+        foreach (var c in value)
+        {
+            secure.AppendChar(c);
+        }
+        secure.MakeReadOnly();
+        return secure;
+    }
+
     /// <summary>Where a setting this command does not take as a parameter would come from (for Get-CmmsSyncConfiguration).</summary>
     internal (object? Value, SettingSource Source) Unbound(SettingDefinition definition)
     {
-        if (definition.EnvironmentVariable is { } variable && Environment.GetEnvironmentVariable(variable) is { Length: > 0 } fromEnvironment)
+        if (FromEnvironment(definition) is { } fromEnvironment)
         {
             return (fromEnvironment, SettingSource.Environment);
         }
@@ -147,17 +178,13 @@ public abstract class DatabaseCommandBase : AsyncPSCmdlet
     }
 
     /// <summary>
-    /// The connection string from the parameter, else the environment, else the settings file; with -DatabaseCredential's
-    /// login filled in. A clear error when none is set.
+    /// The connection string in force (the parameter, else the environment, else the settings file: <see cref="Prepare"/> resolved
+    /// it), with -DatabaseCredential's login filled in. A clear error when none is set; its own check is made where it is used
+    /// (the engine, <see cref="SyncDatabase"/>).
     /// </summary>
     protected string ResolveConnectionString()
     {
-        var value =
-            MyInvocation.BoundParameters.ContainsKey(nameof(ConnectionString)) ? ConnectionString
-            : Environment.GetEnvironmentVariable(ConnectionStringVariable) is { Length: > 0 } fromEnvironment
-            && !string.IsNullOrWhiteSpace(fromEnvironment)
-                ? fromEnvironment
-            : ConnectionString;
+        var value = ConnectionString;
         if (string.IsNullOrWhiteSpace(value))
         {
             throw new SyncConfigurationException(
@@ -166,7 +193,6 @@ public abstract class DatabaseCommandBase : AsyncPSCmdlet
                 "ConnectionString"
             );
         }
-        DatabaseSettings.ValidateConnectionString(value);
         if (DatabaseCredential is { } login)
         {
             var network = login.GetNetworkCredential();

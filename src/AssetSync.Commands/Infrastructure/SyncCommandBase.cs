@@ -180,14 +180,13 @@ public abstract class SyncCommandBase : DatabaseCommandBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    /// <summary>Builds the engine's options from the resolved settings (parameter, environment, settings file, default). Validates them
-    /// all.</summary>
+    /// <summary>Builds the engine's options from the resolved settings (parameter, environment, settings file, default).</summary>
     internal SyncOptions BuildOptions()
     {
         var options = new SyncOptions
         {
             ConnectionString = ResolveConnectionString(),
-            BaseUrl = string.IsNullOrWhiteSpace(BaseUrl) ? Environment.GetEnvironmentVariable(SyncOptions.BaseUrlVariable) ?? "" : BaseUrl,
+            BaseUrl = BaseUrl ?? "",
             ApiToken = ResolveToken(),
             AssetPath = AssetPath,
             MaximumRetryCount = MaximumRetryCount,
@@ -216,7 +215,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
                 "MetricsPath"
             );
         }
-        options.Validate();
+        // Checked once, by the engine that takes them, before anything is sent or written.
         return options;
     }
 
@@ -226,12 +225,8 @@ public abstract class SyncCommandBase : DatabaseCommandBase
         {
             throw new SyncConfigurationException("Pass either -ApiToken or -Credential, not both.", "ApiToken");
         }
-        // Only resolved here; SyncOptions.Validate says what is missing.
-        return (
-            ApiToken is not null
-                ? new NetworkCredential(string.Empty, ApiToken).Password
-                : Credential?.GetNetworkCredential().Password ?? Environment.GetEnvironmentVariable(SyncOptions.ApiTokenVariable)
-        ) ?? "";
+        // -ApiToken holds the environment's token when neither parameter was given (Prepare); SyncOptions.Validate says what is missing.
+        return (ApiToken is not null ? new NetworkCredential(string.Empty, ApiToken).Password : Credential?.GetNetworkCredential().Password) ?? "";
     }
 
     /// <summary>Runs one sync with <paramref name="selection"/>, streaming results (or the summary) to the pipeline.</summary>

@@ -33,10 +33,12 @@ internal sealed partial class InnomaintRoute
     /// <summary>The certificate check, and why it last refused.</summary>
     public CertificateTrust Trust { get; }
 
-    /// <summary>The route for validated <paramref name="options"/>; reads the CA file, if any.</summary>
-    public static InnomaintRoute Create(SyncOptions options)
+    /// <summary>
+    /// The route of <paramref name="options"/> whose other settings are checked (<see cref="SyncOptions.ValidatedRoute"/> calls it),
+    /// to <paramref name="baseUrl"/> as that check parsed it; reads the CA file, if any.
+    /// </summary>
+    internal static InnomaintRoute Create(SyncOptions options, Uri baseUrl)
     {
-        var baseUrl = SyncOptions.ValidateBaseUrl(options.BaseUrl, options.AllowUnencryptedAuthentication);
         var proxy = ProxyRoute.Resolve(options, baseUrl, HttpClient.DefaultProxy);
         if (baseUrl.Scheme == Uri.UriSchemeHttp && proxy.ViaProxy && !options.AllowUnencryptedAuthentication)
         {

@@ -52,11 +52,7 @@ public static class SyncSettings
         Sync<object>("ApiToken", null, "The API token (a SecureString).", ApiTokenVariable, secret: true),
         Sync<object>("Credential", null, "A credential whose password is the API token.", secret: true),
         Sync<string>("AssetPath", SyncDefaults.AssetPath, "The asset path template, holding {serialnumber}."),
-        Sync<int>(
-            "MaximumRetryCount",
-            SyncDefaults.MaximumRetryCount,
-            $"Retries after the first attempt, 0 to {SyncDefaults.MaxMaximumRetryCount}."
-        ) with
+        Sync<int>("MaximumRetryCount", SyncDefaults.MaximumRetryCount, "Retries after the first attempt, for failures that can pass.") with
         {
             Minimum = 0,
             Maximum = SyncDefaults.MaxMaximumRetryCount,

@@ -224,7 +224,7 @@ public class InnomaintRouteTests
         );
     }
 
-    private static InnomaintRoute Route(Action<SyncOptions> change) => InnomaintRoute.Create(Options(change));
+    private static InnomaintRoute Route(Action<SyncOptions> change) => Options(change).ValidatedRoute();
 }
 
 /// <summary>Extra roots trusted besides the system's; the host name always checked.</summary>
