@@ -1,0 +1,25 @@
+using System.Text.Json;
+using AssetSync.Resilience;
+
+namespace AssetSync.Tests.Fixtures;
+
+/// <summary>What the simulator's timeline of arrivals (<c>arrivalsMs</c> in /_sim/stats) says of a run's pace at the server.</summary>
+internal static class ServerPace
+{
+    /// <summary>
+    /// Whether no <paramref name="perSecond"/> + 1 requests arrived closer together than the gate allows them, give or take one
+    /// late send: the gate spaces requests 1.01 / rate apart, and on a busy machine one of them may leave its thread late and
+    /// arrive beside the next, so rate + 1 arrivals must span at least rate − 1 of those intervals. A burst (a gate that lets
+    /// the quota through at once) fails it; one send held up by the scheduler does not.
+    /// </summary>
+    public static (bool Paced, double ShortestSeconds) Check(JsonElement stats, int perSecond)
+    {
+        var arrivals = stats.GetProperty("arrivalsMs").EnumerateArray().Select(a => a.GetDouble()).Order().ToArray();
+        var shortest = double.PositiveInfinity;
+        for (var i = perSecond; i < arrivals.Length; i++)
+        {
+            shortest = Math.Min(shortest, (arrivals[i] - arrivals[i - perSecond]) / 1000);
+        }
+        return (shortest >= (perSecond - 1) * RequestGate.Headroom / perSecond, shortest);
+    }
+}
