@@ -115,33 +115,36 @@ Describe 'Invoke-CmmsScheduledSync.ps1' {
     }
 
     It 'runs on two hosts at once: one syncs, the other skips (-IfRunning Skip is the default), and both exit 0' {
-        # A slow Innomaint keeps the first run going while the second starts.
-        Set-SimulatorConfig $sim @{ LatencyMs = 150 }
+        # Innomaint answers each request after 8 s (under the 15 s timeout), so the first host's run holds the database until
+        # the test lets it go: after the second host has come and gone. Signals throughout, never a guess at a delay.
+        Set-SimulatorConfig $sim @{ LatencyMs = 8000 }
         $servicesModule = (Resolve-Path (Join-Path $PSScriptRoot '../Shared/TestServices.psm1')).Path
+        $runHost = {
+            param($script, $logs, $cs, $baseUrl, $token, $module, $n)
+            Import-Module $module
+            $env:ASSETSYNC_API_TOKEN = $token
+            $out = Invoke-Pwsh -NoProfile -NonInteractive -File $script -LogPath (Join-Path $logs "host$n") -ConnectionString $cs -BaseUrl $baseUrl `
+                -RetryIntervalSec 0.01 -RequestsPerSecond 8 2>&1
+            [pscustomobject]@{ Host = $n; ExitCode = $LASTEXITCODE; Output = ($out -join "`n") }
+        }
+        $jobs = @()
         try {
-            $jobs = 1..2 | ForEach-Object {
-                $n = $_
-                Start-ThreadJob -ArgumentList $script, $logs, $cs, $sim.BaseUrl, $sim.Token, $servicesModule, $n -ScriptBlock {
-                    param($script, $logs, $cs, $baseUrl, $token, $module, $n)
-                    Import-Module $module
-                    if ($n -eq 2) {
-                        # The second host starts once the first holds the run: its run row says so (a signal, not a guess at a delay).
-                        $until = [DateTime]::UtcNow.AddSeconds(60)
-                        while ([int](Invoke-PgSql $cs "SELECT count(*) FROM cmms_sync_log WHERE status = 'running'") -eq 0) {
-                            if ([DateTime]::UtcNow -gt $until) { throw 'the first host never started its run' }
-                            Start-Sleep -Milliseconds 20
-                        }
-                    }
-                    $env:ASSETSYNC_API_TOKEN = $token
-                    $out = Invoke-Pwsh -NoProfile -NonInteractive -File $script -LogPath (Join-Path $logs "host$n") -ConnectionString $cs -BaseUrl $baseUrl `
-                        -RetryIntervalSec 0.01 -RequestsPerSecond 8 2>&1
-                    [pscustomobject]@{ Host = $n; ExitCode = $LASTEXITCODE; Output = ($out -join "`n") }
-                }
+            $jobs += Start-ThreadJob -ScriptBlock $runHost -ArgumentList $script, $logs, $cs, $sim.BaseUrl, $sim.Token, $servicesModule, 1
+            # The second host starts once the first holds the run: its run row says so.
+            $until = [DateTime]::UtcNow.AddSeconds(120)
+            while ([int](Invoke-PgSql $cs "SELECT count(*) FROM cmms_sync_log WHERE status = 'running'") -eq 0) {
+                if ([DateTime]::UtcNow -gt $until -or $jobs[0].State -ne 'Running') { throw "the first host never started its run: $($jobs[0] | Receive-Job | Out-String)" }
+                Start-Sleep -Milliseconds 20
             }
-            $results = $jobs | Wait-Job -Timeout 120 | Receive-Job
-            $jobs | Remove-Job -Force
+            $jobs += Start-ThreadJob -ScriptBlock $runHost -ArgumentList $script, $logs, $cs, $sim.BaseUrl, $sim.Token, $servicesModule, 2
+            $second = $jobs[1] | Wait-Job -Timeout 120 | Receive-Job
+            # The second host has skipped: the first may finish now.
+            Set-SimulatorConfig $sim @{ LatencyMs = 0 }
+            $first = $jobs[0] | Wait-Job -Timeout 120 | Receive-Job
+            $results = @($first) + @($second) | Where-Object { $_ }
         } finally {
             Set-SimulatorConfig $sim @{ LatencyMs = 0 }
+            $jobs | Remove-Job -Force
         }
         $results.Count | Should -Be 2
         foreach ($r in $results) { $r.ExitCode | Should -Be 0 -Because $r.Output }
