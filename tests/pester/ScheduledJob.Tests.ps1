@@ -133,7 +133,7 @@ Describe 'Invoke-CmmsScheduledSync.ps1' {
             # The second host starts once the first holds the run: its run row says so.
             $until = [DateTime]::UtcNow.AddSeconds(120)
             while ([int](Invoke-PgSql $cs "SELECT count(*) FROM cmms_sync_log WHERE status = 'running'") -eq 0) {
-                if ([DateTime]::UtcNow -gt $until -or $jobs[0].State -ne 'Running') { throw "the first host never started its run: $($jobs[0] | Receive-Job | Out-String)" }
+                if ([DateTime]::UtcNow -gt $until -or $jobs[0].State -in 'Completed', 'Failed', 'Stopped') { throw "the first host never started its run: $($jobs[0] | Receive-Job | Out-String)" }
                 Start-Sleep -Milliseconds 20
             }
             $jobs += Start-ThreadJob -ScriptBlock $runHost -ArgumentList $script, $logs, $cs, $sim.BaseUrl, $sim.Token, $servicesModule, 2
