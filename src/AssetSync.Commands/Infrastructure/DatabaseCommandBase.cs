@@ -77,8 +77,8 @@ public abstract class DatabaseCommandBase : AsyncPSCmdlet
     }
 
     /// <summary>
-    /// The value <paramref name="definition"/>'s environment variable gives, when it has one that is set and not blank, and no other
-    /// parameter of this call stands in for it (-Credential for the API token).
+    /// The value <paramref name="definition"/>'s environment variable gives, when it has one that is set and not blank, and the
+    /// parameter that stands in for it (<see cref="SettingDefinition.ReplacedBy"/>) was not given.
     /// </summary>
     private string? FromEnvironment(SettingDefinition definition)
     {
@@ -86,25 +86,15 @@ public abstract class DatabaseCommandBase : AsyncPSCmdlet
         {
             return null;
         }
-        var replaced = definition.Name == "ApiToken" && MyInvocation.BoundParameters.ContainsKey("Credential");
+        var replaced = definition.ReplacedBy is { } other && MyInvocation.BoundParameters.ContainsKey(other);
         return string.IsNullOrWhiteSpace(value) || replaced ? null : value;
     }
 
-    /// <summary>An environment variable's text as the parameter's type; a secret becomes a read-only SecureString at once.</summary>
-    private static object? Converted(string value, Type type)
-    {
-        if (type != typeof(System.Security.SecureString))
-        {
-            return LanguagePrimitives.ConvertTo(value, type, CultureInfo.InvariantCulture);
-        }
-        var secure = new System.Security.SecureString();
-        foreach (var c in value)
-        {
-            secure.AppendChar(c);
-        }
-        secure.MakeReadOnly();
-        return secure;
-    }
+    /// <summary>An environment variable's text as the parameter's type; a secret becomes a SecureString at once.</summary>
+    private static object? Converted(string value, Type type) =>
+        type == typeof(System.Security.SecureString)
+            ? new System.Net.NetworkCredential(string.Empty, value).SecurePassword
+            : LanguagePrimitives.ConvertTo(value, type, CultureInfo.InvariantCulture);
 
     /// <summary>Where a setting this command does not take as a parameter would come from (for Get-CmmsSyncConfiguration).</summary>
     internal (object? Value, SettingSource Source) Unbound(SettingDefinition definition)

@@ -30,6 +30,12 @@ public sealed record SettingDefinition
     public string? EnvironmentVariable { get; init; }
 
     /// <summary>
+    /// Another parameter that stands in for this setting (-Credential for the API token): when it is given, this setting's
+    /// environment variable is not read.
+    /// </summary>
+    public string? ReplacedBy { get; init; }
+
+    /// <summary>
     /// A secret (the API token, a credential): refused in the settings file, its value never repeated, shown masked by
     /// Get-CmmsSyncConfiguration.
     /// </summary>

@@ -49,7 +49,10 @@ public static class SyncSettings
         ),
         Db("DatabaseCredential", null, "The database login (user name and password), apart from the connection string.", secret: true),
         Sync<string>("BaseUrl", null, "Innomaint's base URL (https).", BaseUrlVariable),
-        Sync<object>("ApiToken", null, "The API token (a SecureString).", ApiTokenVariable, secret: true),
+        Sync<object>("ApiToken", null, "The API token (a SecureString).", ApiTokenVariable, secret: true) with
+        {
+            ReplacedBy = "Credential",
+        },
         Sync<object>("Credential", null, "A credential whose password is the API token.", secret: true),
         Sync<string>("AssetPath", SyncDefaults.AssetPath, "The asset path template, holding {serialnumber}."),
         Sync<int>("MaximumRetryCount", SyncDefaults.MaximumRetryCount, "Retries after the first attempt, for failures that can pass.") with
