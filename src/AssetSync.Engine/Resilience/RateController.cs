@@ -18,8 +18,10 @@ namespace AssetSync.Resilience;
 /// A 429 again near the same rate means the quota is stable, and each such confirmation slows the probing (up to 8×).
 /// Answers to requests sent before the last cut say nothing about the new rate and are ignored; a second cut within a
 /// second needs a burst of 429s (a quota that dropped), not the one or two a one-second window still holds after a cut.
-/// A cut never leaves the rate above what the server accepted in the last second: while 429s come, that count is the
-/// quota itself, so a quota that drops from 20/s to 8/s is found in one burst instead of nine 0.9x cuts.
+/// When 429s are a third or more of the last second's answers, a cut never leaves the rate above what the server accepted
+/// in that second: that count is then the quota itself, so a quota that drops from 20/s to 8/s is found in one burst
+/// instead of nine 0.9x cuts. Fewer refusals than that are no dropped quota: a run's own pacing after a cut, busy records'
+/// own 429s or hanging requests also make the accepted count low, and read as the quota they cut a night's rate for nothing.
 /// Time comes from a <see cref="TimeProvider"/>, so tests drive the curve with a fake clock. Thread-safe.
 /// </remarks>
 /// <para>One file of over 400 lines on purpose: the three modes share one lock and one rate, and every rule above
@@ -43,6 +45,13 @@ internal sealed class RateController
 
     /// <summary>429s on requests sent after a cut that justify another cut within the same second.</summary>
     internal const int BurstThrottles = 3;
+
+    /// <summary>
+    /// The share of the last second's answers that must be 429s before what the server accepted is taken for the quota: a
+    /// quota that dropped by a third or more refuses at least this much of what is offered; a drop smaller than that is found
+    /// by ordinary cuts, and a few records' own 429s among twenty answers stay well under it.
+    /// </summary>
+    internal const double DroppedQuotaRefusedShare = 1.0 / 3;
 
     /// <summary>After a cut to what the server let through, the rate sits this far under it.</summary>
     internal const double LearnedMargin = 0.97;
@@ -89,11 +98,13 @@ internal sealed class RateController
     private readonly Action<RateChange> _changed;
     private readonly Queue<long> _recentGrants = new();
     private readonly Queue<long> _accepted = new();
+    private readonly Queue<long> _refused = new();
     private readonly Queue<(long At, string Serial)> _recentThrottles = new();
 
     /// <summary>Every 429 of the run, for telling the quota's from an asset's own (apart from the rate's cut bookkeeping).</summary>
     private readonly Queue<(long At, string Serial)> _allThrottles = new();
     private long _firstAnswer = long.MinValue;
+    private readonly bool _nothingStored;
 
     private Phase _phase;
     private long _epoch;
@@ -150,6 +161,7 @@ internal sealed class RateController
         {
             _start = Math.Max(start, MinimumRate);
             _phase = Phase.SlowStart;
+            _nothingStored = true;
             _epoch = now;
             detail = "nothing learned for this base URL yet; growing until the first 429 (-RequestsPerSecond Auto)";
         }
@@ -293,6 +305,8 @@ internal sealed class RateController
                 InLastSecond(_accepted, now);
                 return;
             }
+            _refused.Enqueue(now);
+            InLastSecond(_refused, now);
             // A 429 taints the buckets its one-second window covers: those rates were not clean.
             var windowStart = sentAt - _second;
             foreach (var b in _closed)
@@ -327,8 +341,9 @@ internal sealed class RateController
 
     /// <summary>
     /// What this run learned, to store for the next: the quota the API stated, or just under the highest rate used in full
-    /// without drawing a 429 (and a little under the last rate that did). Null when nothing was learned (fixed rate, no headers;
-    /// or too short a run).
+    /// without drawing a 429 (and a little under the last rate that did); on a first run that used no rate cleanly, just under
+    /// its last cut. Null when nothing was learned (fixed rate, no headers; a run from a stored rate that used none cleanly; or
+    /// too short a run).
     /// </summary>
     public LearnedRate? Learned()
     {
@@ -353,7 +368,10 @@ internal sealed class RateController
             var learned = _learnedClean * StoredMargin;
             if (_lastDrew is { } drew)
             {
-                learned = Math.Min(learned, drew * StoredMargin);
+                // A first run whose every second met a 429 (a client on a busy machine sends in bursts after each stall) used
+                // no rate cleanly, but the quota spoke: it stores just under where the cut left the rate rather than nothing,
+                // so the next night does not start from the default again. With a rate stored, a night like that keeps it.
+                learned = _learnedClean == 0 && _nothingStored ? drew * Beta * StoredMargin : Math.Min(learned, drew * StoredMargin);
             }
             // A bad night (a quota that dropped for a while, throttles that were not the quota's) must not slow every night
             // after it: in one run, probing keeps at least half of where it started; below the seed's rate it stores nothing.
@@ -399,20 +417,31 @@ internal sealed class RateController
         // A 429 again near the rate that drew the last one: the quota is stable, so probe beyond it more slowly.
         _confirmations =
             _wMax is { } previous && Math.Abs(drew - previous) <= 0.1 * previous && !rapid ? Math.Min(_confirmations + 1, MaxConfirmations) : 0;
-        // What the server let through in the last second: the quota, while it is throttling. Known only after a second of answers.
-        double? shown = _firstAnswer != long.MinValue && now - _firstAnswer >= _second ? Math.Max(InLastSecond(_accepted, now), MinimumRate) : null;
+        // What the server let through in the last second: the quota, while it refuses much of what is offered. Known only
+        // after a second of answers, and only from a second in which most of what was sent came back: while requests hang,
+        // the few answers that come say little of what the server would let through.
+        var accepted = InLastSecond(_accepted, now);
+        var refused = InLastSecond(_refused, now);
+        var answered = accepted + refused;
+        double? shown =
+            _firstAnswer != long.MinValue
+            && now - _firstAnswer >= _second
+            && answered >= 0.5 * InLastSecond(_recentGrants, now)
+            && refused >= DroppedQuotaRefusedShare * answered
+                ? Math.Max(accepted, MinimumRate)
+                : null;
         string detail;
         if (shown is { } seen && seen < Beta * drew)
         {
             // Never below half the rate that drew it in one cut: answers that are slow to come (hanging requests) make
             // the count low without any quota having dropped; a real drop is found in two cuts instead of one.
-            var accepted = Math.Max(seen, drew / 2);
+            var quota = Math.Max(seen, drew / 2);
             // Far below the rate that drew it: the quota is what the server shows; sit just under it, then probe beyond it.
-            _wMax = accepted;
-            _cutTo = accepted * LearnedMargin;
+            _wMax = quota;
+            _cutTo = quota * LearnedMargin;
             detail =
-                $"429s from several assets at {RateChange.Format(drew)}/s, and Innomaint let only {seen:0} requests through in the last second "
-                + $"(the quota dropped?)";
+                $"429s from several assets at {RateChange.Format(drew)}/s, and Innomaint let only {seen:0} requests through in the last second, "
+                + $"refusing {refused} (the quota dropped?)";
         }
         else
         {
