@@ -82,6 +82,16 @@ public static class SyncDefaults
     /// </summary>
     public const double ChangeMemory = 0.95;
 
+    /// <summary>
+    /// How many times better the register's prior must explain a change than an asset's own recent history did before that
+    /// history is dropped for the order (a change point): a quiet asset that turns busy shows it by a change found soon after
+    /// the one before it, which its history of years calls a fluke and the register's busy assets do not. A Bayes factor of
+    /// 3 (the start of "positive" evidence, Kass and Raftery 1995), dimensionless, so no tempo is assumed. Only changes are
+    /// tested: unchanged visits of a busy asset test it on every quiet spell, and resetting on them cost the ideal register
+    /// a tenth of the order's gain (docs/performance.md).
+    /// </summary>
+    public const double ChangePointEvidence = 3;
+
     /// <summary>Failed assets a retry-failed run takes when no -BatchSize is given: 0, all of them (the Go service's behaviour).</summary>
     public const int RetryBatchSize = 0;
 

@@ -4,19 +4,21 @@ benchmark (Invoke-FreshnessBenchmark.ps1) and to check them after. 3,000 assets:
 yearly; every asset synced on night 0; then NIGHTS nights at a budget of 10% a night. It mirrors the engine's rules: a first
 observation is the age of the last change (none for an import's shared stamp), later ones the interval (unchanged) or the
 time since the last change; the prior is a mixture on a log grid fitted by EM to each asset's whole history; the order is
-E[psi] over the posterior of the recent (discounted by MEMORY per observation) history, with a random tenth of audits; the
-gauge is the posterior chance of a change over the whole history.
+E[psi] over the posterior of the recent (discounted by MEMORY per observation) history, with a tenth of audits drawn at
+random weighted by age; a change the prior explains EVIDENCE times better than the recent history is a change point (the
+recent history starts again; 0: never); the gauge is the posterior chance of a change over the whole history.
 Scenarios: ideal, drift (1% of quiet assets turn daily and the daily go quiet at night 20), imported (every last_modified
-before the first sync at one date 400 days earlier).
-Usage: python3 tests/Bench/freshness-model.py [scenario] [memory] [nights] [seed]   (no packages needed; minutes per run)
+before the first sync at one date 400 days earlier). For drift it also prints the stale assets and visits per night by group.
+Usage: python3 tests/Bench/freshness-model.py [scenario] [memory] [nights] [seed] [evidence]   (no packages; minutes per run)
 Prints the stale assets after each learning period relative to the round robin, the true-rate order's, and the gauge."""
 import math, random, sys
 
 N, BUDGET, AUDIT, GRID = 3000, 300, 0.1, 24
 SCENARIO = sys.argv[1] if len(sys.argv) > 1 else 'ideal'
-MEMORY = float(sys.argv[2]) if len(sys.argv) > 2 else 0.9
-NIGHTS = int(sys.argv[3]) if len(sys.argv) > 3 else (50 if SCENARIO == 'drift' else 40)
+MEMORY = float(sys.argv[2]) if len(sys.argv) > 2 else 0.95
+NIGHTS = int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] else (50 if SCENARIO == 'drift' else 40)
 SEED = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+EVIDENCE = float(sys.argv[5]) if len(sys.argv) > 5 else 3.0
 
 def fit(obs):
     groups = {}
@@ -56,6 +58,7 @@ def run(order):
     rng = random.Random(SEED)
     lam = [1.0 if c < 0.01 else (1 / 30 if c < 0.10 else 1 / 365) for c in (rng.random() for _ in range(N))]
     after = list(lam)
+    orig = list(lam)
     if SCENARIO == 'drift':
         quiet = [i for i in range(N) if lam[i] == 1 / 365]
         for i in rng.sample(quiet, N // 100): after[i] = 1.0
@@ -92,22 +95,36 @@ def run(order):
             by_value = sorted(range(N), key=lambda i: (-value[i], synced[i], i))
             place = {i: rank / (1 - AUDIT) for rank, i in enumerate(by_value, 1)}
             if order == 'ChangeRate':
-                for rank, i in enumerate(sorted(range(N), key=lambda i: audits.random()), 1): place[i] = min(place[i], rank / AUDIT)
+                keys = {i: math.log(audits.random() + 1e-300) / max(now - synced[i], 1e-9) for i in range(N)}   # Efraimidis-Spirakis
+                for rank, i in enumerate(sorted(range(N), key=lambda i: -keys[i]), 1): place[i] = min(place[i], rank / AUDIT)
             chosen = sorted(range(N), key=lambda i: (place[i], i))[:BUDGET]
         for i in chosen:
             dk, dt = (1, now - last[i]) if last[i] > synced[i] else (0, now - synced[i])
             total[i] = (total[i][0] + dk, total[i][1] + dt)
+            if EVIDENCE > 0 and dk and model is not None and order == 'ChangeRate' and recent[i][1] > 0:
+                grid, w = model
+                like = [g * math.exp(-g * dt) for g in grid]
+                p_recent = sum(p * l for p, l in zip(posterior(model, *recent[i]), like)); p_prior = sum(p * l for p, l in zip(w, like))
+                if p_prior > EVIDENCE * p_recent: recent[i] = (0.0, 0.0)   # a change point
             recent[i] = (recent[i][0] * MEMORY + dk, recent[i][1] * MEMORY + dt)
             synced[i] = now
         stale.append(sum(1 for i in range(N) if last[i] > synced[i]))
+        if SCENARIO == 'drift' and night > 30:
+            grp = lambda i: ('newbusy' if after[i] == 1.0 and orig[i] != 1.0 else 'oldbusy' if orig[i] == 1.0 else 'monthly' if orig[i] == 1/30 else 'yearly')
+            for i in range(N):
+                if last[i] > synced[i]: diag[order + ' stale ' + grp(i)] = diag.get(order + ' stale ' + grp(i), 0) + 1 / 20
+            for i in chosen: diag[order + ' visits ' + grp(i)] = diag.get(order + ' visits ' + grp(i), 0) + 1 / 20
         if order == 'ChangeRate' and model is not None:
             model = fit(total)
             gauge.append(sum(1 - sum(p * math.exp(-g * (now - synced[i])) for p, g in zip(posterior(model, *total[i]), model[0])) for i in range(N)))
     return stale, gauge
 
+diag = {}
 mean = lambda xs: sum(xs) / len(xs) if xs else float('nan')
 learn = 30 if SCENARIO == 'drift' else 10
 base, _ = run('Stalest'); rate, gauge = run('ChangeRate'); oracle, _ = run('TrueRate')
-print(f"{SCENARIO}, memory {MEMORY}, seed {SEED}: nights {learn + 1}+ ChangeRate {mean(rate[learn:]) / mean(base[learn:]):.3f}x, "
+print(f"{SCENARIO}, memory {MEMORY}, change points at {EVIDENCE}, seed {SEED}: nights {learn + 1}+ ChangeRate {mean(rate[learn:]) / mean(base[learn:]):.3f}x, "
       f"true rates {mean(oracle[learn:]) / mean(base[learn:]):.3f}x of Stalest ({mean(base[learn:]):.1f} stale); "
       f"nights 1-10 {mean(rate[:10]) / mean(base[:10]):.3f}x; gauge {mean(gauge[-(NIGHTS - learn):]):.1f} against {mean(rate[learn:]):.1f} true")
+
+for k in sorted(diag): print(f'  {k}: {diag[k]:.1f} a night')

@@ -275,6 +275,72 @@ public sealed class ChangeRateOrderTests(DatabaseFixture db) : SimulatorAndDatab
         Assert.Equal([0, 0, 0, 1, 1], observed.Select(r => (int)r[2]!));
     }
 
+    /// <summary>A register's model: yearly, monthly and daily changes (per second).</summary>
+    private static readonly double[] ModelRates = [1 / (365 * 86400.0), 1 / (30 * 86400.0), 1 / 86400.0];
+
+    /// <summary>Nine in ten assets yearly, one in eleven monthly, one in a hundred daily.</summary>
+    private static readonly double[] ModelWeights = [0.9, 0.09, 0.01];
+
+    [Fact]
+    public async Task A_change_the_register_explains_far_better_than_the_asset_s_quiet_history_starts_its_recent_history_again()
+    {
+        const double Day = 86400;
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 4));
+        await Db.ExecAsync(
+            "INSERT INTO cmms_change_model (id, rates, weights, min_exposure, max_exposure, observed_assets) VALUES (1, $1, $2, 3600, $3, 1000)",
+            ModelRates,
+            ModelWeights,
+            400 * Day
+        );
+        // Three quiet histories (one change in 400 days) and a busy one (ten in ten days), each verified ten days ago.
+        foreach (var (serial, k, days) in new[] { ("INF-000001", 1, 400), ("INF-000002", 1, 400), ("INF-000003", 10, 10), ("INF-000004", 1, 400) })
+        {
+            await Db.ExecAsync(
+                """
+                INSERT INTO cmms_asset_sync_state (serialnumber, status, last_attempt_at, last_success_at, payload_sha256, change_count,
+                    change_exposure, change_observations, recent_changes, recent_exposure)
+                VALUES ($1, 'success', now() - interval '10 days', now() - interval '10 days', decode('00', 'hex'), $2, $3 * 86400.0, 1, $2,
+                    $3 * 86400.0)
+                """,
+                serial,
+                k,
+                days
+            );
+        }
+        await using var store = new SyncStore(Db.ConnectionString, new DatabaseRetryOptions(0, TimeSpan.Zero), TimeProvider.System);
+        var (runId, _) = await store.Runs.StartAsync(AssetSelection.Batch(0), 3, 0, "host", "user", CancellationToken.None);
+        OutcomeRow Changed(string serial, TimeSpan ago) =>
+            OutcomeRow.Success(serial, 1, 200, 5, new AssetSync.Domain.FetchValidators(null, null, [1]), false, DateTimeOffset.UtcNow - ago);
+
+        // A quiet asset changed an hour ago: the register's busy assets explain that about five times better than its own
+        // history does, so its recent history starts again. Changed nine days ago, it is a quiet asset's fluke; a busy
+        // asset's change an hour ago is what it always does. Both keep their histories.
+        var rows = new[]
+        {
+            Changed("INF-000001", TimeSpan.FromHours(1)),
+            Changed("INF-000002", TimeSpan.FromDays(9)),
+            Changed("INF-000003", TimeSpan.FromHours(1)),
+        };
+        Assert.Equal(3, await store.States.RecordAsync(runId, rows, CancellationToken.None));
+        var recent = (await Db.RowsAsync("SELECT recent_changes, recent_exposure / 86400 FROM cmms_asset_sync_state ORDER BY serialnumber"))
+            .Select(r => ((double)r[0]!, (double)r[1]!))
+            .ToList();
+        var m = SyncDefaults.ChangeMemory;
+        Assert.Equal(1, recent[0].Item1, 9);
+        Assert.InRange(recent[0].Item2, 1 / 24.0 - 0.01, 1 / 24.0 + 0.01);
+        Assert.Equal(m + 1, recent[1].Item1, 9);
+        Assert.InRange(recent[1].Item2, (m * 400) + 9 - 0.01, (m * 400) + 9 + 0.01);
+        Assert.Equal((m * 10) + 1, recent[2].Item1, 9);
+        Assert.InRange(recent[2].Item2, (m * 10) + (1 / 24.0) - 0.01, (m * 10) + (1 / 24.0) + 0.01);
+        // The totals the prior is fitted to keep everything.
+        Assert.Equal(2, await Db.ScalarAsync<int>("SELECT change_count FROM cmms_asset_sync_state WHERE serialnumber = 'INF-000001'"));
+
+        // Before any model is fitted, nothing is a change point.
+        await Db.ExecAsync("DELETE FROM cmms_change_model");
+        Assert.Equal(1, await store.States.RecordAsync(runId, [Changed("INF-000004", TimeSpan.FromHours(1))], CancellationToken.None));
+        Assert.Equal(m + 1, await Db.ScalarAsync<double>("SELECT recent_changes FROM cmms_asset_sync_state WHERE serialnumber = 'INF-000004'"), 9);
+    }
+
     [Fact]
     public async Task Criticality_weights_put_the_critical_devices_first_among_equals()
     {

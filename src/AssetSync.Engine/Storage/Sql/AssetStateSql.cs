@@ -47,7 +47,8 @@ internal static class AssetStateSql
     /// @deferring_kinds and @max_deferral_days (the deferral cap). A success resets the failure columns and stores the validators (a changed asset's
     /// last_changed_at moves to now); a failure keeps the validators and the last success, counts the failures in a row
     /// and defers its asset by the one rule (<see cref="DeferralSql"/>). A success also adds what it observed of the asset's
-    /// changes (<see cref="FreshnessSql.Observed"/>). Returns how many were written now (a replayed
+    /// changes (<see cref="FreshnessSql.Observed"/>), and starts the recent history again at a change point (<see
+    /// cref="FreshnessSql.ChangePoints"/>). Returns how many were written now (a replayed
     /// group writes none twice).
     /// </summary>
     public static string RecordOutcomes { get; } =
@@ -60,6 +61,7 @@ internal static class AssetStateSql
                     AS u(serial, status, attempts, http_status, duration_ms, error_kind, error_message, etag, last_modified, sha, content_sha,
                         unchanged, changed_at)),
             {FreshnessSql.Observed},
+            {FreshnessSql.ChangePoints},
             log AS (
                 INSERT INTO ic3_sync_log (serialnumber, sync_type, status, error_message, synced_at, run_id, attempts, http_status, error_kind,
                     duration_ms, unchanged)
@@ -86,10 +88,10 @@ internal static class AssetStateSql
                     last_attempt_at = now(), last_run_id = @run_id,
                     change_count = s.change_count + o.dk, change_exposure = s.change_exposure + o.dt, change_observations =
                         s.change_observations + o.dn,
-                    recent_changes = CASE WHEN o.dn = 0 THEN s.recent_changes ELSE {FreshnessSql.Memory} * {FreshnessSql.RecentChanges("s")} +
-                        o.dk END,
-                    recent_exposure = CASE WHEN o.dn = 0 THEN s.recent_exposure ELSE {FreshnessSql.Memory} * {FreshnessSql.RecentExposure("s")}
-                        + o.dt END
+                    recent_changes = CASE WHEN o.dn = 0 THEN s.recent_changes WHEN o.serial IN (SELECT serial FROM change_points) THEN o.dk
+                        ELSE {FreshnessSql.Memory} * {FreshnessSql.RecentChanges("s")} + o.dk END,
+                    recent_exposure = CASE WHEN o.dn = 0 THEN s.recent_exposure WHEN o.serial IN (SELECT serial FROM change_points) THEN o.dt
+                        ELSE {FreshnessSql.Memory} * {FreshnessSql.RecentExposure("s")} + o.dt END
                 FROM v JOIN observed o ON o.serial = v.serial
                 WHERE s.serialnumber = v.serial AND v.serial IN (SELECT serialnumber FROM log)
                 RETURNING s.serialnumber),

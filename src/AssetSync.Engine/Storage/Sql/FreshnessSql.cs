@@ -16,6 +16,42 @@ internal static class FreshnessSql
     /// </summary>
     public static string Memory { get; } = SyncDefaults.ChangeMemory.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>The Bayes factor that makes a changed visit a change point (<see cref="SyncDefaults.ChangePointEvidence"/>), as a log.</summary>
+    private static string LogChangePointEvidence { get; } =
+        Math.Log(SyncDefaults.ChangePointEvidence).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// CTE <c>change_points</c>, after <see cref="Observed"/>: the serials whose change this group observed is a change point
+    /// (<see cref="SyncDefaults.ChangePointEvidence"/>), so their recent history starts again from this observation. With the
+    /// model of the last batch run (<c>cmms_change_model</c>: rates λ and weights w) and M(k, T) = Σ w·λ^k·e^(−λT), a change
+    /// observed dt after the one before it has density M(1, dt) under the register's prior and M(k+1, T+dt) / M(k, T) under
+    /// the asset's recent (k, T); their ratio is the Bayes factor for a fresh start. Each sum is taken as a log-sum-exp over
+    /// the grid (λ^k underflows a double for busy assets; PostgreSQL's exp() raises an error on underflow, so no term goes under
+    /// e^−700). No model yet, no recent history, a first success or an unchanged
+    /// visit: never a change point.
+    /// </summary>
+    public static string ChangePoints { get; } =
+        $"""
+            change_points AS (
+                SELECT o.serial
+                FROM observed o
+                JOIN cmms_asset_sync_state s ON s.serialnumber = o.serial
+                CROSS JOIN cmms_change_model cm
+                CROSS JOIN LATERAL (SELECT {RecentChanges("s")} AS k, {RecentExposure("s")} AS t) h
+                CROSS JOIN LATERAL (
+                    SELECT max(x.mp) + ln(sum(exp(GREATEST(x.p - x.mp, -700)))) - max(x.mn) - ln(sum(exp(GREATEST(x.n - x.mn, -700))))
+                        + max(x.md) + ln(sum(exp(GREATEST(x.d - x.md, -700))))
+                        AS log_factor
+                    FROM (SELECT y.p, y.n, y.d, max(y.p) OVER () AS mp, max(y.n) OVER () AS mn, max(y.d) OVER () AS md
+                          FROM (SELECT ln(g.w) + ln(g.r) - g.r * o.dt AS p,
+                                       ln(g.w) + (h.k + 1) * ln(g.r) - g.r * (h.t + o.dt) AS n,
+                                       ln(g.w) + h.k * ln(g.r) - g.r * h.t AS d
+                                FROM unnest(cm.rates, cm.weights) AS g(r, w) WHERE g.w > 0 AND g.r > 0) y) x) b
+                WHERE cm.id = 1 AND o.dn = 1 AND o.dk = 1 AND s.last_success_at IS NOT NULL AND h.t > 0
+                  AND b.log_factor > {LogChangePointEvidence}::double precision
+            )
+            """;
+
     /// <summary>State row <paramref name="s"/>'s discounted changes: its totals until schema 4's first observation of it.</summary>
     public static string RecentChanges(string s) => $"COALESCE({s}.recent_changes, {s}.change_count)";
 
