@@ -18,7 +18,7 @@ SCENARIO = sys.argv[1] if len(sys.argv) > 1 else 'ideal'
 MEMORY = float(sys.argv[2]) if len(sys.argv) > 2 else 0.95
 NIGHTS = int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] else (50 if SCENARIO == 'drift' else 40)
 SEED = int(sys.argv[4]) if len(sys.argv) > 4 else 1
-EVIDENCE = float(sys.argv[5]) if len(sys.argv) > 5 else 3.0
+EVIDENCE = float(sys.argv[5]) if len(sys.argv) > 5 else 2.0
 
 def fit(obs):
     groups = {}

@@ -312,9 +312,9 @@ public sealed class ChangeRateOrderTests(DatabaseFixture db) : SimulatorAndDatab
         OutcomeRow Changed(string serial, TimeSpan ago) =>
             OutcomeRow.Success(serial, 1, 200, 5, new AssetSync.Domain.FetchValidators(null, null, [1]), false, DateTimeOffset.UtcNow - ago);
 
-        // A quiet asset changed an hour ago: the register's busy assets explain that about five times better than its own
-        // history does, so its recent history starts again. Changed nine days ago, it is a quiet asset's fluke; a busy
-        // asset's change an hour ago is what it always does. Both keep their histories.
+        // A quiet asset changed an hour ago: the register's busy assets explain that 5.5 times better than its own history
+        // does, so its recent history starts again. Changed nine days ago (1.7 times), it is a quiet asset's fluke; a busy
+        // asset's change an hour ago (0.016) is what it always does. Both keep their histories.
         var rows = new[]
         {
             Changed("INF-000001", TimeSpan.FromHours(1)),
