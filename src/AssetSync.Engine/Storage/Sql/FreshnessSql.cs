@@ -35,22 +35,22 @@ internal static class FreshnessSql
             change_points AS (
                 SELECT o.serial
                 FROM observed o
-                JOIN cmms_asset_sync_state s ON s.serialnumber = o.serial
                 CROSS JOIN cmms_change_model cm
-                CROSS JOIN LATERAL (SELECT {RecentChanges("s")} AS k, {RecentExposure("s")} AS t) h
                 CROSS JOIN LATERAL (
-                    SELECT max(x.mp) + ln(sum(exp(GREATEST(x.p - x.mp, -700)))) - max(x.mn) - ln(sum(exp(GREATEST(x.n - x.mn, -700))))
-                        + max(x.md) + ln(sum(exp(GREATEST(x.d - x.md, -700))))
-                        AS log_factor
-                    FROM (SELECT y.p, y.n, y.d, max(y.p) OVER () AS mp, max(y.n) OVER () AS mn, max(y.d) OVER () AS md
+                    SELECT {LogSumExp("p")} - {LogSumExp("n")} + {LogSumExp("d")} AS log_factor
+                    FROM (SELECT y.p, y.n, y.d, max(y.p) OVER () AS p_max, max(y.n) OVER () AS n_max, max(y.d) OVER () AS d_max
                           FROM (SELECT ln(g.w) + ln(g.r) - g.r * o.dt AS p,
-                                       ln(g.w) + (h.k + 1) * ln(g.r) - g.r * (h.t + o.dt) AS n,
-                                       ln(g.w) + h.k * ln(g.r) - g.r * h.t AS d
+                                       ln(g.w) + (o.recent_k + 1) * ln(g.r) - g.r * (o.recent_t + o.dt) AS n,
+                                       ln(g.w) + o.recent_k * ln(g.r) - g.r * o.recent_t AS d
                                 FROM unnest(cm.rates, cm.weights) AS g(r, w) WHERE g.w > 0 AND g.r > 0) y) x) b
-                WHERE cm.id = 1 AND o.dn = 1 AND o.dk = 1 AND s.last_success_at IS NOT NULL AND h.t > 0
+                WHERE cm.id = 1 AND o.dn = 1 AND o.dk = 1 AND o.seen_before AND o.recent_t > 0
                   AND b.log_factor > {LogChangePointEvidence}::double precision
             )
             """;
+
+    /// <summary>ln Σ e^x over the rows of column <c>x.{column}</c>, its maximum in <c>x.{column}_max</c>; no term under e^−700.</summary>
+    private static string LogSumExp(string column) =>
+        $"(max(x.{column}_max) + ln(sum(exp(GREATEST(x.{column} - x.{column}_max, -700::double precision)))))";
 
     /// <summary>State row <paramref name="s"/>'s discounted changes: its totals until schema 4's first observation of it.</summary>
     public static string RecentChanges(string s) => $"COALESCE({s}.recent_changes, {s}.change_count)";
@@ -149,7 +149,8 @@ internal static class FreshnessSql
 
     /// <summary>
     /// CTE <c>observed</c>: what each success of group <c>v</c> observed of its asset's changes, against its state row (read in the
-    /// same statement): <c>dk</c> changes and <c>dt</c> seconds of exposure to add, <c>dn</c> 1 when it was an observation at all.
+    /// same statement): <c>dk</c> changes and <c>dt</c> seconds of exposure to add, <c>dn</c> 1 when it was an observation at all;
+    /// and what the state row held before it (<c>seen_before</c>, <c>recent_k</c>, <c>recent_t</c>), so nothing after reads it again.
     /// <list type="bullet">
     /// <item>A first success: the age of Innomaint's last change (its last_modified) is one exposure ending in a change, as the
     /// backward recurrence time of a Poisson process is; unless the group's first successes share that last_modified
@@ -175,7 +176,8 @@ internal static class FreshnessSql
                             WHEN c.span <= 0 THEN 0
                             WHEN b.x < 1e-6 THEN c.span / 2
                             ELSE 1 / b.rate - c.span * exp(-LEAST(b.x, 700)) / (1 - exp(-LEAST(b.x, 700)))
-                       END AS dt
+                       END AS dt,
+                       s.last_success_at IS NOT NULL AS seen_before, {RecentChanges("s")} AS recent_k, {RecentExposure("s")} AS recent_t
                 FROM v
                 LEFT JOIN cmms_asset_sync_state s ON s.serialnumber = v.serial
                 CROSS JOIN LATERAL (SELECT
