@@ -1,34 +1,70 @@
 <#
 .SYNOPSIS
-The client's CPU per asset (issue 38): the first sync of 20,000 new assets, cold (a fresh pwsh, as a nightly job runs)
-and warm (the same process again, on a second register), from /proc/self/stat; then both again with
-DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0. Starts its own throwaway PostgreSQL and simulator.
+Where the client's CPU goes (issue 38, item 3): the first sync of -Assets new assets -Syncs times in one fresh pwsh, each on
+a register of its own (the first is cold, as a nightly job runs it; the later ones show what the runtime's warm-up cost),
+and the fetch-only client of Invoke-FootprintBenchmark.ps1 -Passes times in another fresh pwsh, each line with:
+CPU of the process per asset or request (/proc/self/stat), managed bytes allocated, thread-pool work items, and the JIT's
+compilations and time in the compiler (System.Runtime.JitInfo). -JitByNamespace also lists the first sync's compilations
+by namespace (JitListener.cs, the runtime's JIT events). -Manifest measures another build. Starts its own throwaway
+PostgreSQL and simulator, both on 127.0.0.1.
+.EXAMPLE
+dotnet pwsh -c './tests/Bench/Measure-ClientCpu.ps1 -JitByNamespace'
 #>
+param(
+    [ValidateRange(1000, 200000)] [int] $Assets = 20000,
+    [ValidateRange(1, 10)] [int] $Syncs = 6,
+    [ValidateRange(1, 10)] [int] $Passes = 6,
+    [string] $Manifest,
+    [switch] $JitByNamespace
+)
 $ErrorActionPreference = 'Stop'
 $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-Set-Location $root
-Import-Module ./tests/Shared/TestServices.psm1
-$c = Start-PostgresCluster -Durable
-$manifest = Join-Path $root 'AssetSync.psd1'
-$sim = Start-SimulatorProcess -Arguments @('--Assets', '20000') -Token 'bench-token'
+Import-Module (Join-Path $root 'tests/Shared/TestServices.psm1') -Force
+$manifestPath = if ($Manifest) { (Resolve-Path $Manifest).Path } else { Join-Path $root 'AssetSync.psd1' }
 $cpu = Get-CpuSecondsExpression
-try {
-    $a, $b, $cc, $d = 'a', 'b', 'c', 'd' | ForEach-Object { New-RegisterDatabase $c.ConnectionString $_ 20000 $manifest }
-    $sync = "Invoke-CmmsSync -BaseUrl '$($sim.BaseUrl)' -BatchSize 0 -RequestsPerSecond ([double]::PositiveInfinity) -ThrottleLimit 16 -Force -Summary"
-    Invoke-Pwsh -NoProfile -Command "Import-Module '$manifest'; `$env:ASSETSYNC_API_TOKEN='bench-token'; $sync -ConnectionString '$a' | Out-Null"
-    foreach ($spin in '', '0') {
-      if ($spin -ne '') { $env:DOTNET_ThreadPool_UnfairSemaphoreSpinLimit = $spin } else { Remove-Item Env:DOTNET_ThreadPool_UnfairSemaphoreSpinLimit -ErrorAction SilentlyContinue }
-      $db1 = if ($spin -eq '') { $b } else { $d }
-      Invoke-PgSql $db1 "TRUNCATE cmms_asset_sync_state, ic3_sync_log, cmms_sync_log, ic3_asset_pm_schedule" | Out-Null
-      Invoke-PgSql $cc "TRUNCATE cmms_asset_sync_state, ic3_sync_log, cmms_sync_log, ic3_asset_pm_schedule" | Out-Null
-      Invoke-Pwsh -NoProfile -Command @"
-Import-Module '$manifest'; `$env:ASSETSYNC_API_TOKEN='bench-token'
-`$c0 = $cpu; `$s = $sync -ConnectionString '$db1'; `$first = $cpu - `$c0
-`$c0 = $cpu; `$s2 = $sync -ConnectionString '$cc'; `$second = $cpu - `$c0
-'spin={4}: cold run {0:N0} us/asset ({1} assets); warm run in the same process {2:N0} us/asset ({3} assets)' -f (1e6 * `$first / `$s.Succeeded), `$s.Succeeded, (1e6 * `$second / `$s2.Succeeded), `$s2.Succeeded, '$spin'
+$c = Start-PostgresCluster -Durable
+$sim = Start-SimulatorProcess -Arguments @('--Assets', "$Assets") -Token 'bench-token'
+# One line of figures for a block of work over $n items, in the child pwsh: the text of a scriptblock taking ($n, $work).
+$measure = @"
+param([int] `$n, [scriptblock] `$work)
+`$a0 = [GC]::GetTotalAllocatedBytes(`$true); `$w0 = [Threading.ThreadPool]::CompletedWorkItemCount
+`$j0 = [Runtime.JitInfo]::GetCompiledMethodCount(`$false); `$jt0 = [Runtime.JitInfo]::GetCompilationTime(`$false); `$c0 = $cpu
+`$sw = [Diagnostics.Stopwatch]::StartNew(); `$null = & `$work; `$sw.Stop()
+`$cs = $cpu - `$c0
+'{0,4:N0} µs, {1,6:N0} B allocated, {2:N2} work items, each; {3:N0}/s; JIT {4:N0} methods in {5:N2} s' -f (1e6 * `$cs / `$n), (([GC]::GetTotalAllocatedBytes(`$true) - `$a0) / `$n), (([Threading.ThreadPool]::CompletedWorkItemCount - `$w0) / `$n), (`$n / `$sw.Elapsed.TotalSeconds), ([Runtime.JitInfo]::GetCompiledMethodCount(`$false) - `$j0), ([Runtime.JitInfo]::GetCompilationTime(`$false) - `$jt0).TotalSeconds
 "@
-    }
+$measureFile = Join-Path ([IO.Path]::GetTempPath()) ('assetsync-measure-' + [guid]::NewGuid().ToString('N') + '.ps1')
+Set-Content -Path $measureFile -Value $measure
+# The fetch-only client is the footprint benchmark's, taken from it so both measure the same client.
+$code = (Get-Content (Join-Path $PSScriptRoot 'Invoke-FootprintBenchmark.ps1') -Raw) -replace '(?s)^.*?\$code = @''\r?\n(.*?)\r?\n''@.*$', '$1'
+$codeFile = Join-Path ([IO.Path]::GetTempPath()) ('assetsync-fetchonly-' + [guid]::NewGuid().ToString('N') + '.cs')
+Set-Content -Path $codeFile -Value $code
+try {
+    $dbs = 0..$Syncs | ForEach-Object { New-RegisterDatabase $c.ConnectionString "cpu_$_" $Assets $manifestPath }
+    $sync = "Invoke-CmmsSync -BaseUrl '$($sim.BaseUrl)' -BatchSize 0 -RequestsPerSecond ([double]::PositiveInfinity) -ThrottleLimit 16 -Force -Summary"
+    # The simulator builds each body once: a sync elsewhere first, so no measured one pays for that.
+    Invoke-Pwsh -NoProfile -Command "Import-Module '$manifestPath'; `$env:ASSETSYNC_API_TOKEN='bench-token'; $sync -ConnectionString '$($dbs[0])' | Out-Null"
+    $listener = if ($JitByNamespace) { "Add-Type -Path '$(Join-Path $PSScriptRoot 'JitListener.cs')'; `$listener = [JitListener]::new()" } else { '' }
+    $report = if ($JitByNamespace) { "'the first sync''s JIT by namespace (time in the compiler, methods):'; [JitListener]::Report(20)" } else { '' }
+    $list = ($dbs[1..$Syncs] | ForEach-Object { "'$_'" }) -join ', '
+    Write-Host "== the cmdlet: $Syncs first syncs of $Assets new assets in one fresh pwsh, per synced asset"
+    Invoke-Pwsh -NoProfile -Command @"
+$listener
+Import-Module '$manifestPath'; `$env:ASSETSYNC_API_TOKEN = 'bench-token'
+`$i = 0
+foreach (`$db in $list) {
+    `$i++
+    "   sync `${i}: " + (& '$measureFile' $Assets { $sync -ConnectionString `$db })
+    if (`$i -eq 1) { $report }
+}
+"@ | ForEach-Object { Write-Host $_ }
+    Write-Host "== the fetch-only client: $Passes passes over the same assets in one fresh pwsh, per request"
+    Invoke-Pwsh -NoProfile -Command @"
+Add-Type -Path '$codeFile'
+foreach (`$i in 1..$Passes) { "   pass `${i}: " + (& '$measureFile' $Assets { [FetchOnly]::Run('$($sim.BaseUrl)', $Assets, 16, 0) }) }
+"@ | ForEach-Object { Write-Host $_ }
 } finally {
+    Remove-Item $measureFile, $codeFile -ErrorAction SilentlyContinue
     Stop-SimulatorProcess $sim
     Stop-PostgresCluster $c
 }

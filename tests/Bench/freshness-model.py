@@ -13,7 +13,8 @@ Usage: python3 tests/Bench/freshness-model.py [scenario] [memory] [nights] [seed
 Prints the stale assets after each learning period relative to the round robin, the true-rate order's, and the gauge."""
 import math, random, sys
 
-N, BUDGET, AUDIT, GRID = 3000, 300, 0.1, 24
+N, BUDGET, GRID = 3000, 300, 24
+AUDIT = float(__import__("os").environ.get("AUDIT", "0.1"))  # the audit share (SyncDefaults.AuditShare); env AUDIT to try another
 SCENARIO = sys.argv[1] if len(sys.argv) > 1 else 'ideal'
 MEMORY = float(sys.argv[2]) if len(sys.argv) > 2 else 0.95
 NIGHTS = int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] else (50 if SCENARIO == 'drift' else 40)
