@@ -15,7 +15,8 @@ param(
     [ValidateRange(1, 10)] [int] $Syncs = 6,
     [ValidateRange(1, 10)] [int] $Passes = 6,
     [string] $Manifest,
-    [switch] $JitByNamespace
+    [switch] $JitByNamespace,
+    [ValidateRange(1, 10)] [int] $JitOfSync = 1
 )
 $ErrorActionPreference = 'Stop'
 $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
@@ -45,7 +46,8 @@ try {
     # The simulator builds each body once: a sync elsewhere first, so no measured one pays for that.
     Invoke-Pwsh -NoProfile -Command "Import-Module '$manifestPath'; `$env:ASSETSYNC_API_TOKEN='bench-token'; $sync -ConnectionString '$($dbs[0])' | Out-Null"
     $listener = if ($JitByNamespace) { "Add-Type -Path '$(Join-Path $PSScriptRoot 'JitListener.cs')'; `$listener = [JitListener]::new()" } else { '' }
-    $report = if ($JitByNamespace) { "'the first sync''s JIT by namespace (time in the compiler, methods):'; [JitListener]::Report(20)" } else { '' }
+    $report = if ($JitByNamespace) { "'sync $JitOfSync''s JIT by namespace (time in the compiler, methods):'; [JitListener]::Report(20)" } else { '' }
+    $reset = if ($JitByNamespace) { '[JitListener]::Reset()' } else { '' }
     $list = ($dbs[1..$Syncs] | ForEach-Object { "'$_'" }) -join ', '
     Write-Host "== the cmdlet: $Syncs first syncs of $Assets new assets in one fresh pwsh, per synced asset"
     Invoke-Pwsh -NoProfile -Command @"
@@ -54,8 +56,9 @@ Import-Module '$manifestPath'; `$env:ASSETSYNC_API_TOKEN = 'bench-token'
 `$i = 0
 foreach (`$db in $list) {
     `$i++
+    if (`$i -eq $JitOfSync) { $reset }
     "   sync `${i}: " + (& '$measureFile' $Assets { $sync -ConnectionString `$db })
-    if (`$i -eq 1) { $report }
+    if (`$i -eq $JitOfSync) { $report }
 }
 "@ | ForEach-Object { Write-Host $_ }
     Write-Host "== the fetch-only client: $Passes passes over the same assets in one fresh pwsh, per request"
