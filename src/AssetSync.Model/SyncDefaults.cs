@@ -69,10 +69,10 @@ public static class SyncDefaults
 
     /// <summary>
     /// The share of a <see cref="SyncOrder.ChangeRate"/> run's places (among verified assets inside the floor) kept for a random
-    /// sample of audits, so every estimate keeps meeting new observations and the gauge is checked (one place in ten, as known
-    /// failures get).
+    /// sample of audits, so every estimate keeps meeting new observations and the gauge is checked: one place in twenty. With change
+    /// points finding the assets that turn busy, a tenth cost the drifting register more than it found (docs/performance.md).
     /// </summary>
-    public const double AuditShare = 0.1;
+    public const double AuditShare = 0.05;
 
     /// <summary>
     /// The share of an asset's earlier change observations each new one keeps, for the order: a memory of about twenty

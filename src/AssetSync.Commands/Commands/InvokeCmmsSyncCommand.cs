@@ -34,7 +34,7 @@ public sealed class InvokeCmmsSyncCommand : SyncCommandBase
     /// <summary>
     /// The batch's order. ChangeRate (the default) spends the budget (-BatchSize, -MaxDuration) where a refresh buys the most
     /// freshness: by Cho and Garcia-Molina's refresh index over each asset's estimated change rate (weighted by -CriticalityWeight),
-    /// never-synced assets first, then those not verified for longer than -MaxSyncAge, with one place in ten kept for random audits; before any
+    /// never-synced assets first, then those not verified for longer than -MaxSyncAge, with one place in twenty kept for random audits; before any
     /// change has been observed it orders as Stalest. Stalest is a round robin: never-synced first, then the oldest last success.
     /// Known failures take at most one place in ten in both. -Offset (the Go service's paging) overrides it.
     /// </summary>
