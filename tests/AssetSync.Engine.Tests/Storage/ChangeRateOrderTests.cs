@@ -132,6 +132,41 @@ public sealed class ChangeRateOrderTests(DatabaseFixture db) : SimulatorAndDatab
     }
 
     [Fact]
+    public async Task Audits_take_one_place_in_twenty_of_a_budget_and_are_drawn_anew_each_run()
+    {
+        // 1-40 change about daily (the value order's first forty); 41-400 about yearly, verified a day earlier (twice the
+        // weight in the draw). Within the floor, so only value and audits decide.
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 400));
+        await Db.ExecAsync(
+            """
+            INSERT INTO cmms_asset_sync_state (serialnumber, status, last_attempt_at, last_success_at, change_count, change_exposure,
+                change_observations)
+            SELECT cmms_asset_id, 'success', now() - make_interval(days => CASE WHEN report_seq_no <= 40 THEN 1 ELSE 2 END),
+                now() - make_interval(days => CASE WHEN report_seq_no <= 40 THEN 1 ELSE 2 END),
+                CASE WHEN report_seq_no <= 40 THEN 20 ELSE 1 END, CASE WHEN report_seq_no <= 40 THEN 20 ELSE 365 END * 86400.0, 1
+            FROM ic3_asset_master
+            """
+        );
+        Assert.NotNull(await FitAsync());
+        var fast = TestSerials.Range(1, 40).ToHashSet();
+
+        // Forty places: value ranks up to 38 (38 / 0.95) and audit ranks up to 2 (2 / 0.05). An audit that draws one of the
+        // fast assets takes a place the value order would have given anyway, so at most two slow assets, and each run its own.
+        var audited = new List<string>();
+        for (var run = 0; run < 10; run++)
+        {
+            var budget = await PreviewAsync(AssetSelection.Batch(40, maxSyncAge: TimeSpan.FromDays(60)));
+            Assert.Equal(40, budget.Count);
+            var slow = budget.Where(s => !fast.Contains(s)).ToList();
+            Assert.InRange(slow.Count, 0, 2);
+            audited.AddRange(slow);
+        }
+        // About 18 of 20 draws land on a slow asset (720 of the 800 units of weight); a tenth would give about 36.
+        Assert.InRange(audited.Count, 12, 20);
+        Assert.True(audited.Distinct().Count() > 5, string.Join(",", audited));
+    }
+
+    [Fact]
     public async Task ChangeRate_takes_never_synced_first_then_the_floor_then_the_fast_changers_and_failures_keep_one_place_in_ten()
     {
         await Db.SeedAssetsAsync(TestSerials.Range(1, 40));
