@@ -96,39 +96,12 @@ $sim = Start-SimulatorProcess -Arguments @('--Assets', "$large") -Token 'bench-t
 try {
     $fetchRate = $null
     $fetchCpu = $null
-    $codeFile = $null
     if ($Scenarios -contains 'M') {
         Write-Host "== M: fetch-only, $assets assets, .NET HttpClient, 16 in flight"
-        $code = @'
-using System; using System.Linq; using System.Net.Http; using System.Threading; using System.Threading.Tasks;
-public static class FetchOnly {
-    // perSecond > 0 paces the requests (request i is sent no sooner than i / perSecond after the start), as a client that
-    // keeps to a rate must; 0 sends each as soon as a connection is free.
-    public static double Run(string baseUrl, int count, int parallel, double perSecond) {
-        var handler = new SocketsHttpHandler { MaxConnectionsPerServer = parallel, AutomaticDecompression = System.Net.DecompressionMethods.All };
-        using var http = new HttpClient(handler);
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "bench-token");
-        var next = 0;
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        Task.WaitAll(Enumerable.Range(0, parallel).Select(_ => Task.Run(async () => {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) <= count) {
-                if (perSecond > 0) {
-                    var due = TimeSpan.FromSeconds((i - 1) / perSecond) - sw.Elapsed;
-                    if (due > TimeSpan.Zero) { await Task.Delay(due); }
-                }
-                var body = await http.GetByteArrayAsync(baseUrl + "/api/v1/assets/INF-" + i.ToString("0000000"));
-            }
-        })).ToArray());
-        return count / sw.Elapsed.TotalSeconds;
-    }
-}
-'@
         # In a fresh pwsh, as the sync runs: a warm-up pass over every asset (connections, JIT, the simulator's body cache),
         # then the measured one.
-        $codeFile = Join-Path ([IO.Path]::GetTempPath()) ('assetsync-fetchonly-' + [guid]::NewGuid().ToString('N') + '.cs')
-        Set-Content -Path $codeFile -Value $code
-        # Kept for N too (the file is removed when the script ends): the same client paced at the rate N reached.
+        $codeFile = Join-Path $PSScriptRoot 'FetchOnly.cs'
+        # Kept for N too: the same client paced at the rate N reached.
         $fetchOnly = { param([double] $PerSecond)
             # The warm-up pass is the client's first in its process (cold, as the cmdlet's run is): its CPU is kept too.
             $line = Invoke-Pwsh -NoProfile -NonInteractive -Command "Add-Type -Path '$codeFile'; `$c0 = $cpuSeconds; `$null = [FetchOnly]::Run('$($sim.BaseUrl)', $assets, 16, 0); `$cold = $cpuSeconds - `$c0; `$c0 = $cpuSeconds; `$r = [FetchOnly]::Run('$($sim.BaseUrl)', $assets, 16, $PerSecond); '{0}|{1}|{2}' -f `$r, ($cpuSeconds - `$c0), `$cold" | Select-Object -Last 1
@@ -263,7 +236,6 @@ INSERT INTO ic3_asset_master (cmms_asset_id, report_seq_no) SELECT 'INF-' || lpa
         Add-Figure 'U' 'ANALYZEs of the log and state tables during each upgraded run (pg_stat_user_tables.analyze_count, the two summed)' (($refreshes | ForEach-Object { "$_" }) -join ', ') $null $null
     }
 } finally {
-    if ($codeFile) { Remove-Item $codeFile -ErrorAction SilentlyContinue }
     Stop-SimulatorProcess $sim
 }
 

@@ -36,10 +36,8 @@ param([int] `$n, [scriptblock] `$work)
 "@
 $measureFile = Join-Path ([IO.Path]::GetTempPath()) ('assetsync-measure-' + [guid]::NewGuid().ToString('N') + '.ps1')
 Set-Content -Path $measureFile -Value $measure
-# The fetch-only client is the footprint benchmark's, taken from it so both measure the same client.
-$code = (Get-Content (Join-Path $PSScriptRoot 'Invoke-FootprintBenchmark.ps1') -Raw) -replace '(?s)^.*?\$code = @''\r?\n(.*?)\r?\n''@.*$', '$1'
-$codeFile = Join-Path ([IO.Path]::GetTempPath()) ('assetsync-fetchonly-' + [guid]::NewGuid().ToString('N') + '.cs')
-Set-Content -Path $codeFile -Value $code
+# The fetch-only client is the footprint benchmark's, so both measure the same client.
+$codeFile = Join-Path $PSScriptRoot 'FetchOnly.cs'
 try {
     $dbs = 0..$Syncs | ForEach-Object { New-RegisterDatabase $c.ConnectionString "cpu_$_" $Assets $manifestPath }
     $sync = "Invoke-CmmsSync -BaseUrl '$($sim.BaseUrl)' -BatchSize 0 -RequestsPerSecond ([double]::PositiveInfinity) -ThrottleLimit 16 -Force -Summary"
@@ -67,7 +65,7 @@ Add-Type -Path '$codeFile'
 foreach (`$i in 1..$Passes) { "   pass `${i}: " + (& '$measureFile' $Assets { [FetchOnly]::Run('$($sim.BaseUrl)', $Assets, 16, 0) }) }
 "@ | ForEach-Object { Write-Host $_ }
 } finally {
-    Remove-Item $measureFile, $codeFile -ErrorAction SilentlyContinue
+    Remove-Item $measureFile -ErrorAction SilentlyContinue
     Stop-SimulatorProcess $sim
     Stop-PostgresCluster $c
 }

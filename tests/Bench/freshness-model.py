@@ -4,17 +4,18 @@ benchmark (Invoke-FreshnessBenchmark.ps1) and to check them after. 3,000 assets:
 yearly; every asset synced on night 0; then NIGHTS nights at a budget of 10% a night. It mirrors the engine's rules: a first
 observation is the age of the last change (none for an import's shared stamp), later ones the interval (unchanged) or the
 time since the last change; the prior is a mixture on a log grid fitted by EM to each asset's whole history; the order is
-E[psi] over the posterior of the recent (discounted by MEMORY per observation) history, with a tenth of audits drawn at
+E[psi] over the posterior of the recent (discounted by MEMORY per observation) history, with AUDIT (a twentieth) of audits drawn at
 random weighted by age; a change the prior explains EVIDENCE times better than the recent history is a change point (the
 recent history starts again; 0: never); the gauge is the posterior chance of a change over the whole history.
 Scenarios: ideal, drift (1% of quiet assets turn daily and the daily go quiet at night 20), imported (every last_modified
 before the first sync at one date 400 days earlier). For drift it also prints the stale assets and visits per night by group.
-Usage: python3 tests/Bench/freshness-model.py [scenario] [memory] [nights] [seed] [evidence]   (no packages; minutes per run)
+Usage: python3 tests/Bench/freshness-model.py [scenario] [memory] [nights] [seed] [evidence]   (no packages; minutes per run;
+AUDIT=0.1 in the environment for another audit share)
 Prints the stale assets after each learning period relative to the round robin, the true-rate order's, and the gauge."""
-import math, random, sys
+import math, os, random, sys
 
 N, BUDGET, GRID = 3000, 300, 24
-AUDIT = float(__import__("os").environ.get("AUDIT", "0.1"))  # the audit share (SyncDefaults.AuditShare); env AUDIT to try another
+AUDIT = float(os.environ.get("AUDIT", "0.05"))  # the audit share, as SyncDefaults.AuditShare; env AUDIT to try another
 SCENARIO = sys.argv[1] if len(sys.argv) > 1 else 'ideal'
 MEMORY = float(sys.argv[2]) if len(sys.argv) > 2 else 0.95
 NIGHTS = int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] else (50 if SCENARIO == 'drift' else 40)
