@@ -25,6 +25,9 @@ Right after each register's night its simulator says how many assets changed sin
 Get-CmmsSyncStatus says how many it thinks (EstimatedOutdatedAssets). Figures per scenario: stale assets after each night,
 averaged over the nights after the learning ones (10, or 10 after the drift) and over the first ten; the estimate against the
 truth; and, for Criticality, the stale High assets.
+
+-Manifest measures another build (an older commit's AssetSync.psd1) on this script's simulator and scenarios, so an
+engine from before a change meets the same registers as this one (the simulator is always this tree's).
 #>
 param(
     [Parameter(Mandatory)] [string] $AdminConnectionString,
@@ -36,12 +39,13 @@ param(
     [int] $Assets = 3000,
     [int] $Nights = 40,
     [double] $DaySeconds = 5,
-    [int] $Seed = 1
+    [int] $Seed = 1,
+    [string] $Manifest
 )
 $ErrorActionPreference = 'Stop'
 $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 Import-Module (Join-Path $root 'tests/Shared/TestServices.psm1') -Force
-Import-Module (Join-Path $root 'AssetSync.psd1') -Force
+Import-Module $(if ($Manifest) { (Resolve-Path $Manifest).Path } else { Join-Path $root 'AssetSync.psd1' }) -Force
 $classes = '0.01:1d,0.09:30d,0.90:365d'
 $budget = [int][math]::Round($Assets * 0.1)
 $weights = @{ High = 5; Medium = 2; Low = 1 }
