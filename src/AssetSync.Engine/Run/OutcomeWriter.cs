@@ -63,10 +63,9 @@ internal sealed class OutcomeWriter
                 .ConfigureAwait(false);
             return;
         }
-        // A last_modified that is its answer's own Date says when the asset was served, not changed; and once the run finds
-        // the server stamping every read, none of its last_modified is believed. The observation goes without it.
-        var stampingServer = _counts.Answered(outcome);
-        var changedAt = stampingServer || outcome.ChangeTime.StampedOnRead ? null : outcome.ChangeTime.ChangedAt;
+        // A server that stamps last_modified on every read says when the asset was served, not changed: the observation goes
+        // without it (and without a lone one at its own Date, until the run can tell a stamp from a change just before the read).
+        var changedAt = _counts.Answered(outcome) ? null : outcome.ChangeTime.ChangedAt;
         if (outcome.Unchanged)
         {
             await _batcher

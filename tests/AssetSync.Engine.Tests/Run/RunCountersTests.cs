@@ -1,3 +1,5 @@
+using AssetSync.Domain;
+using AssetSync.Innomaint;
 using AssetSync.Run;
 
 namespace AssetSync.Tests.Run;
@@ -27,6 +29,58 @@ public sealed class RunCountersTests
         Assert.Equal((2, 1, 1, 1), (counts.Succeeded, counts.Unchanged, counts.Failed, counts.Skipped));
         Assert.Equal(7, counts.NotReached(10));
         Assert.Equal(0, counts.NotReached(2));
+    }
+
+    private static readonly DateTimeOffset Served = new(2026, 12, 7, 2, 0, 0, TimeSpan.Zero);
+
+    /// <summary>An answer whose last_modified is <paramref name="secondsBeforeDate"/> before its own Date.</summary>
+    private static FetchOutcome Dated(double secondsBeforeDate) =>
+        FetchOutcome.Success(
+            new AssetDetail { SerialNumber = "S", RawPayload = "{}" },
+            200,
+            default,
+            ChangeTime.Read(Served.AddSeconds(-secondsBeforeDate), Served, Served)
+        );
+
+    [Fact]
+    public void A_last_modified_at_its_own_Date_is_believed_once_the_run_shows_a_server_that_does_not_stamp()
+    {
+        var counts = new RunCounters();
+        // Too few answers to tell a stamp from a change just before the read: set aside.
+        Assert.True(counts.Answered(Dated(1)));
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.False(counts.Answered(Dated(86_400 * (i + 1))));
+        }
+        // One in twenty-two at its Date: a server that does not stamp, so it is a change made seconds before the read.
+        Assert.False(counts.Answered(Dated(1)));
+        Assert.False(counts.StampsOnRead);
+    }
+
+    [Fact]
+    public void A_server_that_stamps_every_read_has_none_of_its_last_modified_believed()
+    {
+        var counts = new RunCounters();
+        for (var i = 0; i < 30; i++)
+        {
+            Assert.True(counts.Answered(Dated(0.5)));
+        }
+        Assert.True(counts.StampsOnRead);
+        // Once found stamping, even a last_modified days old is not believed.
+        Assert.True(counts.Answered(Dated(86_400 * 3)));
+    }
+
+    [Fact]
+    public void Where_more_than_one_in_ten_are_at_their_Date_each_such_one_is_set_aside_and_the_rest_believed()
+    {
+        var counts = new RunCounters();
+        for (var i = 0; i < 40; i++)
+        {
+            // Three answers in ten at their Date: neither a stamping server nor rare changes just before a read.
+            var nearDate = i % 10 < 3;
+            Assert.Equal(nearDate, counts.Answered(Dated(nearDate ? 1 : 86_400)));
+        }
+        Assert.False(counts.StampsOnRead);
     }
 
     [Fact]
