@@ -8,7 +8,7 @@ namespace AssetSync.Freshness;
 /// <para>
 /// Rows are (k in half steps up to <see cref="MaxChanges"/>, exposure bucket), plus one last row for an asset with no
 /// observation (the prior). Columns are ages, log-spaced; the lookup interpolates between two exposures and two ages. Every range comes from the
-/// fitted model, so the table has no tempo: scaled by 1,000 in time, the same table in scaled units.
+/// fitted model (its rates and longest history), so the table has no tempo: scaled by 1,000 in time, the same table in scaled units.
 /// </para>
 /// </summary>
 internal sealed class PosteriorTable
@@ -54,8 +54,13 @@ internal sealed class PosteriorTable
 
     private static PosteriorTable Build(ChangeRateModel model, Func<double, double, double> f)
     {
-        var exposureLogMin = Math.Log(model.MinExposure);
-        var exposureLogStep = model.MaxExposure > model.MinExposure ? (Math.Log(model.MaxExposure) - exposureLogMin) / (ExposureBuckets - 1) : 1;
+        // Exposures from far below the fastest rate's time scale, where the posterior no longer moves, to the longest history.
+        // Not from the shortest whole history the model was fitted to: the order looks up each asset's recent pair, which
+        // forgetting and change points keep far shorter (hours after a change point, days for a busy asset), and clamped to
+        // the fitted minimum a busy asset read as a slow one and went unranked (the benchmark's daily assets every other night).
+        var exposureMin = Math.Min(model.MinExposure, 0.1 / model.Rates[^1]);
+        var exposureLogMin = Math.Log(exposureMin);
+        var exposureLogStep = model.MaxExposure > exposureMin ? (Math.Log(model.MaxExposure) - exposureLogMin) / (ExposureBuckets - 1) : 1;
         // Ages from far below the fastest rate's time scale to far above the slowest's: past both ends f no longer moves.
         var ageLogMin = Math.Log(0.01 / model.Rates[^1]);
         var ageLogStep = (Math.Log(100 / model.Rates[0]) - ageLogMin) / (AgeBuckets - 1);

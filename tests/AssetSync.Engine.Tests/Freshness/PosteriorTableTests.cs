@@ -56,6 +56,21 @@ public sealed class PosteriorTableTests
     }
 
     [Fact]
+    public void A_recent_history_shorter_than_every_whole_one_is_looked_up_at_its_own_exposure()
+    {
+        // Fitted when the shortest whole history was 20 days; the order then looks up a busy asset's forgetting pair (8 changes
+        // in 6 days) and one just restarted by a change point (1 change, 5 hours ago).
+        var model = new ChangeRateModel([1 / (365 * Day), 1 / (30 * Day), 1 / Day], [0.90, 0.09, 0.01], 20 * Day, 3650 * Day, 3000);
+        var posterior = new double[model.Rates.Length];
+        foreach (var (k, t) in new[] { (8.0, 6 * Day), (1.0, 5 * Day / 24) })
+        {
+            model.Posterior(k, t, posterior);
+            var exact = posterior.Select((p, j) => p * RefreshValue.Index(model.Rates[j], Day)).Sum();
+            Assert.InRange(model.IndexTable.Lookup(k, t, Day) / exact, 0.85, 1.15);
+        }
+    }
+
+    [Fact]
     public void Scaled_by_1000_in_time_the_tables_are_the_same_in_scaled_units()
     {
         var model = Register();
