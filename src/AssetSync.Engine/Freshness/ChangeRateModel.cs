@@ -46,6 +46,9 @@ internal sealed class ChangeRateModel
     /// <summary>The refresh index E[ψ] over each asset's posterior, tabulated once per model (<see cref="PosteriorTable.Index"/>).</summary>
     public PosteriorTable IndexTable => _index ??= PosteriorTable.Index(this);
 
+    /// <summary>The refresh index for runs every <paramref name="cadenceSeconds"/> (E[ψ_Δ]; 0 or less: <see cref="IndexTable"/>).</summary>
+    public PosteriorTable IndexTableFor(double cadenceSeconds) => cadenceSeconds > 0 ? PosteriorTable.Index(this, cadenceSeconds) : IndexTable;
+
     /// <summary>The chance of no change since the last sync, tabulated once per model (<see cref="PosteriorTable.Unchanged"/>).</summary>
     public PosteriorTable UnchangedTable => _unchanged ??= PosteriorTable.Unchanged(this);
 

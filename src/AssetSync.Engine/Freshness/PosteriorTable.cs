@@ -46,8 +46,12 @@ internal sealed class PosteriorTable
     /// <summary>The index of the prior's row.</summary>
     public static int PriorRow => ChangeSteps * ExposureBuckets;
 
-    /// <summary>E[ψ(λ, a)]: what refreshing the asset now is worth (<see cref="RefreshValue.Index"/>).</summary>
-    public static PosteriorTable Index(ChangeRateModel model) => Build(model, RefreshValue.Index);
+    /// <summary>
+    /// E[ψ_Δ(λ, a)]: what refreshing the asset now is worth when runs come every <paramref name="cadenceSeconds"/> (0: unknown,
+    /// E[ψ]; <see cref="RefreshValue.Index(double, double, double)"/>).
+    /// </summary>
+    public static PosteriorTable Index(ChangeRateModel model, double cadenceSeconds = 0) =>
+        Build(model, (rate, age) => RefreshValue.Index(rate, age, cadenceSeconds));
 
     /// <summary>E[e^(−λa)]: the chance the asset is unchanged since it was verified.</summary>
     public static PosteriorTable Unchanged(ChangeRateModel model) => Build(model, static (rate, age) => Math.Exp(-Math.Min(rate * age, 700)));

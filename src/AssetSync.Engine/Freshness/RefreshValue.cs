@@ -28,4 +28,30 @@ internal static class RefreshValue
         var e = Math.Exp(-Math.Min(x, 700));
         return ageSeconds * (((1 - e) / x) - e);
     }
+
+    /// <summary>
+    /// The same index when runs come every <paramref name="cadenceSeconds"/> (Δ), so an asset not refreshed now waits a whole
+    /// Δ, not an instant: the time-averaged freshness F(a) = (1 − e^(−λa))/(λa) of refreshing every a, against every a + Δ,
+    /// per refresh saved: ψ_Δ(λ, a) = a(a + Δ)·[F(a) − F(a + Δ)]/Δ. As Δ → 0 it is ψ; for a slow asset it is about ψ half a
+    /// run later; for an asset that changes about once a run it is half again more than ψ (0.40 against 0.26 a day, daily
+    /// changes and nightly runs), which ψ's instant undervalued: the continuous optimum visits such an asset at 1.3 days,
+    /// which nightly runs cannot, and the learned order sent the benchmark's daily assets every other night. Its limit is
+    /// still 1/λ: an asset changing far faster than the runs still gets no more of them. Δ ≤ 0: <see cref="Index(double, double)"/>.
+    /// </summary>
+    public static double Index(double rate, double ageSeconds, double cadenceSeconds)
+    {
+        if (cadenceSeconds <= 0)
+        {
+            return Index(rate, ageSeconds);
+        }
+        if (rate <= 0 || ageSeconds <= 0)
+        {
+            return 0;
+        }
+        var later = ageSeconds + cadenceSeconds;
+        return ageSeconds * later * (Freshness(rate * ageSeconds) - Freshness(rate * later)) / cadenceSeconds;
+    }
+
+    /// <summary>(1 − e^(−x))/x, the share of a period of λ-length x an asset refreshed at its start stays fresh; its series near 0.</summary>
+    private static double Freshness(double x) => x < 1e-4 ? 1 - (x / 2) + (x * x / 6) : -double.ExpM1(-Math.Min(x, 700)) / x;
 }

@@ -64,7 +64,8 @@ internal sealed class SelectionStore(StoreConnections db)
                 {
                     select.Parameters.Add(Interval(selection.MaxSyncAge).Named("max_sync_age"));
                     select.Parameters.Add(Double(SyncDefaults.AuditShare).Named("audit_share"));
-                    ChangeModelStore.AddPosteriorParameters(select.Parameters, "index_table", model!.IndexTable);
+                    var cadence = await RunCadenceAsync(conn, token).ConfigureAwait(false);
+                    ChangeModelStore.AddPosteriorParameters(select.Parameters, "index_table", model!.IndexTableFor(cadence));
                     // A new draw of audits each run: over nights every asset is audited, none by a rule the model could follow.
                     select.Parameters.Add(
                         Text(Random.Shared.NextInt64().ToString(System.Globalization.CultureInfo.InvariantCulture)).Named("audit_seed")
@@ -83,6 +84,14 @@ internal sealed class SelectionStore(StoreConnections db)
             },
             ct
         );
+
+    /// <summary>The median interval (seconds) between the register's recent batch runs (<see cref="FreshnessSql.RunCadence"/>);
+    /// 0 when unknown.</summary>
+    internal static async Task<double> RunCadenceAsync(NpgsqlConnection conn, CancellationToken token)
+    {
+        await using var cmd = new NpgsqlCommand(FreshnessSql.RunCadence, conn);
+        return await cmd.ExecuteScalarAsync(token).ConfigureAwait(false) is double seconds ? seconds : 0;
+    }
 
     /// <summary>
     /// The selected assets <paramref name="serials"/> (a chunk of the snapshot), in that order, each with its stored validators

@@ -44,6 +44,40 @@ public sealed class ChangeRateOrderTests(DatabaseFixture db) : SimulatorAndDatab
         );
 
     [Fact]
+    public async Task The_run_cadence_is_the_median_interval_between_recent_batch_runs_and_unknown_before_two()
+    {
+        await using var conn = new NpgsqlConnection(Db.ConnectionString);
+        await conn.OpenAsync();
+        Assert.Equal(0, await SelectionStore.RunCadenceAsync(conn, CancellationToken.None));
+        // Nightly batch runs 24 h apart, one started by hand 2 h after one of them, and runs of other modes in between.
+        foreach (
+            var (hoursAgo, mode) in new[]
+            {
+                (96.0, "batch"),
+                (72.0, "batch"),
+                (70.0, "batch"),
+                (60.0, "serials"),
+                (48.0, "batch"),
+                (30.0, "retry_failed"),
+                (24.0, "batch"),
+                (0.0, "batch"),
+            }
+        )
+        {
+            await Db.ExecAsync(
+                """
+                INSERT INTO cmms_sync_log (sync_type, status, assets_synced, duration_ms, synced_at, mode, started_at)
+                VALUES ('api_sync', 'success', 0, 0, now(), $1, now() - make_interval(secs => $2 * 3600))
+                """,
+                mode,
+                hoursAgo
+            );
+        }
+        // Gaps between the batch runs: 24, 2, 22, 24, 24 hours; their median is a day.
+        Assert.Equal(86400, await SelectionStore.RunCadenceAsync(conn, CancellationToken.None), 3);
+    }
+
+    [Fact]
     public async Task A_success_is_an_observation_and_a_failure_or_a_404_is_not()
     {
         await Db.SeedAssetsAsync(TestSerials.Range(1, 6));

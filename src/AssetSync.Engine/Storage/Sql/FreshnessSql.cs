@@ -137,6 +137,22 @@ internal static class FreshnessSql
             max_exposure = EXCLUDED.max_exposure, observed_assets = EXCLUDED.observed_assets, fitted_at = EXCLUDED.fitted_at
         """;
 
+    /// <summary>
+    /// The register's run cadence: the median interval (seconds) between the starts of its last eight batch runs, the current
+    /// one included; null with fewer than two. The index values a refresh against waiting one interval
+    /// (<see cref="Freshness.RefreshValue.Index(double, double, double)"/>): the user's schedule, read, not assumed. The median,
+    /// so a run started by hand between two nightly ones does not move it.
+    /// </summary>
+    public static string RunCadence { get; } =
+        $"""
+            SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY g.gap) AS cadence
+            FROM (SELECT date_part('epoch', r.started_at - lag(r.started_at) OVER (ORDER BY r.id)) AS gap
+                  FROM (SELECT id, started_at FROM cmms_sync_log
+                        WHERE sync_type = {RegisterSql.SyncType} AND mode = '{SelectionMode.Batch.Name}'
+                        ORDER BY id DESC LIMIT 8) r) g
+            WHERE g.gap > 0
+            """;
+
     /// <summary>The model the latest batch run fitted, if any.</summary>
     public const string ReadModel = "SELECT rates, weights, min_exposure, max_exposure, observed_assets FROM cmms_change_model WHERE id = 1";
 
