@@ -4,7 +4,8 @@ benchmark (Invoke-FreshnessBenchmark.ps1) and to check them after. 3,000 assets:
 yearly; every asset synced on night 0; then NIGHTS nights at a budget of 10% a night. It mirrors the engine's rules: a first
 observation is the age of the last change (none for an import's shared stamp), later ones the interval (unchanged) or the
 time since the last change; the prior is a mixture on a log grid fitted by EM to each asset's whole history; the order is
-E[psi] over the posterior of the recent (discounted by MEMORY per observation) history, with AUDIT (a twentieth) of audits drawn at
+E[psi] at the run cadence (a night; the true-rate order plain psi, as the benchmark's) over the posterior of the recent
+(discounted by MEMORY per observation) history, with AUDIT (a twentieth) of audits drawn at
 random weighted by age; a change the prior explains EVIDENCE times better than the recent history is a change point (the
 recent history starts again; 0: never); the gauge is the posterior chance of a change over the whole history.
 Scenarios: ideal, drift (1% of quiet assets turn daily and the daily go quiet at night 20), imported (every last_modified
@@ -56,6 +57,14 @@ def psi(rate, age):
     if x < 1e-6: return age * x / 2
     e = math.exp(-min(x, 700)); return age * ((1 - e) / x - e)
 
+def psi_at_cadence(rate, age, step=1.0):
+    """The engine's index with runs every `step` (nights here): a(a+D)[F(a) - F(a+D)]/D, F(a) = (1 - e^-ra)/(ra)."""
+    if rate <= 0 or age <= 0: return 0.0
+    def F(a):
+        x = rate * a
+        return 1 - x / 2 + x * x / 6 if x < 1e-4 else -math.expm1(-min(x, 700)) / x
+    return age * (age + step) * (F(age) - F(age + step)) / step
+
 def run(order):
     rng = random.Random(SEED)
     lam = [1.0 if c < 0.01 else (1 / 30 if c < 0.10 else 1 / 365) for c in (rng.random() for _ in range(N))]
@@ -93,7 +102,7 @@ def run(order):
                 value = [psi(lam[i], now - synced[i]) for i in range(N)]
             else:
                 grid = model[0]
-                value = [sum(p * psi(g, now - synced[i]) for p, g in zip(posterior(model, *recent[i]), grid)) for i in range(N)]
+                value = [sum(p * psi_at_cadence(g, now - synced[i]) for p, g in zip(posterior(model, *recent[i]), grid)) for i in range(N)]
             by_value = sorted(range(N), key=lambda i: (-value[i], synced[i], i))
             place = {i: rank / (1 - AUDIT) for rank, i in enumerate(by_value, 1)}
             if order == 'ChangeRate':
