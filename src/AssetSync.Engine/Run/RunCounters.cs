@@ -46,14 +46,9 @@ internal sealed class RunCounters
     /// True once this run's answers show a server that stamps last_modified on read: at least <see cref="StampedAnswers"/> of
     /// them, and nine in ten of those with a last_modified. A real change seconds before a read is rare; every answer is not.
     /// </summary>
-    public bool StampsOnRead
-    {
-        get
-        {
-            var (dated, stamped) = LastModified;
-            return stamped >= StampedAnswers && stamped >= 0.9 * dated;
-        }
-    }
+    public bool StampsOnRead => Stamps(Volatile.Read(ref _dated), Volatile.Read(ref _stamped));
+
+    private static bool Stamps(int dated, int stamped) => stamped >= StampedAnswers && stamped >= 0.9 * dated;
 
     /// <summary>Stamped answers it takes to call a server's last_modified a stamp.</summary>
     internal const int StampedAnswers = 10;
@@ -79,11 +74,7 @@ internal sealed class RunCounters
         }
         var dated = Interlocked.Increment(ref _dated);
         var stamped = outcome.ChangeTime.StampedOnRead ? Interlocked.Increment(ref _stamped) : Volatile.Read(ref _stamped);
-        if (StampsOnRead)
-        {
-            return true;
-        }
-        return outcome.ChangeTime.StampedOnRead && (dated < StampedAnswers || stamped > 0.1 * dated);
+        return Stamps(dated, stamped) || (outcome.ChangeTime.StampedOnRead && (dated < StampedAnswers || stamped > 0.1 * dated));
     }
 
     public void Skip() => Interlocked.Increment(ref _skipped);

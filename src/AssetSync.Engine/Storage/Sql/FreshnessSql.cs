@@ -138,8 +138,8 @@ internal static class FreshnessSql
         """;
 
     /// <summary>
-    /// The register's run cadence: the median interval (seconds) between the starts of its last eight batch runs, the current
-    /// one included; null with fewer than two. The index values a refresh against waiting one interval
+    /// The register's run cadence: the median interval (seconds) between the starts of its last eight batch runs (the run
+    /// selecting has no row yet: its selection comes first); null with fewer than two. The index values a refresh against waiting one interval
     /// (<see cref="Freshness.RefreshValue.Index(double, double, double)"/>): the user's schedule, read, not assumed. The median,
     /// so a run started by hand between two nightly ones does not move it.
     /// </summary>
