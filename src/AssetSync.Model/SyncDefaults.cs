@@ -88,10 +88,19 @@ public static class SyncDefaults
     /// the one before it, which its history of years calls a fluke and the register's busy assets do not. A Bayes factor,
     /// dimensionless, so no tempo is assumed. 2, from the model of the benchmark's register over three seeds
     /// (tests/Bench/freshness-model.py): 3 followed a drift less well (0.80-0.82x of Stalest against 0.78-0.80x), 1.5 began
-    /// to cost the ideal register (+0.01). Only changes are tested: unchanged visits of a busy asset test it on every quiet
-    /// spell, and resetting on them cost the ideal register a tenth of the order's gain (docs/design.md).
+    /// to cost the ideal register (+0.01). A busy asset turning quiet has its own test (<see cref="QuietSpanEvidence"/>).
     /// </summary>
     public const double ChangePointEvidence = 2;
+
+    /// <summary>
+    /// How many times better the register's prior must explain an asset's quiet span (no change since the visit that last saw
+    /// one) than the asset's recent history before the span did, for that history to be dropped (a change point): a busy asset
+    /// that turns quiet, which the memory alone keeps ranked busy for twenty visits. A Bayes factor, like
+    /// <see cref="ChangePointEvidence"/>, but far stricter: a busy or monthly asset's ordinary quiet spells are tested on every
+    /// unchanged visit. From the model of the benchmark's register (tests/Bench/freshness-model.py, QUIET=): 300 took the
+    /// drift from 0.81x to 0.76x of Stalest and cost the ideal register nothing; 100 cost it 0.01, 20 cost it 0.05.
+    /// </summary>
+    public const double QuietSpanEvidence = 300;
 
     /// <summary>Failed assets a retry-failed run takes when no -BatchSize is given: 0, all of them (the Go service's behaviour).</summary>
     public const int RetryBatchSize = 0;

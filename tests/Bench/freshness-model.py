@@ -22,6 +22,7 @@ MEMORY = float(sys.argv[2]) if len(sys.argv) > 2 else 0.95
 NIGHTS = int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] else (50 if SCENARIO == 'drift' else 40)
 SEED = int(sys.argv[4]) if len(sys.argv) > 4 else 1
 EVIDENCE = float(sys.argv[5]) if len(sys.argv) > 5 else 2.0
+QUIET = float(os.environ.get("QUIET", "0"))  # a quiet span the prior explains QUIET times better than the history before it: a change point (0: never)
 
 def fit(obs):
     groups = {}
@@ -79,6 +80,7 @@ def run(order):
     last = [-r.expovariate(l) for l in lam]
     nxt = [r.expovariate(l) for l in lam]
     synced = [0.0] * N
+    changed = [0.0] * N   # when the last change was observed (the sync that saw it)
     imported = SCENARIO == 'imported'
     total = [(0, 0.0) if imported else (1, -x) for x in last]       # the whole history (k, T): prior and gauge
     recent = [(0.0, 0.0) if imported else (1.0, -x) for x in last]   # discounted: the order
@@ -117,7 +119,16 @@ def run(order):
                 like = [g * math.exp(-g * dt) for g in grid]
                 p_recent = sum(p * l for p, l in zip(posterior(model, *recent[i]), like)); p_prior = sum(p * l for p, l in zip(w, like))
                 if p_prior > EVIDENCE * p_recent: recent[i] = (0.0, 0.0)   # a change point
-            recent[i] = (recent[i][0] * MEMORY + dk, recent[i][1] * MEMORY + dt)
+            quiet_restart = False
+            if QUIET > 0 and not dk and model is not None and order == 'ChangeRate':
+                grid, w = model
+                span = now - changed[i]; k, t = recent[i]; before = t - (span - dt)
+                if k > 0 and before > 0:
+                    p_before = sum(p * math.exp(-g * span) for p, g in zip(posterior(model, k, before), grid))
+                    p_prior = sum(x * math.exp(-g * span) for x, g in zip(w, grid))
+                    if p_prior > QUIET * p_before: recent[i] = (0.0, span); quiet_restart = True
+            if not quiet_restart: recent[i] = (recent[i][0] * MEMORY + dk, recent[i][1] * MEMORY + dt)
+            if dk: changed[i] = now
             synced[i] = now
         stale.append(sum(1 for i in range(N) if last[i] > synced[i]))
         if SCENARIO == 'drift' and night > 30:

@@ -411,6 +411,72 @@ public sealed class ChangeRateOrderTests(DatabaseFixture db) : SimulatorAndDatab
     }
 
     [Fact]
+    public async Task A_quiet_span_the_register_explains_far_better_than_the_asset_s_busy_history_starts_its_recent_history_again()
+    {
+        const double Day = 86400;
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 4));
+        await Db.ExecAsync(
+            "INSERT INTO cmms_change_model (id, rates, weights, min_exposure, max_exposure, observed_assets) VALUES (1, $1, $2, 3600, $3, 1000)",
+            ModelRates,
+            ModelWeights,
+            400 * Day
+        );
+        // Each verified (unchanged since) dt days ago; the visit that last saw a change was u days ago.
+        foreach (
+            var (serial, k, tDays, dtDays, uDays) in new[]
+            {
+                ("INF-000001", 10, 10, 2, 8), // busy (ten changes in ten days), no change in the last eight
+                ("INF-000002", 10, 10, 2, 2), // busy, changed two days ago
+                ("INF-000003", 3, 90, 10, 60), // monthly, no change in two months
+                ("INF-000004", 10, 10, 2, 8), // as the first, but no model yet
+            }
+        )
+        {
+            await Db.ExecAsync(
+                """
+                INSERT INTO cmms_asset_sync_state (serialnumber, status, last_attempt_at, last_success_at, last_changed_at, payload_sha256,
+                    change_count, change_exposure, change_observations, recent_changes, recent_exposure)
+                VALUES ($1, 'success', now() - $3 * interval '1 day', now() - $3 * interval '1 day', now() - $4 * interval '1 day',
+                    decode('00', 'hex'), $2, $5 * 86400.0, 5, $2, $5 * 86400.0)
+                """,
+                serial,
+                k,
+                (double)dtDays,
+                (double)uDays,
+                (double)tDays
+            );
+        }
+        await using var store = new SyncStore(Db.ConnectionString, new DatabaseRetryOptions(0, TimeSpan.Zero), TimeProvider.System);
+        var (runId, _) = await store.Runs.StartAsync(AssetSelection.Batch(0), 3, 0, "host", "user", CancellationToken.None);
+        OutcomeRow Unchanged(string serial) =>
+            OutcomeRow.Success(serial, 1, 304, 5, new AssetSync.Domain.FetchValidators(null, null, [0]), true, null);
+
+        // Eight quiet days after ten changes in (at most) four: the register explains that 2,800 times better, so the busy
+        // history is dropped and the span alone is the recent history. Two quiet days of a busy asset (7 times) and two months
+        // of a monthly one (5 times) are what such assets do: discounted, as any visit.
+        Assert.Equal(
+            3,
+            await store.States.RecordAsync(runId, [Unchanged("INF-000001"), Unchanged("INF-000002"), Unchanged("INF-000003")], CancellationToken.None)
+        );
+        var recent = (await Db.RowsAsync("SELECT recent_changes, recent_exposure / 86400 FROM cmms_asset_sync_state ORDER BY serialnumber"))
+            .Select(r => ((double)r[0]!, (double)r[1]!))
+            .ToList();
+        var m = SyncDefaults.ChangeMemory;
+        Assert.Equal(0, recent[0].Item1, 9);
+        Assert.InRange(recent[0].Item2, 8 - 0.01, 8 + 0.01);
+        Assert.Equal(m * 10, recent[1].Item1, 9);
+        Assert.InRange(recent[1].Item2, (m * 10) + 2 - 0.01, (m * 10) + 2 + 0.01);
+        Assert.Equal(m * 3, recent[2].Item1, 9);
+        Assert.InRange(recent[2].Item2, (m * 90) + 10 - 0.01, (m * 90) + 10 + 0.01);
+        // The totals the prior is fitted to keep everything.
+        Assert.Equal(10, await Db.ScalarAsync<int>("SELECT change_count FROM cmms_asset_sync_state WHERE serialnumber = 'INF-000001'"));
+
+        await Db.ExecAsync("DELETE FROM cmms_change_model");
+        Assert.Equal(1, await store.States.RecordAsync(runId, [Unchanged("INF-000004")], CancellationToken.None));
+        Assert.Equal(m * 10, await Db.ScalarAsync<double>("SELECT recent_changes FROM cmms_asset_sync_state WHERE serialnumber = 'INF-000004'"), 9);
+    }
+
+    [Fact]
     public async Task Criticality_weights_put_the_critical_devices_first_among_equals()
     {
         await Db.SeedAssetsAsync(TestSerials.Range(1, 40));

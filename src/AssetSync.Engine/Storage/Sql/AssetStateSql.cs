@@ -88,9 +88,9 @@ internal static class AssetStateSql
                     last_attempt_at = now(), last_run_id = @run_id,
                     change_count = s.change_count + o.dk, change_exposure = s.change_exposure + o.dt, change_observations =
                         s.change_observations + o.dn,
-                    recent_changes = CASE WHEN o.dn = 0 THEN s.recent_changes WHEN cp.serial IS NOT NULL THEN o.dk
+                    recent_changes = CASE WHEN o.dn = 0 THEN s.recent_changes WHEN cp.serial IS NOT NULL THEN cp.restart_k
                         ELSE {FreshnessSql.Memory} * o.recent_k + o.dk END,
-                    recent_exposure = CASE WHEN o.dn = 0 THEN s.recent_exposure WHEN cp.serial IS NOT NULL THEN o.dt
+                    recent_exposure = CASE WHEN o.dn = 0 THEN s.recent_exposure WHEN cp.serial IS NOT NULL THEN cp.restart_t
                         ELSE {FreshnessSql.Memory} * o.recent_t + o.dt END
                 FROM v JOIN observed o ON o.serial = v.serial LEFT JOIN change_points cp ON cp.serial = o.serial
                 WHERE s.serialnumber = v.serial AND v.serial IN (SELECT serialnumber FROM log)

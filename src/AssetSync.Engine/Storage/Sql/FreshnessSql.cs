@@ -20,31 +20,47 @@ internal static class FreshnessSql
     private static string LogChangePointEvidence { get; } =
         Math.Log(SyncDefaults.ChangePointEvidence).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>The Bayes factor that makes a quiet span a change point (<see cref="SyncDefaults.QuietSpanEvidence"/>), as a log.</summary>
+    private static string LogQuietSpanEvidence { get; } =
+        Math.Log(SyncDefaults.QuietSpanEvidence).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>
-    /// CTE <c>change_points</c>, after <see cref="Observed"/>: the serials whose change this group observed is a change point
-    /// (<see cref="SyncDefaults.ChangePointEvidence"/>), so their recent history starts again from this observation. With the
-    /// model of the last batch run (<c>cmms_change_model</c>: rates λ and weights w) and M(k, T) = Σ w·λ^k·e^(−λT), a change
-    /// observed dt after the one before it has density M(1, dt) under the register's prior and M(k+1, T+dt) / M(k, T) under
-    /// the asset's recent (k, T); their ratio is the Bayes factor for a fresh start. Each sum is taken as a log-sum-exp over
-    /// the grid (λ^k underflows a double for busy assets; PostgreSQL's exp() raises an error on underflow, so no term goes under
-    /// e^−700). No model yet, no recent history, a first success or an unchanged
-    /// visit: never a change point.
+    /// CTE <c>change_points</c>, after <see cref="Observed"/>: the serials whose success this group observed is a change point,
+    /// with the recent history each starts again from (<c>restart_k</c> changes over <c>restart_t</c> seconds). With the model
+    /// of the last batch run (<c>cmms_change_model</c>: rates λ and weights w) and M(k, T) = Σ w·λ^k·e^(−λT), an observation of
+    /// j changes over x seconds that follows a history (k, B) has density M(k+j, B+x) / M(k, B) under that history and
+    /// M(j, x) under the register's prior; their ratio is the Bayes factor for a fresh start. Two observations are tested:
+    /// <list type="bullet">
+    /// <item>A change, dt after the visit before it, against the asset's recent (k, T) (j = 1, x = dt, B = T), at
+    /// <see cref="SyncDefaults.ChangePointEvidence"/>: a quiet asset turned busy. It restarts from (1, dt).</item>
+    /// <item>The quiet span since the visit that last saw a change (its <c>last_changed_at</c>), u seconds, against the recent
+    /// history before that span (j = 0, x = u, B = T − (u − dt): the span's earlier visits added their exposure undiscounted,
+    /// so B errs short, toward a slower rate and a weaker test), at <see cref="SyncDefaults.QuietSpanEvidence"/>: a busy asset
+    /// turned quiet. It restarts from (0, u).</item>
+    /// </list>
+    /// Each sum is taken as a log-sum-exp over the grid (λ^k underflows a double for busy assets; PostgreSQL's exp() raises an
+    /// error on underflow, so no term goes under e^−700). No model yet, no recent history or a first success: never a change point.
     /// </summary>
     public static string ChangePoints { get; } =
         $"""
             change_points AS (
-                SELECT o.serial
+                SELECT o.serial, t.j AS restart_k, t.x AS restart_t
                 FROM observed o
                 CROSS JOIN cmms_change_model cm
                 CROSS JOIN LATERAL (
+                    SELECT 1 AS j, o.dt AS x, o.recent_t AS b, {LogChangePointEvidence}::double precision AS log_evidence
+                    WHERE o.dk = 1 AND o.recent_t > 0
+                    UNION ALL
+                    SELECT 0, o.quiet, o.recent_t - (o.quiet - o.dt), {LogQuietSpanEvidence}::double precision
+                    WHERE o.dk = 0 AND o.recent_k > 0 AND o.quiet >= o.dt AND o.recent_t - (o.quiet - o.dt) > 0) t
+                CROSS JOIN LATERAL (
                     SELECT {LogSumExp("p")} - {LogSumExp("n")} + {LogSumExp("d")} AS log_factor
                     FROM (SELECT y.p, y.n, y.d, max(y.p) OVER () AS p_max, max(y.n) OVER () AS n_max, max(y.d) OVER () AS d_max
-                          FROM (SELECT ln(g.w) + ln(g.r) - g.r * o.dt AS p,
-                                       ln(g.w) + (o.recent_k + 1) * ln(g.r) - g.r * (o.recent_t + o.dt) AS n,
-                                       ln(g.w) + o.recent_k * ln(g.r) - g.r * o.recent_t AS d
+                          FROM (SELECT ln(g.w) + t.j * ln(g.r) - g.r * t.x AS p,
+                                       ln(g.w) + (o.recent_k + t.j) * ln(g.r) - g.r * (t.b + t.x) AS n,
+                                       ln(g.w) + o.recent_k * ln(g.r) - g.r * t.b AS d
                                 FROM unnest(cm.rates, cm.weights) AS g(r, w) WHERE g.w > 0 AND g.r > 0) y) x) b
-                WHERE cm.id = 1 AND o.dn = 1 AND o.dk = 1 AND o.seen_before AND o.recent_t > 0
-                  AND b.log_factor > {LogChangePointEvidence}::double precision
+                WHERE cm.id = 1 AND o.dn = 1 AND o.seen_before AND b.log_factor > t.log_evidence
             )
             """;
 
@@ -166,7 +182,8 @@ internal static class FreshnessSql
     /// <summary>
     /// CTE <c>observed</c>: what each success of group <c>v</c> observed of its asset's changes, against its state row (read in the
     /// same statement): <c>dk</c> changes and <c>dt</c> seconds of exposure to add, <c>dn</c> 1 when it was an observation at all;
-    /// and what the state row held before it (<c>seen_before</c>, <c>recent_k</c>, <c>recent_t</c>), so nothing after reads it again.
+    /// and what the state row held before it (<c>seen_before</c>, <c>recent_k</c>, <c>recent_t</c>, and <c>quiet</c>: seconds since the
+    /// success that last saw a change), so nothing after reads it again.
     /// <list type="bullet">
     /// <item>A first success: the age of Innomaint's last change (its last_modified) is one exposure ending in a change, as the
     /// backward recurrence time of a Poisson process is; unless the group's first successes share that last_modified
@@ -193,7 +210,8 @@ internal static class FreshnessSql
                             WHEN b.x < 1e-6 THEN c.span / 2
                             ELSE 1 / b.rate - c.span * exp(-LEAST(b.x, 700)) / (1 - exp(-LEAST(b.x, 700)))
                        END AS dt,
-                       s.last_success_at IS NOT NULL AS seen_before, {RecentChanges("s")} AS recent_k, {RecentExposure("s")} AS recent_t
+                       s.last_success_at IS NOT NULL AS seen_before, {RecentChanges("s")} AS recent_k, {RecentExposure("s")} AS recent_t,
+                       date_part('epoch', now() - s.last_changed_at) AS quiet
                 FROM v
                 LEFT JOIN cmms_asset_sync_state s ON s.serialnumber = v.serial
                 CROSS JOIN LATERAL (SELECT
