@@ -7,11 +7,13 @@ time since the last change; the prior is a mixture on a log grid fitted by EM to
 E[psi] at the run cadence (a night; the true-rate order plain psi, as the benchmark's) over the posterior of the recent
 (discounted by MEMORY per observation) history, with AUDIT (a twentieth) of audits drawn at
 random weighted by age; a change the prior explains EVIDENCE times better than the recent history is a change point (the
-recent history starts again; 0: never); the gauge is the posterior chance of a change over the whole history.
+recent history starts again; 0: never), and so is a quiet span (no change since the sync that last saw one) the prior
+explains QUIET times better than the recent history before the span (QUIET in the environment, as
+SyncDefaults.QuietSpanEvidence, 300; 0: never); the gauge is the posterior chance of a change over the whole history.
 Scenarios: ideal, drift (1% of quiet assets turn daily and the daily go quiet at night 20), imported (every last_modified
 before the first sync at one date 400 days earlier). For drift it also prints the stale assets and visits per night by group.
 Usage: python3 tests/Bench/freshness-model.py [scenario] [memory] [nights] [seed] [evidence]   (no packages; minutes per run;
-AUDIT=0.1 in the environment for another audit share)
+AUDIT=0.1 in the environment for another audit share, QUIET=0 for no quiet-span test)
 Prints the stale assets after each learning period relative to the round robin, the true-rate order's, and the gauge."""
 import math, os, random, sys
 
@@ -22,7 +24,7 @@ MEMORY = float(sys.argv[2]) if len(sys.argv) > 2 else 0.95
 NIGHTS = int(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] else (50 if SCENARIO == 'drift' else 40)
 SEED = int(sys.argv[4]) if len(sys.argv) > 4 else 1
 EVIDENCE = float(sys.argv[5]) if len(sys.argv) > 5 else 2.0
-QUIET = float(os.environ.get("QUIET", "0"))  # a quiet span the prior explains QUIET times better than the history before it: a change point (0: never)
+QUIET = float(os.environ.get("QUIET", "300"))  # a quiet span the prior explains QUIET times better than the history before it: a change point (0: never)
 
 def fit(obs):
     groups = {}
