@@ -125,7 +125,7 @@ def run(order):
             if QUIET > 0 and not dk and model is not None and order == 'ChangeRate':
                 grid, w = model
                 span = now - changed[i]; k, t = recent[i]; before = t - (span - dt)
-                if k > 0 and before > 0:
+                if k > 0 and before > 0 and k * span >= before:   # as the engine: a span shorter than the mean gap is not weighed
                     p_before = sum(p * math.exp(-g * span) for p, g in zip(posterior(model, k, before), grid))
                     p_prior = sum(x * math.exp(-g * span) for x, g in zip(w, grid))
                     if p_prior > QUIET * p_before: recent[i] = (0.0, span); quiet_restart = True
