@@ -34,8 +34,9 @@ internal static class FreshnessSql
     /// <item>A change, dt after the visit before it, against the asset's recent (k, T) (j = 1, x = dt, B = T), at
     /// <see cref="SyncDefaults.ChangePointEvidence"/>: a quiet asset turned busy. It restarts from (1, dt).</item>
     /// <item>The quiet span since the visit that last saw a change (its <c>last_changed_at</c>), u seconds, against the recent
-    /// history before that span (j = 0, x = u, B = T − (u − dt): the span's earlier visits added their exposure undiscounted,
-    /// so B errs short, toward a slower rate and a weaker test), at <see cref="SyncDefaults.QuietSpanEvidence"/>: a busy asset
+    /// history before that span (j = 0, x = u, B = T − (u − dt), k as it stands: the span's visits discounted k and the history
+    /// before them, so the pair holds less evidence than the history had, at about its rate; B, short by the discount on the
+    /// span's own exposure, reads the rate a little high), at <see cref="SyncDefaults.QuietSpanEvidence"/>: a busy asset
     /// turned quiet. It restarts from (0, u). Only a span at least the history's mean gap between changes (k·u ≥ B) is
     /// weighed: a shorter one weighs at most e^(E[λ]·u), under 300 unless the prior drew the posterior's mean rate to six times
     /// the history's own, and the sums cost about 50 µs of the database's CPU per visit (an unchanged visit is the common
