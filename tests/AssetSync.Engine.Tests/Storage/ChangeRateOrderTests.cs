@@ -350,17 +350,20 @@ public sealed class ChangeRateOrderTests(DatabaseFixture db) : SimulatorAndDatab
     /// <summary>Nine in ten assets yearly, one in eleven monthly, one in a hundred daily.</summary>
     private static readonly double[] ModelWeights = [0.9, 0.09, 0.01];
 
-    [Fact]
-    public async Task A_change_the_register_explains_far_better_than_the_asset_s_quiet_history_starts_its_recent_history_again()
-    {
-        const double Day = 86400;
-        await Db.SeedAssetsAsync(TestSerials.Range(1, 4));
-        await Db.ExecAsync(
+    /// <summary>The model of <see cref="ModelRates"/> and <see cref="ModelWeights"/>, as a batch run keeps it.</summary>
+    private Task SaveGridModelAsync() =>
+        Db.ExecAsync(
             "INSERT INTO cmms_change_model (id, rates, weights, min_exposure, max_exposure, observed_assets) VALUES (1, $1, $2, 3600, $3, 1000)",
             ModelRates,
             ModelWeights,
-            400 * Day
+            400 * 86400.0
         );
+
+    [Fact]
+    public async Task A_change_the_register_explains_far_better_than_the_asset_s_quiet_history_starts_its_recent_history_again()
+    {
+        await Db.SeedAssetsAsync(TestSerials.Range(1, 4));
+        await SaveGridModelAsync();
         // Three quiet histories (one change in 400 days) and a busy one (ten in ten days), each verified ten days ago.
         foreach (var (serial, k, days) in new[] { ("INF-000001", 1, 400), ("INF-000002", 1, 400), ("INF-000003", 10, 10), ("INF-000004", 1, 400) })
         {
@@ -413,14 +416,8 @@ public sealed class ChangeRateOrderTests(DatabaseFixture db) : SimulatorAndDatab
     [Fact]
     public async Task A_quiet_span_the_register_explains_far_better_than_the_asset_s_busy_history_starts_its_recent_history_again()
     {
-        const double Day = 86400;
         await Db.SeedAssetsAsync(TestSerials.Range(1, 4));
-        await Db.ExecAsync(
-            "INSERT INTO cmms_change_model (id, rates, weights, min_exposure, max_exposure, observed_assets) VALUES (1, $1, $2, 3600, $3, 1000)",
-            ModelRates,
-            ModelWeights,
-            400 * Day
-        );
+        await SaveGridModelAsync();
         // Each verified (unchanged since) dt days ago; the visit that last saw a change was u days ago.
         foreach (
             var (serial, k, tDays, dtDays, uDays) in new[]

@@ -55,9 +55,9 @@ internal static class FreshnessSql
                     SELECT 1 AS j, o.dt AS x, o.recent_t AS b, {LogChangePointEvidence}::double precision AS log_evidence
                     WHERE o.dk = 1 AND o.recent_t > 0
                     UNION ALL
-                    SELECT 0, o.quiet, o.recent_t - (o.quiet - o.dt), {LogQuietSpanEvidence}::double precision
-                    WHERE o.dk = 0 AND o.recent_k > 0 AND o.quiet >= o.dt AND o.recent_t - (o.quiet - o.dt) > 0
-                      AND o.recent_k * o.quiet >= o.recent_t - (o.quiet - o.dt)) t
+                    SELECT 0, o.quiet, q.b, {LogQuietSpanEvidence}::double precision
+                    FROM (SELECT o.recent_t - (o.quiet - o.dt) AS b) q
+                    WHERE o.dk = 0 AND o.recent_k > 0 AND o.quiet >= o.dt AND q.b > 0 AND o.recent_k * o.quiet >= q.b) t
                 CROSS JOIN LATERAL (
                     SELECT {LogSumExp("p")} - {LogSumExp("n")} + {LogSumExp("d")} AS log_factor
                     FROM (SELECT y.p, y.n, y.d, max(y.p) OVER () AS p_max, max(y.n) OVER () AS n_max, max(y.d) OVER () AS d_max
