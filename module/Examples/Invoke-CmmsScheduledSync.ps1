@@ -72,6 +72,8 @@ param(
     [int] $MaximumRetryCount,
     [int] $ThrottleLimit,
     [int] $CircuitBreakerThreshold,
+    # Retries of the run's database work after a lost connection (waits of 0.5 s up to 8 s); 0 exits 2 at once.
+    [int] $DatabaseMaximumRetryCount,
 
     # The per-attempt timeout in seconds, as the sync cmdlets take it (and check it).
     [double] $TimeoutSec,
@@ -197,7 +199,7 @@ try {
     # environment and settings file.
     $common = @{} + $configuration
     foreach ($name in 'ConnectionString', 'DatabaseCredential', 'BaseUrl', 'AssetPath', 'RequestsPerSecond', 'RetryIntervalSec', 'MaximumRetryCount',
-        'ThrottleLimit', 'TimeoutSec', 'CircuitBreakerThreshold', 'Proxy', 'ProxyCredential', 'ProxyUseDefaultCredentials', 'NoProxy',
+        'ThrottleLimit', 'TimeoutSec', 'CircuitBreakerThreshold', 'DatabaseMaximumRetryCount', 'Proxy', 'ProxyCredential', 'ProxyUseDefaultCredentials', 'NoProxy',
         'CertificateAuthorityPath', 'MetricsPath') {
         if ($bound.ContainsKey($name)) { $common[$name] = $bound[$name] }
     }

@@ -93,7 +93,7 @@ Describe 'Invoke-CmmsScheduledSync.ps1' {
     }
 
     It 'exits 2 when the database cannot be reached' {
-        $r = Invoke-Job -ConnectionString 'Host=127.0.0.1;Port=1;Username=u;Timeout=2'
+        $r = Invoke-Job -ConnectionString 'Host=127.0.0.1;Port=1;Username=u;Timeout=2' -Extra @('-DatabaseMaximumRetryCount', '0')
         $r.ExitCode | Should -Be 2
         $r.Output | Should -Match 'could not be reached'
     }

@@ -128,11 +128,16 @@ Describe 'Invoke-CmmsSync' {
 
     It 'stops with DatabaseUnavailable (ConnectionError, host:port/database as target) when PostgreSQL cannot be reached' {
         $p = $common.Clone(); $p.ConnectionString = 'Host=127.0.0.1;Port=1;Database=ic3;Username=u;Password=not-shown;Timeout=2'
-        $err = { Invoke-CmmsSync @p -ErrorAction Stop } | Should -Throw -PassThru
+        # No retries: the run's default rides out a restart with waits of 0.5 s up to 8 s, which a test must not sleep through.
+        $script:verbose = [Collections.Generic.List[string]]::new()
+        $err = { Invoke-CmmsSync @p -DatabaseMaximumRetryCount 0 -Verbose -ErrorAction Stop 4>&1 | ForEach-Object { $script:verbose.Add("$_") } } |
+            Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeLike 'AssetSync.DatabaseUnavailable*'
         $err.CategoryInfo.Category | Should -Be 'ConnectionError'
         $err.TargetObject | Should -Be '127.0.0.1:1/ic3'
         ($err | Out-String) | Should -Not -Match 'not-shown'
+        # The setting reached the run: not one retry was waited for.
+        $script:verbose | Should -Not -Match 'Database error .*; retry \d+ of'
     }
 
     It 'takes the token from -Credential and from the environment' {

@@ -77,6 +77,14 @@ public abstract class SyncCommandBase : DatabaseCommandBase
     [ValidateSetting(nameof(AssetPathSuspectThreshold))]
     public int AssetPathSuspectThreshold { get; set; } = SyncDefaults.AssetPathSuspectThreshold;
 
+    /// <summary>
+    /// Retries of the run's database work after a lost connection or a server restart (waits of 0.5, 1, 2, 4, then 8 s); 0 fails
+    /// the run at once with AssetSync.DatabaseUnavailable.
+    /// </summary>
+    [Parameter]
+    [ValidateSetting(nameof(DatabaseMaximumRetryCount))]
+    public int DatabaseMaximumRetryCount { get; set; } = SyncDefaults.DatabaseMaxRetryCount;
+
     /// <summary>Send the token over plain http to a host that is not this machine (Invoke-RestMethod's convention). Prints a warning.</summary>
     [Parameter]
     public SwitchParameter AllowUnencryptedAuthentication { get; set; }
@@ -196,6 +204,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             ThrottleLimit = ThrottleLimit,
             CircuitBreakerThreshold = CircuitBreakerThreshold,
             AssetPathSuspectThreshold = AssetPathSuspectThreshold,
+            DatabaseMaxRetryCount = DatabaseMaximumRetryCount,
             AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
             SkipCertificateCheck = SkipCertificateCheck,
             Proxy = Proxy,

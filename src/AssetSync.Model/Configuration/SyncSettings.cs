@@ -92,6 +92,15 @@ public static class SyncSettings
         {
             Minimum = 0,
         },
+        Sync<int>(
+            "DatabaseMaximumRetryCount",
+            SyncDefaults.DatabaseMaxRetryCount,
+            "Retries of a run's database work after a lost connection or a server restart: waits of 0.5, 1, 2, 4, then 8 s; 0 fails at once."
+        ) with
+        {
+            Minimum = 0,
+            Maximum = SyncDefaults.MaxDatabaseMaxRetryCount,
+        },
         Sync<SyncOrder>(
             "Order",
             SyncDefaults.Order,
