@@ -109,9 +109,20 @@ Describe 'Invoke-CmmsScheduledSync.ps1' {
     }
 
     It 'keeps only the newest -Keep transcripts and CSVs' {
-        1..3 | ForEach-Object { Invoke-Job -Keep 2 | Out-Null }
-        @(Get-ChildItem $logs -Filter 'assetsync-*.log').Count | Should -Be 2
-        @(Get-ChildItem $logs -Filter 'failures-*.csv').Count | Should -Be 2
+        # Only two earlier nights' files (their stamps older than any run of today), then one run: the oldest of each kind goes.
+        Get-ChildItem $logs -Include 'assetsync-*.log', 'failures-*.csv' -Recurse -Depth 0 | Remove-Item
+        foreach ($stamp in '20260101-010000-000', '20260102-010000-000') {
+            Set-Content (Join-Path $logs "assetsync-$stamp.log") 'an earlier night'
+            Set-Content (Join-Path $logs "failures-$stamp.csv") 'SerialNumber'
+        }
+        $r = Invoke-Job -Keep 2
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        foreach ($pattern in 'assetsync-*.log', 'failures-*.csv') {
+            $kept = @(Get-ChildItem $logs -Filter $pattern | Sort-Object Name).Name
+            $kept.Count | Should -Be 2
+            $kept[0] | Should -BeLike '*20260102-010000-000*' -Because 'the newer of the two earlier files is kept'
+            $kept[1] | Should -Not -BeLike '*2026010*' -Because "tonight's file is kept"
+        }
     }
 
     It 'runs on two hosts at once: one syncs, the other skips (-IfRunning Skip is the default), and both exit 0' {
