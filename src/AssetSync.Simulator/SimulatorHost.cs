@@ -137,20 +137,9 @@ public static class SimulatorHost
             return;
         }
 
-        var latency =
-            state.Options.LatencyMaxMs > state.Options.LatencyMs
-                ? Random.Shared.Next(state.Options.LatencyMs, state.Options.LatencyMaxMs + 1)
-                : state.Options.LatencyMs;
-        if (latency > 0)
+        if (!await WaitLatencyAsync(context, state).ConfigureAwait(false))
         {
-            try
-            {
-                await Task.Delay(latency, context.RequestAborted).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            return;
         }
 
         // Computed as the answer is written, after the latency: what remains then.
@@ -167,6 +156,35 @@ public static class SimulatorHost
             fault = "404";
         }
         await ServeAsync(context, state, serial, fault).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Waits out the request's latency. A latency lowered at /_sim/config meanwhile applies at once to the requests waiting,
+    /// so a test can let a slow service recover without sleeping through the old latency. False when the client went away.
+    /// </summary>
+    private static async Task<bool> WaitLatencyAsync(HttpContext context, SimulatorState state)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (true)
+        {
+            var options = state.Options;
+            var latency =
+                options.LatencyMaxMs > options.LatencyMs ? Random.Shared.Next(options.LatencyMs, options.LatencyMaxMs + 1) : options.LatencyMs;
+            var remaining = TimeSpan.FromMilliseconds(latency) - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero)
+            {
+                return true;
+            }
+            var lowered = state.LatencyLowered;
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            var delay = Task.Delay(remaining, wait.Token);
+            if (await Task.WhenAny(delay, lowered).ConfigureAwait(false) == delay)
+            {
+                return !delay.IsCanceled;
+            }
+            // The latency was lowered: wait out what is left of the new one.
+            await wait.CancelAsync().ConfigureAwait(false);
+        }
     }
 
     private static void AddRateLimitHeaders(HttpContext context, SimulatorState state)
@@ -400,6 +418,7 @@ public static class SimulatorHost
                 case ("POST", "config"):
                     var update = await JsonSerializer.DeserializeAsync<Dictionary<string, JsonElement>>(context.Request.Body).ConfigureAwait(false)
                         ?? [];
+                    var latencyBefore = Math.Max(state.Options.LatencyMs, state.Options.LatencyMaxMs);
                     foreach (var (key, value) in update)
                     {
                         var prop = typeof(SimulatorOptions).GetProperty(
@@ -411,6 +430,10 @@ public static class SimulatorHost
                         prop.SetValue(state.Options, value.Deserialize(prop.PropertyType));
                     }
                     state.ClearBodies();
+                    if (Math.Max(state.Options.LatencyMs, state.Options.LatencyMaxMs) < latencyBefore)
+                    {
+                        state.LowerLatency();
+                    }
                     break;
                 case ("GET", "rates"):
                     // Each asset's true rate now (per real second): the oracle order the freshness benchmark compares with.

@@ -314,6 +314,15 @@ public sealed class SimulatorState
     /// <summary>Forgets the bodies built so far: a setting that shapes them changed.</summary>
     public void ClearBodies() => _bodies.Clear();
 
+    private TaskCompletionSource _latencyLowered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when the latency is lowered at /_sim/config, so requests waiting out the old one take the new one.</summary>
+    public Task LatencyLowered => Volatile.Read(ref _latencyLowered).Task;
+
+    /// <summary>Wakes every request waiting out its latency (the latency was lowered).</summary>
+    public void LowerLatency() =>
+        Interlocked.Exchange(ref _latencyLowered, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).SetResult();
+
     public byte[] BodyBytes(string serial, int version = 0, DateTimeOffset? lastModified = null) =>
         _bodies.GetOrAdd((serial, version), k => System.Text.Encoding.UTF8.GetBytes(Body(k.Item1, k.Item2, lastModified).ToJsonString()));
 

@@ -289,6 +289,17 @@ public sealed class SimulatorHostTests : IAsyncLifetime, IDisposable
         Assert.True(sw.ElapsedMilliseconds >= 240, $"answered after {sw.ElapsedMilliseconds} ms");
     }
 
+    [Fact]
+    public async Task A_lowered_latency_releases_the_requests_waiting_out_the_old_one()
+    {
+        _options.LatencyMs = 600_000;
+        var answer = GetAsset("INF-000022");
+        (await _http.PostAsJsonAsync(_url + "/_sim/config", new { LatencyMs = 0 })).EnsureSuccessStatusCode();
+        // Without the release the request would wait ten minutes, past the client's 20 s timeout.
+        using var response = await answer;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
     [Theory]
     [InlineData("..%2F..%2F_sim%2Fheal")]
     [InlineData("%2E%2E%2F%2E%2E%2F_sim%2Fheal")]
