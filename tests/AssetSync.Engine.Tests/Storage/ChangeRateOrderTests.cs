@@ -49,7 +49,9 @@ public sealed class ChangeRateOrderTests(DatabaseFixture db) : SimulatorAndDatab
         await using var conn = new NpgsqlConnection(Db.ConnectionString);
         await conn.OpenAsync();
         Assert.Equal(0, await SelectionStore.RunCadenceAsync(conn, CancellationToken.None));
-        // Nightly batch runs 24 h apart, one started by hand 2 h after one of them, and runs of other modes in between.
+        // Nightly batch runs 24 h apart, one started by hand 2 h after one of them, and runs of other modes in between,
+        // all from one instant: now() of separate statements drifts apart by what a busy machine takes between them.
+        var at = DateTimeOffset.UtcNow;
         foreach (
             var (hoursAgo, mode) in new[]
             {
@@ -67,10 +69,11 @@ public sealed class ChangeRateOrderTests(DatabaseFixture db) : SimulatorAndDatab
             await Db.ExecAsync(
                 """
                 INSERT INTO cmms_sync_log (sync_type, status, assets_synced, duration_ms, synced_at, mode, started_at)
-                VALUES ('api_sync', 'success', 0, 0, now(), $1, now() - make_interval(secs => $2 * 3600))
+                VALUES ('api_sync', 'success', 0, 0, now(), $1, $3 - make_interval(secs => $2 * 3600))
                 """,
                 mode,
-                hoursAgo
+                hoursAgo,
+                at
             );
         }
         // Gaps between the batch runs: 24, 2, 22, 24, 24 hours; their median is a day.
