@@ -83,8 +83,8 @@ public sealed class SyncOptions
     /// <summary>The largest response body accepted.</summary>
     public long MaxResponseBytes { get; set; } = SyncDefaults.MaxResponseBytes;
 
-    /// <summary>Retries of a transient database error (connection lost, server restarting); the setting DatabaseMaximumRetryCount.</summary>
-    public int DatabaseMaxRetryCount { get; set; } = SyncDefaults.DatabaseMaxRetryCount;
+    /// <summary>Retries of a transient database error (connection lost, server restarting).</summary>
+    public int DatabaseMaximumRetryCount { get; set; } = SyncDefaults.DatabaseMaximumRetryCount;
 
     /// <summary>Base wait between database retries; doubles each time, capped at 8 s.</summary>
     public TimeSpan DatabaseRetryInterval { get; set; } = SyncDefaults.DatabaseRetryInterval;
@@ -167,7 +167,7 @@ public sealed class SyncOptions
         Declared("CircuitBreakerThreshold", CircuitBreakerThreshold);
         Declared("AssetPathSuspectThreshold", AssetPathSuspectThreshold);
         Require(MaxResponseBytes is >= 1024 and <= int.MaxValue - 1, nameof(MaxResponseBytes), "must be between 1 KiB and 2 GiB");
-        Declared("DatabaseMaximumRetryCount", DatabaseMaxRetryCount);
+        Declared("DatabaseMaximumRetryCount", DatabaseMaximumRetryCount);
         Require(DatabaseRetryInterval >= TimeSpan.Zero, nameof(DatabaseRetryInterval), "must not be negative");
         Declared("WaitTimeoutSec", LockWaitTimeout.TotalSeconds);
         ValidateProxy();

@@ -126,10 +126,10 @@ public static class SyncDefaults
     // ---- the database -------------------------------------------------------------------------------------------
 
     /// <summary>Retries of a transient database error during a run: enough to ride out a server restart.</summary>
-    public const int DatabaseMaxRetryCount = 5;
+    public const int DatabaseMaximumRetryCount = 5;
 
     /// <summary>The most database retries a run may be given: 20 waits of up to 8 s ride out a restart of a few minutes.</summary>
-    public const int MaxDatabaseMaxRetryCount = 20;
+    public const int MaxDatabaseMaximumRetryCount = 20;
 
     /// <summary>The base wait between a run's database retries; doubling.</summary>
     public static TimeSpan DatabaseRetryInterval { get; } = TimeSpan.FromMilliseconds(500);

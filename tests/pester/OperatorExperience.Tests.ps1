@@ -192,7 +192,7 @@ INSERT INTO cmms_asset_sync_state (serialnumber, status, error_kind, error_messa
         @{ Command = 'Invoke-CmmsSync'; Parameter = 'WaitTimeoutSec'; Default = 'WaitTimeoutSeconds' }
         @{ Command = 'Invoke-CmmsSync'; Parameter = 'CircuitBreakerThreshold'; Default = 'CircuitBreakerThreshold' }
         @{ Command = 'Invoke-CmmsSync'; Parameter = 'AssetPathSuspectThreshold'; Default = 'AssetPathSuspectThreshold' }
-        @{ Command = 'Invoke-CmmsSync'; Parameter = 'DatabaseMaximumRetryCount'; Default = 'DatabaseMaxRetryCount' }
+        @{ Command = 'Invoke-CmmsSync'; Parameter = 'DatabaseMaximumRetryCount'; Default = 'DatabaseMaximumRetryCount' }
         @{ Command = 'Invoke-CmmsSync'; Parameter = 'AssetPath'; Default = 'AssetPath' }
         @{ Command = 'Invoke-CmmsRetryFailed'; Parameter = 'BatchSize'; Default = 'RetryBatchSize' }
         @{ Command = 'Invoke-CmmsRetryFailed'; Parameter = 'ThrottleLimit'; Default = 'ThrottleLimit' }

@@ -83,7 +83,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
     /// </summary>
     [Parameter]
     [ValidateSetting(nameof(DatabaseMaximumRetryCount))]
-    public int DatabaseMaximumRetryCount { get; set; } = SyncDefaults.DatabaseMaxRetryCount;
+    public int DatabaseMaximumRetryCount { get; set; } = SyncDefaults.DatabaseMaximumRetryCount;
 
     /// <summary>Send the token over plain http to a host that is not this machine (Invoke-RestMethod's convention). Prints a warning.</summary>
     [Parameter]
@@ -204,7 +204,7 @@ public abstract class SyncCommandBase : DatabaseCommandBase
             ThrottleLimit = ThrottleLimit,
             CircuitBreakerThreshold = CircuitBreakerThreshold,
             AssetPathSuspectThreshold = AssetPathSuspectThreshold,
-            DatabaseMaxRetryCount = DatabaseMaximumRetryCount,
+            DatabaseMaximumRetryCount = DatabaseMaximumRetryCount,
             AllowUnencryptedAuthentication = AllowUnencryptedAuthentication,
             SkipCertificateCheck = SkipCertificateCheck,
             Proxy = Proxy,

@@ -94,12 +94,12 @@ public static class SyncSettings
         },
         Sync<int>(
             "DatabaseMaximumRetryCount",
-            SyncDefaults.DatabaseMaxRetryCount,
+            SyncDefaults.DatabaseMaximumRetryCount,
             "Retries of a run's database work after a lost connection or a server restart: waits of 0.5, 1, 2, 4, then 8 s; 0 fails at once."
         ) with
         {
             Minimum = 0,
-            Maximum = SyncDefaults.MaxDatabaseMaxRetryCount,
+            Maximum = SyncDefaults.MaxDatabaseMaximumRetryCount,
         },
         Sync<SyncOrder>(
             "Order",

@@ -39,7 +39,7 @@ public sealed class DatabaseFaultTests(DatabaseFixture db) : SimulatorAndDatabas
         await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o =>
             {
                 o.RequestsPerSecond = 80;
-                o.DatabaseMaxRetryCount = 8;
+                o.DatabaseMaximumRetryCount = 8;
                 o.DatabaseRetryInterval = TimeSpan.FromMilliseconds(200);
             }));
         await using var second = new SyncEngine(Sim.SyncOptions(Db.ConnectionString));
@@ -90,7 +90,7 @@ public sealed class DatabaseFaultTests(DatabaseFixture db) : SimulatorAndDatabas
         await using var engine = new SyncEngine(Sim.SyncOptions(Db.ConnectionString, o =>
             {
                 o.RequestsPerSecond = 150;
-                o.DatabaseMaxRetryCount = 2;
+                o.DatabaseMaximumRetryCount = 2;
                 o.DatabaseRetryInterval = TimeSpan.FromMilliseconds(100);
             }));
         var counter = new RecordingObserver(reachedAt: 40);
