@@ -208,6 +208,15 @@ function Test-CodeStyle {
     $results
 }
 
+function Format-FailureReason([string] $Message) {
+    # The first lines of a failure's message, under its name at the tail of the log: CI keeps only the tail, and a test that
+    # fails once in many runs must say why there.
+    if (-not $Message) { return '' }
+    $lines = @($Message -split "`r?`n" | Where-Object { $_.Trim() } | Select-Object -First 4 |
+            ForEach-Object { $t = $_.Trim(); if ($t.Length -gt 240) { $t.Substring(0, 240) + '...' } else { $t } })
+    "`n      " + ($lines -join "`n      ")
+}
+
 function Invoke-Test {
     Install-TestPrerequisites
     Invoke-Build
@@ -244,7 +253,9 @@ function Invoke-Test {
             $c = $run.ResultSummary.Counters
             # A filter that matches nothing in one project leaves its run with no Results element at all.
             foreach ($r in $run.SelectNodes('*[local-name()="Results"]/*[local-name()="UnitTestResult"]')) {
-                if ($r.outcome -ne 'Passed' -and $r.outcome -ne 'NotExecuted') { $failedNames.Add("xunit: $($r.testName)") }
+                if ($r.outcome -ne 'Passed' -and $r.outcome -ne 'NotExecuted') {
+                    $failedNames.Add("xunit: $($r.testName)$(Format-FailureReason $r.Output.ErrorInfo.Message)")
+                }
             }
             $counts.Passed += [int]$c.passed
             $counts.Failed += [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted
@@ -264,8 +275,10 @@ function Invoke-Test {
             foreach ($case in $cases) {
                 switch ($case.result) {
                     'Success' { $counts.Passed++ }
-                    'Failure' { $counts.Failed++; $failedNames.Add("Pester: $($case.name)") }
-                    'Error' { $counts.Failed++; $failedNames.Add("Pester: $($case.name)") }
+                    { $_ -in 'Failure', 'Error' } {
+                        $counts.Failed++
+                        $failedNames.Add("Pester: $($case.name)$(Format-FailureReason $case.failure.message)")
+                    }
                     default { $counts.Skipped++ }
                 }
             }
