@@ -543,7 +543,10 @@ internal sealed class RateController
             // Used in full: as many grants as the rate allowed (the pacing keeps 1 % headroom), so the rate was the limit.
             if (!b.Tainted && b.Grants >= 0.9 * b.MinRate * seconds && double.IsFinite(b.MinRate))
             {
-                _learnedClean = Math.Max(_learnedClean, b.MinRate);
+                // What the second proved is the rate it sent at, not the rate it was allowed: a client slowed by a busy machine
+                // sends up to a tenth under its allowance, and crediting the allowance stored 31.1/s for a quota of 30.
+                var sent = b.Grants / seconds * RequestGate.Headroom;
+                _learnedClean = Math.Max(_learnedClean, Math.Min(b.MinRate, sent));
             }
             _closed.RemoveAt(i);
         }

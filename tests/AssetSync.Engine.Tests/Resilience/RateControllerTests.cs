@@ -14,8 +14,11 @@ public class RateControllerTests
     private RateController Create(RequestRate rate, double start = 5, LearnedRate? stored = null) =>
         new(_time, rate, start, stored, c => _changes.Add(c));
 
-    /// <summary>Runs the clock on for <paramref name="seconds"/>, granting at the controller's rate (as a busy run does).</summary>
-    private void Use(RateController rate, double seconds, bool answer = true)
+    /// <summary>
+    /// Runs the clock on for <paramref name="seconds"/>, granting at the controller's rate (as a busy run does), or at
+    /// <paramref name="share"/> of it (a client slowed by a busy machine).
+    /// </summary>
+    private void Use(RateController rate, double seconds, bool answer = true, double share = 1)
     {
         var end = _time.GetTimestamp() + (long)(seconds * _time.TimestampFrequency);
         while (_time.GetTimestamp() < end)
@@ -23,7 +26,7 @@ public class RateControllerTests
             var r = rate.Current;
             rate.Granted();
             var sent = _time.GetTimestamp();
-            _time.Advance(TimeSpan.FromSeconds(1.01 / r));
+            _time.Advance(TimeSpan.FromSeconds(1.01 / (r * share)));
             if (answer)
             {
                 rate.Answered(sent, throttled: false, statedQuota: null);
@@ -316,6 +319,19 @@ public class RateControllerTests
         var learned = rate.Learned()!;
         Assert.Equal(LearnedRate.FromProbing, learned.Source);
         Assert.InRange(learned.RequestsPerSecond, 10, drew * RateController.StoredMargin + 0.001);
+    }
+
+    [Fact]
+    public void A_second_sent_under_its_allowance_proves_the_rate_it_sent_at_not_the_one_it_was_allowed()
+    {
+        // Allowed 30/s and more, a client on a busy machine sends at 92 % of it (still "used in full"), with no 429: the
+        // quota is only known to take what was sent. Crediting the allowance stored 31.1/s for a hidden quota of 30.
+        var stored = new LearnedRate(30, LearnedRate.FromProbing, DateTimeOffset.UtcNow.AddDays(-1));
+        var rate = Create(RequestRate.Auto, start: 5, stored);
+        Use(rate, 6, share: 0.92);
+        var allowed = rate.Current;
+        var learned = rate.Learned()!.RequestsPerSecond;
+        Assert.InRange(learned, 0.9 * 30 * RateController.StoredMargin, 0.93 * allowed * RateController.StoredMargin);
     }
 
     [Fact]
