@@ -208,9 +208,10 @@ function Test-CodeStyle {
     $results
 }
 
-function Format-FailureReason([string] $Message) {
+function Format-FailureReason([System.Xml.XmlNode] $Node) {
     # The first lines of a failure's message, under its name at the tail of the log: CI keeps only the tail, and a test that
-    # fails once in many runs must say why there.
+    # fails once in many runs must say why there. The node may be missing (a test host that aborted writes no message).
+    $Message = if ($Node) { $Node.InnerText } else { '' }
     if (-not $Message) { return '' }
     $lines = @($Message -split "`r?`n" | Where-Object { $_.Trim() } | Select-Object -First 4 |
             ForEach-Object { $t = $_.Trim(); if ($t.Length -gt 240) { $t.Substring(0, 240) + '...' } else { $t } })
@@ -254,7 +255,7 @@ function Invoke-Test {
             # A filter that matches nothing in one project leaves its run with no Results element at all.
             foreach ($r in $run.SelectNodes('*[local-name()="Results"]/*[local-name()="UnitTestResult"]')) {
                 if ($r.outcome -ne 'Passed' -and $r.outcome -ne 'NotExecuted') {
-                    $failedNames.Add("xunit: $($r.testName)$(Format-FailureReason $r.Output.ErrorInfo.Message)")
+                    $failedNames.Add("xunit: $($r.testName)$(Format-FailureReason $r.SelectSingleNode('.//*[local-name()="Message"]'))")
                 }
             }
             $counts.Passed += [int]$c.passed
@@ -277,7 +278,7 @@ function Invoke-Test {
                     'Success' { $counts.Passed++ }
                     { $_ -in 'Failure', 'Error' } {
                         $counts.Failed++
-                        $failedNames.Add("Pester: $($case.name)$(Format-FailureReason $case.failure.message)")
+                        $failedNames.Add("Pester: $($case.name)$(Format-FailureReason $case.SelectSingleNode('failure/message'))")
                     }
                     default { $counts.Skipped++ }
                 }
