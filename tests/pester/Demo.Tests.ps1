@@ -5,11 +5,21 @@ BeforeAll {
 
 Describe 'The demo (build.ps1 -Task Demo)' {
     It 'runs end to end and leaves only the missing assets failed' {
-        # The test cluster stands in for "your own PostgreSQL": the demo makes a database of its own there.
-        $tempBefore = @(Get-ChildItem ([IO.Path]::GetTempPath()) -Filter 'assetsync-sim-*' -ErrorAction SilentlyContinue).Count
-        $out = Invoke-Pwsh -NoProfile -NonInteractive -File (Join-Path $root 'tests/Shared/Invoke-Demo.ps1') -ConnectionString $env:ASSETSYNC_TEST_CONNECTION_STRING 2>&1
+        # The test cluster stands in for "your own PostgreSQL": the demo makes a database of its own there. It gets a temporary
+        # folder of its own, so what it leaves there is its own and not another test file's running beside it.
+        $temp = Join-Path ([IO.Path]::GetTempPath()) ('assetsync-demo-tmp-' + [guid]::NewGuid().ToString('N'))
+        New-Item -ItemType Directory -Path $temp | Out-Null
+        $saved = $env:TMPDIR, $env:TMP, $env:TEMP
+        try {
+            $env:TMPDIR = $env:TMP = $env:TEMP = $temp
+            $out = Invoke-Pwsh -NoProfile -NonInteractive -File (Join-Path $root 'tests/Shared/Invoke-Demo.ps1') -ConnectionString $env:ASSETSYNC_TEST_CONNECTION_STRING 2>&1
+        } finally {
+            $env:TMPDIR, $env:TMP, $env:TEMP = $saved
+        }
         $text = $out -join "`n"
-        @(Get-ChildItem ([IO.Path]::GetTempPath()) -Filter 'assetsync-sim-*' -ErrorAction SilentlyContinue).Count | Should -Be $tempBefore -Because 'the demo leaves no temporary file behind'
+        $left = @(Get-ChildItem $temp -Filter 'assetsync-*' -ErrorAction SilentlyContinue)
+        Remove-Item -Recurse -Force $temp
+        $left.Name | Should -BeNullOrEmpty -Because 'the demo leaves no temporary file behind'
         $LASTEXITCODE | Should -Be 0 -Because $text
         # A cut list says so, and the table after it has a title.
         $failed = [int][regex]::Match($text, '500 assets: \d+ succeeded, (\d+) failed').Groups[1].Value
